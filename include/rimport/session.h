@@ -1,0 +1,164 @@
+/**
+ * @file rimport/session.h
+ * @brief Sessions: options, the toolchain a session uses, progress reports.
+ *
+ * Included by rimport.h; do not include it on its own.
+ */
+#ifndef RIMPORT_SESSION_H
+#define RIMPORT_SESSION_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Where cargo takes crates from. */
+typedef enum rimport_source_kind {
+  /** cargo's own configuration (crates.io, or what the user's
+   *  `.cargo/config.toml` says). `source` is ignored. */
+  RIMPORT_SOURCE_DEFAULT = 0,
+  /** A directory source replacing crates.io: vendored crates, or Debian's
+   *  `/usr/share/cargo/registry`. `source` is the directory. */
+  RIMPORT_SOURCE_DIRECTORY = 1,
+  /** A registry replacing crates.io (a mirror). `source` is its index URL,
+   *  e.g. "sparse+https://mirror.example/index/". */
+  RIMPORT_SOURCE_REGISTRY = 2,
+  /** A cargo configuration file added to every cargo run (`--config
+   *  <file>`). `source` is the file. */
+  RIMPORT_SOURCE_CONFIG = 3
+} rimport_source_kind;
+
+/** What a progress report is about. */
+typedef enum rimport_progress_phase {
+  RIMPORT_PROGRESS_TOOLCHAIN = 1, /**< probing rustc (first use only) */
+  RIMPORT_PROGRESS_RESOLVE = 2,   /**< resolving a plugin's dependencies */
+  RIMPORT_PROGRESS_BUILD = 3,     /**< cargo compiles units */
+  RIMPORT_PROGRESS_WAIT = 4,      /**< waiting for another process's lock */
+  RIMPORT_PROGRESS_DONE = 5       /**< a plugin is ready */
+} rimport_progress_phase;
+
+/** One progress report. Every pointer is valid during the callback only. */
+typedef struct rimport_progress {
+  rimport_progress_phase phase;
+  const char *plugin;  /**< crate whose plugin this is about, or NULL */
+  const char *unit;    /**< the unit cargo is compiling, or NULL */
+  unsigned int done;   /**< units finished so far (BUILD) */
+  unsigned int total;  /**< units in all, 0 while unknown (BUILD) */
+  const char *message; /**< a line for a person, never NULL */
+} rimport_progress;
+
+/**
+ * Receives progress reports, on the thread that made the call that reports.
+ * It must not call back into the same session.
+ */
+typedef void (*rimport_progress_cb)(const rimport_progress *progress,
+                                    void *payload);
+
+#define RIMPORT_OPTIONS_VERSION 1
+
+/**
+ * Session options. Always initialize with RIMPORT_OPTIONS_INIT or
+ * rimport_options_init() so that fields added later get their defaults.
+ * Strings are copied by rimport_session_open; the caller keeps ownership.
+ */
+typedef struct rimport_options {
+  unsigned int version; /**< RIMPORT_OPTIONS_VERSION */
+  /** Cache directory; NULL: $RIMPORT_CACHE_DIR, else the platform's cache
+   *  folder (`$XDG_CACHE_HOME/rimport`, `~/.cache/rimport`,
+   *  `%LOCALAPPDATA%\rimport\cache`). Created when needed. */
+  const char *cache_dir;
+  /** cargo to run; NULL: $CARGO, else `cargo` found on PATH. */
+  const char *cargo_path;
+  /** rustc to run; NULL: $RUSTC, else `rustc` found on PATH. */
+  const char *rustc_path;
+  /** Non-zero: never touch the network (cargo `--offline`). */
+  int offline;
+  /** Where cargo takes crates from; see rimport_source_kind. */
+  rimport_source_kind source_kind;
+  /** The directory, URL or file that `source_kind` asks for. */
+  const char *source;
+  /** Parallel cargo jobs; 0 lets cargo decide. */
+  unsigned int jobs;
+  /** Limit for one plugin build in milliseconds; 0: no limit. */
+  unsigned int build_timeout_ms;
+  /** Limit for one toolchain probe (`rustc -vV`…) in milliseconds; 0: 30 s. */
+  unsigned int probe_timeout_ms;
+  /** Progress callback, or NULL. */
+  rimport_progress_cb progress;
+  /** Handed to `progress` unchanged. */
+  void *progress_payload;
+} rimport_options;
+
+#define RIMPORT_OPTIONS_INIT                                                   \
+  {                                                                            \
+    RIMPORT_OPTIONS_VERSION, NULL, NULL, NULL, 0, RIMPORT_SOURCE_DEFAULT,      \
+        NULL, 0, 0, 0, NULL, NULL                                              \
+  }
+
+/**
+ * Fills `opts` with defaults for the given struct version.
+ * @return 0, or RIMPORT_EVERSION for a version this library does not know,
+ *         RIMPORT_EINVAL for NULL.
+ */
+RIMPORT_EXTERN int rimport_options_init(rimport_options *opts,
+                                        unsigned int version);
+
+/** A session: one per REPL or notebook kernel. Opaque. */
+typedef struct rimport_session rimport_session;
+
+/**
+ * Opens a session. Nothing is spawned or probed yet: the toolchain is
+ * looked at on first use.
+ *
+ * @param out   receives the session (close with rimport_session_close);
+ *              NULL on failure
+ * @param opts  options, or NULL for defaults; copied
+ * @return 0; RIMPORT_EINVAL, RIMPORT_EVERSION, RIMPORT_ENOMEM, RIMPORT_EIO
+ *         (no usable cache directory)
+ * A session may be used from one thread at a time.
+ */
+RIMPORT_EXTERN int rimport_session_open(rimport_session **out,
+                                        const rimport_options *opts);
+
+/** Closes a session and frees what it holds. NULL is a no-op. */
+RIMPORT_EXTERN void rimport_session_close(rimport_session *session);
+
+/**
+ * The session's cache directory (absolute). Owned by the session.
+ */
+RIMPORT_EXTERN const char *
+rimport_session_cache_dir(const rimport_session *session);
+
+/** What rimport knows of the Rust toolchain a session uses. */
+typedef struct rimport_toolchain {
+  const char *rustc;         /**< the rustc that was run (resolved path) */
+  const char *release;       /**< "1.95.0" */
+  const char *commit_hash;   /**< "59807616e…" or "unknown" */
+  const char *commit_date;   /**< "2026-04-14" or "unknown" */
+  const char *host;          /**< host triple, the target plugins build for */
+  const char *llvm_version;  /**< "20.1.8" or "unknown" */
+  const char *sysroot;       /**< `rustc --print sysroot` */
+  const char *target_libdir; /**< `rustc --print target-libdir` */
+  const char *std_dylib;     /**< the std dylib in target_libdir, or NULL */
+  const char *fingerprint;   /**< 32 hex digits: XXH3-128 of `rustc -vV` */
+  int from_cache; /**< non-zero when read from disk without running rustc */
+} rimport_toolchain;
+
+/**
+ * Finds the session's toolchain: from the on-disk record when the rustc
+ * binary is unchanged (no child process), else by running `rustc -vV`,
+ * `--print sysroot` and `--print target-libdir` (with the probe timeout).
+ *
+ * @param out receives pointers owned by the session, valid until it closes
+ * @return 0; RIMPORT_ETOOLCHAIN (rustc missing, failing or unparsable; the
+ *         message says what was run and what to do); RIMPORT_ETIMEDOUT.
+ */
+RIMPORT_EXTERN int rimport_session_toolchain(rimport_session *session,
+                                             const rimport_toolchain **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RIMPORT_SESSION_H */

@@ -1,0 +1,64 @@
+/* Running a child process through libuv: an argv (never a shell), optional
+ * cwd and environment overrides, captured or streamed stdout/stderr, a
+ * timeout that kills the whole process tree, and cancellation. */
+#ifndef RIMPORT_SRC_PROC_H
+#define RIMPORT_SRC_PROC_H
+
+#include <stdint.h>
+
+#include "../common/common.h"
+
+/* Called with each chunk a stream delivers (not split at lines). */
+typedef void (*rimport__proc_data_cb)(const char *data, size_t len,
+                                      void *payload);
+
+typedef struct rimport__proc_opts {
+  const char *file;        /* program: a path, or a name looked up on PATH */
+  const char *const *args; /* argv, args[0] included, NULL-terminated */
+  const char *cwd;         /* NULL: inherit */
+  /* "NAME=value" entries that override or add to the inherited environment,
+   * and "NAME" entries (no '=') that remove a variable; NULL-terminated or
+   * NULL. */
+  const char *const *env;
+  unsigned int timeout_ms; /* 0: no limit */
+  /* Bytes kept per stream in the result; more is drained and dropped, and
+   * the result says it was truncated. 0: 16 MiB. */
+  size_t max_capture;
+  rimport__proc_data_cb on_stdout; /* NULL: only capture */
+  rimport__proc_data_cb on_stderr;
+  void *payload;
+  /* When non-NULL and set to non-zero from another thread, the child tree is
+   * killed and the run ends with RIMPORT_ECANCELED. */
+  volatile int *cancel;
+} rimport__proc_opts;
+
+typedef struct rimport__proc_result {
+  int64_t exit_status; /* valid when term_signal == 0 */
+  int term_signal;     /* non-zero when a signal ended the child */
+  int timed_out;
+  int canceled;
+  rimport_buf out; /* captured stdout (NUL-terminated) */
+  rimport_buf err; /* captured stderr */
+  int out_truncated;
+  int err_truncated;
+  uint64_t duration_ns;
+} rimport__proc_result;
+
+#define RIMPORT__PROC_RESULT_INIT                                              \
+  {0, 0, 0, 0, RIMPORT_BUF_INIT, RIMPORT_BUF_INIT, 0, 0, 0}
+
+/* Runs the child to its end on a private event loop (thread-safe: nothing is
+ * shared between calls). Returns 0 when the child ran and ended, whatever its
+ * exit status (the caller judges it); RIMPORT_ESPAWN when it could not start
+ * (message names the program and the OS reason); RIMPORT_ETIMEDOUT or
+ * RIMPORT_ECANCELED after killing the tree (result still filled). */
+int rimport__proc_run(const rimport__proc_opts *opts,
+                      rimport__proc_result *result);
+
+void rimport__proc_result_dispose(rimport__proc_result *result);
+
+/* Formats argv as a line a person can read and paste (quoted where
+ * needed), for error messages. Appends to out. */
+int rimport__proc_format_argv(rimport_buf *out, const char *const *args);
+
+#endif

@@ -1,0 +1,102 @@
+#include <windows.h>
+#include <string.h>
+
+#include "../common/common.h"
+#include "../common/fs.h"
+#include "../platform.h"
+
+const char rimport__path_list_sep = ';';
+const char rimport__dir_sep = '\\';
+
+int rimport__path_is_absolute(const char *path) {
+  if (path == NULL)
+    return 0;
+  /* C:\x, C:/x, \\server\share, \\?\ */
+  if (((path[0] >= 'A' && path[0] <= 'Z') ||
+       (path[0] >= 'a' && path[0] <= 'z')) &&
+      path[1] == ':' && (path[2] == '\\' || path[2] == '/'))
+    return 1;
+  return (path[0] == '\\' || path[0] == '/') &&
+         (path[1] == '\\' || path[1] == '/');
+}
+
+int rimport__is_dir_sep(char c) {
+  return c == '\\' || c == '/';
+}
+
+/* A fiber-local slot whose callback frees the record when a thread ends. */
+static INIT_ONCE error_slot_once = INIT_ONCE_STATIC_INIT;
+static DWORD error_slot = FLS_OUT_OF_INDEXES;
+
+static void WINAPI error_slot_free(void *value) {
+  rimport__error_tls_destroy(value);
+}
+
+static BOOL CALLBACK error_slot_init(PINIT_ONCE once, void *param, void **ctx) {
+  (void)once;
+  (void)param;
+  (void)ctx;
+  error_slot = FlsAlloc(error_slot_free);
+  return TRUE;
+}
+
+void *rimport__error_tls_get(void) {
+  InitOnceExecuteOnce(&error_slot_once, error_slot_init, NULL, NULL);
+  return error_slot == FLS_OUT_OF_INDEXES ? NULL : FlsGetValue(error_slot);
+}
+
+int rimport__error_tls_set(void *value) {
+  InitOnceExecuteOnce(&error_slot_once, error_slot_init, NULL, NULL);
+  if (error_slot == FLS_OUT_OF_INDEXES || !FlsSetValue(error_slot, value))
+    return -1;
+  return 0;
+}
+
+int rimport__default_cache_dir(rimport_buf *out) {
+  if (rimport__env_get("RIMPORT_CACHE_DIR", out) == 0 && out->size > 0)
+    return 0;
+  rimport__buf_clear(out);
+  if (rimport__env_get("LOCALAPPDATA", out) == 0 && out->size > 0)
+    return rimport__buf_puts(out, "\\rimport\\cache");
+  return rimport__error_set(
+      RIMPORT_ENOTFOUND,
+      "finding the cache directory failed: LOCALAPPDATA is not set; set "
+      "RIMPORT_CACHE_DIR or pass a cache directory explicitly");
+}
+
+int rimport__find_executable(const char *name, rimport_buf *out) {
+  rimport_buf path = RIMPORT_BUF_INIT, exts = RIMPORT_BUF_INIT;
+  const char *p, *end, *e, *eend;
+  int rc = RIMPORT_ENOTFOUND;
+  if (rimport__env_get("PATH", &path) != 0 || path.size == 0) {
+    rimport_buf_dispose(&path);
+    return RIMPORT_ENOTFOUND;
+  }
+  if (rimport__env_get("PATHEXT", &exts) != 0 || exts.size == 0) {
+    rimport__buf_clear(&exts);
+    rimport__buf_puts(&exts, ".COM;.EXE;.BAT;.CMD");
+  }
+  for (p = path.ptr; rc != 0; p = end + 1) {
+    end = strchr(p, ';');
+    if (end == NULL)
+      end = p + strlen(p);
+    for (e = exts.ptr; rc != 0 && end > p; e = eend + 1) {
+      eend = strchr(e, ';');
+      if (eend == NULL)
+        eend = e + strlen(e);
+      rimport__buf_clear(out);
+      if (rimport__buf_put(out, p, (size_t)(end - p)) == 0 &&
+          rimport__buf_printf(out, "\\%s", name) == 0 &&
+          rimport__buf_put(out, e, (size_t)(eend - e)) == 0 &&
+          rimport__fs_is_file(out->ptr))
+        rc = 0;
+      if (*eend == '\0')
+        break;
+    }
+    if (*end == '\0')
+      break;
+  }
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&exts);
+  return rc;
+}

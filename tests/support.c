@@ -1,0 +1,116 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "support.h"
+
+static char self_path[4096];
+static char tmp_path[4096];
+
+const char *rimport_test_self(void) {
+  return self_path;
+}
+
+static void remove_tree(const char *path) {
+  uv_fs_t req;
+  uv_dirent_t ent;
+  char child[4096];
+  if (uv_fs_scandir(NULL, &req, path, 0, NULL) < 0) {
+    uv_fs_req_cleanup(&req);
+    uv_fs_unlink(NULL, &req, path, NULL);
+    uv_fs_req_cleanup(&req);
+    return;
+  }
+  while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+    snprintf(child, sizeof(child), "%s/%s", path, ent.name);
+    if (ent.type == UV_DIRENT_DIR)
+      remove_tree(child);
+    else {
+      uv_fs_t r;
+      uv_fs_unlink(NULL, &r, child, NULL);
+      uv_fs_req_cleanup(&r);
+    }
+  }
+  uv_fs_req_cleanup(&req);
+  uv_fs_rmdir(NULL, &req, path, NULL);
+  uv_fs_req_cleanup(&req);
+}
+
+static void mkdirs(const char *path) {
+  char tmp[4096];
+  size_t i, n = strlen(path);
+  uv_fs_t req;
+  snprintf(tmp, sizeof(tmp), "%s", path);
+  for (i = 1; i <= n; i++) {
+    if (tmp[i] == '/' || tmp[i] == '\0') {
+      char c = tmp[i];
+      tmp[i] = '\0';
+      uv_fs_mkdir(NULL, &req, tmp, 0777, NULL);
+      uv_fs_req_cleanup(&req);
+      tmp[i] = c;
+    }
+  }
+}
+
+const char *rimport_test_tmpdir(const char *name) {
+  const char *base = getenv("RIMPORT_TEST_TMP");
+  if (base == NULL || *base == '\0')
+    base = "/tmp/rimport-tests";
+  snprintf(tmp_path, sizeof(tmp_path), "%s/%s-%d", base, name,
+           (int)uv_os_getpid());
+  remove_tree(tmp_path);
+  mkdirs(tmp_path);
+  return tmp_path;
+}
+
+void rimport_test_write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+  assert_int_equal(fclose(f), 0);
+}
+
+void rimport_test_assert_error(int rc, int code, const char *needle) {
+  const rimport_error *err = rimport_error_last();
+  if (rc != code)
+    fail_msg("expected %s, got %s (%s)", rimport_err_name(code),
+             rimport_err_name(rc), err ? err->message : "no message");
+  assert_non_null(err);
+  assert_int_equal(err->code, code);
+  assert_non_null(err->message);
+  if (needle != NULL && strstr(err->message, needle) == NULL)
+    fail_msg("error message lacks \"%s\": %s", needle, err->message);
+}
+
+int rimport_test_run(const char *group, const struct CMUnitTest *tests,
+                     size_t count, rimport_test_child_fn child, int argc,
+                     char **argv) {
+  size_t size = sizeof(self_path), i;
+  int rc;
+  if (uv_exepath(self_path, &size) != 0)
+    snprintf(self_path, sizeof(self_path), "%s", argv[0]);
+  if (argc >= 2 && strcmp(argv[1], "--child") == 0) {
+    if (child == NULL) {
+      fprintf(stderr, "%s: this test binary has no child mode\n", argv[0]);
+      return 2;
+    }
+    return child(argc - 2, argv + 2);
+  }
+  if (argc >= 2) {
+    /* Run exactly the named case; a name that matches none is an error, so
+     * that a renamed case cannot pass by running nothing. */
+    for (i = 0; i < count; i++)
+      if (tests[i].name != NULL && strcmp(tests[i].name, argv[1]) == 0)
+        break;
+    if (i == count) {
+      fprintf(stderr, "%s: no test case named \"%s\"\n", group, argv[1]);
+      return 2;
+    }
+    rc = _cmocka_run_group_tests(group, &tests[i], 1, NULL, NULL);
+  } else {
+    rc = _cmocka_run_group_tests(group, tests, count, NULL, NULL);
+  }
+  rimport_error_clear();
+  return rc;
+}
