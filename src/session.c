@@ -5,6 +5,8 @@
 #include "session.h"
 #include "common/fs.h"
 #include "platform.h"
+#include "plan/plan.h"
+#include "toolchain/toolchain.h"
 
 int rimport_options_init(rimport_options *opts, unsigned int version) {
   static const rimport_options defaults = RIMPORT_OPTIONS_INIT;
@@ -142,6 +144,8 @@ int rimport_session_open(rimport_session **out, const rimport_options *opts) {
 void rimport_session_close(rimport_session *s) {
   if (s == NULL)
     return;
+  rimport__plan_session_free(s);
+  rimport__toolchain_free(s->toolchain);
   rimport__free(s->cache_dir);
   rimport__free(s->cargo_path);
   rimport__free(s->rustc_path);
@@ -151,4 +155,45 @@ void rimport_session_close(rimport_session *s) {
 
 const char *rimport_session_cache_dir(const rimport_session *s) {
   return s == NULL ? NULL : s->cache_dir;
+}
+
+int rimport_session_toolchain(rimport_session *s,
+                              const rimport_toolchain **out) {
+  int rc;
+  if (s == NULL || out == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_session_toolchain: session and out "
+                              "are needed");
+  if (s->toolchain == NULL &&
+      (rc = rimport__toolchain_find(
+           s->rustc_path, s->cache_dir, s->opts.probe_timeout_ms,
+           s->opts.progress, s->opts.progress_payload, &s->toolchain)) != 0)
+    return rc;
+  *out = &s->toolchain->pub;
+  return 0;
+}
+
+int rimport_plan(rimport_session *s, const rimport_import *imports,
+                 size_t count, const rimport_plan_options *opts,
+                 rimport_cell_plan **out) {
+  static const rimport_plan_options defaults = RIMPORT_PLAN_OPTIONS_INIT;
+  const rimport_toolchain *tc;
+  int rc;
+  if (out != NULL)
+    *out = NULL;
+  if (s == NULL || out == NULL || (imports == NULL && count > 0))
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_plan: session, out and (with a count) "
+                              "imports are needed");
+  if (opts == NULL)
+    opts = &defaults;
+  if (opts->version != RIMPORT_PLAN_OPTIONS_VERSION)
+    return rimport__error_set(
+        RIMPORT_EVERSION,
+        "rimport_plan: plan options version %u is not known to rimport %s "
+        "(it knows version %u); initialize with RIMPORT_PLAN_OPTIONS_INIT",
+        opts->version, rimport_version(), RIMPORT_PLAN_OPTIONS_VERSION);
+  if ((rc = rimport_session_toolchain(s, &tc)) != 0)
+    return rc;
+  return rimport__plan_make(s, tc, imports, count, opts, out);
 }

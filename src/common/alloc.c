@@ -1,3 +1,4 @@
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,11 @@ int rimport_replace_allocator(rimport_malloc_func malloc_fn,
   allocator.realloc_fn = realloc_fn;
   allocator.calloc_fn = calloc_fn;
   allocator.free_fn = free_fn;
+  {
+    /* cJSON's allocations (plans, manifests) go the same way. */
+    cJSON_Hooks hooks = {malloc_fn, free_fn};
+    cJSON_InitHooks(&hooks);
+  }
   return 0;
 }
 

@@ -1,0 +1,133 @@
+/* rimport doctor: one line per thing rimport needs, OK or what to do. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "platform.h"
+#include "proc/proc.h"
+
+static int report(int ok, const char *what, const char *fmt, ...)
+    RIMPORT__PRINTF(3, 4);
+
+static int report(int ok, const char *what, const char *fmt, ...) {
+  va_list ap;
+  printf("%-4s %-10s ", ok ? "ok" : "FAIL", what);
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  printf("\n");
+  return ok ? 0 : 1;
+}
+
+static int check_toolchain(rimport_session *s) {
+  const rimport_toolchain *tc;
+  int bad = 0;
+  if (rimport_session_toolchain(s, &tc) != 0) {
+    const rimport_error *e = rimport_error_last();
+    return report(0, "rustc", "%s", e ? e->message : "unknown failure");
+  }
+  bad |= report(1, "rustc", "%s %s (%s, LLVM %s) at %s%s", "rustc", tc->release,
+                tc->host, tc->llvm_version, tc->rustc,
+                tc->from_cache ? " [remembered]" : "");
+  if (tc->std_dylib != NULL)
+    bad |= report(1, "std dylib", "%s", tc->std_dylib);
+  else
+    bad |= report(0, "std dylib",
+                  "no std dylib in %s; plugins are Rust dylibs and need it: "
+                  "install the toolchain's rust-std component for %s (rustup "
+                  "component add rust-std) or use a full Rust installation",
+                  tc->target_libdir, tc->host);
+  return bad;
+}
+
+static int check_cargo(const rimport_options *o) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  const char *args[3];
+  rimport__proc_opts po;
+  int bad;
+  if (o->cargo_path != NULL)
+    rimport__buf_puts(&path, o->cargo_path);
+  else if (rimport__env_get("CARGO", &path) != 0 || path.size == 0)
+    rimport__find_executable("cargo", &path);
+  if (path.size == 0) {
+    rimport_buf_dispose(&path);
+    return report(0, "cargo",
+                  "cargo was not found on PATH; install Rust with rustup or "
+                  "`apt-get install cargo`, or pass --cargo PATH");
+  }
+  memset(&po, 0, sizeof(po));
+  args[0] = path.ptr;
+  args[1] = "--version";
+  args[2] = NULL;
+  po.file = path.ptr;
+  po.args = args;
+  po.timeout_ms = 30000;
+  if (rimport__proc_run(&po, &res) != 0) {
+    const rimport_error *e = rimport_error_last();
+    bad = report(0, "cargo", "%s", e ? e->message : "failed to run");
+  } else if (res.exit_status != 0 || res.term_signal != 0) {
+    bad = report(0, "cargo",
+                 "`%s --version` failed (exit %lld): %s; repair or reinstall "
+                 "cargo",
+                 path.ptr, (long long)res.exit_status,
+                 res.err.ptr ? res.err.ptr : "");
+  } else {
+    res.out.ptr[strcspn(res.out.ptr, "\r\n")] = '\0';
+    bad = report(1, "cargo", "%s at %s", res.out.ptr, path.ptr);
+  }
+  rimport__proc_result_dispose(&res);
+  rimport_buf_dispose(&path);
+  return bad;
+}
+
+static int check_source(const rimport_options *o) {
+  switch (o->source_kind) {
+  case RIMPORT_SOURCE_DIRECTORY:
+    /* session_open already checked that it is a directory. */
+    return report(1, "source",
+                  "directory source %s replaces crates.io (offline crates)",
+                  o->source);
+  case RIMPORT_SOURCE_REGISTRY:
+    if (strstr(o->source, "://") == NULL)
+      return report(0, "source",
+                    "\"%s\" is not a registry index URL; give e.g. "
+                    "sparse+https://host/index/ or https://host/git/index",
+                    o->source);
+    return report(1, "source", "registry %s replaces crates.io", o->source);
+  case RIMPORT_SOURCE_CONFIG:
+    return report(1, "source", "cargo config file %s is added to every run",
+                  o->source);
+  default:
+    return report(1, "source",
+                  "cargo's own configuration (crates.io, unless "
+                  "$CARGO_HOME/config.toml replaces it)%s",
+                  o->offline ? ", offline" : "");
+  }
+}
+
+int cli_doctor(cli *c, int argc, char **argv) {
+  rimport_session *s = NULL;
+  int bad = 0;
+  (void)argv;
+  if (argc > 0) {
+    fprintf(stderr, "%s: error: doctor takes no arguments\n", c->prog);
+    return 2;
+  }
+  if (rimport_session_open(&s, &c->opts) != 0) {
+    const rimport_error *e = rimport_error_last();
+    report(0, "session", "%s", e ? e->message : "unknown failure");
+    return 1;
+  }
+  bad |= report(1, "cache", "%s is writable", rimport_session_cache_dir(s));
+  bad |= check_toolchain(s);
+  bad |= check_cargo(&c->opts);
+  bad |= check_source(&c->opts);
+  rimport_session_close(s);
+  if (bad)
+    printf("\nSome checks failed: see the lines marked FAIL.\n");
+  return bad ? 1 : 0;
+}

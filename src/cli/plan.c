@@ -1,0 +1,288 @@
+/* rimport plan <cell-file> [--json] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "platform.h"
+
+int cli_read_file(const char *path, char **text, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  if (f == NULL) {
+    fprintf(stderr, "rimport: error: cannot open the cell file \"%s\": ", path);
+    perror(NULL);
+    return -1;
+  }
+  for (;;) {
+    size_t got;
+    if (cap - n < 65536) {
+      char *p;
+      cap = cap ? cap * 2 : 65536;
+      if ((p = realloc(buf, cap + 1)) == NULL) {
+        fprintf(stderr, "rimport: error: out of memory reading \"%s\"\n", path);
+        free(buf);
+        fclose(f);
+        return -1;
+      }
+      buf = p;
+    }
+    got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0)
+      break;
+  }
+  if (ferror(f)) {
+    fprintf(stderr, "rimport: error: reading the cell file \"%s\" failed\n",
+            path);
+    free(buf);
+    fclose(f);
+    return -1;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return 0;
+}
+
+int cli_fail(const cli *c, const char *what) {
+  const rimport_error *e = rimport_error_last();
+  fprintf(stderr, "%s: error: %s: %s [%s]\n", c->prog, what,
+          e ? e->message : "unknown failure",
+          e ? rimport_err_name(e->code) : "EUNKNOWN");
+  return 1;
+}
+
+/* Cells are separated by lines that are exactly "%%" (a CR before the newline
+ * and trailing blanks are allowed). */
+typedef struct cell {
+  const char *text;
+  size_t len;
+  unsigned int first_line; /* line of the file where the cell starts */
+} cell;
+
+static int is_separator(const char *line, size_t len) {
+  while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+                     line[len - 1] == '\t'))
+    len--;
+  return len == 2 && line[0] == '%' && line[1] == '%';
+}
+
+static size_t split_cells(const char *text, size_t len, cell **out) {
+  size_t count = 0, cap = 0, pos = 0, start = 0;
+  unsigned int line = 1, start_line = 1;
+  cell *cells = NULL;
+  for (;;) {
+    const char *nl = memchr(text + pos, '\n', len - pos);
+    size_t end = nl ? (size_t)(nl - text) : len;
+    int sep = is_separator(text + pos, end - pos);
+    if (sep || nl == NULL) {
+      if (count == cap) {
+        cap = cap ? cap * 2 : 8;
+        cells = realloc(cells, cap * sizeof(*cells));
+        if (cells == NULL)
+          return 0;
+      }
+      cells[count].text = text + start;
+      cells[count].len = (sep ? pos : len) - start;
+      cells[count].first_line = start_line;
+      count++;
+      start = nl ? end + 1 : len;
+      start_line = line + 1;
+    }
+    if (nl == NULL)
+      break;
+    pos = end + 1;
+    line++;
+  }
+  *out = cells;
+  return count;
+}
+
+/* file:line:col: error: message, then the line and a caret under the
+ * column. */
+static void print_parse_error(const cli *c, const char *path, const cell *cl) {
+  const rimport_error *e = rimport_error_last();
+  unsigned int line = e->line, col, i;
+  const char *p = cl->text, *end = cl->text + cl->len, *eol;
+  if (line == 0) {
+    cli_fail(c, path);
+    return;
+  }
+  fprintf(stderr, "%s:%u:%u: error: %s\n", path, cl->first_line + line - 1,
+          e->column, e->message);
+  for (i = 1; i < line && p < end; i++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    p = nl ? nl + 1 : end;
+  }
+  eol = memchr(p, '\n', (size_t)(end - p));
+  eol = eol ? eol : end;
+  if (eol > p && eol[-1] == '\r')
+    eol--;
+  fprintf(stderr, "  %.*s\n  ", (int)(eol - p), p);
+  /* The column counts characters: one caret position per UTF-8 lead byte;
+   * tabs stay tabs so that the caret lines up. */
+  for (col = 1; p < eol && col < e->column; p++) {
+    if (((unsigned char)*p & 0xC0) == 0x80)
+      continue;
+    fputc(*p == '\t' ? '\t' : ' ', stderr);
+    col++;
+  }
+  fputs("^\n", stderr);
+}
+
+static const char *source_text(const rimport_plugin *p, char *buf,
+                               size_t size) {
+  if (p->source == RIMPORT_FROM_PATH)
+    snprintf(buf, size, "local crate at %s", p->path);
+  else
+    snprintf(buf, size, "registry, version \"%s\"",
+             p->version ? p->version : "*");
+  return buf;
+}
+
+static void print_plan(const char *origin, const rimport_cell_plan *plan) {
+  size_t n = rimport_plan_plugin_count(plan), i, j, k;
+  const rimport_plugin *ps = rimport_plan_plugins(plan);
+  char src[4200];
+  printf("%s: %zu plugin%s\n", origin, n, n == 1 ? "" : "s");
+  for (i = 0; i < n; i++) {
+    const rimport_plugin *p = &ps[i];
+    printf("  %s  key %s\n", p->plugin, p->key);
+    printf("    crate     %s%s%s (%s)\n", p->crate,
+           p->package ? ", package " : "", p->package ? p->package : "",
+           source_text(p, src, sizeof(src)));
+    printf("    features  ");
+    for (j = 0; j < p->feature_count; j++)
+      printf("%s%s", j ? ", " : "", p->features[j]);
+    printf("%s(default features %s)\n", p->feature_count ? " " : "",
+           p->default_features ? "on" : "off");
+    if (p->item_count > 0) {
+      printf("    items     ");
+      for (j = 0; j < p->item_count; j++) {
+        const rimport_plugin_item *it = &p->items[j];
+        printf("%s%s%s%s", j ? ", " : "", it->module ? it->module : "",
+               it->module ? "::" : "", it->name);
+        for (k = 0; k < it->shape_count; k++)
+          printf("%s%s", k ? ", " : "[", rimport_shape_name(it->shapes[k]));
+        printf("%s", it->shape_count ? "]" : "");
+      }
+      printf("\n");
+    }
+    printf("    binds     ");
+    for (j = 0; j < p->binding_count; j++) {
+      const rimport_binding *b = &p->bindings[j];
+      if (b->item == NULL)
+        printf("%s%s = crate %s", j ? "; " : "", b->name, p->crate);
+      else
+        printf("%s%s = %s%s%s", j ? "; " : "", b->name,
+               b->module ? b->module : "", b->module ? "::" : "", b->item);
+    }
+    printf("\n");
+  }
+}
+
+/* The directory of `path`, for relative path= values. */
+static char *dir_of(const char *path) {
+  const char *slash = NULL, *p;
+  for (p = path; *p; p++)
+    if (rimport__is_dir_sep(*p))
+      slash = p;
+  if (slash == NULL)
+    return strdup(".");
+  if (slash == path)
+    return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
+int cli_plan(cli *c, int argc, char **argv) {
+  const char *path = NULL;
+  char *text = NULL, *dir = NULL;
+  size_t len = 0, ncells = 0, i;
+  cell *cells = NULL;
+  rimport_session *s = NULL;
+  int status = 0, a;
+  for (a = 0; a < argc; a++) {
+    if (strcmp(argv[a], "--json") == 0)
+      c->json = 1;
+    else if (path == NULL && argv[a][0] != '-')
+      path = argv[a];
+    else {
+      fprintf(stderr,
+              "%s: error: plan takes one cell file and --json; \"%s\" is "
+              "neither\n",
+              c->prog, argv[a]);
+      return 2;
+    }
+  }
+  if (path == NULL) {
+    fprintf(stderr, "%s: error: plan needs a cell file: %s plan <file>\n",
+            c->prog, c->prog);
+    return 2;
+  }
+  if (cli_read_file(path, &text, &len) != 0)
+    return 1;
+  if (rimport_session_open(&s, &c->opts) != 0) {
+    free(text);
+    return cli_fail(c, "opening a session");
+  }
+  dir = dir_of(path);
+  ncells = split_cells(text, len, &cells);
+  if (c->json)
+    printf("[");
+  for (i = 0; i < ncells && status == 0; i++) {
+    rimport_imports *imps = NULL;
+    rimport_cell_plan *plan = NULL;
+    rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+    rimport_import *copy = NULL;
+    size_t n, k;
+    char origin[4200];
+    if (ncells == 1)
+      snprintf(origin, sizeof(origin), "%s", path);
+    else
+      snprintf(origin, sizeof(origin), "%s, cell %zu", path, i + 1);
+    if (rimport_parse(cells[i].text, cells[i].len, &imps) != 0) {
+      print_parse_error(c, path, &cells[i]);
+      status = 1;
+      break;
+    }
+    /* Line numbers in messages count from the top of the file. */
+    n = rimport_imports_count(imps);
+    copy = calloc(n ? n : 1, sizeof(*copy));
+    if (copy == NULL) {
+      rimport_imports_free(imps);
+      status = 1;
+      break;
+    }
+    if (n > 0)
+      memcpy(copy, rimport_imports_array(imps), n * sizeof(*copy));
+    for (k = 0; k < n; k++)
+      copy[k].span.line += cells[i].first_line - 1;
+    po.base_dir = dir;
+    po.origin = path;
+    if (rimport_plan(s, copy, n, &po, &plan) != 0) {
+      status = cli_fail(c, origin);
+    } else if (c->json) {
+      rimport_buf json = RIMPORT_BUF_INIT;
+      if (rimport_plan_to_json(plan, 1, &json) != 0)
+        status = cli_fail(c, "writing the plan as JSON");
+      else
+        printf("%s%s", i ? ",\n" : "\n", json.ptr);
+      rimport_buf_dispose(&json);
+    } else {
+      print_plan(origin, plan);
+    }
+    rimport_plan_free(plan);
+    free(copy);
+    rimport_imports_free(imps);
+  }
+  if (c->json)
+    printf("\n]\n");
+  free(cells);
+  free(dir);
+  free(text);
+  rimport_session_close(s);
+  return status;
+}

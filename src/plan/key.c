@@ -1,0 +1,175 @@
+/* Cache keys (DESIGN.md invariant 3): a canonical, versioned serialization of
+ * every input that changes a plugin's bytes, hashed with XXH3-128. Strings are
+ * length-prefixed so that no two inputs serialize alike. Aliases are not
+ * part of it: they are bound in the cell, not in the plugin. */
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+#include <xxhash.h>
+
+#include "plan.h"
+#include "../common/fs.h"
+#include "../platform.h"
+
+static int put_str(rimport_buf *b, const char *tag, const char *s) {
+  if (s == NULL)
+    return rimport__buf_printf(b, "%s -\n", tag);
+  return rimport__buf_printf(b, "%s %zu:%s\n", tag, strlen(s), s);
+}
+
+static void hex128(XXH128_hash_t h, char out[33]) {
+  XXH128_canonical_t c;
+  static const char digits[] = "0123456789abcdef";
+  size_t i;
+  XXH128_canonicalFromHash(&c, h);
+  for (i = 0; i < sizeof(c.digest); i++) {
+    out[2 * i] = digits[c.digest[i] >> 4];
+    out[2 * i + 1] = digits[c.digest[i] & 15];
+  }
+  out[32] = '\0';
+}
+
+int rimport__plan_key(const rimport_plugin *p, const rimport_toolchain *tc,
+                      const char *path_stamp, rimport_buf *b,
+                      char key_hex[33]) {
+  size_t i, j;
+  int rc = 0;
+  rimport__buf_clear(b);
+  rc |= rimport__buf_printf(b, "rimport-plugin-key %d\n", RIMPORT__KEY_FORMAT);
+  rc |= rimport__buf_printf(b, "kayton-abi %d\n", RIMPORT__KAYTON_ABI_VERSION);
+  rc |= rimport__buf_printf(b, "template %d\n", RIMPORT__TEMPLATE_VERSION);
+  rc |= put_str(b, "profile", RIMPORT__BUILD_PROFILE);
+  rc |= put_str(b, "toolchain", tc->fingerprint);
+  rc |= put_str(b, "target", tc->host);
+  rc |= put_str(b, "crate", p->crate);
+  rc |= put_str(b, "package", p->package);
+  if (p->source == RIMPORT_FROM_PATH) {
+    rc |= put_str(b, "source-path", p->path);
+    rc |= put_str(b, "source-stamp", path_stamp);
+  } else {
+    rc |= put_str(b, "source-registry", p->version ? p->version : "*");
+  }
+  rc |= rimport__buf_printf(b, "default-features %d\n", p->default_features);
+  for (i = 0; i < p->feature_count; i++)
+    rc |= put_str(b, "feature", p->features[i]);
+  rc |= rimport__buf_printf(b, "whole-crate %d\n", p->whole_crate ? 1 : 0);
+  for (i = 0; i < p->item_count; i++) {
+    const rimport_plugin_item *it = &p->items[i];
+    rc |= put_str(b, "item-module", it->module);
+    rc |= put_str(b, "item-name", it->name);
+    for (j = 0; j < it->shape_count; j++)
+      rc |= put_str(b, "item-shape", rimport_shape_name(it->shapes[j]));
+  }
+  /* Parent plugins and resolved versions join here when the build stage
+   * knows them (issue: build + cache). */
+  rc |= rimport__buf_puts(b, "end\n");
+  if (rc != 0)
+    return rimport__error_nomem();
+  hex128(XXH3_128bits(b->ptr, b->size), key_hex);
+  return 0;
+}
+
+/* --- path crates: a stamp of their files -------------------------------- */
+
+typedef struct stamp_walk {
+  rimport_buf list; /* "relpath\0size\0mtime\n" records, then sorted */
+  size_t files;
+} stamp_walk;
+
+#define STAMP_MAX_FILES 100000
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int walk(stamp_walk *w, const char *root, const char *rel) {
+  rimport_buf dir = RIMPORT_BUF_INIT, child = RIMPORT_BUF_INIT,
+              relchild = RIMPORT_BUF_INIT;
+  uv_fs_t req;
+  uv_dirent_t ent;
+  int rc = 0, n;
+  if ((rc = (*rel ? rimport__path_join(&dir, root, rel)
+                  : rimport__buf_puts(&dir, root))) != 0)
+    return rc;
+  n = uv_fs_scandir(NULL, &req, dir.ptr, 0, NULL);
+  if (n < 0) {
+    uv_fs_req_cleanup(&req);
+    rc = rimport__error_set(RIMPORT_EIO,
+                            "listing the local crate directory \"%s\" failed: "
+                            "%s; check its permissions",
+                            dir.ptr, uv_strerror(n));
+    rimport_buf_dispose(&dir);
+    return rc;
+  }
+  while (rc == 0 && uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+    rimport__stat st;
+    if (ent.name[0] == '.')
+      continue; /* .git, editor files */
+    if (*rel == '\0' && strcmp(ent.name, "target") == 0)
+      continue; /* cargo's output */
+    rimport__buf_clear(&relchild);
+    if ((rc = (*rel ? rimport__buf_printf(&relchild, "%s/%s", rel, ent.name)
+                    : rimport__buf_puts(&relchild, ent.name))) != 0 ||
+        (rc = rimport__path_join(&child, root, relchild.ptr)) != 0)
+      break;
+    if (rimport__fs_stat(child.ptr, &st) != 0) {
+      rimport_error_clear(); /* vanished while we looked: skip it */
+      continue;
+    }
+    if (st.is_dir) {
+      rc = walk(w, root, relchild.ptr);
+    } else if (++w->files > STAMP_MAX_FILES) {
+      rc = rimport__error_set(
+          RIMPORT_EINVAL,
+          "the local crate \"%s\" has more than %d files; point path= at the "
+          "crate's own directory, not a parent",
+          root, STAMP_MAX_FILES);
+    } else {
+      rc = rimport__buf_printf(&w->list, "%s%c%llu %lld.%09lld\n", relchild.ptr,
+                               0, (unsigned long long)st.size,
+                               (long long)st.mtime_sec,
+                               (long long)st.mtime_nsec);
+    }
+  }
+  uv_fs_req_cleanup(&req);
+  rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&child);
+  rimport_buf_dispose(&relchild);
+  return rc;
+}
+
+int rimport__plan_path_stamp(const char *dir, char stamp_hex[33]) {
+  stamp_walk w = {RIMPORT_BUF_INIT, 0};
+  const char **lines = NULL;
+  size_t count = 0, cap = 0, i;
+  char *p, *end;
+  XXH3_state_t *state = NULL;
+  int rc = walk(&w, dir, "");
+  /* Sort the records: directory order differs between file systems. */
+  for (p = w.list.ptr, end = p ? p + w.list.size : NULL; rc == 0 && p < end;) {
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    if ((rc = rimport__grow((void **)&lines, &cap, count + 1,
+                            sizeof(*lines))) != 0)
+      break;
+    lines[count++] = p;
+    *nl = '\0';
+    p = nl + 1;
+  }
+  if (rc == 0 && (state = XXH3_createState()) == NULL)
+    rc = rimport__error_nomem();
+  if (rc == 0) {
+    qsort(lines, count, sizeof(*lines), cmp_str);
+    XXH3_128bits_reset(state);
+    for (i = 0; i < count; i++) {
+      size_t nlen = strlen(lines[i]);
+      const char *meta = lines[i] + nlen + 1;
+      XXH3_128bits_update(state, lines[i], nlen + 1);
+      XXH3_128bits_update(state, meta, strlen(meta) + 1);
+    }
+    hex128(XXH3_128bits_digest(state), stamp_hex);
+  }
+  XXH3_freeState(state);
+  rimport__free(lines);
+  rimport_buf_dispose(&w.list);
+  return rc;
+}

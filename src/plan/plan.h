@@ -1,0 +1,64 @@
+/* Plans: descriptors grouped into plugins, merged with what the session has
+ * already fixed, each plugin with its cache key. */
+#ifndef RIMPORT_SRC_PLAN_H
+#define RIMPORT_SRC_PLAN_H
+
+#include "../common/arena.h"
+#include "../common/common.h"
+
+/* Inputs of every key that are rimport's own. Bump the template version when
+ * plugin_templates/ changes what it renders, the ABI version when
+ * include/kayton_api.h changes, the key format when the serialization
+ * below changes. */
+#define RIMPORT__KEY_FORMAT         1
+#define RIMPORT__KAYTON_ABI_VERSION 1
+#define RIMPORT__TEMPLATE_VERSION   1
+/* The profile and flags every plugin is built with (DESIGN.md facts 2, 10). */
+#define RIMPORT__BUILD_PROFILE                                                 \
+  "release;opt-level=3;debug=0;panic=unwind;rustflags=-C prefer-dynamic"
+
+/* What a session has fixed for a crate once a plan named it. */
+typedef struct rimport__committed {
+  char *crate;
+  char *package;   /* NULL: not said */
+  char *version;   /* NULL: not said */
+  char *path;      /* absolute, NULL: registry */
+  char **features; /* sorted */
+  size_t feature_count;
+  int default_features;
+  /* Who fixed what, for messages: "cell 1, line 2: `rimport …`". */
+  char *first_by, *version_by, *path_by, *package_by, *default_features_by;
+} rimport__committed;
+
+struct rimport_cell_plan {
+  rimport__arena arena;
+  rimport_plugin *plugins;
+  size_t count;
+  const char *origin;
+  const char *fingerprint; /* toolchain fingerprint and host the keys use */
+  const char *host;
+  const char *release;
+};
+
+/* Plans against a toolchain (public rimport_plan finds the session's).
+ * On success the session's committed records are updated. */
+int rimport__plan_make(rimport_session *session, const rimport_toolchain *tc,
+                       const rimport_import *imports, size_t count,
+                       const rimport_plan_options *opts,
+                       rimport_cell_plan **out);
+
+/* Frees the session's committed records (session close). */
+void rimport__plan_session_free(rimport_session *session);
+
+/* Serializes a plugin's key inputs (key.c) into out and hashes them: key_hex
+ * gets 32 lowercase hex digits and a NUL. path_stamp is the hash of a path
+ * crate's files (NULL for registry crates). */
+int rimport__plan_key(const rimport_plugin *p, const rimport_toolchain *tc,
+                      const char *path_stamp, rimport_buf *out,
+                      char key_hex[33]);
+
+/* Hashes the names, sizes and mtimes of the files of a local crate
+ * (excluding target/ and hidden entries) into 32 hex digits. */
+int rimport__plan_path_stamp(const char *dir, char stamp_hex[33]);
+
+#endif

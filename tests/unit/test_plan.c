@@ -1,0 +1,721 @@
+/* Plans and cache keys (src/plan). Descriptors are made here by hand, as a
+ * front-end would, so these tests do not depend on the parser; the toolchain
+ * is a fixed record so that keys are known. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "support.h"
+#include "common/common.h"
+#include "plan/plan.h"
+#include "common/fs.h"
+
+static const rimport_toolchain fake_tc = {
+    "/usr/bin/rustc",
+    "1.95.0",
+    "59807616e",
+    "2026-04-14",
+    "x86_64-unknown-linux-gnu",
+    "20.1.8",
+    "/sysroot",
+    "/sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib",
+    NULL,
+    "0123456789abcdef0123456789abcdef",
+    0};
+
+typedef struct fixture {
+  rimport_session *s;
+  char dir[4096];
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof(*f));
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  char cache[4200];
+  snprintf(f->dir, sizeof(f->dir), "%s", rimport_test_tmpdir("plan"));
+  snprintf(cache, sizeof(cache), "%s/cache", f->dir);
+  o.cache_dir = cache;
+  assert_int_equal(rimport_session_open(&f->s, &o), 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  rimport_session_close(f->s);
+  free(f);
+  rimport_error_clear();
+  return 0;
+}
+
+static rimport_import crate_import(const char *crate, const char *stmt,
+                                   unsigned line) {
+  rimport_import imp;
+  memset(&imp, 0, sizeof(imp));
+  imp.kind = RIMPORT_IMPORT_CRATE;
+  imp.crate = crate;
+  imp.default_features = RIMPORT_UNSET;
+  imp.statement = stmt;
+  imp.span.line = line;
+  return imp;
+}
+
+static rimport_import items_import(const char *crate, const char *module,
+                                   const rimport_item *items, size_t n) {
+  rimport_import imp = crate_import(crate, NULL, 0);
+  imp.kind = RIMPORT_IMPORT_ITEMS;
+  imp.module = module;
+  imp.items = items;
+  imp.item_count = n;
+  return imp;
+}
+
+static rimport_cell_plan *plan_ok(fixture *f, const rimport_import *imps,
+                                  size_t n) {
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  rimport_cell_plan *plan = NULL;
+  int rc;
+  po.base_dir = f->dir;
+  rc = rimport__plan_make(f->s, &fake_tc, imps, n, &po, &plan);
+  if (rc != 0)
+    fail_msg("plan failed: %s", rimport_error_last()->message);
+  assert_non_null(plan);
+  return plan;
+}
+
+static int plan_err(fixture *f, const rimport_import *imps, size_t n) {
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  rimport_cell_plan *plan = (rimport_cell_plan *)1;
+  int rc;
+  po.base_dir = f->dir;
+  rc = rimport__plan_make(f->s, &fake_tc, imps, n, &po, &plan);
+  assert_int_not_equal(rc, 0);
+  assert_null(plan == (rimport_cell_plan *)1 ? NULL : plan);
+  return rc;
+}
+
+/* The key of a one-plugin plan, in a fresh session (so nothing is
+ * inherited). */
+static void key_of(const rimport_toolchain *tc, const rimport_import *imps,
+                   size_t n, char out[33]) {
+  rimport_session *s;
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  rimport_cell_plan *plan;
+  char cache[4200];
+  snprintf(cache, sizeof(cache), "%s/cache",
+           getenv("RIMPORT_TEST_TMP") ? getenv("RIMPORT_TEST_TMP") : "/tmp");
+  o.cache_dir = cache;
+  assert_int_equal(rimport_session_open(&s, &o), 0);
+  po.base_dir = "/";
+  if (rimport__plan_make(s, tc, imps, n, &po, &plan) != 0)
+    fail_msg("plan failed: %s", rimport_error_last()->message);
+  assert_int_equal(rimport_plan_plugin_count(plan), 1);
+  memcpy(out, rimport_plan_plugins(plan)[0].key, 33);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+static int is_hex32(const char *k) {
+  size_t i;
+  if (k == NULL || strlen(k) != 32)
+    return 0;
+  for (i = 0; i < 32; i++)
+    if (!strchr("0123456789abcdef", k[i]))
+      return 0;
+  return 1;
+}
+
+/* --- grouping ----------------------------------------------------------- */
+
+static void whole_crate_import(void **state) {
+  fixture *f = *state;
+  rimport_import imp = crate_import("reqwest", "rimport reqwest", 1);
+  rimport_cell_plan *plan = plan_ok(f, &imp, 1);
+  const rimport_plugin *p = rimport_plan_plugins(plan);
+  assert_int_equal(rimport_plan_plugin_count(plan), 1);
+  assert_string_equal(p->crate, "reqwest");
+  assert_string_equal(p->plugin, "kayton_rplugin__reqwest");
+  assert_int_equal(p->source, RIMPORT_FROM_REGISTRY);
+  assert_null(p->version);
+  assert_null(p->path);
+  assert_null(p->package);
+  assert_int_equal(p->default_features, 1);
+  assert_true(p->whole_crate);
+  assert_int_equal(p->item_count, 0);
+  assert_int_equal(p->binding_count, 1);
+  assert_string_equal(p->bindings[0].name, "reqwest");
+  assert_null(p->bindings[0].item);
+  assert_true(is_hex32(p->key));
+  assert_non_null(strstr(p->key_input, "crate 7:reqwest\n"));
+  assert_int_equal(p->key_input_len, strlen(p->key_input));
+  rimport_plan_free(plan);
+}
+
+static void items_with_module_and_alias(void **state) {
+  fixture *f = *state;
+  rimport_item items[] = {{"Client", NULL, NULL, 0, {0}},
+                          {"Method", "M", NULL, 0, {0}}};
+  rimport_import imp = items_import("reqwest", "blocking", items, 2);
+  rimport_cell_plan *plan = plan_ok(f, &imp, 1);
+  const rimport_plugin *p = rimport_plan_plugins(plan);
+  assert_false(p->whole_crate);
+  assert_int_equal(p->item_count, 2);
+  assert_string_equal(p->items[0].module, "blocking");
+  assert_string_equal(p->items[0].name, "Client");
+  assert_string_equal(p->items[1].name, "Method");
+  assert_int_equal(p->binding_count, 2);
+  assert_string_equal(p->bindings[1].name, "M");
+  assert_string_equal(p->bindings[1].item, "Method");
+  assert_string_equal(p->bindings[1].module, "blocking");
+  rimport_plan_free(plan);
+}
+
+static void repeated_imports_merge(void **state) {
+  fixture *f = *state;
+  const char *f1[] = {"json", "blocking"};
+  const char *f2[] = {"blocking", "cookies"};
+  rimport_shape i64 = RIMPORT_SHAPE_I64, f64 = RIMPORT_SHAPE_F64;
+  rimport_item it1[] = {{"largest", NULL, &i64, 1, {0}},
+                        {"StatusCode", NULL, NULL, 0, {0}}};
+  rimport_item it2[] = {{"largest", NULL, &f64, 1, {0}},
+                        {"largest", NULL, &i64, 1, {0}},
+                        {"StatusCode", NULL, NULL, 0, {0}}};
+  rimport_import imps[4];
+  rimport_cell_plan *plan;
+  const rimport_plugin *p;
+  imps[0] = crate_import("reqwest", "rimport reqwest(...)", 1);
+  imps[0].features = f1;
+  imps[0].feature_count = 2;
+  imps[0].version = "0.11";
+  imps[1] = items_import("reqwest", NULL, it1, 2);
+  imps[2] = crate_import("reqwest", NULL, 0);
+  imps[2].features = f2;
+  imps[2].feature_count = 2;
+  imps[3] = items_import("reqwest", NULL, it2, 3);
+  plan = plan_ok(f, imps, 4);
+  assert_int_equal(rimport_plan_plugin_count(plan), 1);
+  p = rimport_plan_plugins(plan);
+  assert_string_equal(p->version, "0.11");
+  assert_int_equal(p->feature_count, 3);
+  assert_string_equal(p->features[0], "blocking");
+  assert_string_equal(p->features[1], "cookies");
+  assert_string_equal(p->features[2], "json");
+  /* StatusCode, largest[i64], largest[f64]: sorted, no repeats */
+  assert_int_equal(p->item_count, 3);
+  assert_string_equal(p->items[0].name, "StatusCode");
+  assert_string_equal(p->items[1].name, "largest");
+  assert_int_equal(p->items[1].shapes[0], RIMPORT_SHAPE_I64);
+  assert_int_equal(p->items[2].shapes[0], RIMPORT_SHAPE_F64);
+  /* reqwest, largest, StatusCode: repeats of one binding collapse */
+  assert_int_equal(p->binding_count, 3);
+  rimport_plan_free(plan);
+}
+
+static void dash_and_underscore_are_one_crate(void **state) {
+  fixture *f = *state;
+  rimport_item it[] = {{"codec", NULL, NULL, 0, {0}}};
+  rimport_import imps[2];
+  rimport_cell_plan *plan;
+  imps[0] = crate_import("tokio-util", "rimport tokio-util", 1);
+  imps[1] = items_import("tokio_util", NULL, it, 1);
+  plan = plan_ok(f, imps, 2);
+  assert_int_equal(rimport_plan_plugin_count(plan), 1);
+  assert_string_equal(rimport_plan_plugins(plan)->crate, "tokio_util");
+  assert_string_equal(rimport_plan_plugins(plan)->bindings[0].name,
+                      "tokio_util");
+  assert_string_equal(rimport_plan_plugins(plan)->plugin,
+                      "kayton_rplugin__tokio_util");
+  rimport_plan_free(plan);
+}
+
+static void several_crates_keep_order(void **state) {
+  fixture *f = *state;
+  rimport_import imps[3];
+  rimport_cell_plan *plan;
+  imps[0] = crate_import("serde", NULL, 0);
+  imps[1] = crate_import("anyhow", NULL, 0);
+  imps[2] = crate_import("serde", NULL, 0);
+  plan = plan_ok(f, imps, 3);
+  assert_int_equal(rimport_plan_plugin_count(plan), 2);
+  assert_string_equal(rimport_plan_plugins(plan)[0].crate, "serde");
+  assert_string_equal(rimport_plan_plugins(plan)[1].crate, "anyhow");
+  assert_string_not_equal(rimport_plan_plugins(plan)[0].key,
+                          rimport_plan_plugins(plan)[1].key);
+  rimport_plan_free(plan);
+}
+
+static void empty_cell_plans_nothing(void **state) {
+  fixture *f = *state;
+  rimport_cell_plan *plan = plan_ok(f, NULL, 0);
+  rimport_buf json = RIMPORT_BUF_INIT;
+  assert_int_equal(rimport_plan_plugin_count(plan), 0);
+  assert_int_equal(rimport_plan_to_json(plan, 0, &json), 0);
+  assert_non_null(strstr(json.ptr, "\"plugins\":[]"));
+  rimport_buf_dispose(&json);
+  rimport_plan_free(plan);
+}
+
+/* --- conflicts ------------------------------------------------------------ */
+
+static void conflict_version_in_one_cell(void **state) {
+  fixture *f = *state;
+  rimport_import imps[2];
+  imps[0] = crate_import("reqwest", "rimport reqwest(version=\"0.11\")", 1);
+  imps[0].version = "0.11";
+  imps[1] = crate_import("reqwest", "rimport reqwest(version=\"0.12\")", 4);
+  imps[1].version = "0.12";
+  rimport_test_assert_error(plan_err(f, imps, 2), RIMPORT_ECONFLICT,
+                            "conflicting imports of the crate `reqwest`");
+  assert_non_null(strstr(rimport_error_last()->message,
+                         "line 4: `rimport reqwest(version=\"0.12\")` asks "
+                         "for version \"0.12\""));
+  assert_non_null(strstr(rimport_error_last()->message,
+                         "line 1: `rimport reqwest(version=\"0.11\")`"));
+}
+
+static void conflict_path_and_registry(void **state) {
+  fixture *f = *state;
+  rimport_import imps[2];
+  imps[0] = crate_import("mycrate", "rimport mycrate(version=\"1\")", 1);
+  imps[0].version = "1";
+  imps[1] = crate_import("mycrate", "rimport mycrate(path=\"x\")", 2);
+  imps[1].path = "x";
+  rimport_test_assert_error(plan_err(f, imps, 2), RIMPORT_ECONFLICT,
+                            "takes it from a local path");
+}
+
+static void conflict_default_features(void **state) {
+  fixture *f = *state;
+  rimport_import imps[2];
+  imps[0] = crate_import("a", "rimport a(default_features=False)", 1);
+  imps[0].default_features = RIMPORT_FALSE;
+  imps[1] = crate_import("a", "rimport a(default_features=True)", 2);
+  imps[1].default_features = RIMPORT_TRUE;
+  rimport_test_assert_error(plan_err(f, imps, 2), RIMPORT_ECONFLICT,
+                            "default_features=True");
+}
+
+static void conflict_package(void **state) {
+  fixture *f = *state;
+  rimport_import imps[2];
+  imps[0] = crate_import("a", NULL, 0);
+  imps[0].package = "a-rs";
+  imps[1] = crate_import("a", NULL, 0);
+  imps[1].package = "a-sys";
+  rimport_test_assert_error(plan_err(f, imps, 2), RIMPORT_ECONFLICT,
+                            "package \"a-sys\"");
+}
+
+static void conflict_across_cells_names_both(void **state) {
+  fixture *f = *state;
+  rimport_import a =
+      crate_import("reqwest", "rimport reqwest(version=\"0.11\")", 1);
+  rimport_import b =
+      crate_import("reqwest", "rimport reqwest(version=\"0.12\")", 2);
+  rimport_cell_plan *plan;
+  a.version = "0.11";
+  b.version = "0.12";
+  plan = plan_ok(f, &a, 1);
+  rimport_plan_free(plan);
+  rimport_test_assert_error(plan_err(f, &b, 1), RIMPORT_ECONFLICT,
+                            "cell 2, line 2");
+  assert_non_null(strstr(rimport_error_last()->message, "cell 1, line 1"));
+  assert_non_null(strstr(rimport_error_last()->message, "restart the session"));
+}
+
+static void later_cells_inherit_source_and_features(void **state) {
+  fixture *f = *state;
+  const char *feats[] = {"blocking"};
+  rimport_item it[] = {{"StatusCode", NULL, NULL, 0, {0}}};
+  rimport_import a = crate_import("reqwest", NULL, 0);
+  rimport_import b = items_import("reqwest", NULL, it, 1);
+  rimport_cell_plan *p1, *p2;
+  a.version = "0.11";
+  a.features = feats;
+  a.feature_count = 1;
+  a.default_features = RIMPORT_FALSE;
+  p1 = plan_ok(f, &a, 1);
+  p2 = plan_ok(f, &b, 1);
+  assert_string_equal(rimport_plan_plugins(p2)->version, "0.11");
+  assert_int_equal(rimport_plan_plugins(p2)->feature_count, 1);
+  assert_string_equal(rimport_plan_plugins(p2)->features[0], "blocking");
+  assert_int_equal(rimport_plan_plugins(p2)->default_features, 0);
+  rimport_plan_free(p1);
+  rimport_plan_free(p2);
+  /* Repeating the same settings is fine too. */
+  p2 = plan_ok(f, &a, 1);
+  rimport_plan_free(p2);
+}
+
+static void later_cell_cannot_add_features(void **state) {
+  fixture *f = *state;
+  const char *f1[] = {"blocking"}, *f2[] = {"json"};
+  rimport_import a =
+      crate_import("reqwest", "rimport reqwest(features=...)", 1);
+  rimport_import b =
+      crate_import("reqwest", "rimport reqwest(features=[json])", 3);
+  rimport_cell_plan *p1;
+  a.features = f1;
+  a.feature_count = 1;
+  b.features = f2;
+  b.feature_count = 1;
+  p1 = plan_ok(f, &a, 1);
+  rimport_plan_free(p1);
+  rimport_test_assert_error(plan_err(f, &b, 1), RIMPORT_ECONFLICT,
+                            "asks for the feature \"json\"");
+  assert_non_null(strstr(rimport_error_last()->message, "cell 1, line 1"));
+}
+
+static void failed_plan_changes_nothing(void **state) {
+  fixture *f = *state;
+  rimport_import imps[2];
+  rimport_import later;
+  rimport_cell_plan *plan;
+  imps[0] = crate_import("serde", NULL, 0);
+  imps[0].version = "1";
+  imps[1] = crate_import("reqwest", NULL, 0);
+  imps[1].path = "does/not/exist";
+  rimport_test_assert_error(plan_err(f, imps, 2), RIMPORT_ENOTFOUND,
+                            "does/not/exist");
+  /* serde was not recorded: another version is still possible. */
+  later = crate_import("serde", NULL, 0);
+  later.version = "2";
+  plan = plan_ok(f, &later, 1);
+  assert_string_equal(rimport_plan_plugins(plan)->version, "2");
+  /* and the failed plan did not count as a cell */
+  rimport_plan_free(plan);
+}
+
+static void one_name_bound_twice(void **state) {
+  fixture *f = *state;
+  rimport_item a[] = {{"Client", NULL, NULL, 0, {0}}};
+  rimport_item b[] = {{"Client", NULL, NULL, 0, {0}}};
+  rimport_import imps[2];
+  imps[0] = items_import("reqwest", "blocking", a, 1);
+  imps[1] = items_import("ureq", NULL, b, 1);
+  rimport_test_assert_error(plan_err(f, imps, 2), RIMPORT_ECONFLICT,
+                            "binds the name `Client` twice");
+}
+
+/* --- descriptors a front-end made ---------------------------------------- */
+
+static void bad_descriptors_are_refused(void **state) {
+  fixture *f = *state;
+  rimport_item glob_alias[] = {{"*", "x", NULL, 0, {0}}};
+  rimport_item kw[] = {{"fn", NULL, NULL, 0, {0}}};
+  rimport_shape bad_shape = (rimport_shape)99;
+  rimport_item shape[] = {{"f", NULL, &bad_shape, 1, {0}}};
+  const char *bad_feature[] = {"a b"};
+  rimport_import imp;
+
+  imp = crate_import("../etc", NULL, 0);
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL, "../etc");
+  imp = crate_import(NULL, NULL, 0);
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL, "missing");
+  imp = crate_import("a", NULL, 0);
+  imp.version = "1";
+  imp.path = "p";
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL,
+                            "together with a version");
+  imp = crate_import("a", NULL, 0);
+  imp.features = bad_feature;
+  imp.feature_count = 1;
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL, "a b");
+  imp = crate_import("a", NULL, 0);
+  imp.version = "zero";
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL,
+                            "no version number");
+  imp = items_import("a", NULL, NULL, 0);
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL, "empty list");
+  imp = items_import("a", "x::..::y", kw, 1);
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL,
+                            "module path");
+  imp = items_import("a", NULL, kw, 1);
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL,
+                            "Rust keyword");
+  imp = items_import("a", NULL, glob_alias, 1);
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL, "glob");
+  imp = items_import("a", NULL, shape, 1);
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL,
+                            "rimport_shape");
+  imp = crate_import("a", NULL, 0);
+  imp.kind = (rimport_import_kind)7;
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_EINVAL, "kind");
+}
+
+/* --- path sources ----------------------------------------------------------
+ */
+
+static void path_source_is_resolved(void **state) {
+  fixture *f = *state;
+  char dir[4200], file[4300], real[4300];
+  rimport_import imp = crate_import("mycrate", "rimport mycrate(path=...)", 1);
+  rimport_cell_plan *plan;
+  rimport_buf rp = RIMPORT_BUF_INIT;
+  snprintf(dir, sizeof(dir), "%s/mycrate", f->dir);
+  assert_int_equal(rimport__fs_mkdir_p(dir), 0);
+  imp.path = "mycrate/../mycrate";
+  /* No Cargo.toml yet: not a crate. */
+  rimport_test_assert_error(plan_err(f, &imp, 1), RIMPORT_ENOTFOUND,
+                            "no Cargo.toml");
+  snprintf(file, sizeof(file), "%s/Cargo.toml", dir);
+  rimport_test_write_file(file, "[package]\nname = \"mycrate\"\n");
+  plan = plan_ok(f, &imp, 1);
+  assert_int_equal(rimport__fs_realpath(dir, &rp), 0);
+  snprintf(real, sizeof(real), "%s", rp.ptr);
+  assert_int_equal(rimport_plan_plugins(plan)->source, RIMPORT_FROM_PATH);
+  assert_string_equal(rimport_plan_plugins(plan)->path, real);
+  assert_non_null(
+      strstr(rimport_plan_plugins(plan)->key_input, "source-stamp 32:"));
+  rimport_plan_free(plan);
+  rimport_buf_dispose(&rp);
+}
+
+/* --- keys ----------------------------------------------------------------- */
+
+static void key_ignores_order_and_aliases(void **state) {
+  rimport_item ab[] = {{"A", NULL, NULL, 0, {0}}, {"B", "Bee", NULL, 0, {0}}};
+  rimport_item ba[] = {{"B", NULL, NULL, 0, {0}}, {"A", "Ay", NULL, 0, {0}}};
+  const char *f1[] = {"x", "y", "x"}, *f2[] = {"y", "x"};
+  rimport_import i1 = items_import("c", NULL, ab, 2);
+  rimport_import i2 = items_import("c", NULL, ba, 2);
+  char k1[33], k2[33];
+  (void)state;
+  i1.features = f1;
+  i1.feature_count = 3;
+  i2.features = f2;
+  i2.feature_count = 2;
+  key_of(&fake_tc, &i1, 1, k1);
+  key_of(&fake_tc, &i2, 1, k2);
+  assert_string_equal(k1, k2);
+}
+
+static void key_changes_with_every_input(void **state) {
+  rimport_shape i64 = RIMPORT_SHAPE_I64, f64 = RIMPORT_SHAPE_F64;
+  rimport_item base_items[] = {{"largest", NULL, &i64, 1, {0}}};
+  rimport_item other_shape[] = {{"largest", NULL, &f64, 1, {0}}};
+  rimport_item other_name[] = {{"smallest", NULL, &i64, 1, {0}}};
+  rimport_item plain[] = {{"largest", NULL, NULL, 0, {0}}};
+  const char *feats[] = {"std"}, *feats2[] = {"alloc"};
+  rimport_import base = items_import("c", NULL, base_items, 1), v;
+  rimport_import pair[2];
+  rimport_toolchain tc2;
+  char k0[33], k[33];
+  (void)state;
+  base.version = "1.0";
+  base.features = feats;
+  base.feature_count = 1;
+  key_of(&fake_tc, &base, 1, k0);
+  key_of(&fake_tc, &base, 1, k);
+  assert_string_equal(k0, k); /* stable */
+
+#define EXPECT_CHANGE(tc, imps, n)                                             \
+  do {                                                                         \
+    key_of(tc, imps, n, k);                                                    \
+    assert_string_not_equal(k0, k);                                            \
+  } while (0)
+  v = base, v.crate = "d";
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.version = "1.1";
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.version = NULL;
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.package = "c-rs";
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.features = feats2;
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.feature_count = 0;
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.default_features = RIMPORT_FALSE;
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.items = other_shape;
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.items = other_name;
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.items = plain;
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  v = base, v.module = "m";
+  EXPECT_CHANGE(&fake_tc, &v, 1);
+  pair[0] = base;
+  pair[1] = crate_import("c", NULL, 0); /* + whole crate */
+  EXPECT_CHANGE(&fake_tc, pair, 2);
+  tc2 = fake_tc, tc2.fingerprint = "ffffffffffffffffffffffffffffffff";
+  EXPECT_CHANGE(&tc2, &base, 1);
+  tc2 = fake_tc, tc2.host = "x86_64-pc-windows-gnu";
+  EXPECT_CHANGE(&tc2, &base, 1);
+#undef EXPECT_CHANGE
+}
+
+static void key_changes_when_a_path_crate_changes(void **state) {
+  fixture *f = *state;
+  char dir[4200], file[4300], k1[33], k2[33], k3[33];
+  rimport_import imp = crate_import("pc", NULL, 0);
+  uv_fs_t req;
+  snprintf(dir, sizeof(dir), "%s/pc/src", f->dir);
+  assert_int_equal(rimport__fs_mkdir_p(dir), 0);
+  snprintf(file, sizeof(file), "%s/pc/Cargo.toml", f->dir);
+  rimport_test_write_file(file, "[package]\nname = \"pc\"\n");
+  snprintf(file, sizeof(file), "%s/pc/src/lib.rs", f->dir);
+  rimport_test_write_file(file, "pub fn a() {}\n");
+  snprintf(dir, sizeof(dir), "%s/pc", f->dir);
+  imp.path = dir;
+  key_of(&fake_tc, &imp, 1, k1);
+  /* target/ is cargo's output: it does not count. */
+  snprintf(file, sizeof(file), "%s/pc/target", f->dir);
+  assert_int_equal(rimport__fs_mkdir_p(file), 0);
+  snprintf(file, sizeof(file), "%s/pc/target/junk", f->dir);
+  rimport_test_write_file(file, "x");
+  key_of(&fake_tc, &imp, 1, k2);
+  assert_string_equal(k1, k2);
+  snprintf(file, sizeof(file), "%s/pc/src/lib.rs", f->dir);
+  rimport_test_write_file(file, "pub fn a() { /* changed */ }\n");
+  assert_int_equal(uv_fs_utime(NULL, &req, file, 1e9, 1e9, NULL), 0);
+  uv_fs_req_cleanup(&req);
+  key_of(&fake_tc, &imp, 1, k3);
+  assert_string_not_equal(k1, k3);
+}
+
+/* The child prints the key of a fixed plan; the parent checks that another
+ * process gets the same key, and that it is the recorded one (a change of
+ * the key format must be deliberate: then update this value and bump
+ * RIMPORT__KEY_FORMAT). */
+static const char golden_key[] = GOLDEN_KEY_PLACEHOLDER;
+
+static void golden_inputs(rimport_import *imp, rimport_item *items) {
+  static const char *feats[] = {"blocking", "json"};
+  static const rimport_shape shapes[] = {RIMPORT_SHAPE_VEC_I64,
+                                         RIMPORT_SHAPE_STR};
+  memset(items, 0, 2 * sizeof(*items));
+  items[0].name = "StatusCode";
+  items[1].name = "Pair";
+  items[1].shapes = shapes;
+  items[1].shape_count = 2;
+  *imp = items_import("reqwest", NULL, items, 2);
+  imp->version = "0.11";
+  imp->features = feats;
+  imp->feature_count = 2;
+  imp->default_features = RIMPORT_FALSE;
+}
+
+static int child_main(int argc, char **argv) {
+  rimport_import imp;
+  rimport_item items[2];
+  char k[33];
+  (void)argc;
+  (void)argv;
+  golden_inputs(&imp, items);
+  key_of(&fake_tc, &imp, 1, k);
+  printf("%s\n", k);
+  rimport_error_clear();
+  return 0;
+}
+
+static void key_is_stable_across_processes(void **state) {
+  rimport_import imp;
+  rimport_item items[2];
+  char k[33], cmd[4300], line[64] = "";
+  FILE *p;
+  (void)state;
+  golden_inputs(&imp, items);
+  key_of(&fake_tc, &imp, 1, k);
+  snprintf(cmd, sizeof(cmd), "'%s' --child", rimport_test_self());
+  p = popen(cmd, "r");
+  assert_non_null(p);
+  assert_non_null(fgets(line, sizeof(line), p));
+  assert_int_equal(pclose(p), 0);
+  line[strcspn(line, "\n")] = '\0';
+  assert_string_equal(line, k);
+  assert_string_equal(k, golden_key);
+}
+
+/* --- JSON ------------------------------------------------------------------
+ */
+
+static void plan_as_json(void **state) {
+  fixture *f = *state;
+  rimport_shape sh = RIMPORT_SHAPE_VEC_F64;
+  rimport_item it[] = {{"Stack", "S", &sh, 1, {0}}};
+  const char *feats[] = {"ünï-cödé"};
+  rimport_import imps[2];
+  rimport_cell_plan *plan;
+  rimport_buf json = RIMPORT_BUF_INIT;
+  cJSON *root, *p, *item;
+  imps[0] = crate_import("mycrate", NULL, 0);
+  imps[0].features = feats;
+  imps[0].feature_count = 1;
+  imps[0].alias = "mc";
+  imps[1] = items_import("mycrate", "a::b", it, 1);
+  plan = plan_ok(f, imps, 2);
+  assert_int_equal(rimport_plan_to_json(plan, 1, &json), 0);
+  root = cJSON_Parse(json.ptr);
+  assert_non_null(root);
+  assert_string_equal(cJSON_GetObjectItem(root, "origin")->valuestring,
+                      "cell 1");
+  assert_string_equal(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(root, "toolchain"), "host")
+          ->valuestring,
+      "x86_64-unknown-linux-gnu");
+  p = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "plugins"), 0);
+  assert_string_equal(cJSON_GetObjectItem(p, "key")->valuestring,
+                      rimport_plan_plugins(plan)->key);
+  assert_string_equal(
+      cJSON_GetArrayItem(cJSON_GetObjectItem(p, "features"), 0)->valuestring,
+      "ünï-cödé");
+  assert_string_equal(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(p, "source"), "version")
+          ->valuestring,
+      "*");
+  item = cJSON_GetArrayItem(cJSON_GetObjectItem(p, "items"), 0);
+  assert_string_equal(cJSON_GetObjectItem(item, "module")->valuestring, "a::b");
+  assert_string_equal(
+      cJSON_GetArrayItem(cJSON_GetObjectItem(item, "instance"), 0)->valuestring,
+      "Vec[f64]");
+  assert_string_equal(
+      cJSON_GetObjectItem(
+          cJSON_GetArrayItem(cJSON_GetObjectItem(p, "bindings"), 0), "name")
+          ->valuestring,
+      "mc");
+  cJSON_Delete(root);
+  rimport_buf_dispose(&json);
+  rimport_plan_free(plan);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(whole_crate_import, setup, teardown),
+    cmocka_unit_test_setup_teardown(items_with_module_and_alias, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(repeated_imports_merge, setup, teardown),
+    cmocka_unit_test_setup_teardown(dash_and_underscore_are_one_crate, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(several_crates_keep_order, setup, teardown),
+    cmocka_unit_test_setup_teardown(empty_cell_plans_nothing, setup, teardown),
+    cmocka_unit_test_setup_teardown(conflict_version_in_one_cell, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(conflict_path_and_registry, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(conflict_default_features, setup, teardown),
+    cmocka_unit_test_setup_teardown(conflict_package, setup, teardown),
+    cmocka_unit_test_setup_teardown(conflict_across_cells_names_both, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(later_cells_inherit_source_and_features,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(later_cell_cannot_add_features, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(failed_plan_changes_nothing, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(one_name_bound_twice, setup, teardown),
+    cmocka_unit_test_setup_teardown(bad_descriptors_are_refused, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(path_source_is_resolved, setup, teardown),
+    cmocka_unit_test(key_ignores_order_and_aliases),
+    cmocka_unit_test(key_changes_with_every_input),
+    cmocka_unit_test_setup_teardown(key_changes_when_a_path_crate_changes,
+                                    setup, teardown),
+    cmocka_unit_test(key_is_stable_across_processes),
+    cmocka_unit_test_setup_teardown(plan_as_json, setup, teardown),
+};
+
+RIMPORT_TEST_MAIN(tests, child_main)
