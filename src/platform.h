@@ -38,4 +38,49 @@ int rimport__default_cache_dir(rimport_buf *out);
  * what was wanted). */
 int rimport__find_executable(const char *name, rimport_buf *out);
 
+/* --- child process trees (used by src/proc) ------------------------------
+ * A running child and everything it started, so that a timeout or a cancel
+ * can stop all of it.
+ *
+ * unix: the child is spawned with the flags below (UV_PROCESS_DETACHED:
+ *   setsid(), so it leads a new session and process group whose id is its
+ *   pid); killing the tree is kill(-pid, SIGKILL). A grandchild that calls
+ *   setsid() itself escapes. Also: a child in its own session does not get
+ *   the terminal's Ctrl-C; rimport stops it on timeout or cancel only.
+ * Windows: libuv has no job support, so rimport__proc_tree_open creates a
+ *   Job Object and assigns the freshly spawned process to it (there is a
+ *   short window between CreateProcess and the assignment in which a
+ *   grandchild could start outside the job); killing is
+ *   TerminateJobObject. If the job cannot be created or assigned (e.g. a
+ *   parent job forbids it on an old Windows), killing falls back to
+ *   TerminateProcess on the child alone. The job is not "kill on close":
+ *   a child that ended normally may leave helpers running, as on unix. */
+typedef struct rimport__proc_tree rimport__proc_tree;
+
+/* uv_process_options_t.flags that the platform needs (see above). */
+unsigned int rimport__proc_spawn_flags(void);
+
+/* Starts tracking the tree of the just-spawned child `pid`. 0, or
+ * RIMPORT_ENOMEM. A tree whose job could not be set up still works, with
+ * the fallback described above. */
+int rimport__proc_tree_open(int pid, rimport__proc_tree **out);
+
+/* Kills every process of the tree that can still be reached. 0 when a kill
+ * was sent, -1 when nothing was left to kill. Safe to call repeatedly, also
+ * after the child itself has been reaped. */
+int rimport__proc_tree_kill(rimport__proc_tree *tree);
+
+/* Releases the tracking (does not kill anything). NULL is a no-op. */
+void rimport__proc_tree_close(rimport__proc_tree *tree);
+
+/* Non-zero while a process with this id runs (tests use it to check that a
+ * killed tree is gone). A zombie (ended, not yet reaped) counts as gone
+ * where the platform can tell (Linux /proc). */
+int rimport__proc_alive(int pid);
+
+/* Non-zero when the environment variable names a[0..alen) and b[0..blen)
+ * name the same variable (case-insensitive on Windows). */
+int rimport__env_name_equal(const char *a, size_t alen, const char *b,
+                            size_t blen);
+
 #endif

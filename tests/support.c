@@ -87,9 +87,17 @@ int rimport_test_run(const char *group, const struct CMUnitTest *tests,
                      size_t count, rimport_test_child_fn child, int argc,
                      char **argv) {
   size_t size = sizeof(self_path), i;
+  const char *child_as;
   int rc;
   if (uv_exepath(self_path, &size) != 0)
     snprintf(self_path, sizeof(self_path), "%s", argv[0]);
+  child_as = getenv("RIMPORT_TEST_CHILD");
+  if (child_as != NULL && *child_as != '\0' && child != NULL) {
+    /* Acting as a program that is run as `<path> <args…>` (a fake rustc):
+     * the child sees argv[0] = the child name and the args unchanged. */
+    argv[0] = (char *)child_as;
+    return child(argc, argv);
+  }
   if (argc >= 2 && strcmp(argv[1], "--child") == 0) {
     if (child == NULL) {
       fprintf(stderr, "%s: this test binary has no child mode\n", argv[0]);

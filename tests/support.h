@@ -13,7 +13,12 @@
 
 #include "rimport.h"
 
-/* A child entry point: `<test binary> --child <args…>` calls it. */
+/* A child entry point: `<test binary> --child <name> <args…>` calls it
+ * with argv[0] = name. When the environment variable RIMPORT_TEST_CHILD is
+ * set to a name, the binary (or a copy of it) acts as that child whatever
+ * its arguments: `<binary> <args…>` calls it with argv[0] = name and the
+ * args unchanged (for fakes that are run like the real program, e.g. a
+ * fake rustc run as `<path> -vV`). */
 typedef int (*rimport_test_child_fn)(int argc, char **argv);
 
 int rimport_test_run(const char *group, const struct CMUnitTest *tests,

@@ -7,8 +7,13 @@
 
 typedef struct rimport__toolchain {
   rimport_toolchain pub; /* points into the strings below */
-  char *rustc, *release, *commit_hash, *commit_date, *host, *llvm_version,
-      *sysroot, *target_libdir, *std_dylib;
+  /* rustc: the absolute path that is run (symlinks kept: a rustup proxy
+   * such as ~/.cargo/bin/rustc -> rustup acts on the name it is run as, so
+   * this, not `resolved`, is what later stages must run).
+   * resolved: rustc with every symlink resolved (the record's key). */
+  char *rustc, *resolved;
+  char *release, *commit_hash, *commit_date, *host, *llvm_version, *sysroot,
+      *target_libdir, *std_dylib;
   char *verbose_version; /* the full `rustc -vV` text */
   char fingerprint[33];  /* XXH3-128 of verbose_version, hex */
 } rimport__toolchain;
@@ -21,12 +26,34 @@ typedef struct rimport__toolchain {
  * timeout_ms: per probe command; 0 means 30 s.
  * progress/payload: told (phase TOOLCHAIN) when rustc is actually run.
  *
- * The record is keyed by the resolved path of the binary, and is reused
- * (no child process) while the binary's size and mtime are unchanged, and,
- * for a rustup proxy, while the rustup settings and the toolchain's real
- * rustc are unchanged. Returns 0; RIMPORT_ETOOLCHAIN with a message saying
- * what was run, what it said, and what to do; RIMPORT_ETIMEDOUT;
- * RIMPORT_ENOMEM. */
+ * Finding: an explicit `rustc` with a directory separator is used as
+ * given (made absolute); one without is looked up on PATH; the same for
+ * $RUSTC. pub.rustc is the absolute path that was run (see `rustc` above).
+ *
+ * The record (<cache_dir>/toolchain/<xxh3-64 hex>.json, JSON written with
+ * rimport__fs_write_atomic) is keyed by the resolved path of the binary
+ * (plus the invoked path when that is a symlink to it), and is reused (no
+ * child process, pub.from_cache = 1) while every stamp it holds matches:
+ * size + mtime of the binary and of the std dylib; and for a rustup proxy
+ * (the binary is rustup itself, or the toolchain's <sysroot>/bin/rustc is
+ * another file) also $RUSTUP_TOOLCHAIN, $RUSTUP_HOME,
+ * $RUSTUP_HOME/settings.toml (default ~/.rustup; a missing file is a stamp
+ * too) and <sysroot>/bin/rustc. A missing, corrupt or other-version record
+ * is ignored and rewritten; failing to write it is not an error (the next
+ * call probes again).
+ *
+ * Not seen: rustup directory overrides (rust-toolchain.toml,
+ * `rustup override set`) of whatever directory the caller works in. The
+ * probe runs with cache_dir as its working directory (when it exists),
+ * which is where rimport runs cargo too, so both see the same toolchain;
+ * an override that is set or changed for that directory later is not
+ * noticed until settings.toml or the binary changes.
+ *
+ * Returns 0; RIMPORT_ETOOLCHAIN (not found; failed to start; non-zero exit
+ * with its stderr quoted; output that is not rustc's) with a message
+ * saying what was run, what it said, and what to do; RIMPORT_ETIMEDOUT;
+ * RIMPORT_ENOMEM. Thread-safe (two processes or threads writing the same
+ * record write the same content atomically). */
 int rimport__toolchain_find(const char *rustc, const char *cache_dir,
                             unsigned int timeout_ms,
                             rimport_progress_cb progress, void *payload,

@@ -1,0 +1,82 @@
+/* Process trees on Windows: libuv has no job support, so the child is put
+ * into a Job Object right after uv_spawn returns and the tree is killed
+ * with TerminateJobObject. Without a job (creation or assignment failed),
+ * TerminateProcess stops the child alone. See src/platform.h. */
+#include <windows.h>
+#include <string.h>
+#include <uv.h>
+
+#include "../common/common.h"
+#include "../platform.h"
+
+struct rimport__proc_tree {
+  int pid;
+  HANDLE job;     /* NULL when the child could not be put into a job */
+  HANDLE process; /* for the fallback; NULL if it could not be opened */
+};
+
+unsigned int rimport__proc_spawn_flags(void) {
+  /* No console window for the child; it stays in our console group. */
+  return UV_PROCESS_WINDOWS_HIDE;
+}
+
+int rimport__proc_tree_open(int pid, rimport__proc_tree **out) {
+  rimport__proc_tree *tree = rimport__calloc(1, sizeof(*tree));
+  *out = NULL;
+  if (tree == NULL)
+    return rimport__error_nomem();
+  tree->pid = pid;
+  tree->process =
+      OpenProcess(PROCESS_TERMINATE | PROCESS_SET_QUOTA |
+                      PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE,
+                  FALSE, (DWORD)pid);
+  if (tree->process != NULL) {
+    tree->job = CreateJobObjectW(NULL, NULL);
+    if (tree->job != NULL &&
+        !AssignProcessToJobObject(tree->job, tree->process)) {
+      CloseHandle(tree->job);
+      tree->job = NULL;
+    }
+  }
+  *out = tree;
+  return 0;
+}
+
+int rimport__proc_tree_kill(rimport__proc_tree *tree) {
+  if (tree == NULL)
+    return -1;
+  if (tree->job != NULL && TerminateJobObject(tree->job, 1))
+    return 0;
+  if (tree->process != NULL && TerminateProcess(tree->process, 1))
+    return 0;
+  return -1;
+}
+
+void rimport__proc_tree_close(rimport__proc_tree *tree) {
+  if (tree == NULL)
+    return;
+  if (tree->job != NULL)
+    CloseHandle(tree->job);
+  if (tree->process != NULL)
+    CloseHandle(tree->process);
+  rimport__free(tree);
+}
+
+int rimport__proc_alive(int pid) {
+  HANDLE h;
+  DWORD code = 0;
+  int alive;
+  if (pid <= 0)
+    return 0;
+  h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
+  if (h == NULL)
+    return 0;
+  alive = GetExitCodeProcess(h, &code) && code == STILL_ACTIVE;
+  CloseHandle(h);
+  return alive;
+}
+
+int rimport__env_name_equal(const char *a, size_t alen, const char *b,
+                            size_t blen) {
+  return alen == blen && _strnicmp(a, b, alen) == 0;
+}

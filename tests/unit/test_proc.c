@@ -1,0 +1,518 @@
+/* Child processes (src/proc): the test binary re-runs itself as the child
+ * (`--child <name> …`, see child_main). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "support.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "platform.h"
+#include "proc/proc.h"
+
+/* ------------------------------------------------------------ children */
+
+static void write_pid_file(const char *path) {
+  char tmp[4200];
+  FILE *f;
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  f = fopen(tmp, "w");
+  if (f == NULL)
+    exit(3);
+  fprintf(f, "%d\n", (int)uv_os_getpid());
+  fclose(f);
+  rename(tmp, path); /* readers never see a partial pid */
+}
+
+/* Starts `<self> --child <name> <arg>` without waiting for it; stdout and
+ * stderr are inherited, so the grandchild holds our pipes. */
+static int spawn_self(const char *name, const char *arg, unsigned int flags) {
+  uv_process_t proc;
+  uv_process_options_t po;
+  uv_stdio_container_t stdio[3];
+  char *args[5];
+  args[0] = (char *)rimport_test_self();
+  args[1] = "--child";
+  args[2] = (char *)name;
+  args[3] = (char *)arg;
+  args[4] = NULL;
+  memset(&po, 0, sizeof(po));
+  stdio[0].flags = UV_IGNORE;
+  stdio[1].flags = UV_INHERIT_FD;
+  stdio[1].data.fd = 1;
+  stdio[2].flags = UV_INHERIT_FD;
+  stdio[2].data.fd = 2;
+  po.file = args[0];
+  po.args = args;
+  po.stdio = stdio;
+  po.stdio_count = 3;
+  po.flags = flags;
+  return uv_spawn(uv_default_loop(), &proc, &po);
+}
+
+static int wait_for_file(const char *path, unsigned int ms) {
+  unsigned int waited;
+  for (waited = 0; waited < ms; waited += 10) {
+    if (rimport__fs_is_file(path))
+      return 1;
+    uv_sleep(10);
+  }
+  return 0;
+}
+
+static int child_main(int argc, char **argv) {
+  const char *what = argc > 0 ? argv[0] : "";
+  if (strcmp(what, "exit") == 0) { /* exit <status>: prints to both */
+    fputs("to stdout\n", stdout);
+    fputs("to stderr\n", stderr);
+    return argc > 1 ? atoi(argv[1]) : 0;
+  }
+  if (strcmp(what, "crash") == 0) {
+    fflush(stdout);
+    raise(SIGKILL);
+    return 1;
+  }
+  if (strcmp(what, "env") == 0) { /* env NAME…: prints each value */
+    int i;
+    for (i = 1; i < argc; i++) {
+      const char *v = getenv(argv[i]);
+      printf("%s%s%s\n", argv[i], v ? "=" : " unset", v ? v : "");
+    }
+    return 0;
+  }
+  if (strcmp(what, "cwd") == 0) {
+    char buf[4096];
+    size_t n = sizeof(buf);
+    if (uv_cwd(buf, &n) != 0)
+      return 1;
+    printf("%s", buf);
+    return 0;
+  }
+  if (strcmp(what, "sleeper") == 0) { /* sleeper <pidfile> [setsid] */
+    if (argc > 1)
+      write_pid_file(argv[1]);
+    uv_sleep(60000);
+    return 0;
+  }
+  if (strcmp(what, "spawner") == 0) { /* spawner <pidfile>: hangs */
+    if (spawn_self("sleeper", argv[1], 0) != 0 || !wait_for_file(argv[1], 5000))
+      return 4;
+    fputs("grandchild started\n", stdout);
+    fflush(stdout);
+    uv_sleep(60000);
+    return 0;
+  }
+  if (strcmp(what, "escaper") == 0) { /* escaper <pidfile>: returns */
+    /* The grandchild leaves our session (UV_PROCESS_DETACHED: setsid), so
+     * a tree kill cannot reach it, and it keeps our stdout open. */
+    if (spawn_self("sleeper", argv[1], UV_PROCESS_DETACHED) != 0 ||
+        !wait_for_file(argv[1], 5000))
+      return 4;
+    return 0;
+  }
+  if (strcmp(what, "flood") == 0) { /* flood <megabytes> */
+    static char block[65536];
+    long i, n = atol(argv[1]) * 16;
+    memset(block, 'x', sizeof(block));
+    for (i = 0; i < n; i++)
+      if (fwrite(block, 1, sizeof(block), stdout) != sizeof(block))
+        return 5;
+    fputs("flood done\n", stderr);
+    return 0;
+  }
+  if (strcmp(what, "echo") == 0) { /* echo <text> <ms>: sleeps, prints */
+    uv_sleep((unsigned int)atoi(argv[2]));
+    printf("%s\n", argv[1]);
+    return 0;
+  }
+  fprintf(stderr, "unknown child \"%s\"\n", what);
+  return 2;
+}
+
+/* --------------------------------------------------------------- helpers */
+
+/* args: the child name and its arguments, NULL-terminated. */
+static void self_args(const char **out, const char *const *child_args) {
+  size_t i = 0;
+  out[0] = rimport_test_self();
+  out[1] = "--child";
+  for (i = 0; child_args[i] != NULL; i++)
+    out[i + 2] = child_args[i];
+  out[i + 2] = NULL;
+}
+
+static void opts_for(rimport__proc_opts *opts, const char **args) {
+  memset(opts, 0, sizeof(*opts));
+  opts->file = args[0];
+  opts->args = args;
+}
+
+static int read_pid(const char *path) {
+  rimport_buf text = RIMPORT_BUF_INIT;
+  int pid;
+  assert_int_equal(rimport__fs_read_file(path, 100, &text), 0);
+  pid = atoi(text.ptr);
+  rimport_buf_dispose(&text);
+  return pid;
+}
+
+static int gone_within(int pid, unsigned int ms) {
+  unsigned int waited;
+  for (waited = 0; waited <= ms; waited += 20) {
+    if (!rimport__proc_alive(pid))
+      return 1;
+    uv_sleep(20);
+  }
+  return 0;
+}
+
+/* ----------------------------------------------------------------- tests */
+
+static void proc_exit_status_and_capture(void **state) {
+  static const char *const child[] = {"exit", "7", NULL};
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  self_args(args, child);
+  opts_for(&opts, args);
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_int_equal(res.exit_status, 7);
+  assert_int_equal(res.term_signal, 0);
+  assert_string_equal(res.out.ptr, "to stdout\n");
+  assert_string_equal(res.err.ptr, "to stderr\n");
+  assert_false(res.out_truncated || res.err_truncated || res.timed_out ||
+               res.canceled);
+  assert_true(res.duration_ns > 0);
+  rimport__proc_result_dispose(&res);
+}
+
+static void proc_signal_is_reported(void **state) {
+  static const char *const child[] = {"crash", NULL};
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  self_args(args, child);
+  opts_for(&opts, args);
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_int_equal(res.term_signal, SIGKILL);
+  assert_string_equal(res.out.ptr, ""); /* empty, never NULL */
+  rimport__proc_result_dispose(&res);
+}
+
+static size_t streamed;
+
+static void count_cb(const char *data, size_t len, void *payload) {
+  (void)data;
+  assert_ptr_equal(payload, &streamed);
+  streamed += len;
+}
+
+static void proc_callbacks_see_every_chunk(void **state) {
+  static const char *const child[] = {"exit", "0", NULL};
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  self_args(args, child);
+  opts_for(&opts, args);
+  opts.on_stdout = count_cb;
+  opts.on_stderr = count_cb;
+  opts.payload = &streamed;
+  streamed = 0;
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_int_equal(streamed, strlen("to stdout\n") + strlen("to stderr\n"));
+  rimport__proc_result_dispose(&res);
+}
+
+static void proc_env_override_and_removal(void **state) {
+  static const char *const child[] = {
+      "env",           "RIMPORT_T_KEEP", "RIMPORT_T_GONE",
+      "RIMPORT_T_NEW", "RIMPORT_T_SET",  NULL};
+  static const char *const env[] = {"RIMPORT_T_NEW=hello world",
+                                    "RIMPORT_T_GONE", "RIMPORT_T_SET=first",
+                                    "RIMPORT_T_SET=second", NULL};
+  const char *args[10];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  assert_int_equal(uv_os_setenv("RIMPORT_T_KEEP", "kept"), 0);
+  assert_int_equal(uv_os_setenv("RIMPORT_T_GONE", "x"), 0);
+  assert_int_equal(uv_os_setenv("RIMPORT_T_SET", "old"), 0);
+  self_args(args, child);
+  opts_for(&opts, args);
+  opts.env = env;
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_int_equal(res.exit_status, 0);
+  assert_string_equal(res.out.ptr, "RIMPORT_T_KEEP=kept\n"
+                                   "RIMPORT_T_GONE unset\n"
+                                   "RIMPORT_T_NEW=hello world\n"
+                                   "RIMPORT_T_SET=second\n");
+  rimport__proc_result_dispose(&res);
+  uv_os_unsetenv("RIMPORT_T_KEEP");
+  uv_os_unsetenv("RIMPORT_T_GONE");
+  uv_os_unsetenv("RIMPORT_T_SET");
+}
+
+static void proc_cwd(void **state) {
+  static const char *const child[] = {"cwd", NULL};
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  rimport_buf real = RIMPORT_BUF_INIT;
+  (void)state;
+  assert_int_equal(rimport__fs_realpath(rimport_test_tmpdir("proc_cwd"), &real),
+                   0);
+  self_args(args, child);
+  opts_for(&opts, args);
+  opts.cwd = real.ptr;
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_string_equal(res.out.ptr, real.ptr);
+  rimport__proc_result_dispose(&res);
+  rimport_buf_dispose(&real);
+}
+
+static void proc_spawn_failure_names_program(void **state) {
+  static const char *const missing[] = {"/nonexistent/dir/rimport-prog", "x",
+                                        NULL};
+  static const char *const not_on_path[] = {"rimport-no-such-program-42", NULL};
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  opts_for(&opts, (const char **)missing);
+  rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ESPAWN,
+                            "\"/nonexistent/dir/rimport-prog\"");
+  rimport_test_assert_error(RIMPORT_ESPAWN, RIMPORT_ESPAWN, "ENOENT");
+  rimport_test_assert_error(RIMPORT_ESPAWN, RIMPORT_ESPAWN, "full path");
+  rimport__proc_result_dispose(&res);
+  opts_for(&opts, (const char **)not_on_path);
+  rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ESPAWN,
+                            "rimport-no-such-program-42");
+  rimport__proc_result_dispose(&res);
+  /* A cwd that does not exist also fails to start, and says so. */
+  {
+    static const char *const child[] = {"cwd", NULL};
+    const char *args[8];
+    self_args(args, child);
+    opts_for(&opts, args);
+    opts.cwd = "/nonexistent/cwd";
+    rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ESPAWN,
+                              "/nonexistent/cwd");
+    rimport__proc_result_dispose(&res);
+  }
+  rimport_error_clear();
+}
+
+static void proc_timeout_kills_the_tree(void **state) {
+  char pidfile[4200];
+  const char *child[3];
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  int pid;
+  (void)state;
+  snprintf(pidfile, sizeof(pidfile), "%s/grandchild.pid",
+           rimport_test_tmpdir("proc_timeout"));
+  child[0] = "spawner";
+  child[1] = pidfile;
+  child[2] = NULL;
+  self_args(args, child);
+  opts_for(&opts, args);
+  opts.timeout_ms = 1500;
+  rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ETIMEDOUT,
+                            "did not finish within 1500 ms and was stopped "
+                            "(its process tree was killed)");
+  assert_true(res.timed_out);
+  assert_int_equal(res.term_signal, SIGKILL);
+  assert_string_equal(res.out.ptr, "grandchild started\n");
+  assert_true(res.duration_ns < 10ull * 1000 * 1000 * 1000);
+  pid = read_pid(pidfile);
+  assert_true(pid > 0);
+  assert_true(gone_within(pid, 3000));
+  rimport__proc_result_dispose(&res);
+  rimport_error_clear();
+}
+
+static void proc_escaped_grandchild_does_not_hang(void **state) {
+  char pidfile[4200];
+  const char *child[3];
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  int pid;
+  (void)state;
+  snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid",
+           rimport_test_tmpdir("proc_escaped"));
+  child[0] = "escaper";
+  child[1] = pidfile;
+  child[2] = NULL;
+  self_args(args, child);
+  opts_for(&opts, args);
+  opts.timeout_ms = 1000;
+  /* The child itself ends at once; its escaped grandchild keeps stdout
+   * open until the time limit, when the pipes are given up. */
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_int_equal(res.exit_status, 0);
+  assert_false(res.timed_out);
+  assert_true(res.duration_ns < 10ull * 1000 * 1000 * 1000);
+  pid = read_pid(pidfile);
+  assert_true(rimport__proc_alive(pid)); /* it escaped: clean it up */
+  assert_int_equal(uv_kill(pid, SIGKILL), 0);
+  assert_true(gone_within(pid, 3000));
+  rimport__proc_result_dispose(&res);
+}
+
+static void proc_flood_is_truncated(void **state) {
+  static const char *const child[] = {"flood", "50", NULL};
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  self_args(args, child);
+  opts_for(&opts, args);
+  opts.max_capture = (size_t)1 << 20;
+  opts.on_stdout = count_cb;
+  opts.payload = &streamed;
+  opts.timeout_ms = 120000;
+  streamed = 0;
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_int_equal(res.exit_status, 0);
+  assert_int_equal(streamed, (size_t)50 << 20); /* all of it was read */
+  assert_int_equal(res.out.size, (size_t)1 << 20);
+  assert_true(res.out_truncated);
+  assert_true(res.out.reserved <= ((size_t)2 << 20) + 64); /* bounded */
+  assert_false(res.err_truncated);
+  assert_string_equal(res.err.ptr, "flood done\n");
+  rimport__proc_result_dispose(&res);
+}
+
+typedef struct cancel_arg {
+  volatile int flag;
+} cancel_arg;
+
+static void cancel_thread(void *p) {
+  cancel_arg *a = p;
+  uv_sleep(300);
+  a->flag = 1;
+}
+
+static void proc_cancel_from_another_thread(void **state) {
+  char pidfile[4200];
+  const char *child[3];
+  const char *args[8];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  cancel_arg arg = {0};
+  uv_thread_t t;
+  int pid;
+  (void)state;
+  snprintf(pidfile, sizeof(pidfile), "%s/grandchild.pid",
+           rimport_test_tmpdir("proc_cancel"));
+  child[0] = "spawner";
+  child[1] = pidfile;
+  child[2] = NULL;
+  self_args(args, child);
+  opts_for(&opts, args);
+  opts.cancel = &arg.flag;
+  assert_int_equal(uv_thread_create(&t, cancel_thread, &arg), 0);
+  rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ECANCELED,
+                            "canceled");
+  assert_int_equal(uv_thread_join(&t), 0);
+  assert_true(res.canceled);
+  assert_false(res.timed_out);
+  assert_true(res.duration_ns < 10ull * 1000 * 1000 * 1000);
+  if (rimport__fs_is_file(pidfile)) {
+    pid = read_pid(pidfile);
+    assert_true(gone_within(pid, 3000));
+  }
+  rimport__proc_result_dispose(&res);
+  rimport_error_clear();
+}
+
+typedef struct concurrent_arg {
+  const char *text;
+  int failures;
+} concurrent_arg;
+
+static void concurrent_thread(void *p) {
+  concurrent_arg *a = p;
+  const char *child[4];
+  const char *args[8];
+  rimport__proc_opts opts;
+  int i;
+  child[0] = "echo";
+  child[1] = a->text;
+  child[2] = "200";
+  child[3] = NULL;
+  self_args(args, child);
+  for (i = 0; i < 4; i++) {
+    rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+    char want[64];
+    opts_for(&opts, args);
+    opts.timeout_ms = 30000;
+    snprintf(want, sizeof(want), "%s\n", a->text);
+    if (rimport__proc_run(&opts, &res) != 0 || res.exit_status != 0 ||
+        strcmp(res.out.ptr, want) != 0)
+      a->failures++;
+    rimport__proc_result_dispose(&res);
+  }
+  rimport__error_free_thread();
+}
+
+static void proc_two_threads_at_once(void **state) {
+  concurrent_arg a = {"first", 0}, b = {"second", 0};
+  uv_thread_t ta, tb;
+  uint64_t start = uv_hrtime();
+  (void)state;
+  assert_int_equal(uv_thread_create(&ta, concurrent_thread, &a), 0);
+  assert_int_equal(uv_thread_create(&tb, concurrent_thread, &b), 0);
+  assert_int_equal(uv_thread_join(&ta), 0);
+  assert_int_equal(uv_thread_join(&tb), 0);
+  assert_int_equal(a.failures, 0);
+  assert_int_equal(b.failures, 0);
+  /* 4 runs of 200 ms each per thread; the threads overlapped. */
+  assert_true(uv_hrtime() - start < 20ull * 1000 * 1000 * 1000);
+}
+
+static void proc_format_argv_quotes(void **state) {
+  static const char *const args[] = {"rustc",   "--print", "a b", "it's",
+                                     "",        "x$y",     "-C",  "opt=2",
+                                     "/p/a.rs", NULL};
+  rimport_buf out = RIMPORT_BUF_INIT;
+  (void)state;
+  assert_int_equal(rimport__proc_format_argv(&out, args), 0);
+  assert_string_equal(
+      out.ptr, "rustc --print 'a b' 'it'\\''s' '' 'x$y' -C opt=2 /p/a.rs");
+  rimport_buf_dispose(&out);
+}
+
+static void proc_rejects_missing_argv(void **state) {
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  memset(&opts, 0, sizeof(opts));
+  rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_EINVAL,
+                            "argv");
+  rimport_error_clear();
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(proc_exit_status_and_capture),
+    cmocka_unit_test(proc_signal_is_reported),
+    cmocka_unit_test(proc_callbacks_see_every_chunk),
+    cmocka_unit_test(proc_env_override_and_removal),
+    cmocka_unit_test(proc_cwd),
+    cmocka_unit_test(proc_spawn_failure_names_program),
+    cmocka_unit_test(proc_timeout_kills_the_tree),
+    cmocka_unit_test(proc_escaped_grandchild_does_not_hang),
+    cmocka_unit_test(proc_flood_is_truncated),
+    cmocka_unit_test(proc_cancel_from_another_thread),
+    cmocka_unit_test(proc_two_threads_at_once),
+    cmocka_unit_test(proc_format_argv_quotes),
+    cmocka_unit_test(proc_rejects_missing_argv),
+};
+
+RIMPORT_TEST_MAIN(tests, child_main)
