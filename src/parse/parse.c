@@ -1,0 +1,1500 @@
+/* rimport_parse: finds the rimport statements in a Kayton cell and turns
+ * them into import descriptors. The lexer (lex.c) walks the whole cell so
+ * that only statements that start a logical line count; this file parses
+ * the statements themselves, validates every name and string, and owns the
+ * descriptors' memory (one arena per result). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse_internal.h"
+
+/* --- shapes --------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  const char *rust;
+} shape_table[] = {
+    {"i64", "i64"},         {"f64", "f64"},           {"&str", "&str"},
+    {"String", "String"},   {"Vec[i64]", "Vec<i64>"}, {"Vec[f64]", "Vec<f64>"},
+    {"Dynamic", "Dynamic"},
+};
+
+#define SHAPES_LIST "i64, f64, &str, String, Vec[i64], Vec[f64] and Dynamic"
+
+const char *rimport_shape_name(rimport_shape shape) {
+  int i = (int)shape;
+  if (i < RIMPORT_SHAPE_I64 || i > RIMPORT_SHAPE_DYNAMIC)
+    return NULL;
+  return shape_table[i - 1].name;
+}
+
+const char *rimport_shape_rust(rimport_shape shape) {
+  int i = (int)shape;
+  if (i < RIMPORT_SHAPE_I64 || i > RIMPORT_SHAPE_DYNAMIC)
+    return NULL;
+  return shape_table[i - 1].rust;
+}
+
+/* --- the result and its arena ------------------------------------------- */
+
+typedef struct arena_block {
+  struct arena_block *next;
+  size_t used, cap;
+} arena_block;
+
+#define ARENA_ALIGN 16
+#define ARENA_HDR                                                              \
+  ((sizeof(arena_block) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+#define ARENA_BLOCK 8192
+
+struct rimport_imports {
+  rimport_import *v;
+  size_t count, cap;
+  arena_block *blocks;
+};
+
+static void *arena_alloc(rimport_imports *im, size_t size) {
+  arena_block *b = im->blocks;
+  void *p;
+  if (size > ((size_t)-1) / 2)
+    return NULL;
+  size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+  if (size == 0)
+    size = ARENA_ALIGN;
+  if (b == NULL || b->cap - b->used < size) {
+    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+    b = rimport__malloc(ARENA_HDR + cap);
+    if (b == NULL)
+      return NULL;
+    b->used = 0;
+    b->cap = cap;
+    /* A big block goes behind the current one so that the current one's
+     * free space stays usable. */
+    if (im->blocks != NULL && size > ARENA_BLOCK) {
+      b->next = im->blocks->next;
+      im->blocks->next = b;
+    } else {
+      b->next = im->blocks;
+      im->blocks = b;
+    }
+  }
+  p = (char *)b + ARENA_HDR + b->used;
+  b->used += size;
+  return p;
+}
+
+static char *arena_strndup(rimport_imports *im, const char *s, size_t n) {
+  char *p = arena_alloc(im, n + 1);
+  if (p == NULL)
+    return NULL;
+  if (n > 0)
+    memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+size_t rimport_imports_count(const rimport_imports *imports) {
+  return imports == NULL ? 0 : imports->count;
+}
+
+const rimport_import *rimport_imports_array(const rimport_imports *imports) {
+  return imports == NULL || imports->count == 0 ? NULL : imports->v;
+}
+
+void rimport_imports_free(rimport_imports *imports) {
+  arena_block *b, *next;
+  if (imports == NULL)
+    return;
+  for (b = imports->blocks; b != NULL; b = next) {
+    next = b->next;
+    rimport__free(b);
+  }
+  rimport__free(imports->v);
+  rimport__free(imports);
+}
+
+/* --- parser state --------------------------------------------------------- */
+
+/* A name bound in the cell and what it names. */
+typedef struct binding {
+  const char *name; /* NULL: empty slot */
+  int is_crate;
+  const char *crate;
+  const char *module; /* items: NULL for the crate root */
+  const char *item;
+  const rimport_shape *shapes;
+  size_t shape_count;
+  int shapes_matter; /* an aliased instantiation names one shape list */
+  unsigned int line;
+} binding;
+
+typedef struct open_bracket {
+  char c;
+  size_t pos;
+  unsigned int line, col;
+} open_bracket;
+
+#define MAX_DEPTH 8 /* the grammar nests at most ( [ [ */
+
+typedef struct parser {
+  rimport__lexer lx;
+  rimport_imports *im;
+  int depth;
+  open_bracket open[MAX_DEPTH];
+  rimport__tok last; /* the statement's last token so far */
+  rimport_item *items;
+  size_t item_count, item_cap;
+  int has_glob;
+  rimport_shape *shapes;
+  size_t shape_count, shape_cap;
+  const char **features;
+  size_t feature_count, feature_cap;
+  binding *bind;
+  size_t bind_count, bind_cap;
+  rimport_buf buf; /* decoded strings, module paths */
+} parser;
+
+static void parser_dispose(parser *p) {
+  rimport__free(p->items);
+  rimport__free(p->shapes);
+  rimport__free(p->features);
+  rimport__free(p->bind);
+  rimport_buf_dispose(&p->buf);
+}
+
+/* --- tokens -----------------------------------------------------------------
+ */
+
+static void peek(parser *p, rimport__tok *t) {
+  rimport__lexer save = p->lx;
+  rimport__lex_next(&p->lx, p->depth > 0, 0, t);
+  p->lx = save;
+}
+
+static void next(parser *p, rimport__tok *t) {
+  rimport__lex_next(&p->lx, p->depth > 0, 0, t);
+  if (t->kind != RIMPORT__TOK_EOF && t->kind != RIMPORT__TOK_NEWLINE)
+    p->last = *t;
+}
+
+static int is_punct(const rimport__tok *t, char c) {
+  return t->kind == RIMPORT__TOK_PUNCT && t->punct == c;
+}
+
+static int is_word(const parser *p, const rimport__tok *t, const char *w) {
+  size_t n = strlen(w);
+  return t->kind == RIMPORT__TOK_WORD && t->end - t->start == n &&
+         memcmp(p->lx.src + t->start, w, n) == 0;
+}
+
+static int is_end(const rimport__tok *t) {
+  return t->kind == RIMPORT__TOK_EOF || t->kind == RIMPORT__TOK_NEWLINE;
+}
+
+static const char *tok_text(const parser *p, const rimport__tok *t) {
+  return p->lx.src + t->start;
+}
+
+static int tok_len(const rimport__tok *t) {
+  size_t n = t->end - t->start;
+  return n > 64 ? 64 : (int)n;
+}
+
+/* --- errors -----------------------------------------------------------------
+ */
+
+/* How much of the offending text to quote: at most 80 bytes, cut at a
+ * character boundary. */
+static size_t quote_len(const char *s, size_t n) {
+  if (n <= 80)
+    return n;
+  n = 80;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+    n--;
+  return n;
+}
+
+static int vfail_at(parser *p, size_t pos, size_t len, unsigned int line,
+                    unsigned int col, const char *fmt, va_list ap)
+    RIMPORT__PRINTF(6, 0);
+
+static int vfail_at(parser *p, size_t pos, size_t len, unsigned int line,
+                    unsigned int col, const char *fmt, va_list ap) {
+  rimport_buf msg = RIMPORT_BUF_INIT;
+  int rc;
+  if (rimport__buf_vprintf(&msg, fmt, ap) != 0) {
+    rimport_buf_dispose(&msg);
+    return rimport__error_nomem();
+  }
+  rc = rimport__error_set_at(RIMPORT_EPARSE, line, col, p->lx.src + pos,
+                             quote_len(p->lx.src + pos, len), "%s", msg.ptr);
+  rimport_buf_dispose(&msg);
+  return rc;
+}
+
+static int fail_at(parser *p, size_t pos, size_t len, unsigned int line,
+                   unsigned int col, const char *fmt, ...)
+    RIMPORT__PRINTF(6, 7);
+
+static int fail_at(parser *p, size_t pos, size_t len, unsigned int line,
+                   unsigned int col, const char *fmt, ...) {
+  va_list ap;
+  int rc;
+  va_start(ap, fmt);
+  rc = vfail_at(p, pos, len, line, col, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+static int fail_tok(parser *p, const rimport__tok *t, const char *fmt, ...)
+    RIMPORT__PRINTF(3, 4);
+
+static int fail_tok(parser *p, const rimport__tok *t, const char *fmt, ...) {
+  va_list ap;
+  int rc;
+  va_start(ap, fmt);
+  rc = vfail_at(p, t->start, t->end - t->start, t->line, t->col, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* Error at a byte inside a one-line token. */
+static int fail_in(parser *p, const rimport__tok *t, size_t pos, size_t len,
+                   const char *fmt, ...) RIMPORT__PRINTF(5, 6);
+
+static int fail_in(parser *p, const rimport__tok *t, size_t pos, size_t len,
+                   const char *fmt, ...) {
+  va_list ap;
+  int rc;
+  unsigned int col = rimport__lex_column(p->lx.src, t->start, t->col, pos);
+  va_start(ap, fmt);
+  rc = vfail_at(p, pos, len, t->line, col, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* "end of input", "end of line", "`text`" or "a control character". */
+static void describe(const parser *p, const rimport__tok *t, char *out,
+                     size_t n) {
+  const char *s = tok_text(p, t);
+  size_t len = t->end - t->start;
+  if (t->kind == RIMPORT__TOK_EOF)
+    snprintf(out, n, "end of input");
+  else if (t->kind == RIMPORT__TOK_NEWLINE)
+    snprintf(out, n, "end of line");
+  else if (t->kind == RIMPORT__TOK_PUNCT &&
+           ((unsigned char)t->punct < 0x20 || t->punct == 0x7F))
+    snprintf(out, n, "control character 0x%02X", (unsigned char)t->punct);
+  else if (t->kind == RIMPORT__TOK_STRING)
+    snprintf(out, n, "the string %.*s", (int)quote_len(s, len), s);
+  else
+    snprintf(out, n, "`%.*s`", (int)quote_len(s, len), s);
+}
+
+static char closing(char c) {
+  return c == '(' ? ')' : c == '[' ? ']' : '}';
+}
+
+static int fail_unterminated(parser *p, const rimport__tok *t) {
+  return fail_at(p, t->start, 1, t->line, t->col,
+                 "unterminated string: the string that starts here has no "
+                 "closing %c on its line; close it with %c (strings in "
+                 "rimport statements are on one line)",
+                 tok_text(p, t)[0], tok_text(p, t)[0]);
+}
+
+/* "expected <what>, found <t>; <hint>". End of input inside brackets is
+ * reported at the bracket that is still open. */
+static int expected(parser *p, const rimport__tok *t, const char *what,
+                    const char *hint) {
+  char found[160];
+  if (t->kind == RIMPORT__TOK_STRING && !t->terminated)
+    return fail_unterminated(p, t);
+  if (t->kind == RIMPORT__TOK_EOF && p->depth > 0) {
+    const open_bracket *o = &p->open[p->depth - 1];
+    return fail_at(p, o->pos, 1, o->line, o->col,
+                   "`%c` is never closed: expected %s, found end of input; "
+                   "close it with `%c`",
+                   o->c, what, closing(o->c));
+  }
+  describe(p, t, found, sizeof(found));
+  return fail_tok(p, t, "expected %s, found %s; %s", what, found, hint);
+}
+
+static int push_open(parser *p, const rimport__tok *t) {
+  open_bracket *o;
+  if (p->depth >= MAX_DEPTH)
+    return fail_tok(p, t, "brackets nested too deeply in a rimport statement");
+  o = &p->open[p->depth++];
+  o->c = t->punct;
+  o->pos = t->start;
+  o->line = t->line;
+  o->col = t->col;
+  return 0;
+}
+
+/* --- names ------------------------------------------------------------------
+ */
+
+static const char *const rust_keywords[] = {
+    "as",     "async",  "await",    "break",    "const",  "continue", "crate",
+    "dyn",    "else",   "enum",     "extern",   "false",  "fn",       "for",
+    "if",     "impl",   "in",       "let",      "loop",   "match",    "mod",
+    "move",   "mut",    "pub",      "ref",      "return", "self",     "Self",
+    "static", "struct", "super",    "trait",    "true",   "type",     "unsafe",
+    "use",    "where",  "while",    "abstract", "become", "box",      "do",
+    "final",  "macro",  "override", "priv",     "typeof", "unsized",  "virtual",
+    "yield",  "try",
+};
+
+static int is_rust_keyword(const char *s, size_t n) {
+  size_t i;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(rust_keywords); i++)
+    if (strlen(rust_keywords[i]) == n && memcmp(rust_keywords[i], s, n) == 0)
+      return 1;
+  return 0;
+}
+
+static int is_alpha(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
+
+/* NULL when `s` is a valid crate name, else why not. */
+static const char *crate_name_problem(const char *s, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80)
+      return "it contains a non-ASCII character";
+    if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
+      return "it contains a character other than ASCII letters, digits, `-` "
+             "and `_`";
+  }
+  if (n == 0)
+    return "it is empty";
+  if (!is_alpha((unsigned char)s[0]))
+    return "it does not start with an ASCII letter";
+  if (n > 64)
+    return "it is longer than 64 characters";
+  if (is_rust_keyword(s, n))
+    return "it is a Rust keyword";
+  return NULL;
+}
+
+static int check_crate(parser *p, const rimport__tok *t, const char *hint) {
+  const char *why = crate_name_problem(tok_text(p, t), t->end - t->start);
+  if (why == NULL)
+    return 0;
+  return fail_tok(p, t,
+                  "invalid crate name `%.*s`: %s; a crate name starts with "
+                  "an ASCII letter and has only ASCII letters, digits, `-` "
+                  "and `_` (at most 64 characters)%s",
+                  (int)quote_len(tok_text(p, t), t->end - t->start),
+                  tok_text(p, t), why, hint);
+}
+
+/* NULL when `s` is a Rust identifier rimport accepts, else why not. */
+static const char *ident_problem(const char *s, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80)
+      return "it contains a non-ASCII character";
+    if (!is_alpha(c) && !is_digit(c) && c != '_')
+      return "it contains a character other than ASCII letters, digits and "
+             "`_`";
+  }
+  if (n == 0)
+    return "it is empty";
+  if (is_digit((unsigned char)s[0]))
+    return "it starts with a digit";
+  if (n == 1 && s[0] == '_')
+    return "`_` alone is not a name";
+  if (is_rust_keyword(s, n))
+    return "it is a Rust keyword";
+  return NULL;
+}
+
+/* Takes the next token as an identifier (`what`: "an alias name after
+ * `as`"). */
+static int expect_ident(parser *p, rimport__tok *t, const char *what,
+                        const char *kind) {
+  const char *why;
+  next(p, t);
+  if (t->kind != RIMPORT__TOK_WORD)
+    return expected(p, t, what,
+                    "names are Rust identifiers such as `Client` or "
+                    "`read_to_string`");
+  why = ident_problem(tok_text(p, t), t->end - t->start);
+  if (why == NULL)
+    return 0;
+  return fail_tok(p, t,
+                  "invalid %s `%.*s`: %s; it must be a Rust identifier "
+                  "(ASCII letters, digits and `_`, not starting with a "
+                  "digit, not a Rust keyword)",
+                  kind, tok_len(t), tok_text(p, t), why);
+}
+
+/* --- string literals --------------------------------------------------------
+ */
+
+/* Decodes one UTF-8 sequence; 0 if it is not valid UTF-8. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
+  uint32_t c = s[0];
+  size_t len, i;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  if (c < 0xC2 || c > 0xF4)
+    return 0;
+  len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  if (n < len)
+    return 0;
+  c &= len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
+  for (i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+    c = (c << 6) | (s[i] & 0x3F);
+  }
+  if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+      (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
+    return 0;
+  *cp = c;
+  return len;
+}
+
+static int put_utf8(rimport_buf *b, uint32_t c) {
+  char s[4];
+  size_t n;
+  if (c < 0x80) {
+    s[0] = (char)c;
+    n = 1;
+  } else if (c < 0x800) {
+    s[0] = (char)(0xC0 | (c >> 6));
+    s[1] = (char)(0x80 | (c & 0x3F));
+    n = 2;
+  } else if (c < 0x10000) {
+    s[0] = (char)(0xE0 | (c >> 12));
+    s[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    s[2] = (char)(0x80 | (c & 0x3F));
+    n = 3;
+  } else {
+    s[0] = (char)(0xF0 | (c >> 18));
+    s[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    s[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    s[3] = (char)(0x80 | (c & 0x3F));
+    n = 4;
+  }
+  return rimport__buf_put(b, s, n);
+}
+
+static int hex_value(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes the string token `t` into p->buf (which may then hold NUL bytes
+ * that came from escapes). */
+static int decode_string(parser *p, const rimport__tok *t) {
+  const unsigned char *s = (const unsigned char *)p->lx.src;
+  size_t i = t->start + 1, end = t->end - 1;
+  int rc;
+  if (!t->terminated)
+    return fail_unterminated(p, t);
+  rimport__buf_clear(&p->buf);
+  if ((rc = rimport__buf_grow(&p->buf, end - i)) != 0)
+    return rc;
+  while (i < end) {
+    uint32_t cp = 0;
+    size_t n;
+    if (s[i] == '\\') {
+      int e = s[i + 1], digits = 0, k;
+      switch (e) {
+      case '\\':
+      case '"':
+      case '\'':
+        cp = (uint32_t)e;
+        break;
+      case 'n':
+        cp = '\n';
+        break;
+      case 't':
+        cp = '\t';
+        break;
+      case 'r':
+        cp = '\r';
+        break;
+      case '0':
+        cp = 0;
+        break;
+      case 'x':
+        digits = 2;
+        break;
+      case 'u':
+        digits = 4;
+        break;
+      case 'U':
+        digits = 8;
+        break;
+      default:
+        n = utf8_decode(s + i + 1, end - i - 1, &cp);
+        return fail_in(p, t, i, 1 + (n ? n : 1),
+                       "unknown escape `\\%.*s` in a string: the escapes are "
+                       "\\\\ \\\" \\' \\n \\t \\r \\0 \\xHH \\uXXXX and "
+                       "\\UXXXXXXXX; write a backslash as \\\\",
+                       (int)(n ? n : 1), (const char *)s + i + 1);
+      }
+      if (digits > 0) {
+        if (end - i - 2 < (size_t)digits)
+          return fail_in(p, t, i, end - i,
+                         "incomplete escape `\\%c` in a string: expected %d "
+                         "hex digits",
+                         e, digits);
+        for (k = 0; k < digits; k++) {
+          int h = hex_value(s[i + 2 + (size_t)k]);
+          if (h < 0)
+            return fail_in(p, t, i, (size_t)digits + 2,
+                           "invalid escape `\\%c`: expected %d hex digits "
+                           "after it, found `%.*s`",
+                           e, digits, digits, (const char *)s + i + 2);
+          cp = cp * 16 + (uint32_t)h;
+        }
+        if (e == 'x' && cp >= 0x80)
+          return fail_in(p, t, i, 4,
+                         "escape `\\x%.2s` is above \\x7f: a string is UTF-8 "
+                         "text, not bytes; write the character as "
+                         "\\u00%.2s",
+                         (const char *)s + i + 2, (const char *)s + i + 2);
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+          return fail_in(p, t, i, (size_t)digits + 2,
+                         "escape `\\%c%.*s` is not a Unicode scalar value "
+                         "(surrogates and values above 10FFFF are not "
+                         "characters)",
+                         e, digits, (const char *)s + i + 2);
+      }
+      if ((rc = put_utf8(&p->buf, cp)) != 0)
+        return rc;
+      i += 2 + (size_t)digits;
+      continue;
+    }
+    n = utf8_decode(s + i, end - i, &cp);
+    if (n == 0)
+      return fail_in(p, t, i, 1,
+                     "invalid UTF-8 in a string (byte 0x%02X): the cell "
+                     "must be UTF-8 text; re-type the string",
+                     s[i]);
+    if ((rc = rimport__buf_put(&p->buf, (const char *)s + i, n)) != 0)
+      return rc;
+    i += n;
+  }
+  return 0;
+}
+
+typedef enum arg_kind {
+  ARG_VERSION,
+  ARG_PATH,
+  ARG_PACKAGE,
+  ARG_FEATURES,
+  ARG_DEFAULT_FEATURES,
+  ARG_COUNT
+} arg_kind;
+
+static const char *const arg_names[ARG_COUNT] = {
+    "version", "path", "package", "features", "default_features"};
+
+#define KNOWN_ARGS "version, path, package, features and default_features"
+
+/* Checks p->buf (the decoded string of token t) for argument `kind`. */
+static int check_string(parser *p, const rimport__tok *t, arg_kind kind) {
+  const unsigned char *s = (const unsigned char *)p->buf.ptr;
+  size_t n = p->buf.size, i;
+  const char *why;
+  if (n == 0)
+    return fail_tok(p, t, "empty string for %s: expected %s; %s",
+                    kind == ARG_FEATURES ? "a feature" : arg_names[kind],
+                    kind == ARG_VERSION   ? "a version requirement such as "
+                                            "\"0.11\""
+                    : kind == ARG_PATH    ? "a crate directory such as "
+                                            "\"../mycrate\""
+                    : kind == ARG_PACKAGE ? "a package name such as "
+                                            "\"tokio-util\""
+                                          : "a feature name such as \"json\"",
+                    "fill in the value or leave the argument out");
+  switch (kind) {
+  case ARG_VERSION:
+    for (i = 0; i < n; i++)
+      if (!is_alpha(s[i]) && !is_digit(s[i]) &&
+          strchr(".*^~<>=,+- ", s[i]) == NULL)
+        return fail_tok(p, t,
+                        "invalid version requirement %.*s: it may contain "
+                        "only letters, digits, spaces and . * ^ ~ < > = , + "
+                        "-; write a Cargo requirement such as \"0.11\" or "
+                        "\">=1.2, <2\"",
+                        (int)quote_len(tok_text(p, t), t->end - t->start),
+                        tok_text(p, t));
+    return 0;
+  case ARG_PATH:
+    for (i = 0; i < n; i++)
+      if (s[i] < 0x20 || s[i] == 0x7F)
+        return fail_tok(p, t,
+                        "invalid path %.*s: it contains a control character "
+                        "(0x%02X); give the crate's directory as plain text",
+                        (int)quote_len(tok_text(p, t), t->end - t->start),
+                        tok_text(p, t), s[i]);
+    return 0;
+  case ARG_PACKAGE:
+    why = crate_name_problem((const char *)s, n);
+    if (why != NULL)
+      return fail_tok(p, t,
+                      "invalid package name %.*s: %s; a package name starts "
+                      "with an ASCII letter and has only ASCII letters, "
+                      "digits, `-` and `_` (at most 64 characters)",
+                      (int)quote_len(tok_text(p, t), t->end - t->start),
+                      tok_text(p, t), why);
+    return 0;
+  case ARG_FEATURES:
+    for (i = 0; i < n; i++) {
+      unsigned char c = s[i];
+      int ok = is_alpha(c) || is_digit(c) || c == '_' || c >= 0x80 ||
+               (i > 0 && (c == '-' || c == '+' || c == '.'));
+      if (!ok)
+        return fail_tok(p, t,
+                        "invalid feature name %.*s: a feature name starts "
+                        "with a letter, digit or `_` and has only letters, "
+                        "digits, `_`, `-`, `+` and `.`; check the crate's "
+                        "[features]",
+                        (int)quote_len(tok_text(p, t), t->end - t->start),
+                        tok_text(p, t));
+    }
+    return 0;
+  default:
+    return 0;
+  }
+}
+
+/* --- bindings (duplicate-name check) ------------------------------------- */
+
+static uint64_t hash_name(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  while (*s)
+    h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+  return h;
+}
+
+static int same_target(const binding *a, const binding *b) {
+  if (a->is_crate != b->is_crate || strcmp(a->crate, b->crate) != 0)
+    return 0;
+  if (a->is_crate)
+    return 1;
+  if ((a->module == NULL) != (b->module == NULL))
+    return 0;
+  if (a->module != b->module && strcmp(a->module, b->module) != 0)
+    return 0;
+  if (strcmp(a->item, b->item) != 0)
+    return 0;
+  if (a->shapes_matter || b->shapes_matter)
+    return a->shape_count == b->shape_count &&
+           (a->shape_count == 0 ||
+            memcmp(a->shapes, b->shapes, a->shape_count * sizeof(*a->shapes)) ==
+                0);
+  return 1;
+}
+
+static int describe_target(rimport_buf *b, const binding *x) {
+  size_t i;
+  int rc;
+  if (x->is_crate)
+    return rimport__buf_printf(b, "crate `%s`", x->crate);
+  rc = rimport__buf_printf(b, "`%s::%s%s%s", x->crate,
+                           x->module ? x->module : "", x->module ? "::" : "",
+                           x->item);
+  if (rc == 0 && x->shapes_matter && x->shape_count > 0) {
+    for (i = 0; rc == 0 && i < x->shape_count; i++)
+      rc = rimport__buf_printf(b, "%s%s", i ? ", " : "[",
+                               rimport_shape_name(x->shapes[i]));
+    if (rc == 0)
+      rc = rimport__buf_putc(b, ']');
+  }
+  return rc == 0 ? rimport__buf_putc(b, '`') : rc;
+}
+
+static int bind_fail(parser *p, const binding *old, const binding *b,
+                     const rimport__tok *at) {
+  rimport_buf a = RIMPORT_BUF_INIT, c = RIMPORT_BUF_INIT;
+  int rc;
+  if (describe_target(&a, old) != 0 || describe_target(&c, b) != 0) {
+    rimport_buf_dispose(&a);
+    rimport_buf_dispose(&c);
+    return rimport__error_nomem();
+  }
+  rc = fail_tok(p, at,
+                "`%s` is already bound on line %u to %s; here it would name "
+                "%s; give one of them another name with `as`",
+                b->name, old->line, a.ptr, c.ptr);
+  rimport_buf_dispose(&a);
+  rimport_buf_dispose(&c);
+  return rc;
+}
+
+/* Records that `b->name` names `b`, or fails if it already names something
+ * else. `at` is the token that binds it. */
+static int bind(parser *p, binding *b, const rimport__tok *at) {
+  size_t mask, i;
+  b->line = at->line;
+  if ((p->bind_count + 1) * 2 > p->bind_cap) {
+    size_t cap = p->bind_cap ? p->bind_cap * 2 : 64, j;
+    binding *nb = rimport__calloc(cap, sizeof(*nb));
+    if (nb == NULL)
+      return rimport__error_nomem();
+    for (j = 0; j < p->bind_cap; j++) {
+      if (p->bind[j].name == NULL)
+        continue;
+      i = hash_name(p->bind[j].name) & (cap - 1);
+      while (nb[i].name != NULL)
+        i = (i + 1) & (cap - 1);
+      nb[i] = p->bind[j];
+    }
+    rimport__free(p->bind);
+    p->bind = nb;
+    p->bind_cap = cap;
+  }
+  mask = p->bind_cap - 1;
+  for (i = hash_name(b->name) & mask; p->bind[i].name != NULL;
+       i = (i + 1) & mask) {
+    if (strcmp(p->bind[i].name, b->name) == 0)
+      return same_target(&p->bind[i], b) ? 0 : bind_fail(p, &p->bind[i], b, at);
+  }
+  p->bind[i] = *b;
+  p->bind_count++;
+  return 0;
+}
+
+/* --- statements ----------------------------------------------------------- */
+
+static int push_import(parser *p, const rimport_import *imp) {
+  rimport_imports *im = p->im;
+  if (rimport__grow((void **)&im->v, &im->cap, im->count + 1, sizeof(*im->v)) !=
+      0)
+    return RIMPORT_ENOMEM;
+  im->v[im->count++] = *imp;
+  return 0;
+}
+
+/* After the statement's last token: only a comment may follow. Then fills
+ * in the statement text and span of imports [first, count). */
+static int finish_statement(parser *p, const rimport__tok *kw, size_t first) {
+  rimport__tok t;
+  rimport_span span;
+  const char *text;
+  size_t i;
+  peek(p, &t);
+  if (is_punct(&t, ';'))
+    return fail_tok(p, &t,
+                    "a rimport statement must stand alone on its line: found "
+                    "`;` after it; put the next statement on a line of its "
+                    "own");
+  if (!is_end(&t))
+    return expected(p, &t, "the end of the line after the rimport statement",
+                    "only a comment may follow a rimport statement on its "
+                    "line");
+  next(p, &t);
+  span.start = kw->start;
+  span.end = p->last.end;
+  span.line = kw->line;
+  span.column = kw->col;
+  span.end_line = p->last.end_line;
+  text = arena_strndup(p->im, p->lx.src + span.start, span.end - span.start);
+  if (text == NULL)
+    return rimport__error_nomem();
+  for (i = first; i < p->im->count; i++) {
+    p->im->v[i].statement = text;
+    p->im->v[i].span = span;
+  }
+  return 0;
+}
+
+/* Copies the decoded string in p->buf into the arena. */
+static const char *buf_copy(parser *p) {
+  return arena_strndup(p->im, p->buf.ptr ? p->buf.ptr : "", p->buf.size);
+}
+
+static int parse_string_arg(parser *p, arg_kind kind, const char **out) {
+  rimport__tok v;
+  char found[160];
+  int rc;
+  next(p, &v);
+  if (v.kind != RIMPORT__TOK_STRING) {
+    if (is_end(&v) || (v.kind == RIMPORT__TOK_PUNCT && v.punct == ')') ||
+        is_punct(&v, ','))
+      return expected(p, &v, "a string after `=`",
+                      "write the value in quotes, as in version=\"0.11\"");
+    describe(p, &v, found, sizeof(found));
+    return fail_tok(p, &v,
+                    "%s expects a string, found %s%s; write it in quotes, "
+                    "as in %s",
+                    arg_names[kind], is_punct(&v, '[') ? "a list " : "", found,
+                    kind == ARG_VERSION ? "version=\"0.11\""
+                    : kind == ARG_PATH  ? "path=\"../mycrate\""
+                                        : "package=\"tokio-util\"");
+  }
+  if ((rc = decode_string(p, &v)) != 0 || (rc = check_string(p, &v, kind)) != 0)
+    return rc;
+  if ((*out = buf_copy(p)) == NULL)
+    return rimport__error_nomem();
+  return 0;
+}
+
+static int parse_features(parser *p) {
+  rimport__tok v, sep;
+  const char *f;
+  int rc;
+  next(p, &v);
+  if (!is_punct(&v, '[')) {
+    if (v.kind == RIMPORT__TOK_STRING && v.terminated)
+      return fail_tok(p, &v,
+                      "features expects a list of strings, found a string; "
+                      "write features=[%.*s]",
+                      tok_len(&v), tok_text(p, &v));
+    return expected(p, &v, "a list of strings after `features=`",
+                    "write features=[\"name\", …]");
+  }
+  if ((rc = push_open(p, &v)) != 0)
+    return rc;
+  p->feature_count = 0;
+  for (;;) {
+    next(p, &v);
+    if (is_punct(&v, ']'))
+      break;
+    if (v.kind != RIMPORT__TOK_STRING)
+      return expected(p, &v, "a feature name in quotes or `]`",
+                      "features is a list of strings, as in "
+                      "features=[\"blocking\", \"json\"]");
+    if ((rc = decode_string(p, &v)) != 0 ||
+        (rc = check_string(p, &v, ARG_FEATURES)) != 0)
+      return rc;
+    if ((f = buf_copy(p)) == NULL)
+      return rimport__error_nomem();
+    if (rimport__grow((void **)&p->features, &p->feature_cap,
+                      p->feature_count + 1, sizeof(*p->features)) != 0)
+      return RIMPORT_ENOMEM;
+    p->features[p->feature_count++] = f;
+    next(p, &sep);
+    if (is_punct(&sep, ']'))
+      break;
+    if (!is_punct(&sep, ','))
+      return expected(p, &sep, "`,` or `]` after the feature",
+                      "separate features with `,` and close the list with "
+                      "`]`");
+  }
+  p->depth--;
+  return 0;
+}
+
+/* `(` key=value, … `)` after a crate name. */
+static int parse_args(parser *p, rimport_import *imp) {
+  rimport__tok t, key, keys[ARG_COUNT];
+  int seen[ARG_COUNT] = {0};
+  int rc, which;
+  next(p, &t);
+  if ((rc = push_open(p, &t)) != 0)
+    return rc;
+  for (;;) {
+    next(p, &key);
+    if (is_punct(&key, ')'))
+      break;
+    if (key.kind != RIMPORT__TOK_WORD)
+      return expected(p, &key,
+                      "a keyword argument such as version=\"0.11\" "
+                      "or `)`",
+                      "the known arguments are " KNOWN_ARGS);
+    for (which = 0; which < ARG_COUNT; which++)
+      if (is_word(p, &key, arg_names[which]))
+        break;
+    if (which == ARG_COUNT)
+      return fail_tok(p, &key,
+                      "unknown keyword argument `%.*s`: the known arguments "
+                      "are " KNOWN_ARGS "; check the spelling",
+                      tok_len(&key), tok_text(p, &key));
+    if (seen[which])
+      return fail_tok(p, &key,
+                      "duplicate keyword argument `%s`: it was already given "
+                      "at line %u, column %u; give each argument once",
+                      arg_names[which], keys[which].line, keys[which].col);
+    seen[which] = 1;
+    keys[which] = key;
+    next(p, &t);
+    if (!is_punct(&t, '=')) {
+      char what[64];
+      snprintf(what, sizeof(what), "`=` after `%s`", arg_names[which]);
+      return expected(p, &t, what, "write keyword arguments as name=value");
+    }
+    switch ((arg_kind)which) {
+    case ARG_VERSION:
+      rc = parse_string_arg(p, ARG_VERSION, &imp->version);
+      break;
+    case ARG_PATH:
+      rc = parse_string_arg(p, ARG_PATH, &imp->path);
+      break;
+    case ARG_PACKAGE:
+      rc = parse_string_arg(p, ARG_PACKAGE, &imp->package);
+      break;
+    case ARG_FEATURES:
+      if ((rc = parse_features(p)) == 0) {
+        const char **arr = arena_alloc(
+            p->im, (p->feature_count ? p->feature_count : 1) * sizeof(*arr));
+        if (arr == NULL)
+          return rimport__error_nomem();
+        if (p->feature_count > 0)
+          memcpy(arr, p->features, p->feature_count * sizeof(*arr));
+        imp->features = p->feature_count ? arr : NULL;
+        imp->feature_count = p->feature_count;
+      }
+      break;
+    default:
+      next(p, &t);
+      if (is_word(p, &t, "True") || is_word(p, &t, "true")) {
+        imp->default_features = RIMPORT_TRUE;
+      } else if (is_word(p, &t, "False") || is_word(p, &t, "false")) {
+        imp->default_features = RIMPORT_FALSE;
+      } else if (t.kind == RIMPORT__TOK_STRING || t.kind == RIMPORT__TOK_WORD ||
+                 is_punct(&t, '[')) {
+        char found[160];
+        if (t.kind == RIMPORT__TOK_STRING && !t.terminated)
+          return fail_unterminated(p, &t);
+        describe(p, &t, found, sizeof(found));
+        return fail_tok(p, &t,
+                        "default_features expects True or False, found %s; "
+                        "write default_features=False",
+                        found);
+      } else {
+        return expected(p, &t, "True or False after `default_features=`",
+                        "write default_features=False");
+      }
+      rc = 0;
+    }
+    if (rc != 0)
+      return rc;
+    next(p, &t);
+    if (is_punct(&t, ')'))
+      break;
+    if (!is_punct(&t, ','))
+      return expected(p, &t, "`,` or `)` after the keyword argument",
+                      "separate arguments with `,` and close the list with "
+                      "`)`");
+  }
+  p->depth--;
+  if (seen[ARG_VERSION] && seen[ARG_PATH]) {
+    const rimport__tok *later = keys[ARG_PATH].start > keys[ARG_VERSION].start
+                                    ? &keys[ARG_PATH]
+                                    : &keys[ARG_VERSION];
+    return fail_tok(p, later,
+                    "version and path cannot both be given: a crate comes "
+                    "either from the registry (version=) or from a local "
+                    "directory (path=); keep one of them");
+  }
+  return 0;
+}
+
+/* rimport crate [(args)] [as alias] {, crate …} */
+static int parse_crate_statement(parser *p, const rimport__tok *kw) {
+  size_t first = p->im->count;
+  rimport__tok ct, t, at;
+  int rc;
+  p->last = *kw;
+  for (;;) {
+    rimport_import imp;
+    binding b;
+    char *name, *s;
+    memset(&imp, 0, sizeof(imp));
+    imp.kind = RIMPORT_IMPORT_CRATE;
+    imp.default_features = RIMPORT_UNSET;
+    rimport__lex_crate(&p->lx, 1, &ct);
+    if (ct.start == ct.end) {
+      peek(p, &t);
+      return expected(p, &t, "a crate name after `rimport`",
+                      "write the crate's name, as in `rimport reqwest`");
+    }
+    p->last = ct;
+    {
+      const char *txt = tok_text(p, &ct);
+      size_t n = ct.end - ct.start;
+      const char *hint = "";
+      if (memchr(txt, '/', n) != NULL || txt[0] == '.')
+        hint = "; for a local crate write `rimport name(path=\"../dir\")`";
+      else if (memchr(txt, '.', n) != NULL)
+        hint = "; to import from a module write `from crate.module rimport "
+               "Item`";
+      if ((rc = check_crate(p, &ct, hint)) != 0)
+        return rc;
+    }
+    if ((imp.crate =
+             arena_strndup(p->im, tok_text(p, &ct), ct.end - ct.start)) == NULL)
+      return rimport__error_nomem();
+    peek(p, &t);
+    if (is_punct(&t, '(')) {
+      if ((rc = parse_args(p, &imp)) != 0)
+        return rc;
+      peek(p, &t);
+    }
+    at = ct;
+    if (is_word(p, &t, "as")) {
+      next(p, &t);
+      if ((rc = expect_ident(p, &at, "an alias name after `as`", "alias")) != 0)
+        return rc;
+      if ((imp.alias = arena_strndup(p->im, tok_text(p, &at),
+                                     at.end - at.start)) == NULL)
+        return rimport__error_nomem();
+      name = (char *)imp.alias;
+    } else {
+      if ((name = arena_strndup(p->im, imp.crate, ct.end - ct.start)) == NULL)
+        return rimport__error_nomem();
+      for (s = name; *s; s++)
+        if (*s == '-')
+          *s = '_';
+    }
+    memset(&b, 0, sizeof(b));
+    b.name = name;
+    b.is_crate = 1;
+    b.crate = imp.crate;
+    if ((rc = bind(p, &b, &at)) != 0 || (rc = push_import(p, &imp)) != 0)
+      return rc;
+    peek(p, &t);
+    if (!is_punct(&t, ','))
+      break;
+    next(p, &t);
+  }
+  return finish_statement(p, kw, first);
+}
+
+static int parse_shape(parser *p, rimport_shape *out) {
+  rimport__tok t, e, c;
+  static const char *const hint = "use one of the supported shapes";
+  next(p, &t);
+  if (is_punct(&t, '&')) {
+    next(p, &e);
+    if (is_word(p, &e, "str")) {
+      *out = RIMPORT_SHAPE_STR;
+      return 0;
+    }
+    if (e.kind != RIMPORT__TOK_WORD)
+      return expected(p, &e, "`str` after `&`",
+                      "the only reference shape is "
+                      "&str");
+    return fail_tok(
+        p, &e,
+        "unsupported generic shape `&%.*s`: supported shapes are " SHAPES_LIST
+        "; %s",
+        tok_len(&e), tok_text(p, &e), hint);
+  }
+  if (t.kind != RIMPORT__TOK_WORD)
+    return expected(p, &t, "a shape (" SHAPES_LIST ")",
+                    "write the instantiation as item[i64]");
+  if (is_word(p, &t, "i64"))
+    *out = RIMPORT_SHAPE_I64;
+  else if (is_word(p, &t, "f64"))
+    *out = RIMPORT_SHAPE_F64;
+  else if (is_word(p, &t, "String"))
+    *out = RIMPORT_SHAPE_STRING;
+  else if (is_word(p, &t, "Dynamic"))
+    *out = RIMPORT_SHAPE_DYNAMIC;
+  else if (is_word(p, &t, "Vec")) {
+    int rc;
+    peek(p, &c);
+    if (!is_punct(&c, '['))
+      return fail_tok(p, &t,
+                      "unsupported generic shape `Vec` without an element "
+                      "shape: supported shapes are " SHAPES_LIST "; %s",
+                      hint);
+    next(p, &c);
+    if ((rc = push_open(p, &c)) != 0)
+      return rc;
+    next(p, &e);
+    if (is_word(p, &e, "i64"))
+      *out = RIMPORT_SHAPE_VEC_I64;
+    else if (is_word(p, &e, "f64"))
+      *out = RIMPORT_SHAPE_VEC_F64;
+    else if (e.kind == RIMPORT__TOK_WORD || is_punct(&e, '&'))
+      return fail_tok(p, &e,
+                      "unsupported generic shape `Vec[%.*s]`: supported "
+                      "shapes are " SHAPES_LIST "; %s",
+                      tok_len(&e), tok_text(p, &e), hint);
+    else
+      return expected(p, &e, "i64 or f64 inside Vec[…]",
+                      "the supported vector shapes are Vec[i64] and "
+                      "Vec[f64]");
+    next(p, &c);
+    if (!is_punct(&c, ']'))
+      return expected(p, &c, "`]` after the vector's element shape",
+                      "write Vec[i64] or Vec[f64]");
+    p->depth--;
+  } else {
+    return fail_tok(
+        p, &t,
+        "unsupported generic shape `%.*s`: supported shapes are " SHAPES_LIST
+        "; %s",
+        tok_len(&t), tok_text(p, &t), hint);
+  }
+  return 0;
+}
+
+/* One entry of a `from` list: `*`, `Name`, `Name[shapes]`, `… as alias`. */
+static int parse_item(parser *p, const char *crate, const char *module) {
+  rimport__tok nt, t, at;
+  rimport_item item;
+  binding b;
+  int rc;
+  memset(&item, 0, sizeof(item));
+  next(p, &nt);
+  if (is_punct(&nt, '*')) {
+    if (p->item_count > 0)
+      return fail_tok(p, &nt,
+                      "`*` cannot be combined with other names: it already "
+                      "imports everything public; import `*` alone or list "
+                      "the names");
+    p->has_glob = 1;
+    item.name = "*";
+    peek(p, &t);
+    if (is_word(p, &t, "as"))
+      return fail_tok(p, &t,
+                      "`*` cannot be renamed: `* as name` is not allowed; "
+                      "use `rimport crate as name` to name a whole crate, or "
+                      "list the items");
+  } else {
+    const char *why;
+    if (nt.kind != RIMPORT__TOK_WORD) {
+      if (p->item_count == 0 && !p->has_glob &&
+          (is_end(&nt) || is_punct(&nt, ')')) &&
+          !(nt.kind == RIMPORT__TOK_EOF && p->depth > 0))
+        return fail_tok(p, &nt,
+                        "empty import list: expected an item name after "
+                        "`rimport`, found %s; list the items to import, as "
+                        "in `from reqwest rimport StatusCode`",
+                        is_punct(&nt, ')')            ? "`)`"
+                        : nt.kind == RIMPORT__TOK_EOF ? "end of input"
+                                                      : "end of line");
+      return expected(p, &nt, "an item name or `*`",
+                      "list the items to import, as in `from reqwest "
+                      "rimport StatusCode, Method`");
+    }
+    if (p->has_glob)
+      return fail_tok(p, &nt,
+                      "`*` cannot be combined with other names: it already "
+                      "imports everything public; import `*` alone or list "
+                      "the names");
+    why = ident_problem(tok_text(p, &nt), nt.end - nt.start);
+    if (why != NULL)
+      return fail_tok(p, &nt,
+                      "invalid item name `%.*s`: %s; it must be a Rust "
+                      "identifier (ASCII letters, digits and `_`, not "
+                      "starting with a digit, not a Rust keyword)",
+                      tok_len(&nt), tok_text(p, &nt), why);
+    if ((item.name =
+             arena_strndup(p->im, tok_text(p, &nt), nt.end - nt.start)) == NULL)
+      return rimport__error_nomem();
+    peek(p, &t);
+    if (is_punct(&t, '[')) {
+      rimport_shape *arr;
+      next(p, &t);
+      if ((rc = push_open(p, &t)) != 0)
+        return rc;
+      p->shape_count = 0;
+      for (;;) {
+        rimport_shape s = RIMPORT_SHAPE_I64;
+        peek(p, &t);
+        if (is_punct(&t, ']') && p->shape_count > 0) {
+          next(p, &t);
+          break;
+        }
+        if ((rc = parse_shape(p, &s)) != 0)
+          return rc;
+        if (rimport__grow((void **)&p->shapes, &p->shape_cap,
+                          p->shape_count + 1, sizeof(*p->shapes)) != 0)
+          return RIMPORT_ENOMEM;
+        p->shapes[p->shape_count++] = s;
+        next(p, &t);
+        if (is_punct(&t, ']'))
+          break;
+        if (!is_punct(&t, ','))
+          return expected(p, &t, "`,` or `]` after the shape",
+                          "separate shapes with `,` and close the list with "
+                          "`]`");
+      }
+      p->depth--;
+      arr = arena_alloc(p->im, p->shape_count * sizeof(*arr));
+      if (arr == NULL)
+        return rimport__error_nomem();
+      memcpy(arr, p->shapes, p->shape_count * sizeof(*arr));
+      item.shapes = arr;
+      item.shape_count = p->shape_count;
+    }
+    at = nt;
+    peek(p, &t);
+    if (is_word(p, &t, "as")) {
+      next(p, &t);
+      if ((rc = expect_ident(p, &at, "an alias name after `as`", "alias")) != 0)
+        return rc;
+      if ((item.alias = arena_strndup(p->im, tok_text(p, &at),
+                                      at.end - at.start)) == NULL)
+        return rimport__error_nomem();
+    }
+    memset(&b, 0, sizeof(b));
+    b.name = item.alias ? item.alias : item.name;
+    b.crate = crate;
+    b.module = module;
+    b.item = item.name;
+    b.shapes = item.shapes;
+    b.shape_count = item.shape_count;
+    b.shapes_matter = item.alias != NULL;
+    if ((rc = bind(p, &b, &at)) != 0)
+      return rc;
+  }
+  item.span.start = nt.start;
+  item.span.end = p->last.end;
+  item.span.line = nt.line;
+  item.span.column = nt.col;
+  item.span.end_line = p->last.end_line;
+  if (rimport__grow((void **)&p->items, &p->item_cap, p->item_count + 1,
+                    sizeof(*p->items)) != 0)
+    return RIMPORT_ENOMEM;
+  p->items[p->item_count++] = item;
+  return 0;
+}
+
+/* from crate[.module…] rimport items */
+static int parse_from_statement(parser *p, const rimport__tok *kw) {
+  size_t first = p->im->count;
+  rimport__tok ct, t, seg;
+  rimport_import imp;
+  rimport_item *items;
+  int rc, paren = 0;
+  p->last = *kw;
+  memset(&imp, 0, sizeof(imp));
+  imp.kind = RIMPORT_IMPORT_ITEMS;
+  imp.default_features = RIMPORT_UNSET;
+  rimport__lex_crate(&p->lx, 0, &ct);
+  if (ct.start == ct.end) {
+    peek(p, &t);
+    return expected(p, &t, "a crate name after `from`",
+                    "rimport has no relative imports: name the crate, as in "
+                    "`from reqwest rimport Client`");
+  }
+  p->last = ct;
+  {
+    const char *hint = "";
+    if (memchr(tok_text(p, &ct), '/', ct.end - ct.start) != NULL)
+      hint = "; for a local crate write `rimport name(path=\"../dir\")` on "
+             "an earlier line";
+    if ((rc = check_crate(p, &ct, hint)) != 0)
+      return rc;
+  }
+  if ((imp.crate = arena_strndup(p->im, tok_text(p, &ct), ct.end - ct.start)) ==
+      NULL)
+    return rimport__error_nomem();
+  rimport__buf_clear(&p->buf);
+  for (;;) {
+    const char *why;
+    peek(p, &t);
+    if (!is_punct(&t, '.'))
+      break;
+    next(p, &t);
+    peek(p, &seg);
+    if (seg.kind != RIMPORT__TOK_WORD || seg.space_before)
+      return expected(p, &seg, "a module name right after `.`",
+                      "write the module path as crate.module.submodule, "
+                      "without spaces");
+    next(p, &seg);
+    why = ident_problem(tok_text(p, &seg), seg.end - seg.start);
+    if (why != NULL)
+      return fail_tok(p, &seg,
+                      "invalid module name `%.*s`: %s; a module name is a "
+                      "Rust identifier (ASCII letters, digits and `_`, not "
+                      "starting with a digit, not a Rust keyword)",
+                      tok_len(&seg), tok_text(p, &seg), why);
+    if ((p->buf.size > 0 && (rc = rimport__buf_puts(&p->buf, "::")) != 0) ||
+        (rc = rimport__buf_put(&p->buf, tok_text(p, &seg),
+                               seg.end - seg.start)) != 0)
+      return rc;
+  }
+  if (p->buf.size > 0 && (imp.module = buf_copy(p)) == NULL)
+    return rimport__error_nomem();
+  peek(p, &t);
+  if (is_punct(&t, '('))
+    return fail_tok(p, &t,
+                    "keyword arguments are not allowed after `from %s`: put "
+                    "them on a `rimport %s(...)` statement on an earlier "
+                    "line, then write `from %s rimport Item`",
+                    imp.crate, imp.crate, imp.crate);
+  next(p, &t);
+  if (!is_word(p, &t, "rimport"))
+    return expected(p, &t, "`rimport` after the module path",
+                    "write `from crate.module rimport Item`");
+  peek(p, &t);
+  if (is_punct(&t, '(')) {
+    next(p, &t);
+    if ((rc = push_open(p, &t)) != 0)
+      return rc;
+    paren = 1;
+  }
+  p->item_count = 0;
+  p->has_glob = 0;
+  for (;;) {
+    if (paren) {
+      peek(p, &t);
+      if (is_punct(&t, ')') && p->item_count > 0) {
+        next(p, &t);
+        p->depth--;
+        break;
+      }
+    }
+    if ((rc = parse_item(p, imp.crate, imp.module)) != 0)
+      return rc;
+    peek(p, &t);
+    if (is_punct(&t, ',')) {
+      next(p, &t);
+      if (!paren) {
+        peek(p, &t);
+        if (is_end(&t))
+          return expected(p, &t, "an item name after `,`",
+                          "remove the trailing `,`, or put the list in "
+                          "parentheses to continue it on the next line");
+      }
+      continue;
+    }
+    if (!paren)
+      break;
+    if (!is_punct(&t, ')'))
+      return expected(p, &t, "`,` or `)` in the import list",
+                      "separate items with `,` and close the list with `)`");
+  }
+  items = arena_alloc(p->im, p->item_count * sizeof(*items));
+  if (items == NULL)
+    return rimport__error_nomem();
+  memcpy(items, p->items, p->item_count * sizeof(*items));
+  imp.items = items;
+  imp.item_count = p->item_count;
+  if ((rc = push_import(p, &imp)) != 0)
+    return rc;
+  return finish_statement(p, kw, first);
+}
+
+/* --- the cell ---------------------------------------------------------------
+ */
+
+/* After `from` at the start of a statement: does the statement say
+ * `rimport` (at bracket depth 0, not as `.rimport`) before `import`? */
+static int from_is_rimport(parser *p) {
+  rimport__lexer save = p->lx;
+  rimport__tok t, prev;
+  size_t depth = 0;
+  int result = 0;
+  memset(&prev, 0, sizeof(prev));
+  for (;;) {
+    rimport__lex_next(&p->lx, depth > 0, 1, &t);
+    if (is_end(&t) || (depth == 0 && is_punct(&t, ';')))
+      break;
+    if (t.kind == RIMPORT__TOK_PUNCT && strchr("([{", t.punct) != NULL)
+      depth++;
+    else if (t.kind == RIMPORT__TOK_PUNCT && strchr(")]}", t.punct) != NULL &&
+             depth > 0)
+      depth--;
+    else if (depth == 0 && is_word(p, &t, "import"))
+      break;
+    else if (depth == 0 && is_word(p, &t, "rimport") &&
+             !(is_punct(&prev, '.') && !t.space_before)) {
+      result = 1;
+      break;
+    }
+    prev = t;
+  }
+  p->lx = save;
+  return result;
+}
+
+enum { AT_NONE, AT_LINE, AT_SEMI };
+
+static int scan_cell(parser *p) {
+  rimport__tok t;
+  size_t depth = 0;
+  int state = AT_LINE, rc;
+  for (;;) {
+    rimport__lex_next(&p->lx, depth > 0, 1, &t);
+    switch (t.kind) {
+    case RIMPORT__TOK_EOF:
+      return 0;
+    case RIMPORT__TOK_NEWLINE:
+      state = AT_LINE;
+      break;
+    case RIMPORT__TOK_WORD:
+      if (depth == 0 && state != AT_NONE) {
+        int is_r = is_word(p, &t, "rimport");
+        int is_f = !is_r && is_word(p, &t, "from") && from_is_rimport(p);
+        if (is_r || is_f) {
+          if (state == AT_SEMI)
+            return fail_tok(p, &t,
+                            "a rimport statement must start its own line: "
+                            "found `%s` after `;`; move the rimport "
+                            "statement to a line of its own",
+                            is_r ? "rimport" : "from");
+          p->depth = 0;
+          rc =
+              is_r ? parse_crate_statement(p, &t) : parse_from_statement(p, &t);
+          if (rc != 0)
+            return rc;
+          state = AT_LINE;
+          break;
+        }
+      }
+      state = AT_NONE;
+      break;
+    case RIMPORT__TOK_PUNCT:
+      if (strchr("([{", t.punct) != NULL && t.punct != '\0')
+        depth++;
+      else if (strchr(")]}", t.punct) != NULL && t.punct != '\0' && depth > 0)
+        depth--;
+      state = depth == 0 && t.punct == ';' ? AT_SEMI : AT_NONE;
+      break;
+    default:
+      state = AT_NONE;
+      break;
+    }
+  }
+}
+
+int rimport_parse(const char *src, size_t len, rimport_imports **out) {
+  parser p;
+  int rc;
+  if (out == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_parse: `out` is NULL; pass the address "
+                              "of a rimport_imports pointer");
+  *out = NULL;
+  if (src == NULL && len > 0)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_parse: `src` is NULL but `len` is %zu; "
+                              "pass the cell text, or len 0 for an empty cell",
+                              len);
+  memset(&p, 0, sizeof(p));
+  p.im = rimport__calloc(1, sizeof(*p.im));
+  if (p.im == NULL)
+    return rimport__error_nomem();
+  rimport__lex_init(&p.lx, src != NULL ? src : "", len);
+  rc = scan_cell(&p);
+  parser_dispose(&p);
+  if (rc != 0) {
+    rimport_imports_free(p.im);
+    return rc;
+  }
+  *out = p.im;
+  return 0;
+}
