@@ -29,7 +29,7 @@ static int check_toolchain(rimport_session *s) {
     const rimport_error *e = rimport_error_last();
     return report(0, "rustc", "%s", e ? e->message : "unknown failure");
   }
-  bad |= report(1, "rustc", "%s %s (%s, LLVM %s) at %s%s", "rustc", tc->release,
+  bad |= report(1, "rustc", "rustc %s (%s, LLVM %s) at %s%s", tc->release,
                 tc->host, tc->llvm_version, tc->rustc,
                 tc->from_cache ? " [remembered]" : "");
   if (tc->std_dylib != NULL)
@@ -87,7 +87,12 @@ static int check_cargo(const rimport_options *o) {
 static int check_source(const rimport_options *o) {
   switch (o->source_kind) {
   case RIMPORT_SOURCE_DIRECTORY:
-    /* session_open already checked that it is a directory. */
+    if (!rimport__fs_is_dir(o->source))
+      return report(0, "source",
+                    "the directory source %s does not exist; give a "
+                    "directory of unpacked crates (Debian: apt-get install "
+                    "librust-<crate>-dev fills /usr/share/cargo/registry)",
+                    o->source);
     return report(1, "source",
                   "directory source %s replaces crates.io (offline crates)",
                   o->source);
@@ -99,6 +104,9 @@ static int check_source(const rimport_options *o) {
                     o->source);
     return report(1, "source", "registry %s replaces crates.io", o->source);
   case RIMPORT_SOURCE_CONFIG:
+    if (!rimport__fs_is_file(o->source))
+      return report(0, "source", "the cargo config file %s does not exist",
+                    o->source);
     return report(1, "source", "cargo config file %s is added to every run",
                   o->source);
   default:
@@ -111,19 +119,25 @@ static int check_source(const rimport_options *o) {
 
 int cli_doctor(cli *c, int argc, char **argv) {
   rimport_session *s = NULL;
+  rimport_options opts = c->opts;
   int bad = 0;
   (void)argv;
   if (argc > 0) {
     fprintf(stderr, "%s: error: doctor takes no arguments\n", c->prog);
     return 2;
   }
-  if (rimport_session_open(&s, &c->opts) != 0) {
+  /* The source is checked on its own line below, so that a bad source does
+   * not hide the other checks. */
+  opts.source_kind = RIMPORT_SOURCE_DEFAULT;
+  opts.source = NULL;
+  if (rimport_session_open(&s, &opts) != 0) {
     const rimport_error *e = rimport_error_last();
-    report(0, "session", "%s", e ? e->message : "unknown failure");
-    return 1;
+    report(0, "cache", "%s", e ? e->message : "unknown failure");
+    bad = 1;
+  } else {
+    bad |= report(1, "cache", "%s is writable", rimport_session_cache_dir(s));
+    bad |= check_toolchain(s);
   }
-  bad |= report(1, "cache", "%s is writable", rimport_session_cache_dir(s));
-  bad |= check_toolchain(s);
   bad |= check_cargo(&c->opts);
   bad |= check_source(&c->opts);
   rimport_session_close(s);

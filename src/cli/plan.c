@@ -263,7 +263,7 @@ int cli_plan(cli *c, int argc, char **argv) {
     po.base_dir = dir;
     po.origin = path;
     if (rimport_plan(s, copy, n, &po, &plan) != 0) {
-      status = cli_fail(c, origin);
+      status = cli_fail(c, "planning");
     } else if (c->json) {
       rimport_buf json = RIMPORT_BUF_INIT;
       if (rimport_plan_to_json(plan, 1, &json) != 0)

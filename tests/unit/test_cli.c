@@ -1,0 +1,275 @@
+/* The `rimport` command, run as a child process the way a user runs it. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "support.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "platform.h"
+#include "proc/proc.h"
+
+#ifndef RIMPORT_CLI_PATH
+#error "test_cli needs the rimport command (RIMPORT_BUILD_CLI=ON)"
+#endif
+
+typedef struct run_result {
+  int status;
+  char *out, *err;
+} run_result;
+
+static char cache_dir[4096];
+
+/* Runs `rimport --cache-dir <cache> args…` in the source directory. */
+static run_result run_cli(const char *const *args) {
+  const char *argv[32];
+  rimport__proc_opts o;
+  rimport__proc_result r = RIMPORT__PROC_RESULT_INIT;
+  run_result rr;
+  size_t n = 0, i;
+  argv[n++] = RIMPORT_CLI_PATH;
+  argv[n++] = "--cache-dir";
+  argv[n++] = cache_dir;
+  for (i = 0; args[i] != NULL && n < 31; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  memset(&o, 0, sizeof(o));
+  o.file = RIMPORT_CLI_PATH;
+  o.args = argv;
+  o.cwd = RIMPORT_SOURCE_DIR;
+  o.timeout_ms = 120000;
+  if (rimport__proc_run(&o, &r) != 0)
+    fail_msg("running rimport failed: %s", rimport_error_last()->message);
+  if (r.term_signal != 0)
+    fail_msg("rimport died of signal %d; stderr:\n%s", r.term_signal,
+             r.err.ptr ? r.err.ptr : "");
+  rr.status = (int)r.exit_status;
+  rr.out = strdup(r.out.ptr ? r.out.ptr : "");
+  rr.err = strdup(r.err.ptr ? r.err.ptr : "");
+  rimport__proc_result_dispose(&r);
+  return rr;
+}
+
+static void run_free(run_result *r) {
+  free(r->out);
+  free(r->err);
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(cache_dir, sizeof(cache_dir), "%s/cache",
+           rimport_test_tmpdir("cli"));
+  return 0;
+}
+
+static void plan_prints_plugins_and_keys(void **state) {
+  const char *args[] = {"plan", "examples/reqwest.cell", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  if (r.status != 0)
+    fail_msg("exit %d: %s", r.status, r.err);
+  assert_non_null(strstr(r.out, "examples/reqwest.cell, cell 1: 1 plugin"));
+  assert_non_null(strstr(r.out, "kayton_rplugin__reqwest  key "));
+  assert_non_null(strstr(r.out, "version \"0.11\""));
+  assert_non_null(strstr(r.out, "M = Method"));
+  assert_non_null(strstr(r.out, "Client = blocking::Client"));
+  /* cell 2 inherits version and features */
+  assert_non_null(strstr(r.out, "examples/reqwest.cell, cell 2: 1 plugin"));
+  run_free(&r);
+}
+
+static void plan_json_reads_back(void **state) {
+  const char *args[] = {"plan", "examples/kitchen.cell", "--json", NULL};
+  run_result r = run_cli(args);
+  cJSON *root, *p;
+  (void)state;
+  if (r.status != 0)
+    fail_msg("exit %d: %s", r.status, r.err);
+  root = cJSON_Parse(r.out);
+  assert_non_null(root);
+  assert_int_equal(cJSON_GetArraySize(root), 1);
+  p = cJSON_GetArrayItem(
+      cJSON_GetObjectItem(cJSON_GetArrayItem(root, 0), "plugins"), 0);
+  assert_string_equal(cJSON_GetObjectItem(p, "crate")->valuestring, "kitchen");
+  assert_string_equal(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(p, "source"), "kind")
+          ->valuestring,
+      "path");
+  assert_int_equal(strlen(cJSON_GetObjectItem(p, "key")->valuestring), 32);
+  cJSON_Delete(root);
+  run_free(&r);
+}
+
+/* Every file in tests/fixtures/cells/bad starts with
+ *   # expect: LINE:COLUMN text-the-message-contains
+ * and must fail with exactly that position, exit status 1, no crash. */
+static void malformed_cells_fail_with_position(void **state) {
+  const char *dir = RIMPORT_SOURCE_DIR "/tests/fixtures/cells/bad";
+  uv_fs_t req;
+  uv_dirent_t ent;
+  int checked = 0;
+  (void)state;
+  assert_true(uv_fs_scandir(NULL, &req, dir, 0, NULL) > 0);
+  while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+    char rel[512], path[4096], first[512], want[600], *sp;
+    unsigned line, col;
+    FILE *f;
+    const char *args[] = {"plan", rel, NULL};
+    run_result r;
+    snprintf(rel, sizeof(rel), "tests/fixtures/cells/bad/%s", ent.name);
+    snprintf(path, sizeof(path), "%s/%s", dir, ent.name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_non_null(fgets(first, sizeof(first), f));
+    fclose(f);
+    first[strcspn(first, "\r\n")] = '\0';
+    if (sscanf(first, "# expect: %u:%u", &line, &col) != 2)
+      fail_msg("%s: first line must be '# expect: L:C text'", rel);
+    sp = strchr(first + 10, ' ');
+    r = run_cli(args);
+    if (r.status != 1)
+      fail_msg("%s: exit %d, want 1; stderr: %s", rel, r.status, r.err);
+    snprintf(want, sizeof(want), "%s:%u:%u: error: ", rel, line, col);
+    if (strstr(r.err, want) == NULL)
+      fail_msg("%s: stderr lacks \"%s\":\n%s", rel, want, r.err);
+    if (sp != NULL && strstr(r.err, sp + 1) == NULL)
+      fail_msg("%s: stderr lacks \"%s\":\n%s", rel, sp + 1, r.err);
+    assert_non_null(strstr(r.err, "^\n")); /* the caret line */
+    run_free(&r);
+    checked++;
+  }
+  uv_fs_req_cleanup(&req);
+  assert_true(checked >= 10);
+}
+
+static void conflicts_name_both_statements(void **state) {
+  const char *args[] = {"plan", "tests/fixtures/cells/conflict.cell", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "conflicting imports of the crate `serde`"));
+  assert_non_null(strstr(r.err, "line 5: `rimport serde(version=\"2\")`"));
+  assert_non_null(strstr(r.err, "line 2: `rimport serde(version=\"1\")`"));
+  assert_non_null(strstr(r.err, "[ECONFLICT]"));
+  run_free(&r);
+}
+
+static void usage_errors_exit_2(void **state) {
+  const char *a1[] = {"plan", NULL};
+  const char *a2[] = {"frobnicate", NULL};
+  const char *a3[] = {"--jobs", "many", "plan", "x", NULL};
+  const char *a4[] = {"plan", "tests/fixtures/cells/does-not-exist.cell", NULL};
+  run_result r;
+  (void)state;
+  r = run_cli(a1);
+  assert_int_equal(r.status, 2);
+  assert_non_null(strstr(r.err, "needs a cell file"));
+  run_free(&r);
+  r = run_cli(a2);
+  assert_int_equal(r.status, 2);
+  assert_non_null(strstr(r.err, "unknown command \"frobnicate\""));
+  run_free(&r);
+  r = run_cli(a3);
+  assert_int_equal(r.status, 2);
+  assert_non_null(strstr(r.err, "whole number"));
+  run_free(&r);
+  r = run_cli(a4);
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "does-not-exist.cell"));
+  run_free(&r);
+}
+
+static void doctor_reports_each_check(void **state) {
+  const char *args[] = {"--source-dir", RIMPORT_SOURCE_DIR "/tests/fixtures",
+                        "doctor", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  assert_non_null(strstr(r.out, "ok   cache"));
+  assert_non_null(strstr(r.out, "ok   rustc"));
+  assert_non_null(strstr(r.out, "std dylib"));
+  assert_non_null(strstr(r.out, "cargo"));
+  assert_non_null(strstr(r.out, "ok   source     directory source"));
+  if (r.status != 0)
+    fail_msg("doctor failed:\n%s%s", r.out, r.err);
+  run_free(&r);
+}
+
+static void doctor_says_what_to_do(void **state) {
+  const char *args[] = {"--rustc", "/nonexistent/rustc",
+                        "--cargo", "/nonexistent/cargo",
+                        "doctor",  NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.out, "FAIL rustc"));
+  assert_non_null(strstr(r.out, "/nonexistent/rustc"));
+  assert_non_null(strstr(r.out, "FAIL cargo"));
+  run_free(&r);
+}
+
+/* A warm `rimport plan` starts no child process: strace sees one execve,
+ * the command's own. */
+static void warm_plan_spawns_nothing(void **state) {
+  rimport_buf strace = RIMPORT_BUF_INIT;
+  char log[4200], *text = NULL;
+  const char *cold[] = {"plan", "examples/reqwest.cell", NULL};
+  run_result r;
+  rimport__proc_opts o;
+  rimport__proc_result pr = RIMPORT__PROC_RESULT_INIT;
+  const char *argv[] = {NULL,
+                        "-f",
+                        "-e",
+                        "trace=execve,clone,fork,vfork",
+                        "-o",
+                        log,
+                        RIMPORT_CLI_PATH,
+                        "--cache-dir",
+                        cache_dir,
+                        "plan",
+                        "examples/reqwest.cell",
+                        NULL};
+  rimport_buf content = RIMPORT_BUF_INIT;
+  size_t execs = 0;
+  (void)state;
+  if (rimport__find_executable("strace", &strace) != 0) {
+    rimport_buf_dispose(&strace);
+    skip();
+  }
+  r = run_cli(cold); /* cold: probes rustc, writes the record */
+  assert_int_equal(r.status, 0);
+  run_free(&r);
+  snprintf(log, sizeof(log), "%s/../strace.log", cache_dir);
+  argv[0] = strace.ptr;
+  memset(&o, 0, sizeof(o));
+  o.file = strace.ptr;
+  o.args = argv;
+  o.cwd = RIMPORT_SOURCE_DIR;
+  o.timeout_ms = 60000;
+  assert_int_equal(rimport__proc_run(&o, &pr), 0);
+  assert_int_equal(pr.exit_status, 0);
+  assert_non_null(strstr(pr.out.ptr, "examples/reqwest.cell, cell 2"));
+  assert_int_equal(rimport__fs_read_file(log, 1 << 24, &content), 0);
+  for (text = content.ptr; (text = strstr(text, "execve(")) != NULL; text++)
+    execs++;
+  if (execs != 1 || strstr(content.ptr, "clone(") ||
+      strstr(content.ptr, "fork("))
+    fail_msg("a warm plan started a process:\n%s", content.ptr);
+  rimport__proc_result_dispose(&pr);
+  rimport_buf_dispose(&content);
+  rimport_buf_dispose(&strace);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup(plan_prints_plugins_and_keys, setup),
+    cmocka_unit_test_setup(plan_json_reads_back, setup),
+    cmocka_unit_test_setup(malformed_cells_fail_with_position, setup),
+    cmocka_unit_test_setup(conflicts_name_both_statements, setup),
+    cmocka_unit_test_setup(usage_errors_exit_2, setup),
+    cmocka_unit_test_setup(doctor_reports_each_check, setup),
+    cmocka_unit_test_setup(doctor_says_what_to_do, setup),
+    cmocka_unit_test_setup(warm_plan_spawns_nothing, setup),
+};
+
+RIMPORT_TEST_MAIN(tests, NULL)
