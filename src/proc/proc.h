@@ -45,20 +45,36 @@ typedef struct rimport__proc_result {
 } rimport__proc_result;
 
 #define RIMPORT__PROC_RESULT_INIT                                              \
-  {0, 0, 0, 0, RIMPORT_BUF_INIT, RIMPORT_BUF_INIT, 0, 0, 0}
+  { 0, 0, 0, 0, RIMPORT_BUF_INIT, RIMPORT_BUF_INIT, 0, 0, 0 }
 
 /* Runs the child to its end on a private event loop (thread-safe: nothing is
  * shared between calls). Returns 0 when the child ran and ended, whatever its
  * exit status (the caller judges it); RIMPORT_ESPAWN when it could not start
  * (message names the program and the OS reason); RIMPORT_ETIMEDOUT or
- * RIMPORT_ECANCELED after killing the tree (result still filled). */
+ * RIMPORT_ECANCELED after killing the tree (result still filled);
+ * RIMPORT_EINVAL without file/args; RIMPORT_ENOMEM.
+ *
+ * `result` must hold no memory (RIMPORT__PROC_RESULT_INIT or disposed); it
+ * is filled on every return that got as far as running (out/err are ""
+ * rather than NULL), and must be disposed whatever the return value.
+ *
+ * Details: stdin is the null device. The child is spawned in a way that
+ * lets its whole tree be killed (src/platform.h: rimport__proc_tree_*; on
+ * unix it leads a new session, so it does not get the terminal's Ctrl-C).
+ * opts->cancel is polled every 50 ms. The run ends when the child has
+ * exited and both pipes reached EOF; after a kill, pipes still held open by
+ * a process that escaped the kill are closed 500 ms after the child's exit.
+ * When the time limit passes after the child itself exited (a process it
+ * left behind holds its pipes), that tree is killed the same way but the
+ * run still counts as finished in time (0, timed_out == 0). */
 int rimport__proc_run(const rimport__proc_opts *opts,
                       rimport__proc_result *result);
 
 void rimport__proc_result_dispose(rimport__proc_result *result);
 
 /* Formats argv as a line a person can read and paste (quoted where
- * needed), for error messages. Appends to out. */
+ * needed, POSIX shell style: 'a b', 'it'\''s', ''), for error messages
+ * only (nothing ever runs it). Appends to out. */
 int rimport__proc_format_argv(rimport_buf *out, const char *const *args);
 
 #endif

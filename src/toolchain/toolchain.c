@@ -804,6 +804,10 @@ int rimport__toolchain_find(const char *rustc, const char *cache_dir,
     goto done;
   }
   clear_probed(tc); /* what a rejected record may have filled in */
+  /* The probe runs in the cache directory, where cargo runs too (rustup
+   * overrides are per directory). Failing to create it is not fatal here. */
+  if (rc == 0 && cache_dir != NULL && rimport__fs_mkdir_p(cache_dir) != 0)
+    rimport_error_clear();
   /* Stamp the binary before running it: a change during the probe makes
    * the next call probe again. */
   if (rc == 0)

@@ -2,9 +2,10 @@
  * into a Job Object right after uv_spawn returns and the tree is killed
  * with TerminateJobObject. Without a job (creation or assignment failed),
  * TerminateProcess stops the child alone. See src/platform.h. */
+/* uv.h first: it includes winsock2.h, which must come before windows.h. */
+#include <uv.h>
 #include <windows.h>
 #include <string.h>
-#include <uv.h>
 
 #include "../common/common.h"
 #include "../platform.h"

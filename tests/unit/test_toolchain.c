@@ -1,0 +1,618 @@
+/* The Rust toolchain (src/toolchain): parsing `rustc -vV`, and finding and
+ * probing rustc with a fake one: a copy of this test binary that acts as
+ * the "rustc" child (RIMPORT_TEST_CHILD=rustc, see support.h), scripted by
+ * FAKE_RUSTC_* variables, and counting its runs in a file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+#include <xxhash.h>
+
+#include "support.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "platform.h"
+#include "toolchain/toolchain.h"
+
+static const char vv_195[] =
+    "rustc 1.95.0 (59807616e 2026-04-14)\n"
+    "binary: rustc\n"
+    "commit-hash: 59807616e1fa2540724bfbac14d7976d7e4a3860\n"
+    "commit-date: 2026-04-14\n"
+    "host: x86_64-unknown-linux-gnu\n"
+    "release: 1.95.0\n"
+    "LLVM version: 20.1.8\n";
+
+/* Debian's packaged rustc: no commit information. */
+static const char vv_163_debian[] = "rustc 1.63.0\n"
+                                    "binary: rustc\n"
+                                    "commit-hash: unknown\n"
+                                    "commit-date: unknown\n"
+                                    "host: x86_64-unknown-linux-gnu\n"
+                                    "release: 1.63.0\n"
+                                    "LLVM version: 14.0.6\n";
+
+#define TRIPLE "x86_64-unknown-linux-gnu"
+
+/* ------------------------------------------------------------ the fake */
+
+static int child_main(int argc, char **argv) {
+  const char *mode = getenv("FAKE_RUSTC_MODE");
+  const char *counter = getenv("FAKE_RUSTC_COUNTER");
+  const char *sysroot = getenv("FAKE_RUSTC_SYSROOT");
+  if (strcmp(argv[0], "rustc") != 0) {
+    fprintf(stderr, "unknown child \"%s\"\n", argv[0]);
+    return 2;
+  }
+  if (mode == NULL)
+    mode = "ok";
+  if (counter != NULL) {
+    FILE *f = fopen(counter, "a");
+    if (f != NULL) {
+      fprintf(f, "%s\n", argc > 1 ? argv[1] : "");
+      fclose(f);
+    }
+  }
+  if (strcmp(mode, "fail") == 0) {
+    fputs("error: rustup could not choose a version of rustc to run, because "
+          "one wasn't specified explicitly, and no default is configured.\n",
+          stderr);
+    return 1;
+  }
+  if (strcmp(mode, "hang") == 0) {
+    uv_sleep(60000);
+    return 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "-vV") == 0) {
+    if (strcmp(mode, "garbage") == 0)
+      fputs("Hello, I am not rustc at all\nsecond line\n", stdout);
+    else if (strcmp(mode, "nohost") == 0)
+      fputs("rustc 1.95.0 (59807616e 2026-04-14)\nrelease: 1.95.0\n", stdout);
+    else
+      fputs(vv_195, stdout);
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "--print") == 0 && sysroot != NULL) {
+    if (strcmp(argv[2], "sysroot") == 0)
+      printf("%s\n", sysroot);
+    else if (strcmp(argv[2], "target-libdir") == 0)
+      printf("%s/lib/rustlib/" TRIPLE "/lib\n", sysroot);
+    else
+      return 1;
+    return 0;
+  }
+  fputs("error: unexpected arguments\n", stderr);
+  return 1;
+}
+
+typedef struct fake {
+  char dir[4096];
+  char rustc[4200];
+  char cache[4200];
+  char counter[4200];
+  char sysroot[4200];
+  char libstd[4400];
+} fake;
+
+static void mkdir_p(const char *path) {
+  assert_int_equal(rimport__fs_mkdir_p(path), 0);
+}
+
+static void copy_file(const char *from, const char *to) {
+  uv_fs_t req;
+  int rc = uv_fs_copyfile(NULL, &req, from, to, 0, NULL);
+  uv_fs_req_cleanup(&req);
+  assert_int_equal(rc, 0);
+  rc = uv_fs_chmod(NULL, &req, to, 0755, NULL);
+  uv_fs_req_cleanup(&req);
+  assert_int_equal(rc, 0);
+}
+
+static void fake_setup(fake *f, const char *name) {
+  char libdir[4300];
+  snprintf(f->dir, sizeof(f->dir), "%s", rimport_test_tmpdir(name));
+  snprintf(f->rustc, sizeof(f->rustc), "%s/bin/fake-rustc", f->dir);
+  snprintf(f->cache, sizeof(f->cache), "%s/cache", f->dir);
+  snprintf(f->counter, sizeof(f->counter), "%s/count", f->dir);
+  snprintf(f->sysroot, sizeof(f->sysroot), "%s/sysroot", f->dir);
+  snprintf(libdir, sizeof(libdir), "%s/lib/rustlib/" TRIPLE "/lib", f->sysroot);
+  snprintf(f->libstd, sizeof(f->libstd), "%s/libstd-0123abcd.so", libdir);
+  mkdir_p(libdir);
+  snprintf(libdir, sizeof(libdir), "%s/bin", f->dir);
+  mkdir_p(libdir);
+  copy_file(rimport_test_self(), f->rustc);
+  rimport_test_write_file(f->libstd, "not really a library");
+  assert_int_equal(uv_os_setenv("RIMPORT_TEST_CHILD", "rustc"), 0);
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_COUNTER", f->counter), 0);
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_SYSROOT", f->sysroot), 0);
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "ok"), 0);
+  uv_os_unsetenv("RUSTUP_TOOLCHAIN");
+}
+
+static void fake_teardown(void) {
+  uv_os_unsetenv("RIMPORT_TEST_CHILD");
+  uv_os_unsetenv("FAKE_RUSTC_COUNTER");
+  uv_os_unsetenv("FAKE_RUSTC_SYSROOT");
+  uv_os_unsetenv("FAKE_RUSTC_MODE");
+  rimport_error_clear();
+}
+
+/* How many times the fake ran. */
+static int runs(const fake *f) {
+  rimport_buf text = RIMPORT_BUF_INIT;
+  int n = 0;
+  size_t i;
+  if (rimport__fs_read_file(f->counter, 1 << 20, &text) != 0) {
+    rimport_error_clear();
+    return 0;
+  }
+  for (i = 0; i < text.size; i++)
+    n += text.ptr[i] == '\n';
+  rimport_buf_dispose(&text);
+  return n;
+}
+
+static void touch(const char *path, double mtime) {
+  uv_fs_t req;
+  int rc = uv_fs_utime(NULL, &req, path, mtime, mtime, NULL);
+  uv_fs_req_cleanup(&req);
+  assert_int_equal(rc, 0);
+}
+
+/* The one record file in <cache>/toolchain/. */
+static void record_file(const fake *f, char *out, size_t size) {
+  uv_fs_t req;
+  uv_dirent_t ent;
+  char dir[4300];
+  int found = 0;
+  snprintf(dir, sizeof(dir), "%s/toolchain", f->cache);
+  assert_true(uv_fs_scandir(NULL, &req, dir, 0, NULL) >= 0);
+  while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+    size_t n = strlen(ent.name);
+    if (n > 5 && strcmp(ent.name + n - 5, ".json") == 0) {
+      snprintf(out, size, "%s/%s", dir, ent.name);
+      found++;
+    }
+  }
+  uv_fs_req_cleanup(&req);
+  assert_int_equal(found, 1);
+}
+
+static int progress_calls;
+static char progress_message[4400];
+
+static void progress_cb(const rimport_progress *p, void *payload) {
+  assert_ptr_equal(payload, &progress_calls);
+  assert_int_equal(p->phase, RIMPORT_PROGRESS_TOOLCHAIN);
+  assert_non_null(p->message);
+  snprintf(progress_message, sizeof(progress_message), "%s", p->message);
+  progress_calls++;
+}
+
+static rimport__toolchain *find_ok(const fake *f, int want_cached) {
+  rimport__toolchain *tc = NULL;
+  int rc = rimport__toolchain_find(f->rustc, f->cache, 20000, progress_cb,
+                                   &progress_calls, &tc);
+  if (rc != 0)
+    fail_msg("toolchain_find: %s", rimport_error_last()->message);
+  assert_non_null(tc);
+  assert_int_equal(tc->pub.from_cache, want_cached);
+  return tc;
+}
+
+/* -------------------------------------------------------- parse tests */
+
+static void expect_fingerprint(const rimport__toolchain *tc, const char *text) {
+  XXH128_canonical_t c;
+  char hex[33];
+  size_t i;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(text, strlen(text)));
+  for (i = 0; i < 16; i++)
+    snprintf(hex + 2 * i, 3, "%02x", c.digest[i]);
+  assert_string_equal(tc->fingerprint, hex);
+}
+
+static void parse_vv_rust_195(void **state) {
+  rimport__toolchain *tc = rimport__calloc(1, sizeof(*tc));
+  (void)state;
+  assert_int_equal(rimport__toolchain_parse_vv(tc, vv_195, strlen(vv_195)), 0);
+  assert_string_equal(tc->release, "1.95.0");
+  assert_string_equal(tc->commit_hash,
+                      "59807616e1fa2540724bfbac14d7976d7e4a3860");
+  assert_string_equal(tc->commit_date, "2026-04-14");
+  assert_string_equal(tc->host, TRIPLE);
+  assert_string_equal(tc->llvm_version, "20.1.8");
+  assert_string_equal(tc->verbose_version, vv_195);
+  assert_int_equal(strlen(tc->fingerprint), 32);
+  expect_fingerprint(tc, vv_195);
+  /* Parsing again replaces the fields (no leak). */
+  assert_int_equal(
+      rimport__toolchain_parse_vv(tc, vv_163_debian, strlen(vv_163_debian)), 0);
+  assert_string_equal(tc->release, "1.63.0");
+  rimport__toolchain_free(tc);
+}
+
+static void parse_vv_debian_163(void **state) {
+  rimport__toolchain *tc = rimport__calloc(1, sizeof(*tc));
+  static const char crlf_no_llvm[] = "rustc 1.63.0\r\n"
+                                     "host: x86_64-pc-windows-gnu\r\n"
+                                     "release: 1.63.0\r\n";
+  (void)state;
+  assert_int_equal(
+      rimport__toolchain_parse_vv(tc, vv_163_debian, strlen(vv_163_debian)), 0);
+  assert_string_equal(tc->release, "1.63.0");
+  assert_string_equal(tc->commit_hash, "unknown");
+  assert_string_equal(tc->commit_date, "unknown");
+  assert_string_equal(tc->host, TRIPLE);
+  assert_string_equal(tc->llvm_version, "14.0.6");
+  expect_fingerprint(tc, vv_163_debian);
+  /* CRLF line ends; a missing optional line reads "unknown". */
+  assert_int_equal(
+      rimport__toolchain_parse_vv(tc, crlf_no_llvm, strlen(crlf_no_llvm)), 0);
+  assert_string_equal(tc->host, "x86_64-pc-windows-gnu");
+  assert_string_equal(tc->release, "1.63.0");
+  assert_string_equal(tc->llvm_version, "unknown");
+  assert_string_equal(tc->commit_hash, "unknown");
+  rimport__toolchain_free(tc);
+}
+
+static void parse_vv_garbage(void **state) {
+  rimport__toolchain *tc = rimport__calloc(1, sizeof(*tc));
+  static const char garbage[] = "Usage: something else\nmore\n";
+  (void)state;
+  rimport_test_assert_error(
+      rimport__toolchain_parse_vv(tc, garbage, strlen(garbage)),
+      RIMPORT_ETOOLCHAIN, "not `rustc -vV` output: \"Usage: something else\"");
+  rimport_test_assert_error(rimport__toolchain_parse_vv(tc, "", 0),
+                            RIMPORT_ETOOLCHAIN, "nothing at all");
+  rimport_test_assert_error(rimport__toolchain_parse_vv(tc, "rustc\0x", 7),
+                            RIMPORT_ETOOLCHAIN, "not `rustc -vV` output");
+  assert_null(tc->release);
+  assert_null(tc->verbose_version);
+  rimport__toolchain_free(tc);
+  rimport_error_clear();
+}
+
+static void parse_vv_missing_host(void **state) {
+  rimport__toolchain *tc = rimport__calloc(1, sizeof(*tc));
+  static const char no_host[] = "rustc 1.95.0 (59807616e 2026-04-14)\n"
+                                "binary: rustc\n"
+                                "release: 1.95.0\n";
+  static const char no_release[] = "rustc 1.95.0\nhost: " TRIPLE "\n";
+  (void)state;
+  rimport_test_assert_error(
+      rimport__toolchain_parse_vv(tc, no_host, strlen(no_host)),
+      RIMPORT_ETOOLCHAIN, "has no \"host:\" line");
+  rimport_test_assert_error(
+      rimport__toolchain_parse_vv(tc, no_release, strlen(no_release)),
+      RIMPORT_ETOOLCHAIN, "has no \"release:\" line");
+  assert_null(tc->host);
+  rimport__toolchain_free(tc);
+  rimport_error_clear();
+}
+
+/* --------------------------------------------------------- find tests */
+
+static void fake_probe_then_cache(void **state) {
+  fake f;
+  rimport__toolchain *tc, *again;
+  (void)state;
+  fake_setup(&f, "tc_cache");
+  progress_calls = 0;
+  tc = find_ok(&f, 0);
+  assert_int_equal(runs(&f), 3); /* -vV, sysroot, target-libdir */
+  assert_int_equal(progress_calls, 1);
+  assert_non_null(strstr(progress_message, "probing rustc at"));
+  assert_non_null(strstr(progress_message, f.rustc));
+  assert_string_equal(tc->pub.rustc, f.rustc);
+  assert_string_equal(tc->pub.release, "1.95.0");
+  assert_string_equal(tc->pub.host, TRIPLE);
+  assert_string_equal(tc->pub.llvm_version, "20.1.8");
+  assert_string_equal(tc->pub.sysroot, f.sysroot);
+  assert_non_null(strstr(tc->pub.target_libdir, "/lib/rustlib/" TRIPLE));
+  assert_string_equal(tc->pub.std_dylib, f.libstd);
+  assert_int_equal(strlen(tc->pub.fingerprint), 32);
+
+  /* A fresh find reads the record and runs nothing. */
+  progress_calls = 0;
+  again = find_ok(&f, 1);
+  assert_int_equal(runs(&f), 3);
+  assert_int_equal(progress_calls, 0);
+  assert_string_equal(again->pub.fingerprint, tc->pub.fingerprint);
+  assert_string_equal(again->pub.release, "1.95.0");
+  assert_string_equal(again->pub.commit_hash, tc->pub.commit_hash);
+  assert_string_equal(again->pub.sysroot, tc->pub.sysroot);
+  assert_string_equal(again->pub.target_libdir, tc->pub.target_libdir);
+  assert_string_equal(again->pub.std_dylib, tc->pub.std_dylib);
+  assert_string_equal(again->verbose_version, vv_195);
+  rimport__toolchain_free(again);
+
+  /* Touching the binary makes the next find probe again. */
+  touch(f.rustc, 1000000000.0);
+  again = find_ok(&f, 0);
+  assert_int_equal(runs(&f), 6);
+  rimport__toolchain_free(again);
+  again = find_ok(&f, 1);
+  rimport__toolchain_free(again);
+  /* So does a change of the std dylib. */
+  rimport_test_write_file(f.libstd, "a new std");
+  again = find_ok(&f, 0);
+  assert_int_equal(runs(&f), 9);
+  rimport__toolchain_free(again);
+
+  /* Without a cache directory it always probes. */
+  assert_int_equal(
+      rimport__toolchain_find(f.rustc, NULL, 0, NULL, NULL, &again), 0);
+  assert_int_equal(again->pub.from_cache, 0);
+  assert_int_equal(runs(&f), 12);
+  rimport__toolchain_free(again);
+  rimport__toolchain_free(tc);
+  fake_teardown();
+}
+
+static void fake_corrupt_record_is_ignored(void **state) {
+  static const char *const bad[] = {
+      "{ not json",          "",  "[]", "{\"format\": 999}",
+      "{\"format\": \"1\"}", NULL /* the version-bumped copy below */};
+  fake f;
+  rimport__toolchain *tc;
+  char record[4500];
+  rimport_buf good = RIMPORT_BUF_INIT;
+  size_t i;
+  int expected = 3;
+  (void)state;
+  fake_setup(&f, "tc_corrupt");
+  tc = find_ok(&f, 0);
+  rimport__toolchain_free(tc);
+  record_file(&f, record, sizeof(record));
+  assert_int_equal(rimport__fs_read_file(record, 1 << 20, &good), 0);
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(bad); i++) {
+    if (bad[i] != NULL) {
+      rimport_test_write_file(record, bad[i]);
+    } else {
+      /* The real record, but from another format version. */
+      char *p = strstr(good.ptr, "\"format\":");
+      assert_non_null(p);
+      p = strchr(p, '1');
+      assert_non_null(p);
+      *p = '7';
+      rimport_test_write_file(record, good.ptr);
+    }
+    tc = find_ok(&f, 0);
+    expected += 3;
+    assert_int_equal(runs(&f), expected);
+    assert_string_equal(tc->pub.release, "1.95.0");
+    rimport__toolchain_free(tc);
+    /* ... and was rewritten: the next find reads it. */
+    tc = find_ok(&f, 1);
+    rimport__toolchain_free(tc);
+  }
+  rimport_buf_dispose(&good);
+  fake_teardown();
+}
+
+static void fake_rustup_proxy_stamps(void **state) {
+  fake f;
+  rimport__toolchain *tc;
+  char real[4400], home[4200], settings[4300];
+  int expected = 3;
+  (void)state;
+  fake_setup(&f, "tc_proxy");
+  /* The toolchain's own bin/rustc is another file: the fake is a proxy. */
+  snprintf(real, sizeof(real), "%s/bin", f.sysroot);
+  mkdir_p(real);
+  snprintf(real, sizeof(real), "%s/bin/rustc", f.sysroot);
+  rimport_test_write_file(real, "the real compiler");
+  snprintf(home, sizeof(home), "%s/rustup-home", f.dir);
+  mkdir_p(home);
+  snprintf(settings, sizeof(settings), "%s/settings.toml", home);
+  assert_int_equal(uv_os_setenv("RUSTUP_HOME", home), 0);
+
+  tc = find_ok(&f, 0);
+  rimport__toolchain_free(tc);
+  tc = find_ok(&f, 1);
+  rimport__toolchain_free(tc);
+  /* `rustup default …` writes settings.toml (missing before). */
+  rimport_test_write_file(settings, "default_toolchain = \"stable\"\n");
+  tc = find_ok(&f, 0);
+  rimport__toolchain_free(tc);
+  assert_int_equal(runs(&f), expected += 3);
+  tc = find_ok(&f, 1);
+  rimport__toolchain_free(tc);
+  /* RUSTUP_TOOLCHAIN picks another toolchain. */
+  assert_int_equal(uv_os_setenv("RUSTUP_TOOLCHAIN", "nightly"), 0);
+  tc = find_ok(&f, 0);
+  rimport__toolchain_free(tc);
+  assert_int_equal(runs(&f), expected += 3);
+  tc = find_ok(&f, 1);
+  rimport__toolchain_free(tc);
+  /* `rustup update` replaces the real compiler. */
+  touch(real, 1200000000.0);
+  tc = find_ok(&f, 0);
+  rimport__toolchain_free(tc);
+  assert_int_equal(runs(&f), expected += 3);
+  tc = find_ok(&f, 1);
+  rimport__toolchain_free(tc);
+  assert_int_equal(runs(&f), expected);
+  uv_os_unsetenv("RUSTUP_TOOLCHAIN");
+  uv_os_unsetenv("RUSTUP_HOME");
+  fake_teardown();
+}
+
+static void fake_failing_rustc(void **state) {
+  fake f;
+  rimport__toolchain *tc = NULL;
+  (void)state;
+  fake_setup(&f, "tc_fail");
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "fail"), 0);
+  rimport_test_assert_error(
+      rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
+      RIMPORT_ETOOLCHAIN, "could not choose a version of rustc to run");
+  rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN,
+                            "fake-rustc -vV` exited with status 1");
+  rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN,
+                            "rustup default stable");
+  assert_null(tc);
+  /* Nothing was remembered: a fixed rustc is probed. */
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "ok"), 0);
+  tc = find_ok(&f, 0);
+  rimport__toolchain_free(tc);
+  fake_teardown();
+}
+
+static void fake_garbage_rustc(void **state) {
+  fake f;
+  rimport__toolchain *tc = NULL;
+  (void)state;
+  fake_setup(&f, "tc_garbage");
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "garbage"), 0);
+  rimport_test_assert_error(
+      rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
+      RIMPORT_ETOOLCHAIN,
+      "printed something that is not `rustc -vV` output: \"Hello, I am not "
+      "rustc at all\"");
+  rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN, f.rustc);
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "nohost"), 0);
+  rimport_test_assert_error(
+      rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
+      RIMPORT_ETOOLCHAIN, "no \"host:\" line");
+  assert_null(tc);
+  fake_teardown();
+}
+
+static void fake_hanging_rustc_times_out(void **state) {
+  fake f;
+  rimport__toolchain *tc = NULL;
+  uint64_t start = uv_hrtime();
+  (void)state;
+  fake_setup(&f, "tc_hang");
+  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "hang"), 0);
+  rimport_test_assert_error(
+      rimport__toolchain_find(f.rustc, f.cache, 500, NULL, NULL, &tc),
+      RIMPORT_ETIMEDOUT, "did not finish within 500 ms");
+  rimport_test_assert_error(RIMPORT_ETIMEDOUT, RIMPORT_ETIMEDOUT,
+                            "fake-rustc -vV");
+  assert_null(tc);
+  assert_true(uv_hrtime() - start < 10ull * 1000 * 1000 * 1000);
+  fake_teardown();
+}
+
+static void rustc_from_env_and_path(void **state) {
+  fake f;
+  rimport__toolchain *tc = NULL;
+  rimport_buf path = RIMPORT_BUF_INIT, old_rustc = RIMPORT_BUF_INIT;
+  char bin[4200];
+  int had_rustc;
+  (void)state;
+  fake_setup(&f, "tc_env");
+  had_rustc = rimport__env_get("RUSTC", &old_rustc) == 0;
+  assert_int_equal(rimport__env_get("PATH", &path), 0);
+  snprintf(bin, sizeof(bin), "%s/bin", f.dir);
+  assert_int_equal(uv_os_setenv("PATH", bin), 0);
+  /* RUSTC as a bare name is looked up on PATH. */
+  assert_int_equal(uv_os_setenv("RUSTC", "fake-rustc"), 0);
+  assert_int_equal(rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc), 0);
+  assert_string_equal(tc->pub.rustc, f.rustc);
+  rimport__toolchain_free(tc);
+  /* An explicit path wins over RUSTC. */
+  assert_int_equal(uv_os_setenv("RUSTC", "/nonexistent/rustc"), 0);
+  assert_int_equal(rimport__toolchain_find(f.rustc, NULL, 0, NULL, NULL, &tc),
+                   0);
+  rimport__toolchain_free(tc);
+  tc = NULL;
+  rimport_test_assert_error(
+      rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc),
+      RIMPORT_ETOOLCHAIN, "RUSTC=\"/nonexistent/rustc\"");
+  assert_int_equal(uv_os_setenv("PATH", path.ptr), 0);
+  if (had_rustc)
+    uv_os_setenv("RUSTC", old_rustc.ptr);
+  else
+    uv_os_unsetenv("RUSTC");
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&old_rustc);
+  fake_teardown();
+}
+
+static void rustc_not_found(void **state) {
+  rimport__toolchain *tc = NULL;
+  rimport_buf path = RIMPORT_BUF_INIT, old_rustc = RIMPORT_BUF_INIT;
+  const char *empty;
+  int had_rustc;
+  (void)state;
+  empty = rimport_test_tmpdir("tc_notfound");
+  rimport_test_assert_error(
+      rimport__toolchain_find("/nonexistent/dir/rustc", NULL, 0, NULL, NULL,
+                              &tc),
+      RIMPORT_ETOOLCHAIN,
+      "rustc was not found (looked for: the rustc_path option "
+      "\"/nonexistent/dir/rustc\"");
+  rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN,
+                            "https://rustup.rs");
+  assert_null(tc);
+  had_rustc = rimport__env_get("RUSTC", &old_rustc) == 0;
+  assert_int_equal(rimport__env_get("PATH", &path), 0);
+  uv_os_unsetenv("RUSTC");
+  assert_int_equal(uv_os_setenv("PATH", empty), 0);
+  rimport_test_assert_error(
+      rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc),
+      RIMPORT_ETOOLCHAIN, "`rustc` on PATH");
+  rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN, empty);
+  rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN,
+                            "apt-get install rustc cargo");
+  assert_int_equal(uv_os_setenv("PATH", path.ptr), 0);
+  if (had_rustc)
+    uv_os_setenv("RUSTC", old_rustc.ptr);
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&old_rustc);
+  rimport_error_clear();
+}
+
+static void real_rustc(void **state) {
+  rimport_buf found = RIMPORT_BUF_INIT;
+  rimport__toolchain *tc = NULL, *again = NULL;
+  const char *cache;
+  int rc;
+  (void)state;
+  if (rimport__find_executable("rustc", &found) != 0) {
+    rimport_buf_dispose(&found);
+    skip();
+  }
+  rimport_buf_dispose(&found);
+  cache = rimport_test_tmpdir("tc_real");
+  rc = rimport__toolchain_find("rustc", cache, 0, NULL, NULL, &tc);
+  if (rc != 0)
+    fail_msg("real rustc: %s", rimport_error_last()->message);
+  assert_int_equal(tc->pub.from_cache, 0);
+  assert_true(strlen(tc->pub.release) >= 5);
+  assert_non_null(strchr(tc->pub.host, '-'));
+  assert_true(rimport__fs_is_dir(tc->pub.sysroot));
+  assert_true(rimport__fs_is_dir(tc->pub.target_libdir));
+  assert_non_null(tc->pub.std_dylib);
+  assert_true(rimport__fs_is_file(tc->pub.std_dylib));
+  assert_non_null(strstr(tc->verbose_version, tc->pub.release));
+  assert_int_equal(
+      rimport__toolchain_find("rustc", cache, 0, NULL, NULL, &again), 0);
+  assert_int_equal(again->pub.from_cache, 1);
+  assert_string_equal(again->pub.fingerprint, tc->pub.fingerprint);
+  assert_string_equal(again->pub.std_dylib, tc->pub.std_dylib);
+  rimport__toolchain_free(again);
+  rimport__toolchain_free(tc);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(parse_vv_rust_195),
+    cmocka_unit_test(parse_vv_debian_163),
+    cmocka_unit_test(parse_vv_garbage),
+    cmocka_unit_test(parse_vv_missing_host),
+    cmocka_unit_test(fake_probe_then_cache),
+    cmocka_unit_test(fake_corrupt_record_is_ignored),
+    cmocka_unit_test(fake_rustup_proxy_stamps),
+    cmocka_unit_test(fake_failing_rustc),
+    cmocka_unit_test(fake_garbage_rustc),
+    cmocka_unit_test(fake_hanging_rustc_times_out),
+    cmocka_unit_test(rustc_from_env_and_path),
+    cmocka_unit_test(rustc_not_found),
+    cmocka_unit_test(real_rustc),
+};
+
+RIMPORT_TEST_MAIN(tests, child_main)
