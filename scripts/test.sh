@@ -3,7 +3,7 @@
 # under ASan+UBSan and under valgrind, and a short fuzzing run of the parser.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ensure_packages "${BASE_PACKAGES[@]}" valgrind clang strace
+ensure_packages "${BASE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64
 ensure_rust
 mkdir -p "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-valgrind" "$ROOT/build-fuzz"
 
@@ -19,6 +19,9 @@ build "$ROOT/build-asan" -DRIMPORT_SANITIZE=ON
 log "the suite under valgrind (build-valgrind/)"
 build "$ROOT/build-valgrind" -DRIMPORT_TEST_WRAPPER="valgrind;-q;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--error-exitcode=99;--trace-children=no"
 (cd "$ROOT/build-valgrind" && ctest --output-on-failure -j "$JOBS" -E '^install\.')
+
+log "the Windows sources compile with mingw-w64"
+"$ROOT/scripts/check-windows.sh"
 
 log "fuzz the parser for 60 s (build-fuzz/)"
 build "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang -DRIMPORT_FUZZ=ON -DRIMPORT_BUILD_TESTS=ON -DRIMPORT_BUILD_CLI=OFF

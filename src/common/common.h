@@ -7,7 +7,12 @@
 
 #include "rimport.h"
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* With __USE_MINGW_ANSI_STDIO (set by the build) printf is C99's. */
+#include <stdio.h>
+#define RIMPORT__PRINTF(fmt, args)                                             \
+  __attribute__((format(__MINGW_PRINTF_FORMAT, fmt, args)))
+#elif defined(__GNUC__)
 #define RIMPORT__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define RIMPORT__PRINTF(fmt, args)
