@@ -1063,6 +1063,14 @@ static int parse_crate_statement(parser *p, const rimport__tok *kw) {
         if (*s == '-')
           *s = '_';
     }
+    if (imp.alias != NULL) {
+      peek(p, &t);
+      if (is_punct(&t, '('))
+        return fail_tok(p, &t,
+                        "keyword arguments go right after the crate name, "
+                        "before `as`: write `rimport %s(...) as %s`",
+                        imp.crate, imp.alias);
+    }
     memset(&b, 0, sizeof(b));
     b.name = name;
     b.is_crate = 1;

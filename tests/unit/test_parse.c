@@ -738,6 +738,7 @@ static void err_unknown_keyword(void **state) {
               "known arguments are version, path, package, features and "
               "default_features");
   parse_fails("rimport a(\"1.0\")\n", 1, 11, "keyword argument");
+  parse_fails("rimport a as b(version=\"1\")\n", 1, 15, "before `as`");
 }
 
 static void err_wrong_argument_types(void **state) {
