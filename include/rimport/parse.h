@@ -95,8 +95,12 @@ typedef struct rimport_import {
   rimport_tristate default_features; /**< `default_features=` */
   const rimport_item *items;         /**< ITEMS: the requested items */
   size_t item_count;
-  const char *statement; /**< the statement's text as written (for error
-                              messages), or NULL */
+  const char *statement; /**< the statement's text as written, from its
+                              first token to the end of its last one
+                              (comments inside a parenthesised list
+                              included, a trailing comment not), or NULL.
+                              `rimport a, b` gives two descriptors that
+                              share one statement and one span */
   rimport_span span;     /**< the statement's place in the cell */
 } rimport_import;
 
@@ -111,6 +115,14 @@ typedef struct rimport_imports rimport_imports;
  * Everything else, including the word rimport inside strings, comments or
  * other statements, is left alone. Each statement's byte span lets the
  * front-end blank it out before compiling the rest of the cell.
+ *
+ * Crate names follow crates.io's rules; module paths, items and aliases
+ * are Rust identifiers; keyword arguments (`version`, `path`, `package`,
+ * `features`, `default_features`) go on `rimport crate(...)` only; generic
+ * items take the shapes listed in rimport_shape. A name bound twice in one
+ * cell to different things is an error. The first problem stops the parse.
+ * Only rimport statements are checked: unbalanced brackets or unterminated
+ * strings in ordinary code are the Kayton compiler's to report.
  *
  * @param src  the cell text (UTF-8; need not be NUL-terminated)
  * @param len  its length in bytes

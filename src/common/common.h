@@ -45,7 +45,8 @@ int rimport__buf_puts(rimport_buf *buf, const char *s);
 int rimport__buf_putc(rimport_buf *buf, char c);
 int rimport__buf_printf(rimport_buf *buf, const char *fmt, ...)
     RIMPORT__PRINTF(2, 3);
-int rimport__buf_vprintf(rimport_buf *buf, const char *fmt, va_list ap);
+int rimport__buf_vprintf(rimport_buf *buf, const char *fmt, va_list ap)
+    RIMPORT__PRINTF(2, 0);
 void rimport__buf_clear(rimport_buf *buf);
 /* Hands the buffer's string to the caller (never NULL on success: an empty
  * buffer gives ""), leaving the buffer empty. NULL on ENOMEM. */
@@ -55,7 +56,8 @@ char *rimport__buf_detach(rimport_buf *buf);
  * Each sets the calling thread's record and returns `code`, so a failing
  * path can say `return rimport__error_set(RIMPORT_EIO, "…", …);`. */
 int rimport__error_set(int code, const char *fmt, ...) RIMPORT__PRINTF(2, 3);
-int rimport__error_vset(int code, const char *fmt, va_list ap);
+int rimport__error_vset(int code, const char *fmt, va_list ap)
+    RIMPORT__PRINTF(2, 0);
 /* A parse error: line and column (1-based) and the offending text. */
 int rimport__error_set_at(int code, unsigned line, unsigned column,
                           const char *text, size_t text_len, const char *fmt,

@@ -113,6 +113,10 @@ int rimport__error_nomem(void) {
 
 static int set_record(int code, unsigned line, unsigned column,
                       const char *text, size_t text_len, const char *fmt,
+                      va_list ap) RIMPORT__PRINTF(6, 0);
+
+static int set_record(int code, unsigned line, unsigned column,
+                      const char *text, size_t text_len, const char *fmt,
                       va_list ap) {
   error_record *rec;
   rimport_buf msg = RIMPORT_BUF_INIT;

@@ -635,7 +635,7 @@ static int check_string(parser *p, const rimport__tok *t, arg_kind kind) {
   case ARG_VERSION:
     for (i = 0; i < n; i++)
       if (!is_alpha(s[i]) && !is_digit(s[i]) &&
-          strchr(".*^~<>=,+- ", s[i]) == NULL)
+          (s[i] == 0 || strchr(".*^~<>=,+- ", s[i]) == NULL))
         return fail_tok(p, t,
                         "invalid version requirement %.*s: it may contain "
                         "only letters, digits, spaces and . * ^ ~ < > = , + "
@@ -1063,6 +1063,14 @@ static int parse_crate_statement(parser *p, const rimport__tok *kw) {
         if (*s == '-')
           *s = '_';
     }
+    if (imp.alias != NULL) {
+      peek(p, &t);
+      if (is_punct(&t, '('))
+        return fail_tok(p, &t,
+                        "keyword arguments go right after the crate name, "
+                        "before `as`: write `rimport %s(...) as %s`",
+                        imp.crate, imp.alias);
+    }
     memset(&b, 0, sizeof(b));
     b.name = name;
     b.is_crate = 1;
@@ -1403,10 +1411,11 @@ static int from_is_rimport(parser *p) {
     rimport__lex_next(&p->lx, depth > 0, 1, &t);
     if (is_end(&t) || (depth == 0 && is_punct(&t, ';')))
       break;
-    if (t.kind == RIMPORT__TOK_PUNCT && strchr("([{", t.punct) != NULL)
+    if (t.kind == RIMPORT__TOK_PUNCT && t.punct != '\0' &&
+        strchr("([{", t.punct) != NULL)
       depth++;
-    else if (t.kind == RIMPORT__TOK_PUNCT && strchr(")]}", t.punct) != NULL &&
-             depth > 0)
+    else if (t.kind == RIMPORT__TOK_PUNCT && t.punct != '\0' &&
+             strchr(")]}", t.punct) != NULL && depth > 0)
       depth--;
     else if (depth == 0 && is_word(p, &t, "import"))
       break;
