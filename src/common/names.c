@@ -30,9 +30,8 @@ static int is_digit(unsigned char c) {
   return c >= '0' && c <= '9';
 }
 
-size_t rimport__utf8_decode(const unsigned char *s, size_t len,
-                            unsigned int *cp) {
-  unsigned int c, min;
+size_t rimport__utf8_decode(const unsigned char *s, size_t len, uint32_t *cp) {
+  uint32_t c, min;
   size_t n, i;
   if (len == 0)
     return 0;
@@ -65,52 +64,58 @@ size_t rimport__utf8_decode(const unsigned char *s, size_t len,
 
 const char *rimport__check_crate_name(const char *s, size_t len) {
   size_t i;
-  if (len == 0)
-    return "is empty";
-  if (len > RIMPORT__CRATE_NAME_MAX)
-    return "is longer than 64 characters";
-  if (!is_alpha((unsigned char)s[0]))
-    return "does not start with an ASCII letter";
-  for (i = 1; i < len; i++) {
+  for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80)
+      return "it contains a non-ASCII character";
     if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
-      return "has a character other than ASCII letters, digits, '-' and '_'";
+      return "it contains a character other than ASCII letters, digits, `-` "
+             "and `_`";
   }
+  if (len == 0)
+    return "it is empty";
+  if (!is_alpha((unsigned char)s[0]))
+    return "it does not start with an ASCII letter";
+  if (len > RIMPORT__CRATE_NAME_MAX)
+    return "it is longer than 64 characters";
   if (rimport__is_rust_keyword(s, len))
-    return "is a Rust keyword";
+    return "it is a Rust keyword";
   return NULL;
 }
 
 const char *rimport__check_ident(const char *s, size_t len) {
   size_t i;
-  if (len == 0)
-    return "is empty";
-  if (!is_alpha((unsigned char)s[0]) && s[0] != '_')
-    return "does not start with an ASCII letter or '_'";
-  for (i = 1; i < len; i++) {
+  for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80)
+      return "it contains a non-ASCII character";
     if (!is_alpha(c) && !is_digit(c) && c != '_')
-      return "has a character other than ASCII letters, digits and '_'";
+      return "it contains a character other than ASCII letters, digits and "
+             "`_`";
   }
+  if (len == 0)
+    return "it is empty";
+  if (is_digit((unsigned char)s[0]))
+    return "it starts with a digit";
   if (len == 1 && s[0] == '_')
-    return "is '_', which names nothing";
+    return "`_` alone is not a name";
   if (rimport__is_rust_keyword(s, len))
-    return "is a Rust keyword";
+    return "it is a Rust keyword";
   return NULL;
 }
 
 const char *rimport__check_module_path(const char *s, size_t len) {
   size_t start = 0, i;
   if (len == 0)
-    return "is empty";
+    return "it is empty";
   for (i = 0; i <= len; i++) {
     if (i == len || (s[i] == ':' && i + 1 < len && s[i + 1] == ':')) {
       if (rimport__check_ident(s + start, i - start) != NULL)
-        return "has a part that is not a Rust identifier";
+        return "it has a part that is not a Rust identifier";
       start = i + 2;
       i++;
     } else if (s[i] == ':') {
-      return "has a ':' that is not part of '::'";
+      return "it has a `:` that is not part of `::`";
     }
   }
   return NULL;
@@ -118,20 +123,20 @@ const char *rimport__check_module_path(const char *s, size_t len) {
 
 const char *rimport__check_feature(const char *s, size_t len) {
   size_t i = 0, n;
-  unsigned int cp;
+  uint32_t cp;
   if (len == 0)
-    return "is empty";
+    return "it is empty";
   while (i < len) {
     n = rimport__utf8_decode((const unsigned char *)s + i, len - i, &cp);
     if (n == 0)
-      return "is not valid UTF-8";
+      return "it is not valid UTF-8";
     if (cp < 0x80 && !is_alpha((unsigned char)cp) &&
         !is_digit((unsigned char)cp) && cp != '_') {
       if (i == 0)
-        return "does not start with a letter, a digit or '_'";
+        return "it does not start with a letter, a digit or `_`";
       if (cp != '-' && cp != '+' && cp != '.')
-        return "has a character other than letters, digits, '_', '-', '+' "
-               "and '.'";
+        return "it has a character other than letters, digits, `_`, `-`, `+` "
+               "and `.`";
     }
     i += n;
   }
@@ -142,33 +147,32 @@ const char *rimport__check_version_req(const char *s, size_t len) {
   size_t i;
   int has_digit_or_star = 0;
   if (len == 0)
-    return "is empty";
+    return "it is empty";
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     if (is_digit(c) || c == '*')
       has_digit_or_star = 1;
-    if (!is_alpha(c) && !is_digit(c) && !strchr(".*^~<>=,+- ", c))
-      return "has a character that no version requirement has (allowed: "
-             "digits, letters, . * ^ ~ < > = , + - and spaces)";
-    if (c == '\0')
-      return "has a NUL character";
+    if (!is_alpha(c) && !is_digit(c) &&
+        (c == '\0' || !strchr(".*^~<>=,+- ", c)))
+      return "it may contain only letters, digits, spaces and . * ^ ~ < > = "
+             ", + -";
   }
   if (!has_digit_or_star)
-    return "has no version number (e.g. \"0.11\", \"^1.2\", \">=1, <2\")";
+    return "it has no version number";
   return NULL;
 }
 
 const char *rimport__check_path(const char *s, size_t len) {
   size_t i = 0, n;
-  unsigned int cp;
+  uint32_t cp;
   if (len == 0)
-    return "is empty";
+    return "it is empty";
   while (i < len) {
     n = rimport__utf8_decode((const unsigned char *)s + i, len - i, &cp);
     if (n == 0)
-      return "is not valid UTF-8";
+      return "it is not valid UTF-8";
     if (cp < 0x20 || cp == 0x7F)
-      return "has a control character (newline, tab, NUL, …)";
+      return "it contains a control character (newline, tab, NUL, ...)";
     i += n;
   }
   return NULL;

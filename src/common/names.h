@@ -6,6 +6,7 @@
 #define RIMPORT_SRC_NAMES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define RIMPORT__CRATE_NAME_MAX 64
 
@@ -28,7 +29,6 @@ int rimport__is_rust_keyword(const char *s, size_t len);
 /* Length in bytes of the valid UTF-8 sequence at s (at most len bytes), or
  * 0 when it is not valid UTF-8 (overlong, surrogate, > U+10FFFF). *cp gets
  * the code point. */
-size_t rimport__utf8_decode(const unsigned char *s, size_t len,
-                            unsigned int *cp);
+size_t rimport__utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
 #endif

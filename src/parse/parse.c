@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "parse_internal.h"
+#include "../common/arena.h"
+#include "../common/names.h"
 
 /* --- shapes --------------------------------------------------------------- */
 
@@ -38,61 +40,11 @@ const char *rimport_shape_rust(rimport_shape shape) {
 
 /* --- the result and its arena ------------------------------------------- */
 
-typedef struct arena_block {
-  struct arena_block *next;
-  size_t used, cap;
-} arena_block;
-
-#define ARENA_ALIGN 16
-#define ARENA_HDR                                                              \
-  ((sizeof(arena_block) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
-#define ARENA_BLOCK 8192
-
 struct rimport_imports {
   rimport_import *v;
   size_t count, cap;
-  arena_block *blocks;
+  rimport__arena arena; /* every string and array the descriptors use */
 };
-
-static void *arena_alloc(rimport_imports *im, size_t size) {
-  arena_block *b = im->blocks;
-  void *p;
-  if (size > ((size_t)-1) / 2)
-    return NULL;
-  size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-  if (size == 0)
-    size = ARENA_ALIGN;
-  if (b == NULL || b->cap - b->used < size) {
-    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-    b = rimport__malloc(ARENA_HDR + cap);
-    if (b == NULL)
-      return NULL;
-    b->used = 0;
-    b->cap = cap;
-    /* A big block goes behind the current one so that the current one's
-     * free space stays usable. */
-    if (im->blocks != NULL && size > ARENA_BLOCK) {
-      b->next = im->blocks->next;
-      im->blocks->next = b;
-    } else {
-      b->next = im->blocks;
-      im->blocks = b;
-    }
-  }
-  p = (char *)b + ARENA_HDR + b->used;
-  b->used += size;
-  return p;
-}
-
-static char *arena_strndup(rimport_imports *im, const char *s, size_t n) {
-  char *p = arena_alloc(im, n + 1);
-  if (p == NULL)
-    return NULL;
-  if (n > 0)
-    memcpy(p, s, n);
-  p[n] = '\0';
-  return p;
-}
 
 size_t rimport_imports_count(const rimport_imports *imports) {
   return imports == NULL ? 0 : imports->count;
@@ -103,13 +55,9 @@ const rimport_import *rimport_imports_array(const rimport_imports *imports) {
 }
 
 void rimport_imports_free(rimport_imports *imports) {
-  arena_block *b, *next;
   if (imports == NULL)
     return;
-  for (b = imports->blocks; b != NULL; b = next) {
-    next = b->next;
-    rimport__free(b);
-  }
+  rimport__arena_free(&imports->arena);
   rimport__free(imports->v);
   rimport__free(imports);
 }
@@ -337,57 +285,9 @@ static int push_open(parser *p, const rimport__tok *t) {
 /* --- names ------------------------------------------------------------------
  */
 
-static const char *const rust_keywords[] = {
-    "as",     "async",  "await",    "break",    "const",  "continue", "crate",
-    "dyn",    "else",   "enum",     "extern",   "false",  "fn",       "for",
-    "if",     "impl",   "in",       "let",      "loop",   "match",    "mod",
-    "move",   "mut",    "pub",      "ref",      "return", "self",     "Self",
-    "static", "struct", "super",    "trait",    "true",   "type",     "unsafe",
-    "use",    "where",  "while",    "abstract", "become", "box",      "do",
-    "final",  "macro",  "override", "priv",     "typeof", "unsized",  "virtual",
-    "yield",  "try",
-};
-
-static int is_rust_keyword(const char *s, size_t n) {
-  size_t i;
-  for (i = 0; i < RIMPORT__ARRAY_SIZE(rust_keywords); i++)
-    if (strlen(rust_keywords[i]) == n && memcmp(rust_keywords[i], s, n) == 0)
-      return 1;
-  return 0;
-}
-
-static int is_alpha(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_digit(unsigned char c) {
-  return c >= '0' && c <= '9';
-}
-
-/* NULL when `s` is a valid crate name, else why not. */
-static const char *crate_name_problem(const char *s, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x80)
-      return "it contains a non-ASCII character";
-    if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
-      return "it contains a character other than ASCII letters, digits, `-` "
-             "and `_`";
-  }
-  if (n == 0)
-    return "it is empty";
-  if (!is_alpha((unsigned char)s[0]))
-    return "it does not start with an ASCII letter";
-  if (n > 64)
-    return "it is longer than 64 characters";
-  if (is_rust_keyword(s, n))
-    return "it is a Rust keyword";
-  return NULL;
-}
-
 static int check_crate(parser *p, const rimport__tok *t, const char *hint) {
-  const char *why = crate_name_problem(tok_text(p, t), t->end - t->start);
+  const char *why =
+      rimport__check_crate_name(tok_text(p, t), t->end - t->start);
   if (why == NULL)
     return 0;
   return fail_tok(p, t,
@@ -396,28 +296,6 @@ static int check_crate(parser *p, const rimport__tok *t, const char *hint) {
                   "and `_` (at most 64 characters)%s",
                   (int)quote_len(tok_text(p, t), t->end - t->start),
                   tok_text(p, t), why, hint);
-}
-
-/* NULL when `s` is a Rust identifier rimport accepts, else why not. */
-static const char *ident_problem(const char *s, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x80)
-      return "it contains a non-ASCII character";
-    if (!is_alpha(c) && !is_digit(c) && c != '_')
-      return "it contains a character other than ASCII letters, digits and "
-             "`_`";
-  }
-  if (n == 0)
-    return "it is empty";
-  if (is_digit((unsigned char)s[0]))
-    return "it starts with a digit";
-  if (n == 1 && s[0] == '_')
-    return "`_` alone is not a name";
-  if (is_rust_keyword(s, n))
-    return "it is a Rust keyword";
-  return NULL;
 }
 
 /* Takes the next token as an identifier (`what`: "an alias name after
@@ -430,7 +308,7 @@ static int expect_ident(parser *p, rimport__tok *t, const char *what,
     return expected(p, t, what,
                     "names are Rust identifiers such as `Client` or "
                     "`read_to_string`");
-  why = ident_problem(tok_text(p, t), t->end - t->start);
+  why = rimport__check_ident(tok_text(p, t), t->end - t->start);
   if (why == NULL)
     return 0;
   return fail_tok(p, t,
@@ -442,32 +320,6 @@ static int expect_ident(parser *p, rimport__tok *t, const char *what,
 
 /* --- string literals --------------------------------------------------------
  */
-
-/* Decodes one UTF-8 sequence; 0 if it is not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
-  uint32_t c = s[0];
-  size_t len, i;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if (c < 0xC2 || c > 0xF4)
-    return 0;
-  len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-  if (n < len)
-    return 0;
-  c &= len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
-  for (i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    c = (c << 6) | (s[i] & 0x3F);
-  }
-  if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-      (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-    return 0;
-  *cp = c;
-  return len;
-}
 
 static int put_utf8(rimport_buf *b, uint32_t c) {
   char s[4];
@@ -548,7 +400,7 @@ static int decode_string(parser *p, const rimport__tok *t) {
         digits = 8;
         break;
       default:
-        n = utf8_decode(s + i + 1, end - i - 1, &cp);
+        n = rimport__utf8_decode(s + i + 1, end - i - 1, &cp);
         return fail_in(p, t, i, 1 + (n ? n : 1),
                        "unknown escape `\\%.*s` in a string: the escapes are "
                        "\\\\ \\\" \\' \\n \\t \\r \\0 \\xHH \\uXXXX and "
@@ -588,7 +440,7 @@ static int decode_string(parser *p, const rimport__tok *t) {
       i += 2 + (size_t)digits;
       continue;
     }
-    n = utf8_decode(s + i, end - i, &cp);
+    n = rimport__utf8_decode(s + i, end - i, &cp);
     if (n == 0)
       return fail_in(p, t, i, 1,
                      "invalid UTF-8 in a string (byte 0x%02X): the cell "
@@ -633,16 +485,12 @@ static int check_string(parser *p, const rimport__tok *t, arg_kind kind) {
                     "fill in the value or leave the argument out");
   switch (kind) {
   case ARG_VERSION:
-    for (i = 0; i < n; i++)
-      if (!is_alpha(s[i]) && !is_digit(s[i]) &&
-          (s[i] == 0 || strchr(".*^~<>=,+- ", s[i]) == NULL))
-        return fail_tok(p, t,
-                        "invalid version requirement %.*s: it may contain "
-                        "only letters, digits, spaces and . * ^ ~ < > = , + "
-                        "-; write a Cargo requirement such as \"0.11\" or "
-                        "\">=1.2, <2\"",
-                        (int)quote_len(tok_text(p, t), t->end - t->start),
-                        tok_text(p, t));
+    if ((why = rimport__check_version_req((const char *)s, n)) != NULL)
+      return fail_tok(p, t,
+                      "invalid version requirement %.*s: %s; write a Cargo "
+                      "requirement such as \"0.11\" or \">=1.2, <2\"",
+                      (int)quote_len(tok_text(p, t), t->end - t->start),
+                      tok_text(p, t), why);
     return 0;
   case ARG_PATH:
     for (i = 0; i < n; i++)
@@ -654,7 +502,7 @@ static int check_string(parser *p, const rimport__tok *t, arg_kind kind) {
                         tok_text(p, t), s[i]);
     return 0;
   case ARG_PACKAGE:
-    why = crate_name_problem((const char *)s, n);
+    why = rimport__check_crate_name((const char *)s, n);
     if (why != NULL)
       return fail_tok(p, t,
                       "invalid package name %.*s: %s; a package name starts "
@@ -664,19 +512,14 @@ static int check_string(parser *p, const rimport__tok *t, arg_kind kind) {
                       tok_text(p, t), why);
     return 0;
   case ARG_FEATURES:
-    for (i = 0; i < n; i++) {
-      unsigned char c = s[i];
-      int ok = is_alpha(c) || is_digit(c) || c == '_' || c >= 0x80 ||
-               (i > 0 && (c == '-' || c == '+' || c == '.'));
-      if (!ok)
-        return fail_tok(p, t,
-                        "invalid feature name %.*s: a feature name starts "
-                        "with a letter, digit or `_` and has only letters, "
-                        "digits, `_`, `-`, `+` and `.`; check the crate's "
-                        "[features]",
-                        (int)quote_len(tok_text(p, t), t->end - t->start),
-                        tok_text(p, t));
-    }
+    if ((why = rimport__check_feature((const char *)s, n)) != NULL)
+      return fail_tok(p, t,
+                      "invalid feature name %.*s: %s; a feature name starts "
+                      "with a letter, digit or `_` and has only letters, "
+                      "digits, `_`, `-`, `+` and `.`; check the crate's "
+                      "[features]",
+                      (int)quote_len(tok_text(p, t), t->end - t->start),
+                      tok_text(p, t), why);
     return 0;
   default:
     return 0;
@@ -814,7 +657,8 @@ static int finish_statement(parser *p, const rimport__tok *kw, size_t first) {
   span.line = kw->line;
   span.column = kw->col;
   span.end_line = p->last.end_line;
-  text = arena_strndup(p->im, p->lx.src + span.start, span.end - span.start);
+  text = rimport__arena_strndup(&p->im->arena, p->lx.src + span.start,
+                                span.end - span.start);
   if (text == NULL)
     return rimport__error_nomem();
   for (i = first; i < p->im->count; i++) {
@@ -826,7 +670,8 @@ static int finish_statement(parser *p, const rimport__tok *kw, size_t first) {
 
 /* Copies the decoded string in p->buf into the arena. */
 static const char *buf_copy(parser *p) {
-  return arena_strndup(p->im, p->buf.ptr ? p->buf.ptr : "", p->buf.size);
+  return rimport__arena_strndup(&p->im->arena, p->buf.ptr ? p->buf.ptr : "",
+                                p->buf.size);
 }
 
 static int parse_string_arg(parser *p, arg_kind kind, const char **out) {
@@ -951,8 +796,9 @@ static int parse_args(parser *p, rimport_import *imp) {
       break;
     case ARG_FEATURES:
       if ((rc = parse_features(p)) == 0) {
-        const char **arr = arena_alloc(
-            p->im, (p->feature_count ? p->feature_count : 1) * sizeof(*arr));
+        const char **arr = rimport__arena_alloc(
+            &p->im->arena,
+            (p->feature_count ? p->feature_count : 1) * sizeof(*arr));
         if (arr == NULL)
           return rimport__error_nomem();
         if (p->feature_count > 0)
@@ -1038,8 +884,8 @@ static int parse_crate_statement(parser *p, const rimport__tok *kw) {
       if ((rc = check_crate(p, &ct, hint)) != 0)
         return rc;
     }
-    if ((imp.crate =
-             arena_strndup(p->im, tok_text(p, &ct), ct.end - ct.start)) == NULL)
+    if ((imp.crate = rimport__arena_strndup(&p->im->arena, tok_text(p, &ct),
+                                            ct.end - ct.start)) == NULL)
       return rimport__error_nomem();
     peek(p, &t);
     if (is_punct(&t, '(')) {
@@ -1052,12 +898,13 @@ static int parse_crate_statement(parser *p, const rimport__tok *kw) {
       next(p, &t);
       if ((rc = expect_ident(p, &at, "an alias name after `as`", "alias")) != 0)
         return rc;
-      if ((imp.alias = arena_strndup(p->im, tok_text(p, &at),
-                                     at.end - at.start)) == NULL)
+      if ((imp.alias = rimport__arena_strndup(&p->im->arena, tok_text(p, &at),
+                                              at.end - at.start)) == NULL)
         return rimport__error_nomem();
       name = (char *)imp.alias;
     } else {
-      if ((name = arena_strndup(p->im, imp.crate, ct.end - ct.start)) == NULL)
+      if ((name = rimport__arena_strndup(&p->im->arena, imp.crate,
+                                         ct.end - ct.start)) == NULL)
         return rimport__error_nomem();
       for (s = name; *s; s++)
         if (*s == '-')
@@ -1200,15 +1047,15 @@ static int parse_item(parser *p, const char *crate, const char *module) {
                       "`*` cannot be combined with other names: it already "
                       "imports everything public; import `*` alone or list "
                       "the names");
-    why = ident_problem(tok_text(p, &nt), nt.end - nt.start);
+    why = rimport__check_ident(tok_text(p, &nt), nt.end - nt.start);
     if (why != NULL)
       return fail_tok(p, &nt,
                       "invalid item name `%.*s`: %s; it must be a Rust "
                       "identifier (ASCII letters, digits and `_`, not "
                       "starting with a digit, not a Rust keyword)",
                       tok_len(&nt), tok_text(p, &nt), why);
-    if ((item.name =
-             arena_strndup(p->im, tok_text(p, &nt), nt.end - nt.start)) == NULL)
+    if ((item.name = rimport__arena_strndup(&p->im->arena, tok_text(p, &nt),
+                                            nt.end - nt.start)) == NULL)
       return rimport__error_nomem();
     peek(p, &t);
     if (is_punct(&t, '[')) {
@@ -1239,7 +1086,7 @@ static int parse_item(parser *p, const char *crate, const char *module) {
                           "`]`");
       }
       p->depth--;
-      arr = arena_alloc(p->im, p->shape_count * sizeof(*arr));
+      arr = rimport__arena_alloc(&p->im->arena, p->shape_count * sizeof(*arr));
       if (arr == NULL)
         return rimport__error_nomem();
       memcpy(arr, p->shapes, p->shape_count * sizeof(*arr));
@@ -1252,8 +1099,8 @@ static int parse_item(parser *p, const char *crate, const char *module) {
       next(p, &t);
       if ((rc = expect_ident(p, &at, "an alias name after `as`", "alias")) != 0)
         return rc;
-      if ((item.alias = arena_strndup(p->im, tok_text(p, &at),
-                                      at.end - at.start)) == NULL)
+      if ((item.alias = rimport__arena_strndup(&p->im->arena, tok_text(p, &at),
+                                               at.end - at.start)) == NULL)
         return rimport__error_nomem();
     }
     memset(&b, 0, sizeof(b));
@@ -1306,8 +1153,8 @@ static int parse_from_statement(parser *p, const rimport__tok *kw) {
     if ((rc = check_crate(p, &ct, hint)) != 0)
       return rc;
   }
-  if ((imp.crate = arena_strndup(p->im, tok_text(p, &ct), ct.end - ct.start)) ==
-      NULL)
+  if ((imp.crate = rimport__arena_strndup(&p->im->arena, tok_text(p, &ct),
+                                          ct.end - ct.start)) == NULL)
     return rimport__error_nomem();
   rimport__buf_clear(&p->buf);
   for (;;) {
@@ -1322,7 +1169,7 @@ static int parse_from_statement(parser *p, const rimport__tok *kw) {
                       "write the module path as crate.module.submodule, "
                       "without spaces");
     next(p, &seg);
-    why = ident_problem(tok_text(p, &seg), seg.end - seg.start);
+    why = rimport__check_ident(tok_text(p, &seg), seg.end - seg.start);
     if (why != NULL)
       return fail_tok(p, &seg,
                       "invalid module name `%.*s`: %s; a module name is a "
@@ -1385,7 +1232,7 @@ static int parse_from_statement(parser *p, const rimport__tok *kw) {
       return expected(p, &t, "`,` or `)` in the import list",
                       "separate items with `,` and close the list with `)`");
   }
-  items = arena_alloc(p->im, p->item_count * sizeof(*items));
+  items = rimport__arena_alloc(&p->im->arena, p->item_count * sizeof(*items));
   if (items == NULL)
     return rimport__error_nomem();
   memcpy(items, p->items, p->item_count * sizeof(*items));

@@ -60,7 +60,7 @@ static int invalid(planner *pl, const rimport_import *imp, const char *field,
                    const char *value, const char *why) {
   return rimport__error_set(
       RIMPORT_EINVAL,
-      "rimport_plan: import %zu of %s: %s \"%s\" %s; fix the descriptor (the "
+      "rimport_plan: import %zu of %s: %s \"%s\": %s; fix the descriptor (the "
       "parser enforces the same rules)",
       (size_t)(imp - pl->imports) + 1, pl->plan->origin, field,
       value ? value : "(null)", why);
@@ -71,9 +71,9 @@ static int check_import(planner *pl, const rimport_import *imp) {
   const char *why;
   size_t i, j;
   if (imp->kind != RIMPORT_IMPORT_CRATE && imp->kind != RIMPORT_IMPORT_ITEMS)
-    return invalid(pl, imp, "kind", "?", "is neither CRATE nor ITEMS");
+    return invalid(pl, imp, "kind", "?", "it is neither CRATE nor ITEMS");
   if (imp->crate == NULL)
-    return invalid(pl, imp, "crate", NULL, "is missing");
+    return invalid(pl, imp, "crate", NULL, "it is missing");
   if ((why = rimport__check_crate_name(imp->crate, strlen(imp->crate))))
     return invalid(pl, imp, "crate name", imp->crate, why);
   if (imp->alias &&
@@ -89,50 +89,51 @@ static int check_import(planner *pl, const rimport_import *imp) {
     return invalid(pl, imp, "path", imp->path, why);
   if (imp->version && imp->path)
     return invalid(pl, imp, "path", imp->path,
-                   "is given together with a version; give one of them");
+                   "it is given together with a version; give one of them");
   if (imp->package &&
       (why = rimport__check_crate_name(imp->package, strlen(imp->package))))
     return invalid(pl, imp, "package", imp->package, why);
   if (imp->feature_count > 0 && imp->features == NULL)
-    return invalid(pl, imp, "features", NULL, "is NULL with a count");
+    return invalid(pl, imp, "features", NULL, "it is NULL with a count");
   for (i = 0; i < imp->feature_count; i++) {
     const char *f = imp->features[i];
     if (f == NULL || (why = rimport__check_feature(f, strlen(f))))
-      return invalid(pl, imp, "feature", f, f ? why : "is NULL");
+      return invalid(pl, imp, "feature", f, f ? why : "it is NULL");
   }
   if (imp->default_features != RIMPORT_UNSET &&
       imp->default_features != RIMPORT_FALSE &&
       imp->default_features != RIMPORT_TRUE)
     return invalid(pl, imp, "default_features", "?",
-                   "is not RIMPORT_UNSET, RIMPORT_FALSE or RIMPORT_TRUE");
+                   "it is not RIMPORT_UNSET, RIMPORT_FALSE or RIMPORT_TRUE");
   if (imp->kind == RIMPORT_IMPORT_CRATE)
     return (imp->item_count || imp->module)
                ? invalid(pl, imp, "crate", imp->crate,
-                         "is a whole-crate import with items or a module")
+                         "it is a whole-crate import with items or a module")
                : 0;
   if (imp->alias)
     return invalid(pl, imp, "alias", imp->alias,
-                   "is set on an ITEMS import (items carry their aliases)");
+                   "it is set on an ITEMS import (items carry their aliases)");
   if (imp->item_count == 0 || imp->items == NULL)
-    return invalid(pl, imp, "items", NULL, "are missing (an empty list)");
+    return invalid(pl, imp, "items", NULL, "they are missing (an empty list)");
   for (i = 0; i < imp->item_count; i++) {
     const rimport_item *it = &imp->items[i];
     int glob = it->name && strcmp(it->name, "*") == 0;
     if (it->name == NULL)
-      return invalid(pl, imp, "item", NULL, "has no name");
+      return invalid(pl, imp, "item", NULL, "it has no name");
     if (!glob && (why = rimport__check_ident(it->name, strlen(it->name))))
       return invalid(pl, imp, "item", it->name, why);
     if (glob && (it->alias || it->shape_count))
       return invalid(pl, imp, "item", "*",
-                     "is a glob with an alias or generic arguments");
+                     "it is a glob with an alias or generic arguments");
     if (it->alias && (why = rimport__check_ident(it->alias, strlen(it->alias))))
       return invalid(pl, imp, "item alias", it->alias, why);
     if (it->shape_count > 0 && it->shapes == NULL)
-      return invalid(pl, imp, "item", it->name, "has shapes NULL with count");
+      return invalid(pl, imp, "item", it->name,
+                     "it has shapes NULL with count");
     for (j = 0; j < it->shape_count; j++)
       if (rimport_shape_name(it->shapes[j]) == NULL)
         return invalid(pl, imp, "item", it->name,
-                       "has a generic argument that is not a rimport_shape");
+                       "it has a generic argument that is not a rimport_shape");
   }
   return 0;
 }
