@@ -9,16 +9,24 @@ mkdir -p "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-valgrind" "$ROOT/build-fu
 
 log "build and test (build/)"
 build "$ROOT/build"
-(cd "$ROOT/build" && ctest --output-on-failure -j "$JOBS")
+SUMMARY=$(mktemp)
+trap 'rm -f "$SUMMARY"' EXIT
+# run_ctest DIR [ctest args…]: runs the suite and keeps its totals.
+run_ctest() {
+  local dir=$1
+  shift
+  (cd "$dir" && ctest --output-on-failure -j "$JOBS" "$@") | tee -a "$SUMMARY"
+}
+run_ctest "$ROOT/build"
 
 log "build and test with ASan+UBSan (build-asan/)"
 build "$ROOT/build-asan" -DRIMPORT_SANITIZE=ON
-(cd "$ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$JOBS")
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_ctest "$ROOT/build-asan"
 
 log "the suite under valgrind (build-valgrind/)"
 build "$ROOT/build-valgrind" -DRIMPORT_TEST_WRAPPER="valgrind;-q;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--error-exitcode=99;--trace-children=no"
-(cd "$ROOT/build-valgrind" && ctest --output-on-failure -j "$JOBS" -E '^install\.')
+run_ctest "$ROOT/build-valgrind" -E '^install\.'
 
 log "the Windows sources compile with mingw-w64"
 "$ROOT/scripts/check-windows.sh"
@@ -31,3 +39,6 @@ cp "$ROOT"/tests/fuzz/corpus/parse/* "$corpus"/
   -dict="$ROOT/tests/fuzz/parse.dict" -print_final_stats=1 "$corpus" 2>&1 | tail -15
 rm -rf "$corpus"
 log "all tests passed"
+# One closing line over the three runs of the suite.
+awk '/tests passed, [0-9]+ tests failed out of/ { f += $4; t += $NF }
+     END { printf "%d passed, %d failed\n", t - f, f }' "$SUMMARY"
