@@ -17,5 +17,6 @@
 #include "rimport/parse.h"
 #include "rimport/session.h"
 #include "rimport/plan.h"
+#include "rimport/build.h"
 
 #endif /* RIMPORT_H */

@@ -9,7 +9,7 @@ ensure_packages "${BASE_PACKAGES[@]}"
 ensure_rust
 mkdir -p "$ROOT/build"
 log "building rimport (build/)"
-build "$ROOT/build" -DRIMPORT_BUILD_TESTS=OFF
+build "$ROOT/build"
 RIMPORT=("$ROOT/build/rimport")
 # Debian's crates stand in for crates.io where there is no network.
 if [ -d /usr/share/cargo/registry ]; then

@@ -1,0 +1,469 @@
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cargo.h"
+#include "../common/fs.h"
+#include "../common/escape.h"
+#include "../platform.h"
+
+#define STDERR_TAIL_MAX (16 * 1024)
+#define NOISE_MAX       2048
+#define LINE_MAX_BYTES  (64u * 1024 * 1024)
+
+void rimport__cargo_report_init(rimport__cargo_report *r) {
+  memset(r, 0, sizeof(*r));
+}
+
+static void artifact_dispose(rimport__cargo_artifact *a) {
+  size_t i;
+  for (i = 0; i < a->filename_count; i++)
+    rimport__free(a->filenames[i]);
+  rimport__free(a->filenames);
+  rimport__free(a->package_id);
+  rimport__free(a->target_name);
+  rimport__free(a->kind);
+}
+
+void rimport__cargo_report_dispose(rimport__cargo_report *r) {
+  size_t i;
+  for (i = 0; i < r->artifact_count; i++)
+    artifact_dispose(&r->artifacts[i]);
+  rimport__free(r->artifacts);
+  rimport_buf_dispose(&r->diagnostics);
+  rimport_buf_dispose(&r->stderr_tail);
+  rimport_buf_dispose(&r->stdout_noise);
+  rimport_buf_dispose(&r->line);
+  rimport_buf_dispose(&r->segment);
+  memset(r, 0, sizeof(*r));
+}
+
+static const char *jstr(const cJSON *obj, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int add_artifact(rimport__cargo_report *r, const cJSON *msg) {
+  const cJSON *target = cJSON_GetObjectItemCaseSensitive(msg, "target");
+  const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(target, "kind");
+  const cJSON *files = cJSON_GetObjectItemCaseSensitive(msg, "filenames");
+  const cJSON *f;
+  rimport__cargo_artifact a;
+  int rc;
+  memset(&a, 0, sizeof(a));
+  a.fresh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "fresh"));
+  a.package_id = rimport__strdup(jstr(msg, "package_id"));
+  a.target_name = rimport__strdup(jstr(target, "name"));
+  a.kind = rimport__strdup(cJSON_IsArray(kinds) &&
+                                   cJSON_IsString(cJSON_GetArrayItem(kinds, 0))
+                               ? cJSON_GetArrayItem(kinds, 0)->valuestring
+                               : "");
+  if (a.kind == NULL)
+    goto nomem;
+  if (cJSON_IsArray(files) && cJSON_GetArraySize(files) > 0) {
+    a.filenames =
+        rimport__calloc((size_t)cJSON_GetArraySize(files), sizeof(char *));
+    if (a.filenames == NULL)
+      goto nomem;
+    cJSON_ArrayForEach(f, files) {
+      if (!cJSON_IsString(f))
+        continue;
+      if ((a.filenames[a.filename_count] = rimport__strdup(f->valuestring)) ==
+          NULL)
+        goto nomem;
+      a.filename_count++;
+    }
+  }
+  if ((rc = rimport__grow((void **)&r->artifacts, &r->artifact_cap,
+                          r->artifact_count + 1, sizeof(*r->artifacts))) != 0) {
+    artifact_dispose(&a);
+    return rc;
+  }
+  r->artifacts[r->artifact_count++] = a;
+  return 0;
+nomem:
+  artifact_dispose(&a);
+  return rimport__error_nomem();
+}
+
+static int handle_line(rimport__cargo_report *r, const char *line, size_t len) {
+  cJSON *msg;
+  const char *reason;
+  int rc = 0;
+  while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+    len--;
+  if (len == 0)
+    return 0;
+  msg = line[0] == '{' ? cJSON_ParseWithLength(line, len) : NULL;
+  if (msg == NULL) {
+    /* Not a JSON message (a build script's print, or garbage): keep the
+     * first of them for error messages, ignore the rest. */
+    if (r->stdout_noise.size < NOISE_MAX) {
+      size_t room = NOISE_MAX - r->stdout_noise.size;
+      rc = rimport__buf_put(&r->stdout_noise, line, len < room ? len : room);
+      if (rc == 0)
+        rc = rimport__buf_putc(&r->stdout_noise, '\n');
+    }
+    return rc;
+  }
+  reason = jstr(msg, "reason");
+  if (reason == NULL) {
+    /* JSON without a reason: not cargo's; ignore. */
+  } else if (strcmp(reason, "compiler-artifact") == 0) {
+    rc = add_artifact(r, msg);
+  } else if (strcmp(reason, "compiler-message") == 0) {
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
+    const char *level = jstr(m, "level"), *rendered = jstr(m, "rendered");
+    if (level && rendered &&
+        (strcmp(level, "error") == 0 || strncmp(level, "error:", 6) == 0)) {
+      r->error_count++;
+      rc = rimport__buf_puts(&r->diagnostics, rendered);
+      if (rc == 0 && (r->diagnostics.size == 0 ||
+                      r->diagnostics.ptr[r->diagnostics.size - 1] != '\n'))
+        rc = rimport__buf_putc(&r->diagnostics, '\n');
+    }
+  } else if (strcmp(reason, "build-finished") == 0) {
+    r->finished = 1;
+    r->success = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "success"));
+  }
+  cJSON_Delete(msg);
+  return rc;
+}
+
+int rimport__cargo_feed_stdout(rimport__cargo_report *r, const char *data,
+                               size_t len) {
+  while (len > 0) {
+    const char *nl = memchr(data, '\n', len);
+    size_t n = nl ? (size_t)(nl - data) : len;
+    int rc;
+    if (r->overflow) {
+      /* Dropping the rest of an over-long line. */
+    } else if (r->line.size + n > LINE_MAX_BYTES) {
+      r->overflow = 1;
+      rimport__buf_clear(&r->line);
+    } else if ((rc = rimport__buf_put(&r->line, data, n)) != 0) {
+      return rc;
+    }
+    if (nl == NULL)
+      return 0;
+    if (!r->overflow && (rc = handle_line(r, r->line.ptr ? r->line.ptr : "",
+                                          r->line.size)) != 0)
+      return rc;
+    r->overflow = 0;
+    rimport__buf_clear(&r->line);
+    data += n + 1;
+    len -= n + 1;
+  }
+  return 0;
+}
+
+/* `    Building [=====>     ] 12/87: serde, tokio(build), …` */
+static void handle_segment(rimport__cargo_report *r, const char *s, size_t len,
+                           const char *plugin, rimport_progress_cb progress,
+                           void *payload) {
+  const char *end = s + len, *p = s, *close;
+  unsigned long done, total;
+  char *stop;
+  char unit[128], message[256];
+  size_t ulen = 0;
+  rimport_progress pr;
+  while (p < end && *p == ' ')
+    p++;
+  if ((size_t)(end - p) < 10 || memcmp(p, "Building [", 10) != 0)
+    return;
+  close = memchr(p, ']', (size_t)(end - p));
+  if (close == NULL || close + 2 >= end)
+    return;
+  done = strtoul(close + 1, &stop, 10);
+  if (*stop != '/')
+    return;
+  total = strtoul(stop + 1, &stop, 10);
+  if (total == 0 || done > total)
+    return;
+  r->done = (unsigned)done;
+  r->total = (unsigned)total;
+  if (stop < end && *stop == ':') {
+    stop++;
+    while (stop < end && *stop == ' ')
+      stop++;
+    while (stop + ulen < end && ulen + 1 < sizeof(unit) && stop[ulen] != ',' &&
+           stop[ulen] != '(' && stop[ulen] != '.' && stop[ulen] != ' ')
+      ulen++;
+  }
+  memcpy(unit, stop, ulen);
+  unit[ulen] = '\0';
+  if (progress == NULL)
+    return;
+  snprintf(message, sizeof(message), "building %s: %u/%u%s%s", plugin, r->done,
+           r->total, ulen ? ", compiling " : "", unit);
+  memset(&pr, 0, sizeof(pr));
+  pr.phase = RIMPORT_PROGRESS_BUILD;
+  pr.plugin = plugin;
+  pr.unit = ulen ? unit : NULL;
+  pr.done = r->done;
+  pr.total = r->total;
+  pr.message = message;
+  progress(&pr, payload);
+}
+
+int rimport__cargo_feed_stderr(rimport__cargo_report *r, const char *data,
+                               size_t len, const char *plugin,
+                               rimport_progress_cb progress, void *payload) {
+  size_t i;
+  int rc;
+  /* Keep the tail of stderr for error messages (progress bars dropped). */
+  for (i = 0; i < len; i++) {
+    char c = data[i];
+    if (c == '\r' || c == '\n') {
+      if (r->segment.size > 0) {
+        handle_segment(r, r->segment.ptr, r->segment.size, plugin, progress,
+                       payload);
+        if (strstr(r->segment.ptr, "Building [") == NULL) {
+          if ((rc = rimport__buf_put(&r->stderr_tail, r->segment.ptr,
+                                     r->segment.size)) != 0 ||
+              (rc = rimport__buf_putc(&r->stderr_tail, '\n')) != 0)
+            return rc;
+        }
+      }
+      rimport__buf_clear(&r->segment);
+      continue;
+    }
+    if (r->segment.size < 64 * 1024 &&
+        (rc = rimport__buf_putc(&r->segment, c)) != 0)
+      return rc;
+  }
+  if (r->stderr_tail.size > 2 * STDERR_TAIL_MAX) {
+    size_t cut = r->stderr_tail.size - STDERR_TAIL_MAX;
+    memmove(r->stderr_tail.ptr, r->stderr_tail.ptr + cut, STDERR_TAIL_MAX);
+    r->stderr_tail.size = STDERR_TAIL_MAX;
+    r->stderr_tail.ptr[r->stderr_tail.size] = '\0';
+  }
+  return 0;
+}
+
+int rimport__cargo_feed_end(rimport__cargo_report *r) {
+  int rc = 0;
+  if (r->line.size > 0 && !r->overflow)
+    rc = handle_line(r, r->line.ptr, r->line.size);
+  rimport__buf_clear(&r->line);
+  if (rc == 0 && r->segment.size > 0 &&
+      strstr(r->segment.ptr, "Building [") == NULL)
+    rc = rimport__buf_put(&r->stderr_tail, r->segment.ptr, r->segment.size);
+  rimport__buf_clear(&r->segment);
+  return rc;
+}
+
+/* --- command line --------------------------------------------------------- */
+
+int rimport__argv_add(rimport__argv *a, const char *s) {
+  int rc = rimport__grow((void **)&a->v, &a->cap, a->count + 2, sizeof(*a->v));
+  if (rc != 0)
+    return rc;
+  a->v[a->count++] = s;
+  a->v[a->count] = NULL;
+  return 0;
+}
+
+int rimport__argv_addf(rimport__argv *a, const char *fmt, ...) {
+  rimport_buf b = RIMPORT_BUF_INIT;
+  va_list ap;
+  char *s;
+  int rc;
+  va_start(ap, fmt);
+  rc = rimport__buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  if (rc != 0)
+    return rc;
+  if ((s = rimport__buf_detach(&b)) == NULL)
+    return RIMPORT_ENOMEM;
+  if ((rc = rimport__grow((void **)&a->owned, &a->owned_cap, a->owned_count + 1,
+                          sizeof(*a->owned))) != 0) {
+    rimport__free(s);
+    return rc;
+  }
+  a->owned[a->owned_count++] = s;
+  return rimport__argv_add(a, s);
+}
+
+void rimport__argv_dispose(rimport__argv *a) {
+  size_t i;
+  for (i = 0; i < a->owned_count; i++)
+    rimport__free(a->owned[i]);
+  rimport__free(a->owned);
+  rimport__free(a->v);
+  memset(a, 0, sizeof(*a));
+}
+
+int rimport__cargo_find(const rimport_options *opts, rimport_buf *out) {
+  rimport__buf_clear(out);
+  if (opts->cargo_path != NULL && opts->cargo_path[0] != '\0') {
+    const char *p = opts->cargo_path;
+    int has_dir = 0;
+    for (; *p; p++)
+      has_dir |= rimport__is_dir_sep(*p);
+    if (has_dir)
+      return rimport__buf_puts(out, opts->cargo_path);
+    if (rimport__find_executable(opts->cargo_path, out) == 0)
+      return 0;
+    return rimport__error_set(RIMPORT_ETOOLCHAIN,
+                              "cargo \"%s\" was not found on PATH; give its "
+                              "full path in the cargo_path option",
+                              opts->cargo_path);
+  }
+  if (rimport__env_get("CARGO", out) == 0 && out->size > 0)
+    return 0;
+  if (rimport__find_executable("cargo", out) == 0)
+    return 0;
+  return rimport__error_set(
+      RIMPORT_ETOOLCHAIN,
+      "cargo was not found (looked at $CARGO and PATH); install Rust with "
+      "rustup (https://rustup.rs) or `apt-get install cargo`, or set CARGO / "
+      "the cargo_path option");
+}
+
+int rimport__cargo_common_args(rimport__argv *a, const rimport_options *opts) {
+  rimport_buf esc = RIMPORT_BUF_INIT;
+  int rc = 0;
+  switch (opts->source_kind) {
+  case RIMPORT_SOURCE_DIRECTORY:
+  case RIMPORT_SOURCE_REGISTRY:
+    rc = rimport__toml_string(&esc, opts->source);
+    if (rc == 0)
+      rc = rimport__argv_add(a, "--config");
+    if (rc == 0)
+      rc = rimport__argv_add(
+          a, "source.crates-io.replace-with=\"rimport-source\"");
+    if (rc == 0)
+      rc = rimport__argv_add(a, "--config");
+    if (rc == 0)
+      rc = rimport__argv_addf(a, "source.rimport-source.%s=%s",
+                              opts->source_kind == RIMPORT_SOURCE_DIRECTORY
+                                  ? "directory"
+                                  : "registry",
+                              esc.ptr);
+    break;
+  case RIMPORT_SOURCE_CONFIG:
+    rc = rimport__argv_add(a, "--config");
+    if (rc == 0)
+      rc = rimport__argv_add(a, opts->source);
+    break;
+  default:
+    break;
+  }
+  if (rc == 0 && opts->offline)
+    rc = rimport__argv_add(a, "--offline");
+  rimport_buf_dispose(&esc);
+  return rc;
+}
+
+int rimport__cargo_env(rimport__argv *a, const char *rustc) {
+  int rc;
+  /* \x1f separates CARGO_ENCODED_RUSTFLAGS; one flag here. It replaces
+   * RUSTFLAGS and build.rustflags: every unit, dependencies included, links
+   * std dynamically (DESIGN.md fact 2). */
+  if ((rc = rimport__argv_add(a, "CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic")) !=
+          0 ||
+      (rc = rimport__argv_add(a, "RUSTFLAGS")) != 0 ||
+      (rc = rimport__argv_add(a, "CARGO_TERM_PROGRESS_WHEN=always")) != 0 ||
+      (rc = rimport__argv_add(a, "CARGO_TERM_PROGRESS_WIDTH=200")) != 0 ||
+      (rc = rimport__argv_add(a, "CARGO_TERM_COLOR=never")) != 0 ||
+      (rc = rimport__argv_add(a, "CARGO_BUILD_TARGET")) != 0 ||
+      (rc = rimport__argv_add(a, "CARGO_INCREMENTAL=0")) != 0)
+    return rc;
+  if (rustc != NULL)
+    rc = rimport__argv_addf(a, "RUSTC=%s", rustc);
+  return rc;
+}
+
+const char *rimport__cargo_source_text(const rimport_options *opts,
+                                       rimport_buf *tmp) {
+  rimport__buf_clear(tmp);
+  switch (opts->source_kind) {
+  case RIMPORT_SOURCE_DIRECTORY:
+    rimport__buf_printf(tmp, "the directory source %s", opts->source);
+    break;
+  case RIMPORT_SOURCE_REGISTRY:
+    rimport__buf_printf(tmp, "the registry %s", opts->source);
+    break;
+  case RIMPORT_SOURCE_CONFIG:
+    rimport__buf_printf(tmp, "the sources of the cargo config %s",
+                        opts->source);
+    break;
+  default:
+    rimport__buf_puts(tmp, "cargo's configured registry (crates.io unless "
+                           "your cargo config replaces it)");
+  }
+  return tmp->ptr ? tmp->ptr : "";
+}
+
+/* The text after `marker` up to the end of its line, in `out`. */
+static int line_after(const char *text, const char *marker, rimport_buf *out) {
+  const char *p = text ? strstr(text, marker) : NULL, *e;
+  if (p == NULL)
+    return 0;
+  p += strlen(marker);
+  e = p + strcspn(p, "\r\n");
+  rimport__buf_clear(out);
+  rimport__buf_put(out, p, (size_t)(e - p));
+  return 1;
+}
+
+int rimport__cargo_error(const rimport__cargo_report *r,
+                         const rimport_options *opts, const char *what,
+                         const char *crate, int64_t exit_status,
+                         int term_signal) {
+  rimport_buf src = RIMPORT_BUF_INIT, cand = RIMPORT_BUF_INIT,
+              req = RIMPORT_BUF_INIT;
+  const char *err = r->stderr_tail.ptr ? r->stderr_tail.ptr : "";
+  int rc;
+  rimport__cargo_source_text(opts, &src);
+  if (strstr(err, "no matching package named") != NULL) {
+    rc = rimport__error_set(
+        RIMPORT_ENOTFOUND,
+        "%s: the crate `%s` was not found in %s; check the crate's name%s. "
+        "cargo said:\n%s",
+        what, crate, src.ptr,
+        opts->offline ? " (offline: only crates already there can be used)"
+                      : ", or give `package=\"…\"` if it is published under "
+                        "another name",
+        err);
+  } else if (line_after(
+                 err, "candidate versions found which didn't match: ", &cand) ||
+             strstr(err, "failed to select a version for the requirement") !=
+                 NULL) {
+    line_after(err, "failed to select a version for the requirement ", &req);
+    rc = rimport__error_set(
+        RIMPORT_ENOTFOUND,
+        "%s: no version of `%s` in %s matches %s; versions there: %s. Change "
+        "version=\"…\" to one of them",
+        what, crate, src.ptr, req.size ? req.ptr : "the requirement",
+        cand.size ? cand.ptr : "(cargo listed none)");
+  } else if (r->error_count > 0) {
+    rc = rimport__error_set(RIMPORT_EBUILD,
+                            "%s: the crate failed to compile (%zu error%s); "
+                            "rustc said:\n%s",
+                            what, r->error_count,
+                            r->error_count == 1 ? "" : "s", r->diagnostics.ptr);
+  } else if (term_signal != 0) {
+    rc = rimport__error_set(RIMPORT_ECHILD,
+                            "%s: cargo was killed by signal %d; stderr "
+                            "ended with:\n%s",
+                            what, term_signal, err);
+  } else {
+    rc = rimport__error_set(RIMPORT_ECHILD,
+                            "%s: cargo failed (exit status %lld)%s%s; stderr "
+                            "ended with:\n%s%s%s",
+                            what, (long long)exit_status,
+                            r->finished ? "" : " without finishing the build",
+                            r->overflow ? ", after an over-long output line"
+                                        : "",
+                            err, r->stdout_noise.size ? "\nstdout had:\n" : "",
+                            r->stdout_noise.size ? r->stdout_noise.ptr : "");
+  }
+  rimport_buf_dispose(&src);
+  rimport_buf_dispose(&cand);
+  rimport_buf_dispose(&req);
+  return rc;
+}

@@ -1,0 +1,92 @@
+/* Running cargo: the command line (argv, never a shell), the environment
+ * that makes every unit a `-C prefer-dynamic` unit, the crate source
+ * configuration, and an incremental reader of cargo's JSON message stream
+ * and progress line. */
+#ifndef RIMPORT_SRC_CARGO_H
+#define RIMPORT_SRC_CARGO_H
+
+#include <stdint.h>
+
+#include "../common/common.h"
+
+/* One `compiler-artifact` message. */
+typedef struct rimport__cargo_artifact {
+  char *package_id;
+  char *target_name;
+  char *kind;       /* the target's first kind: "lib", "dylib", … */
+  char **filenames; /* absolute */
+  size_t filename_count;
+  int fresh;
+} rimport__cargo_artifact;
+
+/* What a cargo run produced, read from its streams as they came. */
+typedef struct rimport__cargo_report {
+  rimport__cargo_artifact *artifacts;
+  size_t artifact_count, artifact_cap;
+  rimport_buf diagnostics; /* rendered compiler errors, in order */
+  size_t error_count;
+  int finished;             /* a build-finished message was seen */
+  int success;              /* its "success" */
+  rimport_buf stderr_tail;  /* the last 16 KiB of stderr, for messages */
+  rimport_buf stdout_noise; /* the first non-JSON stdout lines (capped) */
+  /* progress reader state */
+  unsigned int done, total;
+  rimport_buf line;    /* partial stdout line */
+  rimport_buf segment; /* partial stderr segment */
+  int overflow;        /* a stdout line was too long and was dropped */
+} rimport__cargo_report;
+
+void rimport__cargo_report_init(rimport__cargo_report *r);
+void rimport__cargo_report_dispose(rimport__cargo_report *r);
+
+/* Feeds stdout bytes (JSON lines); complete lines are parsed at once. */
+int rimport__cargo_feed_stdout(rimport__cargo_report *r, const char *data,
+                               size_t len);
+/* Feeds stderr bytes; `Building [==> ] 12/87: a, b` segments update
+ * done/total and call progress with the first unit name. */
+int rimport__cargo_feed_stderr(rimport__cargo_report *r, const char *data,
+                               size_t len, const char *plugin,
+                               rimport_progress_cb progress, void *payload);
+/* Ends the streams (a last line without newline is parsed). */
+int rimport__cargo_feed_end(rimport__cargo_report *r);
+
+/* The cargo command for a session: options path, else $CARGO, else cargo on
+ * PATH. RIMPORT_ETOOLCHAIN with what to do when there is none. */
+int rimport__cargo_find(const rimport_options *opts, rimport_buf *out);
+
+/* Appends to argv the arguments every cargo run gets from the session:
+ * source replacement (--config), --offline, -j. Strings are owned by
+ * `store` (an arena-like buf list: the caller keeps it alive). */
+typedef struct rimport__argv {
+  const char **v;
+  size_t count, cap;
+  char **owned;
+  size_t owned_count, owned_cap;
+} rimport__argv;
+
+int rimport__argv_add(rimport__argv *a, const char *s); /* borrowed */
+int rimport__argv_addf(rimport__argv *a, const char *fmt, ...)
+    RIMPORT__PRINTF(2, 3); /* owned copy */
+void rimport__argv_dispose(rimport__argv *a);
+int rimport__cargo_common_args(rimport__argv *a, const rimport_options *opts);
+
+/* The environment for cargo: RUSTC=<rustc>, every unit with
+ * -C prefer-dynamic (CARGO_ENCODED_RUSTFLAGS), progress on stderr, no
+ * colour. NULL-terminated; entries owned by `a`. */
+int rimport__cargo_env(rimport__argv *a, const char *rustc);
+
+/* Says where crates come from, for messages ("the directory source
+ * /usr/share/cargo/registry"). */
+const char *rimport__cargo_source_text(const rimport_options *opts,
+                                       rimport_buf *tmp);
+
+/* Turns a failed cargo run into an error record: a missing crate or version
+ * (RIMPORT_ENOTFOUND), compile errors (RIMPORT_EBUILD with the rendered
+ * diagnostics), anything else (RIMPORT_ECHILD with stderr's tail). `what`
+ * says what was being done ("building the plugin for reqwest"). */
+int rimport__cargo_error(const rimport__cargo_report *r,
+                         const rimport_options *opts, const char *what,
+                         const char *crate, int64_t exit_status,
+                         int term_signal);
+
+#endif

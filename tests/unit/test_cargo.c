@@ -1,0 +1,450 @@
+/* Reading cargo: the JSON message stream, the progress line, the errors,
+ * and the command line and environment rimport gives it. A fake cargo (this
+ * binary as a child) floods, prints garbage, crashes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "support.h"
+#include "build/cargo.h"
+#include "common/common.h"
+#include "proc/proc.h"
+
+static const char artifact_line[] =
+    "{\"reason\":\"compiler-artifact\",\"package_id\":\"serde 1.0.152 "
+    "(registry+x)\",\"target\":{\"kind\":[\"lib\"],\"crate_types\":[\"lib\"],"
+    "\"name\":\"serde\"},\"filenames\":[\"/t/release/deps/"
+    "libserde-1.rlib\",\"/t/release/deps/libserde-1.rmeta\"],\"fresh\":true}\n";
+static const char error_line[] =
+    "{\"reason\":\"compiler-message\",\"package_id\":\"bad 0.1.0\","
+    "\"message\":{\"level\":\"error\",\"rendered\":\"error[E0425]: cannot find "
+    "value `x` in this scope\\n --> src/lib.rs:2:5\\n\"}}\n";
+static const char warning_line[] =
+    "{\"reason\":\"compiler-message\",\"message\":{\"level\":\"warning\","
+    "\"rendered\":\"warning: unused\\n\"}}\n";
+static const char finished_ok[] =
+    "{\"reason\":\"build-finished\",\"success\":true}\n";
+
+static void feed_all(rimport__cargo_report *r, const char *s) {
+  assert_int_equal(rimport__cargo_feed_stdout(r, s, strlen(s)), 0);
+}
+
+static void artifacts_are_read(void **state) {
+  rimport__cargo_report r;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  feed_all(&r, artifact_line);
+  feed_all(&r, finished_ok);
+  assert_int_equal(rimport__cargo_feed_end(&r), 0);
+  assert_int_equal(r.artifact_count, 1);
+  assert_string_equal(r.artifacts[0].target_name, "serde");
+  assert_string_equal(r.artifacts[0].kind, "lib");
+  assert_int_equal(r.artifacts[0].filename_count, 2);
+  assert_string_equal(r.artifacts[0].filenames[1],
+                      "/t/release/deps/libserde-1.rmeta");
+  assert_true(r.artifacts[0].fresh);
+  assert_true(r.finished);
+  assert_true(r.success);
+  rimport__cargo_report_dispose(&r);
+}
+
+static void lines_split_anywhere(void **state) {
+  rimport__cargo_report r;
+  char all[4096];
+  size_t n, i;
+  (void)state;
+  snprintf(all, sizeof(all), "%s%s%s%s", artifact_line, error_line,
+           warning_line, finished_ok);
+  n = strlen(all);
+  /* One byte at a time: every split point. */
+  rimport__cargo_report_init(&r);
+  for (i = 0; i < n; i++)
+    assert_int_equal(rimport__cargo_feed_stdout(&r, all + i, 1), 0);
+  assert_int_equal(rimport__cargo_feed_end(&r), 0);
+  assert_int_equal(r.artifact_count, 1);
+  assert_int_equal(r.error_count, 1); /* the warning is not an error */
+  assert_non_null(strstr(r.diagnostics.ptr, "error[E0425]"));
+  assert_null(strstr(r.diagnostics.ptr, "warning"));
+  assert_true(r.finished);
+  rimport__cargo_report_dispose(&r);
+}
+
+static void last_line_without_newline(void **state) {
+  rimport__cargo_report r;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  feed_all(&r, "{\"reason\":\"build-finished\",\"success\":false}");
+  assert_false(r.finished);
+  assert_int_equal(rimport__cargo_feed_end(&r), 0);
+  assert_true(r.finished);
+  assert_false(r.success);
+  rimport__cargo_report_dispose(&r);
+}
+
+static void garbage_is_kept_aside(void **state) {
+  rimport__cargo_report r;
+  int i;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  feed_all(&r, "hello from a build script\n{not json\n\x01\x02\xff\n");
+  feed_all(&r, "{\"no_reason\":1}\n[1,2]\n{\"reason\":42}\n");
+  feed_all(&r, "{\"reason\":\"compiler-artifact\"}\n"); /* no fields */
+  for (i = 0; i < 1000; i++)
+    feed_all(&r, "more noise, more noise, more noise\n");
+  assert_int_equal(rimport__cargo_feed_end(&r), 0);
+  assert_non_null(strstr(r.stdout_noise.ptr, "hello from a build script"));
+  assert_true(r.stdout_noise.size <= 4096);
+  assert_int_equal(r.artifact_count, 1);
+  assert_null(r.artifacts[0].target_name);
+  assert_int_equal(r.artifacts[0].filename_count, 0);
+  assert_false(r.finished);
+  rimport__cargo_report_dispose(&r);
+}
+
+typedef struct progress_log {
+  unsigned int calls, done, total;
+  char unit[64];
+} progress_log;
+
+static void on_progress(const rimport_progress *p, void *payload) {
+  progress_log *log = payload;
+  log->calls++;
+  log->done = p->done;
+  log->total = p->total;
+  snprintf(log->unit, sizeof(log->unit), "%s", p->unit ? p->unit : "");
+  assert_int_equal(p->phase, RIMPORT_PROGRESS_BUILD);
+  assert_string_equal(p->plugin, "reqwest");
+  assert_non_null(strstr(p->message, "building reqwest"));
+}
+
+static void progress_line_is_read(void **state) {
+  rimport__cargo_report r;
+  progress_log log;
+  const char *chunks[] = {"   Compiling libc v0.2.139\n\r    Buil",
+                          "ding [=====>      ] 12/87: serde, tokio(bui",
+                          "ld)\r                    \r",
+                          "\r    Building [==",
+                          "==] 86/87: kayton_rplugin__reqwest\r",
+                          NULL};
+  int i;
+  (void)state;
+  memset(&log, 0, sizeof(log));
+  rimport__cargo_report_init(&r);
+  for (i = 0; chunks[i] != NULL; i++) {
+    assert_int_equal(rimport__cargo_feed_stderr(&r, chunks[i],
+                                                strlen(chunks[i]), "reqwest",
+                                                on_progress, &log),
+                     0);
+    if (i == 2) {
+      assert_int_equal(log.done, 12);
+      assert_int_equal(log.total, 87);
+      assert_string_equal(log.unit, "serde");
+    }
+  }
+  assert_int_equal(log.calls, 2);
+  assert_int_equal(log.done, 86);
+  assert_string_equal(log.unit, "kayton_rplugin__reqwest");
+  assert_int_equal(rimport__cargo_feed_end(&r), 0);
+  /* The tail keeps real lines, not progress bars. */
+  assert_non_null(strstr(r.stderr_tail.ptr, "Compiling libc"));
+  assert_null(strstr(r.stderr_tail.ptr, "Building ["));
+  rimport__cargo_report_dispose(&r);
+}
+
+static void progress_garbage_is_ignored(void **state) {
+  rimport__cargo_report r;
+  progress_log log;
+  const char *bad[] = {"Building [",
+                       "Building []",
+                       "Building [] x/y",
+                       "Building [==] 9/3: a",
+                       "Building [==] 3/0: a",
+                       "Building [==] 18446744073709551617/3",
+                       NULL};
+  int i;
+  (void)state;
+  memset(&log, 0, sizeof(log));
+  rimport__cargo_report_init(&r);
+  for (i = 0; bad[i] != NULL; i++) {
+    assert_int_equal(rimport__cargo_feed_stderr(&r, bad[i], strlen(bad[i]), "x",
+                                                on_progress, &log),
+                     0);
+    assert_int_equal(
+        rimport__cargo_feed_stderr(&r, "\r", 1, "x", on_progress, &log), 0);
+  }
+  assert_int_equal(log.calls, 0);
+  rimport__cargo_report_dispose(&r);
+}
+
+static void stderr_tail_is_bounded(void **state) {
+  rimport__cargo_report r;
+  char line[200];
+  int i;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  for (i = 0; i < 100000; i++) {
+    snprintf(line, sizeof(line), "warning: line %d of noise\n", i);
+    assert_int_equal(
+        rimport__cargo_feed_stderr(&r, line, strlen(line), "x", NULL, NULL), 0);
+  }
+  assert_true(r.stderr_tail.size <= 2 * 16 * 1024);
+  assert_non_null(strstr(r.stderr_tail.ptr, "line 99999 of noise"));
+  rimport__cargo_report_dispose(&r);
+}
+
+/* --- errors -----------------------------------------------------------------
+ */
+
+static rimport_options dir_source(void) {
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  o.source_kind = RIMPORT_SOURCE_DIRECTORY;
+  o.source = "/usr/share/cargo/registry";
+  o.offline = 1;
+  return o;
+}
+
+static void error_for_missing_crate(void **state) {
+  rimport__cargo_report r;
+  rimport_options o = dir_source();
+  const char *err = "    Updating crates.io index\nerror: no matching package "
+                    "named `nosuchcrate` found\nlocation searched: "
+                    "directory source `/usr/share/cargo/registry`\n";
+  (void)state;
+  rimport__cargo_report_init(&r);
+  rimport__cargo_feed_stderr(&r, err, strlen(err), "x", NULL, NULL);
+  rimport__cargo_feed_end(&r);
+  rimport_test_assert_error(
+      rimport__cargo_error(&r, &o, "building the plugin for nosuchcrate",
+                           "nosuchcrate", 101, 0),
+      RIMPORT_ENOTFOUND,
+      "the crate `nosuchcrate` was not found in the "
+      "directory source /usr/share/cargo/registry");
+  assert_non_null(strstr(rimport_error_last()->message, "offline"));
+  rimport__cargo_report_dispose(&r);
+}
+
+static void error_for_missing_version(void **state) {
+  rimport__cargo_report r;
+  rimport_options o = dir_source();
+  const char *err =
+      "error: failed to select a version for the requirement `reqwest = "
+      "\"^0.99\"`\ncandidate versions found which didn't match: 0.11.13\n"
+      "location searched: directory source\n";
+  (void)state;
+  rimport__cargo_report_init(&r);
+  rimport__cargo_feed_stderr(&r, err, strlen(err), "x", NULL, NULL);
+  rimport__cargo_feed_end(&r);
+  rimport_test_assert_error(
+      rimport__cargo_error(&r, &o, "resolving", "reqwest", 101, 0),
+      RIMPORT_ENOTFOUND, "versions there: 0.11.13");
+  assert_non_null(strstr(rimport_error_last()->message, "^0.99"));
+  rimport__cargo_report_dispose(&r);
+}
+
+static void error_for_compile_failure(void **state) {
+  rimport__cargo_report r;
+  rimport_options o = dir_source();
+  (void)state;
+  rimport__cargo_report_init(&r);
+  feed_all(&r, error_line);
+  feed_all(&r, error_line);
+  rimport__cargo_feed_end(&r);
+  rimport_test_assert_error(
+      rimport__cargo_error(&r, &o, "building bad", "bad", 101, 0),
+      RIMPORT_EBUILD, "failed to compile (2 errors)");
+  assert_non_null(strstr(rimport_error_last()->message, "src/lib.rs:2:5"));
+  rimport__cargo_report_dispose(&r);
+}
+
+static void error_for_crash_and_garbage(void **state) {
+  rimport__cargo_report r;
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  feed_all(&r, "complete garbage\n");
+  rimport__cargo_feed_end(&r);
+  rimport_test_assert_error(rimport__cargo_error(&r, &o, "building", "x", 0, 9),
+                            RIMPORT_ECHILD, "killed by signal 9");
+  rimport_test_assert_error(rimport__cargo_error(&r, &o, "building", "x", 3, 0),
+                            RIMPORT_ECHILD, "exit status 3");
+  assert_non_null(strstr(rimport_error_last()->message, "complete garbage"));
+  assert_non_null(
+      strstr(rimport_error_last()->message, "without finishing the build"));
+  rimport__cargo_report_dispose(&r);
+}
+
+/* --- command line -------------------------------------------------------- */
+
+static int has_arg(const rimport__argv *a, const char *s) {
+  size_t i;
+  for (i = 0; i < a->count; i++)
+    if (strcmp(a->v[i], s) == 0)
+      return 1;
+  return 0;
+}
+
+static void source_configuration_args(void **state) {
+  rimport__argv a;
+  rimport_options o = dir_source();
+  (void)state;
+  memset(&a, 0, sizeof(a));
+  o.source = "/odd \"dir\"\\x";
+  assert_int_equal(rimport__cargo_common_args(&a, &o), 0);
+  assert_true(has_arg(&a, "--offline"));
+  assert_true(has_arg(&a, "source.crates-io.replace-with=\"rimport-source\""));
+  assert_true(
+      has_arg(&a, "source.rimport-source.directory=\"/odd \\\"dir\\\"\\\\x\""));
+  assert_null(a.v[a.count]);
+  rimport__argv_dispose(&a);
+
+  memset(&a, 0, sizeof(a));
+  o = (rimport_options)RIMPORT_OPTIONS_INIT;
+  o.source_kind = RIMPORT_SOURCE_REGISTRY;
+  o.source = "sparse+https://mirror.example/index/";
+  assert_int_equal(rimport__cargo_common_args(&a, &o), 0);
+  assert_true(has_arg(&a, "source.rimport-source.registry=\"sparse+https://"
+                          "mirror.example/index/\""));
+  assert_false(has_arg(&a, "--offline"));
+  rimport__argv_dispose(&a);
+
+  memset(&a, 0, sizeof(a));
+  o = (rimport_options)RIMPORT_OPTIONS_INIT;
+  o.source_kind = RIMPORT_SOURCE_CONFIG;
+  o.source = "/etc/my-cargo.toml";
+  assert_int_equal(rimport__cargo_common_args(&a, &o), 0);
+  assert_int_equal(a.count, 2);
+  assert_string_equal(a.v[1], "/etc/my-cargo.toml");
+  rimport__argv_dispose(&a);
+
+  memset(&a, 0, sizeof(a));
+  o = (rimport_options)RIMPORT_OPTIONS_INIT; /* cargo's own config */
+  assert_int_equal(rimport__cargo_common_args(&a, &o), 0);
+  assert_int_equal(a.count, 0);
+  rimport__argv_dispose(&a);
+}
+
+static void environment_makes_every_unit_dynamic(void **state) {
+  rimport__argv a;
+  (void)state;
+  memset(&a, 0, sizeof(a));
+  assert_int_equal(rimport__cargo_env(&a, "/opt/rust/bin/rustc"), 0);
+  assert_true(has_arg(&a, "CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic"));
+  assert_true(has_arg(&a, "RUSTFLAGS")); /* removed: it would be ignored */
+  assert_true(has_arg(&a, "RUSTC=/opt/rust/bin/rustc"));
+  assert_true(has_arg(&a, "CARGO_TERM_PROGRESS_WHEN=always"));
+  rimport__argv_dispose(&a);
+}
+
+/* --- a fake cargo through a real pipe ----------------------------------- */
+
+static int child_main(int argc, char **argv) {
+  long i;
+  if (argc < 1)
+    return 2;
+  if (strcmp(argv[0], "flood") == 0) {
+    /* 40 MB of one unterminated line, then a real message. */
+    static char chunk[65536];
+    memset(chunk, 'x', sizeof(chunk));
+    for (i = 0; i < 600; i++)
+      fwrite(chunk, 1, sizeof(chunk), stdout);
+    fputs("\n", stdout);
+    fputs(finished_ok, stdout);
+    return 0;
+  }
+  if (strcmp(argv[0], "many") == 0) {
+    for (i = 0; i < 20000; i++)
+      fputs(artifact_line, stdout);
+    fputs(finished_ok, stdout);
+    return 0;
+  }
+  if (strcmp(argv[0], "crash") == 0) {
+    fputs(artifact_line, stdout);
+    fflush(stdout);
+    abort();
+  }
+  return 2;
+}
+
+static void on_out(const char *data, size_t len, void *payload) {
+  assert_int_equal(rimport__cargo_feed_stdout(payload, data, len), 0);
+}
+
+static void run_fake(const char *mode, rimport__cargo_report *r,
+                     rimport__proc_result *res) {
+  const char *args[] = {rimport_test_self(), "--child", mode, NULL};
+  rimport__proc_opts o;
+  memset(&o, 0, sizeof(o));
+  o.file = args[0];
+  o.args = args;
+  o.max_capture = 1;
+  o.on_stdout = on_out;
+  o.payload = r;
+  o.timeout_ms = 120000;
+  assert_int_equal(rimport__proc_run(&o, res), 0);
+  assert_int_equal(rimport__cargo_feed_end(r), 0);
+}
+
+static void fake_cargo_floods(void **state) {
+  rimport__cargo_report r;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  run_fake("flood", &r, &res);
+  assert_int_equal(res.exit_status, 0);
+  assert_true(r.finished); /* the over-long line was dropped, not the rest */
+  assert_true(r.line.reserved < 80u * 1024 * 1024);
+  rimport__proc_result_dispose(&res);
+  rimport__cargo_report_dispose(&r);
+}
+
+static void fake_cargo_many_messages(void **state) {
+  rimport__cargo_report r;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  run_fake("many", &r, &res);
+  assert_int_equal(r.artifact_count, 20000);
+  assert_true(r.finished);
+  rimport__proc_result_dispose(&res);
+  rimport__cargo_report_dispose(&r);
+}
+
+static void fake_cargo_crashes(void **state) {
+  rimport__cargo_report r;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  (void)state;
+  rimport__cargo_report_init(&r);
+  run_fake("crash", &r, &res);
+  assert_int_not_equal(res.term_signal, 0);
+  assert_int_equal(r.artifact_count, 1);
+  assert_false(r.finished);
+  rimport_test_assert_error(rimport__cargo_error(&r, &o, "building x", "x",
+                                                 res.exit_status,
+                                                 res.term_signal),
+                            RIMPORT_ECHILD, "killed by signal");
+  rimport__proc_result_dispose(&res);
+  rimport__cargo_report_dispose(&r);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(artifacts_are_read),
+    cmocka_unit_test(lines_split_anywhere),
+    cmocka_unit_test(last_line_without_newline),
+    cmocka_unit_test(garbage_is_kept_aside),
+    cmocka_unit_test(progress_line_is_read),
+    cmocka_unit_test(progress_garbage_is_ignored),
+    cmocka_unit_test(stderr_tail_is_bounded),
+    cmocka_unit_test(error_for_missing_crate),
+    cmocka_unit_test(error_for_missing_version),
+    cmocka_unit_test(error_for_compile_failure),
+    cmocka_unit_test(error_for_crash_and_garbage),
+    cmocka_unit_test(source_configuration_args),
+    cmocka_unit_test(environment_makes_every_unit_dynamic),
+    cmocka_unit_test(fake_cargo_floods),
+    cmocka_unit_test(fake_cargo_many_messages),
+    cmocka_unit_test(fake_cargo_crashes),
+};
+
+RIMPORT_TEST_MAIN(tests, child_main)
