@@ -6,6 +6,19 @@
 #include "common/common.h"
 
 struct rimport__toolchain;
+
+/* A plugin this session has built or found in the cache (build stage), in
+ * stack order. Plans stack new plugins on these. */
+typedef struct rimport__built {
+  char *crate, *plugin;
+  char *base_key; /* the key without parents: same inputs → reuse */
+  char *key;
+  char *key_input;
+  char **parents; /* parent keys */
+  size_t parent_count;
+  char *work_dir; /* <cache>/_work/<crate>-<key>: cargo's view of it */
+  char *entry_dir, *dylib, *deps_dir, *version;
+} rimport__built;
 struct rimport__committed;
 
 struct rimport_session {
@@ -19,6 +32,9 @@ struct rimport_session {
   struct rimport__committed *committed;
   size_t committed_count, committed_cap;
   unsigned int plan_count; /* plans made so far, for "cell N" */
+  rimport__built *built;   /* build stage: the stack, in order */
+  size_t built_count, built_cap;
+  volatile int cancel; /* rimport_cancel sets it; each build clears it */
 };
 
 #endif

@@ -57,6 +57,12 @@ typedef struct rimport_plugin {
   size_t item_count;
   const rimport_binding *bindings; /**< in statement order */
   size_t binding_count;
+  /** Keys of the plugins this one stacks on, in load order: every plugin
+   *  the session built before, then the earlier plugins of this plan
+   *  (DESIGN.md invariant 1). A plugin the session already built with the
+   *  same inputs is reused as it is, parents and all. */
+  const char *const *parents;
+  size_t parent_count;
   const char *key;       /**< XXH3-128 of key_input, 32 lowercase hex digits */
   const char *key_input; /**< the canonical, versioned text that is hashed */
   size_t key_input_len;

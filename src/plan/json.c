@@ -65,6 +65,9 @@ static cJSON *plugin_json(const rimport_plugin *p) {
          add(bo, "module", str_or_null(b->module)) &&
          add(bo, "item", str_or_null(b->item));
   }
+  ok = ok && add(o, "parents", arr = cJSON_CreateArray());
+  for (i = 0; ok && i < p->parent_count; i++)
+    ok = push(arr, cJSON_CreateString(p->parents[i]));
   ok = ok && add(o, "key", cJSON_CreateString(p->key));
   if (!ok) {
     cJSON_Delete(o);

@@ -30,8 +30,8 @@ static void hex128(XXH128_hash_t h, char out[33]) {
 }
 
 int rimport__plan_key(const rimport_plugin *p, const rimport_toolchain *tc,
-                      const char *path_stamp, rimport_buf *b,
-                      char key_hex[33]) {
+                      const char *path_stamp, const char *const *parents,
+                      size_t parent_count, rimport_buf *b, char key_hex[33]) {
   size_t i, j;
   int rc = 0;
   rimport__buf_clear(b);
@@ -60,8 +60,11 @@ int rimport__plan_key(const rimport_plugin *p, const rimport_toolchain *tc,
     for (j = 0; j < it->shape_count; j++)
       rc |= put_str(b, "item-shape", rimport_shape_name(it->shapes[j]));
   }
-  /* Parent plugins and resolved versions join here when the build stage
-   * knows them (issue: build + cache). */
+  /* The resolved version is not an input: it is known only after cargo has
+   * resolved, and a warm lookup must not run cargo. A requirement resolves
+   * once per key (like a lock file); the manifest records the result. */
+  for (i = 0; i < parent_count; i++)
+    rc |= put_str(b, "parent", parents[i]);
   rc |= rimport__buf_puts(b, "end\n");
   if (rc != 0)
     return rimport__error_nomem();

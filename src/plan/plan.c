@@ -433,6 +433,60 @@ static int resolve_path(planner *pl, crate_acc *acc, rimport_buf *out) {
   return rc;
 }
 
+/* The key with the stack: a plugin the session built with the same inputs
+ * is reused as it is; a new one stacks on every plugin the session built
+ * and on the earlier plugins of this plan. */
+static int stack_key(planner *pl, rimport_plugin *p,
+                     const rimport_toolchain *tc, const char *stamp,
+                     rimport_buf *key_input, char key[33]) {
+  rimport_session *s = pl->session;
+  rimport__arena *a = pl->arena;
+  char base[33];
+  const char **parents;
+  size_t n = 0, i, j;
+  int rc;
+  if ((rc = rimport__plan_key(p, tc, stamp, NULL, 0, key_input, base)) != 0)
+    return rc;
+  for (i = 0; i < s->built_count; i++) {
+    const rimport__built *b = &s->built[i];
+    if (strcmp(b->base_key, base) != 0)
+      continue;
+    memcpy(key, b->key, 33);
+    rimport__buf_clear(key_input);
+    if ((rc = rimport__buf_puts(key_input, b->key_input)) != 0)
+      return rc;
+    p->parent_count = b->parent_count;
+    p->parents =
+        rimport__arena_alloc(a, (b->parent_count + 1) * sizeof(*p->parents));
+    if (p->parents == NULL)
+      return RIMPORT_ENOMEM;
+    for (j = 0; j < b->parent_count; j++)
+      if ((((const char **)p->parents)[j] =
+               rimport__arena_strdup(a, b->parents[j])) == NULL)
+        return RIMPORT_ENOMEM;
+    return 0;
+  }
+  parents = rimport__arena_alloc(a, (s->built_count + pl->plan->count + 1) *
+                                        sizeof(*parents));
+  if (parents == NULL)
+    return RIMPORT_ENOMEM;
+  for (i = 0; i < s->built_count; i++)
+    parents[n++] = s->built[i].key;
+  for (i = 0; i < pl->plan->count; i++) { /* earlier in this plan */
+    const char *k = pl->plan->plugins[i].key;
+    for (j = 0; j < n && strcmp(parents[j], k) != 0; j++)
+      ;
+    if (j == n)
+      parents[n++] = k;
+  }
+  for (i = 0; i < n; i++)
+    if ((parents[i] = rimport__arena_strdup(a, parents[i])) == NULL)
+      return RIMPORT_ENOMEM;
+  p->parents = parents;
+  p->parent_count = n;
+  return rimport__plan_key(p, tc, stamp, parents, n, key_input, key);
+}
+
 static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
                          const rimport_toolchain *tc) {
   rimport__arena *a = pl->arena;
@@ -562,9 +616,8 @@ static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
   if (p->source == RIMPORT_FROM_PATH &&
       (rc = rimport__plan_path_stamp(p->path, stamp)) != 0)
     goto done;
-  if ((rc = rimport__plan_key(p, tc,
-                              p->source == RIMPORT_FROM_PATH ? stamp : NULL,
-                              &key_input, key)) != 0)
+  if ((rc = stack_key(pl, p, tc, p->source == RIMPORT_FROM_PATH ? stamp : NULL,
+                      &key_input, key)) != 0)
     goto done;
   p->key = rimport__arena_strdup(a, key);
   p->key_input = rimport__arena_strndup(a, key_input.ptr, key_input.size);

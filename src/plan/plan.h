@@ -52,10 +52,11 @@ void rimport__plan_session_free(rimport_session *session);
 
 /* Serializes a plugin's key inputs (key.c) into out and hashes them: key_hex
  * gets 32 lowercase hex digits and a NUL. path_stamp is the hash of a path
- * crate's files (NULL for registry crates). */
+ * crate's files (NULL for registry crates); parents are the keys of the
+ * plugins it stacks on, in order. */
 int rimport__plan_key(const rimport_plugin *p, const rimport_toolchain *tc,
-                      const char *path_stamp, rimport_buf *out,
-                      char key_hex[33]);
+                      const char *path_stamp, const char *const *parents,
+                      size_t parent_count, rimport_buf *out, char key_hex[33]);
 
 /* Hashes the names, sizes and mtimes of the files of a local crate
  * (excluding target/ and hidden entries) into 32 hex digits. */
