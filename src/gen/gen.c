@@ -542,9 +542,10 @@ static int validate(gen *g) {
     return bad(g, "the source", "?", "is neither a registry nor a path");
   }
   for (i = 0; i < p->feature_count; i++)
-    if ((why = rimport__check_feature(p->features[i],
+    if (p->features[i] == NULL ||
+        (why = rimport__check_feature(p->features[i],
                                       strlen(p->features[i]))) != NULL)
-      return bad(g, "the feature", p->features[i], why);
+      return bad(g, "the feature", p->features[i], why ? why : "is missing");
   for (i = 0; i < p->item_count; i++) {
     const rimport_plugin_item *it = &p->items[i];
     if (it->module && (why = rimport__check_module_path(
