@@ -3,8 +3,7 @@
 #
 # Included by CMakeLists.txt for rimport_template_files(); run as a script
 # (cmake -DROOT=<plugin_templates> -DOUT=<file.c> -P EmbedTemplates.cmake)
-# to write the generated C file. The file is rewritten only when its content
-# changes.
+# to write the generated C file.
 
 # rimport_template_files(<root> <out-var>): the template files under root,
 # relative to it, sorted. Skipped: README.md, hidden entries, and what a
@@ -52,5 +51,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   endif()
   if(NOT old STREQUAL text)
     file(WRITE "${OUT}" "${text}")
+  else()
+    file(TOUCH "${OUT}") # newer than the templates: the rule is satisfied
   endif()
 endif()
