@@ -25,7 +25,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "$ROOT/build-asan"
 
 log "the suite under valgrind (build-valgrind/)"
-build "$ROOT/build-valgrind" -DRIMPORT_TEST_WRAPPER="valgrind;-q;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--error-exitcode=99;--trace-children=no"
+build "$ROOT/build-valgrind" -DRIMPORT_TEST_WRAPPER="valgrind;-q;--suppressions=$ROOT/tests/valgrind.supp;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--error-exitcode=99;--trace-children=no"
 run_ctest "$ROOT/build-valgrind" -E '^install\.'
 
 log "the Windows sources compile with mingw-w64"

@@ -1,5 +1,7 @@
-/* Compiled alone with -Wall -Wextra -pedantic -Werror: the public header
- * needs nothing else. */
+/* Compiled alone with -Wall -Wextra -pedantic -Werror: the public headers
+ * (rimport.h, and kayton_api.h for plugins' hosts) need nothing else. */
+/* First, so that it is proven to need nothing before it. */
+#include "kayton_api.h"
 #include "rimport.h"
 
 extern "C++" int rimport_headertest_cxx();
@@ -8,5 +10,7 @@ int rimport_headertest_cxx() {
   rimport_plan_options popts = RIMPORT_PLAN_OPTIONS_INIT;
   rimport_buf buf = RIMPORT_BUF_INIT;
   (void)buf;
+  KaytonContext ctx = {sizeof(KaytonContext), KAYTON_API_ABI_VERSION, 0, 0};
+  (void)ctx;
   return (int)opts.version + (int)popts.version;
 }

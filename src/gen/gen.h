@@ -72,7 +72,15 @@ struct rimport__tpl_list {
  * of the list (inside, names look up the record first, then outer scopes);
  * `{{^list}}…{{/list}}` renders when the list is empty. An unknown name or
  * an unbalanced section is RIMPORT_EINTERNAL naming the template and the
- * offset. Appends to out. */
+ * offset. Appends to out.
+ *
+ * Details (render.c): a line that holds only a section tag (and blanks)
+ * renders as nothing, its newline included; sections nest at most 32 deep;
+ * the whole template is checked before anything renders, so an error in a
+ * section that renders zero times is found too. Escaping: TOML basic
+ * strings get \\ \" \b \t \n \f \r and \uXXXX for other controls, Rust
+ * string literals \\ \" \n \r \t \0 and \u{X}; non-ASCII passes as
+ * UTF-8, and a value that is not valid UTF-8 is RIMPORT_EINVAL. */
 int rimport__render(const char *tpl_name, const char *tpl, size_t tpl_len,
                     const rimport__tpl_record *root, rimport_buf *out);
 

@@ -6,13 +6,13 @@
 #include "../common/arena.h"
 #include "../common/common.h"
 
-/* Inputs of every key that are rimport's own. Bump the template version when
- * plugin_templates/ changes what it renders, the ABI version when
- * include/kayton_api.h changes, the key format when the serialization
- * below changes. */
+/* Inputs of every key that are rimport's own. Bump the ABI version with
+ * KAYTON_API_ABI_VERSION (include/kayton_api.h; src/gen checks that they
+ * agree), the key format when the serialization below changes. Templates
+ * need no number: the key holds the hash of every embedded template
+ * (rimport__gen_template_hash). */
 #define RIMPORT__KEY_FORMAT         1
 #define RIMPORT__KAYTON_ABI_VERSION 1
-#define RIMPORT__TEMPLATE_VERSION   1
 /* The profile and flags every plugin is built with (DESIGN.md facts 2, 10). */
 #define RIMPORT__BUILD_PROFILE                                                 \
   "release;opt-level=3;debug=0;panic=unwind;rustflags=-C prefer-dynamic"

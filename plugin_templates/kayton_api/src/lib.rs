@@ -1,0 +1,469 @@
+//! The Kayton VM ABI for rimport plugins and Kayton cells: `#[repr(C)]`
+//! mirrors of `include/kayton_api.h` and safe wrappers around the host's
+//! functions.
+//!
+//! The host (a C program) owns a [`KaytonContext`] whose `api` points to a
+//! [`KaytonApi`] table of function pointers. Both start with `size` and
+//! `abi_version`: every wrapper checks that the ABI version is
+//! [`ABI_VERSION`] and that the host's table is long enough to hold the
+//! function (an older host has a shorter table) before calling it.
+//!
+//! Built as a `dylib` shared by every plugin and cell of a process. Keeps to
+//! Rust 1.63 (the windows-gnu toolchain rimport is checked with): no
+//! `offset_of!`, no `let … else`, no `std::ffi::c_char`.
+#![warn(unsafe_op_in_unsafe_fn)]
+
+use std::any::Any;
+use std::ffi::c_void;
+use std::fmt;
+use std::mem::{size_of, MaybeUninit};
+use std::os::raw::c_char;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr::{self, addr_of};
+
+/// The ABI version this crate speaks (`KAYTON_API_ABI_VERSION`).
+pub const ABI_VERSION: u32 = 1;
+
+/// Return codes (`KAYTON_OK`, `KAYTON_E*`).
+pub const OK: i32 = 0;
+pub const EINVAL: i32 = -1;
+pub const ENOTFOUND: i32 = -2;
+pub const EKIND: i32 = -3;
+pub const ENOMEM: i32 = -4;
+
+/// A VM handle: a counted reference to a host-owned value; 0 is no handle.
+pub type HKayRef = u64;
+
+/// A kind of value (a Rust type registered with the host); 0 is invalid.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Kind(pub u32);
+
+impl Kind {
+    pub const INVALID: Kind = Kind(0);
+}
+
+/// Frees a value of some kind (`kayton_drop_fn`). Must not unwind.
+pub type DropFn = unsafe extern "C" fn(ptr: *mut c_void);
+
+/// The shape `Dynamic`: an opaque VM handle, passed by value.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Dynamic(pub HKayRef);
+
+/// Report levels (`KAYTON_REPORT_*`).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Stdout = 0,
+    Stderr = 1,
+    Info = 2,
+    Warning = 3,
+    Error = 4,
+}
+
+/// The host's function table (`KaytonApi`). Only ever read through raw
+/// pointers: an older host's table may be shorter than this struct.
+#[repr(C)]
+pub struct KaytonApi {
+    pub size: u32,
+    pub abi_version: u32,
+    pub register_kind: Option<
+        unsafe extern "C" fn(
+            *mut KaytonContext,
+            *const c_char,
+            usize,
+            Option<DropFn>,
+            *mut Kind,
+        ) -> i32,
+    >,
+    pub set_global_ptr: Option<
+        unsafe extern "C" fn(*mut KaytonContext, *const c_char, usize, Kind, *mut c_void) -> i32,
+    >,
+    pub get_global_ptr: Option<
+        unsafe extern "C" fn(
+            *mut KaytonContext,
+            *const c_char,
+            usize,
+            Kind,
+            *mut *mut c_void,
+        ) -> i32,
+    >,
+    pub new_handle:
+        Option<unsafe extern "C" fn(*mut KaytonContext, Kind, *mut c_void, *mut HKayRef) -> i32>,
+    pub get_handle:
+        Option<unsafe extern "C" fn(*mut KaytonContext, HKayRef, Kind, *mut *mut c_void) -> i32>,
+    pub retain_handle: Option<unsafe extern "C" fn(*mut KaytonContext, HKayRef) -> i32>,
+    pub release_handle: Option<unsafe extern "C" fn(*mut KaytonContext, HKayRef) -> i32>,
+    pub report: Option<unsafe extern "C" fn(*mut KaytonContext, i32, *const c_char, usize)>,
+    pub set_error: Option<unsafe extern "C" fn(*mut KaytonContext, *const c_char, usize)>,
+}
+
+/// The per-session context the host passes to plugins (`KaytonContext`).
+#[repr(C)]
+pub struct KaytonContext {
+    pub size: u32,
+    pub abi_version: u32,
+    pub host_data: *mut c_void,
+    pub api: *const KaytonApi,
+}
+
+// The layouts of kayton_api.h: two u32, then pointers.
+const _: () = assert!(size_of::<KaytonContext>() == 8 + 2 * size_of::<usize>());
+const _: () = assert!(size_of::<KaytonApi>() == 8 + 9 * size_of::<usize>());
+
+/// What went wrong in a call through the context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The context or its table speaks another ABI version.
+    AbiMismatch { expected: u32, found: u32 },
+    /// The context is unusable: NULL, too small, or without a table.
+    BadContext(&'static str),
+    /// The host's table ends before this function, or leaves it NULL.
+    Unsupported(&'static str),
+    /// The host returned this negative `KAYTON_E*` code.
+    Host(i32),
+    /// A plugin's own failure, passed to the host with `set_error`.
+    Message(String),
+}
+
+impl Error {
+    /// The negative code an entry point returns for this error.
+    pub fn code(&self) -> i32 {
+        match *self {
+            Error::Host(c) if c < 0 => c,
+            _ => EINVAL,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::AbiMismatch { expected, found } => write!(
+                f,
+                "Kayton ABI mismatch: the plugin speaks version {}, the host {}",
+                expected, found
+            ),
+            Error::BadContext(what) => write!(f, "invalid KaytonContext: {}", what),
+            Error::Unsupported(func) => {
+                write!(f, "the host does not provide {} (an older Kayton?)", func)
+            }
+            Error::Host(code) => write!(f, "the host returned error {}", code),
+            Error::Message(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn check_rc(rc: i32) -> Result<(), Error> {
+    if rc < 0 {
+        Err(Error::Host(rc))
+    } else {
+        Ok(())
+    }
+}
+
+fn size_of_pointee<T>(_: *const T) -> usize {
+    size_of::<T>()
+}
+
+/// The byte offset one past the function pointer `$field` of KaytonApi.
+macro_rules! end_of {
+    ($field:ident) => {{
+        let probe = MaybeUninit::<KaytonApi>::uninit();
+        let base = probe.as_ptr();
+        // SAFETY: addr_of! only computes the address of a field of the
+        // local `probe`; nothing is read or referenced.
+        let field = unsafe { addr_of!((*base).$field) };
+        (field as usize - base as usize) + size_of_pointee(field)
+    }};
+}
+
+/// The host's function `$field`, or an early `Err` when the table is
+/// unusable, too short to hold it (an older host), or holds NULL.
+macro_rules! host_fn {
+    ($ctx:expr, $field:ident) => {{
+        let api = $ctx.table()?;
+        let end = end_of!($field);
+        // SAFETY: table() checked that `api` is not NULL and points to a
+        // table whose header (size, abi_version) is readable.
+        let size = unsafe { ptr::read(addr_of!((*api).size)) } as usize;
+        if size < end {
+            return Err(Error::Unsupported(stringify!($field)));
+        }
+        // SAFETY: the host's table is `size` bytes long and the field ends
+        // within it (checked just above).
+        match unsafe { ptr::read(addr_of!((*api).$field)) } {
+            Some(f) => f,
+            None => return Err(Error::Unsupported(stringify!($field))),
+        }
+    }};
+}
+
+impl KaytonContext {
+    /// Turns the pointer a host passed to an entry point into a context,
+    /// after checking its header: not NULL, at least as large as this
+    /// struct, and [`ABI_VERSION`].
+    ///
+    /// # Safety
+    /// `ctx` must be NULL or point to a context the host keeps valid (and
+    /// does not use from another thread) for the lifetime `'a`.
+    pub unsafe fn from_ptr<'a>(ctx: *mut KaytonContext) -> Result<&'a mut KaytonContext, Error> {
+        if ctx.is_null() {
+            return Err(Error::BadContext("NULL"));
+        }
+        // SAFETY: the caller promises a valid context; the header fields are
+        // read through raw pointers before anything relies on its size.
+        let (size, version) = unsafe {
+            (
+                ptr::read(addr_of!((*ctx).size)),
+                ptr::read(addr_of!((*ctx).abi_version)),
+            )
+        };
+        if (size as usize) < size_of::<KaytonContext>() {
+            return Err(Error::BadContext("smaller than KaytonContext"));
+        }
+        if version != ABI_VERSION {
+            return Err(Error::AbiMismatch {
+                expected: ABI_VERSION,
+                found: version,
+            });
+        }
+        // SAFETY: valid and large enough (checked above); exclusive for 'a by
+        // the caller's promise.
+        Ok(unsafe { &mut *ctx })
+    }
+
+    /// Checks the context and its table: ABI version, table present and
+    /// speaking [`ABI_VERSION`].
+    pub fn check(&self) -> Result<(), Error> {
+        self.table().map(|_| ())
+    }
+
+    fn table(&self) -> Result<*const KaytonApi, Error> {
+        if (self.size as usize) < size_of::<KaytonContext>() {
+            return Err(Error::BadContext("smaller than KaytonContext"));
+        }
+        if self.abi_version != ABI_VERSION {
+            return Err(Error::AbiMismatch {
+                expected: ABI_VERSION,
+                found: self.abi_version,
+            });
+        }
+        let api = self.api;
+        if api.is_null() {
+            return Err(Error::BadContext("no function table"));
+        }
+        // SAFETY: a non-NULL `api` points to the host's table, whose header
+        // (two u32) every ABI version has.
+        let (size, version) = unsafe {
+            (
+                ptr::read(addr_of!((*api).size)),
+                ptr::read(addr_of!((*api).abi_version)),
+            )
+        };
+        if size < 8 {
+            return Err(Error::BadContext("function table smaller than its header"));
+        }
+        if version != ABI_VERSION {
+            return Err(Error::AbiMismatch {
+                expected: ABI_VERSION,
+                found: version,
+            });
+        }
+        Ok(api)
+    }
+
+    /// Registers the kind `name` (its Rust type path) with a drop function
+    /// for its values — [`drop_box::<T>`] for values given to
+    /// [`new_handle`](Self::new_handle) as `Box<T>` — or finds the kind
+    /// already registered under that name.
+    pub fn register_kind(&mut self, name: &str, drop: Option<DropFn>) -> Result<Kind, Error> {
+        let f = host_fn!(self, register_kind);
+        let mut kind = Kind::INVALID;
+        // SAFETY: f is the host's register_kind; `name` is valid for its
+        // length during the call (the host copies it); `kind` is writable.
+        check_rc(unsafe {
+            f(
+                self,
+                name.as_ptr() as *const c_char,
+                name.len(),
+                drop,
+                &mut kind,
+            )
+        })?;
+        Ok(kind)
+    }
+
+    /// Sets the global `name` to `ptr` of `kind`. The host does not own
+    /// `ptr`: it must outlive the session (e.g. a leaked Box or a static).
+    // Safe: the host only stores the pointer; whoever reads it back and
+    // dereferences it does so in their own `unsafe`.
+    #[allow(clippy::not_unsafe_ptr_arg_deref)]
+    pub fn set_global_ptr(
+        &mut self,
+        name: &str,
+        kind: Kind,
+        ptr: *mut c_void,
+    ) -> Result<(), Error> {
+        let f = host_fn!(self, set_global_ptr);
+        // SAFETY: f is the host's function; `name` is valid for the call.
+        check_rc(unsafe { f(self, name.as_ptr() as *const c_char, name.len(), kind, ptr) })
+    }
+
+    /// The global `name`, which must have `kind`.
+    pub fn get_global_ptr(&mut self, name: &str, kind: Kind) -> Result<*mut c_void, Error> {
+        let f = host_fn!(self, get_global_ptr);
+        let mut out: *mut c_void = ptr::null_mut();
+        // SAFETY: f is the host's function; `name` is valid for the call;
+        // `out` is writable.
+        check_rc(unsafe {
+            f(
+                self,
+                name.as_ptr() as *const c_char,
+                name.len(),
+                kind,
+                &mut out,
+            )
+        })?;
+        Ok(out)
+    }
+
+    /// Hands `value` to the host as a new handle of `kind`, whose drop
+    /// function must be [`drop_box::<T>`]. On failure the value is dropped
+    /// here.
+    pub fn new_handle<T>(&mut self, kind: Kind, value: Box<T>) -> Result<HKayRef, Error> {
+        let f = host_fn!(self, new_handle);
+        let raw = Box::into_raw(value) as *mut c_void;
+        let mut h: HKayRef = 0;
+        // SAFETY: f is the host's function; on success it owns `raw`.
+        let rc = unsafe { f(self, kind, raw, &mut h) };
+        if rc < 0 {
+            // SAFETY: on failure the host did not take `raw` (kayton_api.h),
+            // which came from Box::into_raw just above.
+            drop(unsafe { Box::from_raw(raw as *mut T) });
+            return Err(Error::Host(rc));
+        }
+        Ok(h)
+    }
+
+    /// The value behind handle `h` of `kind`, as a raw pointer: valid while
+    /// a reference to `h` is held; dereferencing it is the caller's
+    /// `unsafe` promise that `kind` holds `T` values.
+    pub fn get_handle<T>(&mut self, h: HKayRef, kind: Kind) -> Result<*mut T, Error> {
+        let f = host_fn!(self, get_handle);
+        let mut out: *mut c_void = ptr::null_mut();
+        // SAFETY: f is the host's function; `out` is writable.
+        check_rc(unsafe { f(self, h, kind, &mut out) })?;
+        Ok(out as *mut T)
+    }
+
+    /// Adds a reference to `h`.
+    pub fn retain(&mut self, h: HKayRef) -> Result<(), Error> {
+        let f = host_fn!(self, retain_handle);
+        // SAFETY: f is the host's function.
+        check_rc(unsafe { f(self, h) })
+    }
+
+    /// Drops a reference to `h`; the last one drops the value.
+    pub fn release(&mut self, h: HKayRef) -> Result<(), Error> {
+        let f = host_fn!(self, release_handle);
+        // SAFETY: f is the host's function.
+        check_rc(unsafe { f(self, h) })
+    }
+
+    /// Reports `text` (program output or a diagnostic) at `level`.
+    pub fn report(&mut self, level: Level, text: &str) -> Result<(), Error> {
+        let f = host_fn!(self, report);
+        // SAFETY: f is the host's function; `text` is valid for the call.
+        unsafe {
+            f(
+                self,
+                level as i32,
+                text.as_ptr() as *const c_char,
+                text.len(),
+            )
+        };
+        Ok(())
+    }
+
+    /// Records the error of the current call (before returning a negative
+    /// code to the host).
+    pub fn set_error(&mut self, text: &str) -> Result<(), Error> {
+        let f = host_fn!(self, set_error);
+        // SAFETY: f is the host's function; `text` is valid for the call.
+        unsafe { f(self, text.as_ptr() as *const c_char, text.len()) };
+        Ok(())
+    }
+}
+
+/// A kind's drop function for values handed over as `Box<T>`: use
+/// `Some(drop_box::<T>)` with [`KaytonContext::register_kind`]. A panic in
+/// `T`'s destructor is caught (it must not unwind into the host).
+///
+/// # Safety
+/// `ptr` is NULL or came from `Box::<T>::into_raw` (as in
+/// [`KaytonContext::new_handle`]) and is dropped once.
+pub unsafe extern "C" fn drop_box<T>(ptr: *mut c_void) {
+    if ptr.is_null() {
+        return;
+    }
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: by the caller's promise, ptr is a Box<T> dropped once.
+        drop(unsafe { Box::from_raw(ptr as *mut T) });
+    }));
+}
+
+/// The message of a panic payload (`panic!("…")` gives &str or String).
+pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.as_str()
+    } else {
+        "a panic with a non-string payload"
+    }
+}
+
+/// Runs `f` for an entry point called by the host (DESIGN.md fact 12: a
+/// panic must not reach an `extern "C"` boundary). Returns [`OK`]; for an
+/// error, calls `set_error` with its text and returns its negative code;
+/// for a panic, calls `set_error("panic: <message>")` and returns -1.
+pub fn catch<F>(ctx: &mut KaytonContext, f: F) -> i32
+where
+    F: FnOnce(&mut KaytonContext) -> Result<(), Error>,
+{
+    let result = panic::catch_unwind(AssertUnwindSafe(|| f(&mut *ctx)));
+    match result {
+        Ok(Ok(())) => OK,
+        Ok(Err(e)) => {
+            let _ = ctx.set_error(&e.to_string());
+            e.code()
+        }
+        Err(payload) => {
+            let text = format!("panic: {}", panic_message(&*payload));
+            let _ = ctx.set_error(&text);
+            // Dropping a payload may itself panic: keep that inside too.
+            let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            -1
+        }
+    }
+}
+
+/// [`catch`] for a raw context pointer from the host: a NULL or mismatched
+/// context is refused with its code (nothing can be reported through it).
+///
+/// # Safety
+/// As [`KaytonContext::from_ptr`], for the duration of the call.
+pub unsafe fn catch_raw<F>(ctx: *mut KaytonContext, f: F) -> i32
+where
+    F: FnOnce(&mut KaytonContext) -> Result<(), Error>,
+{
+    // SAFETY: forwarded from the caller.
+    match unsafe { KaytonContext::from_ptr(ctx) } {
+        Ok(ctx) => catch(ctx, f),
+        Err(e) => e.code(),
+    }
+}
