@@ -197,31 +197,12 @@ static char *dir_of(const char *path) {
   return strndup(path, (size_t)(slash - path));
 }
 
-int cli_plan(cli *c, int argc, char **argv) {
-  const char *path = NULL;
+int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
   char *text = NULL, *dir = NULL;
   size_t len = 0, ncells = 0, i;
   cell *cells = NULL;
   rimport_session *s = NULL;
-  int status = 0, a;
-  for (a = 0; a < argc; a++) {
-    if (strcmp(argv[a], "--json") == 0)
-      c->json = 1;
-    else if (path == NULL && argv[a][0] != '-')
-      path = argv[a];
-    else {
-      fprintf(stderr,
-              "%s: error: plan takes one cell file and --json; \"%s\" is "
-              "neither\n",
-              c->prog, argv[a]);
-      return 2;
-    }
-  }
-  if (path == NULL) {
-    fprintf(stderr, "%s: error: plan needs a cell file: %s plan <file>\n",
-            c->prog, c->prog);
-    return 2;
-  }
+  int status = 0;
   if (cli_read_file(path, &text, &len) != 0)
     return 1;
   if (rimport_session_open(&s, &c->opts) != 0) {
@@ -230,8 +211,6 @@ int cli_plan(cli *c, int argc, char **argv) {
   }
   dir = dir_of(path);
   ncells = split_cells(text, len, &cells);
-  if (c->json)
-    printf("[");
   for (i = 0; i < ncells && status == 0; i++) {
     rimport_imports *imps = NULL;
     rimport_cell_plan *plan = NULL;
@@ -262,27 +241,75 @@ int cli_plan(cli *c, int argc, char **argv) {
       copy[k].span.line += cells[i].first_line - 1;
     po.base_dir = dir;
     po.origin = path;
-    if (rimport_plan(s, copy, n, &po, &plan) != 0) {
+    if (rimport_plan(s, copy, n, &po, &plan) != 0)
       status = cli_fail(c, "planning");
-    } else if (c->json) {
-      rimport_buf json = RIMPORT_BUF_INIT;
-      if (rimport_plan_to_json(plan, 1, &json) != 0)
-        status = cli_fail(c, "writing the plan as JSON");
-      else
-        printf("%s%s", i ? ",\n" : "\n", json.ptr);
-      rimport_buf_dispose(&json);
-    } else {
-      print_plan(origin, plan);
-    }
+    else
+      status = fn(c, s, origin, i, plan, payload);
     rimport_plan_free(plan);
     free(copy);
     rimport_imports_free(imps);
   }
-  if (c->json)
-    printf("\n]\n");
   free(cells);
   free(dir);
   free(text);
   rimport_session_close(s);
+  return status;
+}
+
+static int plan_cell(cli *c, rimport_session *s, const char *origin,
+                     size_t index, const rimport_cell_plan *plan,
+                     void *payload) {
+  (void)s;
+  (void)payload;
+  if (c->json) {
+    rimport_buf json = RIMPORT_BUF_INIT;
+    int status = 0;
+    if (rimport_plan_to_json(plan, 1, &json) != 0)
+      status = cli_fail(c, "writing the plan as JSON");
+    else
+      printf("%s%s", index ? ",\n" : "\n", json.ptr);
+    rimport_buf_dispose(&json);
+    return status;
+  }
+  print_plan(origin, plan);
+  return 0;
+}
+
+/* Reads `<command> <cell-file> [--json]`. */
+int cli_file_args(cli *c, const char *command, int argc, char **argv,
+                  const char **path) {
+  int a;
+  *path = NULL;
+  for (a = 0; a < argc; a++) {
+    if (strcmp(argv[a], "--json") == 0)
+      c->json = 1;
+    else if (*path == NULL && argv[a][0] != '-')
+      *path = argv[a];
+    else {
+      fprintf(stderr,
+              "%s: error: %s takes one cell file and --json; \"%s\" is "
+              "neither\n",
+              c->prog, command, argv[a]);
+      return 2;
+    }
+  }
+  if (*path == NULL) {
+    fprintf(stderr, "%s: error: %s needs a cell file: %s %s <file>\n", c->prog,
+            command, c->prog, command);
+    return 2;
+  }
+  return 0;
+}
+
+int cli_plan(cli *c, int argc, char **argv) {
+  const char *path;
+  int status = cli_file_args(c, "plan", argc, argv, &path);
+  if (status != 0)
+    return status;
+  if (c->json)
+    printf("[");
+  status = cli_each_cell(c, path, plan_cell, NULL);
+  if (c->json)
+    printf("\n]\n");
   return status;
 }

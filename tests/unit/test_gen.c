@@ -774,7 +774,7 @@ static void key_holds_template_hash(void **state) {
   rimport_buf in = RIMPORT_BUF_INIT;
   char key[33], line[64];
   (void)state;
-  assert_int_equal(rimport__plan_key(&p, &fake_tc, NULL, &in, key), 0);
+  assert_int_equal(rimport__plan_key(&p, &fake_tc, NULL, NULL, 0, &in, key), 0);
   snprintf(line, sizeof(line), "\ntemplate %s\n", rimport__gen_template_hash());
   assert_non_null(strstr(in.ptr, line));
   rimport_buf_dispose(&in);
