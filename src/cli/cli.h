@@ -19,5 +19,7 @@ int cli_fail(const cli *c, const char *what);
 
 int cli_plan(cli *c, int argc, char **argv);
 int cli_doctor(cli *c, int argc, char **argv);
+/* rimport cache list|verify|gc|clear (cache.c). */
+int cli_cache(cli *c, int argc, char **argv);
 
 #endif
