@@ -154,8 +154,9 @@ int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
       (rc = rimport__cache_join_rel(&dst, st->dir, rel)) != 0)
     goto done;
   if ((slash = strrchr(rel, '/')) != NULL) {
-    if ((rc = rimport__buf_put(&parent, rel, (size_t)(slash - rel))) != 0 ||
-        (rc = rimport__cache_join_rel(&parent, st->dir, parent.ptr)) != 0 ||
+    /* The parent is dst without its last component. */
+    if ((rc = rimport__buf_put(&parent, dst.ptr, dst.size - strlen(slash))) !=
+            0 ||
         (rc = rimport__fs_mkdir_p(parent.ptr)) != 0)
       goto done;
   }
