@@ -141,7 +141,9 @@ int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
  * name starting with '_'. Anything else is left alone (a cache_dir set to
  * a directory of other things loses nothing else). Refuses with
  * RIMPORT_ELOCKED, removing nothing, while any key lock is held (message:
- * which process builds which crate). */
+ * which process builds which crate); otherwise holds every key lock while
+ * it removes, and removes the lock files last. A build starting in that
+ * last moment may find its crate directory gone and fail (retry it). */
 int rimport__cache_clear(const char *cache_dir);
 
 #endif

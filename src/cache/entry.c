@@ -403,8 +403,8 @@ static int build_entry(lookup_ctx *c, int verify, rimport__entry **out) {
   fmt = cJSON_GetObjectItemCaseSensitive(m, "format");
   if (!cJSON_IsNumber(fmt) || fmt->valuedouble != RIMPORT__CACHE_FORMAT) {
     rc = corrupt(c,
-                 "corrupt: manifest.json has no \"format\": %d (another "
-                 "program wrote it?)",
+                 "corrupt: manifest.json is not of format %d (written by "
+                 "another program or rimport version?)",
                  RIMPORT__CACHE_FORMAT);
     goto done;
   }

@@ -340,17 +340,17 @@ static int clear_lock_crate(const rimport__dirent *ent, void *payload) {
   return rc == RIMPORT_ENOTFOUND ? 0 : rc;
 }
 
-/* In a crate directory: entries, stages, corrupt entries (lock files are
- * gone already). */
+/* In a crate directory: entries, stages, corrupt entries. Lock files stay
+ * until every tree is gone: they are held, and Windows cannot delete a
+ * held one. */
 static int clear_in_crate(const rimport__dirent *ent, void *payload) {
   clear_ctx *c = payload;
   rimport_buf path = RIMPORT_BUF_INIT;
   int pid, rc;
   if (!((ent->is_dir && rimport__cache_key_ok(ent->name, strlen(ent->name))) ||
         aside_key(ent->name, ".stage-", &pid) > 0 ||
-        aside_key(ent->name, ".corrupt-", &pid) > 0 ||
-        lock_file_key(ent->name) > 0))
-    return 0; /* not rimport's */
+        aside_key(ent->name, ".corrupt-", &pid) > 0))
+    return 0; /* a lock file, or not rimport's */
   if ((rc = rimport__path_join(&path, c->crate_dir.ptr, ent->name)) == 0)
     rc = rimport__fs_remove_tree(path.ptr, NULL);
   if (rc != 0 && c->first_error == 0)
@@ -366,17 +366,24 @@ static int clear_top(const rimport__dirent *ent, void *payload) {
     if ((rc = rimport__path_join(&c->crate_dir, c->cache_dir, ent->name)) == 0)
       rc = rimport__fs_remove_tree(c->crate_dir.ptr, NULL);
   } else if (is_crate_dir(ent)) {
-    if ((rc = rimport__path_join(&c->crate_dir, c->cache_dir, ent->name)) ==
-            0 &&
-        (rc = rimport__fs_list_dir(c->crate_dir.ptr, clear_in_crate, c)) == 0) {
-      uv_fs_t req; /* the directory goes if that emptied it */
-      uv_fs_rmdir(NULL, &req, c->crate_dir.ptr, NULL);
-      uv_fs_req_cleanup(&req);
-    }
+    if ((rc = rimport__path_join(&c->crate_dir, c->cache_dir, ent->name)) == 0)
+      rc = rimport__fs_list_dir(c->crate_dir.ptr, clear_in_crate, c);
   }
   if (rc != 0 && c->first_error == 0)
     c->first_error = rc;
   return rc == RIMPORT_ENOMEM ? rc : 0;
+}
+
+/* After the lock files: a crate directory goes if that emptied it. */
+static int clear_rmdir(const rimport__dirent *ent, void *payload) {
+  clear_ctx *c = payload;
+  uv_fs_t req;
+  if (!is_crate_dir(ent) ||
+      rimport__path_join(&c->crate_dir, c->cache_dir, ent->name) != 0)
+    return 0;
+  uv_fs_rmdir(NULL, &req, c->crate_dir.ptr, NULL);
+  uv_fs_req_cleanup(&req);
+  return 0;
 }
 
 int rimport__cache_clear(const char *cache_dir) {
@@ -390,8 +397,11 @@ int rimport__cache_clear(const char *cache_dir) {
     return 0;
   memset(&c, 0, sizeof(c));
   c.cache_dir = cache_dir;
-  /* Every key lock first: nothing is removed while anyone builds. */
+  /* Every key lock first, held until the trees are gone: nothing is
+   * removed while anyone builds. */
   rc = rimport__fs_list_dir(cache_dir, clear_lock_crate, &c);
+  if (rc == 0)
+    rc = rimport__fs_list_dir(cache_dir, clear_top, &c);
   for (i = 0; i < c.count; i++) {
     if (rc == 0)
       rimport__file_lock_remove(c.locks[i]);
@@ -400,7 +410,7 @@ int rimport__cache_clear(const char *cache_dir) {
   }
   rimport__free(c.locks);
   if (rc == 0)
-    rc = rimport__fs_list_dir(cache_dir, clear_top, &c);
+    rc = rimport__fs_list_dir(cache_dir, clear_rmdir, &c);
   if (rc == 0)
     rc = c.first_error;
   if (rc != 0 && rc != RIMPORT_ELOCKED)

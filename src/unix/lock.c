@@ -173,7 +173,10 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
     *owner_pid = 0;
   uv_mutex_lock(&registry_mutex);
   for (attempt = 0;; attempt++) {
-    lock_file *f = lock->file;
+    lock_file *f;
+    if (lock->file == NULL && (rc = attach(lock)) != 0)
+      break; /* a reopen below failed earlier */
+    f = lock->file;
     if (f->holder == lock)
       break; /* already ours */
     if (f->holder != NULL) {
