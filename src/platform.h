@@ -83,4 +83,64 @@ int rimport__proc_alive(int pid);
 int rimport__env_name_equal(const char *a, size_t alen, const char *b,
                             size_t blen);
 
+/* --- file locks (src/unix/lock.c, src/win/lock.c) -------------------------
+ * An exclusive, advisory lock on a file, between processes and between
+ * threads of one process, that never blocks: callers poll
+ * rimport__file_lock_try (src/cache/lock.c does, with progress, timeout and
+ * cancel). The holder's pid is written into the file so that others can
+ * say whom they wait for.
+ *
+ * A lock belongs to the process that took it, and the operating system
+ * drops it when that process ends, however it ends (crash, SIGKILL,
+ * TerminateProcess): a lock left by a dead process is simply free, so
+ * taking over a stale lock needs no pid check and cannot race.
+ *
+ * unix: fcntl(F_SETLK, F_WRLCK) on the whole file. fcntl locks belong to
+ *   the process, not to a descriptor, so threads of one process would all
+ *   "hold" it, and closing any descriptor of the file would drop it. Both
+ *   are handled by a process-wide registry (guarded by a uv_mutex) of the
+ *   lock files this process has open, by device and inode: every handle of
+ *   one file shares one descriptor, which stays open while any handle does,
+ *   and a second handle sees the lock as held (ELOCKED, owner = own pid)
+ *   while another handle of this process holds it. Nothing else in the
+ *   process may open a lock file (that would drop the lock on close). A
+ *   lock file removed while another process had it open is noticed after
+ *   locking (the path no longer names the locked inode) and reopened, so
+ *   rimport__file_lock_remove is safe. On NFS, fcntl locks go through the
+ *   NFS lock manager (NLM/NFSv4): they work if it runs, and a dead
+ *   client's locks are freed only when its lease expires.
+ * Windows: LockFileEx (exclusive, fail immediately) of one byte at offset
+ *   1 MiB, beyond the pid that is written at offset 0 (a locked range
+ *   cannot be read by others, the pid must be). Locks are per handle, so
+ *   two handles of one process exclude each other without a registry. The
+ *   file is opened without FILE_SHARE_DELETE: it cannot be deleted while
+ *   any process has it open. Windows releases the locks of an ended
+ *   process "at the discretion of the system", usually at once. */
+typedef struct rimport__file_lock rimport__file_lock;
+
+/* Opens (creating, 0644) the lock file `path` without locking it. 0 or
+ * RIMPORT_EIO (ENOTFOUND when the directory is missing), message naming the
+ * path and the OS reason. */
+int rimport__file_lock_open(const char *path, rimport__file_lock **out);
+
+/* Tries once to take the lock, without waiting. 0: held through this
+ * handle, the pid written. RIMPORT_ELOCKED (message not set): another
+ * process, or another handle in this process, holds it; *owner_pid (when
+ * not NULL) gets the holder's pid, or 0 when it is not known yet. A handle
+ * that already holds the lock gets 0 again. Other errors: RIMPORT_EIO. */
+int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid);
+
+/* Releases the lock if this handle holds it (the file stays). 0 or EIO. */
+int rimport__file_lock_release(rimport__file_lock *lock);
+
+/* Removes the lock file and closes the handle, which must hold the lock.
+ * unix: unlinked while still held (others that have the old file open
+ * notice and reopen). Windows: released and closed first, then deleted;
+ * the delete fails quietly when another process has the file open. Errors
+ * are ignored: a lock file that stays is harmless. */
+void rimport__file_lock_remove(rimport__file_lock *lock);
+
+/* Releases (if held) and closes the handle. NULL is a no-op. */
+void rimport__file_lock_close(rimport__file_lock *lock);
+
 #endif

@@ -5,6 +5,7 @@
 #include "session.h"
 #include "common/fs.h"
 #include "platform.h"
+#include "build/build.h"
 #include "plan/plan.h"
 #include "toolchain/toolchain.h"
 
@@ -144,6 +145,7 @@ int rimport_session_open(rimport_session **out, const rimport_options *opts) {
 void rimport_session_close(rimport_session *s) {
   if (s == NULL)
     return;
+  rimport__build_session_free(s);
   rimport__plan_session_free(s);
   rimport__toolchain_free(s->toolchain);
   rimport__free(s->cache_dir);

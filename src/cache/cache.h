@@ -11,9 +11,33 @@
  *   <cache>/<crate>/<key>.lock      per-key lock file (holds the owner pid)
  *   <cache>/<crate>/.stage-<key>-…  an entry being built (never loaded)
  *
+ *   <cache>/<crate>/.corrupt-<key>-… an entry that failed verification,
+ *                                   moved aside (removed by gc)
+ *
  * Names starting with '_' directly under <cache> belong to rimport
- * (_target/, _work/, _kayton_api/, toolchain records); crate names cannot
- * start with '_'. */
+ * (_target/, _work/, _kayton_api/); so does toolchain/ (toolchain records,
+ * README "The toolchain"). Crate names cannot start with '_'.
+ *
+ * crate: a crates.io name (src/common/names.h); key: 16 to 64 lowercase
+ * hex digits (plan keys are 32). Other values are RIMPORT_EINVAL, so that
+ * nothing outside <cache>/<crate>/ is ever touched.
+ *
+ * manifest.json (format 1), written by rimport__stage_publish:
+ *   { "format": 1, "crate": "<crate>", "key": "<key>",
+ *     "created": "2026-11-23T22:45:31Z",          (UTC)
+ *     "artifacts": [ { "path": "lib/libx.so",      (relative, '/')
+ *                      "kind": "dylib",            (or "dep", "source")
+ *                      "size": 5712344,            (bytes)
+ *                      "xxh3": "<32 hex>" }, … ],  (XXH3-128, canonical)
+ *     …members of `extra` }
+ *
+ * A process killed at any point leaves at most a .stage-* directory (and
+ * its lock file, which the OS unlocks): publication is one rename. Lookups
+ * never look at stages; gc removes those whose key lock is free and whose
+ * creator (the pid in the name) is gone.
+ *
+ * Thread-safety: every call may be made from any thread; calls on one
+ * rimport__stage or rimport__lock must not overlap. */
 #ifndef RIMPORT_SRC_CACHE_H
 #define RIMPORT_SRC_CACHE_H
 
@@ -22,27 +46,37 @@
 #include "../common/common.h"
 
 typedef struct rimport__entry {
-  char *dir;      /* <cache>/<crate>/<key> */
-  char *dylib;    /* absolute path of the plugin dylib */
-  char *deps_dir; /* absolute path of deps/ */
-  char *crate_dir; /* absolute path of crate/ (generated sources) */
-  cJSON *manifest; /* parsed manifest.json */
+  char *dir;               /* <cache>/<crate>/<key> */
+  char *dylib;             /* absolute path of the plugin dylib */
+  char *deps_dir;          /* absolute path of deps/ */
+  char *crate_dir;         /* absolute path of crate/ (generated sources) */
+  cJSON *manifest;         /* parsed manifest.json */
+  unsigned long long size; /* sum of the artifacts' sizes (manifest) */
 } rimport__entry;
 
-/* Finds a published entry. verify: check every artifact's size and XXH3
- * against the manifest. Returns 0 and *out; RIMPORT_ENOTFOUND (message not
- * set: absence is normal); RIMPORT_ECORRUPT when the entry is incomplete or
- * an artifact does not match (the entry is then moved aside so that a
- * rebuild can publish; message names the file). */
+/* Finds a published entry. Always checks the manifest (format, crate, key,
+ * artifact records) and that the dylib and deps/ exist; verify: also every
+ * artifact's size and XXH3 (streamed, never read whole). Returns 0 and
+ * *out; RIMPORT_ENOTFOUND (message not set: absence is normal);
+ * RIMPORT_ECORRUPT when the entry is incomplete or an artifact does not
+ * match (the entry is then moved aside to <cache>/<crate>/.corrupt-<key>-
+ * <pid>-<n> so that a rebuild can publish; the message names the file and
+ * the mismatch); RIMPORT_EINVAL for a bad crate or key; RIMPORT_EIO. Paths
+ * in the entry are absolute (cache_dir may be relative). */
 int rimport__cache_lookup(const char *cache_dir, const char *crate,
                           const char *key, int verify, rimport__entry **out);
 void rimport__entry_free(rimport__entry *e);
 
 /* Per-key lock between processes (fcntl on unix, LockFileEx on Windows,
- * behind src/platform.h). Waits for the owner, reporting phase WAIT with
- * the owner's pid through progress once, then every few seconds; a lock
- * whose owner died is free (the OS drops it). timeout_ms 0: wait forever;
- * on timeout RIMPORT_ELOCKED names the owner pid. */
+ * behind src/platform.h) and between threads of one process. Waits for the
+ * owner, polling every 50 ms, reporting phase WAIT ("waiting for process
+ * <pid>, which is building <crate> (<key>)") through progress (may be NULL)
+ * once, then every 5 s and whenever the owner changes; a lock whose owner
+ * died is free (the OS drops it), so a stale lock is taken over at once.
+ * timeout_ms 0: wait forever; on timeout RIMPORT_ELOCKED names the owner
+ * pid and what to do. *cancel (may be NULL) set non-zero from another
+ * thread: RIMPORT_ECANCELED within 50 ms. Creates <cache>/<crate>/ if
+ * needed. */
 typedef struct rimport__lock rimport__lock;
 int rimport__cache_lock(const char *cache_dir, const char *crate,
                         const char *key, unsigned int timeout_ms,
@@ -60,10 +94,14 @@ const char *rimport__stage_dir(const rimport__stage *st);
 int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
                        const char *kind);
 /* Writes manifest.json (extra: an object whose members are added, e.g. key
- * inputs, toolchain, build duration; ownership stays with the caller),
- * flushes, and renames the stage to <cache>/<crate>/<key>. If an entry is
- * already there (another process won), the stage is dropped and that entry
- * returned. */
+ * inputs, toolchain, build duration; ownership stays with the caller; a
+ * member named like one of rimport's is RIMPORT_EINVAL), flushes, makes the
+ * files read-only (chmod a-w; on Windows the read-only attribute) and
+ * renames the stage to <cache>/<crate>/<key>. If an entry is already there
+ * (another process won), it is verified, the stage is dropped and that
+ * entry returned (a corrupt one is moved aside and the rename retried).
+ * At least one "dylib" artifact is required (RIMPORT_EINVAL). The stage is
+ * consumed whatever the result: on failure its directory is removed. */
 int rimport__stage_publish(rimport__stage *st, const cJSON *extra,
                            rimport__entry **out);
 /* Removes a stage that will not be published. NULL is a no-op. */
@@ -73,14 +111,39 @@ void rimport__stage_abort(rimport__stage *st);
 typedef void (*rimport__cache_visit_fn)(const char *crate, const char *key,
                                         const rimport__entry *entry,
                                         int verify_rc, void *payload);
-/* Visits every entry (verify: also checks hashes, verify_rc the result). */
+/* Visits every entry, sorted by crate and key. entry is NULL when
+ * verify_rc != 0, and rimport_error_last() then says why. verify 0: the
+ * cheap checks of rimport__cache_lookup, nothing is moved; verify 1: also
+ * sizes and hashes, and a corrupt entry is moved aside as by lookup.
+ * A missing cache dir has no entries (0). */
 int rimport__cache_walk(const char *cache_dir, int verify,
                         rimport__cache_visit_fn fn, void *payload);
-/* Removes stages and lock files no process holds, corrupt entries, and the
- * cargo workshop (_target, _work) when no lock is held; never an entry in
- * use by a live lock. *freed gets the bytes removed. */
+/* Removes stages and lock files no process holds, corrupt entries (the
+ * cheap checks of lookup; `rimport cache verify` checks hashes), and the
+ * cargo workshop (_target, _work) when no lock is held; never an entry or
+ * stage whose key lock is held, nor a stage whose creating process is
+ * alive. Each is taken under its key lock while it is removed. Something
+ * that cannot be removed (a DLL loaded on Windows) is skipped. *freed (may
+ * be NULL) gets the bytes removed. Caveat: a build that starts while gc
+ * removes the workshop may fail (and can be retried); no entry is ever
+ * left half. */
 int rimport__cache_gc(const char *cache_dir, unsigned long long *freed);
-/* Removes everything under the cache dir that rimport made. */
+/* Called by rimport__cache_gc_report for each stage, corrupt entry and
+ * workshop directory removed (path absolute), with its size. */
+typedef void (*rimport__cache_gc_fn)(const char *path, unsigned long long bytes,
+                                     void *payload);
+/* rimport__cache_gc that also reports what it removes (fn may be NULL). */
+int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
+                             void *payload, unsigned long long *freed);
+/* Removes everything under the cache dir that rimport made: in each crate
+ * directory the entries, stages, corrupt entries and lock files (the
+ * directory itself when that empties it), toolchain/ records, and every
+ * name starting with '_'. Anything else is left alone (a cache_dir set to
+ * a directory of other things loses nothing else). Refuses with
+ * RIMPORT_ELOCKED, removing nothing, while any key lock is held (message:
+ * which process builds which crate); otherwise holds every key lock while
+ * it removes, and removes the lock files last. A build starting in that
+ * last moment may find its crate directory gone and fail (retry it). */
 int rimport__cache_clear(const char *cache_dir);
 
 #endif

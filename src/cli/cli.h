@@ -32,5 +32,7 @@ int cli_file_args(cli *c, const char *command, int argc, char **argv,
 int cli_plan(cli *c, int argc, char **argv);
 int cli_build(cli *c, int argc, char **argv);
 int cli_doctor(cli *c, int argc, char **argv);
+/* rimport cache list|verify|gc|clear (cache.c). */
+int cli_cache(cli *c, int argc, char **argv);
 
 #endif

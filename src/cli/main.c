@@ -1,7 +1,9 @@
 /* rimport: the command-line front of the library.
  *
  *   rimport [options] plan <cell-file> [--json]
+ *   rimport [options] build <cell-file>
  *   rimport [options] doctor
+ *   rimport [options] cache list|verify|gc|clear
  *   rimport version | help
  */
 #include <stdio.h>
@@ -21,6 +23,8 @@ static void usage(FILE *out, const char *prog) {
       "                             with their cache keys\n"
       "  doctor                     check the toolchain, cargo, the cache\n"
       "                             directory and the crate source\n"
+      "  cache list|verify|gc|clear list, check, tidy or empty the plugin\n"
+      "                             cache (`cache help` says more)\n"
       "  version                    print rimport's version\n"
       "  help                       print this text\n"
       "\n"
@@ -120,6 +124,10 @@ int main(int argc, char **argv) {
     return cli_plan(&c, argc - i - 1, argv + i + 1);
   if (strcmp(argv[i], "doctor") == 0)
     return cli_doctor(&c, argc - i - 1, argv + i + 1);
+  if (strcmp(argv[i], "build") == 0)
+    return cli_build(&c, argc - i - 1, argv + i + 1);
+  if (strcmp(argv[i], "cache") == 0)
+    return cli_cache(&c, argc - i - 1, argv + i + 1);
   if (strcmp(argv[i], "version") == 0) {
     printf("rimport %s\n", rimport_version());
     return 0;

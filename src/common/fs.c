@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -24,6 +25,7 @@ int rimport__fs_stat(const char *path, rimport__stat *st) {
     st->mtime_nsec = s->st_mtim.tv_nsec;
     st->is_dir = (s->st_mode & S_IFMT) == S_IFDIR;
     st->is_file = (s->st_mode & S_IFMT) == S_IFREG;
+    st->mode = (unsigned int)(s->st_mode & 0777);
   }
   uv_fs_req_cleanup(&req);
   return rc == 0 ? 0 : fs_error(rc, "reading the status of", path);
@@ -255,4 +257,279 @@ int rimport__path_join(rimport_buf *out, const char *a, const char *b) {
       rimport__buf_putc(out, rimport__dir_sep) != 0)
     return RIMPORT_ENOMEM;
   return rimport__buf_puts(out, b);
+}
+
+int rimport__fs_mkdir_new(const char *path) {
+  uv_fs_t req;
+  int rc = uv_fs_mkdir(NULL, &req, path, 0777, NULL);
+  uv_fs_req_cleanup(&req);
+  if (rc == 0)
+    return 0;
+  if (rc == UV_EEXIST)
+    return 1;
+  return fs_error(rc, "creating the directory", path);
+}
+
+int rimport__fs_rename(const char *from, const char *to, int *uv_code) {
+  uv_fs_t req;
+  int rc = uv_fs_rename(NULL, &req, from, to, NULL);
+  uv_fs_req_cleanup(&req);
+  if (uv_code != NULL)
+    *uv_code = rc;
+  if (rc == 0)
+    return 0;
+  if (rc == UV_ENOMEM)
+    return rimport__error_nomem();
+  return rimport__error_set(rc == UV_ENOENT ? RIMPORT_ENOTFOUND : RIMPORT_EIO,
+                            "renaming \"%s\" to \"%s\" failed: %s (%s)", from,
+                            to, uv_strerror(rc), uv_err_name(rc));
+}
+
+int rimport__fs_chmod(const char *path, int mode) {
+  uv_fs_t req;
+  int rc = uv_fs_chmod(NULL, &req, path, mode, NULL);
+  uv_fs_req_cleanup(&req);
+  return rc == 0 ? 0 : fs_error(rc, "changing the permissions of", path);
+}
+
+#define FS_CHUNK 65536
+
+int rimport__fs_read_chunks(const char *path, rimport__fs_chunk_fn fn,
+                            void *payload, uint64_t *size) {
+  uv_fs_t req;
+  uv_file fd;
+  char *chunk;
+  uint64_t total = 0;
+  int rc = 0;
+  if ((chunk = rimport__malloc(FS_CHUNK)) == NULL)
+    return rimport__error_nomem();
+  fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
+  uv_fs_req_cleanup(&req);
+  if (fd < 0) {
+    rimport__free(chunk);
+    return fs_error(fd, "opening", path);
+  }
+  for (;;) {
+    uv_buf_t b = uv_buf_init(chunk, FS_CHUNK);
+    int n = uv_fs_read(NULL, &req, fd, &b, 1, -1, NULL);
+    uv_fs_req_cleanup(&req);
+    if (n < 0) {
+      rc = fs_error(n, "reading", path);
+      break;
+    }
+    if (n == 0)
+      break;
+    total += (uint64_t)n;
+    if ((rc = fn(chunk, (size_t)n, payload)) != 0)
+      break;
+  }
+  uv_fs_close(NULL, &req, fd, NULL);
+  uv_fs_req_cleanup(&req);
+  rimport__free(chunk);
+  if (size != NULL)
+    *size = total;
+  return rc;
+}
+
+static int write_all(uv_file fd, const char *data, size_t len,
+                     const char *path) {
+  uv_fs_t req;
+  size_t off = 0;
+  while (off < len) {
+    uv_buf_t b = uv_buf_init((char *)data + off, (unsigned)(len - off));
+    int n = uv_fs_write(NULL, &req, fd, &b, 1, -1, NULL);
+    uv_fs_req_cleanup(&req);
+    if (n <= 0)
+      return fs_error(n < 0 ? n : UV_EIO, "writing", path);
+    off += (size_t)n;
+  }
+  return 0;
+}
+
+typedef struct copy_state {
+  uv_file fd;
+  const char *dst;
+  rimport__fs_chunk_fn fn;
+  void *payload;
+} copy_state;
+
+static int copy_chunk(const char *data, size_t len, void *payload) {
+  copy_state *cs = payload;
+  int rc = write_all(cs->fd, data, len, cs->dst);
+  if (rc == 0 && cs->fn != NULL)
+    rc = cs->fn(data, len, cs->payload);
+  return rc;
+}
+
+int rimport__fs_copy_file(const char *src, const char *dst,
+                          rimport__fs_chunk_fn fn, void *payload,
+                          uint64_t *size) {
+  uv_fs_t req;
+  copy_state cs;
+  int rc, mode = 0644;
+  rc = uv_fs_stat(NULL, &req, src, NULL);
+  if (rc == 0)
+    mode = (int)(req.statbuf.st_mode & 0777);
+  uv_fs_req_cleanup(&req);
+  if (rc != 0)
+    return fs_error(rc, "reading the status of", src);
+  cs.fd =
+      uv_fs_open(NULL, &req, dst, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_EXCL,
+                 mode | 0600, NULL);
+  uv_fs_req_cleanup(&req);
+  if (cs.fd < 0)
+    return fs_error(cs.fd, "creating", dst);
+  cs.dst = dst;
+  cs.fn = fn;
+  cs.payload = payload;
+  rc = rimport__fs_read_chunks(src, copy_chunk, &cs, size);
+  if (rc == 0) {
+    int frc = uv_fs_fsync(NULL, &req, cs.fd, NULL);
+    uv_fs_req_cleanup(&req);
+    if (frc < 0)
+      rc = fs_error(frc, "flushing", dst);
+  }
+  uv_fs_close(NULL, &req, cs.fd, NULL);
+  uv_fs_req_cleanup(&req);
+  if (rc != 0) {
+    uv_fs_unlink(NULL, &req, dst, NULL);
+    uv_fs_req_cleanup(&req);
+  }
+  return rc;
+}
+
+void rimport__fs_sync_dir(const char *path) {
+  uv_fs_t req;
+  uv_file fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
+  uv_fs_req_cleanup(&req);
+  if (fd < 0)
+    return;
+  uv_fs_fsync(NULL, &req, fd, NULL);
+  uv_fs_req_cleanup(&req);
+  uv_fs_close(NULL, &req, fd, NULL);
+  uv_fs_req_cleanup(&req);
+}
+
+typedef struct dir_item {
+  char *name;
+  uv_dirent_type_t type;
+} dir_item;
+
+static int dir_item_cmp(const void *a, const void *b) {
+  return strcmp(((const dir_item *)a)->name, ((const dir_item *)b)->name);
+}
+
+int rimport__fs_list_dir(const char *path, rimport__fs_dir_fn fn,
+                         void *payload) {
+  uv_fs_t req;
+  uv_dirent_t ent;
+  dir_item *items = NULL;
+  size_t count = 0, cap = 0, i;
+  rimport_buf child = RIMPORT_BUF_INIT;
+  int rc = uv_fs_scandir(NULL, &req, path, 0, NULL);
+  if (rc < 0) {
+    uv_fs_req_cleanup(&req);
+    return fs_error(rc, "listing the directory", path);
+  }
+  rc = 0;
+  while (rc == 0 && uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+    if ((rc = rimport__grow((void **)&items, &cap, count + 1,
+                            sizeof(*items))) != 0)
+      break;
+    items[count].type = ent.type;
+    if ((items[count].name = rimport__strdup(ent.name)) == NULL)
+      rc = rimport__error_nomem();
+    else
+      count++;
+  }
+  uv_fs_req_cleanup(&req);
+  if (count > 1)
+    qsort(items, count, sizeof(*items), dir_item_cmp);
+  for (i = 0; rc == 0 && i < count; i++) {
+    rimport__dirent d;
+    d.name = items[i].name;
+    d.is_dir = items[i].type == UV_DIRENT_DIR;
+    d.is_link = items[i].type == UV_DIRENT_LINK;
+    if (items[i].type == UV_DIRENT_UNKNOWN &&
+        (rc = rimport__path_join(&child, path, d.name)) == 0) {
+      /* Some file systems do not say: ask without following links. */
+      if (uv_fs_lstat(NULL, &req, child.ptr, NULL) == 0) {
+        d.is_dir = (req.statbuf.st_mode & S_IFMT) == S_IFDIR;
+        d.is_link = (req.statbuf.st_mode & S_IFMT) == S_IFLNK;
+      }
+      uv_fs_req_cleanup(&req);
+    }
+    if (rc == 0)
+      rc = fn(&d, payload);
+  }
+  for (i = 0; i < count; i++)
+    rimport__free(items[i].name);
+  rimport__free(items);
+  rimport_buf_dispose(&child);
+  return rc;
+}
+
+typedef struct remove_state {
+  const char *dir;
+  uint64_t *freed;
+  int first_error;
+} remove_state;
+
+static int remove_entry(const rimport__dirent *ent, void *payload) {
+  remove_state *rs = payload;
+  rimport_buf child = RIMPORT_BUF_INIT;
+  int rc = rimport__path_join(&child, rs->dir, ent->name);
+  if (rc == 0)
+    rc = rimport__fs_remove_tree(child.ptr, rs->freed);
+  if (rc != 0 && rs->first_error == 0)
+    rs->first_error = rc;
+  rimport_buf_dispose(&child);
+  return rc == RIMPORT_ENOMEM ? rc : 0; /* go on after other failures */
+}
+
+int rimport__fs_remove_tree(const char *path, uint64_t *freed) {
+  uv_fs_t req;
+  uint64_t size = 0;
+  int rc, is_dir;
+  rc = uv_fs_lstat(NULL, &req, path, NULL);
+  if (rc == 0) {
+    is_dir = (req.statbuf.st_mode & S_IFMT) == S_IFDIR;
+    size = req.statbuf.st_size;
+  }
+  uv_fs_req_cleanup(&req);
+  if (rc == UV_ENOENT || rc == UV_ENOTDIR)
+    return 0;
+  if (rc != 0)
+    return fs_error(rc, "reading the status of", path);
+  if (is_dir) {
+    remove_state rs;
+    rs.dir = path;
+    rs.freed = freed;
+    rs.first_error = 0;
+    rc = rimport__fs_list_dir(path, remove_entry, &rs);
+    if (rc == 0)
+      rc = rs.first_error;
+    if (rc == 0) {
+      rc = uv_fs_rmdir(NULL, &req, path, NULL);
+      uv_fs_req_cleanup(&req);
+      if (rc != 0 && rc != UV_ENOENT)
+        return fs_error(rc, "removing the directory", path);
+      rc = 0;
+    }
+    return rc;
+  }
+  rc = uv_fs_unlink(NULL, &req, path, NULL);
+  uv_fs_req_cleanup(&req);
+  if (rc == UV_EPERM || rc == UV_EACCES) {
+    /* A read-only file (Windows refuses to delete it): make it writable. */
+    uv_fs_chmod(NULL, &req, path, 0666, NULL);
+    uv_fs_req_cleanup(&req);
+    rc = uv_fs_unlink(NULL, &req, path, NULL);
+    uv_fs_req_cleanup(&req);
+  }
+  if (rc != 0 && rc != UV_ENOENT)
+    return fs_error(rc, "removing", path);
+  if (rc == 0 && freed != NULL)
+    *freed += size;
+  return 0;
 }

@@ -15,6 +15,7 @@ typedef struct rimport__stat {
   int64_t mtime_nsec;
   int is_dir;
   int is_file;
+  unsigned int mode; /* permission bits (st_mode & 0777) */
 } rimport__stat;
 
 /* 0; RIMPORT_ENOTFOUND (message set); RIMPORT_EIO. */
@@ -33,6 +34,59 @@ int rimport__fs_read_file(const char *path, size_t max_size, rimport_buf *out);
 int rimport__fs_write_atomic(const char *path, const char *data, size_t len);
 /* Removes a file; a missing file is not an error. */
 int rimport__fs_unlink(const char *path);
+
+/* Creates one directory whose parent exists. 0 when it was created, 1
+ * (message not set) when `path` already exists, else a negative error
+ * naming the path. For names that must be new (stage directories). */
+int rimport__fs_mkdir_new(const char *path);
+/* Renames a file or directory (within one file system). Replaces an
+ * existing file; never a non-empty directory (that fails, RIMPORT_EIO).
+ * *uv_code, when not NULL, gets libuv's code (0 on success) so that the
+ * caller can tell "target exists" from other failures. */
+int rimport__fs_rename(const char *from, const char *to, int *uv_code);
+/* Sets the permission bits (on Windows only the read-only attribute:
+ * clear when mode has 0200). */
+int rimport__fs_chmod(const char *path, int mode);
+
+/* Called with each chunk of a file, in order. Non-zero stops the read and
+ * is returned by the caller. */
+typedef int (*rimport__fs_chunk_fn)(const char *data, size_t len,
+                                    void *payload);
+/* Streams a file through fn in chunks of at most 64 KiB (never reads it
+ * whole). *size, when not NULL, gets the bytes read. */
+int rimport__fs_read_chunks(const char *path, rimport__fs_chunk_fn fn,
+                            void *payload, uint64_t *size);
+/* Copies src to the new file dst (which must not exist; parents must),
+ * with src's permission bits, passing every chunk to fn (NULL: none) on the
+ * way, and flushes dst to disk. A failed copy removes dst. *size, when not
+ * NULL, gets the bytes copied. */
+int rimport__fs_copy_file(const char *src, const char *dst,
+                          rimport__fs_chunk_fn fn, void *payload,
+                          uint64_t *size);
+/* Flushes a directory's entries to disk where the platform can (best
+ * effort: errors are ignored; Windows has no directory fsync). */
+void rimport__fs_sync_dir(const char *path);
+
+/* One entry of a directory listing. */
+typedef struct rimport__dirent {
+  const char *name; /* no directory part */
+  int is_dir;       /* a directory, not a symlink to one */
+  int is_link;      /* a symbolic link (or junction) */
+} rimport__dirent;
+/* Called for each entry of a directory, sorted by name (bytewise); the
+ * listing is read before the first call, so fn may remove or add entries.
+ * Non-zero from fn stops the walk and is returned. */
+typedef int (*rimport__fs_dir_fn)(const rimport__dirent *ent, void *payload);
+/* Lists `path` ("." and ".." excluded). RIMPORT_ENOTFOUND when it does not
+ * exist (message set). */
+int rimport__fs_list_dir(const char *path, rimport__fs_dir_fn fn,
+                         void *payload);
+/* Removes a file, or a directory with everything in it (symbolic links are
+ * removed, never followed; read-only files are made writable first). A
+ * missing path is not an error. Goes on after a failure and returns the
+ * first one. *freed, when not NULL, is increased by the sizes of the files
+ * removed. */
+int rimport__fs_remove_tree(const char *path, uint64_t *freed);
 
 /* An environment variable into out (replaced): 0, or RIMPORT_ENOTFOUND when
  * unset (message not set). */

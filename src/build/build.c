@@ -1,0 +1,667 @@
+/* rimport_build: every plugin of a plan gets a verified cache entry.
+ *
+ * Per plugin: the session's own stack, else the cache (a warm path that
+ * starts no child process); else, under the key's lock, generate the crate
+ * in the workshop (<cache>/_work/<crate>-<key>), resolve it with
+ * `cargo metadata` (which also picks the published spelling of a name),
+ * build it with `cargo build --release` into the shared target dir
+ * (<cache>/_target), check that the parents stayed fresh, and publish the
+ * artifacts as an entry. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cargo.h"
+#include "../cache/cache.h"
+#include "../common/arena.h"
+#include "../common/fs.h"
+#include "../gen/gen.h"
+#include "../plan/plan.h"
+#include "build.h"
+#include "../platform.h"
+#include "../proc/proc.h"
+#include "../session.h"
+
+struct rimport_build_result {
+  rimport__arena arena;
+  rimport_built_plugin *plugins;
+  size_t count;
+};
+
+size_t rimport_build_count(const rimport_build_result *r) {
+  return r == NULL ? 0 : r->count;
+}
+
+const rimport_built_plugin *
+rimport_build_plugins(const rimport_build_result *r) {
+  return r == NULL ? NULL : r->plugins;
+}
+
+void rimport_build_free(rimport_build_result *r) {
+  if (r == NULL)
+    return;
+  rimport__arena_free(&r->arena);
+  rimport__free(r);
+}
+
+void rimport_cancel(rimport_session *s) {
+  if (s != NULL)
+    s->cancel = 1;
+}
+
+/* --- the session's stack ------------------------------------------------- */
+
+static void built_dispose(rimport__built *b) {
+  size_t i;
+  for (i = 0; i < b->parent_count; i++)
+    rimport__free(b->parents[i]);
+  rimport__free(b->parents);
+  rimport__free(b->crate);
+  rimport__free(b->plugin);
+  rimport__free(b->base_key);
+  rimport__free(b->key);
+  rimport__free(b->key_input);
+  rimport__free(b->work_dir);
+  rimport__free(b->entry_dir);
+  rimport__free(b->dylib);
+  rimport__free(b->deps_dir);
+  rimport__free(b->version);
+  memset(b, 0, sizeof(*b));
+}
+
+void rimport__build_session_free(rimport_session *s) {
+  size_t i;
+  for (i = 0; i < s->built_count; i++)
+    built_dispose(&s->built[i]);
+  rimport__free(s->built);
+  s->built = NULL;
+  s->built_count = s->built_cap = 0;
+}
+
+static const rimport__built *find_built(const rimport_session *s,
+                                        const char *key) {
+  size_t i;
+  for (i = 0; i < s->built_count; i++)
+    if (strcmp(s->built[i].key, key) == 0)
+      return &s->built[i];
+  return NULL;
+}
+
+static int dup(char **dst, const char *src) {
+  if (src == NULL)
+    return 0;
+  return (*dst = rimport__strdup(src)) == NULL ? rimport__error_nomem() : 0;
+}
+
+/* The key without parents, as the plan computes it (for reuse). */
+static int base_key(const rimport_plugin *p, const rimport_toolchain *tc,
+                    char out[33]) {
+  rimport_buf input = RIMPORT_BUF_INIT;
+  char stamp[33];
+  int rc = 0;
+  if (p->source == RIMPORT_FROM_PATH)
+    rc = rimport__plan_path_stamp(p->path, stamp);
+  if (rc == 0)
+    rc = rimport__plan_key(p, tc, p->source == RIMPORT_FROM_PATH ? stamp : NULL,
+                           NULL, 0, &input, out);
+  rimport_buf_dispose(&input);
+  return rc;
+}
+
+static int push_built(rimport_session *s, const rimport_plugin *p,
+                      const rimport_toolchain *tc, const char *work_dir,
+                      const rimport__entry *e, const char *version) {
+  rimport__built b;
+  char base[33];
+  size_t i;
+  int rc;
+  memset(&b, 0, sizeof(b));
+  if ((rc = base_key(p, tc, base)) != 0 ||
+      (rc = rimport__grow((void **)&s->built, &s->built_cap, s->built_count + 1,
+                          sizeof(*s->built))) != 0)
+    return rc;
+  if ((rc = dup(&b.crate, p->crate)) != 0 ||
+      (rc = dup(&b.plugin, p->plugin)) != 0 ||
+      (rc = dup(&b.base_key, base)) != 0 || (rc = dup(&b.key, p->key)) != 0 ||
+      (rc = dup(&b.key_input, p->key_input)) != 0 ||
+      (rc = dup(&b.work_dir, work_dir)) != 0 ||
+      (rc = dup(&b.entry_dir, e->dir)) != 0 ||
+      (rc = dup(&b.dylib, e->dylib)) != 0 ||
+      (rc = dup(&b.deps_dir, e->deps_dir)) != 0 ||
+      (rc = dup(&b.version, version)) != 0)
+    goto fail;
+  if (p->parent_count > 0) {
+    b.parents = rimport__calloc(p->parent_count, sizeof(char *));
+    if (b.parents == NULL) {
+      rc = rimport__error_nomem();
+      goto fail;
+    }
+    for (i = 0; i < p->parent_count; i++, b.parent_count++)
+      if ((rc = dup(&b.parents[i], p->parents[i])) != 0)
+        goto fail;
+  }
+  s->built[s->built_count++] = b;
+  return 0;
+fail:
+  built_dispose(&b);
+  return rc;
+}
+
+/* --- one build ------------------------------------------------------------ */
+
+typedef struct job {
+  rimport_session *s;
+  const rimport_toolchain *tc;
+  const rimport_plugin *p;
+  rimport_buf cargo;    /* the cargo binary */
+  rimport_buf work;     /* <cache>/_work/<crate>-<key> */
+  rimport_buf target;   /* <cache>/_target */
+  rimport_buf api_dir;  /* <cache>/_kayton_api/<template hash> */
+  rimport_buf manifest; /* <work>/Cargo.toml */
+  rimport_buf package;  /* the package name that resolved */
+  rimport_buf version;  /* the version that resolved */
+  rimport_buf what;     /* "building the plugin for reqwest" */
+  rimport__cargo_report report;
+  uint64_t started;
+} job;
+
+static void progress(const job *j, rimport_progress_phase phase,
+                     const char *message) {
+  rimport_progress pr;
+  if (j->s->opts.progress == NULL)
+    return;
+  memset(&pr, 0, sizeof(pr));
+  pr.phase = phase;
+  pr.plugin = j->p->crate;
+  pr.message = message;
+  j->s->opts.progress(&pr, j->s->opts.progress_payload);
+}
+
+static void on_cargo_stdout(const char *data, size_t len, void *payload) {
+  job *j = payload;
+  if (rimport__cargo_feed_stdout(&j->report, data, len) != 0)
+    j->report.overflow = 1; /* out of memory: the rest is dropped */
+}
+
+static void on_cargo_stderr(const char *data, size_t len, void *payload) {
+  job *j = payload;
+  rimport__cargo_feed_stderr(&j->report, data, len, j->p->crate,
+                             j->s->opts.progress, j->s->opts.progress_payload);
+}
+
+/* Runs cargo with the session's source, offline and environment settings.
+ * `sub` is the subcommand and its own arguments. stdout is streamed into
+ * j->report (and captured when `capture` is set, for `cargo metadata`). */
+static int run_cargo(job *j, const char *const *sub, int capture,
+                     rimport__proc_result *res) {
+  rimport__argv argv, env;
+  rimport__proc_opts po;
+  size_t i;
+  int rc;
+  memset(&argv, 0, sizeof(argv));
+  memset(&env, 0, sizeof(env));
+  rimport__cargo_report_dispose(&j->report);
+  rimport__cargo_report_init(&j->report);
+  rc = rimport__argv_add(&argv, j->cargo.ptr);
+  for (i = 0; rc == 0 && sub[i] != NULL; i++)
+    rc = rimport__argv_add(&argv, sub[i]);
+  if (rc == 0)
+    rc = rimport__argv_add(&argv, "--manifest-path");
+  if (rc == 0)
+    rc = rimport__argv_add(&argv, j->manifest.ptr);
+  if (rc == 0)
+    rc = rimport__cargo_common_args(&argv, &j->s->opts);
+  if (rc == 0)
+    rc = rimport__cargo_env(&env, j->tc->rustc);
+  if (rc == 0) {
+    memset(&po, 0, sizeof(po));
+    po.file = j->cargo.ptr;
+    po.args = argv.v;
+    po.cwd = j->work.ptr;
+    po.env = env.v;
+    po.timeout_ms = j->s->opts.build_timeout_ms;
+    po.max_capture = capture ? 256u * 1024 * 1024 : 1;
+    po.on_stdout = capture ? NULL : on_cargo_stdout;
+    po.on_stderr = on_cargo_stderr;
+    po.payload = j;
+    po.cancel = &j->s->cancel;
+    rc = rimport__proc_run(&po, res);
+    rimport__cargo_feed_end(&j->report);
+    if (rc == RIMPORT_ETIMEDOUT)
+      rimport__error_prefix("%s: the build took longer than the build "
+                            "timeout of %u s; raise build_timeout_ms or "
+                            "build fewer features",
+                            j->what.ptr, j->s->opts.build_timeout_ms / 1000);
+    else if (rc == RIMPORT_ECANCELED)
+      rimport__error_set(RIMPORT_ECANCELED,
+                         "%s: canceled (rimport_cancel); no cache entry was "
+                         "written",
+                         j->what.ptr);
+    else if (rc == RIMPORT_ESPAWN)
+      rc = rimport__error_set(RIMPORT_ETOOLCHAIN,
+                              "%s: cargo could not be started: %s", j->what.ptr,
+                              rimport_error_last()->message);
+  }
+  rimport__argv_dispose(&argv);
+  rimport__argv_dispose(&env);
+  return rc;
+}
+
+static int gen_crate(job *j, const char *package) {
+  rimport__gen_parent *parents = NULL;
+  rimport__gen_input in;
+  size_t i;
+  int rc = 0;
+  if (j->p->parent_count > 0 &&
+      (parents = rimport__calloc(j->p->parent_count, sizeof(*parents))) == NULL)
+    return rimport__error_nomem();
+  for (i = 0; i < j->p->parent_count; i++) {
+    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    if (b == NULL) {
+      rc = rimport__error_set(
+          RIMPORT_EINVAL,
+          "rimport_build: plugin %s stacks on %s, which this session has not "
+          "built; build the plans of a session in the order they were made",
+          j->p->key, j->p->parents[i]);
+      break;
+    }
+    parents[i].plugin = b->plugin;
+    parents[i].crate_dir = b->work_dir;
+  }
+  memset(&in, 0, sizeof(in));
+  in.plugin = j->p;
+  in.package = package;
+  in.resolved_version = j->version.size ? j->version.ptr : NULL;
+  in.kayton_api_dir = j->api_dir.ptr;
+  in.parents = parents;
+  in.parent_count = j->p->parent_count;
+  in.toolchain = j->tc;
+  if (rc == 0)
+    rc = rimport__gen_plugin(&in, j->work.ptr);
+  rimport__free(parents);
+  return rc;
+}
+
+/* The version of `package` that cargo metadata resolved, or an error. */
+static int read_resolved(job *j, const char *json) {
+  cJSON *root = cJSON_Parse(json), *pkg;
+  const cJSON *pkgs = cJSON_GetObjectItemCaseSensitive(root, "packages");
+  int rc = RIMPORT_ENOTFOUND;
+  if (root == NULL)
+    return rimport__error_set(RIMPORT_ECHILD,
+                              "%s: `cargo metadata` printed something that "
+                              "is not JSON; run it by hand in %s to see why",
+                              j->what.ptr, j->work.ptr);
+  cJSON_ArrayForEach(pkg, pkgs) {
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(pkg, "name");
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(pkg, "version");
+    if (cJSON_IsString(name) && cJSON_IsString(ver) &&
+        strcmp(name->valuestring, j->package.ptr) == 0) {
+      rimport__buf_clear(&j->version);
+      rc = rimport__buf_puts(&j->version, ver->valuestring);
+      break;
+    }
+  }
+  cJSON_Delete(root);
+  if (rc == RIMPORT_ENOTFOUND)
+    rc = rimport__error_set(RIMPORT_ECHILD,
+                            "%s: cargo resolved the plugin but `%s` is not "
+                            "among its packages",
+                            j->what.ptr, j->package.ptr);
+  return rc;
+}
+
+/* Resolves the dependency graph (writing Cargo.lock). A crate named with
+ * '_' that is published with '-' (or the other way round) is found without
+ * the user spelling it, unless `package=` was given. */
+static int resolve(job *j) {
+  static const char *const sub[] = {"metadata", "--format-version", "1", NULL};
+  char alt[128];
+  const char *tries[2];
+  size_t ntries = 1, t, i;
+  int rc = 0;
+  tries[0] = j->p->package ? j->p->package : j->p->crate;
+  if (j->p->package == NULL && j->p->source == RIMPORT_FROM_REGISTRY &&
+      strlen(j->p->crate) < sizeof(alt)) {
+    for (i = 0; j->p->crate[i]; i++)
+      alt[i] = j->p->crate[i] == '_' ? '-' : j->p->crate[i];
+    alt[i] = '\0';
+    if (strcmp(alt, tries[0]) != 0)
+      tries[ntries++] = alt;
+  }
+  progress(j, RIMPORT_PROGRESS_RESOLVE, "resolving dependencies");
+  for (t = 0; t < ntries; t++) {
+    rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+    rimport__buf_clear(&j->package);
+    if ((rc = rimport__buf_puts(&j->package, tries[t])) != 0 ||
+        (rc = gen_crate(j, tries[t])) != 0)
+      return rc;
+    rc = run_cargo(j, sub, 1, &res);
+    if (rc == 0 && res.exit_status == 0 && res.term_signal == 0)
+      rc = read_resolved(j, res.out.ptr);
+    else if (rc == 0) {
+      /* stderr went through the report's tail */
+      int missing =
+          strstr(j->report.stderr_tail.ptr ? j->report.stderr_tail.ptr : "",
+                 "no matching package named") != NULL;
+      if (missing && t + 1 < ntries) {
+        rimport__proc_result_dispose(&res);
+        continue; /* try the other spelling */
+      }
+      rc = rimport__cargo_error(&j->report, &j->s->opts, j->what.ptr, tries[0],
+                                res.exit_status, res.term_signal);
+    }
+    rimport__proc_result_dispose(&res);
+    return rc;
+  }
+  return rc;
+}
+
+static int is_parent_plugin(const job *j, const char *target_name) {
+  size_t i;
+  for (i = 0; i < j->p->parent_count; i++) {
+    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    if (b != NULL && target_name && strcmp(b->plugin, target_name) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static const char *base_name(const char *path) {
+  const char *b = path, *p;
+  for (p = path; *p; p++)
+    if (rimport__is_dir_sep(*p))
+      b = p + 1;
+  return b;
+}
+
+/* Copies what the build made into a stage and publishes it. */
+static int publish(job *j, rimport__entry **out) {
+  rimport__stage *st = NULL;
+  cJSON *extra = NULL, *tc, *parents;
+  rimport_buf rel = RIMPORT_BUF_INIT, src = RIMPORT_BUF_INIT;
+  const char *dylib = NULL;
+  size_t i, k;
+  int rc;
+  /* The plugin's dylib; and the parents must have stayed fresh: a parent
+   * rebuilt now would be a second copy of its crates (invariant 1). */
+  for (i = 0; i < j->report.artifact_count; i++) {
+    const rimport__cargo_artifact *a = &j->report.artifacts[i];
+    if (a->target_name && strcmp(a->target_name, j->p->plugin) == 0)
+      for (k = 0; k < a->filename_count; k++)
+        if (strcmp(a->kind, "dylib") == 0)
+          dylib = a->filenames[k];
+    if (!a->fresh && is_parent_plugin(j, a->target_name))
+      return rimport__error_set(
+          RIMPORT_EBUILD,
+          "%s: cargo rebuilt the parent plugin %s instead of reusing it, so "
+          "its crates would be loaded twice; this happens when the shared "
+          "target dir %s was changed by hand — restart the session (a new "
+          "session builds a fresh stack)",
+          j->what.ptr, a->target_name, j->target.ptr);
+  }
+  if (dylib == NULL)
+    return rimport__error_set(RIMPORT_EBUILD,
+                              "%s: cargo finished but reported no dylib for "
+                              "%s; the generated crate is in %s",
+                              j->what.ptr, j->p->plugin, j->work.ptr);
+  rc = rimport__stage_begin(j->s->cache_dir, j->p->crate, j->p->key, &st);
+  if (rc == 0) {
+    rimport__buf_clear(&rel);
+    rc = rimport__buf_printf(&rel, "lib/%s", base_name(dylib));
+  }
+  if (rc == 0)
+    rc = rimport__stage_add(st, dylib, rel.ptr, "dylib");
+  /* Everything a cell compile needs to find the metadata of every crate
+   * behind the plugin, and the dylibs it links (kayton_api, parents). */
+  for (i = 0; rc == 0 && i < j->report.artifact_count; i++) {
+    const rimport__cargo_artifact *a = &j->report.artifacts[i];
+    if (strcmp(a->kind, "custom-build") == 0)
+      continue; /* build scripts */
+    for (k = 0; rc == 0 && k < a->filename_count; k++) {
+      rimport__buf_clear(&rel);
+      rc = rimport__buf_printf(&rel, "deps/%s", base_name(a->filenames[k]));
+      if (rc == 0)
+        rc = rimport__stage_add(st, a->filenames[k], rel.ptr, "dep");
+    }
+  }
+  {
+    static const char *const sources[] = {"Cargo.toml", "Cargo.lock",
+                                          "src/lib.rs"};
+    for (i = 0; rc == 0 && i < RIMPORT__ARRAY_SIZE(sources); i++) {
+      rc = rimport__path_join(&src, j->work.ptr, sources[i]);
+      rimport__buf_clear(&rel);
+      if (rc == 0)
+        rc = rimport__buf_printf(&rel, "crate/%s", sources[i]);
+      if (rc == 0)
+        rc = rimport__stage_add(st, src.ptr, rel.ptr, "source");
+    }
+  }
+  if (rc == 0) {
+    extra = cJSON_CreateObject();
+    tc = cJSON_CreateObject();
+    parents = cJSON_CreateArray();
+    if (extra == NULL || tc == NULL || parents == NULL ||
+        !cJSON_AddItemToObject(extra, "toolchain", tc) ||
+        !cJSON_AddItemToObject(extra, "parents", parents)) {
+      cJSON_Delete(tc);
+      cJSON_Delete(parents);
+      rc = rimport__error_nomem();
+    } else {
+      for (i = 0; i < j->p->parent_count; i++)
+        cJSON_AddItemToArray(parents, cJSON_CreateString(j->p->parents[i]));
+      cJSON_AddStringToObject(tc, "release", j->tc->release);
+      cJSON_AddStringToObject(tc, "host", j->tc->host);
+      cJSON_AddStringToObject(tc, "fingerprint", j->tc->fingerprint);
+      cJSON_AddStringToObject(extra, "plugin", j->p->plugin);
+      cJSON_AddStringToObject(extra, "package", j->package.ptr);
+      cJSON_AddStringToObject(extra, "version", j->version.ptr);
+      cJSON_AddNumberToObject(extra, "kayton_abi", RIMPORT__KAYTON_ABI_VERSION);
+      cJSON_AddStringToObject(extra, "key_input", j->p->key_input);
+      cJSON_AddNumberToObject(extra, "build_seconds",
+                              (double)(uv_hrtime() - j->started) / 1e9);
+      rc = rimport__stage_publish(st, extra, out);
+      st = NULL;
+    }
+  }
+  rimport__stage_abort(st);
+  cJSON_Delete(extra);
+  rimport_buf_dispose(&rel);
+  rimport_buf_dispose(&src);
+  return rc;
+}
+
+static int build_one(job *j, rimport__entry **out) {
+  static const char *const sub_build[] = {"build", "--release",
+                                          "--message-format=json", NULL};
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  rimport__argv sub;
+  char jobs[32];
+  int rc;
+  memset(&sub, 0, sizeof(sub));
+  if ((rc = resolve(j)) != 0)
+    return rc;
+  /* Render again with the resolved version in the manifest; unchanged
+   * files are not rewritten. */
+  if ((rc = gen_crate(j, j->package.ptr)) != 0)
+    return rc;
+  rc = rimport__argv_add(&sub, sub_build[0]);
+  if (rc == 0)
+    rc = rimport__argv_add(&sub, sub_build[1]);
+  if (rc == 0)
+    rc = rimport__argv_add(&sub, sub_build[2]);
+  if (rc == 0)
+    rc = rimport__argv_add(&sub, "--target-dir");
+  if (rc == 0)
+    rc = rimport__argv_add(&sub, j->target.ptr);
+  if (rc == 0 && j->s->opts.jobs > 0) {
+    snprintf(jobs, sizeof(jobs), "-j%u", j->s->opts.jobs);
+    rc = rimport__argv_add(&sub, jobs);
+  }
+  if (rc == 0) {
+    progress(j, RIMPORT_PROGRESS_BUILD, "building");
+    rc = run_cargo(j, sub.v, 0, &res);
+  }
+  if (rc == 0 &&
+      (res.exit_status != 0 || res.term_signal != 0 || !j->report.success))
+    rc = rimport__cargo_error(&j->report, &j->s->opts, j->what.ptr,
+                              j->package.ptr, res.exit_status, res.term_signal);
+  if (rc == 0)
+    rc = publish(j, out);
+  rimport__proc_result_dispose(&res);
+  rimport__argv_dispose(&sub);
+  return rc;
+}
+
+static void job_dispose(job *j) {
+  rimport_buf_dispose(&j->cargo);
+  rimport_buf_dispose(&j->work);
+  rimport_buf_dispose(&j->target);
+  rimport_buf_dispose(&j->api_dir);
+  rimport_buf_dispose(&j->manifest);
+  rimport_buf_dispose(&j->package);
+  rimport_buf_dispose(&j->version);
+  rimport_buf_dispose(&j->what);
+  rimport__cargo_report_dispose(&j->report);
+}
+
+/* Fills the job's paths and makes the workshop directories. */
+static int job_init(job *j, rimport_session *s, const rimport_toolchain *tc,
+                    const rimport_plugin *p) {
+  int rc;
+  memset(j, 0, sizeof(*j));
+  j->s = s;
+  j->tc = tc;
+  j->p = p;
+  j->started = uv_hrtime();
+  rimport__cargo_report_init(&j->report);
+  if ((rc = rimport__buf_printf(&j->what, "building the plugin for %s",
+                                p->crate)) != 0 ||
+      (rc = rimport__buf_printf(&j->work, "%s%c_work%c%s-%s", s->cache_dir,
+                                rimport__dir_sep, rimport__dir_sep, p->crate,
+                                p->key)) != 0 ||
+      (rc = rimport__buf_printf(&j->target, "%s%c_target", s->cache_dir,
+                                rimport__dir_sep)) != 0 ||
+      (rc = rimport__buf_printf(
+           &j->api_dir, "%s%c_kayton_api%c%s", s->cache_dir, rimport__dir_sep,
+           rimport__dir_sep, rimport__gen_template_hash())) != 0 ||
+      (rc = rimport__path_join(&j->manifest, j->work.ptr, "Cargo.toml")) != 0)
+    return rc;
+  if ((rc = rimport__cargo_find(&s->opts, &j->cargo)) != 0)
+    return rimport__error_prefix("%s", j->what.ptr);
+  if ((rc = rimport__fs_mkdir_p(j->work.ptr)) != 0 ||
+      (rc = rimport__gen_kayton_api(j->api_dir.ptr)) != 0)
+    return rc;
+  return 0;
+}
+
+/* A plugin of the plan: from the session, the cache, or a build. */
+static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
+                         const rimport_plugin *p, rimport_built_plugin *out,
+                         rimport__arena *a) {
+  const rimport__built *have = find_built(s, p->key);
+  rimport__entry *e = NULL;
+  rimport__lock *lock = NULL;
+  job j;
+  uint64_t t0 = uv_hrtime();
+  int rc, built = 0;
+  rimport_buf work = RIMPORT_BUF_INIT;
+  const char *version = NULL;
+
+  if (have != NULL) {
+    out->entry_dir = rimport__arena_strdup(a, have->entry_dir);
+    out->dylib = rimport__arena_strdup(a, have->dylib);
+    out->deps_dir = rimport__arena_strdup(a, have->deps_dir);
+    out->version = rimport__arena_strdup(a, have->version);
+    out->from_cache = 1;
+    return 0;
+  }
+  rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key, 1, &e);
+  if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
+    /* Build under the key's lock; whoever held it may have published. */
+    if ((rc = rimport__cache_lock(s->cache_dir, p->crate, p->key, 0,
+                                  s->opts.progress, s->opts.progress_payload,
+                                  &s->cancel, &lock)) != 0)
+      return rc;
+    rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key, 1, &e);
+    if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
+      rc = job_init(&j, s, tc, p);
+      if (rc == 0)
+        rc = build_one(&j, &e);
+      if (rc == 0)
+        rc = rimport__buf_puts(&work, j.work.ptr);
+      job_dispose(&j);
+      built = 1;
+    }
+    rimport__cache_unlock(lock);
+  }
+  if (rc == 0 && work.size == 0)
+    rc = rimport__buf_printf(&work, "%s%c_work%c%s-%s", s->cache_dir,
+                             rimport__dir_sep, rimport__dir_sep, p->crate,
+                             p->key);
+  if (rc == 0) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->manifest, "version");
+    version = cJSON_IsString(v) ? v->valuestring : "unknown";
+    rc = push_built(s, p, tc, work.ptr, e, version);
+  }
+  if (rc == 0) {
+    out->entry_dir = rimport__arena_strdup(a, e->dir);
+    out->dylib = rimport__arena_strdup(a, e->dylib);
+    out->deps_dir = rimport__arena_strdup(a, e->deps_dir);
+    out->version = rimport__arena_strdup(a, version);
+    out->from_cache = !built;
+    out->build_seconds = built ? (double)(uv_hrtime() - t0) / 1e9 : 0;
+    if (s->opts.progress != NULL) {
+      rimport_progress pr;
+      char msg[160];
+      memset(&pr, 0, sizeof(pr));
+      snprintf(msg, sizeof(msg), "%s %s", p->plugin,
+               built ? "built" : "found in the cache");
+      pr.phase = RIMPORT_PROGRESS_DONE;
+      pr.plugin = p->crate;
+      pr.message = msg;
+      s->opts.progress(&pr, s->opts.progress_payload);
+    }
+  }
+  rimport__entry_free(e);
+  rimport_buf_dispose(&work);
+  return rc;
+}
+
+int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
+                  rimport_build_result **out) {
+  const rimport_toolchain *tc;
+  rimport_build_result *r;
+  size_t n = rimport_plan_plugin_count(plan), i;
+  const rimport_plugin *ps = rimport_plan_plugins(plan);
+  int rc;
+  if (out != NULL)
+    *out = NULL;
+  if (s == NULL || plan == NULL || out == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_build: session, plan and out are "
+                              "needed");
+  s->cancel = 0;
+  if ((rc = rimport_session_toolchain(s, &tc)) != 0)
+    return rc;
+  if ((r = rimport__calloc(1, sizeof(*r))) == NULL)
+    return rimport__error_nomem();
+  if (n > 0 && (r->plugins = rimport__arena_alloc(
+                    &r->arena, n * sizeof(*r->plugins))) == NULL) {
+    rimport_build_free(r);
+    return RIMPORT_ENOMEM;
+  }
+  for (i = 0; i < n; i++) {
+    rimport_built_plugin *bp = &r->plugins[i];
+    bp->crate = rimport__arena_strdup(&r->arena, ps[i].crate);
+    bp->key = rimport__arena_strdup(&r->arena, ps[i].key);
+    if ((rc = ensure_plugin(s, tc, &ps[i], bp, &r->arena)) != 0) {
+      rimport_build_free(r);
+      return rc;
+    }
+    r->count = i + 1;
+  }
+  *out = r;
+  return 0;
+}

@@ -1,0 +1,59 @@
+/* Shared by the files of src/cache: names, paths, hashing, moving a corrupt
+ * entry aside. Not used outside src/cache. */
+#ifndef RIMPORT_SRC_CACHE_INTERNAL_H
+#define RIMPORT_SRC_CACHE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "cache.h"
+
+#define RIMPORT__CACHE_FORMAT  1
+#define RIMPORT__CACHE_KEY_MIN 16
+#define RIMPORT__CACHE_KEY_MAX 64
+/* Longest manifest read back (a plugin with thousands of deps is far
+ * below). */
+#define RIMPORT__CACHE_MANIFEST_MAX (64u * 1024u * 1024u)
+
+/* Non-zero when s[0..len) is a valid key (lowercase hex, 16–64). */
+int rimport__cache_key_ok(const char *s, size_t len);
+/* 0, or RIMPORT_EINVAL naming `what` (the calling function) and the bad
+ * value. */
+int rimport__cache_check_names(const char *what, const char *crate,
+                               const char *key);
+/* A number unique in this process (for .stage-/.corrupt- names). */
+unsigned int rimport__cache_counter(void);
+
+/* out = dir + native separator + rel, with rel's '/' turned into the
+ * platform's separator. */
+int rimport__cache_join_rel(rimport_buf *out, const char *dir, const char *rel);
+/* out = <cache>/<crate> (and /<name> when name is not NULL); cache_dir is
+ * made absolute first. */
+int rimport__cache_path(rimport_buf *out, const char *cache_dir,
+                        const char *crate, const char *name);
+
+/* XXH3-128 of a stream, as 32 lowercase hex digits. */
+typedef struct rimport__hasher rimport__hasher;
+int rimport__hasher_new(rimport__hasher **out);
+/* An rimport__fs_chunk_fn: payload is the hasher. */
+int rimport__hasher_update(const char *data, size_t len, void *payload);
+void rimport__hasher_hex(rimport__hasher *h, char out[33]);
+void rimport__hasher_free(rimport__hasher *h);
+
+/* Checks an artifact path: relative, '/'-separated, no empty, "." or ".."
+ * component, no '\\' or ':' (so it means the same on Windows). NULL when
+ * fine, else a phrase. */
+const char *rimport__cache_check_rel(const char *rel);
+/* Non-zero for "dylib", "dep", "source". */
+int rimport__cache_kind_ok(const char *kind);
+
+/* rimport__cache_lookup with control over moving a corrupt entry aside;
+ * *aside (when not NULL and the entry was moved) gets the new directory
+ * (caller frees). */
+int rimport__cache_lookup_ex(const char *cache_dir, const char *crate,
+                             const char *key, int verify, int move_aside,
+                             rimport__entry **out, char **aside);
+
+/* The ISO-8601 UTC time now ("2026-11-23T22:45:31Z"). */
+void rimport__cache_now_utc(char out[32]);
+
+#endif

@@ -1,0 +1,126 @@
+/* The per-key lock: <cache>/<crate>/<key>.lock through the platform's file
+ * lock, polled with progress, timeout and cancel. */
+#include <stdio.h>
+#include <uv.h>
+
+#include "cache_internal.h"
+#include "../common/fs.h"
+#include "../platform.h"
+
+#define POLL_MS         50u
+#define REPORT_EVERY_MS 5000u
+
+struct rimport__lock {
+  rimport__file_lock *file;
+};
+
+static void report_wait(rimport_progress_cb progress, void *payload,
+                        const char *crate, const char *key, int pid,
+                        uint64_t waited_ms) {
+  rimport_buf msg = RIMPORT_BUF_INIT;
+  rimport_progress p;
+  if (progress == NULL)
+    return;
+  if (pid == (int)uv_os_getpid())
+    rimport__buf_printf(&msg,
+                        "waiting for another thread of this process (%d), "
+                        "which is building %s (%s)",
+                        pid, crate, key);
+  else if (pid > 0)
+    rimport__buf_printf(&msg,
+                        "waiting for process %d, which is building %s (%s)",
+                        pid, crate, key);
+  else
+    rimport__buf_printf(&msg,
+                        "waiting for another process, which is building %s "
+                        "(%s)",
+                        crate, key);
+  if (waited_ms >= 1000)
+    rimport__buf_printf(&msg, "; waited %llu s so far",
+                        (unsigned long long)(waited_ms / 1000));
+  p.phase = RIMPORT_PROGRESS_WAIT;
+  p.plugin = crate;
+  p.unit = NULL;
+  p.done = 0;
+  p.total = 0;
+  p.message = msg.ptr ? msg.ptr : "waiting for another process";
+  progress(&p, payload);
+  rimport_buf_dispose(&msg);
+}
+
+int rimport__cache_lock(const char *cache_dir, const char *crate,
+                        const char *key, unsigned int timeout_ms,
+                        rimport_progress_cb progress, void *payload,
+                        volatile int *cancel, rimport__lock **out) {
+  rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT,
+              name = RIMPORT_BUF_INIT;
+  rimport__file_lock *file = NULL;
+  uint64_t start = uv_hrtime(), last_report = 0, waited = 0;
+  int rc, owner = 0, reported_owner = -1;
+  *out = NULL;
+  if (cache_dir == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport__cache_lock: cache_dir is NULL");
+  if ((rc = rimport__cache_check_names("locking a cache key", crate, key)) != 0)
+    return rc;
+  if ((rc = rimport__cache_path(&dir, cache_dir, crate, NULL)) != 0 ||
+      (rc = rimport__buf_printf(&name, "%s.lock", key)) != 0 ||
+      (rc = rimport__path_join(&path, dir.ptr, name.ptr)) != 0)
+    goto done;
+  if ((rc = rimport__fs_mkdir_p(dir.ptr)) != 0 ||
+      (rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
+    rimport__error_prefix("locking the cache key of %s (%s)", crate, key);
+    goto done;
+  }
+  for (;;) {
+    rc = rimport__file_lock_try(file, &owner);
+    if (rc != RIMPORT_ELOCKED)
+      break;
+    waited = (uv_hrtime() - start) / 1000000u;
+    if (owner != reported_owner || waited - last_report >= REPORT_EVERY_MS) {
+      report_wait(progress, payload, crate, key, owner, waited);
+      reported_owner = owner;
+      last_report = waited;
+    }
+    if (cancel != NULL && *cancel) {
+      rc = rimport__error_set(RIMPORT_ECANCELED,
+                              "waiting for the lock of %s (%s) was canceled",
+                              crate, key);
+      break;
+    }
+    if (timeout_ms != 0 && waited >= timeout_ms) {
+      rc = rimport__error_set(
+          RIMPORT_ELOCKED,
+          "waited %u ms for the lock \"%s\": process %d%s is building %s "
+          "(%s); wait for it to finish and try again, or stop that process "
+          "if it hangs (the lock of a process that ended is free at once)",
+          timeout_ms, path.ptr, owner,
+          owner == (int)uv_os_getpid() ? " (another thread of this process)"
+                                       : "",
+          crate, key);
+      break;
+    }
+    uv_sleep(POLL_MS);
+  }
+  if (rc != 0)
+    goto done;
+  if ((*out = rimport__malloc(sizeof(**out))) == NULL) {
+    rc = rimport__error_nomem();
+    goto done;
+  }
+  (*out)->file = file;
+  file = NULL;
+done:
+  rimport__file_lock_close(file);
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&name);
+  return rc;
+}
+
+void rimport__cache_unlock(rimport__lock *lock) {
+  if (lock == NULL)
+    return;
+  rimport__file_lock_close(lock->file);
+  rimport__free(lock);
+}

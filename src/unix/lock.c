@@ -1,0 +1,270 @@
+/* File locks on unix: fcntl(F_SETLK) on the whole file, plus a registry of
+ * the lock files this process has open so that threads exclude each other
+ * and no close() drops a lock another handle holds. See src/platform.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "../common/common.h"
+#include "../platform.h"
+
+/* One per lock file (inode) this process has open. */
+typedef struct lock_file {
+  dev_t dev;
+  ino_t ino;
+  int fd;                     /* shared by every handle of the file */
+  unsigned int refs;          /* handles using it */
+  rimport__file_lock *holder; /* the handle holding the lock, or NULL */
+  struct lock_file *next;
+} lock_file;
+
+struct rimport__file_lock {
+  char *path;
+  lock_file *file;
+};
+
+static uv_once_t registry_once = UV_ONCE_INIT;
+static uv_mutex_t registry_mutex;
+static lock_file *registry;
+
+static void registry_init(void) {
+  if (uv_mutex_init(&registry_mutex) != 0)
+    abort(); /* cannot happen short of resource exhaustion at startup */
+}
+
+static int sys_error(int err, const char *what, const char *path) {
+  if (err == ENOMEM)
+    return rimport__error_nomem();
+  return rimport__error_set(err == ENOENT || err == ENOTDIR ? RIMPORT_ENOTFOUND
+                                                            : RIMPORT_EIO,
+                            "%s the lock file \"%s\" failed: %s (%s)", what,
+                            path, uv_strerror(uv_translate_sys_error(err)),
+                            uv_err_name(uv_translate_sys_error(err)));
+}
+
+/* Opens path and attaches the handle to the registry. Call with the mutex
+ * held. */
+static int attach(rimport__file_lock *lock) {
+  struct stat st;
+  lock_file *f;
+  int fd;
+  do
+    fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return sys_error(errno, "opening", lock->path);
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    close(fd);
+    return sys_error(err, "reading the status of", lock->path);
+  }
+  for (f = registry; f != NULL; f = f->next)
+    if (f->dev == st.st_dev && f->ino == st.st_ino)
+      break;
+  if (f != NULL) {
+    close(fd); /* closing it drops no lock: f->fd is still open */
+    f->refs++;
+  } else {
+    if ((f = rimport__calloc(1, sizeof(*f))) == NULL) {
+      close(fd);
+      return rimport__error_nomem();
+    }
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->fd = fd;
+    f->refs = 1;
+    f->next = registry;
+    registry = f;
+  }
+  lock->file = f;
+  return 0;
+}
+
+/* Call with the mutex held. */
+static void detach(rimport__file_lock *lock) {
+  lock_file *f = lock->file, **p;
+  lock->file = NULL;
+  if (f == NULL || --f->refs > 0)
+    return;
+  for (p = &registry; *p != NULL; p = &(*p)->next)
+    if (*p == f) {
+      *p = f->next;
+      break;
+    }
+  close(f->fd);
+  rimport__free(f);
+}
+
+int rimport__file_lock_open(const char *path, rimport__file_lock **out) {
+  rimport__file_lock *lock;
+  int rc;
+  *out = NULL;
+  uv_once(&registry_once, registry_init);
+  if ((lock = rimport__calloc(1, sizeof(*lock))) == NULL)
+    return rimport__error_nomem();
+  if ((lock->path = rimport__strdup(path)) == NULL) {
+    rimport__free(lock);
+    return rimport__error_nomem();
+  }
+  uv_mutex_lock(&registry_mutex);
+  rc = attach(lock);
+  uv_mutex_unlock(&registry_mutex);
+  if (rc != 0) {
+    rimport__free(lock->path);
+    rimport__free(lock);
+    return rc;
+  }
+  *out = lock;
+  return 0;
+}
+
+static int set_lock(int fd, short type) {
+  struct flock fl;
+  int rc;
+  memset(&fl, 0, sizeof(fl));
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = 0;
+  fl.l_len = 0; /* the whole file, however long */
+  do
+    rc = fcntl(fd, F_SETLK, &fl);
+  while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+/* Who holds the lock: the kernel's answer (F_GETLK), else the pid the
+ * holder wrote (another pid namespace, or NFS, may leave l_pid 0). */
+static int holder_pid(int fd) {
+  struct flock fl;
+  char buf[32];
+  ssize_t n;
+  memset(&fl, 0, sizeof(fl));
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+    return (int)fl.l_pid;
+  n = pread(fd, buf, sizeof(buf) - 1, 0);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  return atoi(buf);
+}
+
+static void write_pid(int fd) {
+  char buf[32];
+  int len = snprintf(buf, sizeof(buf), "%d\n", (int)uv_os_getpid());
+  /* The pid is for messages only: a failed write changes nothing else. */
+  if (pwrite(fd, buf, (size_t)len, 0) != len)
+    return;
+  if (ftruncate(fd, len) != 0)
+    return;
+}
+
+int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
+  int rc = 0, attempt;
+  struct stat st;
+  if (owner_pid != NULL)
+    *owner_pid = 0;
+  uv_mutex_lock(&registry_mutex);
+  for (attempt = 0;; attempt++) {
+    lock_file *f;
+    if (lock->file == NULL && (rc = attach(lock)) != 0)
+      break; /* a reopen below failed earlier */
+    f = lock->file;
+    if (f->holder == lock)
+      break; /* already ours */
+    if (f->holder != NULL) {
+      if (owner_pid != NULL)
+        *owner_pid = (int)uv_os_getpid();
+      rc = RIMPORT_ELOCKED;
+      break;
+    }
+    if (set_lock(f->fd, F_WRLCK) != 0) {
+      if (errno == EACCES || errno == EAGAIN) {
+        if (owner_pid != NULL)
+          *owner_pid = holder_pid(f->fd);
+        rc = RIMPORT_ELOCKED;
+      } else {
+        rc = sys_error(errno, "locking", lock->path);
+      }
+      break;
+    }
+    /* Locked. Unless the file was removed (by gc, while its holder had it)
+     * after we opened it, the path still names it. */
+    if (stat(lock->path, &st) == 0 && st.st_dev == f->dev &&
+        st.st_ino == f->ino) {
+      write_pid(f->fd);
+      f->holder = lock;
+      break;
+    }
+    set_lock(f->fd, F_UNLCK);
+    if (attempt >= 20) {
+      rc = rimport__error_set(RIMPORT_EIO,
+                              "locking \"%s\" failed: the file keeps being "
+                              "removed and made again; is another program "
+                              "deleting files in the cache directory?",
+                              lock->path);
+      break;
+    }
+    detach(lock);
+    if ((rc = attach(lock)) != 0)
+      break;
+  }
+  uv_mutex_unlock(&registry_mutex);
+  return rc;
+}
+
+/* Call with the mutex held. */
+static int release_locked(rimport__file_lock *lock) {
+  lock_file *f = lock->file;
+  if (f == NULL || f->holder != lock)
+    return 0;
+  f->holder = NULL;
+  /* No pid in a free lock file (a stale one would mislead waiters). */
+  if (ftruncate(f->fd, 0) != 0) {
+    /* harmless: the next holder overwrites it */
+  }
+  if (set_lock(f->fd, F_UNLCK) != 0)
+    return sys_error(errno, "unlocking", lock->path);
+  return 0;
+}
+
+int rimport__file_lock_release(rimport__file_lock *lock) {
+  int rc;
+  if (lock == NULL)
+    return 0;
+  uv_mutex_lock(&registry_mutex);
+  rc = release_locked(lock);
+  uv_mutex_unlock(&registry_mutex);
+  return rc;
+}
+
+void rimport__file_lock_remove(rimport__file_lock *lock) {
+  if (lock == NULL)
+    return;
+  uv_mutex_lock(&registry_mutex);
+  if (lock->file != NULL && lock->file->holder == lock)
+    unlink(lock->path); /* others that have it open will reopen */
+  release_locked(lock);
+  detach(lock);
+  uv_mutex_unlock(&registry_mutex);
+  rimport__free(lock->path);
+  rimport__free(lock);
+}
+
+void rimport__file_lock_close(rimport__file_lock *lock) {
+  if (lock == NULL)
+    return;
+  uv_mutex_lock(&registry_mutex);
+  release_locked(lock);
+  detach(lock);
+  uv_mutex_unlock(&registry_mutex);
+  rimport__free(lock->path);
+  rimport__free(lock);
+}

@@ -1,0 +1,186 @@
+/* File locks on Windows: LockFileEx on one byte at offset 1 MiB (beyond the
+ * pid written at offset 0, which others must be able to read). Locks are
+ * per handle, so handles of one process exclude each other too. See
+ * src/platform.h. */
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/common.h"
+#include "../platform.h"
+
+#define LOCK_OFFSET (1u << 20)
+
+struct rimport__file_lock {
+  HANDLE handle;
+  WCHAR *wpath;
+  char *path;
+  int held;
+};
+
+/* UTF-8 → UTF-16 (rimport__malloc'd), NULL on failure with errno-like
+ * GetLastError set. */
+static WCHAR *utf8_to_wide(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+  WCHAR *w;
+  if (n <= 0)
+    return NULL;
+  if ((w = rimport__malloc((size_t)n * sizeof(WCHAR))) == NULL)
+    return NULL;
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+    rimport__free(w);
+    return NULL;
+  }
+  return w;
+}
+
+static int win_error(DWORD err, const char *what, const char *path) {
+  WCHAR wmsg[512];
+  char msg[1024];
+  DWORD n = FormatMessageW(
+      FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0,
+      wmsg, (DWORD)RIMPORT__ARRAY_SIZE(wmsg), NULL);
+  int m = 0;
+  if (n > 0)
+    m = WideCharToMultiByte(CP_UTF8, 0, wmsg, (int)n, msg, (int)sizeof(msg) - 1,
+                            NULL, NULL);
+  msg[m > 0 ? m : 0] = '\0';
+  while (m > 0 && (msg[m - 1] == '\n' || msg[m - 1] == '\r' ||
+                   msg[m - 1] == ' ' || msg[m - 1] == '.'))
+    msg[--m] = '\0';
+  if (err == ERROR_NOT_ENOUGH_MEMORY || err == ERROR_OUTOFMEMORY)
+    return rimport__error_nomem();
+  return rimport__error_set(
+      err == ERROR_PATH_NOT_FOUND || err == ERROR_FILE_NOT_FOUND
+          ? RIMPORT_ENOTFOUND
+          : RIMPORT_EIO,
+      "%s the lock file \"%s\" failed: %s (Windows error %lu)", what, path,
+      msg[0] ? msg : "unknown error", (unsigned long)err);
+}
+
+int rimport__file_lock_open(const char *path, rimport__file_lock **out) {
+  rimport__file_lock *lock;
+  *out = NULL;
+  if ((lock = rimport__calloc(1, sizeof(*lock))) == NULL)
+    return rimport__error_nomem();
+  lock->handle = INVALID_HANDLE_VALUE;
+  if ((lock->path = rimport__strdup(path)) == NULL) {
+    rimport__free(lock);
+    return rimport__error_nomem();
+  }
+  if ((lock->wpath = utf8_to_wide(path)) == NULL) {
+    rimport__file_lock_close(lock);
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "the lock file path \"%s\" is not valid UTF-8 "
+                              "(or memory ran out converting it)",
+                              path);
+  }
+  /* No FILE_SHARE_DELETE: the file cannot be deleted while anyone has it
+   * open, so every process that opens the path opens the same file. */
+  lock->handle = CreateFileW(lock->wpath, GENERIC_READ | GENERIC_WRITE,
+                             FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                             OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  if (lock->handle == INVALID_HANDLE_VALUE) {
+    int rc = win_error(GetLastError(), "opening", path);
+    rimport__file_lock_close(lock);
+    return rc;
+  }
+  *out = lock;
+  return 0;
+}
+
+static int read_pid(HANDLE h) {
+  OVERLAPPED ov;
+  char buf[32];
+  DWORD n = 0;
+  memset(&ov, 0, sizeof(ov));
+  if (!ReadFile(h, buf, (DWORD)sizeof(buf) - 1, &n, &ov) || n == 0)
+    return 0;
+  buf[n] = '\0';
+  return atoi(buf);
+}
+
+static void set_length(HANDLE h, LONGLONG len) {
+  LARGE_INTEGER pos;
+  pos.QuadPart = len;
+  if (SetFilePointerEx(h, pos, NULL, FILE_BEGIN))
+    SetEndOfFile(h);
+}
+
+static void write_pid(HANDLE h) {
+  OVERLAPPED ov;
+  char buf[32];
+  DWORD n = 0;
+  int len =
+      snprintf(buf, sizeof(buf), "%lu\n", (unsigned long)GetCurrentProcessId());
+  memset(&ov, 0, sizeof(ov));
+  /* The pid is for messages only: a failed write changes nothing else. */
+  if (WriteFile(h, buf, (DWORD)len, &n, &ov) && n == (DWORD)len)
+    set_length(h, len);
+}
+
+int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
+  OVERLAPPED ov;
+  DWORD err;
+  if (owner_pid != NULL)
+    *owner_pid = 0;
+  if (lock->held)
+    return 0;
+  memset(&ov, 0, sizeof(ov));
+  ov.Offset = LOCK_OFFSET;
+  if (LockFileEx(lock->handle,
+                 LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0,
+                 &ov)) {
+    lock->held = 1;
+    write_pid(lock->handle);
+    return 0;
+  }
+  err = GetLastError();
+  if (err == ERROR_LOCK_VIOLATION || err == ERROR_IO_PENDING) {
+    if (owner_pid != NULL)
+      *owner_pid = read_pid(lock->handle);
+    return RIMPORT_ELOCKED;
+  }
+  return win_error(err, "locking", lock->path);
+}
+
+int rimport__file_lock_release(rimport__file_lock *lock) {
+  OVERLAPPED ov;
+  if (lock == NULL || !lock->held)
+    return 0;
+  lock->held = 0;
+  set_length(lock->handle, 0); /* no pid in a free lock file */
+  memset(&ov, 0, sizeof(ov));
+  ov.Offset = LOCK_OFFSET;
+  if (!UnlockFileEx(lock->handle, 0, 1, 0, &ov))
+    return win_error(GetLastError(), "unlocking", lock->path);
+  return 0;
+}
+
+void rimport__file_lock_remove(rimport__file_lock *lock) {
+  WCHAR *wpath;
+  if (lock == NULL)
+    return;
+  wpath = lock->wpath;
+  lock->wpath = NULL;
+  rimport__file_lock_close(lock);
+  if (wpath != NULL) {
+    /* Fails (sharing violation) while another process has it open: then
+     * the file stays, which is harmless. */
+    DeleteFileW(wpath);
+    rimport__free(wpath);
+  }
+}
+
+void rimport__file_lock_close(rimport__file_lock *lock) {
+  if (lock == NULL)
+    return;
+  if (lock->handle != INVALID_HANDLE_VALUE) {
+    rimport__file_lock_release(lock);
+    CloseHandle(lock->handle);
+  }
+  rimport__free(lock->wpath);
+  rimport__free(lock->path);
+  rimport__free(lock);
+}

@@ -1,0 +1,1109 @@
+/* The plugin cache (src/cache): entries, verification, staging and
+ * publishing, per-key locks between processes and threads, gc, clear, and
+ * the `rimport cache` command. Other processes are this test binary re-run
+ * as `--child <name> …` (see child_main). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <uv.h>
+#include <xxhash.h>
+
+#include "support.h"
+#include "cache/cache.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "platform.h"
+#include "proc/proc.h"
+
+#define KEY1       "0123456789abcdef0123456789abcdef"
+#define KEY2       "fedcba9876543210fedcba9876543210"
+#define KEY3       "00000000000000001111111111111111"
+#define KEY4       "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb"
+#define CARGO_TOML "[package]\nname = \"kayton_rplugin__demo\"\n"
+#define ENTRY_SIZE (300000 + 70001 + sizeof(CARGO_TOML) - 1)
+
+/* ------------------------------------------------------------- helpers */
+
+static char cache_dir[4096];
+static char src_dir[4096];
+
+static void path_of(char *out, size_t size, const char *a, const char *b) {
+  if (snprintf(out, size, "%s/%s", a, b) >= (int)size)
+    fail_msg("path too long: %s/%s", a, b);
+}
+
+/* A file of `size` bytes of a pattern that depends on seed. */
+static void write_bytes(const char *path, size_t size, unsigned seed) {
+  FILE *f = fopen(path, "wb");
+  size_t i;
+  assert_non_null(f);
+  for (i = 0; i < size; i++)
+    fputc((int)((i * 31u + seed * 7u + (i >> 9)) & 0xff), f);
+  assert_int_equal(fclose(f), 0);
+}
+
+/* cache/ and src/ (three source files) under a fresh tmp dir. */
+static void fresh_dirs(const char *name) {
+  char p[4300];
+  const char *tmp = rimport_test_tmpdir(name);
+  path_of(cache_dir, sizeof(cache_dir), tmp, "cache");
+  path_of(src_dir, sizeof(src_dir), tmp, "src");
+  assert_int_equal(rimport__fs_mkdir_p(cache_dir), 0);
+  assert_int_equal(rimport__fs_mkdir_p(src_dir), 0);
+  path_of(p, sizeof(p), src_dir, "libkayton_rplugin__demo.so");
+  write_bytes(p, 300000, 1); /* several 64 KiB chunks */
+  path_of(p, sizeof(p), src_dir, "libdep-1234.rlib");
+  write_bytes(p, 70001, 2);
+  path_of(p, sizeof(p), src_dir, "Cargo.toml");
+  rimport_test_write_file(p, CARGO_TOML);
+}
+
+static void must(int rc) {
+  if (rc != 0) {
+    const rimport_error *e = rimport_error_last();
+    fail_msg("%s: %s", rimport_err_name(rc), e ? e->message : "no message");
+  }
+}
+
+/* Stages the three source files and publishes. */
+static int publish(const char *cache, const char *src, const char *crate,
+                   const char *key, rimport__entry **out) {
+  rimport__stage *st;
+  char p[4300];
+  cJSON *extra;
+  int rc = rimport__stage_begin(cache, crate, key, &st);
+  if (rc != 0)
+    return rc;
+  path_of(p, sizeof(p), src, "libkayton_rplugin__demo.so");
+  if ((rc = rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so",
+                               "dylib")) == 0) {
+    path_of(p, sizeof(p), src, "libdep-1234.rlib");
+    rc = rimport__stage_add(st, p, "deps/libdep-1234.rlib", "dep");
+  }
+  if (rc == 0) {
+    path_of(p, sizeof(p), src, "Cargo.toml");
+    rc = rimport__stage_add(st, p, "crate/Cargo.toml", "source");
+  }
+  if (rc != 0) {
+    rimport__stage_abort(st);
+    return rc;
+  }
+  extra = cJSON_CreateObject();
+  cJSON_AddNumberToObject(extra, "build_ms", 1234);
+  cJSON_AddStringToObject(extra, "toolchain", "deadbeef");
+  rc = rimport__stage_publish(st, extra, out);
+  cJSON_Delete(extra);
+  return rc;
+}
+
+static void hash_hex(const char *path, char out[33]) {
+  rimport_buf text = RIMPORT_BUF_INIT;
+  XXH128_canonical_t c;
+  size_t i;
+  assert_int_equal(rimport__fs_read_file(path, 1u << 30, &text), 0);
+  XXH128_canonicalFromHash(&c, XXH3_128bits(text.ptr, text.size));
+  for (i = 0; i < 16; i++)
+    snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+  rimport_buf_dispose(&text);
+}
+
+/* Names in dir that start with prefix. */
+static int count_prefixed(const char *dir, const char *prefix) {
+  uv_fs_t req;
+  uv_dirent_t ent;
+  int n = 0;
+  if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
+    uv_fs_req_cleanup(&req);
+    return 0;
+  }
+  while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
+    if (strncmp(ent.name, prefix, strlen(prefix)) == 0)
+      n++;
+  uv_fs_req_cleanup(&req);
+  return n;
+}
+
+static void crate_path(char *out, size_t size, const char *crate,
+                       const char *name) {
+  int n = name != NULL ? snprintf(out, size, "%s/%s/%s", cache_dir, crate, name)
+                       : snprintf(out, size, "%s/%s", cache_dir, crate);
+  if (n >= (int)size)
+    fail_msg("path too long in %s", cache_dir);
+}
+
+static int wait_for_file(const char *path, unsigned int ms) {
+  unsigned int waited;
+  for (waited = 0; waited < ms; waited += 10) {
+    if (rimport__fs_is_file(path))
+      return 1;
+    uv_sleep(10);
+  }
+  return 0;
+}
+
+/* Makes a published (read-only) file writable again and changes it. */
+static void flip_byte(const char *path, long offset) {
+  FILE *f;
+  int c;
+  assert_int_equal(chmod(path, 0644), 0);
+  f = fopen(path, "r+b");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+  c = fgetc(f);
+  assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+  fputc(c ^ 0x01, f);
+  assert_int_equal(fclose(f), 0);
+}
+
+/* ------------------------------------------------------------ children */
+
+typedef struct child_proc {
+  uv_loop_t loop;
+  uv_process_t proc;
+  int pid;
+  int done;
+  int64_t status;
+  int signal;
+} child_proc;
+
+static void child_exited(uv_process_t *p, int64_t status, int sig) {
+  child_proc *c = p->data;
+  c->done = 1;
+  c->status = status;
+  c->signal = sig;
+  uv_close((uv_handle_t *)p, NULL);
+}
+
+/* Starts `<self> --child <args…>` (stdout/stderr inherited). */
+static void child_start(child_proc *c, const char *const *args) {
+  uv_process_options_t po;
+  uv_stdio_container_t stdio[3];
+  char *argv[16];
+  size_t i;
+  memset(c, 0, sizeof(*c));
+  argv[0] = (char *)rimport_test_self();
+  argv[1] = "--child";
+  for (i = 0; args[i] != NULL && i < 13; i++)
+    argv[i + 2] = (char *)args[i];
+  argv[i + 2] = NULL;
+  memset(&po, 0, sizeof(po));
+  stdio[0].flags = UV_IGNORE;
+  stdio[1].flags = UV_INHERIT_FD;
+  stdio[1].data.fd = 1;
+  stdio[2].flags = UV_INHERIT_FD;
+  stdio[2].data.fd = 2;
+  po.file = argv[0];
+  po.args = argv;
+  po.stdio = stdio;
+  po.stdio_count = 3;
+  po.exit_cb = child_exited;
+  assert_int_equal(uv_loop_init(&c->loop), 0);
+  c->proc.data = c;
+  assert_int_equal(uv_spawn(&c->loop, &c->proc, &po), 0);
+  c->pid = c->proc.pid;
+}
+
+static void child_wait(child_proc *c) {
+  uv_run(&c->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&c->loop), 0);
+}
+
+static void child_kill(child_proc *c) {
+  kill(c->pid, SIGKILL);
+  child_wait(c);
+}
+
+/* A child that takes the lock of <crate> <key> and says so in <ready>,
+ * then holds it for <ms>. */
+static void start_holder(child_proc *c, const char *crate, const char *key,
+                         const char *ready, const char *ms) {
+  const char *args[] = {"hold", cache_dir, crate, key, ready, ms, NULL};
+  child_start(c, args);
+  if (!wait_for_file(ready, 20000))
+    fail_msg("the lock-holding child did not start");
+}
+
+static int child_fail(const char *what) {
+  const rimport_error *e = rimport_error_last();
+  fprintf(stderr, "child %s: %s\n", what, e ? e->message : "no message");
+  return 1;
+}
+
+static int child_main(int argc, char **argv) {
+  const char *what = argc > 0 ? argv[0] : "";
+  if (strcmp(what, "hold") == 0 && argc == 6) {
+    /* hold <cache> <crate> <key> <ready> <ms> */
+    rimport__lock *lock;
+    if (rimport__cache_lock(argv[1], argv[2], argv[3], 0, NULL, NULL, NULL,
+                            &lock) != 0)
+      return child_fail("hold");
+    if (rimport__fs_write_atomic(argv[4], "ready\n", 6) != 0)
+      return child_fail("hold");
+    uv_sleep((unsigned int)atoi(argv[5]));
+    rimport__cache_unlock(lock);
+    return 0;
+  }
+  if (strcmp(what, "publish") == 0 && argc == 6) {
+    /* publish <cache> <src> <crate> <key> <go>: starts when <go> exists */
+    rimport__entry *e = NULL, *again = NULL;
+    int rc;
+    if (!wait_for_file(argv[5], 20000))
+      return 3;
+    if (publish(argv[1], argv[2], argv[3], argv[4], &e) != 0)
+      return child_fail("publish");
+    rc = rimport__cache_lookup(argv[1], argv[3], argv[4], 1, &again);
+    if (rc != 0 || strcmp(again->dir, e->dir) != 0)
+      return child_fail("publish: lookup");
+    rimport__entry_free(e);
+    rimport__entry_free(again);
+    return 0;
+  }
+  if (strcmp(what, "stage") == 0 && argc == 6) {
+    /* stage <cache> <src> <crate> <key> <ready>: stages, then hangs */
+    rimport__stage *st;
+    char p[4300];
+    if (rimport__stage_begin(argv[1], argv[3], argv[4], &st) != 0)
+      return child_fail("stage");
+    path_of(p, sizeof(p), argv[2], "libkayton_rplugin__demo.so");
+    if (rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so", "dylib") !=
+        0)
+      return child_fail("stage");
+    if (rimport__fs_write_atomic(argv[5], "ready\n", 6) != 0)
+      return child_fail("stage");
+    uv_sleep(60000);
+    return 0;
+  }
+  fprintf(stderr, "unknown child \"%s\" (%d args)\n", what, argc);
+  return 2;
+}
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct progress_log {
+  int waits;
+  char last[512];
+} progress_log;
+
+static void on_progress(const rimport_progress *p, void *payload) {
+  progress_log *log = payload;
+  assert_int_equal(p->phase, RIMPORT_PROGRESS_WAIT);
+  assert_non_null(p->message);
+  log->waits++;
+  snprintf(log->last, sizeof(log->last), "%s", p->message);
+}
+
+static uint64_t now_ms(void) {
+  return uv_hrtime() / 1000000u;
+}
+
+/* ----------------------------------------------------------------- tests */
+
+static void cache_publish_then_lookup(void **state) {
+  rimport__entry *e = NULL, *found = NULL;
+  const cJSON *m, *arts, *a;
+  char want[4300], hex[33], src[4300];
+  struct stat sb;
+  (void)state;
+  fresh_dirs("cache-publish");
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  crate_path(want, sizeof(want), "demo", KEY1);
+  assert_string_equal(e->dir, want);
+  crate_path(want, sizeof(want), "demo",
+             KEY1 "/lib/libkayton_rplugin__demo.so");
+  assert_string_equal(e->dylib, want);
+  crate_path(want, sizeof(want), "demo", KEY1 "/deps");
+  assert_string_equal(e->deps_dir, want);
+  crate_path(want, sizeof(want), "demo", KEY1 "/crate");
+  assert_string_equal(e->crate_dir, want);
+  assert_true(rimport__path_is_absolute(e->dir));
+  assert_int_equal(e->size, ENTRY_SIZE);
+
+  /* The stage is gone: only the entry (and no lock file: none was taken). */
+  crate_path(want, sizeof(want), "demo", NULL);
+  assert_int_equal(count_prefixed(want, ".stage-"), 0);
+
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &found));
+  assert_string_equal(found->dir, e->dir);
+  m = found->manifest;
+  assert_int_equal(cJSON_GetObjectItem(m, "format")->valueint, 1);
+  assert_string_equal(cJSON_GetObjectItem(m, "crate")->valuestring, "demo");
+  assert_string_equal(cJSON_GetObjectItem(m, "key")->valuestring, KEY1);
+  {
+    const char *created = cJSON_GetObjectItem(m, "created")->valuestring;
+    assert_int_equal(strlen(created), 20);
+    assert_true(created[4] == '-' && created[10] == 'T' && created[19] == 'Z');
+    assert_true(strncmp(created, "20", 2) == 0);
+  }
+  assert_int_equal(cJSON_GetObjectItem(m, "build_ms")->valueint, 1234);
+  assert_string_equal(cJSON_GetObjectItem(m, "toolchain")->valuestring,
+                      "deadbeef");
+  arts = cJSON_GetObjectItem(m, "artifacts");
+  assert_int_equal(cJSON_GetArraySize(arts), 3);
+  a = cJSON_GetArrayItem(arts, 0);
+  assert_string_equal(cJSON_GetObjectItem(a, "path")->valuestring,
+                      "lib/libkayton_rplugin__demo.so");
+  assert_string_equal(cJSON_GetObjectItem(a, "kind")->valuestring, "dylib");
+  assert_int_equal(cJSON_GetObjectItem(a, "size")->valuedouble, 300000);
+  path_of(src, sizeof(src), src_dir, "libkayton_rplugin__demo.so");
+  hash_hex(src, hex);
+  assert_string_equal(cJSON_GetObjectItem(a, "xxh3")->valuestring, hex);
+  hash_hex(found->dylib, hex);
+  assert_string_equal(cJSON_GetObjectItem(a, "xxh3")->valuestring, hex);
+  a = cJSON_GetArrayItem(arts, 1);
+  assert_string_equal(cJSON_GetObjectItem(a, "kind")->valuestring, "dep");
+  path_of(src, sizeof(src), src_dir, "libdep-1234.rlib");
+  hash_hex(src, hex);
+  assert_string_equal(cJSON_GetObjectItem(a, "xxh3")->valuestring, hex);
+  a = cJSON_GetArrayItem(arts, 2);
+  assert_string_equal(cJSON_GetObjectItem(a, "path")->valuestring,
+                      "crate/Cargo.toml");
+  assert_string_equal(cJSON_GetObjectItem(a, "kind")->valuestring, "source");
+
+  /* Published files are read-only (DESIGN.md invariant 2). */
+  assert_int_equal(stat(found->dylib, &sb), 0);
+  assert_int_equal(sb.st_mode & 0222, 0);
+  path_of(want, sizeof(want), found->dir, "manifest.json");
+  assert_int_equal(stat(want, &sb), 0);
+  assert_int_equal(sb.st_mode & 0222, 0);
+
+  rimport__entry_free(e);
+  rimport__entry_free(found);
+}
+
+static void cache_rejects_bad_input(void **state) {
+  rimport__entry *e = NULL;
+  rimport__stage *st;
+  rimport__lock *lock;
+  char p[4300];
+  cJSON *extra;
+  (void)state;
+  fresh_dirs("cache-input");
+  rimport_test_assert_error(
+      rimport__cache_lookup(cache_dir, "../etc", KEY1, 0, &e), RIMPORT_EINVAL,
+      "crate \"../etc\"");
+  rimport_test_assert_error(
+      rimport__cache_lookup(cache_dir, "demo", "ABCDEF0123456789", 0, &e),
+      RIMPORT_EINVAL, "lowercase hex");
+  rimport_test_assert_error(
+      rimport__cache_lookup(cache_dir, "demo", "../../0123456789abcdef", 0, &e),
+      RIMPORT_EINVAL, "key");
+  rimport_test_assert_error(rimport__cache_lock(cache_dir, "_target", KEY1, 0,
+                                                NULL, NULL, NULL, &lock),
+                            RIMPORT_EINVAL, "crate \"_target\"");
+  /* Absence is normal: no message. */
+  rimport_error_clear();
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &e),
+                   RIMPORT_ENOTFOUND);
+  assert_null(e);
+  assert_null(rimport_error_last());
+
+  must(rimport__stage_begin(cache_dir, "demo", KEY1, &st));
+  path_of(p, sizeof(p), src_dir, "Cargo.toml");
+  rimport_test_assert_error(rimport__stage_add(st, p, "../x", "source"),
+                            RIMPORT_EINVAL, "\"..\"");
+  rimport_test_assert_error(rimport__stage_add(st, p, "/abs", "source"),
+                            RIMPORT_EINVAL, "absolute");
+  rimport_test_assert_error(rimport__stage_add(st, p, "a//b", "source"),
+                            RIMPORT_EINVAL, "empty component");
+  rimport_test_assert_error(rimport__stage_add(st, p, "a\\b", "source"),
+                            RIMPORT_EINVAL, "'\\'");
+  rimport_test_assert_error(rimport__stage_add(st, p, "crate/x", "binary"),
+                            RIMPORT_EINVAL, "kind \"binary\"");
+  rimport_test_assert_error(
+      rimport__stage_add(st, p, "manifest.json", "source"), RIMPORT_EINVAL,
+      "rimport's own");
+  path_of(p, sizeof(p), src_dir, "missing.txt");
+  rimport_test_assert_error(rimport__stage_add(st, p, "crate/m", "source"),
+                            RIMPORT_ENOTFOUND, "missing.txt");
+  path_of(p, sizeof(p), src_dir, "Cargo.toml");
+  must(rimport__stage_add(st, p, "crate/Cargo.toml", "source"));
+  rimport_test_assert_error(
+      rimport__stage_add(st, p, "crate/Cargo.toml", "source"), RIMPORT_EINVAL,
+      "added already");
+  /* No dylib: refused, and the stage is gone. */
+  rimport_test_assert_error(rimport__stage_publish(st, NULL, &e),
+                            RIMPORT_EINVAL, "dylib");
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_int_equal(count_prefixed(p, ".stage-"), 0);
+
+  /* extra may not overwrite rimport's members. */
+  must(rimport__stage_begin(cache_dir, "demo", KEY1, &st));
+  path_of(p, sizeof(p), src_dir, "libkayton_rplugin__demo.so");
+  must(rimport__stage_add(st, p, "lib/x.so", "dylib"));
+  extra = cJSON_CreateObject();
+  cJSON_AddStringToObject(extra, "key", "mine");
+  rimport_test_assert_error(rimport__stage_publish(st, extra, &e),
+                            RIMPORT_EINVAL, "\"key\"");
+  cJSON_Delete(extra);
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &e),
+                   RIMPORT_ENOTFOUND);
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_int_equal(count_prefixed(p, ".stage-"), 0);
+}
+
+/* Corrupts the published entry with `damage`, checks that a verifying
+ * lookup says ECORRUPT with `needle`, that the entry was moved aside, and
+ * that a new publish works. */
+static void check_corruption(const char *name, void (*damage)(rimport__entry *),
+                             const char *needle1, const char *needle2) {
+  rimport__entry *e = NULL, *again = NULL;
+  char crate_dir[4300];
+  int rc;
+  fresh_dirs(name);
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  damage(e);
+  rc = rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &again);
+  rimport_test_assert_error(rc, RIMPORT_ECORRUPT, needle1);
+  rimport_test_assert_error(rc, RIMPORT_ECORRUPT, needle2);
+  rimport_test_assert_error(rc, RIMPORT_ECORRUPT, "moved aside");
+  assert_null(again);
+  /* Moved aside: the key is free for a rebuild. */
+  assert_false(rimport__fs_is_dir(e->dir));
+  crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
+  assert_int_equal(count_prefixed(crate_dir, ".corrupt-" KEY1 "-"), 1);
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &again),
+                   RIMPORT_ENOTFOUND);
+  must(publish(cache_dir, src_dir, "demo", KEY1, &again));
+  rimport__entry_free(again);
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &again));
+  rimport__entry_free(again);
+  rimport__entry_free(e);
+}
+
+static void damage_byte(rimport__entry *e) {
+  rimport__entry *cheap = NULL;
+  flip_byte(e->dylib, 200000);
+  /* Without verify only the cheap checks run: still found. */
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &cheap));
+  rimport__entry_free(cheap);
+}
+
+static void damage_truncate(rimport__entry *e) {
+  char p[4300];
+  path_of(p, sizeof(p), e->deps_dir, "libdep-1234.rlib");
+  assert_int_equal(chmod(p, 0644), 0);
+  assert_int_equal(truncate(p, 1000), 0);
+}
+
+static void damage_missing(rimport__entry *e) {
+  char p[4300];
+  path_of(p, sizeof(p), e->crate_dir, "Cargo.toml");
+  assert_int_equal(unlink(p), 0);
+}
+
+static void cache_verify_catches_changed_byte(void **state) {
+  (void)state;
+  check_corruption("cache-byte", damage_byte,
+                   "\"lib/libkayton_rplugin__demo.so\" has XXH3",
+                   "its manifest says");
+}
+
+static void cache_verify_catches_truncated_file(void **state) {
+  (void)state;
+  check_corruption("cache-trunc", damage_truncate,
+                   "\"deps/libdep-1234.rlib\" has 1000 bytes",
+                   "its manifest says 70001");
+}
+
+static void cache_verify_catches_missing_file(void **state) {
+  (void)state;
+  check_corruption("cache-missing", damage_missing,
+                   "\"crate/Cargo.toml\" is missing", "incomplete");
+}
+
+static void damage_dylib_gone(rimport__entry *e) {
+  assert_int_equal(unlink(e->dylib), 0);
+}
+
+static void cache_lookup_without_verify_checks_dylib(void **state) {
+  rimport__entry *e = NULL, *again = NULL;
+  (void)state;
+  check_corruption("cache-nodylib", damage_dylib_gone, "is missing",
+                   "lib/libkayton_rplugin__demo.so");
+  /* And the cheap lookup notices a missing dylib too. */
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &e));
+  assert_int_equal(chmod(e->dylib, 0644), 0);
+  assert_int_equal(unlink(e->dylib), 0);
+  rimport_test_assert_error(
+      rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &again),
+      RIMPORT_ECORRUPT, "dylib");
+  rimport__entry_free(e);
+}
+
+static void cache_publish_loser_gets_winners_entry(void **state) {
+  rimport__stage *a, *b;
+  rimport__entry *ea = NULL, *eb = NULL;
+  char p[4300], crate_dir[4300];
+  (void)state;
+  fresh_dirs("cache-loser");
+  must(rimport__stage_begin(cache_dir, "demo", KEY1, &a));
+  must(rimport__stage_begin(cache_dir, "demo", KEY1, &b));
+  assert_string_not_equal(rimport__stage_dir(a), rimport__stage_dir(b));
+  path_of(p, sizeof(p), src_dir, "libkayton_rplugin__demo.so");
+  must(rimport__stage_add(a, p, "lib/a.so", "dylib"));
+  must(rimport__stage_add(b, p, "lib/b.so", "dylib"));
+  assert_true(rimport__fs_is_dir(rimport__stage_dir(b)));
+  must(rimport__stage_publish(a, NULL, &ea));
+  must(rimport__stage_publish(b, NULL, &eb));
+  assert_string_equal(ea->dir, eb->dir);
+  assert_string_equal(eb->dylib, ea->dylib); /* a's, the winner's */
+  assert_non_null(strstr(eb->dylib, "/lib/a.so"));
+  crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
+  assert_int_equal(count_prefixed(crate_dir, ".stage-"), 0);
+  rimport__entry_free(ea);
+  rimport__entry_free(eb);
+}
+
+static void cache_publish_race_between_processes(void **state) {
+  child_proc c[4];
+  char go[4300], crate_dir[4300], entry_dir[4300];
+  const char *args[] = {"publish", cache_dir, src_dir, "demo", KEY1, go, NULL};
+  rimport__entry *e = NULL;
+  size_t i;
+  (void)state;
+  fresh_dirs("cache-race");
+  snprintf(go, sizeof(go), "%s/../go", cache_dir);
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(c); i++)
+    child_start(&c[i], args);
+  rimport_test_write_file(go, "go\n"); /* all start at once */
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(c); i++) {
+    child_wait(&c[i]);
+    assert_int_equal(c[i].signal, 0);
+    assert_int_equal(c[i].status, 0);
+  }
+  crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
+  crate_path(entry_dir, sizeof(entry_dir), "demo", KEY1);
+  /* One entry, every loser's stage gone. */
+  assert_int_equal(count_prefixed(crate_dir, KEY1), 1);
+  assert_int_equal(count_prefixed(crate_dir, ".stage-"), 0);
+  assert_int_equal(count_prefixed(crate_dir, ".corrupt-"), 0);
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &e));
+  assert_string_equal(e->dir, entry_dir);
+  rimport__entry_free(e);
+}
+
+static void cache_lock_waits_for_other_process(void **state) {
+  child_proc c;
+  char ready[4300], pid[32];
+  rimport__lock *lock = NULL;
+  progress_log log;
+  uint64_t t0;
+  (void)state;
+  fresh_dirs("cache-lockwait");
+  snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
+  start_holder(&c, "demo", KEY1, ready, "1200");
+  memset(&log, 0, sizeof(log));
+  t0 = now_ms();
+  must(rimport__cache_lock(cache_dir, "demo", KEY1, 0, on_progress, &log, NULL,
+                           &lock));
+  assert_true(now_ms() - t0 >= 500); /* it did wait */
+  assert_int_equal(log.waits, 1);    /* reported once (then every 5 s) */
+  snprintf(pid, sizeof(pid), "process %d,", c.pid);
+  if (strstr(log.last, pid) == NULL ||
+      strstr(log.last, "which is building demo (" KEY1 ")") == NULL)
+    fail_msg("progress message: %s", log.last);
+  child_wait(&c);
+  assert_int_equal(c.status, 0);
+  rimport__cache_unlock(lock);
+}
+
+static void cache_lock_of_killed_process_is_taken_over(void **state) {
+  child_proc c;
+  char ready[4300], lock_path[4300];
+  rimport__lock *lock = NULL;
+  progress_log log;
+  uint64_t t0;
+  (void)state;
+  fresh_dirs("cache-stale");
+  snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
+  start_holder(&c, "demo", KEY1, ready, "60000");
+  child_kill(&c);
+  assert_int_equal(c.signal, SIGKILL);
+  /* The lock file is still there, with the dead pid in it... */
+  crate_path(lock_path, sizeof(lock_path), "demo", KEY1 ".lock");
+  assert_true(rimport__fs_is_file(lock_path));
+  /* ...and the lock is free at once. */
+  memset(&log, 0, sizeof(log));
+  t0 = now_ms();
+  must(rimport__cache_lock(cache_dir, "demo", KEY1, 5000, on_progress, &log,
+                           NULL, &lock));
+  assert_true(now_ms() - t0 < 1000);
+  assert_int_equal(log.waits, 0);
+  rimport__cache_unlock(lock);
+}
+
+static void cache_lock_timeout_names_owner(void **state) {
+  child_proc c;
+  char ready[4300], pid[32];
+  rimport__lock *lock = NULL;
+  uint64_t t0;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-timeout");
+  snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
+  start_holder(&c, "demo", KEY1, ready, "60000");
+  t0 = now_ms();
+  rc = rimport__cache_lock(cache_dir, "demo", KEY1, 300, NULL, NULL, NULL,
+                           &lock);
+  snprintf(pid, sizeof(pid), "process %d ", c.pid);
+  rimport_test_assert_error(rc, RIMPORT_ELOCKED, pid);
+  rimport_test_assert_error(rc, RIMPORT_ELOCKED, "is building demo");
+  rimport_test_assert_error(rc, RIMPORT_ELOCKED, "stop that process");
+  assert_null(lock);
+  assert_true(now_ms() - t0 >= 300);
+  child_kill(&c);
+}
+
+typedef struct canceler {
+  volatile int *flag;
+  unsigned int after_ms;
+} canceler;
+
+static void cancel_later(void *arg) {
+  canceler *cn = arg;
+  uv_sleep(cn->after_ms);
+  *cn->flag = 1;
+}
+
+static void cache_lock_cancel(void **state) {
+  child_proc c;
+  char ready[4300];
+  rimport__lock *lock = NULL;
+  volatile int cancel = 0;
+  canceler cn;
+  uv_thread_t thread;
+  uint64_t t0;
+  (void)state;
+  fresh_dirs("cache-cancel");
+  snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
+  start_holder(&c, "demo", KEY1, ready, "60000");
+  cn.flag = &cancel;
+  cn.after_ms = 200;
+  t0 = now_ms();
+  assert_int_equal(uv_thread_create(&thread, cancel_later, &cn), 0);
+  rimport_test_assert_error(rimport__cache_lock(cache_dir, "demo", KEY1, 0,
+                                                NULL, NULL, &cancel, &lock),
+                            RIMPORT_ECANCELED, "canceled");
+  assert_true(now_ms() - t0 < 5000);
+  assert_int_equal(uv_thread_join(&thread), 0);
+  child_kill(&c);
+}
+
+typedef struct locker {
+  volatile int got;
+  int rc;
+  progress_log log;
+} locker;
+
+static void lock_in_thread(void *arg) {
+  locker *l = arg;
+  rimport__lock *lock = NULL;
+  l->rc = rimport__cache_lock(cache_dir, "demo", KEY1, 10000, on_progress,
+                              &l->log, NULL, &lock);
+  l->got = 1;
+  rimport__cache_unlock(lock);
+  rimport__error_free_thread();
+}
+
+static void cache_lock_threads_exclude_each_other(void **state) {
+  rimport__lock *lock = NULL;
+  uv_thread_t thread;
+  locker l;
+  char pid[64];
+  (void)state;
+  fresh_dirs("cache-threads");
+  must(
+      rimport__cache_lock(cache_dir, "demo", KEY1, 0, NULL, NULL, NULL, &lock));
+  memset(&l, 0, sizeof(l));
+  assert_int_equal(uv_thread_create(&thread, lock_in_thread, &l), 0);
+  uv_sleep(400);
+  assert_int_equal(l.got, 0); /* fcntl alone would have let it in */
+  rimport__cache_unlock(lock);
+  assert_int_equal(uv_thread_join(&thread), 0);
+  assert_int_equal(l.rc, 0);
+  assert_int_equal(l.got, 1);
+  assert_int_equal(l.log.waits, 1);
+  snprintf(pid, sizeof(pid), "this process (%d)", (int)getpid());
+  if (strstr(l.log.last, pid) == NULL)
+    fail_msg("progress message: %s", l.log.last);
+}
+
+static void cache_file_lock_survives_removal(void **state) {
+  rimport__file_lock *a, *b, *c;
+  char path[4300];
+  int owner = -1;
+  (void)state;
+  fresh_dirs("cache-flock");
+  path_of(path, sizeof(path), cache_dir, "x.lock");
+  must(rimport__file_lock_open(path, &a));
+  must(rimport__file_lock_open(path, &b));
+  must(rimport__file_lock_try(a, &owner));
+  must(rimport__file_lock_try(a, &owner)); /* held already: 0 again */
+  assert_int_equal(rimport__file_lock_try(b, &owner), RIMPORT_ELOCKED);
+  assert_int_equal(owner, (int)getpid());
+  /* Closing another handle of the file does not drop a's lock. */
+  must(rimport__file_lock_open(path, &c));
+  rimport__file_lock_close(c);
+  assert_int_equal(rimport__file_lock_try(b, &owner), RIMPORT_ELOCKED);
+  /* a removes the file while b has it open: b takes a new one. */
+  rimport__file_lock_remove(a);
+  assert_false(rimport__fs_is_file(path));
+  must(rimport__file_lock_try(b, &owner));
+  assert_true(rimport__fs_is_file(path));
+  must(rimport__file_lock_open(path, &c));
+  assert_int_equal(rimport__file_lock_try(c, &owner), RIMPORT_ELOCKED);
+  must(rimport__file_lock_release(b));
+  must(rimport__file_lock_try(c, &owner));
+  rimport__file_lock_close(c);
+  rimport__file_lock_close(b);
+}
+
+static void cache_gc_spares_what_is_in_use(void **state) {
+  child_proc c;
+  char ready[4300], crate_dir[4300], p[4300], dead_stage[4300];
+  rimport__lock *lock_b = NULL, *lock_c = NULL, *lock_d = NULL;
+  rimport__stage *live = NULL;
+  rimport__entry *e = NULL, *d = NULL;
+  unsigned long long freed = 0;
+  const char *args[] = {"stage", cache_dir, src_dir, "demo", KEY1, ready, NULL};
+  (void)state;
+  fresh_dirs("cache-gc");
+  crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
+  snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
+
+  /* KEY1: a stage left by a process killed half-way. */
+  child_start(&c, args);
+  if (!wait_for_file(ready, 20000))
+    fail_msg("the staging child did not start");
+  child_kill(&c);
+  assert_int_equal(count_prefixed(crate_dir, ".stage-" KEY1), 1);
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &e),
+                   RIMPORT_ENOTFOUND); /* never a half entry */
+
+  /* KEY2: our own stage in progress, its lock held. */
+  must(rimport__cache_lock(cache_dir, "demo", KEY2, 0, NULL, NULL, NULL,
+                           &lock_b));
+  must(rimport__stage_begin(cache_dir, "demo", KEY2, &live));
+  /* KEY3: a stage of a dead pid, but its key lock is held. */
+  if (snprintf(dead_stage, sizeof(dead_stage), "%s/.stage-%s-%d-7", crate_dir,
+               KEY3, c.pid) >= (int)sizeof(dead_stage))
+    fail_msg("path too long");
+  assert_int_equal(rimport__fs_mkdir_p(dead_stage), 0);
+  must(rimport__cache_lock(cache_dir, "demo", KEY3, 0, NULL, NULL, NULL,
+                           &lock_c));
+  /* KEY4: a published entry that lost its dylib, its lock held. */
+  must(publish(cache_dir, src_dir, "demo", KEY4, &d));
+  assert_int_equal(unlink(d->dylib), 0);
+  must(rimport__cache_lock(cache_dir, "demo", KEY4, 0, NULL, NULL, NULL,
+                           &lock_d));
+  /* cargo's workshop, busy while any lock is held. */
+  path_of(p, sizeof(p), cache_dir, "_target/release");
+  assert_int_equal(rimport__fs_mkdir_p(p), 0);
+  path_of(p, sizeof(p), cache_dir, "_target/release/big");
+  write_bytes(p, 5000, 3);
+
+  must(rimport__cache_gc(cache_dir, &freed));
+  assert_true(freed >= 300000); /* the dead stage's dylib */
+  assert_int_equal(count_prefixed(crate_dir, ".stage-" KEY1), 0);
+  assert_true(rimport__fs_is_dir(rimport__stage_dir(live)));
+  assert_true(rimport__fs_is_dir(dead_stage));
+  assert_true(rimport__fs_is_dir(d->dir));
+  path_of(p, sizeof(p), cache_dir, "_target");
+  assert_true(rimport__fs_is_dir(p));
+  crate_path(p, sizeof(p), "demo", KEY1 ".lock");
+  assert_false(rimport__fs_is_file(p)); /* nobody held it: removed */
+  crate_path(p, sizeof(p), "demo", KEY2 ".lock");
+  assert_true(rimport__fs_is_file(p));
+
+  /* Once nothing is held, everything unused goes. */
+  rimport__cache_unlock(lock_c);
+  rimport__cache_unlock(lock_d);
+  rimport__stage_abort(live);
+  rimport__cache_unlock(lock_b);
+  must(rimport__cache_gc(cache_dir, &freed));
+  assert_true(freed >= 5000 + 70001);
+  assert_false(rimport__fs_is_dir(dead_stage));
+  assert_false(rimport__fs_is_dir(d->dir));
+  assert_int_equal(count_prefixed(crate_dir, ".corrupt-"), 0);
+  assert_int_equal(count_prefixed(crate_dir, ".stage-"), 0);
+  path_of(p, sizeof(p), cache_dir, "_target");
+  assert_false(rimport__fs_is_dir(p));
+  assert_int_equal(count_prefixed(crate_dir, ""), 0);
+  rimport__entry_free(d);
+}
+
+static void cache_clear_removes_rimports_files_only(void **state) {
+  rimport__entry *e = NULL;
+  rimport__lock *lock = NULL;
+  char p[4300], pid[64];
+  (void)state;
+  fresh_dirs("cache-clear");
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  path_of(p, sizeof(p), cache_dir, "_target/debug");
+  assert_int_equal(rimport__fs_mkdir_p(p), 0);
+  path_of(p, sizeof(p), cache_dir, "_kayton_api");
+  assert_int_equal(rimport__fs_mkdir_p(p), 0);
+  path_of(p, sizeof(p), cache_dir, "toolchain");
+  assert_int_equal(rimport__fs_mkdir_p(p), 0);
+  path_of(p, sizeof(p), cache_dir, "toolchain/0123.json");
+  rimport_test_write_file(p, "{}");
+  /* Not rimport's: stays. */
+  path_of(p, sizeof(p), cache_dir, "notes.txt");
+  rimport_test_write_file(p, "mine\n");
+  path_of(p, sizeof(p), cache_dir, "Documents");
+  assert_int_equal(rimport__fs_mkdir_p(p), 0);
+  path_of(p, sizeof(p), cache_dir, "Documents/letter.txt");
+  rimport_test_write_file(p, "mine\n");
+
+  /* A build in progress: refused, nothing removed. */
+  must(rimport__cache_lock(cache_dir, "other", KEY2, 0, NULL, NULL, NULL,
+                           &lock));
+  snprintf(pid, sizeof(pid), "process %d is building other", (int)getpid());
+  rimport_test_assert_error(rimport__cache_clear(cache_dir), RIMPORT_ELOCKED,
+                            pid);
+  assert_true(rimport__fs_is_dir(e->dir));
+  rimport__cache_unlock(lock);
+
+  must(rimport__cache_clear(cache_dir));
+  assert_false(rimport__fs_is_dir(e->dir));
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_false(rimport__fs_is_dir(p));
+  crate_path(p, sizeof(p), "other", NULL);
+  assert_false(rimport__fs_is_dir(p));
+  path_of(p, sizeof(p), cache_dir, "_target");
+  assert_false(rimport__fs_is_dir(p));
+  path_of(p, sizeof(p), cache_dir, "_kayton_api");
+  assert_false(rimport__fs_is_dir(p));
+  path_of(p, sizeof(p), cache_dir, "toolchain");
+  assert_false(rimport__fs_is_dir(p));
+  path_of(p, sizeof(p), cache_dir, "notes.txt");
+  assert_true(rimport__fs_is_file(p));
+  path_of(p, sizeof(p), cache_dir, "Documents/letter.txt");
+  assert_true(rimport__fs_is_file(p));
+  /* And the cache works again. */
+  rimport__entry_free(e);
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+}
+
+static void cache_unwritable_dir_is_a_clear_error(void **state) {
+  rimport__stage *st = NULL;
+  rimport__lock *lock = NULL;
+  (void)state;
+  if (geteuid() == 0)
+    skip(); /* root ignores permissions */
+  fresh_dirs("cache-ro");
+  assert_int_equal(chmod(cache_dir, 0500), 0);
+  rimport_test_assert_error(rimport__stage_begin(cache_dir, "demo", KEY1, &st),
+                            RIMPORT_EIO, cache_dir);
+  rimport_test_assert_error(rimport__stage_begin(cache_dir, "demo", KEY1, &st),
+                            RIMPORT_EIO, "permission denied");
+  assert_null(st);
+  rimport_test_assert_error(
+      rimport__cache_lock(cache_dir, "demo", KEY1, 0, NULL, NULL, NULL, &lock),
+      RIMPORT_EIO, cache_dir);
+  assert_null(lock);
+  assert_int_equal(chmod(cache_dir, 0700), 0);
+}
+
+#ifdef RIMPORT_CLI_PATH
+typedef struct run_result {
+  int status;
+  char *out, *err;
+} run_result;
+
+static run_result run_cli(const char *cmd) {
+  const char *argv[] = {RIMPORT_CLI_PATH, "--cache-dir", cache_dir,
+                        "cache",          cmd,           NULL};
+  rimport__proc_opts o;
+  rimport__proc_result r = RIMPORT__PROC_RESULT_INIT;
+  run_result rr;
+  memset(&o, 0, sizeof(o));
+  o.file = RIMPORT_CLI_PATH;
+  o.args = argv;
+  o.timeout_ms = 60000;
+  must(rimport__proc_run(&o, &r));
+  if (r.term_signal != 0)
+    fail_msg("rimport died of signal %d: %s", r.term_signal, r.err.ptr);
+  rr.status = (int)r.exit_status;
+  rr.out = strdup(r.out.ptr);
+  rr.err = strdup(r.err.ptr);
+  rimport__proc_result_dispose(&r);
+  return rr;
+}
+
+static void run_free(run_result *r) {
+  free(r->out);
+  free(r->err);
+}
+
+static void expect_out(const run_result *r, int status, const char *needle) {
+  if (r->status != status || strstr(r->out, needle) == NULL)
+    fail_msg("exit %d (want %d), output lacks \"%s\":\n%s\nstderr:\n%s",
+             r->status, status, needle, r->out, r->err);
+}
+
+static void cli_list_verify_gc_clear(void) {
+  rimport__entry *e = NULL;
+  char stage[4300], p[4300];
+  run_result r;
+  fresh_dirs("cache-cli");
+  r = run_cli("list");
+  expect_out(&r, 0, "no entries");
+  run_free(&r);
+
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+  must(publish(cache_dir, src_dir, "other", KEY2, &e));
+  rimport__entry_free(e);
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &e));
+  r = run_cli("list");
+  expect_out(&r, 0, "demo");
+  expect_out(&r, 0, KEY1);
+  expect_out(&r, 0, KEY2);
+  expect_out(&r, 0, "361.4 KiB"); /* ENTRY_SIZE bytes */
+  expect_out(&r, 0, "2 entries");
+  expect_out(&r, 0, cJSON_GetObjectItem(e->manifest, "created")->valuestring);
+  run_free(&r);
+
+  r = run_cli("verify");
+  expect_out(&r, 0, "OK       demo " KEY1);
+  expect_out(&r, 0, "2 entries checked, 0 corrupt");
+  run_free(&r);
+
+  flip_byte(e->dylib, 5);
+  r = run_cli("verify");
+  expect_out(&r, 1, "CORRUPT  demo " KEY1);
+  expect_out(&r, 1, "has XXH3");
+  expect_out(&r, 1, "OK       other " KEY2);
+  run_free(&r);
+
+  /* A stage of a process that is gone, and the corrupt entry moved aside. */
+  crate_path(stage, sizeof(stage), "demo", ".stage-" KEY1 "-0-1");
+  assert_int_equal(rimport__fs_mkdir_p(stage), 0);
+  path_of(p, sizeof(p), stage, "partial");
+  write_bytes(p, 1000, 4);
+  r = run_cli("gc");
+  expect_out(&r, 0, "removed ");
+  expect_out(&r, 0, ".stage-" KEY1 "-0-1 (1000 B)");
+  expect_out(&r, 0, ".corrupt-" KEY1);
+  expect_out(&r, 0, "freed ");
+  run_free(&r);
+  assert_false(rimport__fs_is_dir(stage));
+
+  r = run_cli("clear");
+  expect_out(&r, 0, "cleared ");
+  run_free(&r);
+  r = run_cli("list");
+  expect_out(&r, 0, "no entries");
+  run_free(&r);
+  r = run_cli("frobnicate");
+  assert_int_equal(r.status, 2);
+  assert_non_null(strstr(r.err, "unknown cache command"));
+  run_free(&r);
+  rimport__entry_free(e);
+}
+#endif
+
+static void cache_cli_list_verify_gc_clear(void **state) {
+  (void)state;
+#ifdef RIMPORT_CLI_PATH
+  cli_list_verify_gc_clear();
+#else
+  skip(); /* this build does not make the command */
+#endif
+}
+
+typedef struct walk_log {
+  int count;
+  int bad;
+  char seen[4][80];
+} walk_log;
+
+static void on_visit(const char *crate, const char *key,
+                     const rimport__entry *entry, int verify_rc,
+                     void *payload) {
+  walk_log *w = payload;
+  if (w->count < 4)
+    snprintf(w->seen[w->count], sizeof(w->seen[0]), "%s/%s", crate, key);
+  w->count++;
+  if (verify_rc != 0) {
+    assert_null(entry);
+    assert_non_null(rimport_error_last());
+    w->bad++;
+  } else {
+    assert_non_null(entry);
+  }
+}
+
+static void cache_walk_lists_entries(void **state) {
+  rimport__entry *e = NULL;
+  rimport__stage *st = NULL;
+  rimport__lock *lock = NULL;
+  walk_log w;
+  char p[4300];
+  (void)state;
+  fresh_dirs("cache-walk");
+  memset(&w, 0, sizeof(w));
+  must(rimport__cache_walk(cache_dir, 1, on_visit, &w));
+  assert_int_equal(w.count, 0);
+  must(publish(cache_dir, src_dir, "zeta", KEY1, &e));
+  rimport__entry_free(e);
+  must(publish(cache_dir, src_dir, "alpha", KEY2, &e));
+  rimport__entry_free(e);
+  must(publish(cache_dir, src_dir, "alpha", KEY1, &e));
+  flip_byte(e->dylib, 1);
+  /* Not entries: a stage, a lock file, toolchain records, a stray file. */
+  must(rimport__stage_begin(cache_dir, "alpha", KEY3, &st));
+  must(rimport__cache_lock(cache_dir, "alpha", KEY4, 0, NULL, NULL, NULL,
+                           &lock));
+  path_of(p, sizeof(p), cache_dir, "toolchain");
+  assert_int_equal(rimport__fs_mkdir_p(p), 0);
+  path_of(p, sizeof(p), cache_dir, "toolchain/" KEY1 ".json");
+  rimport_test_write_file(p, "{}");
+  path_of(p, sizeof(p), cache_dir, "notes.txt");
+  rimport_test_write_file(p, "x");
+  memset(&w, 0, sizeof(w));
+  must(rimport__cache_walk(cache_dir, 0, on_visit, &w));
+  assert_int_equal(w.count, 3);
+  assert_int_equal(w.bad, 0); /* cheap checks: the flipped byte is unseen */
+  assert_string_equal(w.seen[0], "alpha/" KEY1);
+  assert_string_equal(w.seen[1], "alpha/" KEY2);
+  assert_string_equal(w.seen[2], "zeta/" KEY1);
+  memset(&w, 0, sizeof(w));
+  must(rimport__cache_walk(cache_dir, 1, on_visit, &w));
+  assert_int_equal(w.count, 3);
+  assert_int_equal(w.bad, 1);
+  assert_false(rimport__fs_is_dir(e->dir)); /* moved aside */
+  rimport__entry_free(e);
+  rimport__stage_abort(st);
+  rimport__cache_unlock(lock);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(cache_publish_then_lookup),
+    cmocka_unit_test(cache_rejects_bad_input),
+    cmocka_unit_test(cache_verify_catches_changed_byte),
+    cmocka_unit_test(cache_verify_catches_truncated_file),
+    cmocka_unit_test(cache_verify_catches_missing_file),
+    cmocka_unit_test(cache_lookup_without_verify_checks_dylib),
+    cmocka_unit_test(cache_publish_loser_gets_winners_entry),
+    cmocka_unit_test(cache_publish_race_between_processes),
+    cmocka_unit_test(cache_lock_waits_for_other_process),
+    cmocka_unit_test(cache_lock_of_killed_process_is_taken_over),
+    cmocka_unit_test(cache_lock_timeout_names_owner),
+    cmocka_unit_test(cache_lock_cancel),
+    cmocka_unit_test(cache_lock_threads_exclude_each_other),
+    cmocka_unit_test(cache_file_lock_survives_removal),
+    cmocka_unit_test(cache_gc_spares_what_is_in_use),
+    cmocka_unit_test(cache_clear_removes_rimports_files_only),
+    cmocka_unit_test(cache_unwritable_dir_is_a_clear_error),
+    cmocka_unit_test(cache_walk_lists_entries),
+    cmocka_unit_test(cache_cli_list_verify_gc_clear),
+};
+
+RIMPORT_TEST_MAIN(tests, child_main)
