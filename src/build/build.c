@@ -155,7 +155,8 @@ typedef struct job {
   const rimport_toolchain *tc;
   const rimport_plugin *p;
   rimport_buf cargo;    /* the cargo binary */
-  rimport_buf work;     /* <cache>/_work/<crate>-<key> */
+  rimport_buf work;     /* <cache>/_work/<crate>-<key>: the plugin crate */
+  rimport_buf root;     /* <work>.root: the package cargo builds */
   rimport_buf target;   /* <cache>/_target */
   rimport_buf api_dir;  /* <cache>/_kayton_api/<template hash> */
   rimport_buf manifest; /* <work>/Cargo.toml */
@@ -218,7 +219,7 @@ static int run_cargo(job *j, const char *const *sub, int capture,
     memset(&po, 0, sizeof(po));
     po.file = j->cargo.ptr;
     po.args = argv.v;
-    po.cwd = j->work.ptr;
+    po.cwd = j->root.ptr;
     po.env = env.v;
     po.timeout_ms = j->s->opts.build_timeout_ms;
     po.max_capture = capture ? 256u * 1024 * 1024 : 1;
@@ -279,6 +280,8 @@ static int gen_crate(job *j, const char *package) {
   in.toolchain = j->tc;
   if (rc == 0)
     rc = rimport__gen_plugin(&in, j->work.ptr);
+  if (rc == 0)
+    rc = rimport__gen_build_root(j->p->plugin, j->work.ptr, j->root.ptr);
   rimport__free(parents);
   return rc;
 }
@@ -312,6 +315,28 @@ static int read_resolved(job *j, const char *json) {
   return rc;
 }
 
+/* A stacked plugin resolves from the lock file of the plugin it stacks on
+ * last, so that the crates they share keep their versions (invariant 1). */
+static int start_from_parent_lock(job *j) {
+  rimport_buf from = RIMPORT_BUF_INIT, to = RIMPORT_BUF_INIT;
+  const rimport__built *b;
+  int rc = 0;
+  if (j->p->parent_count == 0)
+    return 0;
+  b = find_built(j->s, j->p->parents[j->p->parent_count - 1]);
+  if (b == NULL)
+    return 0;
+  if ((rc = rimport__buf_printf(&from, "%s.root%cCargo.lock", b->work_dir,
+                                rimport__dir_sep)) == 0 &&
+      (rc = rimport__path_join(&to, j->root.ptr, "Cargo.lock")) == 0 &&
+      rimport__fs_is_file(from.ptr) && !rimport__fs_is_file(to.ptr) &&
+      (rc = rimport__fs_mkdir_p(j->root.ptr)) == 0)
+    rc = rimport__fs_copy_file(from.ptr, to.ptr, NULL, NULL, NULL);
+  rimport_buf_dispose(&from);
+  rimport_buf_dispose(&to);
+  return rc;
+}
+
 /* Resolves the dependency graph (writing Cargo.lock). A crate named with
  * '_' that is published with '-' (or the other way round) is found without
  * the user spelling it, unless `package=` was given. */
@@ -331,6 +356,8 @@ static int resolve(job *j) {
       tries[ntries++] = alt;
   }
   progress(j, RIMPORT_PROGRESS_RESOLVE, "resolving dependencies");
+  if ((rc = start_from_parent_lock(j)) != 0)
+    return rc;
   for (t = 0; t < ntries; t++) {
     rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
     rimport__buf_clear(&j->package);
@@ -430,7 +457,9 @@ static int publish(job *j, rimport__entry **out) {
     static const char *const sources[] = {"Cargo.toml", "Cargo.lock",
                                           "src/lib.rs"};
     for (i = 0; rc == 0 && i < RIMPORT__ARRAY_SIZE(sources); i++) {
-      rc = rimport__path_join(&src, j->work.ptr, sources[i]);
+      /* The lock file is the build root's. */
+      rc = rimport__path_join(&src, i == 1 ? j->root.ptr : j->work.ptr,
+                              sources[i]);
       rimport__buf_clear(&rel);
       if (rc == 0)
         rc = rimport__buf_printf(&rel, "crate/%s", sources[i]);
@@ -517,6 +546,7 @@ static int build_one(job *j, rimport__entry **out) {
 static void job_dispose(job *j) {
   rimport_buf_dispose(&j->cargo);
   rimport_buf_dispose(&j->work);
+  rimport_buf_dispose(&j->root);
   rimport_buf_dispose(&j->target);
   rimport_buf_dispose(&j->api_dir);
   rimport_buf_dispose(&j->manifest);
@@ -546,7 +576,8 @@ static int job_init(job *j, rimport_session *s, const rimport_toolchain *tc,
       (rc = rimport__buf_printf(
            &j->api_dir, "%s%c_kayton_api%c%s", s->cache_dir, rimport__dir_sep,
            rimport__dir_sep, rimport__gen_template_hash())) != 0 ||
-      (rc = rimport__path_join(&j->manifest, j->work.ptr, "Cargo.toml")) != 0)
+      (rc = rimport__buf_printf(&j->root, "%s.root", j->work.ptr)) != 0 ||
+      (rc = rimport__path_join(&j->manifest, j->root.ptr, "Cargo.toml")) != 0)
     return rc;
   if ((rc = rimport__cargo_find(&s->opts, &j->cargo)) != 0)
     return rimport__error_prefix("%s", j->what.ptr);

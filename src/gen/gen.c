@@ -797,3 +797,41 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
   rimport__free(crate);
   return rc;
 }
+
+int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
+                            const char *root_dir) {
+  rimport__tpl_var vars[3];
+  rimport__tpl_record record;
+  rimport_buf toml = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT;
+  const char *why;
+  int rc;
+  if (plugin == NULL || plugin_dir == NULL || root_dir == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "writing a build root: missing argument");
+  if ((why = rimport__check_ident(plugin, strlen(plugin))) != NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "writing a build root: the plugin name \"%s\" "
+                              "is not a Rust identifier: %s",
+                              plugin, why);
+  vars[0].name = "plugin";
+  vars[0].value = plugin;
+  vars[1].name = "plugin_dir";
+  vars[1].value = plugin_dir;
+  vars[2].name = "rimport_version";
+  vars[2].value = rimport_version();
+  memset(&record, 0, sizeof(record));
+  record.vars = vars;
+  record.var_count = 3;
+  rc = render_file("build_root/Cargo.toml.tpl", &record, &toml);
+  if (rc == 0)
+    rc = render_file("build_root/lib.rs.tpl", &record, &lib);
+  if (rc == 0)
+    rc = rimport__fs_mkdir_p(root_dir);
+  if (rc == 0)
+    rc = write_in(root_dir, "Cargo.toml", toml.ptr, toml.size);
+  if (rc == 0)
+    rc = write_in(root_dir, "lib.rs", lib.ptr, lib.size);
+  rimport_buf_dispose(&toml);
+  rimport_buf_dispose(&lib);
+  return rc;
+}

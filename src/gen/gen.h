@@ -32,6 +32,13 @@ typedef struct rimport__gen_input {
  * rewritten (cargo's freshness is by mtime). */
 int rimport__gen_plugin(const rimport__gen_input *in, const char *dir);
 
+/* Writes the package cargo builds for a plugin (Cargo.toml, lib.rs) into
+ * root_dir: it depends on the plugin at plugin_dir and nothing else, so the
+ * plugin is compiled as a dependency, exactly as it is when a later plugin
+ * stacks on it (and cargo finds it fresh). */
+int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
+                            const char *root_dir);
+
 /* Writes the kayton_api crate (Cargo.toml, src/lib.rs) into dir. */
 int rimport__gen_kayton_api(const char *dir);
 

@@ -452,6 +452,8 @@ static int stack_key(planner *pl, rimport_plugin *p,
     if (strcmp(b->base_key, base) != 0)
       continue;
     memcpy(key, b->key, 33);
+    if ((p->plugin = rimport__arena_strdup(a, b->plugin)) == NULL)
+      return RIMPORT_ENOMEM;
     rimport__buf_clear(key_input);
     if ((rc = rimport__buf_puts(key_input, b->key_input)) != 0)
       return rc;
@@ -484,7 +486,22 @@ static int stack_key(planner *pl, rimport_plugin *p,
       return RIMPORT_ENOMEM;
   p->parents = parents;
   p->parent_count = n;
-  return rimport__plan_key(p, tc, stamp, parents, n, key_input, key);
+  if ((rc = rimport__plan_key(p, tc, stamp, parents, n, key_input, key)) != 0)
+    return rc;
+  /* A crate already in the stack (other items, say) gets a second, thin
+   * plugin on top of the first; it needs a name of its own. */
+  for (i = 0; i < s->built_count; i++)
+    if (strcmp(s->built[i].crate, p->crate) == 0) {
+      rimport_buf name = RIMPORT_BUF_INIT;
+      rc =
+          rimport__buf_printf(&name, "kayton_rplugin__%s__%.8s", p->crate, key);
+      if (rc == 0 &&
+          (p->plugin = rimport__arena_strndup(a, name.ptr, name.size)) == NULL)
+        rc = RIMPORT_ENOMEM;
+      rimport_buf_dispose(&name);
+      return rc;
+    }
+  return 0;
 }
 
 static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
