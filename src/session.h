@@ -18,6 +18,9 @@ typedef struct rimport__built {
   size_t parent_count;
   char *work_dir; /* <cache>/_work/<crate>-<key>: cargo's view of it */
   char *entry_dir, *dylib, *deps_dir, *version;
+  /* The crates in its dependency graph: [{name, version, features}], from
+   * its manifest; a plugin stacked on it must agree on the shared ones. */
+  struct cJSON *crates;
 } rimport__built;
 struct rimport__committed;
 

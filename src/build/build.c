@@ -67,6 +67,7 @@ static void built_dispose(rimport__built *b) {
   rimport__free(b->dylib);
   rimport__free(b->deps_dir);
   rimport__free(b->version);
+  cJSON_Delete(b->crates);
   memset(b, 0, sizeof(*b));
 }
 
@@ -141,6 +142,15 @@ static int push_built(rimport_session *s, const rimport_plugin *p,
       if ((rc = dup(&b.parents[i], p->parents[i])) != 0)
         goto fail;
   }
+  {
+    const cJSON *crates =
+        cJSON_GetObjectItemCaseSensitive(e->manifest, "crates");
+    if (cJSON_IsArray(crates) &&
+        (b.crates = cJSON_Duplicate(crates, 1)) == NULL) {
+      rc = rimport__error_nomem();
+      goto fail;
+    }
+  }
   s->built[s->built_count++] = b;
   return 0;
 fail:
@@ -164,6 +174,7 @@ typedef struct job {
   rimport_buf version;  /* the version that resolved */
   rimport_buf what;     /* "building the plugin for reqwest" */
   rimport__cargo_report report;
+  cJSON *crates; /* resolved graph: [{name, version, features}] */
   uint64_t started;
 } job;
 
@@ -286,6 +297,115 @@ static int gen_crate(job *j, const char *package) {
   return rc;
 }
 
+static const char *jstr(const cJSON *obj, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The crates of the resolved graph with their versions and features, from
+ * `cargo metadata`: [{"name","version","features":[…]}], sorted by name.
+ * rimport's own packages (the plugins, the build root, kayton_api) are
+ * left out. */
+static cJSON *graph_crates(const cJSON *root) {
+  const cJSON *pkgs = cJSON_GetObjectItemCaseSensitive(root, "packages");
+  const cJSON *resolve = cJSON_GetObjectItemCaseSensitive(root, "resolve");
+  const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(resolve, "nodes");
+  const cJSON *node, *pkg;
+  cJSON *out = cJSON_CreateArray();
+  if (out == NULL)
+    return NULL;
+  cJSON_ArrayForEach(node, nodes) {
+    const char *id = jstr(node, "id");
+    cJSON *c, *feats;
+    if (id == NULL)
+      continue;
+    cJSON_ArrayForEach(pkg, pkgs) {
+      const char *pid = jstr(pkg, "id");
+      if (pid != NULL && strcmp(pid, id) == 0)
+        break;
+    }
+    if (pkg == NULL || jstr(pkg, "name") == NULL ||
+        strncmp(jstr(pkg, "name"), "kayton_", 7) == 0)
+      continue;
+    c = cJSON_CreateObject();
+    feats =
+        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(node, "features"), 1);
+    if (c == NULL || !cJSON_AddItemToArray(out, c) ||
+        !cJSON_AddStringToObject(c, "name", jstr(pkg, "name")) ||
+        !cJSON_AddStringToObject(
+            c, "version", jstr(pkg, "version") ? jstr(pkg, "version") : "?") ||
+        !cJSON_AddItemToObject(c, "features",
+                               feats ? feats : cJSON_CreateArray())) {
+      cJSON_Delete(out);
+      return NULL;
+    }
+  }
+  return out;
+}
+
+/* "a, b" of a JSON array of strings, sorted as cargo gives them. */
+static void join_strings(const cJSON *arr, rimport_buf *out) {
+  const cJSON *v;
+  rimport__buf_clear(out);
+  cJSON_ArrayForEach(v, arr) {
+    if (!cJSON_IsString(v))
+      continue;
+    if (out->size > 0)
+      rimport__buf_puts(out, ", ");
+    rimport__buf_puts(out, v->valuestring);
+  }
+  if (out->size == 0)
+    rimport__buf_puts(out, "no features");
+}
+
+/* Every crate this plugin shares with a plugin it stacks on must resolve to
+ * the same version with the same features: one copy of each crate in the
+ * process (invariant 1). Said before the long build. */
+static int check_shared(job *j) {
+  const cJSON *mine, *theirs;
+  size_t i;
+  for (i = 0; i < j->p->parent_count; i++) {
+    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    if (b == NULL || b->crates == NULL)
+      continue;
+    cJSON_ArrayForEach(mine, j->crates) {
+      const char *name = jstr(mine, "name");
+      cJSON_ArrayForEach(theirs, b->crates) {
+        rimport_buf mf = RIMPORT_BUF_INIT, tf = RIMPORT_BUF_INIT;
+        int rc;
+        if (name == NULL || jstr(theirs, "name") == NULL ||
+            strcmp(name, jstr(theirs, "name")) != 0)
+          continue;
+        join_strings(cJSON_GetObjectItemCaseSensitive(mine, "features"), &mf);
+        join_strings(cJSON_GetObjectItemCaseSensitive(theirs, "features"), &tf);
+        if (strcmp(jstr(mine, "version") ? jstr(mine, "version") : "",
+                   jstr(theirs, "version") ? jstr(theirs, "version") : "") ==
+                0 &&
+            strcmp(mf.ptr, tf.ptr) == 0) {
+          rimport_buf_dispose(&mf);
+          rimport_buf_dispose(&tf);
+          continue;
+        }
+        rc = rimport__error_set(
+            RIMPORT_ECONFLICT,
+            "%s: it shares the crate `%s` with the plugin %s already in this "
+            "session, which has %s %s (%s), but %s needs %s %s (%s). A crate "
+            "exists once in a session, so once loaded its version and "
+            "features cannot change: restart the session and import `%s` "
+            "first, with the version and every feature the plugins need "
+            "(here: %s), then the others; or leave %s out of this session",
+            j->what.ptr, name, b->plugin, name, jstr(theirs, "version"), tf.ptr,
+            j->p->crate, name, jstr(mine, "version"), mf.ptr, name, mf.ptr,
+            j->p->crate);
+        rimport_buf_dispose(&mf);
+        rimport_buf_dispose(&tf);
+        return rc;
+      }
+    }
+  }
+  return 0;
+}
+
 /* The version of `package` that cargo metadata resolved, or an error. */
 static int read_resolved(job *j, const char *json) {
   cJSON *root = cJSON_Parse(json), *pkg;
@@ -305,6 +425,11 @@ static int read_resolved(job *j, const char *json) {
       rc = rimport__buf_puts(&j->version, ver->valuestring);
       break;
     }
+  }
+  if (rc == 0) {
+    cJSON_Delete(j->crates);
+    if ((j->crates = graph_crates(root)) == NULL)
+      rc = rimport__error_nomem();
   }
   cJSON_Delete(root);
   if (rc == RIMPORT_ENOTFOUND)
@@ -365,8 +490,9 @@ static int resolve(job *j) {
         (rc = gen_crate(j, tries[t])) != 0)
       return rc;
     rc = run_cargo(j, sub, 1, &res);
-    if (rc == 0 && res.exit_status == 0 && res.term_signal == 0)
-      rc = read_resolved(j, res.out.ptr);
+    if (rc == 0 && res.exit_status == 0 && res.term_signal == 0 &&
+        (rc = read_resolved(j, res.out.ptr)) == 0)
+      rc = check_shared(j);
     else if (rc == 0) {
       /* stderr went through the report's tail */
       int missing =
@@ -488,6 +614,8 @@ static int publish(job *j, rimport__entry **out) {
       cJSON_AddStringToObject(extra, "version", j->version.ptr);
       cJSON_AddNumberToObject(extra, "kayton_abi", RIMPORT__KAYTON_ABI_VERSION);
       cJSON_AddStringToObject(extra, "key_input", j->p->key_input);
+      if (j->crates != NULL)
+        cJSON_AddItemToObject(extra, "crates", cJSON_Duplicate(j->crates, 1));
       cJSON_AddNumberToObject(extra, "build_seconds",
                               (double)(uv_hrtime() - j->started) / 1e9);
       rc = rimport__stage_publish(st, extra, out);
@@ -554,6 +682,7 @@ static void job_dispose(job *j) {
   rimport_buf_dispose(&j->version);
   rimport_buf_dispose(&j->what);
   rimport__cargo_report_dispose(&j->report);
+  cJSON_Delete(j->crates);
 }
 
 /* Fills the job's paths and makes the workshop directories. */
