@@ -1,0 +1,488 @@
+/* rimport_build with real cargo on the local fixture crates (no network:
+ * path crates, --offline), and with a fake cargo (this binary) for the
+ * faults: a hang, a crash, garbage, a timeout, a cancel, a kill. */
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "support.h"
+#include "cache/cache.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "proc/proc.h"
+
+extern char **environ;
+
+#define FIXTURES RIMPORT_SOURCE_DIR "/tests/fixtures/crates"
+
+static char cache_dir[4096];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(cache_dir, sizeof(cache_dir), "%s/cache",
+           rimport_test_tmpdir("build"));
+  unsetenv("RIMPORT_TEST_CHILD");
+  unsetenv("FAKE_CARGO");
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  unsetenv("RIMPORT_TEST_CHILD");
+  unsetenv("FAKE_CARGO");
+  rimport_error_clear();
+  return 0;
+}
+
+static rimport_session *open_session(const char *cargo, unsigned timeout_ms) {
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  o.cache_dir = cache_dir;
+  o.offline = 1;
+  o.cargo_path = cargo;
+  o.build_timeout_ms = timeout_ms;
+  if (rimport_session_open(&s, &o) != 0)
+    fail_msg("session: %s", rimport_error_last()->message);
+  return s;
+}
+
+static rimport_cell_plan *plan_text(rimport_session *s, const char *cell) {
+  rimport_imports *imps = NULL;
+  rimport_cell_plan *plan = NULL;
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  po.base_dir = FIXTURES;
+  if (rimport_parse(cell, strlen(cell), &imps) != 0)
+    fail_msg("parse: %s", rimport_error_last()->message);
+  if (rimport_plan(s, rimport_imports_array(imps), rimport_imports_count(imps),
+                   &po, &plan) != 0)
+    fail_msg("plan: %s", rimport_error_last()->message);
+  rimport_imports_free(imps);
+  return plan;
+}
+
+static rimport_build_result *build_ok(rimport_session *s,
+                                      const rimport_cell_plan *plan) {
+  rimport_build_result *r = NULL;
+  if (rimport_build(s, plan, &r) != 0)
+    fail_msg("build: %s", rimport_error_last()->message);
+  assert_non_null(r);
+  assert_int_equal(rimport_build_count(r), rimport_plan_plugin_count(plan));
+  return r;
+}
+
+/* Directory entries under <cache>/<crate> whose name starts with prefix. */
+static int count_named(const char *crate, const char *prefix) {
+  char dir[4200];
+  uv_fs_t req;
+  uv_dirent_t ent;
+  int n = 0;
+  snprintf(dir, sizeof(dir), "%s/%s", cache_dir, crate);
+  if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
+    uv_fs_req_cleanup(&req);
+    return 0;
+  }
+  while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
+    if (strncmp(ent.name, prefix, strlen(prefix)) == 0)
+      n++;
+  uv_fs_req_cleanup(&req);
+  return n;
+}
+
+/* --- real cargo ----------------------------------------------------------- */
+
+static void builds_then_hits_the_cache(void **state) {
+  static const char cell[] =
+      "from kitchen rimport Point, add, largest[i64], Stack[Vec[i64]]\n";
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  rimport__entry *e = NULL;
+  const rimport_built_plugin *p;
+  char key[33];
+  (void)state;
+  /* The first cell fixes where kitchen comes from; the second inherits it. */
+  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  rimport_plan_free(plan);
+  plan = plan_text(s, cell);
+  r = build_ok(s, plan);
+  p = rimport_build_plugins(r);
+  assert_false(p->from_cache);
+  assert_string_equal(p->version, "0.1.0");
+  assert_true(rimport__fs_is_file(p->dylib));
+  assert_true(rimport__fs_is_dir(p->deps_dir));
+  memcpy(key, p->key, 33);
+  /* A verified entry with the plugin and the metadata cells need. */
+  assert_int_equal(rimport__cache_lookup(cache_dir, "kitchen", key, 1, &e), 0);
+  assert_non_null(strstr(e->dylib, "libkayton_rplugin__kitchen"));
+  rimport__entry_free(e);
+  rimport_build_free(r);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+
+  /* A new session finds it: nothing is built. */
+  s = open_session(NULL, 0);
+  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  rimport_plan_free(plan);
+  plan = plan_text(s, cell);
+  r = build_ok(s, plan);
+  assert_true(rimport_build_plugins(r)->from_cache);
+  assert_string_equal(rimport_build_plugins(r)->key, key);
+  rimport_build_free(r);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* counter_a and counter_b share counter_core, which holds a static. The
+ * second plugin stacks on the first: counter_core is linked into one dylib
+ * only, and the parent stayed fresh (rimport_build checks that). */
+static void shared_crate_is_linked_once(void **state) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_built_plugin *p;
+  char cmd[9000];
+  FILE *f;
+  char line[256];
+  int defs[2] = {0, 0}, i;
+  (void)state;
+  plan = plan_text(s, "rimport counter_a(path=\"counter_a\")\n"
+                      "rimport counter_b(path=\"counter_b\")\n");
+  assert_int_equal(rimport_plan_plugins(plan)[1].parent_count, 1);
+  assert_string_equal(rimport_plan_plugins(plan)[1].parents[0],
+                      rimport_plan_plugins(plan)[0].key);
+  r = build_ok(s, plan);
+  p = rimport_build_plugins(r);
+  for (i = 0; i < 2; i++) {
+    snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s'", p[i].dylib);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL)
+      if (strstr(line, "12counter_core7COUNTER") != NULL)
+        defs[i]++;
+    assert_int_equal(pclose(f), 0);
+  }
+  assert_int_equal(defs[0], 1); /* counter_a's plugin has the static */
+  assert_int_equal(defs[1], 0); /* counter_b's takes it from there */
+  rimport_build_free(r);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+static void compile_failure_leaves_nothing(void **state) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan = plan_text(s, "rimport broken(path=\"broken\")\n");
+  rimport_build_result *r = NULL;
+  rimport__entry *e = NULL;
+  (void)state;
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_EBUILD,
+                            "failed to compile");
+  assert_null(r);
+  assert_non_null(strstr(rimport_error_last()->message, "mismatched types"));
+  assert_non_null(strstr(rimport_error_last()->message, "src/lib.rs:3"));
+  assert_int_equal(rimport__cache_lookup(cache_dir, "broken",
+                                         rimport_plan_plugins(plan)->key, 1,
+                                         &e),
+                   RIMPORT_ENOTFOUND);
+  assert_int_equal(count_named("broken", ".stage"), 0);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+static void features_that_conflict_are_refused(void **state) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *p1, *p2;
+  rimport_build_result *r = NULL;
+  (void)state;
+  p1 = plan_text(s, "rimport feat_x(path=\"feat_x\")\n");
+  r = build_ok(s, p1);
+  rimport_build_free(r);
+  r = NULL;
+  p2 = plan_text(s, "rimport feat_y(path=\"feat_y\")\n");
+  rimport_test_assert_error(rimport_build(s, p2, &r), RIMPORT_ECONFLICT,
+                            "shares the crate `feat_core`");
+  assert_non_null(strstr(rimport_error_last()->message, "(alpha)"));
+  assert_non_null(strstr(rimport_error_last()->message, "(alpha, beta)"));
+  assert_non_null(
+      strstr(rimport_error_last()->message, "kayton_rplugin__feat_x"));
+  /* Refused before the build: no entry, and cargo never built feat_y. */
+  assert_int_equal(count_named("feat_y", "."), 0);
+  rimport_plan_free(p1);
+  rimport_plan_free(p2);
+  rimport_session_close(s);
+}
+
+static void missing_cargo_is_a_toolchain_error(void **state) {
+  rimport_session *s = open_session("/nonexistent/bin/cargo", 0);
+  rimport_cell_plan *plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  rimport_build_result *r = NULL;
+  (void)state;
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ETOOLCHAIN,
+                            "/nonexistent/bin/cargo");
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* --- a fake cargo --------------------------------------------------------- */
+
+/* Acts as cargo: `metadata` prints a small graph; `build` does what
+ * $FAKE_CARGO says. */
+static int fake_cargo(int argc, char **argv) {
+  const char *mode = getenv("FAKE_CARGO");
+  int i;
+  if (argc >= 2 && strcmp(argv[1], "metadata") == 0) {
+    printf("{\"packages\":[{\"name\":\"kitchen\",\"version\":\"0.1.0\","
+           "\"id\":\"k\"}],\"resolve\":{\"nodes\":[{\"id\":\"k\","
+           "\"features\":[]}]}}\n");
+    return 0;
+  }
+  if (mode == NULL)
+    return 3;
+  if (strcmp(mode, "hang") == 0) {
+    for (;;)
+      uv_sleep(1000);
+  }
+  if (strcmp(mode, "slow") == 0) {
+    uv_sleep(4000);
+    return 1;
+  }
+  if (strcmp(mode, "crash") == 0) {
+    printf("{\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"x\"}}\n");
+    fflush(stdout);
+    abort();
+  }
+  if (strcmp(mode, "garbage") == 0) {
+    for (i = 0; i < 1000; i++)
+      printf("%c%s\x01\xff{[\n", 'a' + i % 26, "garbage");
+    return 0; /* success, but no build-finished and no artifacts */
+  }
+  if (strcmp(mode, "no-dylib") == 0) {
+    printf("{\"reason\":\"build-finished\",\"success\":true}\n");
+    return 0;
+  }
+  return 3;
+}
+
+static int child_main(int argc, char **argv) {
+  if (argc >= 1 && strcmp(argv[0], "fake-cargo") == 0)
+    return fake_cargo(argc, argv);
+  if (argc >= 2 && strcmp(argv[0], "build") == 0) {
+    /* build <cache> [<cargo> <fake mode>]: build the kitchen plugin, print
+     * built/cached. With a fake mode, cargo is this binary acting as the
+     * fake cargo. */
+    rimport_session *s;
+    rimport_cell_plan *plan;
+    rimport_build_result *r = NULL;
+    int rc;
+    snprintf(cache_dir, sizeof(cache_dir), "%s", argv[1]);
+    if (argc >= 4) {
+      setenv("RIMPORT_TEST_CHILD", "fake-cargo", 1);
+      setenv("FAKE_CARGO", argv[3], 1);
+    }
+    s = open_session(argc >= 3 ? argv[2] : NULL, 0);
+    plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+    rc = rimport_build(s, plan, &r);
+    if (rc == 0)
+      printf("%s\n", rimport_build_plugins(r)->from_cache ? "cached" : "built");
+    else
+      printf("error %s\n", rimport_error_last()->message);
+    fflush(stdout);
+    rimport_build_free(r);
+    rimport_plan_free(plan);
+    rimport_session_close(s);
+    rimport_error_clear();
+    return rc == 0 ? 0 : 1;
+  }
+  return 2;
+}
+
+static void use_fake_cargo(const char *mode) {
+  setenv("RIMPORT_TEST_CHILD", "fake-cargo", 1);
+  setenv("FAKE_CARGO", mode, 1);
+}
+
+static int fake_build(unsigned timeout_ms) {
+  rimport_session *s = open_session(rimport_test_self(), timeout_ms);
+  rimport_cell_plan *plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  rimport_build_result *r = NULL;
+  int rc = rimport_build(s, plan, &r);
+  assert_null(r);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+  return rc;
+}
+
+static void fake_cargo_crash(void **state) {
+  (void)state;
+  use_fake_cargo("crash");
+  rimport_test_assert_error(fake_build(0), RIMPORT_ECHILD, "killed by signal");
+  assert_int_equal(count_named("kitchen", ".stage"), 0);
+}
+
+static void fake_cargo_garbage(void **state) {
+  (void)state;
+  use_fake_cargo("garbage");
+  rimport_test_assert_error(fake_build(0), RIMPORT_ECHILD,
+                            "without finishing the build");
+  assert_non_null(strstr(rimport_error_last()->message, "agarbage"));
+}
+
+static void fake_cargo_reports_no_dylib(void **state) {
+  (void)state;
+  use_fake_cargo("no-dylib");
+  rimport_test_assert_error(fake_build(0), RIMPORT_EBUILD, "reported no dylib");
+}
+
+static void build_timeout_kills_cargo(void **state) {
+  uint64_t t0 = uv_hrtime();
+  (void)state;
+  use_fake_cargo("hang");
+  rimport_test_assert_error(fake_build(500), RIMPORT_ETIMEDOUT,
+                            "build timeout");
+  assert_true(uv_hrtime() - t0 < 20ull * 1000 * 1000 * 1000);
+  assert_int_equal(count_named("kitchen", ".stage"), 0);
+}
+
+typedef struct cancel_arg {
+  rimport_session *s;
+} cancel_arg;
+
+static void cancel_soon(void *arg) {
+  cancel_arg *c = arg;
+  uv_sleep(500);
+  rimport_cancel(c->s);
+}
+
+static void cancel_from_another_thread(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  uv_thread_t t;
+  cancel_arg arg;
+  (void)state;
+  use_fake_cargo("hang");
+  s = open_session(rimport_test_self(), 0);
+  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  arg.s = s;
+  assert_int_equal(uv_thread_create(&t, cancel_soon, &arg), 0);
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ECANCELED,
+                            "canceled");
+  assert_int_equal(uv_thread_join(&t), 0);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* --- processes --------------------------------------------------------------
+ */
+
+static pid_t spawn_child(const char *const *args, int out_fd) {
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+  posix_spawn_file_actions_init(&fa);
+  if (out_fd >= 0)
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+  assert_int_equal(posix_spawn(&pid, rimport_test_self(), &fa, NULL,
+                               (char *const *)args, environ),
+                   0);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+/* Two processes build one key at once: one cargo build, both succeed. */
+static void two_processes_one_build(void **state) {
+  const char *args[] = {rimport_test_self(), "--child", "build", cache_dir,
+                        NULL};
+  char path[2][4300], text[2][256];
+  pid_t pid[2];
+  int i, status, built = 0, cached = 0;
+  (void)state;
+  assert_int_equal(rimport__fs_mkdir_p(cache_dir), 0);
+  for (i = 0; i < 2; i++) {
+    FILE *f;
+    snprintf(path[i], sizeof(path[i]), "%s/../out%d", cache_dir, i);
+    f = fopen(path[i], "w");
+    assert_non_null(f);
+    pid[i] = spawn_child(args, fileno(f));
+    fclose(f);
+  }
+  for (i = 0; i < 2; i++) {
+    rimport_buf b = RIMPORT_BUF_INIT;
+    assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(rimport__fs_read_file(path[i], 4096, &b), 0);
+    snprintf(text[i], sizeof(text[i]), "%s", b.ptr);
+    rimport_buf_dispose(&b);
+    if (WEXITSTATUS(status) != 0)
+      fail_msg("child %d failed: %s", i, text[i]);
+    built += strncmp(text[i], "built", 5) == 0;
+    cached += strncmp(text[i], "cached", 6) == 0;
+  }
+  assert_int_equal(built, 1);
+  assert_int_equal(cached, 1);
+}
+
+/* A build killed with SIGKILL half-way leaves no entry, and the next build
+ * (the lock of the dead process is free) succeeds. */
+static void killed_build_leaves_no_entry(void **state) {
+  const char *args[] = {rimport_test_self(), "--child", "build", cache_dir,
+                        rimport_test_self(), "slow",    NULL};
+  pid_t pid;
+  int status, waited;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  (void)state;
+  pid = spawn_child(args, -1); /* its fake cargo sleeps in `build` */
+  /* Wait until it holds the key lock, i.e. is building. */
+  for (waited = 0; waited < 200 && count_named("kitchen", "") == 0; waited++)
+    uv_sleep(50);
+  assert_true(count_named("kitchen", "") > 0);
+  uv_sleep(300);
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  /* No entry; the real build now goes through. */
+  s = open_session(NULL, 0);
+  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  {
+    rimport__entry *e = NULL;
+    assert_int_equal(rimport__cache_lookup(cache_dir, "kitchen",
+                                           rimport_plan_plugins(plan)->key, 1,
+                                           &e),
+                     RIMPORT_ENOTFOUND);
+  }
+  r = build_ok(s, plan);
+  assert_false(rimport_build_plugins(r)->from_cache);
+  rimport_build_free(r);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(builds_then_hits_the_cache, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(shared_crate_is_linked_once, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(compile_failure_leaves_nothing, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(features_that_conflict_are_refused, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(missing_cargo_is_a_toolchain_error, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(fake_cargo_crash, setup, teardown),
+    cmocka_unit_test_setup_teardown(fake_cargo_garbage, setup, teardown),
+    cmocka_unit_test_setup_teardown(fake_cargo_reports_no_dylib, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(build_timeout_kills_cargo, setup, teardown),
+    cmocka_unit_test_setup_teardown(cancel_from_another_thread, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(two_processes_one_build, setup, teardown),
+    cmocka_unit_test_setup_teardown(killed_build_leaves_no_entry, setup,
+                                    teardown),
+};
+
+RIMPORT_TEST_MAIN(tests, child_main)
