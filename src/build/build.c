@@ -495,15 +495,24 @@ static int resolve(job *j) {
       rc = check_shared(j);
     else if (rc == 0) {
       /* stderr went through the report's tail */
-      int missing =
-          strstr(j->report.stderr_tail.ptr ? j->report.stderr_tail.ptr : "",
-                 "no matching package named") != NULL;
+      const char *tail =
+          j->report.stderr_tail.ptr ? j->report.stderr_tail.ptr : "";
+      int missing = strstr(tail, "no matching package named") != NULL ||
+                    strstr(tail, "no matching package found") != NULL;
       if (missing && t + 1 < ntries) {
         rimport__proc_result_dispose(&res);
         continue; /* try the other spelling */
       }
-      rc = rimport__cargo_error(&j->report, &j->s->opts, j->what.ptr, tries[0],
-                                res.exit_status, res.term_signal);
+      {
+        rimport_buf names = RIMPORT_BUF_INIT;
+        if (ntries > 1)
+          rimport__buf_printf(&names, "%s` (or `%s", tries[0], tries[1]);
+        rc =
+            rimport__cargo_error(&j->report, &j->s->opts, j->what.ptr,
+                                 ntries > 1 && names.ptr ? names.ptr : tries[0],
+                                 res.exit_status, res.term_signal);
+        rimport_buf_dispose(&names);
+      }
     }
     rimport__proc_result_dispose(&res);
     return rc;

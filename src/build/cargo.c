@@ -419,7 +419,8 @@ int rimport__cargo_error(const rimport__cargo_report *r,
   const char *err = r->stderr_tail.ptr ? r->stderr_tail.ptr : "";
   int rc;
   rimport__cargo_source_text(opts, &src);
-  if (strstr(err, "no matching package named") != NULL) {
+  if (strstr(err, "no matching package named") != NULL ||
+      strstr(err, "no matching package found") != NULL) {
     rc = rimport__error_set(
         RIMPORT_ENOTFOUND,
         "%s: the crate `%s` was not found in %s; check the crate's name%s. "

@@ -1,6 +1,7 @@
 /* rimport_build with real cargo on the local fixture crates (no network:
  * path crates, --offline), and with a fake cargo (this binary) for the
  * faults: a hang, a crash, garbage, a timeout, a cancel, a kill. */
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -213,6 +214,113 @@ static void features_that_conflict_are_refused(void **state) {
   assert_int_equal(count_named("feat_y", "."), 0);
   rimport_plan_free(p1);
   rimport_plan_free(p2);
+  rimport_session_close(s);
+}
+
+/* Debian's crates through a directory source: reqwest (blocking) builds as
+ * a plugin; a crate written with '_' finds its '-' package; a version that
+ * is not there lists what is. Skipped without librust-reqwest-dev. */
+#define DEBIAN_REGISTRY "/usr/share/cargo/registry"
+
+static rimport_session *debian_session(void) {
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  o.cache_dir = cache_dir;
+  o.offline = 1;
+  o.source_kind = RIMPORT_SOURCE_DIRECTORY;
+  o.source = DEBIAN_REGISTRY;
+  if (rimport_session_open(&s, &o) != 0)
+    fail_msg("session: %s", rimport_error_last()->message);
+  return s;
+}
+
+static int have_debian_crate(const char *prefix) {
+  uv_fs_t req;
+  uv_dirent_t ent;
+  int found = 0;
+  if (uv_fs_scandir(NULL, &req, DEBIAN_REGISTRY, 0, NULL) < 0) {
+    uv_fs_req_cleanup(&req);
+    return 0;
+  }
+  while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
+    found |= strncmp(ent.name, prefix, strlen(prefix)) == 0;
+  uv_fs_req_cleanup(&req);
+  return found;
+}
+
+static void reqwest_from_debian(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  (void)state;
+  if (!have_debian_crate("reqwest-0.11"))
+    skip();
+  s = debian_session();
+  plan = plan_text(s, "rimport reqwest(version=\"0.11\", "
+                      "features=[\"blocking\"])\n"
+                      "from reqwest.blocking rimport Client\n"
+                      "from reqwest rimport StatusCode\n");
+  r = build_ok(s, plan);
+  assert_false(rimport_build_plugins(r)->from_cache);
+  assert_true(strncmp(rimport_build_plugins(r)->version, "0.11.", 5) == 0);
+  assert_true(rimport__fs_is_file(rimport_build_plugins(r)->dylib));
+  rimport_build_free(r);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+static void underscore_name_finds_dash_package(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  (void)state;
+  if (!have_debian_crate("tokio-util-"))
+    skip();
+  s = debian_session();
+  plan = plan_text(s, "rimport tokio_util(default_features=False)\n");
+  r = build_ok(s, plan);
+  {
+    rimport__entry *e = NULL;
+    const cJSON *pkg;
+    assert_int_equal(rimport__cache_lookup(cache_dir, "tokio_util",
+                                           rimport_build_plugins(r)->key, 0,
+                                           &e),
+                     0);
+    pkg = cJSON_GetObjectItem(e->manifest, "package");
+    assert_string_equal(pkg->valuestring, "tokio-util");
+    rimport__entry_free(e);
+  }
+  rimport_build_free(r);
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
+static void missing_crate_and_version(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  (void)state;
+  if (!have_debian_crate("serde-1"))
+    skip();
+  s = debian_session();
+  plan = plan_text(s, "rimport no_such_crate_here\n");
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
+                            "the crate `no_such_crate_here` was not found in "
+                            "the directory source " DEBIAN_REGISTRY);
+  rimport_plan_free(plan);
+  plan = plan_text(s, "rimport serde(version=\"99\")\n");
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
+                            "no version of `serde`");
+  assert_non_null(strstr(rimport_error_last()->message, "versions there: 1."));
+  {
+    rimport__entry *e = NULL;
+    assert_int_equal(rimport__cache_lookup(cache_dir, "serde",
+                                           rimport_plan_plugins(plan)->key, 0,
+                                           &e),
+                     RIMPORT_ENOTFOUND);
+  }
+  assert_int_equal(count_named("serde", ".stage"), 0);
+  rimport_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -471,6 +579,10 @@ static const struct CMUnitTest tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(features_that_conflict_are_refused, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(reqwest_from_debian, setup, teardown),
+    cmocka_unit_test_setup_teardown(underscore_name_finds_dash_package, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(missing_crate_and_version, setup, teardown),
     cmocka_unit_test_setup_teardown(missing_cargo_is_a_toolchain_error, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(fake_cargo_crash, setup, teardown),
