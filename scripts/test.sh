@@ -3,7 +3,7 @@
 # under ASan+UBSan and under valgrind, and a short fuzzing run of the parser.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ensure_packages "${BASE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64
+ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64
 ensure_rust
 mkdir -p "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-valgrind" "$ROOT/build-fuzz"
 

@@ -260,6 +260,49 @@ static int run_cargo(job *j, const char *const *sub, int capture,
   return rc;
 }
 
+/* A parent's workshop crate must be where cargo saw it when it built the
+ * parent. If the workshop was cleaned, it is restored from the parent's
+ * entry, byte for byte, with old mtimes so that cargo still takes the
+ * parent as fresh when its target dir is intact (when it is not, cargo
+ * rebuilds the parent and the fresh check refuses the build). */
+static int restore_parent(const rimport__built *b) {
+  static const char *const files[] = {"Cargo.toml", "src/lib.rs"};
+  rimport_buf from = RIMPORT_BUF_INIT, to = RIMPORT_BUF_INIT;
+  size_t i;
+  int rc;
+  if ((rc = rimport__path_join(&to, b->work_dir, "Cargo.toml")) != 0 ||
+      rimport__fs_is_file(to.ptr)) {
+    rimport_buf_dispose(&to);
+    return rc;
+  }
+  for (i = 0; rc == 0 && i < RIMPORT__ARRAY_SIZE(files); i++) {
+    uv_fs_t req;
+    rimport__buf_clear(&from);
+    rc = rimport__buf_printf(&from, "%s%ccrate%c%s", b->entry_dir,
+                             rimport__dir_sep, rimport__dir_sep, files[i]);
+    if (rc == 0)
+      rc = rimport__path_join(&to, b->work_dir, files[i]);
+    if (rc == 0 && i == 1) {
+      rimport_buf dir = RIMPORT_BUF_INIT;
+      rc = rimport__path_join(&dir, b->work_dir, "src");
+      if (rc == 0)
+        rc = rimport__fs_mkdir_p(dir.ptr);
+      rimport_buf_dispose(&dir);
+    } else if (rc == 0) {
+      rc = rimport__fs_mkdir_p(b->work_dir);
+    }
+    if (rc == 0)
+      rc = rimport__fs_copy_file(from.ptr, to.ptr, NULL, NULL, NULL);
+    if (rc == 0) {
+      uv_fs_utime(NULL, &req, to.ptr, 1.0, 1.0, NULL);
+      uv_fs_req_cleanup(&req);
+    }
+  }
+  rimport_buf_dispose(&from);
+  rimport_buf_dispose(&to);
+  return rc;
+}
+
 static int gen_crate(job *j, const char *package) {
   rimport__gen_parent *parents = NULL;
   rimport__gen_input in;
@@ -278,6 +321,8 @@ static int gen_crate(job *j, const char *package) {
           j->p->key, j->p->parents[i]);
       break;
     }
+    if ((rc = restore_parent(b)) != 0)
+      break;
     parents[i].plugin = b->plugin;
     parents[i].crate_dir = b->work_dir;
   }
@@ -506,7 +551,7 @@ static int resolve(job *j) {
       {
         rimport_buf names = RIMPORT_BUF_INIT;
         if (ntries > 1)
-          rimport__buf_printf(&names, "%s` (or `%s", tries[0], tries[1]);
+          rimport__buf_printf(&names, "%s` or `%s", tries[0], tries[1]);
         rc =
             rimport__cargo_error(&j->report, &j->s->opts, j->what.ptr,
                                  ntries > 1 && names.ptr ? names.ptr : tries[0],
@@ -536,6 +581,23 @@ static const char *base_name(const char *path) {
     if (rimport__is_dir_sep(*p))
       b = p + 1;
   return b;
+}
+
+/* Whether a parent's entry already holds the artifact `name` in its deps/:
+ * the parents stayed fresh, so the file is the same; a stacked plugin's
+ * entry then holds only what is new, and a cell compile gets -L for every
+ * entry of the stack. */
+static int in_parent_deps(const job *j, const char *name) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  size_t i;
+  int found = 0;
+  for (i = 0; !found && i < j->p->parent_count; i++) {
+    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    if (b != NULL && rimport__path_join(&path, b->deps_dir, name) == 0)
+      found = rimport__fs_is_file(path.ptr);
+  }
+  rimport_buf_dispose(&path);
+  return found;
 }
 
 /* Copies what the build made into a stage and publishes it. */
@@ -582,6 +644,8 @@ static int publish(job *j, rimport__entry **out) {
     if (strcmp(a->kind, "custom-build") == 0)
       continue; /* build scripts */
     for (k = 0; rc == 0 && k < a->filename_count; k++) {
+      if (in_parent_deps(j, base_name(a->filenames[k])))
+        continue; /* a parent's entry has it (it stayed fresh) */
       rimport__buf_clear(&rel);
       rc = rimport__buf_printf(&rel, "deps/%s", base_name(a->filenames[k]));
       if (rc == 0)
@@ -746,14 +810,16 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
     out->from_cache = 1;
     return 0;
   }
-  rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key, 1, &e);
+  rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key,
+                             RIMPORT__VERIFY_QUICK, &e);
   if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
     /* Build under the key's lock; whoever held it may have published. */
     if ((rc = rimport__cache_lock(s->cache_dir, p->crate, p->key, 0,
                                   s->opts.progress, s->opts.progress_payload,
                                   &s->cancel, &lock)) != 0)
       return rc;
-    rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key, 1, &e);
+    rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key,
+                               RIMPORT__VERIFY_QUICK, &e);
     if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
       rc = job_init(&j, s, tc, p);
       if (rc == 0)

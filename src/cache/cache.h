@@ -54,6 +54,13 @@ typedef struct rimport__entry {
   unsigned long long size; /* sum of the artifacts' sizes (manifest) */
 } rimport__entry;
 
+/* How much a lookup checks (its `verify`): 0 the manifest and that the
+ * dylib and deps/ exist; QUICK also every artifact's size, the XXH3 of the
+ * dylib, and of each other artifact whose mtime is not the one recorded
+ * when it was hashed; FULL the XXH3 of every artifact. */
+#define RIMPORT__VERIFY_QUICK 1
+#define RIMPORT__VERIFY_FULL 2
+
 /* Finds a published entry. Always checks the manifest (format, crate, key,
  * artifact records) and that the dylib and deps/ exist; verify: also every
  * artifact's size and XXH3 (streamed, never read whole). Returns 0 and

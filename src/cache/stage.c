@@ -1,6 +1,7 @@
 /* Building an entry aside (<cache>/<crate>/.stage-<key>-<pid>-<n>) and
  * publishing it with one rename, so that an entry is complete or absent
  * (DESIGN.md invariant 4). */
+#include <stdio.h>
 #include <string.h>
 #include <uv.h>
 
@@ -13,6 +14,7 @@ typedef struct stage_artifact {
   char *kind;
   uint64_t size;
   char xxh3[33];
+  char mtime[48]; /* "sec.nsec" of the copy, for the quick check */
 } stage_artifact;
 
 struct rimport__stage {
@@ -172,6 +174,12 @@ int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
   memset(a, 0, sizeof(*a));
   a->size = size;
   rimport__hasher_hex(h, a->xxh3);
+  {
+    rimport__stat fst;
+    if (rimport__fs_stat(dst.ptr, &fst) == 0)
+      snprintf(a->mtime, sizeof(a->mtime), "%lld.%09lld",
+               (long long)fst.mtime_sec, (long long)fst.mtime_nsec);
+  }
   if ((a->path = rimport__strdup(rel)) == NULL ||
       (a->kind = rimport__strdup(kind)) == NULL) {
     rimport__free(a->path);
@@ -226,7 +234,8 @@ static int build_manifest(const rimport__stage *st, const cJSON *extra,
     if (!cJSON_AddStringToObject(item, "path", a->path) ||
         !cJSON_AddStringToObject(item, "kind", a->kind) ||
         !cJSON_AddNumberToObject(item, "size", (double)a->size) ||
-        !cJSON_AddStringToObject(item, "xxh3", a->xxh3))
+        !cJSON_AddStringToObject(item, "xxh3", a->xxh3) ||
+        (a->mtime[0] && !cJSON_AddStringToObject(item, "mtime", a->mtime)))
       goto nomem;
   }
   if (extra != NULL)

@@ -105,7 +105,7 @@ int cli_cache(cli *c, int argc, char **argv) {
   if (strcmp(cmd, "list") == 0 || strcmp(cmd, "verify") == 0) {
     visit_state vs;
     memset(&vs, 0, sizeof(vs));
-    vs.verify = strcmp(cmd, "verify") == 0;
+    vs.verify = strcmp(cmd, "verify") == 0 ? RIMPORT__VERIFY_FULL : 0;
     rc = rimport__cache_walk(dir, vs.verify, visit, &vs);
     if (rc != 0) {
       status =

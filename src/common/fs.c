@@ -383,12 +383,10 @@ int rimport__fs_copy_file(const char *src, const char *dst,
   cs.fn = fn;
   cs.payload = payload;
   rc = rimport__fs_read_chunks(src, copy_chunk, &cs, size);
-  if (rc == 0) {
-    int frc = uv_fs_fsync(NULL, &req, cs.fd, NULL);
-    uv_fs_req_cleanup(&req);
-    if (frc < 0)
-      rc = fs_error(frc, "flushing", dst);
-  }
+  /* No fsync per file: a cache entry is checked against the hashes in its
+   * manifest before use, so a file a power loss left short or zeroed makes
+   * the entry fail verification and be rebuilt; flushing every artifact of
+   * a build (hundreds of MB) would cost seconds for nothing else. */
   uv_fs_close(NULL, &req, cs.fd, NULL);
   uv_fs_req_cleanup(&req);
   if (rc != 0) {

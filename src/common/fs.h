@@ -58,7 +58,8 @@ int rimport__fs_read_chunks(const char *path, rimport__fs_chunk_fn fn,
                             void *payload, uint64_t *size);
 /* Copies src to the new file dst (which must not exist; parents must),
  * with src's permission bits, passing every chunk to fn (NULL: none) on the
- * way, and flushes dst to disk. A failed copy removes dst. *size, when not
+ * way. dst is not flushed to disk (callers that need durability check
+ * content hashes instead). A failed copy removes dst. *size, when not
  * NULL, gets the bytes copied. */
 int rimport__fs_copy_file(const char *src, const char *dst,
                           rimport__fs_chunk_fn fn, void *payload,

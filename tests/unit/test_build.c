@@ -305,8 +305,9 @@ static void missing_crate_and_version(void **state) {
   s = debian_session();
   plan = plan_text(s, "rimport no_such_crate_here\n");
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
-                            "the crate `no_such_crate_here` was not found in "
-                            "the directory source " DEBIAN_REGISTRY);
+                            "the crate `no_such_crate_here` or "
+                            "`no-such-crate-here` was not found in the "
+                            "directory source " DEBIAN_REGISTRY);
   rimport_plan_free(plan);
   plan = plan_text(s, "rimport serde(version=\"99\")\n");
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,

@@ -209,37 +209,39 @@ static void doctor_says_what_to_do(void **state) {
   run_free(&r);
 }
 
-/* A warm `rimport plan` starts no child process: strace sees one execve,
- * the command's own. */
-static void warm_plan_spawns_nothing(void **state) {
-  rimport_buf strace = RIMPORT_BUF_INIT;
+/* Runs `rimport <command> <cell>` once cold, then again under strace: the
+ * warm run starts no child process (one execve, the command's own; no
+ * fork or clone). Its stdout must contain `expect`. */
+static void warm_run_spawns_nothing(const char *command, const char *cell,
+                                    const char *expect) {
+  rimport_buf strace = RIMPORT_BUF_INIT, content = RIMPORT_BUF_INIT;
   char log[4200], *text = NULL;
-  const char *cold[] = {"plan", "examples/reqwest.cell", NULL};
+  const char *cold[] = {"--offline", command, cell, NULL};
   run_result r;
   rimport__proc_opts o;
   rimport__proc_result pr = RIMPORT__PROC_RESULT_INIT;
   const char *argv[] = {NULL,
                         "-f",
                         "-e",
-                        "trace=execve,clone,fork,vfork",
+                        "trace=execve,clone,clone3,fork,vfork",
                         "-o",
                         log,
                         RIMPORT_CLI_PATH,
                         "--cache-dir",
                         cache_dir,
-                        "plan",
-                        "examples/reqwest.cell",
+                        "--offline",
+                        command,
+                        cell,
                         NULL};
-  rimport_buf content = RIMPORT_BUF_INIT;
   size_t execs = 0;
   static const char *const no_lsan[] = {"ASAN_OPTIONS=detect_leaks=0", NULL};
-  (void)state;
   if (rimport__find_executable("strace", &strace) != 0) {
     rimport_buf_dispose(&strace);
     skip();
   }
-  r = run_cli(cold); /* cold: probes rustc, writes the record */
-  assert_int_equal(r.status, 0);
+  r = run_cli(cold); /* cold: probes rustc (and builds) */
+  if (r.status != 0)
+    fail_msg("cold %s failed: %s", command, r.err);
   run_free(&r);
   snprintf(log, sizeof(log), "%s/../strace.log", cache_dir);
   argv[0] = strace.ptr;
@@ -250,17 +252,31 @@ static void warm_plan_spawns_nothing(void **state) {
   o.cwd = RIMPORT_SOURCE_DIR;
   o.timeout_ms = 60000;
   assert_int_equal(rimport__proc_run(&o, &pr), 0);
-  assert_int_equal(pr.exit_status, 0);
-  assert_non_null(strstr(pr.out.ptr, "examples/reqwest.cell, cell 2"));
+  if (pr.exit_status != 0)
+    fail_msg("warm %s failed: %s", command, pr.err.ptr);
+  if (strstr(pr.out.ptr, expect) == NULL)
+    fail_msg("warm %s printed:\n%s", command, pr.out.ptr);
   assert_int_equal(rimport__fs_read_file(log, 1 << 24, &content), 0);
   for (text = content.ptr; (text = strstr(text, "execve(")) != NULL; text++)
     execs++;
   if (execs != 1 || strstr(content.ptr, "clone(") ||
-      strstr(content.ptr, "fork("))
-    fail_msg("a warm plan started a process:\n%s", content.ptr);
+      strstr(content.ptr, "clone3(") || strstr(content.ptr, "fork("))
+    fail_msg("a warm %s started a process:\n%s", command, content.ptr);
   rimport__proc_result_dispose(&pr);
   rimport_buf_dispose(&content);
   rimport_buf_dispose(&strace);
+}
+
+static void warm_plan_spawns_nothing(void **state) {
+  (void)state;
+  warm_run_spawns_nothing("plan", "examples/reqwest.cell",
+                          "examples/reqwest.cell, cell 2");
+}
+
+/* The warm path of `rimport build`: plan, then a verified cache hit. */
+static void warm_build_spawns_nothing(void **state) {
+  (void)state;
+  warm_run_spawns_nothing("build", "examples/kitchen.cell", "cache hit");
 }
 
 static const struct CMUnitTest tests[] = {
@@ -272,6 +288,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(doctor_reports_each_check, setup),
     cmocka_unit_test_setup(doctor_says_what_to_do, setup),
     cmocka_unit_test_setup(warm_plan_spawns_nothing, setup),
+    cmocka_unit_test_setup(warm_build_spawns_nothing, setup),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
