@@ -93,12 +93,8 @@ static int open_cache_dir(rimport_session *s, const char *wanted) {
     rimport_buf_dispose(&dir);
     dir = probe;
     probe = (rimport_buf)RIMPORT_BUF_INIT;
-    rc = rimport__path_join(&probe, dir.ptr, ".write-check");
+    rc = rimport__fs_check_writable(dir.ptr);
   }
-  if (rc == 0)
-    rc = rimport__fs_write_atomic(probe.ptr, "ok\n", 3);
-  if (rc == 0)
-    rc = rimport__fs_unlink(probe.ptr);
   if (rc != 0)
     rimport__error_prefix("the cache directory \"%s\" is not usable (set "
                           "RIMPORT_CACHE_DIR or the cache_dir option to a "

@@ -292,7 +292,7 @@ int rimport__fs_chmod(const char *path, int mode) {
   return rc == 0 ? 0 : fs_error(rc, "changing the permissions of", path);
 }
 
-#define FS_CHUNK 65536
+#define FS_CHUNK (1024 * 1024) /* few syscalls for hundreds of MB */
 
 int rimport__fs_read_chunks(const char *path, rimport__fs_chunk_fn fn,
                             void *payload, uint64_t *size) {
@@ -530,4 +530,27 @@ int rimport__fs_remove_tree(const char *path, uint64_t *freed) {
   if (rc == 0 && freed != NULL)
     *freed += size;
   return 0;
+}
+
+int rimport__fs_check_writable(const char *dir) {
+  rimport_buf probe = RIMPORT_BUF_INIT;
+  uv_fs_t req;
+  uv_file fd;
+  int rc = rimport__buf_printf(&probe, "%s%c.write-check-%d", dir,
+                               rimport__dir_sep, (int)uv_os_getpid());
+  if (rc != 0)
+    return rc;
+  fd = uv_fs_open(NULL, &req, probe.ptr,
+                  UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0600, NULL);
+  uv_fs_req_cleanup(&req);
+  if (fd < 0) {
+    rc = fs_error(fd, "creating a file in", dir);
+  } else {
+    uv_fs_close(NULL, &req, fd, NULL);
+    uv_fs_req_cleanup(&req);
+    uv_fs_unlink(NULL, &req, probe.ptr, NULL);
+    uv_fs_req_cleanup(&req);
+  }
+  rimport_buf_dispose(&probe);
+  return rc;
 }

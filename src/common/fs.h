@@ -32,6 +32,9 @@ int rimport__fs_read_file(const char *path, size_t max_size, rimport_buf *out);
 /* Writes data to a temporary file beside `path`, then renames it over
  * `path`: readers see the old content or the new, never a part. */
 int rimport__fs_write_atomic(const char *path, const char *data, size_t len);
+/* Creates and removes a file in dir (nothing is flushed): 0 when dir is
+ * writable, else the error naming dir and the OS reason. */
+int rimport__fs_check_writable(const char *dir);
 /* Removes a file; a missing file is not an error. */
 int rimport__fs_unlink(const char *path);
 
@@ -52,7 +55,7 @@ int rimport__fs_chmod(const char *path, int mode);
  * is returned by the caller. */
 typedef int (*rimport__fs_chunk_fn)(const char *data, size_t len,
                                     void *payload);
-/* Streams a file through fn in chunks of at most 64 KiB (never reads it
+/* Streams a file through fn in chunks of at most 1 MiB (never reads it
  * whole). *size, when not NULL, gets the bytes read. */
 int rimport__fs_read_chunks(const char *path, rimport__fs_chunk_fn fn,
                             void *payload, uint64_t *size);
