@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "../common/escape.h"
 #include "../common/names.h"
 
 #define MAX_DEPTH 32
@@ -237,48 +238,17 @@ static const rimport__tpl_list *find_list(const rimport__tpl_record *const *sc,
  * Non-ASCII passes as UTF-8 (checked). */
 
 static int put_escaped(renderer *r, const tok *t, const char *v) {
-  const unsigned char *s = (const unsigned char *)v;
-  size_t len = strlen(v), i = 0;
-  int rc = 0;
-  while (rc == 0 && i < len) {
-    unsigned char c = s[i];
-    if (c >= 0x80) {
-      uint32_t cp;
-      size_t n = rimport__utf8_decode(s + i, len - i, &cp);
-      if (n == 0)
-        return rimport__error_set(
-            RIMPORT_EINVAL,
-            "rendering template \"%s\": the value of `%.*s` is not valid "
-            "UTF-8 (byte %zu); names and paths must be UTF-8",
-            r->name, (int)t->len, t->s, i);
-      rc = rimport__buf_put(r->out, v + i, n);
-      i += n;
-      continue;
-    }
-    i++;
-    if (c == '\\')
-      rc = rimport__buf_puts(r->out, "\\\\");
-    else if (c == '"')
-      rc = rimport__buf_puts(r->out, "\\\"");
-    else if (c == '\n')
-      rc = rimport__buf_puts(r->out, "\\n");
-    else if (c == '\r')
-      rc = rimport__buf_puts(r->out, "\\r");
-    else if (c == '\t')
-      rc = rimport__buf_puts(r->out, "\\t");
-    else if (t->esc == RIMPORT__ESC_TOML && c == '\b')
-      rc = rimport__buf_puts(r->out, "\\b");
-    else if (t->esc == RIMPORT__ESC_TOML && c == '\f')
-      rc = rimport__buf_puts(r->out, "\\f");
-    else if (t->esc == RIMPORT__ESC_RUST && c == 0)
-      rc = rimport__buf_puts(r->out, "\\0");
-    else if (c < 0x20 || c == 0x7f)
-      rc = t->esc == RIMPORT__ESC_TOML
-               ? rimport__buf_printf(r->out, "\\u%04X", (unsigned)c)
-               : rimport__buf_printf(r->out, "\\u{%x}", (unsigned)c);
-    else
-      rc = rimport__buf_putc(r->out, (char)c);
-  }
+  size_t bad = 0;
+  int rc = rimport__escape(r->out, v,
+                           t->esc == RIMPORT__ESC_TOML ? RIMPORT__QUOTE_TOML
+                                                       : RIMPORT__QUOTE_RUST,
+                           &bad);
+  if (rc == RIMPORT_EINVAL)
+    return rimport__error_set(
+        RIMPORT_EINVAL,
+        "rendering template \"%s\": the value of `%.*s` is not valid UTF-8 "
+        "(byte %zu); names and paths must be UTF-8",
+        r->name, (int)t->len, t->s, bad);
   return rc;
 }
 
