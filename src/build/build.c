@@ -89,7 +89,7 @@ static const rimport__built *find_built(const rimport_session *s,
   return NULL;
 }
 
-static int dup(char **dst, const char *src) {
+static int dup_str(char **dst, const char *src) {
   if (src == NULL)
     return 0;
   return (*dst = rimport__strdup(src)) == NULL ? rimport__error_nomem() : 0;
@@ -122,15 +122,16 @@ static int push_built(rimport_session *s, const rimport_plugin *p,
       (rc = rimport__grow((void **)&s->built, &s->built_cap, s->built_count + 1,
                           sizeof(*s->built))) != 0)
     return rc;
-  if ((rc = dup(&b.crate, p->crate)) != 0 ||
-      (rc = dup(&b.plugin, p->plugin)) != 0 ||
-      (rc = dup(&b.base_key, base)) != 0 || (rc = dup(&b.key, p->key)) != 0 ||
-      (rc = dup(&b.key_input, p->key_input)) != 0 ||
-      (rc = dup(&b.work_dir, work_dir)) != 0 ||
-      (rc = dup(&b.entry_dir, e->dir)) != 0 ||
-      (rc = dup(&b.dylib, e->dylib)) != 0 ||
-      (rc = dup(&b.deps_dir, e->deps_dir)) != 0 ||
-      (rc = dup(&b.version, version)) != 0)
+  if ((rc = dup_str(&b.crate, p->crate)) != 0 ||
+      (rc = dup_str(&b.plugin, p->plugin)) != 0 ||
+      (rc = dup_str(&b.base_key, base)) != 0 ||
+      (rc = dup_str(&b.key, p->key)) != 0 ||
+      (rc = dup_str(&b.key_input, p->key_input)) != 0 ||
+      (rc = dup_str(&b.work_dir, work_dir)) != 0 ||
+      (rc = dup_str(&b.entry_dir, e->dir)) != 0 ||
+      (rc = dup_str(&b.dylib, e->dylib)) != 0 ||
+      (rc = dup_str(&b.deps_dir, e->deps_dir)) != 0 ||
+      (rc = dup_str(&b.version, version)) != 0)
     goto fail;
   if (p->parent_count > 0) {
     b.parents = rimport__calloc(p->parent_count, sizeof(char *));
@@ -139,7 +140,7 @@ static int push_built(rimport_session *s, const rimport_plugin *p,
       goto fail;
     }
     for (i = 0; i < p->parent_count; i++, b.parent_count++)
-      if ((rc = dup(&b.parents[i], p->parents[i])) != 0)
+      if ((rc = dup_str(&b.parents[i], p->parents[i])) != 0)
         goto fail;
   }
   {
