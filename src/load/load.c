@@ -399,9 +399,7 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
                             "it under %s; build it first (rimport_build)",
                             what.ptr, cache_dir);
   else if (rc == RIMPORT_ECORRUPT)
-    rimport__error_prefix("loading %s refused (rimport_build makes a fresh "
-                          "entry)",
-                          what.ptr);
+    rimport__error_prefix("loading %s refused", what.ptr);
   if (rc == 0)
     rc = check_entry(ld, tc, e, what.ptr);
   if (rc == 0 && tc->std_dylib == NULL)

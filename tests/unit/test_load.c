@@ -367,7 +367,7 @@ static void altered_byte_is_corrupt(void **state) {
   assert_int_equal(fseek(f, size / 2, SEEK_SET), 0);
   assert_int_equal(fputc(c ^ 0x5a, f), c ^ 0x5a);
   assert_int_equal(fclose(f), 0);
-  assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "loading plugin");
+  assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "has XXH3");
   rimport_session_close(b.s);
 }
 
@@ -382,7 +382,7 @@ static void truncated_dylib_is_corrupt(void **state) {
   entry_dylib(entry, dylib, sizeof(dylib));
   assert_int_equal(rimport__fs_stat(dylib, &st), 0);
   assert_int_equal(truncate(dylib, (off_t)(st.size / 2)), 0);
-  assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "loading plugin");
+  assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "bytes");
   rimport_session_close(b.s);
 }
 
@@ -402,7 +402,11 @@ static void embedded_manifest_is_checked(void **state) {
   assert_int_equal(rimport__loader_new(&ld), 0);
   rimport_test_assert_error(
       rimport__loader_load(ld, b.tc, cache, "kitchen", other, NULL),
-      RIMPORT_EMISMATCH, b.key[0]);
+      RIMPORT_EMISMATCH, "says it is the plugin with key");
+  assert_non_null(strstr(rimport_error_last()->message, b.key[0]));
+  /* std, kayton_api and the dylib were loaded (and stay), but no plugin. */
+  assert_int_equal(rimport__loader_library_count(ld), 3);
+  assert_int_equal(rimport__loader_count(ld), 0);
   assert_null(rimport__loader_find(ld, other));
   assert_null(rimport__loader_symbol(ld, other, "kayton_plugin_manifest"));
   rimport__loader_free(ld);
