@@ -143,4 +143,46 @@ void rimport__file_lock_remove(rimport__file_lock *lock);
 /* Releases (if held) and closes the handle. NULL is a no-op. */
 void rimport__file_lock_close(rimport__file_lock *lock);
 
+/* --- dynamic libraries (src/unix/dl.c, src/win/dl.c) ----------------------
+ * Loading a library by absolute path, for the rest of the process: rimport
+ * never unloads what it loaded (a plugin's code and statics must outlive
+ * every cell that uses them), so there is no close, only
+ * rimport__dl_free, which frees the bookkeeping at session close and leaves
+ * the library loaded.
+ *
+ * unix: dlopen(path, RTLD_NOW | RTLD_LOCAL). A DT_NEEDED entry of a later
+ *   library is satisfied by an already loaded one with the same SONAME
+ *   (DESIGN.md fact 1), so no LD_LIBRARY_PATH is needed.
+ * Windows: the path is converted to UTF-16 and loaded with
+ *   LoadLibraryExW(path, NULL, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR |
+ *   LOAD_LIBRARY_SEARCH_DEFAULT_DIRS); before the first load the process's
+ *   default search is set once with
+ *   SetDefaultDllDirectories(LOAD_LIBRARY_SEARCH_DEFAULT_DIRS) (fact 9;
+ *   this is process-wide: the current directory and PATH are no longer
+ *   searched by plain LoadLibrary calls of the host either). An import of a
+ *   DLL already loaded under the same base name uses that DLL. */
+typedef struct rimport__dl rimport__dl;
+
+/* Loads the library at `abs_path` (UTF-8). 0 and *out; RIMPORT_EINVAL for
+ * a path that is not absolute; RIMPORT_ELOAD with a message naming the
+ * path, the OS message (dlerror / FormatMessageW) and what to do;
+ * RIMPORT_ENOMEM. Loading one path twice gives two handles of one loaded
+ * library. Thread-safe. */
+int rimport__dl_open(const char *abs_path, rimport__dl **out);
+
+/* The address of the exported symbol `name`, or NULL when the library does
+ * not export it (no error is set). A function's address is copied out of
+ * the result with memcpy. */
+void *rimport__dl_sym(rimport__dl *dl, const char *name);
+
+/* Frees the handle's bookkeeping; the library stays loaded. NULL is a
+ * no-op. */
+void rimport__dl_free(rimport__dl *dl);
+
+/* The file name of the library `name` as the platform's Rust toolchain
+ * makes it: prefix "lib" (unix) or "" (Windows), suffix ".so", ".dylib"
+ * (macOS) or ".dll". */
+const char *rimport__dl_prefix(void);
+const char *rimport__dl_ext(void);
+
 #endif

@@ -1,0 +1,493 @@
+/* Preloading built plugins (src/load): real cargo on the local fixture
+ * crates (no network: path crates, --offline), built through the public
+ * API as test_build.c does; loaded std → kayton_api → plugin; the entry
+ * refused before anything is loaded when its manifest or dylib does not
+ * match (DESIGN.md invariants 4 and 5). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "load/load.h"
+
+#define FIXTURES RIMPORT_SOURCE_DIR "/tests/fixtures/crates"
+
+/* Built entries are shared by the cases (and reused by later runs: the key
+ * covers every input); a case that damages an entry damages a copy. */
+static char shared_cache[4096];
+
+static int setup(void **state) {
+  const char *base = getenv("RIMPORT_TEST_TMP");
+  (void)state;
+  snprintf(shared_cache, sizeof(shared_cache), "%s/load-cache",
+           base && *base ? base : "/tmp/rimport-tests");
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  rimport_error_clear();
+  return 0;
+}
+
+typedef struct built {
+  rimport_session *s;
+  const rimport_toolchain *tc;
+  int count;
+  char crate[4][64];
+  char key[4][65];
+  char entry_dir[4][4200];
+} built;
+
+/* Plans and builds `cell` in the shared cache. */
+static void build(const char *cell, built *b) {
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  rimport_imports *imps = NULL;
+  rimport_cell_plan *plan = NULL;
+  rimport_build_result *r = NULL;
+  const rimport_built_plugin *p;
+  int i;
+  memset(b, 0, sizeof(*b));
+  o.cache_dir = shared_cache;
+  o.offline = 1;
+  po.base_dir = FIXTURES;
+  if (rimport_session_open(&b->s, &o) != 0)
+    fail_msg("session: %s", rimport_error_last()->message);
+  if (rimport_parse(cell, strlen(cell), &imps) != 0)
+    fail_msg("parse: %s", rimport_error_last()->message);
+  if (rimport_plan(b->s, rimport_imports_array(imps),
+                   rimport_imports_count(imps), &po, &plan) != 0)
+    fail_msg("plan: %s", rimport_error_last()->message);
+  if (rimport_build(b->s, plan, &r) != 0)
+    fail_msg("build: %s", rimport_error_last()->message);
+  if (rimport_session_toolchain(b->s, &b->tc) != 0)
+    fail_msg("toolchain: %s", rimport_error_last()->message);
+  b->count = (int)rimport_build_count(r);
+  assert_true(b->count <= 4);
+  p = rimport_build_plugins(r);
+  for (i = 0; i < b->count; i++) {
+    snprintf(b->crate[i], sizeof(b->crate[i]), "%s", p[i].crate);
+    snprintf(b->key[i], sizeof(b->key[i]), "%s", p[i].key);
+    snprintf(b->entry_dir[i], sizeof(b->entry_dir[i]), "%s", p[i].entry_dir);
+  }
+  rimport_build_free(r);
+  rimport_plan_free(plan);
+  rimport_imports_free(imps);
+}
+
+static void build_kitchen(built *b) {
+  build("rimport kitchen(path=\"kitchen\")\n", b);
+  assert_int_equal(b->count, 1);
+}
+
+static void run(const char *cmd) {
+  if (system(cmd) != 0)
+    fail_msg("failed: %s", cmd);
+}
+
+/* Copies the entry into a private cache <tmp>/cache/<crate>/<key> (key:
+ * as_key, the manifest's "key" rewritten to match) and makes it writable.
+ * Returns the private cache dir (static storage). */
+static const char *copy_entry(const built *b, const char *name,
+                              const char *as_key, char *entry, size_t size) {
+  static char cache[4200];
+  char cmd[13000];
+  snprintf(cache, sizeof(cache), "%s/cache", rimport_test_tmpdir(name));
+  snprintf(entry, size, "%s/%s/%s", cache, b->crate[0], as_key);
+  snprintf(cmd, sizeof(cmd),
+           "mkdir -p '%s/%s' && cp -R '%s' '%s' && chmod -R u+w '%s'", cache,
+           b->crate[0], b->entry_dir[0], entry, entry);
+  run(cmd);
+  return cache;
+}
+
+/* Rewrites <entry>/manifest.json: member `name` of `obj` (NULL: the root)
+ * set to `value` (a JSON text). */
+static void edit_manifest(const char *entry, const char *obj, const char *name,
+                          const char *value) {
+  char path[4400];
+  rimport_buf text = RIMPORT_BUF_INIT;
+  cJSON *j, *where, *v;
+  char *out;
+  snprintf(path, sizeof(path), "%s/manifest.json", entry);
+  assert_int_equal(rimport__fs_read_file(path, 1 << 24, &text), 0);
+  j = cJSON_Parse(text.ptr);
+  assert_non_null(j);
+  where = obj ? cJSON_GetObjectItem(j, obj) : j;
+  assert_non_null(where);
+  v = cJSON_Parse(value);
+  assert_non_null(v);
+  assert_true(cJSON_ReplaceItemInObject(where, name, v));
+  out = cJSON_PrintUnformatted(j);
+  rimport_test_write_file(path, out);
+  cJSON_free(out);
+  cJSON_Delete(j);
+  rimport_buf_dispose(&text);
+}
+
+/* The plugin dylib of an entry (lib/ holds one file). */
+static void entry_dylib(const char *entry, char *out, size_t size) {
+  char cmd[4400];
+  FILE *f;
+  snprintf(cmd, sizeof(cmd), "ls -d '%s'/lib/*", entry);
+  f = popen(cmd, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(out, (int)size, f));
+  out[strcspn(out, "\n")] = '\0';
+  assert_int_equal(pclose(f), 0);
+  (void)size;
+}
+
+/* --- a minimal host: stubs that count calls ------------------------------ */
+
+static int host_kinds, host_reports;
+static char host_error[512];
+
+static int32_t h_register_kind(KaytonContext *c, const char *n, size_t l,
+                               kayton_drop_fn d, KaytonKind *out) {
+  (void)c;
+  (void)n;
+  (void)l;
+  (void)d;
+  *out = (KaytonKind)++host_kinds;
+  return KAYTON_OK;
+}
+static int32_t h_set_global(KaytonContext *c, const char *n, size_t l,
+                            KaytonKind k, void *p) {
+  (void)c;
+  (void)n;
+  (void)l;
+  (void)k;
+  (void)p;
+  return KAYTON_OK;
+}
+static int32_t h_get_global(KaytonContext *c, const char *n, size_t l,
+                            KaytonKind k, void **out) {
+  (void)c;
+  (void)n;
+  (void)l;
+  (void)k;
+  (void)out;
+  return KAYTON_ENOTFOUND;
+}
+static int32_t h_new_handle(KaytonContext *c, KaytonKind k, void *p,
+                            HKayRef *out) {
+  (void)c;
+  (void)k;
+  (void)p;
+  *out = 1;
+  return KAYTON_OK;
+}
+static int32_t h_get_handle(KaytonContext *c, HKayRef h, KaytonKind k,
+                            void **out) {
+  (void)c;
+  (void)h;
+  (void)k;
+  (void)out;
+  return KAYTON_ENOTFOUND;
+}
+static int32_t h_ref(KaytonContext *c, HKayRef h) {
+  (void)c;
+  (void)h;
+  return KAYTON_OK;
+}
+static void h_report(KaytonContext *c, int32_t level, const char *t, size_t l) {
+  (void)c;
+  (void)level;
+  (void)t;
+  (void)l;
+  host_reports++;
+}
+static void h_set_error(KaytonContext *c, const char *t, size_t l) {
+  (void)c;
+  snprintf(host_error, sizeof(host_error), "%.*s", (int)l, t);
+}
+static const char *h_last_error(void *payload) {
+  (void)payload;
+  return host_error[0] ? host_error : NULL;
+}
+
+static const KaytonApi host_api = {sizeof(KaytonApi),
+                                   KAYTON_API_ABI_VERSION,
+                                   h_register_kind,
+                                   h_set_global,
+                                   h_get_global,
+                                   h_new_handle,
+                                   h_get_handle,
+                                   h_ref,
+                                   h_ref,
+                                   h_report,
+                                   h_set_error};
+
+static KaytonContext host_context(void) {
+  KaytonContext ctx;
+  ctx.size = sizeof(ctx);
+  ctx.abi_version = KAYTON_API_ABI_VERSION;
+  ctx.host_data = NULL;
+  ctx.api = &host_api;
+  return ctx;
+}
+
+static int ends_with(const char *s, const char *tail) {
+  size_t n = strlen(s), m = strlen(tail);
+  return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* --- cases ---------------------------------------------------------------- */
+
+static void loads_in_order_and_registers(void **state) {
+  built b;
+  rimport__loader *ld = NULL;
+  const rimport__loaded *l = NULL, *again = NULL;
+  const char *(*manifest)(void);
+  KaytonContext ctx = host_context();
+  void *sym;
+  cJSON *j;
+  (void)state;
+  build_kitchen(&b);
+  assert_int_equal(rimport__loader_new(&ld), 0);
+  if (rimport__loader_load(ld, b.tc, shared_cache, "kitchen", b.key[0], &l) !=
+      0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  assert_non_null(l);
+  assert_string_equal(l->key, b.key[0]);
+  assert_string_equal(l->entry_dir, b.entry_dir[0]);
+  assert_int_equal(l->index, 0);
+  /* std → kayton_api → plugin, by absolute path. */
+  assert_int_equal(rimport__loader_library_count(ld), 3);
+  assert_string_equal(rimport__loader_library_path(ld, 0), b.tc->std_dylib);
+  assert_true(
+      ends_with(rimport__loader_library_path(ld, 1), "/deps/libkayton_api.so"));
+  assert_string_equal(rimport__loader_library_path(ld, 2), l->dylib);
+  /* Its embedded manifest. */
+  sym = rimport__loader_symbol(ld, b.key[0], "kayton_plugin_manifest");
+  assert_non_null(sym);
+  memcpy(&manifest, &sym, sizeof(sym));
+  j = cJSON_Parse(manifest());
+  assert_non_null(j);
+  assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "key")),
+                      b.key[0]);
+  assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+                          cJSON_GetObjectItem(j, "rustc"), "fingerprint")),
+                      b.tc->fingerprint);
+  cJSON_Delete(j);
+  assert_null(rimport__loader_symbol(ld, b.key[0], "no_such_symbol"));
+  assert_null(rimport__loader_symbol(ld, "0123456789abcdef", "x"));
+  /* Registering through the C entry point. */
+  assert_int_equal(
+      rimport__loader_register(ld, b.key[0], &ctx, h_last_error, NULL), 0);
+  /* Loading it again is a no-op. */
+  assert_int_equal(
+      rimport__loader_load(ld, b.tc, shared_cache, "kitchen", b.key[0], &again),
+      0);
+  assert_ptr_equal(again, l);
+  assert_int_equal(rimport__loader_library_count(ld), 3);
+  assert_int_equal(rimport__loader_count(ld), 1);
+  assert_ptr_equal(rimport__loader_at(ld, 0), l);
+  assert_ptr_equal(rimport__loader_find(ld, b.key[0]), l);
+  /* A context the plugin refuses: an error, not an abort. */
+  ctx.abi_version = 99;
+  rimport_test_assert_error(
+      rimport__loader_register(ld, b.key[0], &ctx, h_last_error, NULL),
+      RIMPORT_EPANIC, "kayton_plugin_register_c returned");
+  rimport_test_assert_error(
+      rimport__loader_register(ld, "0123456789abcdef", &ctx, NULL, NULL),
+      RIMPORT_EINVAL, "not loaded");
+  rimport__loader_free(ld);
+  rimport_session_close(b.s);
+}
+
+/* Refused before anything is loaded: the loader loaded no library. */
+static void assert_refused(const built *b, const char *cache, const char *key,
+                           int code, const char *needle) {
+  rimport__loader *ld = NULL;
+  const rimport__loaded *l = NULL;
+  assert_int_equal(rimport__loader_new(&ld), 0);
+  rimport_test_assert_error(
+      rimport__loader_load(ld, b->tc, cache, b->crate[0], key, &l), code,
+      needle);
+  assert_null(l);
+  assert_int_equal(rimport__loader_library_count(ld), 0);
+  assert_int_equal(rimport__loader_count(ld), 0);
+  rimport__loader_free(ld);
+}
+
+static void other_toolchain_is_refused(void **state) {
+  built b;
+  char entry[4400];
+  const char *cache;
+  (void)state;
+  build_kitchen(&b);
+  cache = copy_entry(&b, "load-fp", b.key[0], entry, sizeof(entry));
+  edit_manifest(entry, "toolchain", "fingerprint",
+                "\"00000000000000000000000000000000\"");
+  assert_refused(&b, cache, b.key[0], RIMPORT_EMISMATCH,
+                 "00000000000000000000000000000000");
+  assert_non_null(strstr(rimport_error_last()->message, b.tc->fingerprint));
+  assert_non_null(strstr(rimport_error_last()->message, "rebuild"));
+  rimport_session_close(b.s);
+}
+
+static void other_abi_is_refused(void **state) {
+  built b;
+  char entry[4400];
+  const char *cache;
+  (void)state;
+  build_kitchen(&b);
+  cache = copy_entry(&b, "load-abi", b.key[0], entry, sizeof(entry));
+  edit_manifest(entry, NULL, "kayton_abi", "999");
+  assert_refused(&b, cache, b.key[0], RIMPORT_EMISMATCH, "version 999");
+  assert_non_null(strstr(rimport_error_last()->message, "speaks version 1"));
+  rimport_session_close(b.s);
+}
+
+static void altered_byte_is_corrupt(void **state) {
+  built b;
+  char entry[4400], dylib[4400];
+  const char *cache;
+  FILE *f;
+  long size;
+  int c;
+  (void)state;
+  build_kitchen(&b);
+  cache = copy_entry(&b, "load-byte", b.key[0], entry, sizeof(entry));
+  entry_dylib(entry, dylib, sizeof(dylib));
+  f = fopen(dylib, "r+b");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 0, SEEK_END), 0);
+  size = ftell(f);
+  assert_true(size > 1000);
+  assert_int_equal(fseek(f, size / 2, SEEK_SET), 0);
+  c = fgetc(f);
+  assert_int_equal(fseek(f, size / 2, SEEK_SET), 0);
+  assert_int_equal(fputc(c ^ 0x5a, f), c ^ 0x5a);
+  assert_int_equal(fclose(f), 0);
+  assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "has XXH3");
+  rimport_session_close(b.s);
+}
+
+static void truncated_dylib_is_corrupt(void **state) {
+  built b;
+  char entry[4400], dylib[4400];
+  const char *cache;
+  rimport__stat st;
+  (void)state;
+  build_kitchen(&b);
+  cache = copy_entry(&b, "load-trunc", b.key[0], entry, sizeof(entry));
+  entry_dylib(entry, dylib, sizeof(dylib));
+  assert_int_equal(rimport__fs_stat(dylib, &st), 0);
+  assert_int_equal(truncate(dylib, (off_t)(st.size / 2)), 0);
+  assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "bytes");
+  rimport_session_close(b.s);
+}
+
+/* An entry whose manifest passes, holding a dylib that is another key's:
+ * the plugin's embedded manifest gives it away after loading. */
+static void embedded_manifest_is_checked(void **state) {
+  static const char other[] = "0123456789abcdef0123456789abcdef";
+  built b;
+  char entry[4400], quoted[64];
+  const char *cache;
+  rimport__loader *ld = NULL;
+  (void)state;
+  build_kitchen(&b);
+  cache = copy_entry(&b, "load-embedded", other, entry, sizeof(entry));
+  snprintf(quoted, sizeof(quoted), "\"%s\"", other);
+  edit_manifest(entry, NULL, "key", quoted);
+  assert_int_equal(rimport__loader_new(&ld), 0);
+  rimport_test_assert_error(
+      rimport__loader_load(ld, b.tc, cache, "kitchen", other, NULL),
+      RIMPORT_EMISMATCH, "says it is the plugin with key");
+  assert_non_null(strstr(rimport_error_last()->message, b.key[0]));
+  /* std, kayton_api and the dylib were loaded (and stay), but no plugin. */
+  assert_int_equal(rimport__loader_library_count(ld), 3);
+  assert_int_equal(rimport__loader_count(ld), 0);
+  assert_null(rimport__loader_find(ld, other));
+  assert_null(rimport__loader_symbol(ld, other, "kayton_plugin_manifest"));
+  rimport__loader_free(ld);
+  rimport_session_close(b.s);
+}
+
+static void missing_entry_is_not_found(void **state) {
+  built b;
+  rimport__loader *ld = NULL;
+  (void)state;
+  build_kitchen(&b);
+  assert_int_equal(rimport__loader_new(&ld), 0);
+  rimport_test_assert_error(rimport__loader_load(ld, b.tc, shared_cache,
+                                                 "kitchen",
+                                                 "ffffffffffffffffffffffffffff"
+                                                 "ffff",
+                                                 NULL),
+                            RIMPORT_ENOTFOUND, "rimport_build");
+  rimport_test_assert_error(
+      rimport__loader_load(ld, b.tc, shared_cache, "../x", b.key[0], NULL),
+      RIMPORT_EINVAL, NULL);
+  assert_int_equal(rimport__loader_library_count(ld), 0);
+  rimport__loader_free(ld);
+  rimport__loader_free(NULL);
+  rimport_session_close(b.s);
+}
+
+/* counter_b stacks on counter_a: loaded after it, they share std and
+ * kayton_api, and both register. */
+static void stacked_plugins_load_in_order(void **state) {
+  built b;
+  rimport__loader *ld = NULL;
+  const rimport__loaded *a = NULL, *bb = NULL;
+  KaytonContext ctx = host_context();
+  (void)state;
+  build("rimport counter_a(path=\"counter_a\")\n"
+        "rimport counter_b(path=\"counter_b\")\n",
+        &b);
+  assert_int_equal(b.count, 2);
+  /* The child before its parent is refused, before loading anything. */
+  assert_int_equal(rimport__loader_new(&ld), 0);
+  rimport_test_assert_error(
+      rimport__loader_load(ld, b.tc, shared_cache, b.crate[1], b.key[1], NULL),
+      RIMPORT_EINVAL, b.key[0]);
+  assert_int_equal(rimport__loader_library_count(ld), 0);
+  /* In stack order. */
+  if (rimport__loader_load(ld, b.tc, shared_cache, b.crate[0], b.key[0], &a) !=
+      0)
+    fail_msg("load a: %s", rimport_error_last()->message);
+  if (rimport__loader_load(ld, b.tc, shared_cache, b.crate[1], b.key[1], &bb) !=
+      0)
+    fail_msg("load b: %s", rimport_error_last()->message);
+  assert_int_equal(a->index, 0);
+  assert_int_equal(bb->index, 1);
+  assert_int_equal(rimport__loader_library_count(ld), 4);
+  assert_string_equal(rimport__loader_library_path(ld, 0), b.tc->std_dylib);
+  assert_true(
+      ends_with(rimport__loader_library_path(ld, 1), "/deps/libkayton_api.so"));
+  assert_string_equal(rimport__loader_library_path(ld, 2), a->dylib);
+  assert_string_equal(rimport__loader_library_path(ld, 3), bb->dylib);
+  assert_int_equal(rimport__loader_register(ld, b.key[0], &ctx, NULL, NULL), 0);
+  assert_int_equal(rimport__loader_register(ld, b.key[1], &ctx, NULL, NULL), 0);
+  rimport__loader_free(ld);
+  rimport_session_close(b.s);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(loads_in_order_and_registers, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(other_toolchain_is_refused, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(other_abi_is_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(altered_byte_is_corrupt, setup, teardown),
+    cmocka_unit_test_setup_teardown(truncated_dylib_is_corrupt, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(embedded_manifest_is_checked, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(missing_entry_is_not_found, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(stacked_plugins_load_in_order, setup,
+                                    teardown),
+};
+
+RIMPORT_TEST_MAIN(tests, NULL)
