@@ -668,13 +668,45 @@ static void many_handles_are_fast(void **state) {
   }
   ms = (uv_hrtime() - start) / 1000000;
   /* Linear: well under a second natively; generous for valgrind. */
-  if (ms > 20000)
+  if (ms > 10000)
     fail_msg("100k handles took %llu ms", (unsigned long long)ms);
   free(hs);
 }
 
 #define THREADS    4
 #define PER_THREAD 20000
+
+/* Lookups cost the same with 1000 or 100k live handles (a table scan
+ * would make the second 100 times slower). */
+static uint64_t time_lookups(fixture *f, KaytonKind k, const HKayRef *hs,
+                             size_t live) {
+  uint64_t start = uv_hrtime();
+  void *out;
+  size_t i;
+  for (i = 0; i < MANY; i++)
+    assert_int_equal(f->api->get_handle(f->ctx, hs[(i * 7919) % live], k, &out),
+                     KAYTON_OK);
+  return uv_hrtime() - start;
+}
+
+static void lookups_do_not_grow_with_the_table(void **state) {
+  fixture *f = *state;
+  KaytonKind k = kind_of(f, "plain", NULL);
+  HKayRef *hs = malloc(MANY * sizeof(*hs));
+  uint64_t small, large;
+  static char cells[MANY];
+  size_t i;
+  for (i = 0; i < 1000; i++)
+    hs[i] = handle_of(f, k, &cells[i]);
+  small = time_lookups(f, k, hs, 1000);
+  for (; i < MANY; i++)
+    hs[i] = handle_of(f, k, &cells[i]);
+  large = time_lookups(f, k, hs, MANY);
+  if (large > small * 20 + 50000000)
+    fail_msg("100k lookups: %llu ns among 1000 handles, %llu ns among 100k",
+             (unsigned long long)small, (unsigned long long)large);
+  free(hs);
+}
 
 typedef struct worker {
   KaytonContext *ctx;
@@ -774,6 +806,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(reentrant_call_from_output_is_refused,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(many_handles_are_fast, setup, teardown),
+    cmocka_unit_test_setup_teardown(lookups_do_not_grow_with_the_table, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(concurrent_threads, setup, teardown),
 };
 
