@@ -5,9 +5,11 @@
  *
  * Thread safety: the KaytonApi functions may be called from any thread
  * (plugin code running on a worker thread, e.g. a tokio runtime): one mutex
- * guards the tables. Drop functions and the output callback run without
- * that mutex for drops, and with it for output; neither may call back into
- * the VM — such a call returns KAYTON_EINVAL (report/set_error ignore it).
+ * guards the tables. A drop function runs on the thread that released the
+ * last reference (at rimport__vm_free, the host's), outside the mutex; the
+ * output callback runs on the reporting thread with the mutex held. Neither
+ * may call back into the VM (any VM): such a call, detected per thread,
+ * returns KAYTON_EINVAL (report and set_error do nothing).
  * The rimport__vm_* functions below are for the host thread: vm_new/vm_free
  * must not race any other call, and the pointers returned by
  * rimport__vm_cell_stdout/last_error/last_diagnostic stay valid until the
