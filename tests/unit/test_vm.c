@@ -294,6 +294,29 @@ static void live_handles_dropped_at_free(void **state) {
   assert_int_equal(atomic_load(&drops_total), 4);
 }
 
+static int drop_order[4];
+static int drop_order_len;
+
+static void drop_record(void *ptr) {
+  if (drop_order_len < 4)
+    drop_order[drop_order_len++] = *(int *)ptr;
+}
+
+static void free_drops_newest_first(void **state) {
+  fixture *f = *state;
+  KaytonKind k = kind_of(f, "recorded", drop_record);
+  static int vals[4] = {1, 2, 3, 4};
+  int i;
+  drop_order_len = 0;
+  for (i = 0; i < 4; i++)
+    handle_of(f, k, &vals[i]);
+  rimport__vm_free(f->vm);
+  f->vm = NULL;
+  assert_int_equal(drop_order_len, 4);
+  for (i = 0; i < 4; i++)
+    assert_int_equal(drop_order[i], 4 - i);
+}
+
 static void handles_are_per_vm(void **state) {
   fixture *f = *state;
   rimport__vm *other;
@@ -711,6 +734,7 @@ static void lookups_do_not_grow_with_the_table(void **state) {
 typedef struct worker {
   KaytonContext *ctx;
   KaytonKind kind;
+  KaytonKind shared;
   int failures;
 } worker;
 
@@ -718,7 +742,17 @@ static void worker_main(void *arg) {
   worker *w = arg;
   const KaytonApi *api = w->ctx->api;
   HKayRef *mine = malloc(PER_THREAD * sizeof(*mine));
+  KaytonKind shared = 0;
+  void *g = NULL;
   int i;
+  /* Every thread registers the same kind and sets the same global. */
+  if (api->register_kind(w->ctx, S("shared::Kind"), NULL, &shared) !=
+          KAYTON_OK ||
+      api->set_global_ptr(w->ctx, S("shared"), shared, w) != KAYTON_OK ||
+      api->get_global_ptr(w->ctx, S("shared"), shared, &g) != KAYTON_OK ||
+      g == NULL)
+    w->failures++;
+  w->shared = shared;
   for (i = 0; i < PER_THREAD; i++) {
     int *p = malloc(sizeof(int));
     void *out = NULL;
@@ -764,6 +798,7 @@ static void concurrent_threads(void **state) {
   for (i = 0; i < THREADS; i++) {
     assert_int_equal(uv_thread_join(&t[i]), 0);
     assert_int_equal(w[i].failures, 0);
+    assert_int_equal(w[i].shared, w[0].shared);
   }
   assert_int_equal(rimport__vm_live_handles(f->vm), 0);
   assert_int_equal(atomic_load(&drops_total), THREADS * PER_THREAD);
@@ -791,6 +826,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(drop_may_be_null, setup, teardown),
     cmocka_unit_test_setup_teardown(live_handles_dropped_at_free, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(free_drops_newest_first, setup, teardown),
     cmocka_unit_test_setup_teardown(handles_are_per_vm, setup, teardown),
     cmocka_unit_test_setup_teardown(report_captures_stdout_per_cell, setup,
                                     teardown),
