@@ -18,5 +18,6 @@
 #include "rimport/session.h"
 #include "rimport/plan.h"
 #include "rimport/build.h"
+#include "rimport/run.h"
 
 #endif /* RIMPORT_H */

@@ -6,6 +6,7 @@
 #include "common/fs.h"
 #include "platform.h"
 #include "build/build.h"
+#include "cell/cell.h"
 #include "plan/plan.h"
 #include "toolchain/toolchain.h"
 
@@ -141,6 +142,7 @@ int rimport_session_open(rimport_session **out, const rimport_options *opts) {
 void rimport_session_close(rimport_session *s) {
   if (s == NULL)
     return;
+  rimport__cell_session_free(s);
   rimport__build_session_free(s);
   rimport__plan_session_free(s);
   rimport__toolchain_free(s->toolchain);

@@ -38,6 +38,13 @@ struct rimport_session {
   rimport__built *built;   /* build stage: the stack, in order */
   size_t built_count, built_cap;
   volatile int cancel; /* rimport_cancel sets it; each build clears it */
+  /* load, register, cells (src/cell) */
+  struct rimport__loader *loader;
+  struct rimport__vm *vm;            /* the reference VM, unless the host gave
+                                        a context */
+  struct KaytonContext *context;     /* what plugins and cells get */
+  size_t registered;                 /* loaded plugins registered so far */
+  struct rimport__cell_state *cells; /* bindings in scope, cell counter */
 };
 
 #endif

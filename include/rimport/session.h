@@ -88,12 +88,21 @@ typedef struct rimport_options {
   rimport_progress_cb progress;
   /** Handed to `progress` unchanged. */
   void *progress_payload;
+  /** The VM context plugins and cells get (a `struct KaytonContext *` from
+   *  kayton_api.h, owned by the host); NULL: the session's reference VM. */
+  void *context;
+  /** Receives what cells and plugins report (level as in kayton_api.h:
+   *  0 stdout, 1 stderr, 2 info, 3 warning, 4 error), or NULL. Only with the
+   *  reference VM. */
+  void (*output)(int level, const char *text, size_t len, void *payload);
+  /** Handed to `output` unchanged. */
+  void *output_payload;
 } rimport_options;
 
 #define RIMPORT_OPTIONS_INIT                                                   \
   {                                                                            \
     RIMPORT_OPTIONS_VERSION, NULL, NULL, NULL, 0, RIMPORT_SOURCE_DEFAULT,      \
-        NULL, 0, 0, 0, NULL, NULL                                              \
+        NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL                            \
   }
 
 /**

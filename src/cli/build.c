@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "common/common.h"
 
 typedef struct bar {
   int tty;
@@ -34,12 +35,11 @@ static void on_progress(const rimport_progress *p, void *payload) {
     fprintf(stderr, "%s: %s\n", p->plugin ? p->plugin : "rimport", p->message);
 }
 
-static int build_cell(cli *c, rimport_session *s, const char *origin,
-                      size_t index, const rimport_cell_plan *plan,
-                      void *payload) {
+static int build_cell(cli *c, rimport_session *s, const cli_cell *cell,
+                      const rimport_cell_plan *plan, void *payload) {
   rimport_build_result *r = NULL;
   size_t i, n;
-  (void)index;
+  const char *origin = cell->origin;
   (void)payload;
   if (rimport_build(s, plan, &r) != 0)
     return cli_fail(c, "building");
@@ -69,4 +69,69 @@ int cli_build(cli *c, int argc, char **argv) {
   c->opts.progress = on_progress;
   c->opts.progress_payload = &b;
   return cli_each_cell(c, path, build_cell, NULL);
+}
+
+/* rimport run <cell-file>: every cell in order, in one session: its plugins
+ * built (or found), loaded and registered, the cell compiled against them
+ * and run; what it prints is printed. */
+static void on_output(int level, const char *text, size_t len, void *payload) {
+  (void)payload;
+  fwrite(text, 1, len, level == 0 ? stdout : stderr);
+  fflush(level == 0 ? stdout : stderr);
+}
+
+static int run_cell(cli *c, rimport_session *s, const cli_cell *cell,
+                    const rimport_cell_plan *plan, void *payload) {
+  rimport_build_result *r = NULL;
+  rimport_cell *compiled = NULL;
+  rimport_cell_options co = RIMPORT_CELL_OPTIONS_INIT;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  int status = 0;
+  (void)payload;
+  printf("-- %s\n", cell->origin);
+  fflush(stdout);
+  co.source_path = cell->path;
+  co.first_line = cell->first_line;
+  if (rimport_build(s, plan, &r) != 0)
+    status = cli_fail(c, "building");
+  else if (rimport_load(s, r) != 0)
+    status = cli_fail(c, "loading");
+  else if (rimport_register(s) != 0)
+    status = cli_fail(c, "registering");
+  else if (rimport_buf_dispose(&text),
+           rimport__buf_put(&text, cell->text, cell->len) != 0 ||
+               rimport_cell_compile(s, text.ptr, text.size, plan, &co,
+                                    &compiled) != 0) {
+    const rimport_error *e = rimport_error_last();
+    fprintf(stderr, "%s\n", e ? e->message : "compiling the cell failed");
+    status = 1;
+  } else if (rimport_cell_run(s, compiled, NULL) != 0) {
+    /* A failing cell does not end the session: report and go on. */
+    const rimport_error *e = rimport_error_last();
+    fprintf(stderr, "%s: error: %s\n", c->prog,
+            e ? e->message : "the cell failed");
+    c->failed_cells++;
+  }
+  rimport_cell_free(compiled);
+  rimport_build_free(r);
+  rimport_buf_dispose(&text);
+  return status;
+}
+
+int cli_run(cli *c, int argc, char **argv) {
+  const char *path;
+  bar b;
+  int status = cli_file_args(c, "run", argc, argv, &path);
+  if (status != 0)
+    return status;
+  memset(&b, 0, sizeof(b));
+  b.tty = uv_guess_handle(2) == UV_TTY;
+  c->opts.progress = on_progress;
+  c->opts.progress_payload = &b;
+  c->opts.output = on_output;
+  c->opts.output_payload = c;
+  status = cli_each_cell(c, path, run_cell, NULL);
+  if (status == 0 && c->failed_cells > 0)
+    status = 1;
+  return status;
 }

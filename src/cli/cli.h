@@ -7,6 +7,7 @@
 typedef struct cli {
   rimport_options opts;
   int json;
+  int failed_cells; /* rimport run: cells that failed (the rest ran) */
   const char *prog;
 } cli;
 
@@ -19,9 +20,16 @@ int cli_fail(const cli *c, const char *what);
 
 /* Called for each cell of a cell file once it is parsed and planned in the
  * file's session. Returns an exit status (0 to go on). */
-typedef int (*cli_cell_fn)(cli *c, rimport_session *s, const char *origin,
-                           size_t index, const rimport_cell_plan *plan,
-                           void *payload);
+typedef struct cli_cell {
+  const char *path;   /* the cell file */
+  const char *origin; /* "file" or "file, cell N" */
+  size_t index;       /* from 0 */
+  const char *text;   /* the cell's text (not NUL-terminated) */
+  size_t len;
+  unsigned int first_line; /* its first line in the file */
+} cli_cell;
+typedef int (*cli_cell_fn)(cli *c, rimport_session *s, const cli_cell *cell,
+                           const rimport_cell_plan *plan, void *payload);
 /* Splits a cell file at `%%` lines and runs fn on each cell in order, in
  * one session; parse and plan errors are printed. Returns the exit status. */
 int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload);
@@ -31,6 +39,7 @@ int cli_file_args(cli *c, const char *command, int argc, char **argv,
 
 int cli_plan(cli *c, int argc, char **argv);
 int cli_build(cli *c, int argc, char **argv);
+int cli_run(cli *c, int argc, char **argv);
 int cli_doctor(cli *c, int argc, char **argv);
 /* rimport cache list|verify|gc|clear (cache.c). */
 int cli_cache(cli *c, int argc, char **argv);

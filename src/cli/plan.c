@@ -57,11 +57,11 @@ int cli_fail(const cli *c, const char *what) {
 
 /* Cells are separated by lines that are exactly "%%" (a CR before the newline
  * and trailing blanks are allowed). */
-typedef struct cell {
+typedef struct file_cell {
   const char *text;
   size_t len;
   unsigned int first_line; /* line of the file where the cell starts */
-} cell;
+} file_cell;
 
 static int is_separator(const char *line, size_t len) {
   while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
@@ -70,10 +70,10 @@ static int is_separator(const char *line, size_t len) {
   return len == 2 && line[0] == '%' && line[1] == '%';
 }
 
-static size_t split_cells(const char *text, size_t len, cell **out) {
+static size_t split_cells(const char *text, size_t len, file_cell **out) {
   size_t count = 0, cap = 0, pos = 0, start = 0;
   unsigned int line = 1, start_line = 1;
-  cell *cells = NULL;
+  file_cell *cells = NULL;
   for (;;) {
     const char *nl = memchr(text + pos, '\n', len - pos);
     size_t end = nl ? (size_t)(nl - text) : len;
@@ -103,7 +103,7 @@ static size_t split_cells(const char *text, size_t len, cell **out) {
 
 /* file:line:col: error: message, then the line and a caret under the
  * column. */
-static void print_parse_error(const cli *c, const char *path, const cell *cl) {
+static void print_parse_error(const cli *c, const char *path, const file_cell *cl) {
   const rimport_error *e = rimport_error_last();
   unsigned int line = e->line, col, i;
   const char *p = cl->text, *end = cl->text + cl->len, *eol;
@@ -200,7 +200,7 @@ static char *dir_of(const char *path) {
 int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
   char *text = NULL, *dir = NULL;
   size_t len = 0, ncells = 0, i;
-  cell *cells = NULL;
+  file_cell *cells = NULL;
   rimport_session *s = NULL;
   int status = 0;
   if (cli_read_file(path, &text, &len) != 0)
@@ -243,8 +243,16 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
     po.origin = path;
     if (rimport_plan(s, copy, n, &po, &plan) != 0)
       status = cli_fail(c, "planning");
-    else
-      status = fn(c, s, origin, i, plan, payload);
+    else {
+      cli_cell cc;
+      cc.path = path;
+      cc.origin = origin;
+      cc.index = i;
+      cc.text = cells[i].text;
+      cc.len = cells[i].len;
+      cc.first_line = cells[i].first_line;
+      status = fn(c, s, &cc, plan, payload);
+    }
     rimport_plan_free(plan);
     free(copy);
     rimport_imports_free(imps);
@@ -256,9 +264,8 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
   return status;
 }
 
-static int plan_cell(cli *c, rimport_session *s, const char *origin,
-                     size_t index, const rimport_cell_plan *plan,
-                     void *payload) {
+static int plan_cell(cli *c, rimport_session *s, const cli_cell *cell,
+                     const rimport_cell_plan *plan, void *payload) {
   (void)s;
   (void)payload;
   if (c->json) {
@@ -267,11 +274,11 @@ static int plan_cell(cli *c, rimport_session *s, const char *origin,
     if (rimport_plan_to_json(plan, 1, &json) != 0)
       status = cli_fail(c, "writing the plan as JSON");
     else
-      printf("%s%s", index ? ",\n" : "\n", json.ptr);
+      printf("%s%s", cell->index ? ",\n" : "\n", json.ptr);
     rimport_buf_dispose(&json);
     return status;
   }
-  print_plan(origin, plan);
+  print_plan(cell->origin, plan);
   return 0;
 }
 

@@ -467,3 +467,37 @@ where
         Err(e) => e.code(),
     }
 }
+
+/// The kind rimport uses for values of type `T` kept with [`keep`]: one per
+/// Rust type name (a type exists once in the process: every crate is loaded
+/// once), registered on first use.
+pub fn kind_of<T: 'static>(ctx: &mut KaytonContext) -> Result<Kind, Error> {
+    ctx.register_kind(std::any::type_name::<T>(), Some(drop_box::<T>))
+}
+
+/// Keeps `value` in the VM under `name`, so that a later cell of the session
+/// can use it with [`get`]. A value kept before under the same name and type
+/// is released (its drop runs when nothing else holds it); every value still
+/// kept is dropped when the session closes.
+pub fn keep<T: 'static>(ctx: &mut KaytonContext, name: &str, value: T) -> Result<(), Error> {
+    let kind = kind_of::<T>(ctx)?;
+    let old = ctx.get_global_ptr(name, kind).ok();
+    let h = ctx.new_handle(kind, Box::new(value))?;
+    ctx.set_global_ptr(name, kind, h as usize as *mut c_void)?;
+    if let Some(p) = old {
+        let _ = ctx.release(p as usize as HKayRef);
+    }
+    Ok(())
+}
+
+/// The value an earlier cell kept under `name` with [`keep`]. It stays valid
+/// while the session lives and nothing keeps another value under `name`; a
+/// value of another type under that name is `Error::Host(-3)` (EKIND).
+pub fn get<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<&'static T, Error> {
+    let kind = kind_of::<T>(ctx)?;
+    let h = ctx.get_global_ptr(name, kind)? as usize as HKayRef;
+    let p = ctx.get_handle::<T>(h, kind)?;
+    // SAFETY: the VM owns the box behind the handle until the session
+    // closes or the name is kept again; cells run one at a time.
+    Ok(unsafe { &*p })
+}

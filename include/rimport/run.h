@@ -1,0 +1,115 @@
+/**
+ * @file rimport/run.h
+ * @brief Loading and registering plugins, compiling cells against them and
+ *        running the cells.
+ *
+ * Included by rimport.h; do not include it on its own.
+ */
+#ifndef RIMPORT_RUN_H
+#define RIMPORT_RUN_H
+
+#include "build.h"
+#include "common.h"
+#include "plan.h"
+#include "session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct KaytonContext;
+
+/**
+ * Preloads the plugins of a build, in order, by absolute path: the Rust std
+ * dylib, kayton_api, then each plugin (DESIGN.md facts 1, 9). Before loading
+ * an entry its manifest (toolchain fingerprint, kayton ABI version) and the
+ * dylib's hash are checked against the host; after loading, the plugin's
+ * embedded manifest is compared again. Loading what is loaded is a no-op;
+ * nothing is unloaded while the session lives.
+ * @return 0; RIMPORT_EMISMATCH, RIMPORT_ECORRUPT, RIMPORT_ELOAD (with the
+ *         path and the OS loader's message), RIMPORT_ENOTFOUND.
+ */
+RIMPORT_EXTERN int rimport_load(rimport_session *session,
+                                const rimport_build_result *built);
+
+/**
+ * Calls `kayton_plugin_register_c` of every loaded plugin not registered
+ * yet, with the session's context (the host's, or the reference VM's). A
+ * plugin that fails or panics is RIMPORT_EPANIC with its message; the
+ * process goes on.
+ */
+RIMPORT_EXTERN int rimport_register(rimport_session *session);
+
+/**
+ * The context plugins and cells get: the `context` option, or the session's
+ * reference VM. Owned by the session (or the host).
+ */
+RIMPORT_EXTERN struct KaytonContext *
+rimport_session_context(rimport_session *session);
+
+#define RIMPORT_CELL_OPTIONS_VERSION 1
+
+/** Options of one cell compile; initialize with RIMPORT_CELL_OPTIONS_INIT. */
+typedef struct rimport_cell_options {
+  unsigned int version; /**< RIMPORT_CELL_OPTIONS_VERSION */
+  /** The file the cell's text comes from, so that rustc's diagnostics name
+   *  it (and its lines); NULL: "cell N". */
+  const char *source_path;
+  /** The line of source_path where the cell's first line stands (1 when 0).
+   */
+  unsigned int first_line;
+} rimport_cell_options;
+
+#define RIMPORT_CELL_OPTIONS_INIT                                              \
+  { RIMPORT_CELL_OPTIONS_VERSION, NULL, 0 }
+
+/** A compiled cell. Opaque; free with rimport_cell_free (never unloaded). */
+typedef struct rimport_cell rimport_cell;
+
+/**
+ * Compiles a cell's generated Rust against the session's plugins, with
+ * rustc directly (`--crate-type dylib -C prefer-dynamic`, an `--extern` per
+ * loaded plugin, `-L dependency=` for their entries).
+ *
+ * `rust` is the body of the cell: Rust statements (with `?` on any error
+ * type), as the Kayton compiler generates them; rimport statements in it
+ * are blanked out first. The names that `plan` binds (and those of the
+ * session's earlier cells) are in scope: `rimport reqwest` makes `reqwest`
+ * the plugin's `exports`, `from reqwest rimport StatusCode as S` makes `S`,
+ * generic instances are named `name__shape` (`largest__i64`). In the body,
+ * `kprintln!(…)` writes to the cell's output, `keep!("name", value)` keeps
+ * a value in the VM for later cells and `get!(Type, "name")` returns it.
+ * Line numbers in diagnostics are those of the text as given (plus
+ * first_line - 1).
+ *
+ * @param plan the cell's plan (its plugins must have been built, loaded and
+ *             registered), or NULL when the cell imports nothing new
+ * @return 0; RIMPORT_ECOMPILE with rustc's rendered diagnostics.
+ */
+RIMPORT_EXTERN int rimport_cell_compile(rimport_session *session,
+                                        const char *rust, size_t len,
+                                        const rimport_cell_plan *plan,
+                                        const rimport_cell_options *opts,
+                                        rimport_cell **out);
+
+/** The compiled cell's dylib (absolute path). Owned by the cell. */
+RIMPORT_EXTERN const char *rimport_cell_dylib(const rimport_cell *cell);
+
+/**
+ * Loads the cell after its plugins and calls its entry point with the
+ * session's context. What the cell writes with kprintln! goes to the
+ * session's output callback and, when `output` is not NULL, into it. A panic
+ * or an error returned by the cell is RIMPORT_EPANIC with its message; the
+ * session goes on.
+ */
+RIMPORT_EXTERN int rimport_cell_run(rimport_session *session,
+                                    rimport_cell *cell, rimport_buf *output);
+
+/** Frees a cell's bookkeeping (the library stays loaded). NULL: no-op. */
+RIMPORT_EXTERN void rimport_cell_free(rimport_cell *cell);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RIMPORT_RUN_H */
