@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The main job: build rimport and run it on the example cells:
-# `rimport doctor`, `rimport plan` (parse → plan → cache keys) and
-# `rimport build` (plugin crates built with cargo into the cache; run twice:
-# the second run finds everything in the cache). Loading and running the
-# cells comes with the load stage.
+# The main job: `rimport run examples/reqwest.cell` — the reqwest cells end
+# to end (plugin built with cargo from Debian's crates, loaded, registered,
+# cells compiled against it and run; a Client kept by cell 1 is used by
+# cell 2), twice: the second run builds nothing. Before it, `rimport doctor`
+# and `rimport plan`.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}"
@@ -21,10 +21,10 @@ for cell in "$ROOT"/examples/*.cell; do
   log "rimport plan ${cell#"$ROOT"/}"
   (cd "$ROOT" && "${RIMPORT[@]}" plan "${cell#"$ROOT"/}")
 done
-log "rimport build examples/reqwest.cell (the first run builds reqwest's plugin: ~40 s on 2 cores)"
-(cd "$ROOT" && "${RIMPORT[@]}" build examples/reqwest.cell)
-log "rimport build examples/reqwest.cell again: everything comes from the cache"
-(cd "$ROOT" && "${RIMPORT[@]}" build examples/reqwest.cell)
+log "rimport run examples/reqwest.cell (the first run builds reqwest's plugin: ~40 s on 2 cores)"
+(cd "$ROOT" && "${RIMPORT[@]}" run examples/reqwest.cell)
+log "rimport run examples/reqwest.cell again: the plugins come from the cache"
+(cd "$ROOT" && "${RIMPORT[@]}" run examples/reqwest.cell)
 log "a malformed cell: rimport plan examples/bad/typo.cell (fails on purpose)"
 if (cd "$ROOT" && "${RIMPORT[@]}" plan examples/bad/typo.cell); then
   echo "error: the malformed cell was accepted" >&2

@@ -80,6 +80,26 @@ static void on_output(int level, const char *text, size_t len, void *payload) {
   fflush(level == 0 ? stdout : stderr);
 }
 
+/* A cell file stands in for the Kayton compiler's output: `#` comments
+ * (a line whose first non-blank is `#` not followed by `[` or `!`, which
+ * are Rust attributes) are blanked, keeping every line in place. */
+static void blank_comments(rimport_buf *text) {
+  size_t i = 0;
+  while (i < text->size) {
+    size_t j = i;
+    while (j < text->size && (text->ptr[j] == ' ' || text->ptr[j] == '\t'))
+      j++;
+    if (j < text->size && text->ptr[j] == '#' &&
+        (j + 1 >= text->size ||
+         (text->ptr[j + 1] != '[' && text->ptr[j + 1] != '!')))
+      for (; j < text->size && text->ptr[j] != '\n'; j++)
+        text->ptr[j] = ' ';
+    while (i < text->size && text->ptr[i] != '\n')
+      i++;
+    i++;
+  }
+}
+
 static int run_cell(cli *c, rimport_session *s, const cli_cell *cell,
                     const rimport_cell_plan *plan, void *payload) {
   rimport_build_result *r = NULL;
@@ -98,10 +118,10 @@ static int run_cell(cli *c, rimport_session *s, const cli_cell *cell,
     status = cli_fail(c, "loading");
   else if (rimport_register(s) != 0)
     status = cli_fail(c, "registering");
-  else if (rimport_buf_dispose(&text),
-           rimport__buf_put(&text, cell->text, cell->len) != 0 ||
-               rimport_cell_compile(s, text.ptr, text.size, plan, &co,
-                                    &compiled) != 0) {
+  else if (rimport__buf_put(&text, cell->text, cell->len) != 0 ||
+           (blank_comments(&text),
+            rimport_cell_compile(s, text.ptr, text.size, plan, &co,
+                                 &compiled) != 0)) {
     const rimport_error *e = rimport_error_last();
     fprintf(stderr, "%s\n", e ? e->message : "compiling the cell failed");
     status = 1;

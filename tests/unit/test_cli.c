@@ -89,7 +89,7 @@ static void plan_json_reads_back(void **state) {
     fail_msg("exit %d: %s", r.status, r.err);
   root = cJSON_Parse(r.out);
   assert_non_null(root);
-  assert_int_equal(cJSON_GetArraySize(root), 1);
+  assert_int_equal(cJSON_GetArraySize(root), 2); /* two cells */
   p = cJSON_GetArrayItem(
       cJSON_GetObjectItem(cJSON_GetArrayItem(root, 0), "plugins"), 0);
   assert_string_equal(cJSON_GetObjectItem(p, "crate")->valuestring, "kitchen");
@@ -279,7 +279,56 @@ static void warm_build_spawns_nothing(void **state) {
   warm_run_spawns_nothing("build", "examples/kitchen.cell", "cache hit");
 }
 
+/* `rimport run`: plugins built, loaded and registered, cells compiled and
+ * run in one session; a value kept in cell 1 is there in cell 3; a panic in
+ * cell 2 is an error and the session goes on. */
+static void run_keeps_values_and_survives_a_panic(void **state) {
+  const char *args[] = {"--offline", "run",
+                        "tests/fixtures/cells/run/persist_and_panic.cell",
+                        NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 1); /* one cell failed */
+  assert_non_null(strstr(r.out, "cell 1 kept a point"));
+  assert_non_null(strstr(r.out, "cell 2 is about to panic"));
+  assert_non_null(strstr(r.out, "cell 3 sees Point { x: 1.0, y: 2.0 }"));
+  assert_non_null(strstr(r.err, "cell 2 failed"));
+  assert_non_null(strstr(r.err, "panic: boom in cell 2"));
+  run_free(&r);
+}
+
+/* rustc's diagnostics point into the cell file as the user wrote it. */
+static void run_maps_compile_errors_to_the_file(void **state) {
+  const char *args[] = {"--offline", "run",
+                        "tests/fixtures/cells/run/compile_error.cell", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, "error[E0308]: mismatched types"));
+  assert_non_null(
+      strstr(r.err, "--> tests/fixtures/cells/run/compile_error.cell:5:17"));
+  assert_non_null(strstr(r.err, "5 | let s: String = n;"));
+  run_free(&r);
+}
+
+/* The kitchen example: each import form, generic instances, a module item,
+ * the crate under an alias, and a kept value. */
+static void run_kitchen_example(void **state) {
+  const char *args[] = {"--offline", "run", "examples/kitchen.cell", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  if (r.status != 0)
+    fail_msg("exit %d:\n%s\n%s", r.status, r.out, r.err);
+  assert_non_null(strstr(r.out, "|p| = 5, 2 + 3 = 5, largest = 5 and 0.5"));
+  assert_non_null(strstr(r.out, "Green, circle area 3.14, hello, kitchen"));
+  assert_non_null(strstr(r.out, "kept from cell 1: Point { x: 3.0, y: 4.0 }"));
+  run_free(&r);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup(run_keeps_values_and_survives_a_panic, setup),
+    cmocka_unit_test_setup(run_maps_compile_errors_to_the_file, setup),
+    cmocka_unit_test_setup(run_kitchen_example, setup),
     cmocka_unit_test_setup(plan_prints_plugins_and_keys, setup),
     cmocka_unit_test_setup(plan_json_reads_back, setup),
     cmocka_unit_test_setup(malformed_cells_fail_with_position, setup),
