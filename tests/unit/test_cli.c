@@ -325,7 +325,55 @@ static void run_kitchen_example(void **state) {
   run_free(&r);
 }
 
+/* counter_a and counter_b share counter_core's static: stacked, it exists
+ * once, so bumps through either plugin from any cell count 1, 2, 3. */
+static void run_shared_counter_counts_once(void **state) {
+  const char *args[] = {"--offline", "run",
+                        "tests/fixtures/cells/run/shared_counter.cell", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  if (r.status != 0)
+    fail_msg("exit %d:\n%s\n%s", r.status, r.out, r.err);
+  assert_non_null(strstr(r.out, "a: 1\n"));
+  assert_non_null(strstr(r.out, "b: 2\n"));
+  assert_non_null(strstr(r.out, "a: 3, value seen by b: 3\n"));
+  run_free(&r);
+}
+
+/* A session of 200 cells: each keeps a value and prints; the last cells
+ * read values kept long before. Run by the ASan build too, where
+ * LeakSanitizer fails the command on any leak at exit. */
+static void run_200_cells(void **state) {
+  char path[4300];
+  const char *args[] = {"--offline", "run", path, NULL};
+  FILE *f;
+  run_result r;
+  int i;
+  (void)state;
+  snprintf(path, sizeof(path), "%s-many.cell", cache_dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f,
+          "rimport kitchen(path=\"%s/tests/fixtures/crates/kitchen\")\n"
+          "from kitchen rimport Point\n",
+          RIMPORT_SOURCE_DIR);
+  for (i = 1; i <= 200; i++)
+    fprintf(f,
+            "%skeep!(\"p%d\", Point::new(%d.0, 0.0));\n"
+            "kprintln!(\"cell %d: {}\", get!(Point, \"p%d\").x);\n",
+            i > 1 ? "%%\n" : "", i, i, i, i > 100 ? i - 100 : i);
+  assert_int_equal(fclose(f), 0);
+  r = run_cli(args);
+  if (r.status != 0)
+    fail_msg("exit %d:\n%s", r.status, r.err);
+  assert_non_null(strstr(r.out, "cell 1: 1\n"));
+  assert_non_null(strstr(r.out, "cell 200: 100\n"));
+  run_free(&r);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup(run_shared_counter_counts_once, setup),
+    cmocka_unit_test_setup(run_200_cells, setup),
     cmocka_unit_test_setup(run_keeps_values_and_survives_a_panic, setup),
     cmocka_unit_test_setup(run_maps_compile_errors_to_the_file, setup),
     cmocka_unit_test_setup(run_kitchen_example, setup),
