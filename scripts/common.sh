@@ -32,7 +32,7 @@ ensure_packages() {
 }
 
 BASE_PACKAGES=(build-essential cmake pkg-config libuv1-dev libcjson-dev
-  libxxhash-dev libffi-dev libcmocka-dev)
+  libxxhash-dev libffi-dev libcmocka-dev libedit-dev)
 # Debian's Rust crates, used offline through a cargo directory source in
 # place of crates.io (the demo's reqwest, and the build tests).
 CRATE_PACKAGES=(librust-reqwest-dev)

@@ -302,9 +302,9 @@ static int rustc_binary(const rimport_toolchain *tc, rimport_buf *out) {
   return rc != 0 ? rc : rimport__buf_puts(out, tc->rustc);
 }
 
-/* Writes the cell's source: blank lines up to first_line, the entry point's
- * opening and the cell's first line on that line, the rest of the cell, the
- * closing, then the names in scope. */
+/* Writes the cell's source: blank lines, the entry point's opening on the
+ * line before first_line (on line 1 itself when the cell starts there), the
+ * cell on its own lines, the closing, then the names in scope. */
 static int write_source(rimport_session *s, const char *text, size_t len,
                         unsigned first_line, const char *path,
                         const rimport_toolchain *tc) {
@@ -312,7 +312,10 @@ static int write_source(rimport_session *s, const char *text, size_t len,
   rimport_buf src = RIMPORT_BUF_INIT, meta = RIMPORT_BUF_INIT;
   size_t i;
   int rc = 0;
-  for (i = 1; rc == 0 && i < first_line; i++)
+  /* The opening goes on the line before the cell (in a cell file, the `%%`
+   * line) so that the cell's first line keeps its columns too; only a cell
+   * that starts on line 1 shares it. */
+  for (i = 2; rc == 0 && i < first_line; i++)
     rc = rimport__buf_putc(&src, '\n');
   if (rc == 0)
     rc = rimport__buf_puts(
@@ -331,6 +334,8 @@ static int write_source(rimport_session *s, const char *text, size_t len,
         "::kayton_api::keep(__ctx, $n, $v)? } } "
         "macro_rules! get { ($t:ty, $n:expr) => { "
         "::kayton_api::get::<$t>(__ctx, $n)? } } ");
+  if (rc == 0 && first_line > 1)
+    rc = rimport__buf_putc(&src, '\n');
   if (rc == 0)
     rc = rimport__buf_put(&src, text, len);
   if (rc == 0)

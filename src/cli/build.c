@@ -101,16 +101,18 @@ static void blank_comments(rimport_buf *text) {
   }
 }
 
-static int run_cell(cli *c, rimport_session *s, const cli_cell *cell,
-                    const rimport_cell_plan *plan, void *payload) {
+int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
+                 const rimport_cell_plan *plan, void *payload) {
   rimport_build_result *r = NULL;
   rimport_cell *compiled = NULL;
   rimport_cell_options co = RIMPORT_CELL_OPTIONS_INIT;
   rimport_buf text = RIMPORT_BUF_INIT;
   int status = 0;
   (void)payload;
-  printf("-- %s\n", cell->origin);
-  fflush(stdout);
+  if (payload == NULL) { /* rimport run: a header per cell */
+    printf("-- %s\n", cell->origin);
+    fflush(stdout);
+  }
   co.source_path = cell->path;
   co.first_line = cell->first_line;
   if (rimport_build(s, plan, &r) != 0)
@@ -139,19 +141,24 @@ static int run_cell(cli *c, rimport_session *s, const cli_cell *cell,
   return status;
 }
 
+static bar the_bar;
+
+void cli_install_reporters(cli *c) {
+  memset(&the_bar, 0, sizeof(the_bar));
+  the_bar.tty = uv_guess_handle(2) == UV_TTY;
+  c->opts.progress = on_progress;
+  c->opts.progress_payload = &the_bar;
+  c->opts.output = on_output;
+  c->opts.output_payload = c;
+}
+
 int cli_run(cli *c, int argc, char **argv) {
   const char *path;
-  bar b;
   int status = cli_file_args(c, "run", argc, argv, &path);
   if (status != 0)
     return status;
-  memset(&b, 0, sizeof(b));
-  b.tty = uv_guess_handle(2) == UV_TTY;
-  c->opts.progress = on_progress;
-  c->opts.progress_payload = &b;
-  c->opts.output = on_output;
-  c->opts.output_payload = c;
-  status = cli_each_cell(c, path, run_cell, NULL);
+  cli_install_reporters(c);
+  status = cli_each_cell(c, path, cli_run_cell, NULL);
   if (status == 0 && c->failed_cells > 0)
     status = 1;
   if (getenv("RIMPORT_REPORT_RSS") != NULL) {

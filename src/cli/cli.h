@@ -33,6 +33,17 @@ typedef int (*cli_cell_fn)(cli *c, rimport_session *s, const cli_cell *cell,
 /* Splits a cell file at `%%` lines and runs fn on each cell in order, in
  * one session; parse and plan errors are printed. Returns the exit status. */
 int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload);
+/* Parses and plans one cell in session s (path= taken from base_dir);
+ * parse and plan errors are printed. Returns an exit status. */
+int cli_cell_plan(cli *c, rimport_session *s, const cli_cell *cell,
+                  const char *base_dir, rimport_cell_plan **out);
+/* Builds, loads, registers, compiles and runs one planned cell, printing
+ * its output (rimport run and rimport repl). A failing cell is counted in
+ * c->failed_cells and is not an error of the whole run. */
+int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
+                 const rimport_cell_plan *plan, void *payload);
+/* Installs the progress bar and the output printer in c->opts. */
+void cli_install_reporters(cli *c);
 /* Reads `<command> <cell-file> [--json]`: 0, or 2 after a usage message. */
 int cli_file_args(cli *c, const char *command, int argc, char **argv,
                   const char **path);
@@ -40,6 +51,7 @@ int cli_file_args(cli *c, const char *command, int argc, char **argv,
 int cli_plan(cli *c, int argc, char **argv);
 int cli_build(cli *c, int argc, char **argv);
 int cli_run(cli *c, int argc, char **argv);
+int cli_repl(cli *c, int argc, char **argv);
 int cli_doctor(cli *c, int argc, char **argv);
 /* rimport cache list|verify|gc|clear (cache.c). */
 int cli_cache(cli *c, int argc, char **argv);

@@ -3,6 +3,7 @@
  *   rimport [options] plan <cell-file> [--json]
  *   rimport [options] build <cell-file>
  *   rimport [options] run <cell-file>
+ *   rimport [options] repl
  *   rimport [options] doctor
  *   rimport [options] cache list|verify|gc|clear
  *   rimport version | help
@@ -129,6 +130,8 @@ int main(int argc, char **argv) {
     return cli_build(&c, argc - i - 1, argv + i + 1);
   if (strcmp(argv[i], "run") == 0)
     return cli_run(&c, argc - i - 1, argv + i + 1);
+  if (strcmp(argv[i], "repl") == 0)
+    return cli_repl(&c, argc - i - 1, argv + i + 1);
   if (strcmp(argv[i], "cache") == 0)
     return cli_cache(&c, argc - i - 1, argv + i + 1);
   if (strcmp(argv[i], "version") == 0) {

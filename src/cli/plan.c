@@ -103,7 +103,8 @@ static size_t split_cells(const char *text, size_t len, file_cell **out) {
 
 /* file:line:col: error: message, then the line and a caret under the
  * column. */
-static void print_parse_error(const cli *c, const char *path, const file_cell *cl) {
+static void print_parse_error(const cli *c, const char *path,
+                              const file_cell *cl) {
   const rimport_error *e = rimport_error_last();
   unsigned int line = e->line, col, i;
   const char *p = cl->text, *end = cl->text + cl->len, *eol;
@@ -197,6 +198,42 @@ static char *dir_of(const char *path) {
   return strndup(path, (size_t)(slash - path));
 }
 
+int cli_cell_plan(cli *c, rimport_session *s, const cli_cell *cell,
+                  const char *base_dir, rimport_cell_plan **out) {
+  rimport_imports *imps = NULL;
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  rimport_import *copy = NULL;
+  file_cell fc;
+  size_t n, k;
+  int status = 0;
+  *out = NULL;
+  fc.text = cell->text;
+  fc.len = cell->len;
+  fc.first_line = cell->first_line;
+  if (rimport_parse(cell->text, cell->len, &imps) != 0) {
+    print_parse_error(c, cell->path, &fc);
+    return 1;
+  }
+  /* Line numbers in messages count from the top of the file. */
+  n = rimport_imports_count(imps);
+  copy = calloc(n ? n : 1, sizeof(*copy));
+  if (copy == NULL) {
+    rimport_imports_free(imps);
+    return 1;
+  }
+  if (n > 0)
+    memcpy(copy, rimport_imports_array(imps), n * sizeof(*copy));
+  for (k = 0; k < n; k++)
+    copy[k].span.line += cell->first_line - 1;
+  po.base_dir = base_dir;
+  po.origin = cell->path;
+  if (rimport_plan(s, copy, n, &po, out) != 0)
+    status = cli_fail(c, "planning");
+  free(copy);
+  rimport_imports_free(imps);
+  return status;
+}
+
 int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
   char *text = NULL, *dir = NULL;
   size_t len = 0, ncells = 0, i;
@@ -212,50 +249,23 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
   dir = dir_of(path);
   ncells = split_cells(text, len, &cells);
   for (i = 0; i < ncells && status == 0; i++) {
-    rimport_imports *imps = NULL;
     rimport_cell_plan *plan = NULL;
-    rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
-    rimport_import *copy = NULL;
-    size_t n, k;
     char origin[4200];
+    cli_cell cc;
     if (ncells == 1)
       snprintf(origin, sizeof(origin), "%s", path);
     else
       snprintf(origin, sizeof(origin), "%s, cell %zu", path, i + 1);
-    if (rimport_parse(cells[i].text, cells[i].len, &imps) != 0) {
-      print_parse_error(c, path, &cells[i]);
-      status = 1;
-      break;
-    }
-    /* Line numbers in messages count from the top of the file. */
-    n = rimport_imports_count(imps);
-    copy = calloc(n ? n : 1, sizeof(*copy));
-    if (copy == NULL) {
-      rimport_imports_free(imps);
-      status = 1;
-      break;
-    }
-    if (n > 0)
-      memcpy(copy, rimport_imports_array(imps), n * sizeof(*copy));
-    for (k = 0; k < n; k++)
-      copy[k].span.line += cells[i].first_line - 1;
-    po.base_dir = dir;
-    po.origin = path;
-    if (rimport_plan(s, copy, n, &po, &plan) != 0)
-      status = cli_fail(c, "planning");
-    else {
-      cli_cell cc;
-      cc.path = path;
-      cc.origin = origin;
-      cc.index = i;
-      cc.text = cells[i].text;
-      cc.len = cells[i].len;
-      cc.first_line = cells[i].first_line;
+    cc.path = path;
+    cc.origin = origin;
+    cc.index = i;
+    cc.text = cells[i].text;
+    cc.len = cells[i].len;
+    cc.first_line = cells[i].first_line;
+    status = cli_cell_plan(c, s, &cc, dir, &plan);
+    if (status == 0)
       status = fn(c, s, &cc, plan, payload);
-    }
     rimport_plan_free(plan);
-    free(copy);
-    rimport_imports_free(imps);
   }
   free(cells);
   free(dir);

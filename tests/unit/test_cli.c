@@ -371,7 +371,40 @@ static void run_200_cells(void **state) {
   run_free(&r);
 }
 
+/* rimport repl: cells typed on stdin (here a pipe), ended by empty lines;
+ * a cell that fails to compile is reported and the session goes on. */
+static void repl_runs_typed_cells(void **state) {
+  char cmd[9000], input[4300], line[512];
+  rimport_buf out = RIMPORT_BUF_INIT;
+  FILE *f;
+  (void)state;
+  snprintf(input, sizeof(input), "%s-repl.txt", cache_dir);
+  f = fopen(input, "w");
+  assert_non_null(f);
+  fprintf(f,
+          "rimport kitchen(path=\"%s/tests/fixtures/crates/kitchen\")\n"
+          "from kitchen rimport add\nkprintln!(\"sum {}\", add(40, 2));\n\n"
+          "let x: i64 = \"no\";\n\n"
+          "keep!(\"n\", add(1, 1));\n\n"
+          "kprintln!(\"kept {}\", get!(i64, \"n\"));\n:quit\n",
+          RIMPORT_SOURCE_DIR);
+  assert_int_equal(fclose(f), 0);
+  snprintf(cmd, sizeof(cmd), "'%s' --cache-dir '%s' --offline repl < '%s' 2>&1",
+           RIMPORT_CLI_PATH, cache_dir, input);
+  f = popen(cmd, "r");
+  assert_non_null(f);
+  while (fgets(line, sizeof(line), f) != NULL)
+    rimport__buf_puts(&out, line);
+  assert_int_equal(pclose(f), 0);
+  if (strstr(out.ptr, "sum 42\n") == NULL ||
+      strstr(out.ptr, "cell 2:2:14") == NULL ||
+      strstr(out.ptr, "kept 2\n") == NULL)
+    fail_msg("repl printed:\n%s", out.ptr);
+  rimport_buf_dispose(&out);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup(repl_runs_typed_cells, setup),
     cmocka_unit_test_setup(run_shared_counter_counts_once, setup),
     cmocka_unit_test_setup(run_200_cells, setup),
     cmocka_unit_test_setup(run_keeps_values_and_survives_a_panic, setup),
