@@ -105,6 +105,34 @@ RIMPORT_EXTERN const char *rimport_cell_dylib(const rimport_cell *cell);
 RIMPORT_EXTERN int rimport_cell_run(rimport_session *session,
                                     rimport_cell *cell, rimport_buf *output);
 
+/** A path dependency a cell crate built with cargo needs (the cargo route). */
+typedef struct rimport_extra_dep {
+  const char *name; /**< crate name: "kayton_api", "kayton_rplugin__reqwest" */
+  const char *path; /**< absolute directory of that crate */
+} rimport_extra_dep;
+
+/**
+ * The cargo route, for hosts that build cells with cargo instead of
+ * rimport_cell_compile: the path dependencies a cell crate needs (kayton_api
+ * and every plugin the session has built, in stack order). Owned by the
+ * session, valid until its next build or its close.
+ */
+RIMPORT_EXTERN int rimport_session_extra_deps(rimport_session *session,
+                                              const rimport_extra_dep **deps,
+                                              size_t *count);
+
+/**
+ * The cargo route: a Cargo.toml for a cell crate named `crate_name`
+ * (`[lib] crate-type = ["dylib"]`, the extra deps as absolute `path`
+ * dependencies, the plugins' profile) into `out` (replaced). Build it with
+ * `cargo build --release --target-dir <cache>/_target` and
+ * `CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic`, with the session's rustc, so
+ * that cargo finds the plugins fresh and links them dynamically.
+ */
+RIMPORT_EXTERN int rimport_cell_cargo_toml(rimport_session *session,
+                                           const char *crate_name,
+                                           rimport_buf *out);
+
 /** Frees a cell's bookkeeping (the library stays loaded). NULL: no-op. */
 RIMPORT_EXTERN void rimport_cell_free(rimport_cell *cell);
 

@@ -15,6 +15,8 @@
 #include "cell.h"
 #include "../common/escape.h"
 #include "../common/fs.h"
+#include "../common/names.h"
+#include "../gen/gen.h"
 #include "../load/load.h"
 #include "../platform.h"
 #include "../plan/plan.h"
@@ -29,6 +31,9 @@ typedef struct scope_entry {
 } scope_entry;
 
 struct rimport__cell_state {
+  rimport_extra_dep *deps; /* the cargo route; rebuilt on each call */
+  size_t dep_count;
+  char *api_dir;
   scope_entry *names;
   size_t count, cap;
   char **externs; /* "--extern" values: "plugin=<dylib>" */
@@ -95,6 +100,8 @@ void rimport__cell_session_free(rimport_session *s) {
       rimport__free(s->cells->externs[i]);
     rimport__free(s->cells->names);
     rimport__free(s->cells->externs);
+    rimport__free(s->cells->deps);
+    rimport__free(s->cells->api_dir);
     rimport__free(s->cells);
     s->cells = NULL;
   }
@@ -307,7 +314,7 @@ static int rustc_binary(const rimport_toolchain *tc, rimport_buf *out) {
  * cell on its own lines, the closing, then the names in scope. */
 static int write_source(rimport_session *s, const char *text, size_t len,
                         unsigned first_line, const char *path,
-                        const rimport_toolchain *tc) {
+                        const rimport_toolchain *tc, const char *api_dir) {
   struct rimport__cell_state *st = s->cells;
   rimport_buf src = RIMPORT_BUF_INIT, meta = RIMPORT_BUF_INIT;
   size_t i;
@@ -323,17 +330,18 @@ static int write_source(rimport_session *s, const char *text, size_t len,
         "#![allow(unused_imports, unused_variables, unused_mut, dead_code, "
         "unused_macros, unreachable_code, redundant_semicolons)] "
         "#[no_mangle] pub extern \"C\" fn kayton_cell_run(__kayton_ctx: *mut "
-        "::kayton_api::KaytonContext) -> i32 { unsafe { "
-        "::kayton_api::catch_raw(__kayton_ctx, |__ctx: &mut "
-        "::kayton_api::KaytonContext| { let __r: ::std::result::Result<(), "
+        "crate::kayton_api::KaytonContext) -> i32 { unsafe { "
+        "crate::kayton_api::catch_raw(__kayton_ctx, |__ctx: &mut "
+        "crate::kayton_api::KaytonContext| { let __r: "
+        "::std::result::Result<(), "
         "::std::boxed::Box<dyn ::std::error::Error>> = (|| { "
         "macro_rules! kprintln { ($($t:tt)*) => { let __s = "
         "::std::format!(\"{}\\n\", ::std::format_args!($($t)*)); let _ = "
-        "__ctx.report(::kayton_api::Level::Stdout, &__s); } } "
+        "__ctx.report(crate::kayton_api::Level::Stdout, &__s); } } "
         "macro_rules! keep { ($n:expr, $v:expr) => { "
-        "::kayton_api::keep(__ctx, $n, $v)? } } "
+        "crate::kayton_api::keep(__ctx, $n, $v)? } } "
         "macro_rules! get { ($t:ty, $n:expr) => { "
-        "::kayton_api::get::<$t>(__ctx, $n)? } } ");
+        "crate::kayton_api::get::<$t>(__ctx, $n)? } } ");
   if (rc == 0 && first_line > 1)
     rc = rimport__buf_putc(&src, '\n');
   if (rc == 0)
@@ -341,8 +349,23 @@ static int write_source(rimport_session *s, const char *text, size_t len,
   if (rc == 0)
     rc = rimport__buf_puts(
         &src, "\n; Ok(()) })(); __r.map_err(|e| "
-              "::kayton_api::Error::Message(e.to_string())) }) } }\n"
-              "extern crate kayton_api;\n");
+              "crate::kayton_api::Error::Message(e.to_string())) }) } }\n");
+  /* kayton_api: the loaded crate; before any plugin is loaded, its source
+   * as a module of the cell (nothing is shared with a plugin yet). */
+  if (rc == 0 && api_dir == NULL)
+    rc = rimport__buf_puts(&src, "extern crate kayton_api;\n");
+  else if (rc == 0) {
+    rimport_buf lib = RIMPORT_BUF_INIT;
+    rc = rimport__buf_printf(&lib, "%s%csrc%clib.rs", api_dir, rimport__dir_sep,
+                             rimport__dir_sep);
+    if (rc == 0)
+      rc = rimport__buf_puts(&src, "#[path = ");
+    if (rc == 0)
+      rc = rimport__rust_string(&src, lib.ptr);
+    if (rc == 0)
+      rc = rimport__buf_puts(&src, "] mod kayton_api;\n");
+    rimport_buf_dispose(&lib);
+  }
   for (i = 0; rc == 0 && i < st->extern_count; i++) {
     const char *eq = strchr(st->externs[i], '=');
     rc = rimport__buf_printf(&src, "extern crate %.*s;\n",
@@ -370,6 +393,35 @@ static int write_source(rimport_session *s, const char *text, size_t len,
     rc = rimport__fs_write_atomic(path, src.ptr, src.size);
   rimport_buf_dispose(&src);
   rimport_buf_dispose(&meta);
+  return rc;
+}
+
+/* The kayton_api crate that is loaded, as "path" in out; or, when none is
+ * (no plugin loaded yet), nothing in out and the crate's source dir in
+ * `dir` for the cell to include as a module. */
+static int loaded_api(rimport_session *s, rimport_buf *path) {
+  size_t i;
+  rimport__buf_clear(path);
+  for (i = 0; s->loader && i < rimport__loader_library_count(s->loader); i++) {
+    const char *p = rimport__loader_library_path(s->loader, i);
+    if (strstr(p, "kayton_api") != NULL)
+      return rimport__buf_puts(path, p);
+  }
+  return 0;
+}
+
+static int module_api_dir(rimport_session *s, rimport_buf *dir) {
+  rimport_buf loaded = RIMPORT_BUF_INIT;
+  int rc = loaded_api(s, &loaded);
+  rimport__buf_clear(dir);
+  if (rc == 0 && loaded.size == 0) {
+    rc = rimport__buf_printf(dir, "%s%c_kayton_api%c%s", s->cache_dir,
+                             rimport__dir_sep, rimport__dir_sep,
+                             rimport__gen_template_hash());
+    if (rc == 0)
+      rc = rimport__gen_kayton_api(dir->ptr);
+  }
+  rimport_buf_dispose(&loaded);
   return rc;
 }
 
@@ -408,7 +460,8 @@ int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
   rimport_buf dir = RIMPORT_BUF_INIT, src = RIMPORT_BUF_INIT,
               lib = RIMPORT_BUF_INIT, rustc = RIMPORT_BUF_INIT,
               remap = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT,
-              origin_dir = RIMPORT_BUF_INIT, name = RIMPORT_BUF_INIT;
+              origin_dir = RIMPORT_BUF_INIT, name = RIMPORT_BUF_INIT,
+              api_dir = RIMPORT_BUF_INIT;
   rimport__argv argv;
   rimport__proc_opts po;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
@@ -465,9 +518,10 @@ int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
       (rc = rimport__buf_printf(&lib, "%s%c%s%s%s", dir.ptr, rimport__dir_sep,
                                 rimport__dl_prefix(), name.ptr,
                                 rimport__dl_ext())) != 0 ||
+      (rc = module_api_dir(s, &api_dir)) != 0 ||
       (rc = write_source(s, text.ptr, text.size,
-                         opts->first_line ? opts->first_line : 1, src.ptr,
-                         tc)) != 0 ||
+                         opts->first_line ? opts->first_line : 1, src.ptr, tc,
+                         api_dir.size ? api_dir.ptr : NULL)) != 0 ||
       (rc = rustc_binary(tc, &rustc)) != 0)
     goto done;
   /* Diagnostics name the user's file, not the generated one. */
@@ -523,17 +577,14 @@ int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
     if (rc == 0)
       rc = rimport__argv_add(&argv, s->cells->externs[i]);
   }
-  if (rc == 0 && s->loader && rimport__loader_count(s->loader) > 0) {
-    /* kayton_api: the copy that is loaded. */
-    for (i = 0; i < rimport__loader_library_count(s->loader); i++) {
-      const char *path = rimport__loader_library_path(s->loader, i);
-      if (strstr(path, "kayton_api") != NULL) {
-        rc = rimport__argv_add(&argv, "--extern");
-        if (rc == 0)
-          rc = rimport__argv_addf(&argv, "kayton_api=%s", path);
-        break;
-      }
-    }
+  if (rc == 0 && api_dir.size == 0) { /* kayton_api: the loaded copy */
+    rimport_buf api = RIMPORT_BUF_INIT;
+    rc = loaded_api(s, &api);
+    if (rc == 0)
+      rc = rimport__argv_add(&argv, "--extern");
+    if (rc == 0)
+      rc = rimport__argv_addf(&argv, "kayton_api=%s", api.ptr);
+    rimport_buf_dispose(&api);
   }
   if (rc == 0)
     rc = rimport__argv_add(&argv, "-o");
@@ -581,6 +632,7 @@ done:
   rimport_buf_dispose(&text);
   rimport_buf_dispose(&origin_dir);
   rimport_buf_dispose(&name);
+  rimport_buf_dispose(&api_dir);
   return rc;
 }
 
@@ -656,4 +708,85 @@ int rimport_cell_run(rimport_session *s, rimport_cell *cell,
                               why ? why : "no message");
   }
   return 0;
+}
+
+/* --- the cargo route ------------------------------------------------------ */
+
+int rimport_session_extra_deps(rimport_session *s,
+                               const rimport_extra_dep **deps, size_t *count) {
+  struct rimport__cell_state *st;
+  size_t i;
+  int rc;
+  if (s == NULL || deps == NULL || count == NULL)
+    return rimport__error_set(RIMPORT_EINVAL, "rimport_session_extra_deps: "
+                                              "session, deps and count are "
+                                              "needed");
+  if ((rc = ensure_state(s)) != 0)
+    return rc;
+  st = s->cells;
+  rimport__free(st->deps);
+  rimport__free(st->api_dir);
+  st->api_dir = NULL;
+  st->dep_count = 0;
+  if ((st->deps = rimport__calloc(s->built_count + 1, sizeof(*st->deps))) ==
+      NULL)
+    return rimport__error_nomem();
+  if (s->built_count > 0) {
+    /* kayton_api: the directory every plugin of the session depends on. */
+    rimport_buf dir = RIMPORT_BUF_INIT;
+    if ((rc = rimport__buf_printf(&dir, "%s%c_kayton_api%c%s", s->cache_dir,
+                                  rimport__dir_sep, rimport__dir_sep,
+                                  rimport__gen_template_hash())) != 0)
+      return rc;
+    st->api_dir = rimport__buf_detach(&dir);
+    st->deps[st->dep_count].name = "kayton_api";
+    st->deps[st->dep_count++].path = st->api_dir;
+  }
+  for (i = 0; i < s->built_count; i++) {
+    st->deps[st->dep_count].name = s->built[i].plugin;
+    st->deps[st->dep_count++].path = s->built[i].work_dir;
+  }
+  *deps = st->deps;
+  *count = st->dep_count;
+  return 0;
+}
+
+int rimport_cell_cargo_toml(rimport_session *s, const char *crate_name,
+                            rimport_buf *out) {
+  const rimport_extra_dep *deps;
+  size_t n, i;
+  const char *why;
+  int rc;
+  if (s == NULL || crate_name == NULL || out == NULL)
+    return rimport__error_set(RIMPORT_EINVAL, "rimport_cell_cargo_toml: "
+                                              "session, crate name and out "
+                                              "are needed");
+  if ((why = rimport__check_ident(crate_name, strlen(crate_name))) != NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_cell_cargo_toml: the crate name "
+                              "\"%s\" is not a Rust identifier: %s",
+                              crate_name, why);
+  if ((rc = rimport_session_extra_deps(s, &deps, &n)) != 0)
+    return rc;
+  rimport__buf_clear(out);
+  rc = rimport__buf_printf(out,
+                           "# generated by rimport %s: a cell crate that uses "
+                           "the session's plugins\n"
+                           "[package]\nname = \"%s\"\nversion = \"0.0.0\"\n"
+                           "edition = \"2021\"\npublish = false\n\n"
+                           "[lib]\ncrate-type = [\"dylib\"]\npath = "
+                           "\"lib.rs\"\n\n[dependencies]\n",
+                           rimport_version(), crate_name);
+  for (i = 0; rc == 0 && i < n; i++) {
+    rc = rimport__buf_printf(out, "%s = { path = ", deps[i].name);
+    if (rc == 0)
+      rc = rimport__toml_string(out, deps[i].path);
+    if (rc == 0)
+      rc = rimport__buf_puts(out, " }\n");
+  }
+  if (rc == 0)
+    rc = rimport__buf_puts(out, "\n[profile.release]\nopt-level = 3\n"
+                                "debug = false\npanic = \"unwind\"\n"
+                                "incremental = false\n\n[workspace]\n");
+  return rc;
 }

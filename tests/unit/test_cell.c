@@ -1,0 +1,213 @@
+/* The public pipeline end to end through the C API, on the kitchen fixture:
+ * plan → build → load → register → cell compile → run; values kept across
+ * cells; a panicking cell; a compile error with the cell's line; the cargo
+ * route (ExtraDeps / a Cargo.toml for a cell crate). Real cargo and rustc,
+ * offline. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "proc/proc.h"
+
+#define FIXTURES RIMPORT_SOURCE_DIR "/tests/fixtures/crates"
+
+static char cache_dir[4096];
+
+typedef struct out_log {
+  rimport_buf text;
+} out_log;
+
+static void on_output(int level, const char *text, size_t len, void *p) {
+  out_log *log = p;
+  if (level == 0)
+    rimport__buf_put(&log->text, text, len);
+}
+
+static rimport_session *open_session(out_log *log) {
+  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  snprintf(cache_dir, sizeof(cache_dir), "%s/cache",
+           rimport_test_tmpdir("cell"));
+  o.cache_dir = cache_dir;
+  o.offline = 1;
+  o.output = on_output;
+  o.output_payload = log;
+  if (rimport_session_open(&s, &o) != 0)
+    fail_msg("session: %s", rimport_error_last()->message);
+  return s;
+}
+
+/* Plans, builds, loads and registers what `cell` imports, then compiles
+ * and runs it. Returns rimport_cell_run's result (compile errors fail). */
+static int run_cell(rimport_session *s, const char *cell, rimport_buf *out) {
+  rimport_imports *imps = NULL;
+  rimport_cell_plan *plan = NULL;
+  rimport_build_result *built = NULL;
+  rimport_cell *compiled = NULL;
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  int rc;
+  po.base_dir = FIXTURES;
+  if (rimport_parse(cell, strlen(cell), &imps) != 0 ||
+      rimport_plan(s, rimport_imports_array(imps), rimport_imports_count(imps),
+                   &po, &plan) != 0 ||
+      rimport_build(s, plan, &built) != 0 || rimport_load(s, built) != 0 ||
+      rimport_register(s) != 0 ||
+      rimport_cell_compile(s, cell, strlen(cell), plan, NULL, &compiled) != 0)
+    fail_msg("preparing the cell: %s", rimport_error_last()->message);
+  rc = rimport_cell_run(s, compiled, out);
+  rimport_cell_free(compiled);
+  rimport_build_free(built);
+  rimport_plan_free(plan);
+  rimport_imports_free(imps);
+  return rc;
+}
+
+static void cells_keep_values_and_survive_panics(void **state) {
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT;
+  (void)state;
+  assert_int_equal(
+      run_cell(s,
+               "rimport kitchen(path=\"kitchen\")\n"
+               "from kitchen rimport Point, largest[i64]\n"
+               "keep!(\"p\", Point::new(3.0, 4.0));\n"
+               "kprintln!(\"{} {}\", largest__i64(&[4, 9, 2]), kitchen::add(1, "
+               "2));\n",
+               &out),
+      0);
+  assert_string_equal(out.ptr, "9 3\n");
+  rimport_test_assert_error(run_cell(s, "panic!(\"no {}\", 42);\n", &out),
+                            RIMPORT_EPANIC, "panic: no 42");
+  rimport_test_assert_error(
+      run_cell(s, "let e: Result<(), String> = Err(\"bad\".into());\ne?;\n",
+               &out),
+      RIMPORT_EPANIC, "bad");
+  assert_int_equal(
+      run_cell(s, "kprintln!(\"{}\", get!(Point, \"p\").norm());\n", &out), 0);
+  assert_string_equal(out.ptr, "5\n");
+  /* The output callback saw every cell's output. */
+  assert_non_null(strstr(log.text.ptr, "9 3\n"));
+  assert_non_null(strstr(log.text.ptr, "5\n"));
+  rimport_buf_dispose(&out);
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
+static void compile_error_points_at_the_cell_line(void **state) {
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_cell *cell = NULL;
+  rimport_cell_options co = RIMPORT_CELL_OPTIONS_INIT;
+  static const char text[] = "let a = 1;\nlet b: String = a;\n";
+  (void)state;
+  co.source_path = "notebook/session.kay";
+  co.first_line = 10;
+  rimport_test_assert_error(
+      rimport_cell_compile(s, text, strlen(text), NULL, &co, &cell),
+      RIMPORT_ECOMPILE, "mismatched types");
+  assert_null(cell);
+  assert_non_null(
+      strstr(rimport_error_last()->message, "notebook/session.kay:11:17"));
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
+/* The cargo route: a Cargo.toml whose path dependencies are the session's
+ * plugins; cargo builds the cell against them and finds them fresh. */
+static void cargo_route_builds_a_cell_crate(void **state) {
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT, toml = RIMPORT_BUF_INIT,
+              dir = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT,
+              target = RIMPORT_BUF_INIT;
+  const rimport_extra_dep *deps;
+  const rimport_toolchain *tc;
+  size_t n;
+  rimport__proc_opts po;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  char rustc_env[4200];
+  const char *env[3];
+  const char *args[] = {"cargo",
+                        "build",
+                        "--release",
+                        "--offline",
+                        "--message-format=json",
+                        "--target-dir",
+                        NULL,
+                        NULL};
+  (void)state;
+  assert_int_equal(run_cell(s, "rimport kitchen(path=\"kitchen\")\n", &out), 0);
+  assert_int_equal(rimport_session_extra_deps(s, &deps, &n), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(deps[0].name, "kayton_api");
+  assert_string_equal(deps[1].name, "kayton_rplugin__kitchen");
+  assert_true(rimport__fs_is_file(deps[1].path) == 0 &&
+              rimport__fs_is_dir(deps[1].path));
+  assert_int_equal(rimport_cell_cargo_toml(s, "my_cell", &toml), 0);
+  assert_non_null(strstr(toml.ptr, "kayton_rplugin__kitchen = { path = \""));
+  assert_int_equal(rimport__buf_printf(&dir, "%s/../cargo-cell", cache_dir), 0);
+  assert_int_equal(rimport__fs_mkdir_p(dir.ptr), 0);
+  assert_int_equal(rimport__path_join(&path, dir.ptr, "Cargo.toml"), 0);
+  rimport_test_write_file(path.ptr, toml.ptr);
+  assert_int_equal(rimport__path_join(&path, dir.ptr, "lib.rs"), 0);
+  rimport_test_write_file(path.ptr,
+                          "pub fn three() -> i64 { "
+                          "kayton_rplugin__kitchen::exports::add(1, 2) }\n");
+  assert_int_equal(rimport__buf_printf(&target, "%s/_target", cache_dir), 0);
+  args[6] = target.ptr;
+  assert_int_equal(rimport_session_toolchain(s, &tc), 0);
+  snprintf(rustc_env, sizeof(rustc_env), "RUSTC=%s", tc->rustc);
+  env[0] = "CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic";
+  env[1] = rustc_env;
+  env[2] = NULL;
+  memset(&po, 0, sizeof(po));
+  po.file = "cargo";
+  po.args = args;
+  po.cwd = dir.ptr;
+  po.env = env;
+  po.timeout_ms = 300000;
+  assert_int_equal(rimport__proc_run(&po, &res), 0);
+  if (res.exit_status != 0)
+    fail_msg("cargo failed:\n%s", res.err.ptr);
+  /* The plugin was reused, not rebuilt; the cell crate was built. */
+  assert_non_null(strstr(res.out.ptr, "\"name\":\"kayton_rplugin__kitchen\""));
+  assert_null(strstr(res.err.ptr, "Compiling kayton_rplugin__kitchen"));
+  assert_non_null(strstr(res.out.ptr, "libmy_cell.so"));
+  rimport__proc_result_dispose(&res);
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&toml);
+  rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&target);
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
+/* A cell that imports nothing, in a session that has loaded no plugin: it
+ * still has kprintln!, keep! and get! (kayton_api compiled into it). */
+static void cell_without_plugins(void **state) {
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT;
+  (void)state;
+  assert_int_equal(run_cell(s, "keep!(\"n\", 41i64);\n", &out), 0);
+  assert_int_equal(
+      run_cell(s, "kprintln!(\"{}\", get!(i64, \"n\") + 1);\n", &out), 0);
+  assert_string_equal(out.ptr, "42\n");
+  rimport_buf_dispose(&out);
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(cell_without_plugins),
+    cmocka_unit_test(cells_keep_values_and_survive_panics),
+    cmocka_unit_test(compile_error_points_at_the_cell_line),
+    cmocka_unit_test(cargo_route_builds_a_cell_crate),
+};
+
+RIMPORT_TEST_MAIN(tests, NULL)
