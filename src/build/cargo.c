@@ -441,6 +441,25 @@ int rimport__cargo_error(const rimport__cargo_report *r,
         "version=\"…\" to one of them",
         what, crate, src.ptr, req.size ? req.ptr : "the requirement",
         cand.size ? cand.ptr : "(cargo listed none)");
+  } else if (r->error_count > 0 &&
+             strstr(r->diagnostics.ptr, "unresolved import `") != NULL) {
+    /* An imported item that the crate does not have: say so in the
+     * user's terms, with rustc's near match when it has one. */
+    const char *p = strstr(r->diagnostics.ptr, "unresolved import `") + 19;
+    const char *e = strchr(p, '`');
+    const char *sug = strstr(r->diagnostics.ptr, "+     pub use ::");
+    rimport_buf near = RIMPORT_BUF_INIT;
+    if (sug != NULL) {
+      sug += 16;
+      rimport__buf_put(&near, sug, strcspn(sug, "; \n"));
+    }
+    rc = rimport__error_set(
+        RIMPORT_ENOTFOUND,
+        "%s: `%.*s` does not exist in the crate%s%s%s; check the item's name "
+        "and its module (`from crate.module rimport Item`). rustc said:\n%s",
+        what, e ? (int)(e - p) : 0, p, near.size ? " (did you mean `" : "",
+        near.size ? near.ptr : "", near.size ? "`?)" : "", r->diagnostics.ptr);
+    rimport_buf_dispose(&near);
   } else if (r->error_count > 0) {
     rc = rimport__error_set(RIMPORT_EBUILD,
                             "%s: the crate failed to compile (%zu error%s); "

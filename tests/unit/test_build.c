@@ -194,6 +194,21 @@ static void compile_failure_leaves_nothing(void **state) {
   rimport_session_close(s);
 }
 
+/* An item the crate does not have: ENOTFOUND in the user's terms, with
+ * rustc's near match. */
+static void missing_item_names_the_near_match(void **state) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n"
+                                         "from kitchen rimport Pointt\n");
+  rimport_build_result *r = NULL;
+  (void)state;
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
+                            "`kitchen::Pointt` does not exist in the crate "
+                            "(did you mean `kitchen::Point`?)");
+  rimport_plan_free(plan);
+  rimport_session_close(s);
+}
+
 static void features_that_conflict_are_refused(void **state) {
   rimport_session *s = open_session(NULL, 0);
   rimport_cell_plan *p1, *p2;
@@ -579,6 +594,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(compile_failure_leaves_nothing, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(features_that_conflict_are_refused, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(missing_item_names_the_near_match, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(reqwest_from_debian, setup, teardown),
     cmocka_unit_test_setup_teardown(underscore_name_finds_dash_package, setup,
