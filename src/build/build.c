@@ -12,6 +12,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "../common/json.h"
 #include "cargo.h"
 #include "../cache/cache.h"
 #include "../common/arena.h"
@@ -343,11 +344,6 @@ static int gen_crate(job *j, const char *package) {
   return rc;
 }
 
-static const char *jstr(const cJSON *obj, const char *name) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* The crates of the resolved graph with their versions and features, from
  * `cargo metadata`: [{"name","version","features":[…]}], sorted by name.
  * rimport's own packages (the plugins, the build root, kayton_api) are
@@ -361,25 +357,27 @@ static cJSON *graph_crates(const cJSON *root) {
   if (out == NULL)
     return NULL;
   cJSON_ArrayForEach(node, nodes) {
-    const char *id = jstr(node, "id");
+    const char *id = rimport__json_str(node, "id");
     cJSON *c, *feats;
     if (id == NULL)
       continue;
     cJSON_ArrayForEach(pkg, pkgs) {
-      const char *pid = jstr(pkg, "id");
+      const char *pid = rimport__json_str(pkg, "id");
       if (pid != NULL && strcmp(pid, id) == 0)
         break;
     }
-    if (pkg == NULL || jstr(pkg, "name") == NULL ||
-        strncmp(jstr(pkg, "name"), "kayton_", 7) == 0)
+    if (pkg == NULL || rimport__json_str(pkg, "name") == NULL ||
+        strncmp(rimport__json_str(pkg, "name"), "kayton_", 7) == 0)
       continue;
     c = cJSON_CreateObject();
     feats =
         cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(node, "features"), 1);
     if (c == NULL || !cJSON_AddItemToArray(out, c) ||
-        !cJSON_AddStringToObject(c, "name", jstr(pkg, "name")) ||
-        !cJSON_AddStringToObject(
-            c, "version", jstr(pkg, "version") ? jstr(pkg, "version") : "?") ||
+        !cJSON_AddStringToObject(c, "name", rimport__json_str(pkg, "name")) ||
+        !cJSON_AddStringToObject(c, "version",
+                                 rimport__json_str(pkg, "version")
+                                     ? rimport__json_str(pkg, "version")
+                                     : "?") ||
         !cJSON_AddItemToObject(c, "features",
                                feats ? feats : cJSON_CreateArray())) {
       cJSON_Delete(out);
@@ -415,18 +413,21 @@ static int check_shared(job *j) {
     if (b == NULL || b->crates == NULL)
       continue;
     cJSON_ArrayForEach(mine, j->crates) {
-      const char *name = jstr(mine, "name");
+      const char *name = rimport__json_str(mine, "name");
       cJSON_ArrayForEach(theirs, b->crates) {
         rimport_buf mf = RIMPORT_BUF_INIT, tf = RIMPORT_BUF_INIT;
         int rc;
-        if (name == NULL || jstr(theirs, "name") == NULL ||
-            strcmp(name, jstr(theirs, "name")) != 0)
+        if (name == NULL || rimport__json_str(theirs, "name") == NULL ||
+            strcmp(name, rimport__json_str(theirs, "name")) != 0)
           continue;
         join_strings(cJSON_GetObjectItemCaseSensitive(mine, "features"), &mf);
         join_strings(cJSON_GetObjectItemCaseSensitive(theirs, "features"), &tf);
-        if (strcmp(jstr(mine, "version") ? jstr(mine, "version") : "",
-                   jstr(theirs, "version") ? jstr(theirs, "version") : "") ==
-                0 &&
+        if (strcmp(rimport__json_str(mine, "version")
+                       ? rimport__json_str(mine, "version")
+                       : "",
+                   rimport__json_str(theirs, "version")
+                       ? rimport__json_str(theirs, "version")
+                       : "") == 0 &&
             strcmp(mf.ptr, tf.ptr) == 0) {
           rimport_buf_dispose(&mf);
           rimport_buf_dispose(&tf);
@@ -440,8 +441,9 @@ static int check_shared(job *j) {
             "features cannot change: restart the session and import `%s` "
             "first, with the version and every feature the plugins need "
             "(here: %s), then the others; or leave %s out of this session",
-            j->what.ptr, name, b->plugin, name, jstr(theirs, "version"), tf.ptr,
-            j->p->crate, name, jstr(mine, "version"), mf.ptr, name, mf.ptr,
+            j->what.ptr, name, b->plugin, name,
+            rimport__json_str(theirs, "version"), tf.ptr, j->p->crate, name,
+            rimport__json_str(mine, "version"), mf.ptr, name, mf.ptr,
             j->p->crate);
         rimport_buf_dispose(&mf);
         rimport_buf_dispose(&tf);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/json.h"
 #include "cargo.h"
 #include "../common/fs.h"
 #include "../common/escape.h"
@@ -40,11 +41,6 @@ void rimport__cargo_report_dispose(rimport__cargo_report *r) {
   memset(r, 0, sizeof(*r));
 }
 
-static const char *jstr(const cJSON *obj, const char *name) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int add_artifact(rimport__cargo_report *r, const cJSON *msg) {
   const cJSON *target = cJSON_GetObjectItemCaseSensitive(msg, "target");
   const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(target, "kind");
@@ -54,8 +50,8 @@ static int add_artifact(rimport__cargo_report *r, const cJSON *msg) {
   int rc;
   memset(&a, 0, sizeof(a));
   a.fresh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "fresh"));
-  a.package_id = rimport__strdup(jstr(msg, "package_id"));
-  a.target_name = rimport__strdup(jstr(target, "name"));
+  a.package_id = rimport__strdup(rimport__json_str(msg, "package_id"));
+  a.target_name = rimport__strdup(rimport__json_str(target, "name"));
   a.kind = rimport__strdup(cJSON_IsArray(kinds) &&
                                    cJSON_IsString(cJSON_GetArrayItem(kinds, 0))
                                ? cJSON_GetArrayItem(kinds, 0)->valuestring
@@ -108,14 +104,15 @@ static int handle_line(rimport__cargo_report *r, const char *line, size_t len) {
     }
     return rc;
   }
-  reason = jstr(msg, "reason");
+  reason = rimport__json_str(msg, "reason");
   if (reason == NULL) {
     /* JSON without a reason: not cargo's; ignore. */
   } else if (strcmp(reason, "compiler-artifact") == 0) {
     rc = add_artifact(r, msg);
   } else if (strcmp(reason, "compiler-message") == 0) {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
-    const char *level = jstr(m, "level"), *rendered = jstr(m, "rendered");
+    const char *level = rimport__json_str(m, "level"),
+               *rendered = rimport__json_str(m, "rendered");
     if (level && rendered &&
         (strcmp(level, "error") == 0 || strncmp(level, "error:", 6) == 0)) {
       r->error_count++;

@@ -5,6 +5,7 @@
 #include <uv.h>
 #include <xxhash.h>
 
+#include "../common/json.h"
 #include "cache_internal.h"
 #include "../common/fs.h"
 #include "../common/names.h"
@@ -297,11 +298,6 @@ static int corrupt(lookup_ctx *c, const char *fmt, ...) {
   return rc;
 }
 
-static const char *json_string(const cJSON *obj, const char *name) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-  return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 typedef struct hash_check {
   rimport__hasher *hasher;
 } hash_check;
@@ -309,9 +305,9 @@ typedef struct hash_check {
 /* Checks one artifact. 0, ECORRUPT (via corrupt()), or another error. */
 static int check_artifact(lookup_ctx *c, const cJSON *a, int verify,
                           rimport_buf *path, uint64_t *size_out) {
-  const char *rel = json_string(a, "path");
-  const char *kind = json_string(a, "kind");
-  const char *want_hash = json_string(a, "xxh3");
+  const char *rel = rimport__json_str(a, "path");
+  const char *kind = rimport__json_str(a, "kind");
+  const char *want_hash = rimport__json_str(a, "xxh3");
   const cJSON *size = cJSON_GetObjectItemCaseSensitive(a, "size");
   const char *why;
   rimport__stat st;
@@ -349,7 +345,7 @@ static int check_artifact(lookup_ctx *c, const cJSON *a, int verify,
     /* Same size and mtime as when it was copied in and hashed: taken as
      * unchanged (as git's index does). The dylib, which gets loaded, is
      * always hashed; `rimport cache verify` hashes everything. */
-    const char *want_mtime = json_string(a, "mtime");
+    const char *want_mtime = rimport__json_str(a, "mtime");
     char have[48];
     snprintf(have, sizeof(have), "%lld.%09lld", (long long)st.mtime_sec,
              (long long)st.mtime_nsec);
@@ -419,8 +415,8 @@ static int build_entry(lookup_ctx *c, int verify, rimport__entry **out) {
                  RIMPORT__CACHE_FORMAT);
     goto done;
   }
-  if ((s = json_string(m, "crate")) == NULL || strcmp(s, c->crate) != 0 ||
-      (s = json_string(m, "key")) == NULL || strcmp(s, c->key) != 0) {
+  if ((s = rimport__json_str(m, "crate")) == NULL || strcmp(s, c->crate) != 0 ||
+      (s = rimport__json_str(m, "key")) == NULL || strcmp(s, c->key) != 0) {
     rc = corrupt(c,
                  "corrupt: manifest.json names another crate or key than "
                  "%s %s",
@@ -441,7 +437,8 @@ static int build_entry(lookup_ctx *c, int verify, rimport__entry **out) {
     if ((rc = check_artifact(c, a, verify, &path, &size)) != 0)
       goto done;
     e->size += size;
-    if (e->dylib == NULL && strcmp(json_string(a, "kind"), "dylib") == 0 &&
+    if (e->dylib == NULL &&
+        strcmp(rimport__json_str(a, "kind"), "dylib") == 0 &&
         (e->dylib = rimport__strdup(path.ptr)) == NULL) {
       rc = rimport__error_nomem();
       goto done;

@@ -1,6 +1,7 @@
 /* Preloading built plugins (load.h): verify the entry, load std,
  * kayton_api and the plugin by absolute path, check the plugin's own
  * manifest, and call its C registration entry point. */
+#include "../common/json.h"
 #include "load.h"
 
 #include <cjson/cJSON.h>
@@ -180,20 +181,14 @@ static int load_lib(rimport__loader *ld, const char *path, const char *xxh3,
 
 /* --- checks --------------------------------------------------------------- */
 
-static const char *jstr(const cJSON *obj, const char *name) {
-  const char *s =
-      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, name));
-  return s;
-}
-
 /* The artifact's recorded XXH3 (rel: "deps/libkayton_api.so"), or NULL. */
 static const char *artifact_xxh3(const cJSON *manifest, const char *rel) {
   const cJSON *a;
   cJSON_ArrayForEach(a,
                      cJSON_GetObjectItemCaseSensitive(manifest, "artifacts")) {
-    const char *p = jstr(a, "path");
+    const char *p = rimport__json_str(a, "path");
     if (p && strcmp(p, rel) == 0)
-      return jstr(a, "xxh3");
+      return rimport__json_str(a, "xxh3");
   }
   return NULL;
 }
@@ -215,7 +210,7 @@ static int check_entry(const rimport__loader *ld, const rimport_toolchain *tc,
   const cJSON *m = e->manifest, *parent;
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(m, "toolchain");
   const cJSON *abi = cJSON_GetObjectItemCaseSensitive(m, "kayton_abi");
-  const char *fp = jstr(t, "fingerprint");
+  const char *fp = rimport__json_str(t, "fingerprint");
   char num[64];
   if (fp == NULL || strcmp(fp, tc->fingerprint) != 0)
     return rimport__error_set(
@@ -227,8 +222,10 @@ static int check_entry(const rimport__loader *ld, const rimport_toolchain *tc,
         "entry: the key covers the toolchain) or open the session with the "
         "rustc that built it",
         what, e->dir, fp ? fp : "(none)",
-        jstr(t, "release") ? jstr(t, "release") : "unknown", tc->fingerprint,
-        tc->release ? tc->release : "unknown", tc->rustc ? tc->rustc : "");
+        rimport__json_str(t, "release") ? rimport__json_str(t, "release")
+                                        : "unknown",
+        tc->fingerprint, tc->release ? tc->release : "unknown",
+        tc->rustc ? tc->rustc : "");
   if (!same_number(abi, RIMPORT__KAYTON_ABI_VERSION))
     return rimport__error_set(
         RIMPORT_EMISMATCH,
@@ -278,8 +275,9 @@ static int check_embedded(rimport__dl *dl, const rimport_toolchain *tc,
         "%s: the manifest embedded in \"%s\" is not JSON; rebuild the plugin "
         "with rimport_build",
         what, dylib);
-  got_key = jstr(j, "key");
-  got_fp = jstr(cJSON_GetObjectItemCaseSensitive(j, "rustc"), "fingerprint");
+  got_key = rimport__json_str(j, "key");
+  got_fp = rimport__json_str(cJSON_GetObjectItemCaseSensitive(j, "rustc"),
+                             "fingerprint");
   abi = cJSON_GetObjectItemCaseSensitive(j, "abi_version");
   if (got_key == NULL || strcmp(got_key, key) != 0)
     rc = rimport__error_set(

@@ -5,6 +5,7 @@
 #include <uv.h>
 #include <xxhash.h>
 
+#include "../common/json.h"
 #include "toolchain.h"
 #include "../common/fs.h"
 #include "../platform.h"
@@ -535,11 +536,6 @@ static int record_path(const char *cache_dir, const char *resolved,
                              rimport__dir_sep, h);
 }
 
-static const char *json_str(const cJSON *obj, const char *key) {
-  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-  return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
 static int json_num(const cJSON *obj, const char *key, double *out) {
   const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (!cJSON_IsNumber(item))
@@ -550,7 +546,7 @@ static int json_num(const cJSON *obj, const char *key, double *out) {
 
 /* Is the file as the stamp remembers it? */
 static int file_stamp_matches(const cJSON *j) {
-  const char *path = json_str(j, "path");
+  const char *path = rimport__json_str(j, "path");
   const cJSON *exists = cJSON_GetObjectItemCaseSensitive(j, "exists");
   double size, sec, nsec;
   rimport__stat st;
@@ -566,7 +562,8 @@ static int file_stamp_matches(const cJSON *j) {
 }
 
 static int env_stamp_matches(const cJSON *j) {
-  const char *name = json_str(j, "name"), *value = json_str(j, "value");
+  const char *name = rimport__json_str(j, "name"),
+             *value = rimport__json_str(j, "value");
   const cJSON *set = cJSON_GetObjectItemCaseSensitive(j, "set");
   rimport_buf v = RIMPORT_BUF_INIT;
   int now, ok;
@@ -579,7 +576,7 @@ static int env_stamp_matches(const cJSON *j) {
 }
 
 static int dup_json(char **field, const cJSON *obj, const char *key) {
-  const char *s = json_str(obj, key);
+  const char *s = rimport__json_str(obj, key);
   if (s == NULL)
     return -1;
   set_field(field, rimport__strdup(s));
@@ -607,10 +604,10 @@ static int record_load(const char *path, const char *invoked,
   if (json_num(root, "format", &d) != 0 || d != RECORD_VERSION ||
       !cJSON_IsNumber(version))
     goto done;
-  if (json_str(root, "rustc") == NULL ||
-      strcmp(json_str(root, "rustc"), invoked) != 0 ||
-      json_str(root, "resolved") == NULL ||
-      strcmp(json_str(root, "resolved"), resolved) != 0)
+  if (rimport__json_str(root, "rustc") == NULL ||
+      strcmp(rimport__json_str(root, "rustc"), invoked) != 0 ||
+      rimport__json_str(root, "resolved") == NULL ||
+      strcmp(rimport__json_str(root, "resolved"), resolved) != 0)
     goto done;
   item = cJSON_GetObjectItemCaseSensitive(root, "files");
   if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) < 1)
@@ -625,7 +622,7 @@ static int record_load(const char *path, const char *invoked,
     if (!env_stamp_matches(item))
       goto done;
   item = cJSON_GetObjectItemCaseSensitive(root, "verbose_version");
-  fp = json_str(root, "fingerprint");
+  fp = rimport__json_str(root, "fingerprint");
   if (!cJSON_IsString(item) || fp == NULL ||
       rimport__toolchain_parse_vv(tc, item->valuestring,
                                   strlen(item->valuestring)) != 0 ||
