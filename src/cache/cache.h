@@ -59,7 +59,7 @@ typedef struct rimport__entry {
  * dylib, and of each other artifact whose mtime is not the one recorded
  * when it was hashed; FULL the XXH3 of every artifact. */
 #define RIMPORT__VERIFY_QUICK 1
-#define RIMPORT__VERIFY_FULL 2
+#define RIMPORT__VERIFY_FULL  2
 
 /* Finds a published entry. Always checks the manifest (format, crate, key,
  * artifact records) and that the dylib and deps/ exist; verify: also every

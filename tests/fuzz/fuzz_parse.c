@@ -40,8 +40,8 @@ static void check_import(const rimport_import *im, const uint8_t *data,
   check_span(&im->span, size);
   CHECK(im->span.start >= prev_start);
   CHECK(strlen(im->statement) <= im->span.end - im->span.start);
-  CHECK(memcmp(im->statement, data + im->span.start,
-               strlen(im->statement)) == 0);
+  CHECK(memcmp(im->statement, data + im->span.start, strlen(im->statement)) ==
+        0);
   CHECK(im->default_features == RIMPORT_UNSET ||
         im->default_features == RIMPORT_FALSE ||
         im->default_features == RIMPORT_TRUE);
@@ -64,10 +64,10 @@ static void check_import(const rimport_import *im, const uint8_t *data,
   for (i = 0; i < im->item_count; i++) {
     const rimport_item *it = &im->items[i];
     CHECK(it->name != NULL);
-    CHECK(strcmp(it->name, "*") == 0 ? (it->alias == NULL &&
-                                        it->shape_count == 0 &&
-                                        im->item_count == 1)
-                                     : is_ident(it->name));
+    CHECK(
+        strcmp(it->name, "*") == 0
+            ? (it->alias == NULL && it->shape_count == 0 && im->item_count == 1)
+            : is_ident(it->name));
     CHECK(it->alias == NULL || is_ident(it->alias));
     CHECK((it->shapes == NULL) == (it->shape_count == 0));
     for (j = 0; j < it->shape_count; j++) {
