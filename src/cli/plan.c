@@ -80,10 +80,15 @@ static size_t split_cells(const char *text, size_t len, file_cell **out) {
     int sep = is_separator(text + pos, end - pos);
     if (sep || nl == NULL) {
       if (count == cap) {
+        file_cell *grown;
         cap = cap ? cap * 2 : 8;
-        cells = realloc(cells, cap * sizeof(*cells));
-        if (cells == NULL)
+        grown = realloc(cells, cap * sizeof(*cells));
+        if (grown == NULL) {
+          free(cells);
+          *out = NULL;
           return 0;
+        }
+        cells = grown;
       }
       cells[count].text = text + start;
       cells[count].len = (sep ? pos : len) - start;
