@@ -778,9 +778,7 @@ static int job_init(job *j, rimport_session *s, const rimport_toolchain *tc,
                                 p->key)) != 0 ||
       (rc = rimport__buf_printf(&j->target, "%s%c_target", s->cache_dir,
                                 rimport__dir_sep)) != 0 ||
-      (rc = rimport__buf_printf(
-           &j->api_dir, "%s%c_kayton_api%c%s", s->cache_dir, rimport__dir_sep,
-           rimport__dir_sep, rimport__gen_template_hash())) != 0 ||
+      (rc = rimport__gen_kayton_api_dir(s->cache_dir, &j->api_dir)) != 0 ||
       (rc = rimport__buf_printf(&j->root, "%s.root", j->work.ptr)) != 0 ||
       (rc = rimport__path_join(&j->manifest, j->root.ptr, "Cargo.toml")) != 0)
     return rc;

@@ -198,26 +198,6 @@ static void module_prefix(rimport_buf *b, const char *module) {
     rimport__buf_printf(b, "%s::", module);
 }
 
-/* Rust spelling of a shape inside an instance name (as src/gen does). */
-static const char *shape_ident(rimport_shape sh) {
-  switch (sh) {
-  case RIMPORT_SHAPE_I64:
-    return "i64";
-  case RIMPORT_SHAPE_F64:
-    return "f64";
-  case RIMPORT_SHAPE_STR:
-    return "str";
-  case RIMPORT_SHAPE_STRING:
-    return "String";
-  case RIMPORT_SHAPE_VEC_I64:
-    return "Vec_i64";
-  case RIMPORT_SHAPE_VEC_F64:
-    return "Vec_f64";
-  default:
-    return "Dynamic";
-  }
-}
-
 /* The names a plan binds, as `use` lines of the plugins that export them. */
 static int add_plan_scope(struct rimport__cell_state *st,
                           const rimport_cell_plan *plan) {
@@ -269,11 +249,7 @@ static int add_plan_scope(struct rimport__cell_state *st,
       const rimport_plugin_item *it = &p->items[j];
       if (it->shape_count == 0)
         continue;
-      rimport__buf_clear(&name);
-      rc = rimport__buf_puts(&name, it->name);
-      for (k = 0; rc == 0 && k < it->shape_count; k++)
-        rc = rimport__buf_printf(&name, "%s%s", k ? "_" : "__",
-                                 shape_ident(it->shapes[k]));
+      rc = rimport__gen_instance_name(it, &name);
       rimport__buf_clear(&line);
       if (rc == 0)
         rc = rimport__buf_printf(&line, "use ::%s::inst::", p->plugin);
@@ -396,32 +372,17 @@ static int write_source(rimport_session *s, const char *text, size_t len,
   return rc;
 }
 
-/* The kayton_api crate that is loaded, as "path" in out; or, when none is
- * (no plugin loaded yet), nothing in out and the crate's source dir in
- * `dir` for the cell to include as a module. */
-static int loaded_api(rimport_session *s, rimport_buf *path) {
-  size_t i;
-  rimport__buf_clear(path);
-  for (i = 0; s->loader && i < rimport__loader_library_count(s->loader); i++) {
-    const char *p = rimport__loader_library_path(s->loader, i);
-    if (strstr(p, "kayton_api") != NULL)
-      return rimport__buf_puts(path, p);
-  }
-  return 0;
-}
-
+/* When no kayton_api is loaded yet (no plugin), the cell includes the
+ * crate's source as a module: its directory into `dir` (else `dir` stays
+ * empty). */
 static int module_api_dir(rimport_session *s, rimport_buf *dir) {
-  rimport_buf loaded = RIMPORT_BUF_INIT;
-  int rc = loaded_api(s, &loaded);
+  int rc = 0;
   rimport__buf_clear(dir);
-  if (rc == 0 && loaded.size == 0) {
-    rc = rimport__buf_printf(dir, "%s%c_kayton_api%c%s", s->cache_dir,
-                             rimport__dir_sep, rimport__dir_sep,
-                             rimport__gen_template_hash());
+  if (rimport__loader_kayton_api(s->loader) == NULL) {
+    rc = rimport__gen_kayton_api_dir(s->cache_dir, dir);
     if (rc == 0)
       rc = rimport__gen_kayton_api(dir->ptr);
   }
-  rimport_buf_dispose(&loaded);
   return rc;
 }
 
@@ -578,13 +539,10 @@ int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
       rc = rimport__argv_add(&argv, s->cells->externs[i]);
   }
   if (rc == 0 && api_dir.size == 0) { /* kayton_api: the loaded copy */
-    rimport_buf api = RIMPORT_BUF_INIT;
-    rc = loaded_api(s, &api);
+    rc = rimport__argv_add(&argv, "--extern");
     if (rc == 0)
-      rc = rimport__argv_add(&argv, "--extern");
-    if (rc == 0)
-      rc = rimport__argv_addf(&argv, "kayton_api=%s", api.ptr);
-    rimport_buf_dispose(&api);
+      rc = rimport__argv_addf(&argv, "kayton_api=%s",
+                              rimport__loader_kayton_api(s->loader));
   }
   if (rc == 0)
     rc = rimport__argv_add(&argv, "-o");
@@ -734,9 +692,7 @@ int rimport_session_extra_deps(rimport_session *s,
   if (s->built_count > 0) {
     /* kayton_api: the directory every plugin of the session depends on. */
     rimport_buf dir = RIMPORT_BUF_INIT;
-    if ((rc = rimport__buf_printf(&dir, "%s%c_kayton_api%c%s", s->cache_dir,
-                                  rimport__dir_sep, rimport__dir_sep,
-                                  rimport__gen_template_hash())) != 0)
+    if ((rc = rimport__gen_kayton_api_dir(s->cache_dir, &dir)) != 0)
       return rc;
     st->api_dir = rimport__buf_detach(&dir);
     st->deps[st->dep_count].name = "kayton_api";

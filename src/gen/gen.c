@@ -20,6 +20,7 @@
 #include "../common/arena.h"
 #include "../common/fs.h"
 #include "../common/names.h"
+#include "../platform.h"
 #include "../plan/plan.h"
 
 _Static_assert(RIMPORT__KAYTON_ABI_VERSION == KAYTON_API_ABI_VERSION,
@@ -114,6 +115,13 @@ static int write_in(const char *dir, const char *rel, const char *data,
 }
 
 /* --- the kayton_api crate ------------------------------------------------ */
+
+int rimport__gen_kayton_api_dir(const char *cache_dir, rimport_buf *out) {
+  rimport__buf_clear(out);
+  return rimport__buf_printf(out, "%s%c_kayton_api%c%s", cache_dir,
+                             rimport__dir_sep, rimport__dir_sep,
+                             rimport__gen_template_hash());
+}
 
 int rimport__gen_kayton_api(const char *dir) {
   static const char prefix[] = "kayton_api/";
@@ -430,15 +438,22 @@ static int inst_is_type(const rimport_plugin_item *it) {
   return isupper((unsigned char)it->name[0]) != 0;
 }
 
-/* "<name>__<shape>_<shape>…" into the arena. */
+int rimport__gen_instance_name(const rimport_plugin_item *it,
+                               rimport_buf *out) {
+  size_t i;
+  int rc;
+  rimport__buf_clear(out);
+  rc = rimport__buf_printf(out, "%s_", it->name);
+  for (i = 0; rc == 0 && i < it->shape_count; i++)
+    rc = rimport__buf_printf(out, "_%s", shape_ident(it->shapes[i]));
+  return rc;
+}
+
+/* The instance name into the arena. */
 static char *inst_alias(gen *g, const rimport_plugin_item *it) {
   rimport_buf b = RIMPORT_BUF_INIT;
-  size_t i;
-  int rc = rimport__buf_printf(&b, "%s_", it->name);
   char *s = NULL;
-  for (i = 0; rc == 0 && i < it->shape_count; i++)
-    rc = rimport__buf_printf(&b, "_%s", shape_ident(it->shapes[i]));
-  if (rc == 0)
+  if (rimport__gen_instance_name(it, &b) == 0)
     s = rimport__arena_strdup(&g->arena, b.ptr);
   rimport_buf_dispose(&b);
   return s;

@@ -39,6 +39,17 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir);
 int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
                             const char *root_dir);
 
+/* The name a generic instance has in the plugin's `inst` module and in
+ * cells: "<name>__<shape>_<shape>…" with the shapes spelled i64, f64, str,
+ * String, Vec_i64, Vec_f64, Dynamic (`Pair[String, f64]` →
+ * "Pair__String_f64"). out replaced. */
+int rimport__gen_instance_name(const rimport_plugin_item *it, rimport_buf *out);
+
+/* Where a cache keeps the kayton_api crate of this build of rimport:
+ * <cache_dir>/_kayton_api/<template hash> (out replaced). Every plugin and
+ * cell of the cache uses this one directory, so cargo sees one crate. */
+int rimport__gen_kayton_api_dir(const char *cache_dir, rimport_buf *out);
+
 /* Writes the kayton_api crate (Cargo.toml, src/lib.rs) into dir. */
 int rimport__gen_kayton_api(const char *dir);
 

@@ -28,6 +28,7 @@ typedef struct plugin {
 } plugin;
 
 struct rimport__loader {
+  size_t api; /* index of kayton_api in libs, + 1; 0 while none */
   lib *libs;
   size_t lib_count, lib_cap;
   plugin **plugins;
@@ -91,6 +92,10 @@ size_t rimport__loader_library_count(const rimport__loader *ld) {
 
 const char *rimport__loader_library_path(const rimport__loader *ld, size_t i) {
   return ld && i < ld->lib_count ? ld->libs[i].path : NULL;
+}
+
+const char *rimport__loader_kayton_api(const rimport__loader *ld) {
+  return ld && ld->api ? ld->libs[ld->api - 1].path : NULL;
 }
 
 static plugin *find_plugin(const rimport__loader *ld, const char *key) {
@@ -353,9 +358,11 @@ static int load_kayton_api(rimport__loader *ld, const rimport__entry *e,
   if (rc == 0)
     rc = rimport__buf_printf(&rel, "deps/%s", name.ptr);
   if (rc == 0) {
-    if (rimport__fs_is_file(path.ptr))
+    if (rimport__fs_is_file(path.ptr)) {
       rc = load_lib(ld, path.ptr, artifact_xxh3(e->manifest, rel.ptr), 1, &idx);
-    else if (!find_lib_base(ld, name.ptr, &idx))
+      if (rc == 0 && ld->api == 0)
+        ld->api = idx + 1;
+    } else if (!find_lib_base(ld, name.ptr, &idx))
       rc = rimport__error_set(
           RIMPORT_ELOAD,
           "loading %s failed: its entry %s has no %s in deps/ and no plugin "

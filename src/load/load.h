@@ -69,6 +69,10 @@ const rimport__loaded *rimport__loader_find(const rimport__loader *ld,
 /* Plugins in load order. */
 size_t rimport__loader_count(const rimport__loader *ld);
 const rimport__loaded *rimport__loader_at(const rimport__loader *ld, size_t i);
+/* The kayton_api library that is loaded (absolute path), or NULL before
+ * the first plugin. */
+const char *rimport__loader_kayton_api(const rimport__loader *ld);
+
 /* Libraries (std, kayton_api, plugins) in load order: absolute paths. */
 size_t rimport__loader_library_count(const rimport__loader *ld);
 const char *rimport__loader_library_path(const rimport__loader *ld, size_t i);
