@@ -96,31 +96,15 @@ static int copy_str(char **dst, const char *src) {
   return (*dst = rimport__strdup(src)) == NULL ? rimport__error_nomem() : 0;
 }
 
-/* The key without parents, as the plan computes it (for reuse). */
-static int base_key(const rimport_plugin *p, const rimport_toolchain *tc,
-                    char out[33]) {
-  rimport_buf input = RIMPORT_BUF_INIT;
-  char stamp[33];
-  int rc = 0;
-  if (p->source == RIMPORT_FROM_PATH)
-    rc = rimport__plan_path_stamp(p->path, stamp);
-  if (rc == 0)
-    rc = rimport__plan_key(p, tc, p->source == RIMPORT_FROM_PATH ? stamp : NULL,
-                           NULL, 0, &input, out);
-  rimport_buf_dispose(&input);
-  return rc;
-}
-
+/* base: the plugin's key without parents, from the plan. */
 static int push_built(rimport_session *s, const rimport_plugin *p,
-                      const rimport_toolchain *tc, const char *work_dir,
+                      const char *base, const char *work_dir,
                       const rimport__entry *e, const char *version) {
   rimport__built b;
-  char base[33];
   size_t i;
   int rc;
   memset(&b, 0, sizeof(b));
-  if ((rc = base_key(p, tc, base)) != 0 ||
-      (rc = rimport__grow((void **)&s->built, &s->built_cap, s->built_count + 1,
+  if ((rc = rimport__grow((void **)&s->built, &s->built_cap, s->built_count + 1,
                           sizeof(*s->built))) != 0)
     return rc;
   if ((rc = copy_str(&b.crate, p->crate)) != 0 ||
@@ -792,8 +776,8 @@ static int job_init(job *j, rimport_session *s, const rimport_toolchain *tc,
 
 /* A plugin of the plan: from the session, the cache, or a build. */
 static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
-                         const rimport_plugin *p, rimport_built_plugin *out,
-                         rimport__arena *a) {
+                         const rimport_plugin *p, const char *base,
+                         rimport_built_plugin *out, rimport__arena *a) {
   const rimport__built *have = find_built(s, p->key);
   rimport__entry *e = NULL;
   rimport__lock *lock = NULL;
@@ -839,7 +823,7 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
   if (rc == 0) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->manifest, "version");
     version = cJSON_IsString(v) ? v->valuestring : "unknown";
-    rc = push_built(s, p, tc, work.ptr, e, version);
+    rc = push_built(s, p, base, work.ptr, e, version);
   }
   if (rc == 0) {
     out->entry_dir = rimport__arena_strdup(a, e->dir);
@@ -892,7 +876,8 @@ int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
     rimport_built_plugin *bp = &r->plugins[i];
     bp->crate = rimport__arena_strdup(&r->arena, ps[i].crate);
     bp->key = rimport__arena_strdup(&r->arena, ps[i].key);
-    if ((rc = ensure_plugin(s, tc, &ps[i], bp, &r->arena)) != 0) {
+    if ((rc = ensure_plugin(s, tc, &ps[i], plan->base_keys[i], bp,
+                            &r->arena)) != 0) {
       rimport_build_free(r);
       return rc;
     }

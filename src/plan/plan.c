@@ -438,10 +438,9 @@ static int resolve_path(planner *pl, crate_acc *acc, rimport_buf *out) {
  * and on the earlier plugins of this plan. */
 static int stack_key(planner *pl, rimport_plugin *p,
                      const rimport_toolchain *tc, const char *stamp,
-                     rimport_buf *key_input, char key[33]) {
+                     rimport_buf *key_input, char base[33], char key[33]) {
   rimport_session *s = pl->session;
   rimport__arena *a = pl->arena;
-  char base[33];
   const char **parents;
   size_t n = 0, i, j;
   int rc;
@@ -508,7 +507,7 @@ static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
                          const rimport_toolchain *tc) {
   rimport__arena *a = pl->arena;
   rimport_buf path = RIMPORT_BUF_INIT, key_input = RIMPORT_BUF_INIT;
-  char stamp[33], key[33];
+  char stamp[33], key[33], base[33];
   const char **features;
   size_t n, i;
   int rc = 0;
@@ -634,12 +633,14 @@ static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
       (rc = rimport__plan_path_stamp(p->path, stamp)) != 0)
     goto done;
   if ((rc = stack_key(pl, p, tc, p->source == RIMPORT_FROM_PATH ? stamp : NULL,
-                      &key_input, key)) != 0)
+                      &key_input, base, key)) != 0)
     goto done;
   p->key = rimport__arena_strdup(a, key);
+  pl->plan->base_keys[p - pl->plan->plugins] = rimport__arena_strdup(a, base);
   p->key_input = rimport__arena_strndup(a, key_input.ptr, key_input.size);
   p->key_input_len = key_input.size;
-  if (p->key == NULL || p->key_input == NULL || p->plugin == NULL)
+  if (p->key == NULL || p->key_input == NULL || p->plugin == NULL ||
+      pl->plan->base_keys[p - pl->plan->plugins] == NULL)
     rc = RIMPORT_ENOMEM;
 done:
   rimport_buf_dispose(&path);
@@ -827,7 +828,9 @@ int rimport__plan_make(rimport_session *session, const rimport_toolchain *tc,
   if (rc == 0 && pl.acc_count > 0) {
     plan->plugins =
         rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->plugins));
-    if (plan->plugins == NULL)
+    plan->base_keys =
+        rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->base_keys));
+    if (plan->plugins == NULL || plan->base_keys == NULL)
       rc = RIMPORT_ENOMEM;
   }
   for (i = 0; rc == 0 && i < pl.acc_count; i++) {

@@ -33,6 +33,9 @@ typedef struct rimport__committed {
 struct rimport_cell_plan {
   rimport__arena arena;
   rimport_plugin *plugins;
+  const char **base_keys; /* per plugin: its key without parents, which
+                             tells a plugin the session built with the same
+                             inputs (build stage) */
   size_t count;
   const char *origin;
   const char *fingerprint; /* toolchain fingerprint and host the keys use */

@@ -138,6 +138,38 @@ static void builds_then_hits_the_cache(void **state) {
   rimport_session_close(s);
 }
 
+/* A later cell that imports what an earlier cell of the session built
+ * gets that plugin again (same key, no parents), not a new one on top. */
+static void same_import_reuses_the_plugin(void **state) {
+  static const char cell[] = "rimport kitchen(path=\"kitchen\")\n"
+                             "from kitchen rimport add\n";
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *p1 = plan_text(s, cell), *p2, *p3;
+  rimport_build_result *r1 = build_ok(s, p1), *r2;
+  (void)state;
+  p2 = plan_text(s, cell);
+  assert_string_equal(rimport_plan_plugins(p2)->key,
+                      rimport_plan_plugins(p1)->key);
+  assert_int_equal(rimport_plan_plugins(p2)->parent_count, 0);
+  assert_string_equal(rimport_plan_plugins(p2)->plugin,
+                      "kayton_rplugin__kitchen");
+  r2 = build_ok(s, p2);
+  assert_true(rimport_build_plugins(r2)->from_cache);
+  /* Other items: a thin plugin stacked on the first. */
+  p3 = plan_text(s, "from kitchen rimport Point\n");
+  assert_int_equal(rimport_plan_plugins(p3)->parent_count, 1);
+  assert_string_equal(rimport_plan_plugins(p3)->parents[0],
+                      rimport_plan_plugins(p1)->key);
+  assert_non_null(
+      strstr(rimport_plan_plugins(p3)->plugin, "kayton_rplugin__kitchen__"));
+  rimport_build_free(r1);
+  rimport_build_free(r2);
+  rimport_plan_free(p1);
+  rimport_plan_free(p2);
+  rimport_plan_free(p3);
+  rimport_session_close(s);
+}
+
 /* counter_a and counter_b share counter_core, which holds a static. The
  * second plugin stacks on the first: counter_core is linked into one dylib
  * only, and the parent stayed fresh (rimport_build checks that). */
@@ -590,6 +622,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(builds_then_hits_the_cache, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(shared_crate_is_linked_once, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(same_import_reuses_the_plugin, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(compile_failure_leaves_nothing, setup,
                                     teardown),
