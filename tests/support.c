@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include "support.h"
+#include "common/fs.h"
 
 static char self_path[4096];
 static char tmp_path[4096];
@@ -12,55 +13,17 @@ const char *rimport_test_self(void) {
   return self_path;
 }
 
-static void remove_tree(const char *path) {
-  uv_fs_t req;
-  uv_dirent_t ent;
-  char child[4096];
-  if (uv_fs_scandir(NULL, &req, path, 0, NULL) < 0) {
-    uv_fs_req_cleanup(&req);
-    uv_fs_unlink(NULL, &req, path, NULL);
-    uv_fs_req_cleanup(&req);
-    return;
-  }
-  while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
-    snprintf(child, sizeof(child), "%s/%s", path, ent.name);
-    if (ent.type == UV_DIRENT_DIR)
-      remove_tree(child);
-    else {
-      uv_fs_t r;
-      uv_fs_unlink(NULL, &r, child, NULL);
-      uv_fs_req_cleanup(&r);
-    }
-  }
-  uv_fs_req_cleanup(&req);
-  uv_fs_rmdir(NULL, &req, path, NULL);
-  uv_fs_req_cleanup(&req);
-}
-
-static void mkdirs(const char *path) {
-  char tmp[4096];
-  size_t i, n = strlen(path);
-  uv_fs_t req;
-  snprintf(tmp, sizeof(tmp), "%s", path);
-  for (i = 1; i <= n; i++) {
-    if (tmp[i] == '/' || tmp[i] == '\0') {
-      char c = tmp[i];
-      tmp[i] = '\0';
-      uv_fs_mkdir(NULL, &req, tmp, 0777, NULL);
-      uv_fs_req_cleanup(&req);
-      tmp[i] = c;
-    }
-  }
-}
-
 const char *rimport_test_tmpdir(const char *name) {
   const char *base = getenv("RIMPORT_TEST_TMP");
   if (base == NULL || *base == '\0')
     base = "/tmp/rimport-tests";
   snprintf(tmp_path, sizeof(tmp_path), "%s/%s-%d", base, name,
            (int)uv_os_getpid());
-  remove_tree(tmp_path);
-  mkdirs(tmp_path);
+  rimport__fs_remove_tree(tmp_path, NULL);
+  if (rimport__fs_mkdir_p(tmp_path) != 0)
+    fprintf(stderr, "cannot create %s: %s\n", tmp_path,
+            rimport_error_last()->message);
+  rimport_error_clear();
   return tmp_path;
 }
 

@@ -4,46 +4,19 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/fs.h"
 #include "platform.h"
 
 int cli_read_file(const char *path, char **text, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  if (f == NULL) {
-    fprintf(stderr, "rimport: error: cannot open the cell file \"%s\": ", path);
-    perror(NULL);
+  rimport_buf b = RIMPORT_BUF_INIT;
+  if (rimport__fs_read_file(path, (size_t)1 << 30, &b) != 0) {
+    fprintf(stderr, "rimport: error: reading the cell file: %s\n",
+            rimport_error_last()->message);
+    rimport_buf_dispose(&b);
     return -1;
   }
-  for (;;) {
-    size_t got;
-    if (cap - n < 65536) {
-      char *p;
-      cap = cap ? cap * 2 : 65536;
-      if ((p = realloc(buf, cap + 1)) == NULL) {
-        fprintf(stderr, "rimport: error: out of memory reading \"%s\"\n", path);
-        free(buf);
-        fclose(f);
-        return -1;
-      }
-      buf = p;
-    }
-    got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  if (ferror(f)) {
-    fprintf(stderr, "rimport: error: reading the cell file \"%s\" failed\n",
-            path);
-    free(buf);
-    fclose(f);
-    return -1;
-  }
-  fclose(f);
-  buf[n] = '\0';
-  *text = buf;
-  *len = n;
+  *len = b.size;
+  *text = rimport__buf_detach(&b);
   return 0;
 }
 
@@ -248,7 +221,7 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
   if (cli_read_file(path, &text, &len) != 0)
     return 1;
   if (rimport_session_open(&s, &c->opts) != 0) {
-    free(text);
+    rimport__free(text);
     return cli_fail(c, "opening a session");
   }
   dir = dir_of(path);
@@ -274,7 +247,7 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
   }
   free(cells);
   free(dir);
-  free(text);
+  rimport__free(text);
   rimport_session_close(s);
   return status;
 }

@@ -105,40 +105,30 @@ int rimport__fs_mkdir_p(const char *path) {
   return 0;
 }
 
-int rimport__fs_read_file(const char *path, size_t max_size, rimport_buf *out) {
-  uv_fs_t req;
-  uv_file fd;
-  int rc;
-  char chunk[16384];
-  rimport__buf_clear(out);
-  fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
-  uv_fs_req_cleanup(&req);
-  if (fd < 0)
-    return fs_error(fd, "opening", path);
-  for (;;) {
-    uv_buf_t b = uv_buf_init(chunk, sizeof(chunk));
-    int n = uv_fs_read(NULL, &req, fd, &b, 1, -1, NULL);
-    uv_fs_req_cleanup(&req);
-    if (n < 0) {
-      rc = fs_error(n, "reading", path);
-      break;
-    }
-    if (n == 0) {
-      rc = 0;
-      break;
-    }
-    if (out->size + (size_t)n > max_size) {
-      rc = rimport__error_set(RIMPORT_ECORRUPT,
+typedef struct read_state {
+  rimport_buf *out;
+  size_t max;
+  const char *path;
+} read_state;
+
+static int append_chunk(const char *data, size_t len, void *payload) {
+  read_state *st = payload;
+  if (st->out->size + len > st->max)
+    return rimport__error_set(RIMPORT_ECORRUPT,
                               "the file \"%s\" is larger than %zu bytes, "
                               "more than such a file can be; delete it",
-                              path, max_size);
-      break;
-    }
-    if ((rc = rimport__buf_put(out, chunk, (size_t)n)) != 0)
-      break;
-  }
-  uv_fs_close(NULL, &req, fd, NULL);
-  uv_fs_req_cleanup(&req);
+                              st->path, st->max);
+  return rimport__buf_put(st->out, data, len);
+}
+
+int rimport__fs_read_file(const char *path, size_t max_size, rimport_buf *out) {
+  read_state st;
+  int rc;
+  rimport__buf_clear(out);
+  st.out = out;
+  st.max = max_size;
+  st.path = path;
+  rc = rimport__fs_read_chunks(path, append_chunk, &st, NULL);
   if (rc == 0 && out->ptr == NULL)
     rc = rimport__buf_grow(out, 0); /* an empty file reads as "" */
   return rc;
