@@ -36,8 +36,6 @@ struct rimport__cell_state {
   char *api_dir;
   scope_entry *names;
   size_t count, cap;
-  char **externs; /* "--extern" values: "plugin=<dylib>" */
-  size_t extern_count, extern_cap;
   unsigned int cells; /* cells compiled so far */
   char id[24];        /* session id, part of every cell crate name */
 };
@@ -96,10 +94,7 @@ void rimport__cell_session_free(rimport_session *s) {
       rimport__free(s->cells->names[i].name);
       rimport__free(s->cells->names[i].line);
     }
-    for (i = 0; i < s->cells->extern_count; i++)
-      rimport__free(s->cells->externs[i]);
     rimport__free(s->cells->names);
-    rimport__free(s->cells->externs);
     rimport__free(s->cells->deps);
     rimport__free(s->cells->api_dir);
     rimport__free(s->cells);
@@ -285,6 +280,16 @@ static int rustc_binary(const rimport_toolchain *tc, rimport_buf *out) {
   return rc != 0 ? rc : rimport__buf_puts(out, tc->rustc);
 }
 
+/* The crate name of a loaded plugin: every plugin a session loads, it
+ * built (rimport_load takes a build result). */
+static const char *plugin_name(const rimport_session *s, const char *key) {
+  size_t i;
+  for (i = 0; i < s->built_count; i++)
+    if (strcmp(s->built[i].key, key) == 0)
+      return s->built[i].plugin;
+  return "kayton_rplugin__unknown";
+}
+
 /* Writes the cell's source: blank lines, the entry point's opening on the
  * line before first_line (on line 1 itself when the cell starts there), the
  * cell on its own lines, the closing, then the names in scope. */
@@ -342,11 +347,10 @@ static int write_source(rimport_session *s, const char *text, size_t len,
       rc = rimport__buf_puts(&src, "] mod kayton_api;\n");
     rimport_buf_dispose(&lib);
   }
-  for (i = 0; rc == 0 && i < st->extern_count; i++) {
-    const char *eq = strchr(st->externs[i], '=');
-    rc = rimport__buf_printf(&src, "extern crate %.*s;\n",
-                             (int)(eq - st->externs[i]), st->externs[i]);
-  }
+  for (i = 0; rc == 0 && s->loader && i < rimport__loader_count(s->loader); i++)
+    rc = rimport__buf_printf(
+        &src, "extern crate %s;\n",
+        plugin_name(s, rimport__loader_at(s->loader, i)->key));
   for (i = 0; rc == 0 && i < st->count; i++)
     rc = rimport__buf_printf(&src, "%s\n", st->names[i].line);
   /* The same build metadata as the plugins carry. */
@@ -386,33 +390,6 @@ static int module_api_dir(rimport_session *s, rimport_buf *dir) {
   return rc;
 }
 
-/* Registers the loaded plugins' --extern values the cells use. */
-static int refresh_externs(rimport_session *s) {
-  struct rimport__cell_state *st = s->cells;
-  size_t n = s->loader ? rimport__loader_count(s->loader) : 0, i;
-  int rc;
-  for (i = st->extern_count; i < n; i++) {
-    const rimport__loaded *l = rimport__loader_at(s->loader, i);
-    const char *file = l->dylib, *p, *start;
-    rimport_buf v = RIMPORT_BUF_INIT;
-    /* The crate name is the dylib's name without prefix and extension. */
-    for (p = start = file; *p; p++)
-      if (rimport__is_dir_sep(*p))
-        start = p + 1;
-    start += strlen(rimport__dl_prefix());
-    if ((rc = rimport__buf_printf(
-             &v, "%.*s=%s", (int)(strlen(start) - strlen(rimport__dl_ext())),
-             start, file)) != 0 ||
-        (rc = rimport__grow((void **)&st->externs, &st->extern_cap,
-                            st->extern_count + 1, sizeof(*st->externs))) != 0) {
-      rimport_buf_dispose(&v);
-      return rc;
-    }
-    st->externs[st->extern_count++] = rimport__buf_detach(&v);
-  }
-  return 0;
-}
-
 int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
                          const rimport_cell_plan *plan,
                          const rimport_cell_options *opts, rimport_cell **out) {
@@ -443,7 +420,7 @@ int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
   if (opts == NULL)
     opts = &defaults;
   if ((rc = rimport_session_toolchain(s, &tc)) != 0 ||
-      (rc = ensure_state(s)) != 0 || (rc = refresh_externs(s)) != 0 ||
+      (rc = ensure_state(s)) != 0 ||
       (plan != NULL && (rc = add_plan_scope(s->cells, plan)) != 0))
     return rc;
   n = ++s->cells->cells;
@@ -533,10 +510,12 @@ int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
     if (rc == 0)
       rc = rimport__argv_addf(&argv, "dependency=%s", l->deps_dir);
   }
-  for (i = 0; rc == 0 && i < s->cells->extern_count; i++) {
+  for (i = 0; rc == 0 && s->loader && i < rimport__loader_count(s->loader);
+       i++) {
+    const rimport__loaded *l = rimport__loader_at(s->loader, i);
     rc = rimport__argv_add(&argv, "--extern");
     if (rc == 0)
-      rc = rimport__argv_add(&argv, s->cells->externs[i]);
+      rc = rimport__argv_addf(&argv, "%s=%s", plugin_name(s, l->key), l->dylib);
   }
   if (rc == 0 && api_dir.size == 0) { /* kayton_api: the loaded copy */
     rc = rimport__argv_add(&argv, "--extern");
