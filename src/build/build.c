@@ -795,8 +795,10 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
     out->from_cache = 1;
     return 0;
   }
+  /* Sizes and recorded mtimes: the dylib is hashed by the loader, right
+   * before it is loaded, not here as well. */
   rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key,
-                             RIMPORT__VERIFY_QUICK, &e);
+                             RIMPORT__VERIFY_STAT, &e);
   if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
     /* Build under the key's lock; whoever held it may have published. */
     if ((rc = rimport__cache_lock(s->cache_dir, p->crate, p->key, 0,
@@ -804,7 +806,7 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
                                   &s->cancel, &lock)) != 0)
       return rc;
     rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key,
-                               RIMPORT__VERIFY_QUICK, &e);
+                               RIMPORT__VERIFY_STAT, &e);
     if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
       rc = job_init(&j, s, tc, p);
       if (rc == 0)

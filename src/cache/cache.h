@@ -55,11 +55,13 @@ typedef struct rimport__entry {
 } rimport__entry;
 
 /* How much a lookup checks (its `verify`): 0 the manifest and that the
- * dylib and deps/ exist; QUICK also every artifact's size, the XXH3 of the
- * dylib, and of each other artifact whose mtime is not the one recorded
- * when it was hashed; FULL the XXH3 of every artifact. */
+ * dylib and deps/ exist; STAT also every artifact's size, and the XXH3 of
+ * each artifact whose mtime is not the one recorded when it was hashed (as
+ * git's index does); QUICK as STAT but the dylib is always hashed (what the
+ * loader uses, right before it loads); FULL the XXH3 of every artifact. */
 #define RIMPORT__VERIFY_QUICK 1
 #define RIMPORT__VERIFY_FULL  2
+#define RIMPORT__VERIFY_STAT  3
 
 /* Finds a published entry. Always checks the manifest (format, crate, key,
  * artifact records) and that the dylib and deps/ exist; verify: also every

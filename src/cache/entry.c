@@ -341,10 +341,11 @@ static int check_artifact(lookup_ctx *c, const cJSON *a, int verify,
     return corrupt(c, "corrupt: \"%s\" has %llu bytes, its manifest says %llu",
                    rel, (unsigned long long)st.size,
                    (unsigned long long)want_size);
-  if (verify == RIMPORT__VERIFY_QUICK && strcmp(kind, "dylib") != 0) {
+  if (verify == RIMPORT__VERIFY_STAT ||
+      (verify == RIMPORT__VERIFY_QUICK && strcmp(kind, "dylib") != 0)) {
     /* Same size and mtime as when it was copied in and hashed: taken as
-     * unchanged (as git's index does). The dylib, which gets loaded, is
-     * always hashed; `rimport cache verify` hashes everything. */
+     * unchanged (as git's index does). With QUICK the dylib, which gets
+     * loaded, is always hashed; `rimport cache verify` hashes everything. */
     const char *want_mtime = rimport__json_str(a, "mtime");
     char have[48];
     snprintf(have, sizeof(have), "%lld.%09lld", (long long)st.mtime_sec,

@@ -3,7 +3,10 @@
  * the `rimport cache` command. Other processes are this test binary re-run
  * as `--child <name> …` (see child_main). */
 #include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -500,6 +503,46 @@ static void cache_verify_catches_changed_byte(void **state) {
   check_corruption("cache-byte", damage_byte,
                    "\"lib/libkayton_rplugin__demo.so\" has XXH3",
                    "its manifest says");
+}
+
+/* The verification levels: a byte changed with its mtime put back escapes
+ * STAT (sizes and recorded mtimes) but not QUICK, which always hashes the
+ * dylib, nor FULL; a change that leaves a new mtime is caught by STAT. */
+static void cache_verify_levels(void **state) {
+  rimport__entry *e = NULL, *again = NULL;
+  rimport__stat st;
+  char dep[4300];
+  (void)state;
+  fresh_dirs("cache-levels");
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  must(rimport__fs_stat(e->dylib, &st));
+  flip_byte(e->dylib, 200000);
+  {
+    struct timespec ts[2];
+    ts[0].tv_sec = ts[1].tv_sec = (time_t)st.mtime_sec;
+    ts[0].tv_nsec = ts[1].tv_nsec = (long)st.mtime_nsec;
+    assert_int_equal(utimensat(AT_FDCWD, e->dylib, ts, 0), 0);
+  }
+  must(rimport__fs_stat(e->dylib, &st)); /* the mtime is back */
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_STAT,
+                             &again));
+  rimport__entry_free(again);
+  again = NULL;
+  rimport_test_assert_error(rimport__cache_lookup(cache_dir, "demo", KEY1,
+                                                  RIMPORT__VERIFY_QUICK,
+                                                  &again),
+                            RIMPORT_ECORRUPT, "has XXH3");
+  rimport__entry_free(e);
+  /* A dependency changed the ordinary way (a new mtime): STAT sees it. */
+  e = NULL;
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  path_of(dep, sizeof(dep), e->deps_dir, "libdep-1234.rlib");
+  uv_sleep(20);
+  flip_byte(dep, 10);
+  rimport_test_assert_error(rimport__cache_lookup(cache_dir, "demo", KEY1,
+                                                  RIMPORT__VERIFY_STAT, &again),
+                            RIMPORT_ECORRUPT, "libdep-1234.rlib");
+  rimport__entry_free(e);
 }
 
 static void cache_verify_catches_truncated_file(void **state) {
@@ -1088,6 +1131,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_publish_then_lookup),
     cmocka_unit_test(cache_rejects_bad_input),
     cmocka_unit_test(cache_verify_catches_changed_byte),
+    cmocka_unit_test(cache_verify_levels),
     cmocka_unit_test(cache_verify_catches_truncated_file),
     cmocka_unit_test(cache_verify_catches_missing_file),
     cmocka_unit_test(cache_lookup_without_verify_checks_dylib),
