@@ -12,6 +12,8 @@
  * separator ('/' or '\\'). */
 extern const char rimport__path_list_sep;
 extern const char rimport__dir_sep;
+/* What executables' file names end with: "" or ".exe". */
+extern const char rimport__exe_suffix[];
 
 /* Non-zero when `path` is absolute on this platform. */
 int rimport__path_is_absolute(const char *path);

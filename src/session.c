@@ -1,28 +1,39 @@
-/* The public session calls. Each stage's work lives in its folder; this file
- * holds the session and hands its parts to the stages. */
+/* The session: the options it was opened with and the parts each stage
+ * uses (src/session.h hands them out). This file is the top of the
+ * library's layering: it makes and frees every part, and nothing below
+ * knows the struct. The public calls of each stage live in the stage's
+ * folder. */
 #include <string.h>
 
 #include "session.h"
-#include "common/fs.h"
-#include "platform.h"
-#include "build/build.h"
 #include "cell/cell.h"
+#include "common/fs.h"
+#include "load/load.h"
 #include "plan/plan.h"
+#include "platform.h"
+#include "stack/stack.h"
 #include "toolchain/toolchain.h"
+#include "vm/vm.h"
 
-int rimport_options_init(rimport_options *opts, unsigned int version) {
-  static const rimport_options defaults = RIMPORT_OPTIONS_INIT;
-  if (opts == NULL)
-    return rimport__error_set(RIMPORT_EINVAL,
-                              "rimport_options_init: opts is NULL");
-  if (version != RIMPORT_OPTIONS_VERSION)
-    return rimport__error_set(
-        RIMPORT_EVERSION,
-        "rimport_options_init: options version %u is not known to rimport "
-        "%s (it knows version %u); rebuild against this rimport.h",
-        version, rimport_version(), RIMPORT_OPTIONS_VERSION);
-  *opts = defaults;
-  return 0;
+struct rimport_session {
+  rimport_session_options opts; /* string fields point at the copies below */
+  char *cache_dir;              /* absolute, created */
+  char *cargo_path;
+  char *rustc_path;
+  char *source;
+  struct rimport__toolchain *toolchain; /* probed on first use */
+  rimport__stack *stack;                /* src/stack */
+  rimport__plan_state *plans;           /* src/plan */
+  rimport__loader *loader;              /* src/load */
+  rimport__vm *vm; /* the reference VM, unless the host gave a context */
+  rimport__cell_state *cells; /* src/cell */
+  atomic_int cancel;          /* rimport_cancel sets it */
+};
+
+int rimport_session_options_init(rimport_session_options *opts,
+                                 unsigned int version) {
+  RIMPORT__INIT_OPTIONS(opts, version, RIMPORT_SESSION_OPTIONS_VERSION,
+                        rimport_session_options, RIMPORT_SESSION_OPTIONS_INIT);
 }
 
 static int copy_opt(char **dst, const char *src) {
@@ -32,13 +43,9 @@ static int copy_opt(char **dst, const char *src) {
   return *dst == NULL ? rimport__error_nomem() : 0;
 }
 
-static int check_options(const rimport_options *o) {
-  if (o->version != RIMPORT_OPTIONS_VERSION)
-    return rimport__error_set(
-        RIMPORT_EVERSION,
-        "rimport_session_open: options version %u is not known to rimport %s "
-        "(it knows version %u); initialize options with RIMPORT_OPTIONS_INIT",
-        o->version, rimport_version(), RIMPORT_OPTIONS_VERSION);
+static int check_options(const rimport_session_options *o) {
+  RIMPORT__CHECK_VERSION(o, RIMPORT_SESSION_OPTIONS_VERSION,
+                         rimport_session_options, "rimport_session_open");
   if (o->source_kind < RIMPORT_SOURCE_DEFAULT ||
       o->source_kind > RIMPORT_SOURCE_CONFIG)
     return rimport__error_set(RIMPORT_EINVAL,
@@ -108,8 +115,25 @@ static int open_cache_dir(rimport_session *s, const char *wanted) {
   return rc;
 }
 
-int rimport_session_open(rimport_session **out, const rimport_options *opts) {
-  static const rimport_options defaults = RIMPORT_OPTIONS_INIT;
+/* The reference VM's output goes to the output option. */
+static void vm_output(int32_t level, const char *text, size_t len,
+                      void *payload) {
+  const rimport_session *s = payload;
+  if (s->opts.output != NULL)
+    s->opts.output((rimport_output_level)level, text, len,
+                   s->opts.output_payload);
+}
+
+static int open_vm(rimport_session *s) {
+  int rc = rimport__vm_new(&s->vm);
+  if (rc == 0)
+    rimport__vm_set_output(s->vm, vm_output, s);
+  return rc;
+}
+
+int rimport_session_open(rimport_session **out,
+                         const rimport_session_options *opts) {
+  static const rimport_session_options defaults = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_session *s;
   int rc;
   if (out == NULL)
@@ -135,6 +159,15 @@ int rimport_session_open(rimport_session **out, const rimport_options *opts) {
   s->opts.cargo_path = s->cargo_path;
   s->opts.rustc_path = s->rustc_path;
   s->opts.source = s->source;
+  atomic_init(&s->cancel, 0);
+  if ((rc = rimport__stack_new(&s->stack)) != 0 ||
+      (rc = rimport__plan_state_new(&s->plans)) != 0 ||
+      (rc = rimport__loader_new(&s->loader)) != 0 ||
+      (rc = rimport__cell_state_new(&s->cells)) != 0 ||
+      (opts->context == NULL && (rc = open_vm(s)) != 0)) {
+    rimport_session_close(s);
+    return rc;
+  }
   *out = s;
   return 0;
 }
@@ -142,9 +175,13 @@ int rimport_session_open(rimport_session **out, const rimport_options *opts) {
 void rimport_session_close(rimport_session *s) {
   if (s == NULL)
     return;
-  rimport__cell_session_free(s);
-  rimport__build_session_free(s);
-  rimport__plan_session_free(s);
+  rimport__cell_state_free(s->cells);
+  /* Every value kept in the VM is dropped here (drop functions live in
+   * libraries that stay loaded: the loader unloads nothing). */
+  rimport__vm_free(s->vm);
+  rimport__loader_free(s->loader);
+  rimport__plan_state_free(s->plans);
+  rimport__stack_free(s->stack);
   rimport__toolchain_free(s->toolchain);
   rimport__free(s->cache_dir);
   rimport__free(s->cargo_path);
@@ -173,27 +210,39 @@ int rimport_session_toolchain(rimport_session *s,
   return 0;
 }
 
-int rimport_plan(rimport_session *s, const rimport_import *imports,
-                 size_t count, const rimport_plan_options *opts,
-                 rimport_cell_plan **out) {
-  static const rimport_plan_options defaults = RIMPORT_PLAN_OPTIONS_INIT;
-  const rimport_toolchain *tc;
-  int rc;
-  if (out != NULL)
-    *out = NULL;
-  if (s == NULL || out == NULL || (imports == NULL && count > 0))
-    return rimport__error_set(RIMPORT_EINVAL,
-                              "rimport_plan: session, out and (with a count) "
-                              "imports are needed");
-  if (opts == NULL)
-    opts = &defaults;
-  if (opts->version != RIMPORT_PLAN_OPTIONS_VERSION)
-    return rimport__error_set(
-        RIMPORT_EVERSION,
-        "rimport_plan: plan options version %u is not known to rimport %s "
-        "(it knows version %u); initialize with RIMPORT_PLAN_OPTIONS_INIT",
-        opts->version, rimport_version(), RIMPORT_PLAN_OPTIONS_VERSION);
-  if ((rc = rimport_session_toolchain(s, &tc)) != 0)
-    return rc;
-  return rimport__plan_make(s, tc, imports, count, opts, out);
+struct KaytonContext *rimport_session_context(rimport_session *s) {
+  if (s == NULL)
+    return NULL;
+  return s->vm != NULL ? rimport__vm_context(s->vm) : s->opts.context;
+}
+
+/* --- the parts (session.h) ------------------------------------------------ */
+
+const rimport_session_options *
+rimport__session_options(const rimport_session *s) {
+  return &s->opts;
+}
+
+rimport__stack *rimport__session_stack(rimport_session *s) {
+  return s->stack;
+}
+
+rimport__plan_state *rimport__session_plans(rimport_session *s) {
+  return s->plans;
+}
+
+rimport__loader *rimport__session_loader(rimport_session *s) {
+  return s->loader;
+}
+
+rimport__vm *rimport__session_vm(rimport_session *s) {
+  return s->vm;
+}
+
+rimport__cell_state *rimport__session_cells(rimport_session *s) {
+  return s->cells;
+}
+
+atomic_int *rimport__session_cancel(rimport_session *s) {
+  return &s->cancel;
 }

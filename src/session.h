@@ -1,50 +1,50 @@
-/* The session's internal state, shared by src/session.c (the public calls)
- * and the stages that keep per-session records (plan). */
+/* The session as the stages see it: the opaque handle of the public API
+ * and the parts it hands out. `struct rimport_session` is known only to
+ * session.c, at the top of the layering (see "Layout" in the README);
+ * this header sits at the bottom beside common/ — it includes nothing else
+ * and only forward-declares the parts, each of which its own stage defines.
+ *
+ * A stage's public call (rimport_plan in src/plan, rimport_build in
+ * src/build, rimport_load in src/load, rimport_cell_compile in src/cell)
+ * takes the parts it uses here and hands them to the stage's internal
+ * functions, which never see the session. Every part exists from
+ * rimport_session_open to rimport_session_close; the getters cannot fail
+ * for a session that is open. */
 #ifndef RIMPORT_SRC_SESSION_H
 #define RIMPORT_SRC_SESSION_H
 
+#include <stdatomic.h>
+
 #include "common/common.h"
 
-struct rimport__toolchain;
+struct rimport__stack;
+struct rimport__plan_state;
+struct rimport__loader;
+struct rimport__vm;
+struct rimport__cell_state;
 
-/* A plugin this session has built or found in the cache (build stage), in
- * stack order. Plans stack new plugins on these. */
-typedef struct rimport__built {
-  char *crate, *plugin;
-  char *base_key; /* the key without parents: same inputs → reuse */
-  char *key;
-  char *key_input;
-  char **parents; /* parent keys */
-  size_t parent_count;
-  char *work_dir; /* <cache>/_work/<crate>-<key>: cargo's view of it */
-  char *entry_dir, *dylib, *deps_dir, *version;
-  /* The crates in its dependency graph: [{name, version, features}], from
-   * its manifest; a plugin stacked on it must agree on the shared ones. */
-  struct cJSON *crates;
-} rimport__built;
-struct rimport__committed;
+/* The options the session was opened with. Strings point at the session's
+ * own copies; `cache_dir` is absolute and exists. */
+const rimport_session_options *
+rimport__session_options(const rimport_session *session);
 
-struct rimport_session {
-  rimport_options opts; /* string fields point at the copies below */
-  char *cache_dir;      /* absolute, created */
-  char *cargo_path;
-  char *rustc_path;
-  char *source;
-  struct rimport__toolchain *toolchain; /* probed on first use */
-  /* Crates an earlier plan of this session fixed (plan/plan.c). */
-  struct rimport__committed *committed;
-  size_t committed_count, committed_cap;
-  unsigned int plan_count; /* plans made so far, for "cell N" */
-  rimport__built *built;   /* build stage: the stack, in order */
-  size_t built_count, built_cap;
-  volatile int cancel; /* rimport_cancel sets it; each build clears it */
-  /* load, register, cells (src/cell) */
-  struct rimport__loader *loader;
-  struct rimport__vm *vm;            /* the reference VM, unless the host gave
-                                        a context */
-  struct KaytonContext *context;     /* what plugins and cells get */
-  size_t registered;                 /* loaded plugins registered so far */
-  struct rimport__cell_state *cells; /* bindings in scope, cell counter */
-};
+/* The plugins built or found so far, in stack order (src/stack). */
+struct rimport__stack *rimport__session_stack(rimport_session *session);
+
+/* What earlier plans fixed for each crate (src/plan). */
+struct rimport__plan_state *rimport__session_plans(rimport_session *session);
+
+/* What the session has loaded (src/load). */
+struct rimport__loader *rimport__session_loader(rimport_session *session);
+
+/* The reference VM, or NULL when the host gave its own context. */
+struct rimport__vm *rimport__session_vm(rimport_session *session);
+
+/* Names in scope for cells, the cell counter (src/cell). */
+struct rimport__cell_state *rimport__session_cells(rimport_session *session);
+
+/* Set by rimport_cancel from any thread; a build clears it when it starts,
+ * child processes are killed when it is set. */
+atomic_int *rimport__session_cancel(rimport_session *session);
 
 #endif

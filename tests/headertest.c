@@ -6,7 +6,7 @@
 
 int rimport_headertest(void);
 int rimport_headertest(void) {
-  rimport_options opts = RIMPORT_OPTIONS_INIT;
+  rimport_session_options opts = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_plan_options popts = RIMPORT_PLAN_OPTIONS_INIT;
   rimport_buf buf = RIMPORT_BUF_INIT;
   (void)buf;

@@ -6,7 +6,7 @@
 
 extern "C++" int rimport_headertest_cxx();
 int rimport_headertest_cxx() {
-  rimport_options opts = RIMPORT_OPTIONS_INIT;
+  rimport_session_options opts = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_plan_options popts = RIMPORT_PLAN_OPTIONS_INIT;
   rimport_buf buf = RIMPORT_BUF_INIT;
   (void)buf;

@@ -27,7 +27,7 @@ typedef struct rimport_built_plugin {
   double build_seconds;  /**< time spent building (0 for a cache hit) */
 } rimport_built_plugin;
 
-/** The result of rimport_build. Opaque; free with rimport_build_free. */
+/** The result of rimport_build. Opaque; free with rimport_build_result_free. */
 typedef struct rimport_build_result rimport_build_result;
 
 /**
@@ -38,7 +38,7 @@ typedef struct rimport_build_result rimport_build_result;
  * plugin another process is building is waited for (progress phase WAIT),
  * then reused. A failed build leaves no entry behind.
  *
- * @param out receives the result (free with rimport_build_free); NULL on
+ * @param out receives the result (free with rimport_build_result_free); NULL on
  *            failure
  * @return 0; RIMPORT_ENOTFOUND (crate or version missing from the source:
  *         the message names the source and, for a version, what exists);
@@ -53,14 +53,14 @@ RIMPORT_EXTERN int rimport_build(rimport_session *session,
                                  rimport_build_result **out);
 
 /** Number of plugins in a build result. NULL gives 0. */
-RIMPORT_EXTERN size_t rimport_build_count(const rimport_build_result *r);
+RIMPORT_EXTERN size_t rimport_build_result_count(const rimport_build_result *r);
 
 /** The plugins, in the plan's order. Owned by the result. */
 RIMPORT_EXTERN const rimport_built_plugin *
-rimport_build_plugins(const rimport_build_result *r);
+rimport_build_result_array(const rimport_build_result *r);
 
 /** Frees a build result. NULL is a no-op. */
-RIMPORT_EXTERN void rimport_build_free(rimport_build_result *r);
+RIMPORT_EXTERN void rimport_build_result_free(rimport_build_result *r);
 
 /**
  * Asks the session's running build (if any) to stop: its cargo process tree

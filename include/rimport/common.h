@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define RIMPORT_VERSION_MAJOR 0
-#define RIMPORT_VERSION_MINOR 1
+#define RIMPORT_VERSION_MINOR 2
 #define RIMPORT_VERSION_PATCH 0
 /** The version as one number: 0xMMmmpp. */
 #define RIMPORT_VERSION_HEX                                                    \
@@ -81,7 +81,10 @@ typedef enum rimport_error_code {
 #define RIMPORT_ERR_ENUM_(name, value, desc) RIMPORT_##name = value,
   RIMPORT_ERRNO_MAP(RIMPORT_ERR_ENUM_)
 #undef RIMPORT_ERR_ENUM_
-      RIMPORT_ERRNO_LAST_ = -22
+/* One past the last code: -(number of codes) - 1. */
+#define RIMPORT_ERR_COUNT_(name, value, desc) +1
+      RIMPORT_ERRNO_LAST_ = -(0 RIMPORT_ERRNO_MAP(RIMPORT_ERR_COUNT_)) - 1
+#undef RIMPORT_ERR_COUNT_
 } rimport_error_code;
 
 /**
@@ -114,9 +117,11 @@ typedef struct rimport_error {
 } rimport_error;
 
 /**
- * The last error raised on the calling thread, or NULL if there is none.
- * The record belongs to the library and stays valid until the next rimport
- * call on this thread that fails or clears it. Thread-safe (per thread).
+ * The last error raised on the calling thread. Never NULL: when nothing has
+ * failed (or after rimport_error_clear) it is a static record with code
+ * RIMPORT_OK and the message "no error". The record belongs to the library
+ * and stays valid until the next rimport call on this thread that fails or
+ * clears it. Thread-safe (per thread).
  */
 RIMPORT_EXTERN const rimport_error *rimport_error_last(void);
 

@@ -84,8 +84,17 @@ typedef struct rimport_plan_options {
 #define RIMPORT_PLAN_OPTIONS_INIT                                              \
   { RIMPORT_PLAN_OPTIONS_VERSION, NULL, NULL }
 
+/**
+ * Fills `opts` with the defaults of the given struct version (pass
+ * RIMPORT_PLAN_OPTIONS_VERSION), as RIMPORT_PLAN_OPTIONS_INIT does.
+ * @return 0; RIMPORT_EVERSION for a version this library does not know;
+ *         RIMPORT_EINVAL for NULL.
+ */
+RIMPORT_EXTERN int rimport_plan_options_init(rimport_plan_options *opts,
+                                             unsigned int version);
+
 /** A cell's plan: the plugins it needs. Opaque; free with
- * rimport_plan_free. */
+ * rimport_cell_plan_free. */
 typedef struct rimport_cell_plan rimport_cell_plan;
 
 /**
@@ -106,8 +115,9 @@ typedef struct rimport_cell_plan rimport_cell_plan;
  * @param session  the session
  * @param imports  `count` descriptors (from rimport_imports_array, or made
  *                 by the front-end); read only during the call
- * @param opts     NULL for defaults
- * @param out      receives the plan (free with rimport_plan_free); NULL on
+ * @param opts     NULL for defaults; RIMPORT_EVERSION when its version is
+ *                 not RIMPORT_PLAN_OPTIONS_VERSION
+ * @param out      receives the plan (free with rimport_cell_plan_free); NULL on
  *                 failure
  * @return 0; RIMPORT_EINVAL (a descriptor breaks the rules the parser
  *         enforces), RIMPORT_ECONFLICT, RIMPORT_ENOTFOUND (a `path=` that
@@ -119,14 +129,14 @@ RIMPORT_EXTERN int rimport_plan(rimport_session *session,
                                 rimport_cell_plan **out);
 
 /** The number of plugins in a plan. NULL gives 0. */
-RIMPORT_EXTERN size_t rimport_plan_plugin_count(const rimport_cell_plan *plan);
+RIMPORT_EXTERN size_t rimport_cell_plan_count(const rimport_cell_plan *plan);
 
 /**
- * The plugins, an array of rimport_plan_plugin_count() entries in the order
+ * The plugins, an array of rimport_cell_plan_count() entries in the order
  * their crates were first named. Owned by the plan.
  */
 RIMPORT_EXTERN const rimport_plugin *
-rimport_plan_plugins(const rimport_cell_plan *plan);
+rimport_cell_plan_array(const rimport_cell_plan *plan);
 
 /**
  * Writes the plan as JSON (pretty when `pretty` is non-zero) into `out`,
@@ -134,11 +144,11 @@ rimport_plan_plugins(const rimport_cell_plan *plan);
  * replaced). The caller frees it with rimport_buf_dispose.
  * @return 0, RIMPORT_EINVAL, RIMPORT_ENOMEM.
  */
-RIMPORT_EXTERN int rimport_plan_to_json(const rimport_cell_plan *plan,
-                                        int pretty, rimport_buf *out);
+RIMPORT_EXTERN int rimport_cell_plan_to_json(const rimport_cell_plan *plan,
+                                             int pretty, rimport_buf *out);
 
 /** Frees a plan. NULL is a no-op. */
-RIMPORT_EXTERN void rimport_plan_free(rimport_cell_plan *plan);
+RIMPORT_EXTERN void rimport_cell_plan_free(rimport_cell_plan *plan);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,15 @@ typedef struct rimport_cell_options {
 #define RIMPORT_CELL_OPTIONS_INIT                                              \
   { RIMPORT_CELL_OPTIONS_VERSION, NULL, 0 }
 
+/**
+ * Fills `opts` with the defaults of the given struct version (pass
+ * RIMPORT_CELL_OPTIONS_VERSION), as RIMPORT_CELL_OPTIONS_INIT does.
+ * @return 0; RIMPORT_EVERSION for a version this library does not know;
+ *         RIMPORT_EINVAL for NULL.
+ */
+RIMPORT_EXTERN int rimport_cell_options_init(rimport_cell_options *opts,
+                                             unsigned int version);
+
 /** A compiled cell. Opaque; free with rimport_cell_free (never unloaded). */
 typedef struct rimport_cell rimport_cell;
 
@@ -84,7 +93,12 @@ typedef struct rimport_cell rimport_cell;
  *
  * @param plan the cell's plan (its plugins must have been built, loaded and
  *             registered), or NULL when the cell imports nothing new
- * @return 0; RIMPORT_ECOMPILE with rustc's rendered diagnostics.
+ * @param opts NULL for defaults
+ * @param out  receives the cell (free with rimport_cell_free); NULL on
+ *             failure
+ * @return 0; RIMPORT_ECOMPILE with rustc's rendered diagnostics;
+ *         RIMPORT_EVERSION when opts' version is not
+ *         RIMPORT_CELL_OPTIONS_VERSION; RIMPORT_EINVAL.
  */
 RIMPORT_EXTERN int rimport_cell_compile(rimport_session *session,
                                         const char *rust, size_t len,
@@ -111,27 +125,50 @@ typedef struct rimport_extra_dep {
   const char *path; /**< absolute directory of that crate */
 } rimport_extra_dep;
 
-/**
- * The cargo route, for hosts that build cells with cargo instead of
- * rimport_cell_compile: the path dependencies a cell crate needs (kayton_api
- * and every plugin the session has built, in stack order). Owned by the
- * session, valid until its next build or its close.
- */
-RIMPORT_EXTERN int rimport_session_extra_deps(rimport_session *session,
-                                              const rimport_extra_dep **deps,
-                                              size_t *count);
+/** The path dependencies of a cell crate. Opaque; free with
+ * rimport_extra_deps_free. */
+typedef struct rimport_extra_deps rimport_extra_deps;
 
 /**
- * The cargo route: a Cargo.toml for a cell crate named `crate_name`
- * (`[lib] crate-type = ["dylib"]`, the extra deps as absolute `path`
- * dependencies, the plugins' profile) into `out` (replaced). Build it with
- * `cargo build --release --target-dir <cache>/_target` and
- * `CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic`, with the session's rustc, so
- * that cargo finds the plugins fresh and links them dynamically.
+ * The cargo route, for hosts that build cells with cargo instead of
+ * rimport_cell_compile: the path dependencies a cell crate needs now
+ * (kayton_api and every plugin the session has built, in stack order).
+ * The list is a snapshot: later builds do not change it.
+ * @param out receives the list (owned by the caller, free with
+ *            rimport_extra_deps_free; it does not depend on the session
+ *            staying open); NULL on failure
+ * @return 0; RIMPORT_EINVAL; RIMPORT_ENOMEM.
  */
-RIMPORT_EXTERN int rimport_cell_cargo_toml(rimport_session *session,
-                                           const char *crate_name,
-                                           rimport_buf *out);
+RIMPORT_EXTERN int rimport_session_extra_deps(rimport_session *session,
+                                              rimport_extra_deps **out);
+
+/** How many dependencies the list holds. NULL gives 0. */
+RIMPORT_EXTERN size_t rimport_extra_deps_count(const rimport_extra_deps *deps);
+
+/**
+ * The dependencies, an array of rimport_extra_deps_count() entries in stack
+ * order (kayton_api first), or NULL when there are none. Owned by `deps`.
+ */
+RIMPORT_EXTERN const rimport_extra_dep *
+rimport_extra_deps_array(const rimport_extra_deps *deps);
+
+/** Frees what rimport_session_extra_deps returned. NULL is a no-op. */
+RIMPORT_EXTERN void rimport_extra_deps_free(rimport_extra_deps *deps);
+
+/**
+ * The cargo route: a Cargo.toml for a cell crate named `crate_name` that
+ * depends on `deps` (`[lib] crate-type = ["dylib"]`, `path = "lib.rs"`,
+ * each dependency by absolute path, the plugins' release profile) into
+ * `out` (replaced). Build it with `cargo build --release --target-dir
+ * <cache>/_target` and `CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic`, with the
+ * session's rustc, so that cargo finds the plugins fresh and links them
+ * dynamically.
+ * @return 0; RIMPORT_EINVAL (NULL, or a crate name that is not a Rust
+ *         identifier); RIMPORT_ENOMEM.
+ */
+RIMPORT_EXTERN int rimport_extra_deps_cargo_toml(const rimport_extra_deps *deps,
+                                                 const char *crate_name,
+                                                 rimport_buf *out);
 
 /** Frees a cell's bookkeeping (the library stays loaded). NULL: no-op. */
 RIMPORT_EXTERN void rimport_cell_free(rimport_cell *cell);

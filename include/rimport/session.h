@@ -55,15 +55,34 @@ typedef struct rimport_progress {
 typedef void (*rimport_progress_cb)(const rimport_progress *progress,
                                     void *payload);
 
-#define RIMPORT_OPTIONS_VERSION 1
+/** What a line of output is (the levels of kayton_api.h's `report`). */
+typedef enum rimport_output_level {
+  RIMPORT_OUTPUT_STDOUT = 0,  /**< a cell's or plugin's printed output */
+  RIMPORT_OUTPUT_STDERR = 1,  /**< written to stderr by Rust code */
+  RIMPORT_OUTPUT_INFO = 2,    /**< diagnostics, by severity */
+  RIMPORT_OUTPUT_WARNING = 3, /**< */
+  RIMPORT_OUTPUT_ERROR = 4    /**< */
+} rimport_output_level;
 
 /**
- * Session options. Always initialize with RIMPORT_OPTIONS_INIT or
- * rimport_options_init() so that fields added later get their defaults.
+ * Receives what cells and plugins report through the reference VM, on the
+ * thread that runs them. `text` (`len` bytes, not NUL-terminated) is valid
+ * during the call only. It must not call back into the session or the VM.
+ */
+typedef void (*rimport_output_cb)(rimport_output_level level, const char *text,
+                                  size_t len, void *payload);
+
+struct KaytonContext;
+
+#define RIMPORT_SESSION_OPTIONS_VERSION 1
+
+/**
+ * Session options. Always initialize with RIMPORT_SESSION_OPTIONS_INIT or
+ * rimport_session_options_init() so that fields added later get their defaults.
  * Strings are copied by rimport_session_open; the caller keeps ownership.
  */
-typedef struct rimport_options {
-  unsigned int version; /**< RIMPORT_OPTIONS_VERSION */
+typedef struct rimport_session_options {
+  unsigned int version; /**< RIMPORT_SESSION_OPTIONS_VERSION */
   /** Cache directory; NULL: $RIMPORT_CACHE_DIR, else the platform's cache
    *  folder (`$XDG_CACHE_HOME/rimport`, `~/.cache/rimport`,
    *  `%LOCALAPPDATA%\rimport\cache`). Created when needed. */
@@ -88,30 +107,30 @@ typedef struct rimport_options {
   rimport_progress_cb progress;
   /** Handed to `progress` unchanged. */
   void *progress_payload;
-  /** The VM context plugins and cells get (a `struct KaytonContext *` from
-   *  kayton_api.h, owned by the host); NULL: the session's reference VM. */
-  void *context;
-  /** Receives what cells and plugins report (level as in kayton_api.h:
-   *  0 stdout, 1 stderr, 2 info, 3 warning, 4 error), or NULL. Only with the
-   *  reference VM. */
-  void (*output)(int level, const char *text, size_t len, void *payload);
+  /** The VM context plugins and cells get (kayton_api.h, owned by the
+   *  host); NULL: the session's reference VM. */
+  struct KaytonContext *context;
+  /** Receives what cells and plugins report, or NULL. Only with the
+   *  reference VM (a host's own context reports to the host). */
+  rimport_output_cb output;
   /** Handed to `output` unchanged. */
   void *output_payload;
-} rimport_options;
+} rimport_session_options;
 
-#define RIMPORT_OPTIONS_INIT                                                   \
+#define RIMPORT_SESSION_OPTIONS_INIT                                           \
   {                                                                            \
-    RIMPORT_OPTIONS_VERSION, NULL, NULL, NULL, 0, RIMPORT_SOURCE_DEFAULT,      \
-        NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL                            \
+    RIMPORT_SESSION_OPTIONS_VERSION, NULL, NULL, NULL, 0,                      \
+        RIMPORT_SOURCE_DEFAULT, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL    \
   }
 
 /**
- * Fills `opts` with defaults for the given struct version.
+ * Fills `opts` with the defaults of the given struct version (pass
+ * RIMPORT_SESSION_OPTIONS_VERSION), as RIMPORT_SESSION_OPTIONS_INIT does.
  * @return 0, or RIMPORT_EVERSION for a version this library does not know,
  *         RIMPORT_EINVAL for NULL.
  */
-RIMPORT_EXTERN int rimport_options_init(rimport_options *opts,
-                                        unsigned int version);
+RIMPORT_EXTERN int rimport_session_options_init(rimport_session_options *opts,
+                                                unsigned int version);
 
 /** A session: one per REPL or notebook kernel. Opaque. */
 typedef struct rimport_session rimport_session;
@@ -128,7 +147,7 @@ typedef struct rimport_session rimport_session;
  * A session may be used from one thread at a time.
  */
 RIMPORT_EXTERN int rimport_session_open(rimport_session **out,
-                                        const rimport_options *opts);
+                                        const rimport_session_options *opts);
 
 /** Closes a session and frees what it holds. NULL is a no-op. */
 RIMPORT_EXTERN void rimport_session_close(rimport_session *session);

@@ -17,11 +17,6 @@ path = "lib.rs"
 [dependencies]
 {{plugin}} = { path = "{{toml:plugin_dir}}" }
 
-# The same profile as every plugin's (the root's profile applies to all).
-[profile.release]
-opt-level = 3
-debug = false
-panic = "unwind"
-incremental = false
+{{profile}}
 
 [workspace]

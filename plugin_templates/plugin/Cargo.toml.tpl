@@ -31,14 +31,8 @@ features = [
 {{/features}}
 ]
 
-# Every unit, dependencies included, at opt-level 3: fewer exported
-# generic instances (DESIGN.md fact 10), and panics that unwind so that
-# entry points can catch them (fact 12).
-[profile.release]
-opt-level = 3
-debug = false
-panic = "unwind"
-incremental = false
+# No [profile]: the plugin is always built as a dependency of a build root
+# (plugin_templates/build_root), whose profile applies.
 
 # Not a member of any workspace the cache directory happens to be inside.
 [workspace]

@@ -23,6 +23,7 @@
 #include "../platform.h"
 #include "../proc/proc.h"
 #include "../session.h"
+#include "../stack/stack.h"
 
 struct rimport_build_result {
   rimport__arena arena;
@@ -30,16 +31,16 @@ struct rimport_build_result {
   size_t count;
 };
 
-size_t rimport_build_count(const rimport_build_result *r) {
+size_t rimport_build_result_count(const rimport_build_result *r) {
   return r == NULL ? 0 : r->count;
 }
 
 const rimport_built_plugin *
-rimport_build_plugins(const rimport_build_result *r) {
+rimport_build_result_array(const rimport_build_result *r) {
   return r == NULL ? NULL : r->plugins;
 }
 
-void rimport_build_free(rimport_build_result *r) {
+void rimport_build_result_free(rimport_build_result *r) {
   if (r == NULL)
     return;
   rimport__arena_free(&r->arena);
@@ -48,106 +49,45 @@ void rimport_build_free(rimport_build_result *r) {
 
 void rimport_cancel(rimport_session *s) {
   if (s != NULL)
-    s->cancel = 1;
+    atomic_store(rimport__session_cancel(s), 1);
 }
 
-/* --- the session's stack ------------------------------------------------- */
+/* --- the stack ------------------------------------------------------------ */
 
-static void built_dispose(rimport__built *b) {
-  size_t i;
-  for (i = 0; i < b->parent_count; i++)
-    rimport__free(b->parents[i]);
-  rimport__free(b->parents);
-  rimport__free(b->crate);
-  rimport__free(b->plugin);
-  rimport__free(b->base_key);
-  rimport__free(b->key);
-  rimport__free(b->key_input);
-  rimport__free(b->work_dir);
-  rimport__free(b->entry_dir);
-  rimport__free(b->dylib);
-  rimport__free(b->deps_dir);
-  rimport__free(b->version);
-  cJSON_Delete(b->crates);
-  memset(b, 0, sizeof(*b));
-}
-
-void rimport__build_session_free(rimport_session *s) {
-  size_t i;
-  for (i = 0; i < s->built_count; i++)
-    built_dispose(&s->built[i]);
-  rimport__free(s->built);
-  s->built = NULL;
-  s->built_count = s->built_cap = 0;
-}
-
-static const rimport__built *find_built(const rimport_session *s,
+static const rimport__built *find_built(const rimport__build_env *env,
                                         const char *key) {
-  size_t i;
-  for (i = 0; i < s->built_count; i++)
-    if (strcmp(s->built[i].key, key) == 0)
-      return &s->built[i];
-  return NULL;
+  return rimport__stack_find(env->stack, key);
 }
 
-static int copy_str(char **dst, const char *src) {
-  if (src == NULL)
-    return 0;
-  return (*dst = rimport__strdup(src)) == NULL ? rimport__error_nomem() : 0;
-}
-
-/* base: the plugin's key without parents, from the plan. */
-static int push_built(rimport_session *s, const rimport_plugin *p,
+/* Adds the plugin to the stack. base: its key without parents. */
+static int push_built(const rimport__build_env *env, const rimport_plugin *p,
                       const char *base, const char *work_dir,
                       const rimport__entry *e, const char *version) {
   rimport__built b;
-  size_t i;
-  int rc;
   memset(&b, 0, sizeof(b));
-  if ((rc = rimport__grow((void **)&s->built, &s->built_cap, s->built_count + 1,
-                          sizeof(*s->built))) != 0)
-    return rc;
-  if ((rc = copy_str(&b.crate, p->crate)) != 0 ||
-      (rc = copy_str(&b.plugin, p->plugin)) != 0 ||
-      (rc = copy_str(&b.base_key, base)) != 0 ||
-      (rc = copy_str(&b.key, p->key)) != 0 ||
-      (rc = copy_str(&b.key_input, p->key_input)) != 0 ||
-      (rc = copy_str(&b.work_dir, work_dir)) != 0 ||
-      (rc = copy_str(&b.entry_dir, e->dir)) != 0 ||
-      (rc = copy_str(&b.dylib, e->dylib)) != 0 ||
-      (rc = copy_str(&b.deps_dir, e->deps_dir)) != 0 ||
-      (rc = copy_str(&b.version, version)) != 0)
-    goto fail;
-  if (p->parent_count > 0) {
-    b.parents = rimport__calloc(p->parent_count, sizeof(char *));
-    if (b.parents == NULL) {
-      rc = rimport__error_nomem();
-      goto fail;
-    }
-    for (i = 0; i < p->parent_count; i++, b.parent_count++)
-      if ((rc = copy_str(&b.parents[i], p->parents[i])) != 0)
-        goto fail;
-  }
-  {
-    const cJSON *crates =
-        cJSON_GetObjectItemCaseSensitive(e->manifest, "crates");
-    if (cJSON_IsArray(crates) &&
-        (b.crates = cJSON_Duplicate(crates, 1)) == NULL) {
-      rc = rimport__error_nomem();
-      goto fail;
-    }
-  }
-  s->built[s->built_count++] = b;
-  return 0;
-fail:
-  built_dispose(&b);
-  return rc;
+  b.crate = p->crate;
+  b.plugin = p->plugin;
+  b.base_key = base;
+  b.key = p->key;
+  b.key_input = p->key_input;
+  b.parents = p->parents;
+  b.parent_count = p->parent_count;
+  b.work_dir = work_dir;
+  b.entry_dir = e->dir;
+  b.dylib = e->dylib;
+  b.deps_dir = e->deps_dir;
+  b.version = version;
+  b.crates = cJSON_GetObjectItemCaseSensitive(e->manifest, "crates");
+  if (!cJSON_IsArray(b.crates))
+    b.crates = NULL;
+  return rimport__stack_push(env->stack, &b);
 }
 
 /* --- one build ------------------------------------------------------------ */
 
 typedef struct job {
-  rimport_session *s;
+  const rimport__build_env *env;
+  const rimport_session_options *opts; /* env->opts */
   const rimport_toolchain *tc;
   const rimport_plugin *p;
   rimport_buf cargo;    /* the cargo binary */
@@ -167,13 +107,13 @@ typedef struct job {
 static void progress(const job *j, rimport_progress_phase phase,
                      const char *message) {
   rimport_progress pr;
-  if (j->s->opts.progress == NULL)
+  if (j->opts->progress == NULL)
     return;
   memset(&pr, 0, sizeof(pr));
   pr.phase = phase;
   pr.plugin = j->p->crate;
   pr.message = message;
-  j->s->opts.progress(&pr, j->s->opts.progress_payload);
+  j->opts->progress(&pr, j->opts->progress_payload);
 }
 
 static void on_cargo_stdout(const char *data, size_t len, void *payload) {
@@ -185,7 +125,7 @@ static void on_cargo_stdout(const char *data, size_t len, void *payload) {
 static void on_cargo_stderr(const char *data, size_t len, void *payload) {
   job *j = payload;
   rimport__cargo_feed_stderr(&j->report, data, len, j->p->crate,
-                             j->s->opts.progress, j->s->opts.progress_payload);
+                             j->opts->progress, j->opts->progress_payload);
 }
 
 /* Runs cargo with the session's source, offline and environment settings.
@@ -193,24 +133,18 @@ static void on_cargo_stderr(const char *data, size_t len, void *payload) {
  * j->report (and captured when `capture` is set, for `cargo metadata`). */
 static int run_cargo(job *j, const char *const *sub, int capture,
                      rimport__proc_result *res) {
-  rimport__argv argv, env;
+  rimport__argv argv = RIMPORT__ARGV_INIT, env = RIMPORT__ARGV_INIT;
   rimport__proc_opts po;
   size_t i;
   int rc;
-  memset(&argv, 0, sizeof(argv));
-  memset(&env, 0, sizeof(env));
   rimport__cargo_report_dispose(&j->report);
   rimport__cargo_report_init(&j->report);
-  rc = rimport__argv_add(&argv, j->cargo.ptr);
-  for (i = 0; rc == 0 && sub[i] != NULL; i++)
-    rc = rimport__argv_add(&argv, sub[i]);
-  if (rc == 0)
-    rc = rimport__argv_add(&argv, "--manifest-path");
-  if (rc == 0)
-    rc = rimport__argv_add(&argv, j->manifest.ptr);
-  if (rc == 0)
-    rc = rimport__cargo_common_args(&argv, &j->s->opts);
-  if (rc == 0)
+  rimport__argv_add(&argv, j->cargo.ptr);
+  for (i = 0; sub[i] != NULL; i++)
+    rimport__argv_add(&argv, sub[i]);
+  rimport__argv_addv(&argv, "--manifest-path", j->manifest.ptr, NULL);
+  rimport__cargo_common_args(&argv, j->opts);
+  if ((rc = argv.rc) == 0)
     rc = rimport__cargo_env(&env, j->tc->rustc);
   if (rc == 0) {
     memset(&po, 0, sizeof(po));
@@ -218,19 +152,19 @@ static int run_cargo(job *j, const char *const *sub, int capture,
     po.args = argv.v;
     po.cwd = j->root.ptr;
     po.env = env.v;
-    po.timeout_ms = j->s->opts.build_timeout_ms;
+    po.timeout_ms = j->opts->build_timeout_ms;
     po.max_capture = capture ? 256u * 1024 * 1024 : 1;
     po.on_stdout = capture ? NULL : on_cargo_stdout;
     po.on_stderr = on_cargo_stderr;
     po.payload = j;
-    po.cancel = &j->s->cancel;
+    po.cancel = j->env->cancel;
     rc = rimport__proc_run(&po, res);
     rimport__cargo_feed_end(&j->report);
     if (rc == RIMPORT_ETIMEDOUT)
       rimport__error_prefix("%s: the build took longer than the build "
                             "timeout of %u s; raise build_timeout_ms or "
                             "build fewer features",
-                            j->what.ptr, j->s->opts.build_timeout_ms / 1000);
+                            j->what.ptr, j->opts->build_timeout_ms / 1000);
     else if (rc == RIMPORT_ECANCELED)
       rimport__error_set(RIMPORT_ECANCELED,
                          "%s: canceled (rimport_cancel); no cache entry was "
@@ -298,7 +232,7 @@ static int gen_crate(job *j, const char *package) {
       (parents = rimport__calloc(j->p->parent_count, sizeof(*parents))) == NULL)
     return rimport__error_nomem();
   for (i = 0; i < j->p->parent_count; i++) {
-    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    const rimport__built *b = find_built(j->env, j->p->parents[i]);
     if (b == NULL) {
       rc = rimport__error_set(
           RIMPORT_EINVAL,
@@ -393,7 +327,7 @@ static int check_shared(job *j) {
   const cJSON *mine, *theirs;
   size_t i;
   for (i = 0; i < j->p->parent_count; i++) {
-    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    const rimport__built *b = find_built(j->env, j->p->parents[i]);
     if (b == NULL || b->crates == NULL)
       continue;
     cJSON_ArrayForEach(mine, j->crates) {
@@ -480,7 +414,7 @@ static int start_from_parent_lock(job *j) {
   int rc = 0;
   if (j->p->parent_count == 0)
     return 0;
-  b = find_built(j->s, j->p->parents[j->p->parent_count - 1]);
+  b = find_built(j->env, j->p->parents[j->p->parent_count - 1]);
   if (b == NULL)
     return 0;
   if ((rc = rimport__buf_printf(&from, "%s.root%cCargo.lock", b->work_dir,
@@ -540,7 +474,7 @@ static int resolve(job *j) {
         if (ntries > 1)
           rimport__buf_printf(&names, "%s` or `%s", tries[0], tries[1]);
         rc =
-            rimport__cargo_error(&j->report, &j->s->opts, j->what.ptr,
+            rimport__cargo_error(&j->report, j->opts, j->what.ptr,
                                  ntries > 1 && names.ptr ? names.ptr : tries[0],
                                  res.exit_status, res.term_signal);
         rimport_buf_dispose(&names);
@@ -555,19 +489,11 @@ static int resolve(job *j) {
 static int is_parent_plugin(const job *j, const char *target_name) {
   size_t i;
   for (i = 0; i < j->p->parent_count; i++) {
-    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    const rimport__built *b = find_built(j->env, j->p->parents[i]);
     if (b != NULL && target_name && strcmp(b->plugin, target_name) == 0)
       return 1;
   }
   return 0;
-}
-
-static const char *base_name(const char *path) {
-  const char *b = path, *p;
-  for (p = path; *p; p++)
-    if (rimport__is_dir_sep(*p))
-      b = p + 1;
-  return b;
 }
 
 /* Whether a parent's entry already holds the artifact `name` in its deps/:
@@ -579,7 +505,7 @@ static int in_parent_deps(const job *j, const char *name) {
   size_t i;
   int found = 0;
   for (i = 0; !found && i < j->p->parent_count; i++) {
-    const rimport__built *b = find_built(j->s, j->p->parents[i]);
+    const rimport__built *b = find_built(j->env, j->p->parents[i]);
     if (b != NULL && rimport__path_join(&path, b->deps_dir, name) == 0)
       found = rimport__fs_is_file(path.ptr);
   }
@@ -617,10 +543,10 @@ static int publish(job *j, rimport__entry **out) {
                               "%s: cargo finished but reported no dylib for "
                               "%s; the generated crate is in %s",
                               j->what.ptr, j->p->plugin, j->work.ptr);
-  rc = rimport__stage_begin(j->s->cache_dir, j->p->crate, j->p->key, &st);
+  rc = rimport__stage_begin(j->opts->cache_dir, j->p->crate, j->p->key, &st);
   if (rc == 0) {
     rimport__buf_clear(&rel);
-    rc = rimport__buf_printf(&rel, "lib/%s", base_name(dylib));
+    rc = rimport__buf_printf(&rel, "lib/%s", rimport__path_base(dylib));
   }
   if (rc == 0)
     rc = rimport__stage_add(st, dylib, rel.ptr, "dylib");
@@ -631,10 +557,11 @@ static int publish(job *j, rimport__entry **out) {
     if (strcmp(a->kind, "custom-build") == 0)
       continue; /* build scripts */
     for (k = 0; rc == 0 && k < a->filename_count; k++) {
-      if (in_parent_deps(j, base_name(a->filenames[k])))
+      if (in_parent_deps(j, rimport__path_base(a->filenames[k])))
         continue; /* a parent's entry has it (it stayed fresh) */
       rimport__buf_clear(&rel);
-      rc = rimport__buf_printf(&rel, "deps/%s", base_name(a->filenames[k]));
+      rc = rimport__buf_printf(&rel, "deps/%s",
+                               rimport__path_base(a->filenames[k]));
       if (rc == 0)
         rc = rimport__stage_add(st, a->filenames[k], rel.ptr, "dep");
     }
@@ -672,7 +599,7 @@ static int publish(job *j, rimport__entry **out) {
       cJSON_AddStringToObject(extra, "plugin", j->p->plugin);
       cJSON_AddStringToObject(extra, "package", j->package.ptr);
       cJSON_AddStringToObject(extra, "version", j->version.ptr);
-      cJSON_AddNumberToObject(extra, "kayton_abi", RIMPORT__KAYTON_ABI_VERSION);
+      cJSON_AddNumberToObject(extra, "kayton_abi", KAYTON_API_ABI_VERSION);
       cJSON_AddStringToObject(extra, "key_input", j->p->key_input);
       if (j->crates != NULL)
         cJSON_AddItemToObject(extra, "crates", cJSON_Duplicate(j->crates, 1));
@@ -690,40 +617,27 @@ static int publish(job *j, rimport__entry **out) {
 }
 
 static int build_one(job *j, rimport__entry **out) {
-  static const char *const sub_build[] = {"build", "--release",
-                                          "--message-format=json", NULL};
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
-  rimport__argv sub;
-  char jobs[32];
+  rimport__argv sub = RIMPORT__ARGV_INIT;
   int rc;
-  memset(&sub, 0, sizeof(sub));
   if ((rc = resolve(j)) != 0)
     return rc;
   /* Render again with the resolved version in the manifest; unchanged
    * files are not rewritten. */
   if ((rc = gen_crate(j, j->package.ptr)) != 0)
     return rc;
-  rc = rimport__argv_add(&sub, sub_build[0]);
-  if (rc == 0)
-    rc = rimport__argv_add(&sub, sub_build[1]);
-  if (rc == 0)
-    rc = rimport__argv_add(&sub, sub_build[2]);
-  if (rc == 0)
-    rc = rimport__argv_add(&sub, "--target-dir");
-  if (rc == 0)
-    rc = rimport__argv_add(&sub, j->target.ptr);
-  if (rc == 0 && j->s->opts.jobs > 0) {
-    snprintf(jobs, sizeof(jobs), "-j%u", j->s->opts.jobs);
-    rc = rimport__argv_add(&sub, jobs);
-  }
-  if (rc == 0) {
+  rimport__argv_addv(&sub, "build", "--release", "--message-format=json",
+                     "--target-dir", j->target.ptr, NULL);
+  if (j->opts->jobs > 0)
+    rimport__argv_addf(&sub, "-j%u", j->opts->jobs);
+  if ((rc = sub.rc) == 0) {
     progress(j, RIMPORT_PROGRESS_BUILD, "building");
     rc = run_cargo(j, sub.v, 0, &res);
   }
   if (rc == 0 &&
       (res.exit_status != 0 || res.term_signal != 0 || !j->report.success))
-    rc = rimport__cargo_error(&j->report, &j->s->opts, j->what.ptr,
-                              j->package.ptr, res.exit_status, res.term_signal);
+    rc = rimport__cargo_error(&j->report, j->opts, j->what.ptr, j->package.ptr,
+                              res.exit_status, res.term_signal);
   if (rc == 0)
     rc = publish(j, out);
   rimport__proc_result_dispose(&res);
@@ -746,27 +660,29 @@ static void job_dispose(job *j) {
 }
 
 /* Fills the job's paths and makes the workshop directories. */
-static int job_init(job *j, rimport_session *s, const rimport_toolchain *tc,
+static int job_init(job *j, const rimport__build_env *env,
                     const rimport_plugin *p) {
+  const char *cache_dir = env->opts->cache_dir;
   int rc;
   memset(j, 0, sizeof(*j));
-  j->s = s;
-  j->tc = tc;
+  j->env = env;
+  j->opts = env->opts;
+  j->tc = env->tc;
   j->p = p;
   j->started = uv_hrtime();
   rimport__cargo_report_init(&j->report);
   if ((rc = rimport__buf_printf(&j->what, "building the plugin for %s",
                                 p->crate)) != 0 ||
-      (rc = rimport__buf_printf(&j->work, "%s%c_work%c%s-%s", s->cache_dir,
+      (rc = rimport__buf_printf(&j->work, "%s%c_work%c%s-%s", cache_dir,
                                 rimport__dir_sep, rimport__dir_sep, p->crate,
                                 p->key)) != 0 ||
-      (rc = rimport__buf_printf(&j->target, "%s%c_target", s->cache_dir,
+      (rc = rimport__buf_printf(&j->target, "%s%c_target", cache_dir,
                                 rimport__dir_sep)) != 0 ||
-      (rc = rimport__gen_kayton_api_dir(s->cache_dir, &j->api_dir)) != 0 ||
+      (rc = rimport__gen_kayton_api_dir(cache_dir, &j->api_dir)) != 0 ||
       (rc = rimport__buf_printf(&j->root, "%s.root", j->work.ptr)) != 0 ||
       (rc = rimport__path_join(&j->manifest, j->root.ptr, "Cargo.toml")) != 0)
     return rc;
-  if ((rc = rimport__cargo_find(&s->opts, &j->cargo)) != 0)
+  if ((rc = rimport__cargo_find(env->opts, &j->cargo)) != 0)
     return rimport__error_prefix("%s", j->what.ptr);
   if ((rc = rimport__fs_mkdir_p(j->work.ptr)) != 0 ||
       (rc = rimport__gen_kayton_api(j->api_dir.ptr)) != 0)
@@ -775,10 +691,11 @@ static int job_init(job *j, rimport_session *s, const rimport_toolchain *tc,
 }
 
 /* A plugin of the plan: from the session, the cache, or a build. */
-static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
-                         const rimport_plugin *p, const char *base,
-                         rimport_built_plugin *out, rimport__arena *a) {
-  const rimport__built *have = find_built(s, p->key);
+static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
+                         const char *base, rimport_built_plugin *out,
+                         rimport__arena *a) {
+  const rimport_session_options *o = env->opts;
+  const rimport__built *have = find_built(env, p->key);
   rimport__entry *e = NULL;
   rimport__lock *lock = NULL;
   job j;
@@ -797,18 +714,18 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
   }
   /* Sizes and recorded mtimes: the dylib is hashed by the loader, right
    * before it is loaded, not here as well. */
-  rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key,
+  rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
                              RIMPORT__VERIFY_STAT, &e);
   if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
     /* Build under the key's lock; whoever held it may have published. */
-    if ((rc = rimport__cache_lock(s->cache_dir, p->crate, p->key, 0,
-                                  s->opts.progress, s->opts.progress_payload,
-                                  &s->cancel, &lock)) != 0)
+    if ((rc =
+             rimport__cache_lock(o->cache_dir, p->crate, p->key, 0, o->progress,
+                                 o->progress_payload, env->cancel, &lock)) != 0)
       return rc;
-    rc = rimport__cache_lookup(s->cache_dir, p->crate, p->key,
+    rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
                                RIMPORT__VERIFY_STAT, &e);
     if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
-      rc = job_init(&j, s, tc, p);
+      rc = job_init(&j, env, p);
       if (rc == 0)
         rc = build_one(&j, &e);
       if (rc == 0)
@@ -819,13 +736,13 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
     rimport__cache_unlock(lock);
   }
   if (rc == 0 && work.size == 0)
-    rc = rimport__buf_printf(&work, "%s%c_work%c%s-%s", s->cache_dir,
+    rc = rimport__buf_printf(&work, "%s%c_work%c%s-%s", o->cache_dir,
                              rimport__dir_sep, rimport__dir_sep, p->crate,
                              p->key);
   if (rc == 0) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->manifest, "version");
     version = cJSON_IsString(v) ? v->valuestring : "unknown";
-    rc = push_built(s, p, base, work.ptr, e, version);
+    rc = push_built(env, p, base, work.ptr, e, version);
   }
   if (rc == 0) {
     out->entry_dir = rimport__arena_strdup(a, e->dir);
@@ -834,7 +751,7 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
     out->version = rimport__arena_strdup(a, version);
     out->from_cache = !built;
     out->build_seconds = built ? (double)(uv_hrtime() - t0) / 1e9 : 0;
-    if (s->opts.progress != NULL) {
+    if (o->progress != NULL) {
       rimport_progress pr;
       char msg[160];
       memset(&pr, 0, sizeof(pr));
@@ -843,7 +760,7 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
       pr.phase = RIMPORT_PROGRESS_DONE;
       pr.plugin = p->crate;
       pr.message = msg;
-      s->opts.progress(&pr, s->opts.progress_payload);
+      o->progress(&pr, o->progress_payload);
     }
   }
   rimport__entry_free(e);
@@ -851,12 +768,39 @@ static int ensure_plugin(rimport_session *s, const rimport_toolchain *tc,
   return rc;
 }
 
+int rimport__build_plan(const rimport__build_env *env,
+                        const rimport_cell_plan *plan,
+                        rimport_build_result **out) {
+  rimport_build_result *r;
+  size_t n = rimport_cell_plan_count(plan), i;
+  const rimport_plugin *ps = rimport_cell_plan_array(plan);
+  int rc;
+  *out = NULL;
+  if ((r = rimport__calloc(1, sizeof(*r))) == NULL)
+    return rimport__error_nomem();
+  if (n > 0 && (r->plugins = rimport__arena_alloc(
+                    &r->arena, n * sizeof(*r->plugins))) == NULL) {
+    rimport_build_result_free(r);
+    return RIMPORT_ENOMEM;
+  }
+  for (i = 0; i < n; i++) {
+    rimport_built_plugin *bp = &r->plugins[i];
+    bp->crate = rimport__arena_strdup(&r->arena, ps[i].crate);
+    bp->key = rimport__arena_strdup(&r->arena, ps[i].key);
+    if ((rc = ensure_plugin(env, &ps[i], plan->base_keys[i], bp, &r->arena)) !=
+        0) {
+      rimport_build_result_free(r);
+      return rc;
+    }
+    r->count = i + 1;
+  }
+  *out = r;
+  return 0;
+}
+
 int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
                   rimport_build_result **out) {
-  const rimport_toolchain *tc;
-  rimport_build_result *r;
-  size_t n = rimport_plan_plugin_count(plan), i;
-  const rimport_plugin *ps = rimport_plan_plugins(plan);
+  rimport__build_env env;
   int rc;
   if (out != NULL)
     *out = NULL;
@@ -864,27 +808,12 @@ int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
     return rimport__error_set(RIMPORT_EINVAL,
                               "rimport_build: session, plan and out are "
                               "needed");
-  s->cancel = 0;
-  if ((rc = rimport_session_toolchain(s, &tc)) != 0)
+  memset(&env, 0, sizeof(env));
+  env.opts = rimport__session_options(s);
+  env.stack = rimport__session_stack(s);
+  env.cancel = rimport__session_cancel(s);
+  atomic_store(env.cancel, 0);
+  if ((rc = rimport_session_toolchain(s, &env.tc)) != 0)
     return rc;
-  if ((r = rimport__calloc(1, sizeof(*r))) == NULL)
-    return rimport__error_nomem();
-  if (n > 0 && (r->plugins = rimport__arena_alloc(
-                    &r->arena, n * sizeof(*r->plugins))) == NULL) {
-    rimport_build_free(r);
-    return RIMPORT_ENOMEM;
-  }
-  for (i = 0; i < n; i++) {
-    rimport_built_plugin *bp = &r->plugins[i];
-    bp->crate = rimport__arena_strdup(&r->arena, ps[i].crate);
-    bp->key = rimport__arena_strdup(&r->arena, ps[i].key);
-    if ((rc = ensure_plugin(s, tc, &ps[i], plan->base_keys[i], bp,
-                            &r->arena)) != 0) {
-      rimport_build_free(r);
-      return rc;
-    }
-    r->count = i + 1;
-  }
-  *out = r;
-  return 0;
+  return rimport__build_plan(&env, plan, out);
 }

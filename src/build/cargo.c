@@ -254,46 +254,7 @@ int rimport__cargo_feed_end(rimport__cargo_report *r) {
 
 /* --- command line --------------------------------------------------------- */
 
-int rimport__argv_add(rimport__argv *a, const char *s) {
-  int rc = rimport__grow((void **)&a->v, &a->cap, a->count + 2, sizeof(*a->v));
-  if (rc != 0)
-    return rc;
-  a->v[a->count++] = s;
-  a->v[a->count] = NULL;
-  return 0;
-}
-
-int rimport__argv_addf(rimport__argv *a, const char *fmt, ...) {
-  rimport_buf b = RIMPORT_BUF_INIT;
-  va_list ap;
-  char *s;
-  int rc;
-  va_start(ap, fmt);
-  rc = rimport__buf_vprintf(&b, fmt, ap);
-  va_end(ap);
-  if (rc != 0)
-    return rc;
-  if ((s = rimport__buf_detach(&b)) == NULL)
-    return RIMPORT_ENOMEM;
-  if ((rc = rimport__grow((void **)&a->owned, &a->owned_cap, a->owned_count + 1,
-                          sizeof(*a->owned))) != 0) {
-    rimport__free(s);
-    return rc;
-  }
-  a->owned[a->owned_count++] = s;
-  return rimport__argv_add(a, s);
-}
-
-void rimport__argv_dispose(rimport__argv *a) {
-  size_t i;
-  for (i = 0; i < a->owned_count; i++)
-    rimport__free(a->owned[i]);
-  rimport__free(a->owned);
-  rimport__free(a->v);
-  memset(a, 0, sizeof(*a));
-}
-
-int rimport__cargo_find(const rimport_options *opts, rimport_buf *out) {
+int rimport__cargo_find(const rimport_session_options *opts, rimport_buf *out) {
   rimport__buf_clear(out);
   if (opts->cargo_path != NULL && opts->cargo_path[0] != '\0') {
     const char *p = opts->cargo_path;
@@ -320,61 +281,49 @@ int rimport__cargo_find(const rimport_options *opts, rimport_buf *out) {
       "the cargo_path option");
 }
 
-int rimport__cargo_common_args(rimport__argv *a, const rimport_options *opts) {
+int rimport__cargo_common_args(rimport__argv *a,
+                               const rimport_session_options *opts) {
   rimport_buf esc = RIMPORT_BUF_INIT;
-  int rc = 0;
   switch (opts->source_kind) {
   case RIMPORT_SOURCE_DIRECTORY:
   case RIMPORT_SOURCE_REGISTRY:
-    rc = rimport__toml_string(&esc, opts->source);
-    if (rc == 0)
-      rc = rimport__argv_add(a, "--config");
-    if (rc == 0)
-      rc = rimport__argv_add(
-          a, "source.crates-io.replace-with=\"rimport-source\"");
-    if (rc == 0)
-      rc = rimport__argv_add(a, "--config");
-    if (rc == 0)
-      rc = rimport__argv_addf(a, "source.rimport-source.%s=%s",
-                              opts->source_kind == RIMPORT_SOURCE_DIRECTORY
-                                  ? "directory"
-                                  : "registry",
-                              esc.ptr);
+    if ((a->rc = rimport__toml_string(&esc, opts->source)) != 0)
+      break;
+    rimport__argv_addv(a, "--config",
+                       "source.crates-io.replace-with=\"rimport-source\"",
+                       "--config", NULL);
+    rimport__argv_addf(a, "source.rimport-source.%s=%s",
+                       opts->source_kind == RIMPORT_SOURCE_DIRECTORY
+                           ? "directory"
+                           : "registry",
+                       esc.ptr);
     break;
   case RIMPORT_SOURCE_CONFIG:
-    rc = rimport__argv_add(a, "--config");
-    if (rc == 0)
-      rc = rimport__argv_add(a, opts->source);
+    rimport__argv_addv(a, "--config", opts->source, NULL);
     break;
   default:
     break;
   }
-  if (rc == 0 && opts->offline)
-    rc = rimport__argv_add(a, "--offline");
+  if (opts->offline)
+    rimport__argv_add(a, "--offline");
   rimport_buf_dispose(&esc);
-  return rc;
+  return a->rc;
 }
 
 int rimport__cargo_env(rimport__argv *a, const char *rustc) {
-  int rc;
   /* \x1f separates CARGO_ENCODED_RUSTFLAGS; one flag here. It replaces
    * RUSTFLAGS and build.rustflags: every unit, dependencies included, links
    * std dynamically (DESIGN.md fact 2). */
-  if ((rc = rimport__argv_add(a, "CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic")) !=
-          0 ||
-      (rc = rimport__argv_add(a, "RUSTFLAGS")) != 0 ||
-      (rc = rimport__argv_add(a, "CARGO_TERM_PROGRESS_WHEN=always")) != 0 ||
-      (rc = rimport__argv_add(a, "CARGO_TERM_PROGRESS_WIDTH=200")) != 0 ||
-      (rc = rimport__argv_add(a, "CARGO_TERM_COLOR=never")) != 0 ||
-      (rc = rimport__argv_add(a, "CARGO_BUILD_TARGET")) != 0 ||
-      (rc = rimport__argv_add(a, "CARGO_INCREMENTAL=0")) != 0)
-    return rc;
+  rimport__argv_addv(a, "CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic", "RUSTFLAGS",
+                     "CARGO_TERM_PROGRESS_WHEN=always",
+                     "CARGO_TERM_PROGRESS_WIDTH=200", "CARGO_TERM_COLOR=never",
+                     "CARGO_BUILD_TARGET", "CARGO_INCREMENTAL=0", NULL);
   if (rustc != NULL)
-    rc = rimport__argv_addf(a, "RUSTC=%s", rustc);
-  return rc;
+    rimport__argv_addf(a, "RUSTC=%s", rustc);
+  return a->rc;
 }
 
-const char *rimport__cargo_source_text(const rimport_options *opts,
+const char *rimport__cargo_source_text(const rimport_session_options *opts,
                                        rimport_buf *tmp) {
   rimport__buf_clear(tmp);
   switch (opts->source_kind) {
@@ -408,7 +357,7 @@ static int line_after(const char *text, const char *marker, rimport_buf *out) {
 }
 
 int rimport__cargo_error(const rimport__cargo_report *r,
-                         const rimport_options *opts, const char *what,
+                         const rimport_session_options *opts, const char *what,
                          const char *crate, int64_t exit_status,
                          int term_signal) {
   rimport_buf src = RIMPORT_BUF_INIT, cand = RIMPORT_BUF_INIT,

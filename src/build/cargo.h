@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../common/common.h"
+#include "../proc/proc.h"
 
 /* One `compiler-artifact` message. */
 typedef struct rimport__cargo_artifact {
@@ -52,23 +53,12 @@ int rimport__cargo_feed_end(rimport__cargo_report *r);
 
 /* The cargo command for a session: options path, else $CARGO, else cargo on
  * PATH. RIMPORT_ETOOLCHAIN with what to do when there is none. */
-int rimport__cargo_find(const rimport_options *opts, rimport_buf *out);
+int rimport__cargo_find(const rimport_session_options *opts, rimport_buf *out);
 
 /* Appends to argv the arguments every cargo run gets from the session:
- * source replacement (--config), --offline, -j. Strings are owned by
- * `store` (an arena-like buf list: the caller keeps it alive). */
-typedef struct rimport__argv {
-  const char **v;
-  size_t count, cap;
-  char **owned;
-  size_t owned_count, owned_cap;
-} rimport__argv;
-
-int rimport__argv_add(rimport__argv *a, const char *s); /* borrowed */
-int rimport__argv_addf(rimport__argv *a, const char *fmt, ...)
-    RIMPORT__PRINTF(2, 3); /* owned copy */
-void rimport__argv_dispose(rimport__argv *a);
-int rimport__cargo_common_args(rimport__argv *a, const rimport_options *opts);
+ * source replacement (--config), --offline. */
+int rimport__cargo_common_args(rimport__argv *a,
+                               const rimport_session_options *opts);
 
 /* The environment for cargo: RUSTC=<rustc>, every unit with
  * -C prefer-dynamic (CARGO_ENCODED_RUSTFLAGS), progress on stderr, no
@@ -77,7 +67,7 @@ int rimport__cargo_env(rimport__argv *a, const char *rustc);
 
 /* Says where crates come from, for messages ("the directory source
  * /usr/share/cargo/registry"). */
-const char *rimport__cargo_source_text(const rimport_options *opts,
+const char *rimport__cargo_source_text(const rimport_session_options *opts,
                                        rimport_buf *tmp);
 
 /* Turns a failed cargo run into an error record: a missing crate or version
@@ -85,7 +75,7 @@ const char *rimport__cargo_source_text(const rimport_options *opts,
  * diagnostics), anything else (RIMPORT_ECHILD with stderr's tail). `what`
  * says what was being done ("building the plugin for reqwest"). */
 int rimport__cargo_error(const rimport__cargo_report *r,
-                         const rimport_options *opts, const char *what,
+                         const rimport_session_options *opts, const char *what,
                          const char *crate, int64_t exit_status,
                          int term_signal);
 

@@ -42,6 +42,7 @@
 #define RIMPORT_SRC_CACHE_H
 
 #include <cjson/cJSON.h>
+#include <stdatomic.h>
 
 #include "../common/common.h"
 
@@ -90,7 +91,7 @@ typedef struct rimport__lock rimport__lock;
 int rimport__cache_lock(const char *cache_dir, const char *crate,
                         const char *key, unsigned int timeout_ms,
                         rimport_progress_cb progress, void *payload,
-                        volatile int *cancel, rimport__lock **out);
+                        const atomic_int *cancel, rimport__lock **out);
 void rimport__cache_unlock(rimport__lock *lock);
 
 /* Building an entry aside and publishing it by rename. */

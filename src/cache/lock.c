@@ -51,7 +51,7 @@ static void report_wait(rimport_progress_cb progress, void *payload,
 int rimport__cache_lock(const char *cache_dir, const char *crate,
                         const char *key, unsigned int timeout_ms,
                         rimport_progress_cb progress, void *payload,
-                        volatile int *cancel, rimport__lock **out) {
+                        const atomic_int *cancel, rimport__lock **out) {
   rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT,
               name = RIMPORT_BUF_INIT;
   rimport__file_lock *file = NULL;
@@ -82,7 +82,7 @@ int rimport__cache_lock(const char *cache_dir, const char *crate,
       reported_owner = owner;
       last_report = waited;
     }
-    if (cancel != NULL && *cancel) {
+    if (cancel != NULL && atomic_load(cancel)) {
       rc = rimport__error_set(RIMPORT_ECANCELED,
                               "waiting for the lock of %s (%s) was canceled",
                               crate, key);

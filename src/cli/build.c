@@ -44,10 +44,10 @@ static int build_cell(cli *c, rimport_session *s, const cli_cell *cell,
   (void)payload;
   if (rimport_build(s, plan, &r) != 0)
     return cli_fail(c, "building");
-  n = rimport_build_count(r);
+  n = rimport_build_result_count(r);
   printf("%s: %zu plugin%s\n", origin, n, n == 1 ? "" : "s");
   for (i = 0; i < n; i++) {
-    const rimport_built_plugin *p = &rimport_build_plugins(r)[i];
+    const rimport_built_plugin *p = &rimport_build_result_array(r)[i];
     if (p->from_cache)
       printf("  %s %s  key %s  cache hit\n    %s\n", p->crate, p->version,
              p->key, p->dylib);
@@ -55,7 +55,7 @@ static int build_cell(cli *c, rimport_session *s, const cli_cell *cell,
       printf("  %s %s  key %s  built in %.1f s\n    %s\n", p->crate, p->version,
              p->key, p->build_seconds, p->dylib);
   }
-  rimport_build_free(r);
+  rimport_build_result_free(r);
   return 0;
 }
 
@@ -75,10 +75,12 @@ int cli_build(cli *c, int argc, char **argv) {
 /* rimport run <cell-file>: every cell in order, in one session: its plugins
  * built (or found), loaded and registered, the cell compiled against them
  * and run; what it prints is printed. */
-static void on_output(int level, const char *text, size_t len, void *payload) {
+static void on_output(rimport_output_level level, const char *text, size_t len,
+                      void *payload) {
+  FILE *to = level == RIMPORT_OUTPUT_STDOUT ? stdout : stderr;
   (void)payload;
-  fwrite(text, 1, len, level == 0 ? stdout : stderr);
-  fflush(level == 0 ? stdout : stderr);
+  fwrite(text, 1, len, to);
+  fflush(to);
 }
 
 /* A cell file stands in for the Kayton compiler's output: `#` comments
@@ -136,7 +138,7 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
     c->failed_cells++;
   }
   rimport_cell_free(compiled);
-  rimport_build_free(r);
+  rimport_build_result_free(r);
   rimport_buf_dispose(&text);
   return status;
 }

@@ -5,7 +5,7 @@
 #include "rimport.h"
 
 typedef struct cli {
-  rimport_options opts;
+  rimport_session_options opts;
   int json;
   int failed_cells; /* rimport run: cells that failed (the rest ran) */
   const char *prog;

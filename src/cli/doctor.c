@@ -43,7 +43,7 @@ static int check_toolchain(rimport_session *s) {
   return bad;
 }
 
-static int check_cargo(const rimport_options *o) {
+static int check_cargo(const rimport_session_options *o) {
   rimport_buf path = RIMPORT_BUF_INIT;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   const char *args[3];
@@ -84,7 +84,7 @@ static int check_cargo(const rimport_options *o) {
   return bad;
 }
 
-static int check_source(const rimport_options *o) {
+static int check_source(const rimport_session_options *o) {
   switch (o->source_kind) {
   case RIMPORT_SOURCE_DIRECTORY:
     if (!rimport__fs_is_dir(o->source))
@@ -119,7 +119,7 @@ static int check_source(const rimport_options *o) {
 
 int cli_doctor(cli *c, int argc, char **argv) {
   rimport_session *s = NULL;
-  rimport_options opts = c->opts;
+  rimport_session_options opts = c->opts;
   int bad = 0;
   (void)argv;
   if (argc > 0) {

@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
   unsigned int secs;
   memset(&c, 0, sizeof(c));
   c.prog = "rimport";
-  rimport_options_init(&c.opts, RIMPORT_OPTIONS_VERSION);
+  rimport_session_options_init(&c.opts, RIMPORT_SESSION_OPTIONS_VERSION);
   for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
     const char *opt = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;

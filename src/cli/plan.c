@@ -123,8 +123,8 @@ static const char *source_text(const rimport_plugin *p, char *buf,
 }
 
 static void print_plan(const char *origin, const rimport_cell_plan *plan) {
-  size_t n = rimport_plan_plugin_count(plan), i, j, k;
-  const rimport_plugin *ps = rimport_plan_plugins(plan);
+  size_t n = rimport_cell_plan_count(plan), i, j, k;
+  const rimport_plugin *ps = rimport_cell_plan_array(plan);
   char src[4200];
   printf("%s: %zu plugin%s\n", origin, n, n == 1 ? "" : "s");
   for (i = 0; i < n; i++) {
@@ -243,7 +243,7 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
     status = cli_cell_plan(c, s, &cc, dir, &plan);
     if (status == 0)
       status = fn(c, s, &cc, plan, payload);
-    rimport_plan_free(plan);
+    rimport_cell_plan_free(plan);
   }
   free(cells);
   free(dir);
@@ -259,7 +259,7 @@ static int plan_cell(cli *c, rimport_session *s, const cli_cell *cell,
   if (c->json) {
     rimport_buf json = RIMPORT_BUF_INIT;
     int status = 0;
-    if (rimport_plan_to_json(plan, 1, &json) != 0)
+    if (rimport_cell_plan_to_json(plan, 1, &json) != 0)
       status = cli_fail(c, "writing the plan as JSON");
     else
       printf("%s%s", cell->index ? ",\n" : "\n", json.ptr);

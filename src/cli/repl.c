@@ -99,7 +99,7 @@ int cli_repl(cli *c, int argc, char **argv) {
       /* A bad cell is reported and the session goes on. */
       if (cli_cell_plan(c, s, &cell, cwd, &plan) == 0)
         cli_run_cell(c, s, &cell, plan, c);
-      rimport_plan_free(plan);
+      rimport_cell_plan_free(plan);
     }
     rimport_buf_dispose(&text);
   }

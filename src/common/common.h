@@ -69,4 +69,34 @@ int rimport__error_prefix(const char *fmt, ...) RIMPORT__PRINTF(1, 2);
 /* Frees this thread's record (tests call it before leak checks). */
 void rimport__error_free_thread(void);
 
+/* RIMPORT_EVERSION for an options struct of version `got` where this
+ * library knows `known`: "<call>: <type> version 7 is not known to rimport
+ * 0.2.0 (it knows version 1); initialize it with <TYPE>_INIT or
+ * <type>_init()". */
+int rimport__error_version(const char *call, const char *type, unsigned int got,
+                           unsigned int known);
+
+/* Every versioned options struct is checked by this one macro (libgit2's
+ * GIT_ERROR_CHECK_VERSION): a non-NULL `opts` whose version is not
+ * `known` makes the calling function return RIMPORT_EVERSION. `type` is
+ * the struct's name without quotes (rimport_plan_options). */
+#define RIMPORT__CHECK_VERSION(opts, known, type, call)                        \
+  do {                                                                         \
+    if ((opts) != NULL && (opts)->version != (known))                          \
+      return rimport__error_version(call, #type, (opts)->version, known);      \
+  } while (0)
+
+/* The body of every public <type>_init(opts, version): checks the version
+ * asked for, then copies the defaults. */
+#define RIMPORT__INIT_OPTIONS(opts, version, known, type, init)                \
+  do {                                                                         \
+    static const type defaults_ = init;                                        \
+    if ((opts) == NULL)                                                        \
+      return rimport__error_set(RIMPORT_EINVAL, #type "_init: opts is NULL");  \
+    if ((version) != (known))                                                  \
+      return rimport__error_version(#type "_init", #type, version, known);     \
+    *(opts) = defaults_;                                                       \
+    return 0;                                                                  \
+  } while (0)
+
 #endif

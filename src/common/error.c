@@ -75,13 +75,28 @@ const char *rimport_strerror(int code) {
   }
 }
 
+/* What rimport_error_last returns when nothing failed (libgit2's
+ * g_git_ok_error): callers read it without checking for NULL. */
+static const rimport_error no_error = {RIMPORT_OK, "no error", 0, 0, NULL};
+
+/* The codes count down from -1 without gaps, so that RIMPORT_ERRNO_LAST_
+ * (derived from the list's length) is one past the last of them. */
+#define ERR_CHECK_(name, value, desc)                                          \
+  _Static_assert(RIMPORT_##name < 0 && RIMPORT_##name > RIMPORT_ERRNO_LAST_,   \
+                 "RIMPORT_" #name " lies outside RIMPORT_ERRNO_MAP's range");
+RIMPORT_ERRNO_MAP(ERR_CHECK_)
+#define ERR_SUM_(name, value, desc) +(value)
+_Static_assert((0 RIMPORT_ERRNO_MAP(ERR_SUM_)) ==
+                   RIMPORT_ERRNO_LAST_ * (-RIMPORT_ERRNO_LAST_ - 1) / 2,
+               "RIMPORT_ERRNO_MAP's values must be -1, -2, … without gaps");
+
 const rimport_error *rimport_error_last(void) {
   error_record *rec;
   if (nomem_record.code != 0)
     return &nomem_record;
   rec = record_get(0);
   if (rec == NULL || rec->pub.code == 0)
-    return NULL;
+    return &no_error;
   return &rec->pub;
 }
 
@@ -189,4 +204,20 @@ int rimport__error_prefix(const char *fmt, ...) {
   rec->message = rimport__buf_detach(&msg);
   rec->pub.message = rec->message;
   return rec->pub.code;
+}
+
+int rimport__error_version(const char *call, const char *type, unsigned int got,
+                           unsigned int known) {
+  char upper[64];
+  size_t i;
+  for (i = 0; type[i] != '\0' && i + 1 < sizeof(upper); i++)
+    upper[i] = (char)(type[i] >= 'a' && type[i] <= 'z' ? type[i] - 'a' + 'A'
+                                                       : type[i]);
+  upper[i] = '\0';
+  return rimport__error_set(
+      RIMPORT_EVERSION,
+      "%s: %s version %u is not known to rimport %s (it knows version %u); "
+      "initialize the struct with %s_INIT or %s_init() from the rimport.h "
+      "you link against",
+      call, type, got, rimport_version(), known, upper, type);
 }

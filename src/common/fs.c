@@ -238,6 +238,24 @@ int rimport__cwd(rimport_buf *out) {
   return rimport__buf_put(out, path, size);
 }
 
+const char *rimport__path_base(const char *path) {
+  const char *b = path, *p;
+  for (p = path; *p; p++)
+    if (rimport__is_dir_sep(*p))
+      b = p + 1;
+  return b;
+}
+
+int rimport__path_dir(const char *path, rimport_buf *out) {
+  const char *base = rimport__path_base(path);
+  rimport__buf_clear(out);
+  if (base == path)
+    return rimport__buf_puts(out, ".");
+  if (base - path == 1)
+    return rimport__buf_put(out, path, 1); /* the root */
+  return rimport__buf_put(out, path, (size_t)(base - path - 1));
+}
+
 int rimport__path_join(rimport_buf *out, const char *a, const char *b) {
   size_t alen = strlen(a);
   rimport__buf_clear(out);

@@ -101,5 +101,11 @@ int rimport__home_dir(rimport_buf *out);
 int rimport__cwd(rimport_buf *out);
 /* out = a + separator + b (out replaced). */
 int rimport__path_join(rimport_buf *out, const char *a, const char *b);
+/* The last component of `path` (a pointer into it): "c" for "a/b/c", the
+ * whole of a path without separators. */
+const char *rimport__path_base(const char *path);
+/* Everything before the last component into out (replaced), without the
+ * separator: "a/b" for "a/b/c", "." for "c", "/" for "/c". */
+int rimport__path_dir(const char *path, rimport_buf *out);
 
 #endif

@@ -16,68 +16,14 @@
 
 #include "kayton_api.h"
 #include "gen.h"
-#include "templates.h"
 #include "../common/arena.h"
 #include "../common/fs.h"
 #include "../common/names.h"
 #include "../platform.h"
 #include "../plan/plan.h"
 
-_Static_assert(RIMPORT__KAYTON_ABI_VERSION == KAYTON_API_ABI_VERSION,
-               "the key's ABI version is kayton_api.h's");
-
 #define MAX_MODULE_DEPTH 64
 #define MANIFEST_FORMAT  1
-
-/* --- embedded templates and their hash ----------------------------------- */
-
-static const rimport__template *find_template(const char *path) {
-  size_t i;
-  for (i = 0; i < rimport__template_count; i++)
-    if (strcmp(rimport__templates[i].path, path) == 0)
-      return &rimport__templates[i];
-  rimport__error_set(RIMPORT_EINTERNAL,
-                     "the template \"%s\" is not embedded in this build of "
-                     "rimport; rebuild it from a complete source tree",
-                     path);
-  return NULL;
-}
-
-static uv_once_t hash_once = UV_ONCE_INIT;
-static char hash_hex[33];
-
-/* A chain over the templates in path order: acc = XXH3-128(acc, XXH3-128 of
- * the path with its NUL, the length as 8 bytes little-endian, XXH3-128 of
- * the text). Allocates nothing, so it cannot fail. */
-static void hash_templates(void) {
-  XXH128_canonical_t c;
-  unsigned char block[56];
-  static const char digits[] = "0123456789abcdef";
-  size_t i, k;
-  memset(block, 0, sizeof(block));
-  for (i = 0; i < rimport__template_count; i++) {
-    const rimport__template *t = &rimport__templates[i];
-    uint64_t len = (uint64_t)t->len;
-    XXH128_canonicalFromHash(&c, XXH3_128bits(t->path, strlen(t->path) + 1));
-    memcpy(block + 16, c.digest, 16);
-    for (k = 0; k < 8; k++)
-      block[32 + k] = (unsigned char)(len >> (8 * k));
-    XXH128_canonicalFromHash(&c, XXH3_128bits(t->text, t->len));
-    memcpy(block + 40, c.digest, 16);
-    XXH128_canonicalFromHash(&c, XXH3_128bits(block, sizeof(block)));
-    memcpy(block, c.digest, 16);
-  }
-  for (i = 0; i < 16; i++) {
-    hash_hex[2 * i] = digits[block[i] >> 4];
-    hash_hex[2 * i + 1] = digits[block[i] & 15];
-  }
-  hash_hex[32] = '\0';
-}
-
-const char *rimport__gen_template_hash(void) {
-  uv_once(&hash_once, hash_templates);
-  return hash_hex;
-}
 
 /* --- writing files only when they change --------------------------------- */
 
@@ -120,7 +66,7 @@ int rimport__gen_kayton_api_dir(const char *cache_dir, rimport_buf *out) {
   rimport__buf_clear(out);
   return rimport__buf_printf(out, "%s%c_kayton_api%c%s", cache_dir,
                              rimport__dir_sep, rimport__dir_sep,
-                             rimport__gen_template_hash());
+                             rimport__template_hash());
 }
 
 int rimport__gen_kayton_api(const char *dir) {
@@ -444,8 +390,15 @@ int rimport__gen_instance_name(const rimport_plugin_item *it,
   int rc;
   rimport__buf_clear(out);
   rc = rimport__buf_printf(out, "%s_", it->name);
-  for (i = 0; rc == 0 && i < it->shape_count; i++)
-    rc = rimport__buf_printf(out, "_%s", shape_ident(it->shapes[i]));
+  for (i = 0; rc == 0 && i < it->shape_count; i++) {
+    const char *id = shape_ident(it->shapes[i]);
+    if (id == NULL) /* the plan validated its shapes */
+      return rimport__error_set(RIMPORT_EINVAL,
+                                "naming an instance of %s: shape %d is not a "
+                                "rimport_shape value",
+                                it->name, (int)it->shapes[i]);
+    rc = rimport__buf_printf(out, "_%s", id);
+  }
   return rc;
 }
 
@@ -620,7 +573,8 @@ static cJSON *add_str(cJSON *obj, const char *name, const char *s) {
 static char *manifest_json(gen *g, const char *package) {
   const rimport__gen_input *in = g->in;
   const rimport_plugin *p = in->plugin;
-  cJSON *root = cJSON_CreateObject(), *rustc, *items, *parents;
+  cJSON *root = cJSON_CreateObject(), *rustc = NULL, *items = NULL,
+        *parents = NULL;
   char *text = NULL, *copy = NULL;
   size_t i, j;
   int ok = root != NULL;
@@ -637,13 +591,13 @@ static char *manifest_json(gen *g, const char *package) {
   ok = ok && add_str(rustc, "host", in->toolchain->host);
   ok = ok &&
        cJSON_AddNumberToObject(root, "abi_version", KAYTON_API_ABI_VERSION);
-  ok = ok && add_str(root, "template", rimport__gen_template_hash());
+  ok = ok && add_str(root, "template", rimport__template_hash());
   ok = ok && cJSON_AddBoolToObject(root, "whole_crate", p->whole_crate != 0);
   ok = ok && add_str(root, "exports", p->whole_crate ? "exports" : NULL);
   ok = ok && (items = cJSON_AddArrayToObject(root, "items")) != NULL;
   for (i = 0; ok && i < p->item_count; i++) {
     const rimport_plugin_item *it = &p->items[i];
-    cJSON *o = cJSON_CreateObject(), *shapes;
+    cJSON *o = cJSON_CreateObject(), *shapes = NULL;
     char *exp = export_path(g, it);
     ok = o != NULL && exp != NULL && cJSON_AddItemToArray(items, o);
     if (!ok) {
@@ -756,15 +710,6 @@ static int build_root(gen *g, rec *root, rvec lists[6]) {
   return 0;
 }
 
-static int render_file(const char *tpl_path, const rimport__tpl_record *root,
-                       rimport_buf *out) {
-  const rimport__template *t = find_template(tpl_path);
-  if (t == NULL)
-    return RIMPORT_EINTERNAL;
-  rimport__buf_clear(out);
-  return rimport__render(t->path, t->text, t->len, root, out);
-}
-
 int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
   gen g;
   rec root;
@@ -798,8 +743,9 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
     root_rec.var_count = root.nv;
     root_rec.lists = root.lists;
     root_rec.list_count = root.nl;
-    if ((rc = render_file("plugin/Cargo.toml.tpl", &root_rec, &toml)) == 0)
-      rc = render_file("plugin/lib.rs.tpl", &root_rec, &lib);
+    if ((rc = rimport__template_render("plugin/Cargo.toml.tpl", &root_rec,
+                                       &toml)) == 0)
+      rc = rimport__template_render("plugin/lib.rs.tpl", &root_rec, &lib);
   }
   if (rc == 0 && (rc = rimport__path_join(&src, dir, "src")) == 0 &&
       (rc = rimport__fs_mkdir_p(src.ptr)) == 0 &&
@@ -815,7 +761,8 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
 
 int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
                             const char *root_dir) {
-  rimport__tpl_var vars[3];
+  const rimport__template *profile;
+  rimport__tpl_var vars[4];
   rimport__tpl_record record;
   rimport_buf toml = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT;
   const char *why;
@@ -828,18 +775,22 @@ int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
                               "writing a build root: the plugin name \"%s\" "
                               "is not a Rust identifier: %s",
                               plugin, why);
+  if ((profile = rimport__template_find("profile.toml")) == NULL)
+    return RIMPORT_EINTERNAL;
   vars[0].name = "plugin";
   vars[0].value = plugin;
   vars[1].name = "plugin_dir";
   vars[1].value = plugin_dir;
   vars[2].name = "rimport_version";
   vars[2].value = rimport_version();
+  vars[3].name = "profile"; /* one release profile (plugin_templates/) */
+  vars[3].value = profile->text;
   memset(&record, 0, sizeof(record));
   record.vars = vars;
-  record.var_count = 3;
-  rc = render_file("build_root/Cargo.toml.tpl", &record, &toml);
+  record.var_count = 4;
+  rc = rimport__template_render("build_root/Cargo.toml.tpl", &record, &toml);
   if (rc == 0)
-    rc = render_file("build_root/lib.rs.tpl", &record, &lib);
+    rc = rimport__template_render("build_root/lib.rs.tpl", &record, &lib);
   if (rc == 0)
     rc = rimport__fs_mkdir_p(root_dir);
   if (rc == 0)

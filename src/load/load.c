@@ -3,6 +3,8 @@
  * manifest, and call its C registration entry point. */
 #include "../common/json.h"
 #include "load.h"
+#include "../session.h"
+#include "../vm/vm.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -10,7 +12,6 @@
 
 #include "../cache/cache.h"
 #include "../common/fs.h"
-#include "../plan/plan.h"
 #include "../platform.h"
 
 /* A library this loader loaded (or found loaded under the same file
@@ -33,6 +34,7 @@ struct rimport__loader {
   size_t lib_count, lib_cap;
   plugin **plugins;
   size_t plugin_count, plugin_cap;
+  size_t registered; /* plugins[0, registered) were registered */
 };
 
 int rimport__loader_new(rimport__loader **out) {
@@ -111,14 +113,6 @@ void *rimport__loader_symbol(rimport__loader *ld, const char *plugin_key,
 
 /* --- libraries ------------------------------------------------------------ */
 
-static const char *base_name(const char *path) {
-  const char *b = path, *s;
-  for (s = path; *s; s++)
-    if (rimport__is_dir_sep(*s))
-      b = s + 1;
-  return b;
-}
-
 static int find_lib_path(const rimport__loader *ld, const char *path,
                          size_t *idx) {
   size_t i;
@@ -134,7 +128,7 @@ static int find_lib_base(const rimport__loader *ld, const char *base,
                          size_t *idx) {
   size_t i;
   for (i = 0; i < ld->lib_count; i++)
-    if (strcmp(base_name(ld->libs[i].path), base) == 0) {
+    if (strcmp(rimport__path_base(ld->libs[i].path), base) == 0) {
       *idx = i;
       return 1;
     }
@@ -151,7 +145,7 @@ static int load_lib(rimport__loader *ld, const char *path, const char *xxh3,
   int rc;
   if (find_lib_path(ld, path, idx))
     return 0;
-  if (shared && find_lib_base(ld, base_name(path), idx)) {
+  if (shared && find_lib_base(ld, rimport__path_base(path), idx)) {
     const lib *o = &ld->libs[*idx];
     if (xxh3 && o->xxh3 && strcmp(xxh3, o->xxh3) != 0)
       return rimport__error_set(
@@ -160,7 +154,7 @@ static int load_lib(rimport__loader *ld, const char *path, const char *xxh3,
           "loaded from \"%s\" (XXH3 %s), and a process can hold only one "
           "(plugins bind to it by name); rebuild the plugin in this session "
           "so that it uses the loaded one, or restart the session",
-          path, base_name(path), xxh3, o->path, o->xxh3);
+          path, rimport__path_base(path), xxh3, o->path, o->xxh3);
     return 0;
   }
   if ((rc = rimport__grow((void **)&ld->libs, &ld->lib_cap, ld->lib_count + 1,
@@ -231,7 +225,7 @@ static int check_entry(const rimport__loader *ld, const rimport_toolchain *tc,
                                         : "unknown",
         tc->fingerprint, tc->release ? tc->release : "unknown",
         tc->rustc ? tc->rustc : "");
-  if (!same_number(abi, RIMPORT__KAYTON_ABI_VERSION))
+  if (!same_number(abi, KAYTON_API_ABI_VERSION))
     return rimport__error_set(
         RIMPORT_EMISMATCH,
         "loading %s refused: the entry %s was built for the kayton_api ABI "
@@ -239,7 +233,7 @@ static int check_entry(const rimport__loader *ld, const rimport_toolchain *tc,
         "with this rimport (rimport_build makes a new entry: the key covers "
         "the ABI version)",
         what, e->dir, number_text(abi, num, sizeof(num)),
-        RIMPORT__KAYTON_ABI_VERSION);
+        KAYTON_API_ABI_VERSION);
   cJSON_ArrayForEach(parent, cJSON_GetObjectItemCaseSensitive(m, "parents")) {
     const char *pk = cJSON_GetStringValue(parent);
     if (pk == NULL || rimport__loader_find(ld, pk) == NULL)
@@ -298,13 +292,13 @@ static int check_embedded(rimport__dl *dl, const rimport_toolchain *tc,
         "fingerprint %s, but this session uses %s; rebuild the plugin with "
         "this toolchain",
         what, dylib, got_fp ? got_fp : "(none)", tc->fingerprint);
-  else if (!same_number(abi, RIMPORT__KAYTON_ABI_VERSION))
+  else if (!same_number(abi, KAYTON_API_ABI_VERSION))
     rc = rimport__error_set(
         RIMPORT_EMISMATCH,
         "%s: the loaded \"%s\" speaks the kayton_api ABI version %s, but "
         "this host speaks %d; rebuild the plugin with this rimport",
         what, dylib, number_text(abi, num, sizeof(num)),
-        RIMPORT__KAYTON_ABI_VERSION);
+        KAYTON_API_ABI_VERSION);
   cJSON_Delete(j);
   return rc;
 }
@@ -482,4 +476,59 @@ int rimport__loader_register(rimport__loader *ld, const char *key,
       "way — fix the crate, or report it if the plugin was generated as is",
       p->crate, p->key, (int)code, kayton_code_name(code), text ? ": " : "",
       text ? text : "");
+}
+
+/* --- the public calls ----------------------------------------------------- */
+
+int rimport__loader_load_built(rimport__loader *ld, const rimport_toolchain *tc,
+                               const char *cache_dir,
+                               const rimport_build_result *built) {
+  size_t i, n = rimport_build_result_count(built);
+  const rimport_built_plugin *ps = rimport_build_result_array(built);
+  int rc = 0;
+  for (i = 0; rc == 0 && i < n; i++)
+    rc = rimport__loader_load(ld, tc, cache_dir, ps[i].crate, ps[i].key, NULL);
+  return rc;
+}
+
+static const char *vm_last_error(void *payload) {
+  return rimport__vm_last_error(payload);
+}
+
+int rimport__loader_register_new(rimport__loader *ld, KaytonContext *ctx,
+                                 rimport__vm *vm) {
+  int rc;
+  for (; ld->registered < ld->plugin_count; ld->registered++) {
+    if (vm != NULL)
+      rimport__vm_cell_begin(vm); /* a fresh error record */
+    rc = rimport__loader_register(ld, ld->plugins[ld->registered]->key, ctx,
+                                  vm ? vm_last_error : NULL, vm);
+    if (rc != 0) {
+      ld->registered++; /* a failed plugin is not tried again */
+      return rc;
+    }
+  }
+  return 0;
+}
+
+int rimport_load(rimport_session *s, const rimport_build_result *built) {
+  const rimport_toolchain *tc;
+  int rc;
+  if (s == NULL || built == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_load: session and build result are "
+                              "needed");
+  if ((rc = rimport_session_toolchain(s, &tc)) != 0)
+    return rc;
+  return rimport__loader_load_built(rimport__session_loader(s), tc,
+                                    rimport__session_options(s)->cache_dir,
+                                    built);
+}
+
+int rimport_register(rimport_session *s) {
+  if (s == NULL)
+    return rimport__error_set(RIMPORT_EINVAL, "rimport_register: no session");
+  return rimport__loader_register_new(rimport__session_loader(s),
+                                      rimport_session_context(s),
+                                      rimport__session_vm(s));
 }

@@ -11,7 +11,7 @@
  *      RIMPORT_ECORRUPT, moved aside by the cache so that a rebuild can
  *      publish; an absent one RIMPORT_ENOTFOUND;
  *   2. its manifest's "toolchain"."fingerprint" must be the session
- *      toolchain's and "kayton_abi" RIMPORT__KAYTON_ABI_VERSION, else
+ *      toolchain's and "kayton_abi" KAYTON_API_ABI_VERSION, else
  *      RIMPORT_EMISMATCH; every key in "parents" must already be loaded
  *      by this loader (the caller loads a stack bottom-up), else
  *      RIMPORT_EINVAL — all before anything is loaded;
@@ -95,5 +95,21 @@ typedef const char *(*rimport__last_error_fn)(void *payload);
 int rimport__loader_register(rimport__loader *ld, const char *key,
                              KaytonContext *ctx,
                              rimport__last_error_fn last_error, void *payload);
+
+/* rimport_load without the session: loads every plugin of `built`, in
+ * order, as rimport__loader_load does. */
+int rimport__loader_load_built(rimport__loader *ld, const rimport_toolchain *tc,
+                               const char *cache_dir,
+                               const rimport_build_result *built);
+
+struct rimport__vm;
+
+/* rimport_register without the session: registers, in load order, every
+ * plugin loaded since the last call (each once: a plugin whose
+ * registration failed is not tried again). With the reference VM (`vm`
+ * may be NULL for a host's context) each call starts a fresh error record
+ * and a failure carries the VM's last error text. */
+int rimport__loader_register_new(rimport__loader *ld, KaytonContext *ctx,
+                                 struct rimport__vm *vm);
 
 #endif

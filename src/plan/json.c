@@ -29,7 +29,7 @@ static cJSON *shapes_json(const rimport_shape *shapes, size_t n) {
 }
 
 static cJSON *plugin_json(const rimport_plugin *p) {
-  cJSON *o = cJSON_CreateObject(), *src, *arr;
+  cJSON *o = cJSON_CreateObject(), *src = NULL, *arr = NULL;
   size_t i;
   int ok = o != NULL;
   ok = ok && add(o, "crate", cJSON_CreateString(p->crate));
@@ -76,15 +76,15 @@ static cJSON *plugin_json(const rimport_plugin *p) {
   return o;
 }
 
-int rimport_plan_to_json(const rimport_cell_plan *plan, int pretty,
-                         rimport_buf *out) {
-  cJSON *root, *tc, *arr;
+int rimport_cell_plan_to_json(const rimport_cell_plan *plan, int pretty,
+                              rimport_buf *out) {
+  cJSON *root, *tc = NULL, *arr = NULL;
   char *text;
   size_t i;
   int ok, rc;
   if (plan == NULL || out == NULL)
-    return rimport__error_set(RIMPORT_EINVAL,
-                              "rimport_plan_to_json: plan and out are needed");
+    return rimport__error_set(
+        RIMPORT_EINVAL, "rimport_cell_plan_to_json: plan and out are needed");
   root = cJSON_CreateObject();
   ok = root != NULL && add(root, "format", cJSON_CreateNumber(1)) &&
        add(root, "origin", cJSON_CreateString(plan->origin)) &&

@@ -8,7 +8,7 @@
 #include <xxhash.h>
 
 #include "plan.h"
-#include "../gen/gen.h"
+#include "../template/template.h"
 #include "../common/fs.h"
 #include "../platform.h"
 
@@ -37,10 +37,10 @@ int rimport__plan_key(const rimport_plugin *p, const rimport_toolchain *tc,
   int rc = 0;
   rimport__buf_clear(b);
   rc |= rimport__buf_printf(b, "rimport-plugin-key %d\n", RIMPORT__KEY_FORMAT);
-  rc |= rimport__buf_printf(b, "kayton-abi %d\n", RIMPORT__KAYTON_ABI_VERSION);
+  rc |= rimport__buf_printf(b, "kayton-abi %d\n", KAYTON_API_ABI_VERSION);
   /* The hash of every embedded template (src/gen): a template edit gives
    * new keys by itself. */
-  rc |= rimport__buf_printf(b, "template %s\n", rimport__gen_template_hash());
+  rc |= rimport__buf_printf(b, "template %s\n", rimport__template_hash());
   rc |= put_str(b, "profile", RIMPORT__BUILD_PROFILE);
   rc |= put_str(b, "toolchain", tc->fingerprint);
   rc |= put_str(b, "target", tc->host);

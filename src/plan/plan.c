@@ -7,6 +7,7 @@
 #include "../common/names.h"
 #include "../platform.h"
 #include "../session.h"
+#include "../stack/stack.h"
 
 /* A plugin while it is being put together. */
 typedef struct crate_acc {
@@ -25,8 +26,16 @@ typedef struct crate_acc {
   const rimport__committed *committed;
 } crate_acc;
 
+/* What a session has fixed so far (plan.h). */
+struct rimport__plan_state {
+  rimport__committed *committed;
+  size_t count, cap;
+  unsigned int plans; /* plans made so far, for "cell N" */
+};
+
 typedef struct planner {
-  rimport_session *session;
+  rimport__plan_state *state;
+  const rimport__stack *stack;
   rimport_cell_plan *plan;
   rimport__arena *arena;
   const rimport_import *imports;
@@ -294,12 +303,12 @@ static int add_import(planner *pl, const rimport_import *imp) {
 
 /* --- against what earlier plans of the session fixed -------------------- */
 
-static const rimport__committed *find_committed(rimport_session *s,
+static const rimport__committed *find_committed(const rimport__plan_state *st,
                                                 const char *name) {
   size_t i;
-  for (i = 0; i < s->committed_count; i++)
-    if (strcmp(s->committed[i].crate, name) == 0)
-      return &s->committed[i];
+  for (i = 0; i < st->count; i++)
+    if (strcmp(st->committed[i].crate, name) == 0)
+      return &st->committed[i];
   return NULL;
 }
 
@@ -439,15 +448,16 @@ static int resolve_path(planner *pl, crate_acc *acc, rimport_buf *out) {
 static int stack_key(planner *pl, rimport_plugin *p,
                      const rimport_toolchain *tc, const char *stamp,
                      rimport_buf *key_input, char base[33], char key[33]) {
-  rimport_session *s = pl->session;
+  const rimport__stack *stack = pl->stack;
+  size_t built_count = rimport__stack_count(stack);
   rimport__arena *a = pl->arena;
   const char **parents;
   size_t n = 0, i, j;
   int rc;
   if ((rc = rimport__plan_key(p, tc, stamp, NULL, 0, key_input, base)) != 0)
     return rc;
-  for (i = 0; i < s->built_count; i++) {
-    const rimport__built *b = &s->built[i];
+  for (i = 0; i < built_count; i++) {
+    const rimport__built *b = rimport__stack_at(stack, i);
     if (strcmp(b->base_key, base) != 0)
       continue;
     memcpy(key, b->key, 33);
@@ -467,12 +477,12 @@ static int stack_key(planner *pl, rimport_plugin *p,
         return RIMPORT_ENOMEM;
     return 0;
   }
-  parents = rimport__arena_alloc(a, (s->built_count + pl->plan->count + 1) *
+  parents = rimport__arena_alloc(a, (built_count + pl->plan->count + 1) *
                                         sizeof(*parents));
   if (parents == NULL)
     return RIMPORT_ENOMEM;
-  for (i = 0; i < s->built_count; i++)
-    parents[n++] = s->built[i].key;
+  for (i = 0; i < built_count; i++)
+    parents[n++] = rimport__stack_at(stack, i)->key;
   for (i = 0; i < pl->plan->count; i++) { /* earlier in this plan */
     const char *k = pl->plan->plugins[i].key;
     for (j = 0; j < n && strcmp(parents[j], k) != 0; j++)
@@ -489,8 +499,8 @@ static int stack_key(planner *pl, rimport_plugin *p,
     return rc;
   /* A crate already in the stack (other items, say) gets a second, thin
    * plugin on top of the first; it needs a name of its own. */
-  for (i = 0; i < s->built_count; i++)
-    if (strcmp(s->built[i].crate, p->crate) == 0) {
+  for (i = 0; i < built_count; i++)
+    if (strcmp(rimport__stack_at(stack, i)->crate, p->crate) == 0) {
       rimport_buf name = RIMPORT_BUF_INIT;
       rc =
           rimport__buf_printf(&name, "kayton_rplugin__%s__%.8s", p->crate, key);
@@ -512,7 +522,7 @@ static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
   size_t n, i;
   int rc = 0;
 
-  acc->committed = find_committed(pl->session, acc->name);
+  acc->committed = find_committed(pl->state, acc->name);
   if (acc->path && (rc = resolve_path(pl, acc, &path)) != 0)
     goto done;
   if (acc->committed &&
@@ -699,13 +709,20 @@ static void committed_dispose(rimport__committed *c) {
   memset(c, 0, sizeof(*c));
 }
 
-void rimport__plan_session_free(rimport_session *s) {
+int rimport__plan_state_new(rimport__plan_state **out) {
+  if ((*out = rimport__calloc(1, sizeof(**out))) == NULL)
+    return rimport__error_nomem();
+  return 0;
+}
+
+void rimport__plan_state_free(rimport__plan_state *st) {
   size_t i;
-  for (i = 0; i < s->committed_count; i++)
-    committed_dispose(&s->committed[i]);
-  rimport__free(s->committed);
-  s->committed = NULL;
-  s->committed_count = s->committed_cap = 0;
+  if (st == NULL)
+    return;
+  for (i = 0; i < st->count; i++)
+    committed_dispose(&st->committed[i]);
+  rimport__free(st->committed);
+  rimport__free(st);
 }
 
 static int dup_into(char **dst, const char *src) {
@@ -725,12 +742,11 @@ static int commit(planner *pl) {
     rimport__committed *c;
     if (acc->committed != NULL)
       continue;
-    if ((rc = rimport__grow((void **)&pl->session->committed,
-                            &pl->session->committed_cap,
-                            pl->session->committed_count + 1,
-                            sizeof(*pl->session->committed))) != 0)
+    if ((rc = rimport__grow((void **)&pl->state->committed, &pl->state->cap,
+                            pl->state->count + 1,
+                            sizeof(*pl->state->committed))) != 0)
       break;
-    c = &pl->session->committed[pl->session->committed_count];
+    c = &pl->state->committed[pl->state->count];
     memset(c, 0, sizeof(*c));
     c->default_features = p->default_features;
     if ((rc = dup_into(&c->crate, p->crate)) != 0 ||
@@ -765,13 +781,12 @@ static int commit(planner *pl) {
         break;
       }
     }
-    pl->session->committed_count++;
+    pl->state->count++;
     added++;
   }
   if (rc != 0) /* undo: all or nothing */
     while (added-- > 0)
-      committed_dispose(
-          &pl->session->committed[--pl->session->committed_count]);
+      committed_dispose(&pl->state->committed[--pl->state->count]);
   return rc;
 }
 
@@ -787,7 +802,8 @@ static void planner_dispose(planner *pl) {
   rimport__free(pl->accs);
 }
 
-int rimport__plan_make(rimport_session *session, const rimport_toolchain *tc,
+int rimport__plan_make(rimport__plan_state *state, const rimport__stack *stack,
+                       const rimport_toolchain *tc,
                        const rimport_import *imports, size_t count,
                        const rimport_plan_options *opts,
                        rimport_cell_plan **out) {
@@ -801,7 +817,8 @@ int rimport__plan_make(rimport_session *session, const rimport_toolchain *tc,
   plan = rimport__calloc(1, sizeof(*plan));
   if (plan == NULL)
     return rimport__error_nomem();
-  pl.session = session;
+  pl.state = state;
+  pl.stack = stack;
   pl.plan = plan;
   pl.arena = &plan->arena;
   pl.imports = imports;
@@ -811,7 +828,7 @@ int rimport__plan_make(rimport_session *session, const rimport_toolchain *tc,
   if (opts->origin != NULL)
     rc = rimport__buf_puts(&origin, opts->origin);
   else
-    rc = rimport__buf_printf(&origin, "cell %u", session->plan_count + 1);
+    rc = rimport__buf_printf(&origin, "cell %u", state->plans + 1);
   if (rc == 0 && (plan->origin = rimport__arena_strndup(pl.arena, origin.ptr,
                                                         origin.size)) == NULL)
     rc = RIMPORT_ENOMEM;
@@ -843,26 +860,53 @@ int rimport__plan_make(rimport_session *session, const rimport_toolchain *tc,
   if (rc == 0)
     rc = commit(&pl);
   if (rc == 0)
-    session->plan_count++;
+    state->plans++;
   planner_dispose(&pl);
   rimport_buf_dispose(&origin);
   if (rc != 0) {
-    rimport_plan_free(plan);
+    rimport_cell_plan_free(plan);
     return rc;
   }
   *out = plan;
   return 0;
 }
 
-size_t rimport_plan_plugin_count(const rimport_cell_plan *plan) {
+int rimport_plan_options_init(rimport_plan_options *opts,
+                              unsigned int version) {
+  RIMPORT__INIT_OPTIONS(opts, version, RIMPORT_PLAN_OPTIONS_VERSION,
+                        rimport_plan_options, RIMPORT_PLAN_OPTIONS_INIT);
+}
+
+int rimport_plan(rimport_session *s, const rimport_import *imports,
+                 size_t count, const rimport_plan_options *opts,
+                 rimport_cell_plan **out) {
+  static const rimport_plan_options defaults = RIMPORT_PLAN_OPTIONS_INIT;
+  const rimport_toolchain *tc;
+  int rc;
+  if (out != NULL)
+    *out = NULL;
+  if (s == NULL || out == NULL || (imports == NULL && count > 0))
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_plan: session, out and (with a count) "
+                              "imports are needed");
+  RIMPORT__CHECK_VERSION(opts, RIMPORT_PLAN_OPTIONS_VERSION,
+                         rimport_plan_options, "rimport_plan");
+  if ((rc = rimport_session_toolchain(s, &tc)) != 0)
+    return rc;
+  return rimport__plan_make(rimport__session_plans(s),
+                            rimport__session_stack(s), tc, imports, count,
+                            opts ? opts : &defaults, out);
+}
+
+size_t rimport_cell_plan_count(const rimport_cell_plan *plan) {
   return plan == NULL ? 0 : plan->count;
 }
 
-const rimport_plugin *rimport_plan_plugins(const rimport_cell_plan *plan) {
+const rimport_plugin *rimport_cell_plan_array(const rimport_cell_plan *plan) {
   return plan == NULL ? NULL : plan->plugins;
 }
 
-void rimport_plan_free(rimport_cell_plan *plan) {
+void rimport_cell_plan_free(rimport_cell_plan *plan) {
   if (plan == NULL)
     return;
   rimport__arena_free(&plan->arena);

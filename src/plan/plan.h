@@ -5,14 +5,13 @@
 
 #include "../common/arena.h"
 #include "../common/common.h"
+#include "kayton_api.h"
 
-/* Inputs of every key that are rimport's own. Bump the ABI version with
- * KAYTON_API_ABI_VERSION (include/kayton_api.h; src/gen checks that they
- * agree), the key format when the serialization below changes. Templates
- * need no number: the key holds the hash of every embedded template
- * (rimport__gen_template_hash). */
-#define RIMPORT__KEY_FORMAT         1
-#define RIMPORT__KAYTON_ABI_VERSION 1
+/* Inputs of every key that are rimport's own: the key format (bump it when
+ * the serialization in key.c changes) and KAYTON_API_ABI_VERSION
+ * (include/kayton_api.h). Templates need no number: the key holds the hash
+ * of every embedded template (rimport__template_hash). */
+#define RIMPORT__KEY_FORMAT 1
 /* The profile and flags every plugin is built with (DESIGN.md facts 2, 10). */
 #define RIMPORT__BUILD_PROFILE                                                 \
   "release;opt-level=3;debug=0;panic=unwind;rustflags=-C prefer-dynamic"
@@ -43,15 +42,23 @@ struct rimport_cell_plan {
   const char *release;
 };
 
-/* Plans against a toolchain (public rimport_plan finds the session's).
- * On success the session's committed records are updated. */
-int rimport__plan_make(rimport_session *session, const rimport_toolchain *tc,
+/* What a session's plans have fixed: a committed record per crate, and
+ * how many plans were made (for "cell N"). Owned by the session. */
+typedef struct rimport__plan_state rimport__plan_state;
+int rimport__plan_state_new(rimport__plan_state **out);
+void rimport__plan_state_free(rimport__plan_state *st); /* NULL: no-op */
+
+struct rimport__stack;
+
+/* Plans against a toolchain and the stack of plugins built so far (public
+ * rimport_plan passes the session's). On success `state` records the
+ * crates this plan fixed; a failed plan changes nothing. */
+int rimport__plan_make(rimport__plan_state *state,
+                       const struct rimport__stack *stack,
+                       const rimport_toolchain *tc,
                        const rimport_import *imports, size_t count,
                        const rimport_plan_options *opts,
                        rimport_cell_plan **out);
-
-/* Frees the session's committed records (session close). */
-void rimport__plan_session_free(rimport_session *session);
 
 /* Serializes a plugin's key inputs (key.c) into out and hashes them: key_hex
  * gets 32 lowercase hex digits and a NUL. path_stamp is the hash of a path

@@ -143,7 +143,7 @@ static void timeout_cb(uv_timer_t *t) {
 
 static void cancel_cb(uv_timer_t *t) {
   proc_run *run = t->data;
-  if (*run->opts->cancel && !run->killed) {
+  if (atomic_load(run->opts->cancel) && !run->killed) {
     if (!run->exited)
       run->result->canceled = 1;
     uv_timer_stop(t);

@@ -4,6 +4,7 @@
 #ifndef RIMPORT_SRC_PROC_H
 #define RIMPORT_SRC_PROC_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "../common/common.h"
@@ -29,7 +30,7 @@ typedef struct rimport__proc_opts {
   void *payload;
   /* When non-NULL and set to non-zero from another thread, the child tree is
    * killed and the run ends with RIMPORT_ECANCELED. */
-  volatile int *cancel;
+  const atomic_int *cancel;
 } rimport__proc_opts;
 
 typedef struct rimport__proc_result {
@@ -76,5 +77,30 @@ void rimport__proc_result_dispose(rimport__proc_result *result);
  * needed, POSIX shell style: 'a b', 'it'\''s', ''), for error messages
  * only (nothing ever runs it). Appends to out. */
 int rimport__proc_format_argv(rimport_buf *out, const char *const *args);
+
+/* An argv (or environment) under construction: NULL-terminated `v`.
+ * Adding never needs a check in between: the first failure is kept in
+ * `rc`, later adds do nothing and return it, so a caller adds everything
+ * and looks once at the end. */
+typedef struct rimport__argv {
+  const char **v;
+  size_t count, cap;
+  char **owned; /* what addf made */
+  size_t owned_count, owned_cap;
+  int rc; /* 0, or the first failure */
+} rimport__argv;
+
+#define RIMPORT__ARGV_INIT                                                     \
+  { NULL, 0, 0, NULL, 0, 0, 0 }
+
+/* Adds one string (borrowed: it must outlive the argv). Returns a->rc. */
+int rimport__argv_add(rimport__argv *a, const char *s);
+/* Adds every string up to a NULL (borrowed). Returns a->rc. */
+int rimport__argv_addv(rimport__argv *a, ...);
+/* Adds a formatted string (owned by the argv). Returns a->rc. */
+int rimport__argv_addf(rimport__argv *a, const char *fmt, ...)
+    RIMPORT__PRINTF(2, 3);
+/* Frees it and makes it RIMPORT__ARGV_INIT again. */
+void rimport__argv_dispose(rimport__argv *a);
 
 #endif

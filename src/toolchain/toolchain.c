@@ -427,14 +427,6 @@ static int find_std_dylib(rimport__toolchain *tc) {
   return rc;
 }
 
-static const char *base_name(const char *path) {
-  const char *b = path, *p;
-  for (p = path; *p != '\0'; p++)
-    if (rimport__is_dir_sep(*p))
-      b = p + 1;
-  return b;
-}
-
 /* Is the binary a rustup proxy? Yes when the resolved file is rustup itself
  * (~/.cargo/bin/rustc is a symlink or hard link to rustup), when a `rustup`
  * beside the invoked rustc has the same size and mtime (a hard link), or
@@ -444,9 +436,9 @@ static int detect_proxy(const rimport__toolchain *tc, const char *resolved,
                         rimport_buf *real_rustc) {
   rimport_buf tmp = RIMPORT_BUF_INIT, real = RIMPORT_BUF_INIT;
   rimport__stat a, b;
-  int proxy = strncmp(base_name(resolved), "rustup", 6) == 0;
+  int proxy = strncmp(rimport__path_base(resolved), "rustup", 6) == 0;
   const char *exe = strstr(tc->host, "windows") != NULL ? ".exe" : "";
-  size_t dir_len = (size_t)(base_name(tc->rustc) - tc->rustc);
+  size_t dir_len = (size_t)(rimport__path_base(tc->rustc) - tc->rustc);
 
   if (!proxy && dir_len > 0 &&
       rimport__buf_put(&tmp, tc->rustc, dir_len) == 0 &&
@@ -819,8 +811,7 @@ int rimport__toolchain_find(const char *rustc, const char *cache_dir,
   if (rc == 0 && cache_dir != NULL &&
       record_store(dir.ptr, rec.ptr, tc, resolved.ptr, &s) != 0) {
     /* The record is an optimization: without it the next call probes. */
-    if (rimport_error_last() != NULL &&
-        rimport_error_last()->code == RIMPORT_ENOMEM)
+    if (rimport_error_last()->code == RIMPORT_ENOMEM)
       rc = RIMPORT_ENOMEM;
     else
       rimport_error_clear();

@@ -7,6 +7,7 @@
 #include "../platform.h"
 
 const char rimport__path_list_sep = ':';
+const char rimport__exe_suffix[] = "";
 const char rimport__dir_sep = '/';
 
 int rimport__path_is_absolute(const char *path) {

@@ -41,7 +41,7 @@ static int teardown(void **state) {
 }
 
 static rimport_session *open_session(const char *cargo, unsigned timeout_ms) {
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_session *s = NULL;
   o.cache_dir = cache_dir;
   o.offline = 1;
@@ -72,7 +72,8 @@ static rimport_build_result *build_ok(rimport_session *s,
   if (rimport_build(s, plan, &r) != 0)
     fail_msg("build: %s", rimport_error_last()->message);
   assert_non_null(r);
-  assert_int_equal(rimport_build_count(r), rimport_plan_plugin_count(plan));
+  assert_int_equal(rimport_build_result_count(r),
+                   rimport_cell_plan_count(plan));
   return r;
 }
 
@@ -108,10 +109,10 @@ static void builds_then_hits_the_cache(void **state) {
   (void)state;
   /* The first cell fixes where kitchen comes from; the second inherits it. */
   plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   plan = plan_text(s, cell);
   r = build_ok(s, plan);
-  p = rimport_build_plugins(r);
+  p = rimport_build_result_array(r);
   assert_false(p->from_cache);
   assert_string_equal(p->version, "0.1.0");
   assert_true(rimport__fs_is_file(p->dylib));
@@ -121,20 +122,20 @@ static void builds_then_hits_the_cache(void **state) {
   assert_int_equal(rimport__cache_lookup(cache_dir, "kitchen", key, 1, &e), 0);
   assert_non_null(strstr(e->dylib, "libkayton_rplugin__kitchen"));
   rimport__entry_free(e);
-  rimport_build_free(r);
-  rimport_plan_free(plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 
   /* A new session finds it: nothing is built. */
   s = open_session(NULL, 0);
   plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   plan = plan_text(s, cell);
   r = build_ok(s, plan);
-  assert_true(rimport_build_plugins(r)->from_cache);
-  assert_string_equal(rimport_build_plugins(r)->key, key);
-  rimport_build_free(r);
-  rimport_plan_free(plan);
+  assert_true(rimport_build_result_array(r)->from_cache);
+  assert_string_equal(rimport_build_result_array(r)->key, key);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -148,25 +149,25 @@ static void same_import_reuses_the_plugin(void **state) {
   rimport_build_result *r1 = build_ok(s, p1), *r2;
   (void)state;
   p2 = plan_text(s, cell);
-  assert_string_equal(rimport_plan_plugins(p2)->key,
-                      rimport_plan_plugins(p1)->key);
-  assert_int_equal(rimport_plan_plugins(p2)->parent_count, 0);
-  assert_string_equal(rimport_plan_plugins(p2)->plugin,
+  assert_string_equal(rimport_cell_plan_array(p2)->key,
+                      rimport_cell_plan_array(p1)->key);
+  assert_int_equal(rimport_cell_plan_array(p2)->parent_count, 0);
+  assert_string_equal(rimport_cell_plan_array(p2)->plugin,
                       "kayton_rplugin__kitchen");
   r2 = build_ok(s, p2);
-  assert_true(rimport_build_plugins(r2)->from_cache);
+  assert_true(rimport_build_result_array(r2)->from_cache);
   /* Other items: a thin plugin stacked on the first. */
   p3 = plan_text(s, "from kitchen rimport Point\n");
-  assert_int_equal(rimport_plan_plugins(p3)->parent_count, 1);
-  assert_string_equal(rimport_plan_plugins(p3)->parents[0],
-                      rimport_plan_plugins(p1)->key);
+  assert_int_equal(rimport_cell_plan_array(p3)->parent_count, 1);
+  assert_string_equal(rimport_cell_plan_array(p3)->parents[0],
+                      rimport_cell_plan_array(p1)->key);
   assert_non_null(
-      strstr(rimport_plan_plugins(p3)->plugin, "kayton_rplugin__kitchen__"));
-  rimport_build_free(r1);
-  rimport_build_free(r2);
-  rimport_plan_free(p1);
-  rimport_plan_free(p2);
-  rimport_plan_free(p3);
+      strstr(rimport_cell_plan_array(p3)->plugin, "kayton_rplugin__kitchen__"));
+  rimport_build_result_free(r1);
+  rimport_build_result_free(r2);
+  rimport_cell_plan_free(p1);
+  rimport_cell_plan_free(p2);
+  rimport_cell_plan_free(p3);
   rimport_session_close(s);
 }
 
@@ -185,11 +186,11 @@ static void shared_crate_is_linked_once(void **state) {
   (void)state;
   plan = plan_text(s, "rimport counter_a(path=\"counter_a\")\n"
                       "rimport counter_b(path=\"counter_b\")\n");
-  assert_int_equal(rimport_plan_plugins(plan)[1].parent_count, 1);
-  assert_string_equal(rimport_plan_plugins(plan)[1].parents[0],
-                      rimport_plan_plugins(plan)[0].key);
+  assert_int_equal(rimport_cell_plan_array(plan)[1].parent_count, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)[1].parents[0],
+                      rimport_cell_plan_array(plan)[0].key);
   r = build_ok(s, plan);
-  p = rimport_build_plugins(r);
+  p = rimport_build_result_array(r);
   for (i = 0; i < 2; i++) {
     snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s'", p[i].dylib);
     f = popen(cmd, "r");
@@ -201,8 +202,8 @@ static void shared_crate_is_linked_once(void **state) {
   }
   assert_int_equal(defs[0], 1); /* counter_a's plugin has the static */
   assert_int_equal(defs[1], 0); /* counter_b's takes it from there */
-  rimport_build_free(r);
-  rimport_plan_free(plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -218,11 +219,11 @@ static void compile_failure_leaves_nothing(void **state) {
   assert_non_null(strstr(rimport_error_last()->message, "mismatched types"));
   assert_non_null(strstr(rimport_error_last()->message, "src/lib.rs:3"));
   assert_int_equal(rimport__cache_lookup(cache_dir, "broken",
-                                         rimport_plan_plugins(plan)->key, 1,
+                                         rimport_cell_plan_array(plan)->key, 1,
                                          &e),
                    RIMPORT_ENOTFOUND);
   assert_int_equal(count_named("broken", ".stage"), 0);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -237,7 +238,7 @@ static void missing_item_names_the_near_match(void **state) {
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
                             "`kitchen::Pointt` does not exist in the crate "
                             "(did you mean `kitchen::Point`?)");
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -248,7 +249,7 @@ static void features_that_conflict_are_refused(void **state) {
   (void)state;
   p1 = plan_text(s, "rimport feat_x(path=\"feat_x\")\n");
   r = build_ok(s, p1);
-  rimport_build_free(r);
+  rimport_build_result_free(r);
   r = NULL;
   p2 = plan_text(s, "rimport feat_y(path=\"feat_y\")\n");
   rimport_test_assert_error(rimport_build(s, p2, &r), RIMPORT_ECONFLICT,
@@ -259,8 +260,8 @@ static void features_that_conflict_are_refused(void **state) {
       strstr(rimport_error_last()->message, "kayton_rplugin__feat_x"));
   /* Refused before the build: no entry, and cargo never built feat_y. */
   assert_int_equal(count_named("feat_y", "."), 0);
-  rimport_plan_free(p1);
-  rimport_plan_free(p2);
+  rimport_cell_plan_free(p1);
+  rimport_cell_plan_free(p2);
   rimport_session_close(s);
 }
 
@@ -270,7 +271,7 @@ static void features_that_conflict_are_refused(void **state) {
 #define DEBIAN_REGISTRY "/usr/share/cargo/registry"
 
 static rimport_session *debian_session(void) {
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_session *s = NULL;
   o.cache_dir = cache_dir;
   o.offline = 1;
@@ -308,11 +309,11 @@ static void reqwest_from_debian(void **state) {
                       "from reqwest.blocking rimport Client\n"
                       "from reqwest rimport StatusCode\n");
   r = build_ok(s, plan);
-  assert_false(rimport_build_plugins(r)->from_cache);
-  assert_true(strncmp(rimport_build_plugins(r)->version, "0.11.", 5) == 0);
-  assert_true(rimport__fs_is_file(rimport_build_plugins(r)->dylib));
-  rimport_build_free(r);
-  rimport_plan_free(plan);
+  assert_false(rimport_build_result_array(r)->from_cache);
+  assert_true(strncmp(rimport_build_result_array(r)->version, "0.11.", 5) == 0);
+  assert_true(rimport__fs_is_file(rimport_build_result_array(r)->dylib));
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -330,15 +331,15 @@ static void underscore_name_finds_dash_package(void **state) {
     rimport__entry *e = NULL;
     const cJSON *pkg;
     assert_int_equal(rimport__cache_lookup(cache_dir, "tokio_util",
-                                           rimport_build_plugins(r)->key, 0,
-                                           &e),
+                                           rimport_build_result_array(r)->key,
+                                           0, &e),
                      0);
     pkg = cJSON_GetObjectItem(e->manifest, "package");
     assert_string_equal(pkg->valuestring, "tokio-util");
     rimport__entry_free(e);
   }
-  rimport_build_free(r);
-  rimport_plan_free(plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -355,7 +356,7 @@ static void missing_crate_and_version(void **state) {
                             "the crate `no_such_crate_here` or "
                             "`no-such-crate-here` was not found in the "
                             "directory source " DEBIAN_REGISTRY);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   plan = plan_text(s, "rimport serde(version=\"99\")\n");
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
                             "no version of `serde`");
@@ -363,12 +364,12 @@ static void missing_crate_and_version(void **state) {
   {
     rimport__entry *e = NULL;
     assert_int_equal(rimport__cache_lookup(cache_dir, "serde",
-                                           rimport_plan_plugins(plan)->key, 0,
-                                           &e),
+                                           rimport_cell_plan_array(plan)->key,
+                                           0, &e),
                      RIMPORT_ENOTFOUND);
   }
   assert_int_equal(count_named("serde", ".stage"), 0);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -379,7 +380,7 @@ static void missing_cargo_is_a_toolchain_error(void **state) {
   (void)state;
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ETOOLCHAIN,
                             "/nonexistent/bin/cargo");
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -443,12 +444,13 @@ static int child_main(int argc, char **argv) {
     plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
     rc = rimport_build(s, plan, &r);
     if (rc == 0)
-      printf("%s\n", rimport_build_plugins(r)->from_cache ? "cached" : "built");
+      printf("%s\n",
+             rimport_build_result_array(r)->from_cache ? "cached" : "built");
     else
       printf("error %s\n", rimport_error_last()->message);
     fflush(stdout);
-    rimport_build_free(r);
-    rimport_plan_free(plan);
+    rimport_build_result_free(r);
+    rimport_cell_plan_free(plan);
     rimport_session_close(s);
     rimport_error_clear();
     return rc == 0 ? 0 : 1;
@@ -467,7 +469,7 @@ static int fake_build(unsigned timeout_ms) {
   rimport_build_result *r = NULL;
   int rc = rimport_build(s, plan, &r);
   assert_null(r);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
   return rc;
 }
@@ -528,7 +530,7 @@ static void cancel_from_another_thread(void **state) {
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ECANCELED,
                             "canceled");
   assert_int_equal(uv_thread_join(&t), 0);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -607,14 +609,14 @@ static void killed_build_leaves_no_entry(void **state) {
   {
     rimport__entry *e = NULL;
     assert_int_equal(rimport__cache_lookup(cache_dir, "kitchen",
-                                           rimport_plan_plugins(plan)->key, 1,
-                                           &e),
+                                           rimport_cell_plan_array(plan)->key,
+                                           1, &e),
                      RIMPORT_ENOTFOUND);
   }
   r = build_ok(s, plan);
-  assert_false(rimport_build_plugins(r)->from_cache);
-  rimport_build_free(r);
-  rimport_plan_free(plan);
+  assert_false(rimport_build_result_array(r)->from_cache);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 

@@ -196,8 +196,8 @@ static void stderr_tail_is_bounded(void **state) {
 /* --- errors -----------------------------------------------------------------
  */
 
-static rimport_options dir_source(void) {
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+static rimport_session_options dir_source(void) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   o.source_kind = RIMPORT_SOURCE_DIRECTORY;
   o.source = "/usr/share/cargo/registry";
   o.offline = 1;
@@ -206,7 +206,7 @@ static rimport_options dir_source(void) {
 
 static void error_for_missing_crate(void **state) {
   rimport__cargo_report r;
-  rimport_options o = dir_source();
+  rimport_session_options o = dir_source();
   const char *err = "    Updating crates.io index\nerror: no matching package "
                     "named `nosuchcrate` found\nlocation searched: "
                     "directory source `/usr/share/cargo/registry`\n";
@@ -226,7 +226,7 @@ static void error_for_missing_crate(void **state) {
 
 static void error_for_missing_version(void **state) {
   rimport__cargo_report r;
-  rimport_options o = dir_source();
+  rimport_session_options o = dir_source();
   const char *err =
       "error: failed to select a version for the requirement `reqwest = "
       "\"^0.99\"`\ncandidate versions found which didn't match: 0.11.13\n"
@@ -244,7 +244,7 @@ static void error_for_missing_version(void **state) {
 
 static void error_for_compile_failure(void **state) {
   rimport__cargo_report r;
-  rimport_options o = dir_source();
+  rimport_session_options o = dir_source();
   (void)state;
   rimport__cargo_report_init(&r);
   feed_all(&r, error_line);
@@ -259,7 +259,7 @@ static void error_for_compile_failure(void **state) {
 
 static void error_for_crash_and_garbage(void **state) {
   rimport__cargo_report r;
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   (void)state;
   rimport__cargo_report_init(&r);
   feed_all(&r, "complete garbage\n");
@@ -286,7 +286,7 @@ static int has_arg(const rimport__argv *a, const char *s) {
 
 static void source_configuration_args(void **state) {
   rimport__argv a;
-  rimport_options o = dir_source();
+  rimport_session_options o = dir_source();
   (void)state;
   memset(&a, 0, sizeof(a));
   o.source = "/odd \"dir\"\\x";
@@ -299,7 +299,7 @@ static void source_configuration_args(void **state) {
   rimport__argv_dispose(&a);
 
   memset(&a, 0, sizeof(a));
-  o = (rimport_options)RIMPORT_OPTIONS_INIT;
+  o = (rimport_session_options)RIMPORT_SESSION_OPTIONS_INIT;
   o.source_kind = RIMPORT_SOURCE_REGISTRY;
   o.source = "sparse+https://mirror.example/index/";
   assert_int_equal(rimport__cargo_common_args(&a, &o), 0);
@@ -309,7 +309,7 @@ static void source_configuration_args(void **state) {
   rimport__argv_dispose(&a);
 
   memset(&a, 0, sizeof(a));
-  o = (rimport_options)RIMPORT_OPTIONS_INIT;
+  o = (rimport_session_options)RIMPORT_SESSION_OPTIONS_INIT;
   o.source_kind = RIMPORT_SOURCE_CONFIG;
   o.source = "/etc/my-cargo.toml";
   assert_int_equal(rimport__cargo_common_args(&a, &o), 0);
@@ -318,7 +318,8 @@ static void source_configuration_args(void **state) {
   rimport__argv_dispose(&a);
 
   memset(&a, 0, sizeof(a));
-  o = (rimport_options)RIMPORT_OPTIONS_INIT; /* cargo's own config */
+  o = (rimport_session_options)
+      RIMPORT_SESSION_OPTIONS_INIT; /* cargo's own config */
   assert_int_equal(rimport__cargo_common_args(&a, &o), 0);
   assert_int_equal(a.count, 0);
   rimport__argv_dispose(&a);
@@ -413,7 +414,7 @@ static void fake_cargo_many_messages(void **state) {
 static void fake_cargo_crashes(void **state) {
   rimport__cargo_report r;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   (void)state;
   rimport__cargo_report_init(&r);
   run_fake("crash", &r, &res);

@@ -20,14 +20,15 @@ typedef struct out_log {
   rimport_buf text;
 } out_log;
 
-static void on_output(int level, const char *text, size_t len, void *p) {
+static void on_output(rimport_output_level level, const char *text, size_t len,
+                      void *p) {
   out_log *log = p;
   if (level == 0)
     rimport__buf_put(&log->text, text, len);
 }
 
 static rimport_session *open_session(out_log *log) {
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_session *s = NULL;
   snprintf(cache_dir, sizeof(cache_dir), "%s/cache",
            rimport_test_tmpdir("cell"));
@@ -59,8 +60,8 @@ static int run_cell(rimport_session *s, const char *cell, rimport_buf *out) {
     fail_msg("preparing the cell: %s", rimport_error_last()->message);
   rc = rimport_cell_run(s, compiled, out);
   rimport_cell_free(compiled);
-  rimport_build_free(built);
-  rimport_plan_free(plan);
+  rimport_build_result_free(built);
+  rimport_cell_plan_free(plan);
   rimport_imports_free(imps);
   return rc;
 }
@@ -124,9 +125,9 @@ static void cargo_route_builds_a_cell_crate(void **state) {
   rimport_buf out = RIMPORT_BUF_INIT, toml = RIMPORT_BUF_INIT,
               dir = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT,
               target = RIMPORT_BUF_INIT;
+  rimport_extra_deps *list = NULL, *again = NULL;
   const rimport_extra_dep *deps;
   const rimport_toolchain *tc;
-  size_t n;
   rimport__proc_opts po;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   char rustc_env[4200];
@@ -141,13 +142,22 @@ static void cargo_route_builds_a_cell_crate(void **state) {
                         NULL};
   (void)state;
   assert_int_equal(run_cell(s, "rimport kitchen(path=\"kitchen\")\n", &out), 0);
-  assert_int_equal(rimport_session_extra_deps(s, &deps, &n), 0);
-  assert_int_equal(n, 2);
+  assert_int_equal(rimport_session_extra_deps(s, &list), 0);
+  assert_int_equal(rimport_extra_deps_count(list), 2);
+  deps = rimport_extra_deps_array(list);
+  /* A second list is a new snapshot: the first one stays as it was. */
+  assert_int_equal(rimport_session_extra_deps(s, &again), 0);
+  assert_ptr_not_equal(rimport_extra_deps_array(again), deps);
+  rimport_extra_deps_free(again);
   assert_string_equal(deps[0].name, "kayton_api");
   assert_string_equal(deps[1].name, "kayton_rplugin__kitchen");
   assert_true(rimport__fs_is_file(deps[1].path) == 0 &&
               rimport__fs_is_dir(deps[1].path));
-  assert_int_equal(rimport_cell_cargo_toml(s, "my_cell", &toml), 0);
+  rimport_test_assert_error(
+      rimport_extra_deps_cargo_toml(list, "my-cell", &toml), RIMPORT_EINVAL,
+      "not a Rust identifier");
+  assert_int_equal(rimport_extra_deps_cargo_toml(list, "my_cell", &toml), 0);
+  rimport_extra_deps_free(list);
   assert_non_null(strstr(toml.ptr, "kayton_rplugin__kitchen = { path = \""));
   assert_int_equal(rimport__buf_printf(&dir, "%s/../cargo-cell", cache_dir), 0);
   assert_int_equal(rimport__fs_mkdir_p(dir.ptr), 0);

@@ -27,7 +27,7 @@ static void error_record_holds_detail(void **state) {
   const rimport_error *err;
   (void)state;
   rimport_error_clear();
-  assert_null(rimport_error_last());
+  assert_int_equal(rimport_error_last()->code, RIMPORT_OK);
   assert_int_equal(rimport__error_set_at(RIMPORT_EPARSE, 3, 7, "abc!", 3,
                                          "expected %s, found %s", "x", "y"),
                    RIMPORT_EPARSE);
@@ -47,7 +47,14 @@ static void error_record_holds_detail(void **state) {
   rimport__error_prefix("while %s", "testing");
   assert_string_equal(rimport_error_last()->message, "while testing: disk 2");
   rimport_error_clear();
-  assert_null(rimport_error_last());
+  err = rimport_error_last();
+  assert_int_equal(err->code, RIMPORT_OK);
+  assert_string_equal(err->message, "no error");
+  assert_null(err->text);
+  /* The last code of the list is the one before RIMPORT_ERRNO_LAST_. */
+  assert_string_not_equal(rimport_err_name(RIMPORT_ERRNO_LAST_ + 1),
+                          "EUNKNOWN");
+  assert_string_equal(rimport_err_name(RIMPORT_ERRNO_LAST_), "EUNKNOWN");
 }
 
 static void error_can_quote_itself(void **state) {

@@ -45,7 +45,7 @@ typedef struct built {
 
 /* Plans and builds `cell` in the shared cache. */
 static void build(const char *cell, built *b) {
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
   rimport_imports *imps = NULL;
   rimport_cell_plan *plan = NULL;
@@ -67,16 +67,16 @@ static void build(const char *cell, built *b) {
     fail_msg("build: %s", rimport_error_last()->message);
   if (rimport_session_toolchain(b->s, &b->tc) != 0)
     fail_msg("toolchain: %s", rimport_error_last()->message);
-  b->count = (int)rimport_build_count(r);
+  b->count = (int)rimport_build_result_count(r);
   assert_true(b->count <= 4);
-  p = rimport_build_plugins(r);
+  p = rimport_build_result_array(r);
   for (i = 0; i < b->count; i++) {
     snprintf(b->crate[i], sizeof(b->crate[i]), "%s", p[i].crate);
     snprintf(b->key[i], sizeof(b->key[i]), "%s", p[i].key);
     snprintf(b->entry_dir[i], sizeof(b->entry_dir[i]), "%s", p[i].entry_dir);
   }
-  rimport_build_free(r);
-  rimport_plan_free(plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_imports_free(imps);
 }
 

@@ -10,6 +10,8 @@
 #include "support.h"
 #include "common/common.h"
 #include "plan/plan.h"
+#include "session.h"
+#include "stack/stack.h"
 #include "common/fs.h"
 
 static const rimport_toolchain fake_tc = {
@@ -32,7 +34,7 @@ typedef struct fixture {
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof(*f));
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   char cache[4200];
   snprintf(f->dir, sizeof(f->dir), "%s", rimport_test_tmpdir("plan"));
   snprintf(cache, sizeof(cache), "%s/cache", f->dir);
@@ -78,7 +80,9 @@ static rimport_cell_plan *plan_ok(fixture *f, const rimport_import *imps,
   rimport_cell_plan *plan = NULL;
   int rc;
   po.base_dir = f->dir;
-  rc = rimport__plan_make(f->s, &fake_tc, imps, n, &po, &plan);
+  rc = rimport__plan_make(rimport__session_plans(f->s),
+                          rimport__session_stack(f->s), &fake_tc, imps, n, &po,
+                          &plan);
   if (rc != 0)
     fail_msg("plan failed: %s", rimport_error_last()->message);
   assert_non_null(plan);
@@ -90,7 +94,9 @@ static int plan_err(fixture *f, const rimport_import *imps, size_t n) {
   rimport_cell_plan *plan = (rimport_cell_plan *)1;
   int rc;
   po.base_dir = f->dir;
-  rc = rimport__plan_make(f->s, &fake_tc, imps, n, &po, &plan);
+  rc = rimport__plan_make(rimport__session_plans(f->s),
+                          rimport__session_stack(f->s), &fake_tc, imps, n, &po,
+                          &plan);
   assert_int_not_equal(rc, 0);
   assert_null(plan == (rimport_cell_plan *)1 ? NULL : plan);
   return rc;
@@ -100,22 +106,20 @@ static int plan_err(fixture *f, const rimport_import *imps, size_t n) {
  * inherited). */
 static void key_of(const rimport_toolchain *tc, const rimport_import *imps,
                    size_t n, char out[33]) {
-  rimport_session *s;
-  rimport_options o = RIMPORT_OPTIONS_INIT;
+  rimport__plan_state *st = NULL;
+  rimport__stack *stack = NULL;
   rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
   rimport_cell_plan *plan;
-  char cache[4200];
-  snprintf(cache, sizeof(cache), "%s/cache",
-           getenv("RIMPORT_TEST_TMP") ? getenv("RIMPORT_TEST_TMP") : "/tmp");
-  o.cache_dir = cache;
-  assert_int_equal(rimport_session_open(&s, &o), 0);
+  assert_int_equal(rimport__plan_state_new(&st), 0);
+  assert_int_equal(rimport__stack_new(&stack), 0);
   po.base_dir = "/";
-  if (rimport__plan_make(s, tc, imps, n, &po, &plan) != 0)
+  if (rimport__plan_make(st, stack, tc, imps, n, &po, &plan) != 0)
     fail_msg("plan failed: %s", rimport_error_last()->message);
-  assert_int_equal(rimport_plan_plugin_count(plan), 1);
-  memcpy(out, rimport_plan_plugins(plan)[0].key, 33);
-  rimport_plan_free(plan);
-  rimport_session_close(s);
+  assert_int_equal(rimport_cell_plan_count(plan), 1);
+  memcpy(out, rimport_cell_plan_array(plan)[0].key, 33);
+  rimport_cell_plan_free(plan);
+  rimport__stack_free(stack);
+  rimport__plan_state_free(st);
 }
 
 static int is_hex32(const char *k) {
@@ -134,8 +138,8 @@ static void whole_crate_import(void **state) {
   fixture *f = *state;
   rimport_import imp = crate_import("reqwest", "rimport reqwest", 1);
   rimport_cell_plan *plan = plan_ok(f, &imp, 1);
-  const rimport_plugin *p = rimport_plan_plugins(plan);
-  assert_int_equal(rimport_plan_plugin_count(plan), 1);
+  const rimport_plugin *p = rimport_cell_plan_array(plan);
+  assert_int_equal(rimport_cell_plan_count(plan), 1);
   assert_string_equal(p->crate, "reqwest");
   assert_string_equal(p->plugin, "kayton_rplugin__reqwest");
   assert_int_equal(p->source, RIMPORT_FROM_REGISTRY);
@@ -151,7 +155,7 @@ static void whole_crate_import(void **state) {
   assert_true(is_hex32(p->key));
   assert_non_null(strstr(p->key_input, "crate 7:reqwest\n"));
   assert_int_equal(p->key_input_len, strlen(p->key_input));
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
 }
 
 static void items_with_module_and_alias(void **state) {
@@ -160,7 +164,7 @@ static void items_with_module_and_alias(void **state) {
                           {"Method", "M", NULL, 0, {0}}};
   rimport_import imp = items_import("reqwest", "blocking", items, 2);
   rimport_cell_plan *plan = plan_ok(f, &imp, 1);
-  const rimport_plugin *p = rimport_plan_plugins(plan);
+  const rimport_plugin *p = rimport_cell_plan_array(plan);
   assert_false(p->whole_crate);
   assert_int_equal(p->item_count, 2);
   assert_string_equal(p->items[0].module, "blocking");
@@ -170,7 +174,7 @@ static void items_with_module_and_alias(void **state) {
   assert_string_equal(p->bindings[1].name, "M");
   assert_string_equal(p->bindings[1].item, "Method");
   assert_string_equal(p->bindings[1].module, "blocking");
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
 }
 
 static void repeated_imports_merge(void **state) {
@@ -196,8 +200,8 @@ static void repeated_imports_merge(void **state) {
   imps[2].feature_count = 2;
   imps[3] = items_import("reqwest", NULL, it2, 3);
   plan = plan_ok(f, imps, 4);
-  assert_int_equal(rimport_plan_plugin_count(plan), 1);
-  p = rimport_plan_plugins(plan);
+  assert_int_equal(rimport_cell_plan_count(plan), 1);
+  p = rimport_cell_plan_array(plan);
   assert_string_equal(p->version, "0.11");
   assert_int_equal(p->feature_count, 3);
   assert_string_equal(p->features[0], "blocking");
@@ -211,7 +215,7 @@ static void repeated_imports_merge(void **state) {
   assert_int_equal(p->items[2].shapes[0], RIMPORT_SHAPE_F64);
   /* reqwest, largest, StatusCode: repeats of one binding collapse */
   assert_int_equal(p->binding_count, 3);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
 }
 
 static void dash_and_underscore_are_one_crate(void **state) {
@@ -222,13 +226,13 @@ static void dash_and_underscore_are_one_crate(void **state) {
   imps[0] = crate_import("tokio-util", "rimport tokio-util", 1);
   imps[1] = items_import("tokio_util", NULL, it, 1);
   plan = plan_ok(f, imps, 2);
-  assert_int_equal(rimport_plan_plugin_count(plan), 1);
-  assert_string_equal(rimport_plan_plugins(plan)->crate, "tokio_util");
-  assert_string_equal(rimport_plan_plugins(plan)->bindings[0].name,
+  assert_int_equal(rimport_cell_plan_count(plan), 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->crate, "tokio_util");
+  assert_string_equal(rimport_cell_plan_array(plan)->bindings[0].name,
                       "tokio_util");
-  assert_string_equal(rimport_plan_plugins(plan)->plugin,
+  assert_string_equal(rimport_cell_plan_array(plan)->plugin,
                       "kayton_rplugin__tokio_util");
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
 }
 
 static void several_crates_keep_order(void **state) {
@@ -239,23 +243,23 @@ static void several_crates_keep_order(void **state) {
   imps[1] = crate_import("anyhow", NULL, 0);
   imps[2] = crate_import("serde", NULL, 0);
   plan = plan_ok(f, imps, 3);
-  assert_int_equal(rimport_plan_plugin_count(plan), 2);
-  assert_string_equal(rimport_plan_plugins(plan)[0].crate, "serde");
-  assert_string_equal(rimport_plan_plugins(plan)[1].crate, "anyhow");
-  assert_string_not_equal(rimport_plan_plugins(plan)[0].key,
-                          rimport_plan_plugins(plan)[1].key);
-  rimport_plan_free(plan);
+  assert_int_equal(rimport_cell_plan_count(plan), 2);
+  assert_string_equal(rimport_cell_plan_array(plan)[0].crate, "serde");
+  assert_string_equal(rimport_cell_plan_array(plan)[1].crate, "anyhow");
+  assert_string_not_equal(rimport_cell_plan_array(plan)[0].key,
+                          rimport_cell_plan_array(plan)[1].key);
+  rimport_cell_plan_free(plan);
 }
 
 static void empty_cell_plans_nothing(void **state) {
   fixture *f = *state;
   rimport_cell_plan *plan = plan_ok(f, NULL, 0);
   rimport_buf json = RIMPORT_BUF_INIT;
-  assert_int_equal(rimport_plan_plugin_count(plan), 0);
-  assert_int_equal(rimport_plan_to_json(plan, 0, &json), 0);
+  assert_int_equal(rimport_cell_plan_count(plan), 0);
+  assert_int_equal(rimport_cell_plan_to_json(plan, 0, &json), 0);
   assert_non_null(strstr(json.ptr, "\"plugins\":[]"));
   rimport_buf_dispose(&json);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
 }
 
 /* --- conflicts ------------------------------------------------------------ */
@@ -319,7 +323,7 @@ static void conflict_across_cells_names_both(void **state) {
   a.version = "0.11";
   b.version = "0.12";
   plan = plan_ok(f, &a, 1);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
   rimport_test_assert_error(plan_err(f, &b, 1), RIMPORT_ECONFLICT,
                             "cell 2, line 2");
   assert_non_null(strstr(rimport_error_last()->message, "cell 1, line 1"));
@@ -339,15 +343,15 @@ static void later_cells_inherit_source_and_features(void **state) {
   a.default_features = RIMPORT_FALSE;
   p1 = plan_ok(f, &a, 1);
   p2 = plan_ok(f, &b, 1);
-  assert_string_equal(rimport_plan_plugins(p2)->version, "0.11");
-  assert_int_equal(rimport_plan_plugins(p2)->feature_count, 1);
-  assert_string_equal(rimport_plan_plugins(p2)->features[0], "blocking");
-  assert_int_equal(rimport_plan_plugins(p2)->default_features, 0);
-  rimport_plan_free(p1);
-  rimport_plan_free(p2);
+  assert_string_equal(rimport_cell_plan_array(p2)->version, "0.11");
+  assert_int_equal(rimport_cell_plan_array(p2)->feature_count, 1);
+  assert_string_equal(rimport_cell_plan_array(p2)->features[0], "blocking");
+  assert_int_equal(rimport_cell_plan_array(p2)->default_features, 0);
+  rimport_cell_plan_free(p1);
+  rimport_cell_plan_free(p2);
   /* Repeating the same settings is fine too. */
   p2 = plan_ok(f, &a, 1);
-  rimport_plan_free(p2);
+  rimport_cell_plan_free(p2);
 }
 
 static void later_cell_cannot_add_features(void **state) {
@@ -363,7 +367,7 @@ static void later_cell_cannot_add_features(void **state) {
   b.features = f2;
   b.feature_count = 1;
   p1 = plan_ok(f, &a, 1);
-  rimport_plan_free(p1);
+  rimport_cell_plan_free(p1);
   rimport_test_assert_error(plan_err(f, &b, 1), RIMPORT_ECONFLICT,
                             "asks for the feature \"json\"");
   assert_non_null(strstr(rimport_error_last()->message, "cell 1, line 1"));
@@ -384,9 +388,9 @@ static void failed_plan_changes_nothing(void **state) {
   later = crate_import("serde", NULL, 0);
   later.version = "2";
   plan = plan_ok(f, &later, 1);
-  assert_string_equal(rimport_plan_plugins(plan)->version, "2");
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "2");
   /* and the failed plan did not count as a cell */
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
 }
 
 static void one_name_bound_twice(void **state) {
@@ -466,11 +470,11 @@ static void path_source_is_resolved(void **state) {
   plan = plan_ok(f, &imp, 1);
   assert_int_equal(rimport__fs_realpath(dir, &rp), 0);
   snprintf(real, sizeof(real), "%s", rp.ptr);
-  assert_int_equal(rimport_plan_plugins(plan)->source, RIMPORT_FROM_PATH);
-  assert_string_equal(rimport_plan_plugins(plan)->path, real);
+  assert_int_equal(rimport_cell_plan_array(plan)->source, RIMPORT_FROM_PATH);
+  assert_string_equal(rimport_cell_plan_array(plan)->path, real);
   assert_non_null(
-      strstr(rimport_plan_plugins(plan)->key_input, "source-stamp 32:"));
-  rimport_plan_free(plan);
+      strstr(rimport_cell_plan_array(plan)->key_input, "source-stamp 32:"));
+  rimport_cell_plan_free(plan);
   rimport_buf_dispose(&rp);
 }
 
@@ -584,10 +588,10 @@ static void key_changes_when_a_path_crate_changes(void **state) {
  * RIMPORT__KEY_FORMAT).
  *
  * The key holds the hash of every embedded template (plugin_templates/,
- * rimport__gen_template_hash), so any edit of a template — even a comment
+ * rimport__template_hash), so any edit of a template — even a comment
  * in it — changes this value too: that is intended (new templates, new
  * plugins). Then update it, with the golden files of test_gen. */
-static const char golden_key[] = "eec5747eaf796f0e40e6fb78ef59c08b";
+static const char golden_key[] = "f1b6947ceb2cc7a3cb1ce0312ae2be62";
 
 static void golden_inputs(rimport_import *imp, rimport_item *items) {
   static const char *feats[] = {"blocking", "json"};
@@ -654,7 +658,7 @@ static void plan_as_json(void **state) {
   imps[0].alias = "mc";
   imps[1] = items_import("mycrate", "a::b", it, 1);
   plan = plan_ok(f, imps, 2);
-  assert_int_equal(rimport_plan_to_json(plan, 1, &json), 0);
+  assert_int_equal(rimport_cell_plan_to_json(plan, 1, &json), 0);
   root = cJSON_Parse(json.ptr);
   assert_non_null(root);
   assert_string_equal(cJSON_GetObjectItem(root, "origin")->valuestring,
@@ -665,7 +669,7 @@ static void plan_as_json(void **state) {
       "x86_64-unknown-linux-gnu");
   p = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "plugins"), 0);
   assert_string_equal(cJSON_GetObjectItem(p, "key")->valuestring,
-                      rimport_plan_plugins(plan)->key);
+                      rimport_cell_plan_array(plan)->key);
   assert_string_equal(
       cJSON_GetArrayItem(cJSON_GetObjectItem(p, "features"), 0)->valuestring,
       "ünï-cödé");
@@ -685,7 +689,7 @@ static void plan_as_json(void **state) {
       "mc");
   cJSON_Delete(root);
   rimport_buf_dispose(&json);
-  rimport_plan_free(plan);
+  rimport_cell_plan_free(plan);
 }
 
 static const struct CMUnitTest tests[] = {

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <uv.h>
 
@@ -390,13 +391,13 @@ static void proc_flood_is_truncated(void **state) {
 }
 
 typedef struct cancel_arg {
-  volatile int flag;
+  atomic_int flag;
 } cancel_arg;
 
 static void cancel_thread(void *p) {
   cancel_arg *a = p;
   uv_sleep(300);
-  a->flag = 1;
+  atomic_store(&a->flag, 1);
 }
 
 static void proc_cancel_from_another_thread(void **state) {
@@ -405,7 +406,7 @@ static void proc_cancel_from_another_thread(void **state) {
   const char *args[8];
   rimport__proc_opts opts;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
-  cancel_arg arg = {0};
+  cancel_arg arg;
   uv_thread_t t;
   int pid;
   (void)state;
@@ -416,6 +417,7 @@ static void proc_cancel_from_another_thread(void **state) {
   child[2] = NULL;
   self_args(args, child);
   opts_for(&opts, args);
+  atomic_init(&arg.flag, 0);
   opts.cancel = &arg.flag;
   assert_int_equal(uv_thread_create(&t, cancel_thread, &arg), 0);
   rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ECANCELED,

@@ -1,5 +1,5 @@
 /* The template renderer: `{{name}}`, `{{toml:name}}`, `{{rust:name}}`,
- * `{{#list}}…{{/list}}` and `{{^list}}…{{/list}}` (see gen.h).
+ * `{{#list}}…{{/list}}` and `{{^list}}…{{/list}}` (see template.h).
  *
  * A template is first cut into tokens (text, value, section open/close) and
  * checked whole — every tag well formed, every section closed by its own
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "gen.h"
+#include "template.h"
 #include "../common/escape.h"
 #include "../common/names.h"
 
