@@ -5,7 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64
 ensure_rust
-mkdir -p "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-valgrind" "$ROOT/build-fuzz"
+mkdir -p "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-valgrind" "$ROOT/build-fuzz" \
+  "$ROOT/build-matrix"
 
 log "build and test (build/)"
 build "$ROOT/build"
@@ -27,6 +28,19 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 log "the suite under valgrind (build-valgrind/)"
 build "$ROOT/build-valgrind" -DRIMPORT_TEST_WRAPPER="valgrind;-q;--suppressions=$ROOT/tests/valgrind.supp;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--error-exitcode=99;--trace-children=no"
 run_ctest "$ROOT/build-valgrind" -E '^install\.'
+
+log "every build type compiles with gcc and clang, -Werror (build-matrix/)"
+# Packagers build Release and MinSizeRel; optimisers warn about what -O2
+# does not see. The library, the command and every test executable; the
+# suite itself ran above (RelWithDebInfo, gcc).
+for cc in gcc clang; do
+  for type in Debug Release RelWithDebInfo MinSizeRel; do
+    [ "$cc/$type" = gcc/RelWithDebInfo ] && continue # that is build/
+    echo "  $cc $type"
+    build "$ROOT/build-matrix/$cc-$type" -DCMAKE_C_COMPILER="$cc" \
+      -DCMAKE_BUILD_TYPE="$type"
+  done
+done
 
 log "the Windows sources compile with mingw-w64"
 "$ROOT/scripts/check-windows.sh"
