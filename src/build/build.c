@@ -513,22 +513,18 @@ static int in_parent_deps(const job *j, const char *name) {
   return found;
 }
 
-/* Copies what the build made into a stage and publishes it. */
-static int publish(job *j, rimport__entry **out) {
-  rimport__stage *st = NULL;
-  cJSON *extra = NULL, *tc, *parents;
-  rimport_buf rel = RIMPORT_BUF_INIT, src = RIMPORT_BUF_INIT;
-  const char *dylib = NULL;
+/* The plugin's dylib among cargo's artifacts; and the parents must have
+ * stayed fresh: a parent rebuilt now would be a second copy of its crates
+ * (invariant 1). */
+static int built_dylib(const job *j, const char **dylib) {
   size_t i, k;
-  int rc;
-  /* The plugin's dylib; and the parents must have stayed fresh: a parent
-   * rebuilt now would be a second copy of its crates (invariant 1). */
+  *dylib = NULL;
   for (i = 0; i < j->report.artifact_count; i++) {
     const rimport__cargo_artifact *a = &j->report.artifacts[i];
-    if (a->target_name && strcmp(a->target_name, j->p->plugin) == 0)
+    if (a->target_name && strcmp(a->target_name, j->p->plugin) == 0 &&
+        strcmp(a->kind, "dylib") == 0)
       for (k = 0; k < a->filename_count; k++)
-        if (strcmp(a->kind, "dylib") == 0)
-          dylib = a->filenames[k];
+        *dylib = a->filenames[k];
     if (!a->fresh && is_parent_plugin(j, a->target_name))
       return rimport__error_set(
           RIMPORT_EBUILD,
@@ -538,81 +534,109 @@ static int publish(job *j, rimport__entry **out) {
           "session builds a fresh stack)",
           j->what.ptr, a->target_name, j->target.ptr);
   }
-  if (dylib == NULL)
+  if (*dylib == NULL)
     return rimport__error_set(RIMPORT_EBUILD,
                               "%s: cargo finished but reported no dylib for "
                               "%s; the generated crate is in %s",
                               j->what.ptr, j->p->plugin, j->work.ptr);
-  rc = rimport__stage_begin(j->opts->cache_dir, j->p->crate, j->p->key, &st);
-  if (rc == 0) {
-    rimport__buf_clear(&rel);
-    rc = rimport__buf_printf(&rel, "lib/%s", rimport__path_base(dylib));
-  }
+  return 0;
+}
+
+/* Stages `src` as <dir>/<its file name>. */
+static int stage_file(rimport__stage *st, const char *src, const char *dir,
+                      const char *kind) {
+  rimport_buf rel = RIMPORT_BUF_INIT;
+  int rc = rimport__buf_printf(&rel, "%s/%s", dir, rimport__path_base(src));
   if (rc == 0)
-    rc = rimport__stage_add(st, dylib, rel.ptr, "dylib");
-  /* Everything a cell compile needs to find the metadata of every crate
-   * behind the plugin, and the dylibs it links (kayton_api, parents). */
+    rc = rimport__stage_add(st, src, rel.ptr, kind);
+  rimport_buf_dispose(&rel);
+  return rc;
+}
+
+/* Everything a cell compile needs to find the metadata of every crate
+ * behind the plugin, and the dylibs it links (kayton_api, parents); and the
+ * generated sources. */
+static int stage_artifacts(const job *j, rimport__stage *st) {
+  static const char *const sources[] = {"Cargo.toml", "Cargo.lock",
+                                        "src/lib.rs"};
+  rimport_buf rel = RIMPORT_BUF_INIT, src = RIMPORT_BUF_INIT;
+  size_t i, k;
+  int rc = 0;
   for (i = 0; rc == 0 && i < j->report.artifact_count; i++) {
     const rimport__cargo_artifact *a = &j->report.artifacts[i];
     if (strcmp(a->kind, "custom-build") == 0)
       continue; /* build scripts */
-    for (k = 0; rc == 0 && k < a->filename_count; k++) {
-      if (in_parent_deps(j, rimport__path_base(a->filenames[k])))
-        continue; /* a parent's entry has it (it stayed fresh) */
-      rimport__buf_clear(&rel);
-      rc = rimport__buf_printf(&rel, "deps/%s",
-                               rimport__path_base(a->filenames[k]));
-      if (rc == 0)
-        rc = rimport__stage_add(st, a->filenames[k], rel.ptr, "dep");
-    }
+    for (k = 0; rc == 0 && k < a->filename_count; k++)
+      if (!in_parent_deps(j, rimport__path_base(a->filenames[k])))
+        rc = stage_file(st, a->filenames[k], "deps", "dep");
+    /* (a parent's entry has what it skips: it stayed fresh) */
   }
-  {
-    static const char *const sources[] = {"Cargo.toml", "Cargo.lock",
-                                          "src/lib.rs"};
-    for (i = 0; rc == 0 && i < RIMPORT__ARRAY_SIZE(sources); i++) {
-      /* The lock file is the build root's. */
-      rc = rimport__path_join(&src, i == 1 ? j->root.ptr : j->work.ptr,
-                              sources[i]);
-      rimport__buf_clear(&rel);
-      if (rc == 0)
-        rc = rimport__buf_printf(&rel, "crate/%s", sources[i]);
-      if (rc == 0)
-        rc = rimport__stage_add(st, src.ptr, rel.ptr, "source");
-    }
+  for (i = 0; rc == 0 && i < RIMPORT__ARRAY_SIZE(sources); i++) {
+    /* The lock file is the build root's. */
+    rc = rimport__path_join(&src, i == 1 ? j->root.ptr : j->work.ptr,
+                            sources[i]);
+    rimport__buf_clear(&rel);
+    if (rc == 0)
+      rc = rimport__buf_printf(&rel, "crate/%s", sources[i]);
+    if (rc == 0)
+      rc = rimport__stage_add(st, src.ptr, rel.ptr, "source");
   }
-  if (rc == 0) {
-    extra = cJSON_CreateObject();
-    tc = cJSON_CreateObject();
-    parents = cJSON_CreateArray();
-    if (extra == NULL || tc == NULL || parents == NULL ||
-        !cJSON_AddItemToObject(extra, "toolchain", tc) ||
-        !cJSON_AddItemToObject(extra, "parents", parents)) {
-      cJSON_Delete(tc);
-      cJSON_Delete(parents);
-      rc = rimport__error_nomem();
-    } else {
-      for (i = 0; i < j->p->parent_count; i++)
-        cJSON_AddItemToArray(parents, cJSON_CreateString(j->p->parents[i]));
-      cJSON_AddStringToObject(tc, "release", j->tc->release);
-      cJSON_AddStringToObject(tc, "host", j->tc->host);
-      cJSON_AddStringToObject(tc, "fingerprint", j->tc->fingerprint);
-      cJSON_AddStringToObject(extra, "plugin", j->p->plugin);
-      cJSON_AddStringToObject(extra, "package", j->package.ptr);
-      cJSON_AddStringToObject(extra, "version", j->version.ptr);
-      cJSON_AddNumberToObject(extra, "kayton_abi", KAYTON_API_ABI_VERSION);
-      cJSON_AddStringToObject(extra, "key_input", j->p->key_input);
-      if (j->crates != NULL)
-        cJSON_AddItemToObject(extra, "crates", cJSON_Duplicate(j->crates, 1));
+  rimport_buf_dispose(&rel);
+  rimport_buf_dispose(&src);
+  return rc;
+}
+
+/* What the entry's manifest.json says besides its artifacts. NULL: out of
+ * memory. */
+static cJSON *manifest_extra(const job *j) {
+  cJSON *extra = cJSON_CreateObject();
+  cJSON *tc = cJSON_AddObjectToObject(extra, "toolchain");
+  cJSON *parents = cJSON_AddArrayToObject(extra, "parents");
+  size_t i;
+  int ok = tc != NULL && parents != NULL;
+  for (i = 0; ok && i < j->p->parent_count; i++)
+    ok = cJSON_AddItemToArray(parents, cJSON_CreateString(j->p->parents[i]));
+  ok =
+      ok && cJSON_AddStringToObject(tc, "release", j->tc->release) &&
+      cJSON_AddStringToObject(tc, "host", j->tc->host) &&
+      cJSON_AddStringToObject(tc, "fingerprint", j->tc->fingerprint) &&
+      cJSON_AddStringToObject(extra, "plugin", j->p->plugin) &&
+      cJSON_AddStringToObject(extra, "package", j->package.ptr) &&
+      cJSON_AddStringToObject(extra, "version", j->version.ptr) &&
+      cJSON_AddNumberToObject(extra, "kayton_abi", KAYTON_API_ABI_VERSION) &&
+      cJSON_AddStringToObject(extra, "key_input", j->p->key_input) &&
+      (j->crates == NULL ||
+       cJSON_AddItemToObject(extra, "crates", cJSON_Duplicate(j->crates, 1))) &&
       cJSON_AddNumberToObject(extra, "build_seconds",
                               (double)(uv_hrtime() - j->started) / 1e9);
+  if (!ok) {
+    cJSON_Delete(extra);
+    return NULL;
+  }
+  return extra;
+}
+
+/* Copies what the build made into a stage and publishes it. */
+static int publish(job *j, rimport__entry **out) {
+  rimport__stage *st = NULL;
+  cJSON *extra = NULL;
+  const char *dylib;
+  int rc;
+  if ((rc = built_dylib(j, &dylib)) != 0 ||
+      (rc = rimport__stage_begin(j->opts->cache_dir, j->p->crate, j->p->key,
+                                 &st)) != 0)
+    return rc;
+  if ((rc = stage_file(st, dylib, "lib", "dylib")) == 0 &&
+      (rc = stage_artifacts(j, st)) == 0) {
+    if ((extra = manifest_extra(j)) == NULL)
+      rc = rimport__error_nomem();
+    else {
       rc = rimport__stage_publish(st, extra, out);
       st = NULL;
     }
   }
   rimport__stage_abort(st);
   cJSON_Delete(extra);
-  rimport_buf_dispose(&rel);
-  rimport_buf_dispose(&src);
   return rc;
 }
 

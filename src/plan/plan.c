@@ -513,148 +513,164 @@ static int stack_key(planner *pl, rimport_plugin *p,
   return 0;
 }
 
-static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
-                         const rimport_toolchain *tc) {
-  rimport__arena *a = pl->arena;
-  rimport_buf path = RIMPORT_BUF_INIT, key_input = RIMPORT_BUF_INIT;
-  char stamp[33], key[33], base[33];
-  const char **features;
-  size_t n, i;
-  int rc = 0;
+/* Features: copied, sorted, without duplicates. */
+static int plugin_features(rimport__arena *a, rimport_plugin *p,
+                           const char *const *features, size_t n) {
+  const char **fs = rimport__arena_alloc(a, (n ? n : 1) * sizeof(*fs));
+  size_t m = 0, i;
+  if (fs == NULL)
+    return RIMPORT_ENOMEM;
+  for (i = 0; i < n; i++)
+    if ((fs[i] = rimport__arena_strdup(a, features[i])) == NULL)
+      return RIMPORT_ENOMEM;
+  qsort(fs, n, sizeof(*fs), cmp_cstr);
+  for (i = 0; i < n; i++)
+    if (m == 0 || strcmp(fs[m - 1], fs[i]) != 0)
+      fs[m++] = fs[i];
+  p->features = fs;
+  p->feature_count = m;
+  return 0;
+}
 
-  acc->committed = find_committed(pl->state, acc->name);
-  if (acc->path && (rc = resolve_path(pl, acc, &path)) != 0)
-    goto done;
-  if (acc->committed &&
-      (rc = check_committed(pl, acc, acc->path ? path.ptr : NULL)) != 0)
-    goto done;
-
-  p->crate = acc->name;
-  if (acc->committed) { /* inherit what was fixed */
-    const rimport__committed *c = acc->committed;
-    p->package = rimport__arena_strdup(a, c->package);
-    p->version = rimport__arena_strdup(a, c->version);
-    p->path = rimport__arena_strdup(a, c->path);
-    p->default_features = c->default_features;
-    features = (const char **)c->features;
-    n = c->feature_count;
-  } else {
-    p->package = rimport__arena_strdup(a, acc->package);
-    p->version = rimport__arena_strdup(a, acc->version);
-    p->path = acc->path ? rimport__arena_strdup(a, path.ptr) : NULL;
-    p->default_features = acc->default_features != 0;
-    features = acc->features;
-    n = acc->feature_count;
+/* Items: copied, sorted, without duplicates. */
+static int plugin_items(rimport__arena *a, rimport_plugin *p,
+                        const crate_acc *acc) {
+  rimport_plugin_item *items = rimport__arena_alloc(
+      a, (acc->item_count ? acc->item_count : 1) * sizeof(*items));
+  size_t m = 0, i;
+  if (items == NULL)
+    return RIMPORT_ENOMEM;
+  for (i = 0; i < acc->item_count; i++) {
+    const rimport_plugin_item *src = &acc->items[i];
+    rimport_plugin_item *dst = &items[i];
+    dst->module = rimport__arena_strdup(a, src->module);
+    dst->name = rimport__arena_strdup(a, src->name);
+    dst->shape_count = src->shape_count;
+    dst->shapes =
+        src->shape_count
+            ? rimport__arena_memdup(a, src->shapes,
+                                    src->shape_count * sizeof(*src->shapes))
+            : NULL;
+    if (dst->name == NULL || (src->module && !dst->module) ||
+        (src->shape_count && !dst->shapes))
+      return RIMPORT_ENOMEM;
   }
+  qsort(items, acc->item_count, sizeof(*items), cmp_item);
+  for (i = 0; i < acc->item_count; i++)
+    if (m == 0 || cmp_item(&items[m - 1], &items[i]) != 0)
+      items[m++] = items[i];
+  p->items = items;
+  p->item_count = m;
+  return 0;
+}
+
+/* Bindings in statement order, repeats dropped. */
+static int plugin_bindings(rimport__arena *a, rimport_plugin *p,
+                           const crate_acc *acc) {
+  rimport_binding *bs = rimport__arena_alloc(
+      a, (acc->binding_count ? acc->binding_count : 1) * sizeof(*bs));
+  size_t m = 0, i, j;
+  if (bs == NULL)
+    return RIMPORT_ENOMEM;
+  for (i = 0; i < acc->binding_count; i++) {
+    const rimport_binding *b = &acc->bindings[i];
+    for (j = 0; j < m; j++)
+      if (strcmp(bs[j].name, b->name) == 0 &&
+          cmp_opt(bs[j].module, b->module) == 0 &&
+          cmp_opt(bs[j].item, b->item) == 0)
+        break;
+    if (j < m)
+      continue;
+    bs[m].name = rimport__arena_strdup(a, b->name);
+    bs[m].module = rimport__arena_strdup(a, b->module);
+    bs[m].item = rimport__arena_strdup(a, b->item);
+    if (bs[m].name == NULL || (b->module && !bs[m].module) ||
+        (b->item && !bs[m].item))
+      return RIMPORT_ENOMEM;
+    if (b->item == NULL)
+      p->whole_crate = 1;
+    m++;
+  }
+  p->bindings = bs;
+  p->binding_count = m;
+  return 0;
+}
+
+/* Source, package, version and default features: what an earlier plan of
+ * the session fixed, else what this cell says (path: resolved). */
+static int plugin_source(planner *pl, const crate_acc *acc, rimport_plugin *p,
+                         const char *resolved_path) {
+  rimport__arena *a = pl->arena;
+  const rimport__committed *c = acc->committed;
+  const char *package = c ? c->package : acc->package;
+  const char *version = c ? c->version : acc->version;
+  const char *path = c ? c->path : resolved_path;
+  rimport_buf name = RIMPORT_BUF_INIT;
+  int rc;
+  p->crate = acc->name;
+  p->package = rimport__arena_strdup(a, package);
+  p->version = rimport__arena_strdup(a, version);
+  p->path = rimport__arena_strdup(a, path);
+  p->default_features = c ? c->default_features : acc->default_features != 0;
   p->source = p->path ? RIMPORT_FROM_PATH : RIMPORT_FROM_REGISTRY;
   p->plugin = NULL;
-  {
-    rimport_buf name = RIMPORT_BUF_INIT;
-    if (rimport__buf_printf(&name, "kayton_rplugin__%s", acc->name) == 0)
-      p->plugin = rimport__arena_strndup(a, name.ptr, name.size);
-    rimport_buf_dispose(&name);
-  }
-
-  /* Features: sorted, without duplicates. */
-  {
-    const char **fs = rimport__arena_alloc(a, (n ? n : 1) * sizeof(*fs));
-    size_t m = 0;
-    if (fs == NULL) {
-      rc = RIMPORT_ENOMEM;
-      goto done;
-    }
-    for (i = 0; i < n; i++)
-      if ((fs[i] = rimport__arena_strdup(a, features[i])) == NULL) {
-        rc = RIMPORT_ENOMEM;
-        goto done;
-      }
-    qsort(fs, n, sizeof(*fs), cmp_cstr);
-    for (i = 0; i < n; i++)
-      if (m == 0 || strcmp(fs[m - 1], fs[i]) != 0)
-        fs[m++] = fs[i];
-    p->features = fs;
-    p->feature_count = m;
-  }
-
-  /* Items: copied, sorted, without duplicates. */
-  {
-    rimport_plugin_item *items = rimport__arena_alloc(
-        a, (acc->item_count ? acc->item_count : 1) * sizeof(*items));
-    size_t m = 0;
-    if (items == NULL) {
-      rc = RIMPORT_ENOMEM;
-      goto done;
-    }
-    for (i = 0; i < acc->item_count; i++) {
-      const rimport_plugin_item *src = &acc->items[i];
-      rimport_plugin_item *dst = &items[i];
-      dst->module = rimport__arena_strdup(a, src->module);
-      dst->name = rimport__arena_strdup(a, src->name);
-      dst->shape_count = src->shape_count;
-      dst->shapes =
-          src->shape_count
-              ? rimport__arena_memdup(a, src->shapes,
-                                      src->shape_count * sizeof(*src->shapes))
-              : NULL;
-      if (dst->name == NULL || (src->module && !dst->module) ||
-          (src->shape_count && !dst->shapes)) {
-        rc = RIMPORT_ENOMEM;
-        goto done;
-      }
-    }
-    qsort(items, acc->item_count, sizeof(*items), cmp_item);
-    for (i = 0; i < acc->item_count; i++)
-      if (m == 0 || cmp_item(&items[m - 1], &items[i]) != 0)
-        items[m++] = items[i];
-    p->items = items;
-    p->item_count = m;
-  }
-
-  /* Bindings in statement order, repeats dropped. */
-  {
-    rimport_binding *bs = rimport__arena_alloc(
-        a, (acc->binding_count ? acc->binding_count : 1) * sizeof(*bs));
-    size_t m = 0, j;
-    if (bs == NULL) {
-      rc = RIMPORT_ENOMEM;
-      goto done;
-    }
-    for (i = 0; i < acc->binding_count; i++) {
-      const rimport_binding *b = &acc->bindings[i];
-      for (j = 0; j < m; j++)
-        if (strcmp(bs[j].name, b->name) == 0 &&
-            cmp_opt(bs[j].module, b->module) == 0 &&
-            cmp_opt(bs[j].item, b->item) == 0)
-          break;
-      if (j < m)
-        continue;
-      bs[m].name = rimport__arena_strdup(a, b->name);
-      bs[m].module = rimport__arena_strdup(a, b->module);
-      bs[m].item = rimport__arena_strdup(a, b->item);
-      if (b->item == NULL)
-        p->whole_crate = 1;
-      m++;
-    }
-    p->bindings = bs;
-    p->binding_count = m;
-  }
-
-  if (p->source == RIMPORT_FROM_PATH &&
-      (rc = rimport__plan_path_stamp(p->path, stamp)) != 0)
-    goto done;
-  if ((rc = stack_key(pl, p, tc, p->source == RIMPORT_FROM_PATH ? stamp : NULL,
-                      &key_input, base, key)) != 0)
-    goto done;
-  p->key = rimport__arena_strdup(a, key);
-  pl->plan->base_keys[p - pl->plan->plugins] = rimport__arena_strdup(a, base);
-  p->key_input = rimport__arena_strndup(a, key_input.ptr, key_input.size);
-  p->key_input_len = key_input.size;
-  if (p->key == NULL || p->key_input == NULL || p->plugin == NULL ||
-      pl->plan->base_keys[p - pl->plan->plugins] == NULL)
+  if ((package && !p->package) || (version && !p->version) ||
+      (path && !p->path))
+    return RIMPORT_ENOMEM;
+  if ((rc = rimport__buf_printf(&name, "kayton_rplugin__%s", acc->name)) == 0 &&
+      (p->plugin = rimport__arena_strndup(a, name.ptr, name.size)) == NULL)
     rc = RIMPORT_ENOMEM;
-done:
-  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&name);
+  if (rc != 0)
+    return rc;
+  return c ? plugin_features(a, p, (const char *const *)c->features,
+                             c->feature_count)
+           : plugin_features(a, p, acc->features, acc->feature_count);
+}
+
+/* The plugin's key (with the stack), its key input and its base key. */
+static int plugin_key(planner *pl, rimport_plugin *p,
+                      const rimport_toolchain *tc) {
+  rimport__arena *a = pl->arena;
+  rimport_buf key_input = RIMPORT_BUF_INIT;
+  char stamp[33], key[33], base[33];
+  const char **base_key = &pl->plan->base_keys[p - pl->plan->plugins];
+  int rc = 0;
+  if (p->source == RIMPORT_FROM_PATH)
+    rc = rimport__plan_path_stamp(p->path, stamp);
+  if (rc == 0)
+    rc = stack_key(pl, p, tc, p->source == RIMPORT_FROM_PATH ? stamp : NULL,
+                   &key_input, base, key);
+  if (rc == 0) {
+    p->key = rimport__arena_strdup(a, key);
+    *base_key = rimport__arena_strdup(a, base);
+    p->key_input = rimport__arena_strndup(a, key_input.ptr, key_input.size);
+    p->key_input_len = key_input.size;
+    if (p->key == NULL || p->key_input == NULL || *base_key == NULL)
+      rc = RIMPORT_ENOMEM;
+  }
   rimport_buf_dispose(&key_input);
+  return rc;
+}
+
+static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
+                         const rimport_toolchain *tc) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  int rc = 0;
+  acc->committed = find_committed(pl->state, acc->name);
+  if (acc->path)
+    rc = resolve_path(pl, acc, &path);
+  if (rc == 0 && acc->committed)
+    rc = check_committed(pl, acc, acc->path ? path.ptr : NULL);
+  if (rc == 0)
+    rc = plugin_source(pl, acc, p, acc->path ? path.ptr : NULL);
+  if (rc == 0)
+    rc = plugin_items(pl->arena, p, acc);
+  if (rc == 0)
+    rc = plugin_bindings(pl->arena, p, acc);
+  if (rc == 0)
+    rc = plugin_key(pl, p, tc);
+  rimport_buf_dispose(&path);
   return rc;
 }
 
