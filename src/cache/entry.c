@@ -379,103 +379,110 @@ static int check_artifact(lookup_ctx *c, const cJSON *a, int verify,
   return 0;
 }
 
-static int build_entry(lookup_ctx *c, int verify, rimport__entry **out) {
+/* Reads and parses the entry's manifest.json and checks its format, crate
+ * and key; *out gets the document. */
+static int read_manifest(lookup_ctx *c, cJSON **out) {
   rimport_buf text = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT;
-  rimport__entry *e = NULL;
-  cJSON *m = NULL;
-  const cJSON *fmt, *arts, *a;
+  const cJSON *fmt;
   const char *s;
-  int rc;
-  rimport_buf manifest_path = RIMPORT_BUF_INIT;
-
-  if ((rc = rimport__path_join(&manifest_path, c->dir.ptr, "manifest.json")) !=
-      0)
-    goto done;
-  rc = rimport__fs_read_file(manifest_path.ptr, RIMPORT__CACHE_MANIFEST_MAX,
-                             &text);
-  if (rc == RIMPORT_ENOTFOUND) {
+  cJSON *m = NULL;
+  int rc = rimport__path_join(&path, c->dir.ptr, "manifest.json");
+  if (rc == 0)
+    rc = rimport__fs_read_file(path.ptr, RIMPORT__CACHE_MANIFEST_MAX, &text);
+  if (rc == RIMPORT_ENOTFOUND)
     rc = corrupt(c, "incomplete: it has no manifest.json");
-    goto done;
-  }
-  if (rc == RIMPORT_ECORRUPT) {
+  else if (rc == RIMPORT_ECORRUPT)
     rc = corrupt(c, "corrupt: manifest.json is too large");
-    goto done;
-  }
-  if (rc != 0)
-    goto done;
-  if ((m = cJSON_ParseWithLength(text.ptr, text.size)) == NULL ||
-      !cJSON_IsObject(m)) {
+  else if (rc == 0 &&
+           ((m = cJSON_ParseWithLength(text.ptr, text.size)) == NULL ||
+            !cJSON_IsObject(m)))
     rc = corrupt(c, "corrupt: manifest.json is not a JSON object");
-    goto done;
-  }
-  fmt = cJSON_GetObjectItemCaseSensitive(m, "format");
-  if (!cJSON_IsNumber(fmt) || fmt->valuedouble != RIMPORT__CACHE_FORMAT) {
+  else if (rc == 0 && (!cJSON_IsNumber(fmt = cJSON_GetObjectItemCaseSensitive(
+                                           m, "format")) ||
+                       fmt->valuedouble != RIMPORT__CACHE_FORMAT))
     rc = corrupt(c,
                  "corrupt: manifest.json is not of format %d (written by "
                  "another program or rimport version?)",
                  RIMPORT__CACHE_FORMAT);
-    goto done;
-  }
-  if ((s = rimport__json_str(m, "crate")) == NULL || strcmp(s, c->crate) != 0 ||
-      (s = rimport__json_str(m, "key")) == NULL || strcmp(s, c->key) != 0) {
+  else if (rc == 0 && ((s = rimport__json_str(m, "crate")) == NULL ||
+                       strcmp(s, c->crate) != 0 ||
+                       (s = rimport__json_str(m, "key")) == NULL ||
+                       strcmp(s, c->key) != 0))
     rc = corrupt(c,
                  "corrupt: manifest.json names another crate or key than "
                  "%s %s",
                  c->crate, c->key);
-    goto done;
-  }
-  arts = cJSON_GetObjectItemCaseSensitive(m, "artifacts");
-  if (!cJSON_IsArray(arts)) {
+  else if (rc == 0 &&
+           !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(m, "artifacts")))
     rc = corrupt(c, "corrupt: manifest.json has no \"artifacts\" list");
-    goto done;
+  rimport_buf_dispose(&text);
+  rimport_buf_dispose(&path);
+  if (rc != 0) {
+    cJSON_Delete(m);
+    return rc;
   }
-  if ((e = rimport__calloc(1, sizeof(*e))) == NULL) {
-    rc = rimport__error_nomem();
-    goto done;
-  }
-  cJSON_ArrayForEach(a, arts) {
+  *out = m;
+  return 0;
+}
+
+/* Checks every artifact the manifest lists (as `verify` asks) and finds
+ * the dylib, which must be there. */
+static int check_artifacts(lookup_ctx *c, const cJSON *m, int verify,
+                           rimport__entry *e) {
+  const cJSON *a;
+  rimport_buf path = RIMPORT_BUF_INIT;
+  int rc = 0;
+  cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(m, "artifacts")) {
     uint64_t size = 0;
     if ((rc = check_artifact(c, a, verify, &path, &size)) != 0)
-      goto done;
+      break;
     e->size += size;
     if (e->dylib == NULL &&
         strcmp(rimport__json_str(a, "kind"), "dylib") == 0 &&
         (e->dylib = rimport__strdup(path.ptr)) == NULL) {
       rc = rimport__error_nomem();
-      goto done;
+      break;
     }
   }
-  if (e->dylib == NULL) {
+  rimport_buf_dispose(&path);
+  if (rc == 0 && e->dylib == NULL)
     rc = corrupt(c, "corrupt: manifest.json lists no dylib");
-    goto done;
-  }
-  if (!rimport__fs_is_file(e->dylib)) {
+  else if (rc == 0 && !rimport__fs_is_file(e->dylib))
     rc = corrupt(c, "incomplete: its dylib \"%s\" is missing", e->dylib);
-    goto done;
-  }
-  if ((rc = rimport__path_join(&path, c->dir.ptr, "deps")) != 0)
-    goto done;
-  if (!rimport__fs_is_dir(path.ptr)) {
+  return rc;
+}
+
+/* The entry's directories: deps/ must be there. */
+static int entry_dirs(lookup_ctx *c, rimport__entry *e) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  int rc = rimport__path_join(&path, c->dir.ptr, "deps");
+  if (rc == 0 && !rimport__fs_is_dir(path.ptr))
     rc = corrupt(c, "incomplete: it has no deps directory");
-    goto done;
-  }
-  if ((e->deps_dir = rimport__strdup(path.ptr)) == NULL ||
-      rimport__path_join(&path, c->dir.ptr, "crate") != 0 ||
-      (e->crate_dir = rimport__strdup(path.ptr)) == NULL ||
-      (e->dir = rimport__strdup(c->dir.ptr)) == NULL) {
+  else if (rc == 0 && ((e->deps_dir = rimport__strdup(path.ptr)) == NULL ||
+                       rimport__path_join(&path, c->dir.ptr, "crate") != 0 ||
+                       (e->crate_dir = rimport__strdup(path.ptr)) == NULL ||
+                       (e->dir = rimport__strdup(c->dir.ptr)) == NULL))
     rc = rimport__error_nomem();
-    goto done;
+  rimport_buf_dispose(&path);
+  return rc;
+}
+
+static int build_entry(lookup_ctx *c, int verify, rimport__entry **out) {
+  rimport__entry *e = NULL;
+  cJSON *m = NULL;
+  int rc;
+  if ((rc = read_manifest(c, &m)) != 0)
+    return rc;
+  if ((e = rimport__calloc(1, sizeof(*e))) == NULL)
+    rc = rimport__error_nomem();
+  if (rc == 0 && (rc = check_artifacts(c, m, verify, e)) == 0 &&
+      (rc = entry_dirs(c, e)) == 0) {
+    e->manifest = m;
+    *out = e;
+    return 0;
   }
-  e->manifest = m;
-  m = NULL;
-  *out = e;
-  e = NULL;
-done:
   rimport__entry_free(e);
   cJSON_Delete(m);
-  rimport_buf_dispose(&text);
-  rimport_buf_dispose(&path);
-  rimport_buf_dispose(&manifest_path);
   return rc;
 }
 
