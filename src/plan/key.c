@@ -88,59 +88,65 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int walk(stamp_walk *w, const char *root, const char *rel);
+
+/* One directory being walked: its path relative to the crate's root. */
+typedef struct walk_dir {
+  stamp_walk *w;
+  const char *root, *rel;
+} walk_dir;
+
+static int walk_entry(const rimport__dirent *ent, void *payload) {
+  const walk_dir *d = payload;
+  rimport_buf child = RIMPORT_BUF_INIT, relchild = RIMPORT_BUF_INIT;
+  rimport__stat st;
+  int rc;
+  if (ent->name[0] == '.')
+    return 0; /* .git, editor files */
+  if (*d->rel == '\0' && strcmp(ent->name, "target") == 0)
+    return 0; /* cargo's output */
+  if ((rc =
+           (*d->rel ? rimport__buf_printf(&relchild, "%s/%s", d->rel, ent->name)
+                    : rimport__buf_puts(&relchild, ent->name))) != 0 ||
+      (rc = rimport__path_join(&child, d->root, relchild.ptr)) != 0)
+    goto done;
+  if (rimport__fs_stat(child.ptr, &st) != 0) {
+    rimport_error_clear(); /* vanished while we looked: skip it */
+  } else if (st.is_dir) {
+    rc = walk(d->w, d->root, relchild.ptr);
+  } else if (++d->w->files > STAMP_MAX_FILES) {
+    rc = rimport__error_set(
+        RIMPORT_EINVAL,
+        "the local crate \"%s\" has more than %d files; point path= at the "
+        "crate's own directory, not a parent",
+        d->root, STAMP_MAX_FILES);
+  } else {
+    rc = rimport__buf_printf(&d->w->list, "%s%c%llu %lld.%09lld\n",
+                             relchild.ptr, 0, (unsigned long long)st.size,
+                             (long long)st.mtime_sec, (long long)st.mtime_nsec);
+  }
+done:
+  rimport_buf_dispose(&child);
+  rimport_buf_dispose(&relchild);
+  return rc;
+}
+
 static int walk(stamp_walk *w, const char *root, const char *rel) {
-  rimport_buf dir = RIMPORT_BUF_INIT, child = RIMPORT_BUF_INIT,
-              relchild = RIMPORT_BUF_INIT;
-  uv_fs_t req;
-  uv_dirent_t ent;
-  int rc = 0, n;
+  rimport_buf dir = RIMPORT_BUF_INIT;
+  walk_dir d;
+  int rc;
   if ((rc = (*rel ? rimport__path_join(&dir, root, rel)
                   : rimport__buf_puts(&dir, root))) != 0)
     return rc;
-  n = uv_fs_scandir(NULL, &req, dir.ptr, 0, NULL);
-  if (n < 0) {
-    uv_fs_req_cleanup(&req);
-    rc = rimport__error_set(RIMPORT_EIO,
-                            "listing the local crate directory \"%s\" failed: "
-                            "%s; check its permissions",
-                            dir.ptr, uv_strerror(n));
-    rimport_buf_dispose(&dir);
-    return rc;
-  }
-  while (rc == 0 && uv_fs_scandir_next(&req, &ent) != UV_EOF) {
-    rimport__stat st;
-    if (ent.name[0] == '.')
-      continue; /* .git, editor files */
-    if (*rel == '\0' && strcmp(ent.name, "target") == 0)
-      continue; /* cargo's output */
-    rimport__buf_clear(&relchild);
-    if ((rc = (*rel ? rimport__buf_printf(&relchild, "%s/%s", rel, ent.name)
-                    : rimport__buf_puts(&relchild, ent.name))) != 0 ||
-        (rc = rimport__path_join(&child, root, relchild.ptr)) != 0)
-      break;
-    if (rimport__fs_stat(child.ptr, &st) != 0) {
-      rimport_error_clear(); /* vanished while we looked: skip it */
-      continue;
-    }
-    if (st.is_dir) {
-      rc = walk(w, root, relchild.ptr);
-    } else if (++w->files > STAMP_MAX_FILES) {
-      rc = rimport__error_set(
-          RIMPORT_EINVAL,
-          "the local crate \"%s\" has more than %d files; point path= at the "
-          "crate's own directory, not a parent",
-          root, STAMP_MAX_FILES);
-    } else {
-      rc = rimport__buf_printf(&w->list, "%s%c%llu %lld.%09lld\n", relchild.ptr,
-                               0, (unsigned long long)st.size,
-                               (long long)st.mtime_sec,
-                               (long long)st.mtime_nsec);
-    }
-  }
-  uv_fs_req_cleanup(&req);
+  d.w = w;
+  d.root = root;
+  d.rel = rel;
+  rc = rimport__fs_list_dir(dir.ptr, walk_entry, &d);
+  if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_EIO)
+    rimport__error_prefix("listing the local crate directory \"%s\" failed; "
+                          "check that it exists and its permissions",
+                          dir.ptr);
   rimport_buf_dispose(&dir);
-  rimport_buf_dispose(&child);
-  rimport_buf_dispose(&relchild);
   return rc;
 }
 

@@ -376,31 +376,37 @@ static void std_pattern(const char *host, const char **prefix,
   }
 }
 
+/* Looking for the std dylib: the lexically first name that matches. */
+typedef struct std_search {
+  const char *prefix, *suffix;
+  char *best;
+} std_search;
+
+static int std_candidate(const rimport__dirent *ent, void *payload) {
+  std_search *q = payload;
+  size_t n = strlen(ent->name), plen = strlen(q->prefix),
+         slen = strlen(q->suffix);
+  if (n > plen + slen && memcmp(ent->name, q->prefix, plen) == 0 &&
+      memcmp(ent->name + n - slen, q->suffix, slen) == 0 &&
+      (q->best == NULL || strcmp(ent->name, q->best) < 0)) {
+    rimport__free(q->best);
+    if ((q->best = rimport__strdup(ent->name)) == NULL)
+      return rimport__error_nomem();
+  }
+  return 0;
+}
+
 /* The lexically first matching file in dir, joined to dir; NULL if none. */
 static int find_std_in(const char *dir, const char *prefix, const char *suffix,
                        char **out) {
-  uv_fs_t req;
-  uv_dirent_t ent;
-  char *best = NULL;
-  size_t plen = strlen(prefix), slen = strlen(suffix);
-  int rc = 0;
-  if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
-    uv_fs_req_cleanup(&req);
-    return 0;
+  std_search q = {prefix, suffix, NULL};
+  char *best;
+  int rc = rimport__fs_list_dir(dir, std_candidate, &q);
+  if (rc != 0 && rc != RIMPORT_ENOMEM) {
+    rimport_error_clear(); /* an unreadable directory has no std */
+    rc = 0;
   }
-  while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
-    size_t n = strlen(ent.name);
-    if (n > plen + slen && memcmp(ent.name, prefix, plen) == 0 &&
-        memcmp(ent.name + n - slen, suffix, slen) == 0 &&
-        (best == NULL || strcmp(ent.name, best) < 0)) {
-      rimport__free(best);
-      if ((best = rimport__strdup(ent.name)) == NULL) {
-        rc = rimport__error_nomem();
-        break;
-      }
-    }
-  }
-  uv_fs_req_cleanup(&req);
+  best = q.best;
   if (rc == 0 && best != NULL) {
     rimport_buf path = RIMPORT_BUF_INIT;
     if ((rc = rimport__path_join(&path, dir, best)) == 0 &&
