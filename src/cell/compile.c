@@ -130,29 +130,76 @@ static int cell_manifest(const rimport_toolchain *tc, rimport_buf *out) {
   return rc;
 }
 
+static const rimport__tpl_record no_values = {NULL, 0, NULL, 0};
+
+/* The template's `plugins` and `scope` records: a loaded plugin's crate
+ * name, a name in scope's path, name and whether it is an alias. */
+typedef struct cell_records {
+  rimport__tpl_var *vars;
+  rimport__tpl_record *recs;
+  rimport__tpl_list *alias;
+  rimport__tpl_list lists[2]; /* plugins, scope */
+} cell_records;
+
+static void records_dispose(cell_records *r) {
+  rimport__free(r->vars);
+  rimport__free(r->recs);
+  rimport__free(r->alias);
+}
+
+static int records_make(const rimport__cell_env *env, cell_records *r) {
+  const rimport__cell_state *st = env->state;
+  size_t np = rimport__loader_count(env->loader), i;
+  rimport__tpl_var *v;
+  memset(r, 0, sizeof(*r));
+  r->vars = rimport__calloc(np + 2 * st->count + 1, sizeof(*r->vars));
+  r->recs = rimport__calloc(np + st->count + 1, sizeof(*r->recs));
+  r->alias = rimport__calloc(st->count + 1, sizeof(*r->alias));
+  if (r->vars == NULL || r->recs == NULL || r->alias == NULL)
+    return rimport__error_nomem();
+  for (i = 0, v = r->vars; i < np; i++, v++) {
+    v->name = "plugin";
+    v->value = plugin_name(env, rimport__loader_at(env->loader, i)->key);
+    r->recs[i].vars = v;
+    r->recs[i].var_count = 1;
+  }
+  for (i = 0; i < st->count; i++, v += 2) {
+    rimport__tpl_record *rec = &r->recs[np + i];
+    v[0].name = "path";
+    v[0].value = st->names[i].path;
+    v[1].name = "name";
+    v[1].value = st->names[i].name;
+    r->alias[i].name = "alias";
+    r->alias[i].records = &no_values;
+    r->alias[i].count = st->names[i].alias != 0;
+    rec->vars = v;
+    rec->var_count = 2;
+    rec->lists = &r->alias[i];
+    rec->list_count = 1;
+  }
+  r->lists[0].name = "plugins";
+  r->lists[0].records = r->recs;
+  r->lists[0].count = np;
+  r->lists[1].name = "scope";
+  r->lists[1].records = r->recs + np;
+  r->lists[1].count = st->count;
+  return 0;
+}
+
 /* Renders the cell's source (plugin_templates/cell/lib.rs.tpl) into
  * f->src: the entry point's opening on the line before first_line (on
  * line 1 itself when the cell starts there), the cell's text on its own
  * lines, then kayton_api, the plugins and the names in scope. */
 static int write_source(const rimport__cell_env *env, const cell_files *f,
                         const rimport_buf *text, unsigned first_line) {
-  static const rimport__tpl_record one = {NULL, 0, NULL, 0};
-  const rimport__cell_state *st = env->state;
-  size_t nplugins = rimport__loader_count(env->loader), i;
-  size_t nvars = 4 + nplugins + 2 * st->count;
-  rimport__tpl_var *vars = rimport__calloc(nvars + 1, sizeof(*vars));
-  rimport__tpl_record *recs =
-      rimport__calloc(nplugins + st->count + 1, sizeof(*recs));
-  rimport__tpl_list *alias = rimport__calloc(st->count + 1, sizeof(*alias));
+  cell_records r;
+  rimport__tpl_var vars[3], api_var;
   rimport__tpl_list lists[4];
-  rimport__tpl_var api_var;
-  rimport__tpl_record root, api_rec;
+  rimport__tpl_record root = no_values, api_rec = no_values;
   rimport_buf lead = RIMPORT_BUF_INIT, manifest = RIMPORT_BUF_INIT,
               api_lib = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT;
-  rimport__tpl_var *v = vars;
-  int rc = 0;
-  if (vars == NULL || recs == NULL || alias == NULL)
-    rc = rimport__error_nomem();
+  unsigned i;
+  int rc = records_make(env, &r);
   for (i = 2; rc == 0 && i < first_line; i++)
     rc = rimport__buf_putc(&lead, '\n');
   if (rc == 0)
@@ -160,65 +207,34 @@ static int write_source(const rimport__cell_env *env, const cell_files *f,
   if (rc == 0 && f->api_dir.size > 0)
     rc = rimport__buf_printf(&api_lib, "%s%csrc%clib.rs", f->api_dir.ptr,
                              rimport__dir_sep, rimport__dir_sep);
-  if (rc != 0)
-    goto done;
-  api_var.name = "api_lib";
-  api_var.value = api_lib.ptr;
-  api_rec = one;
-  api_rec.vars = &api_var;
-  api_rec.var_count = 1;
-  /* Root values. */
-  v[0].name = "lead";
-  v[0].value = lead.ptr ? lead.ptr : "";
-  v[1].name = "body";
-  v[1].value = text->ptr ? text->ptr : "";
-  v[2].name = "manifest";
-  v[2].value = manifest.ptr;
-  memset(&root, 0, sizeof(root));
-  root.vars = v;
-  root.var_count = 3;
-  v += 3;
-  lists[0].name = "own_line";
-  lists[0].records = &one;
-  lists[0].count = first_line > 1;
-  lists[1].name = "api_module";
-  lists[1].records = &api_rec;
-  lists[1].count = f->api_dir.size > 0;
-  lists[2].name = "plugins";
-  lists[2].records = recs;
-  lists[2].count = nplugins;
-  lists[3].name = "scope";
-  lists[3].records = recs + nplugins;
-  lists[3].count = st->count;
-  root.lists = lists;
-  root.list_count = 4;
-  for (i = 0; i < nplugins; i++, v++) {
-    v->name = "plugin";
-    v->value = plugin_name(env, rimport__loader_at(env->loader, i)->key);
-    recs[i].vars = v;
-    recs[i].var_count = 1;
+  if (rc == 0) {
+    vars[0].name = "lead";
+    vars[0].value = lead.ptr ? lead.ptr : "";
+    vars[1].name = "body";
+    vars[1].value = text->ptr ? text->ptr : "";
+    vars[2].name = "manifest";
+    vars[2].value = manifest.ptr;
+    api_var.name = "api_lib";
+    api_var.value = api_lib.ptr;
+    api_rec.vars = &api_var;
+    api_rec.var_count = 1;
+    lists[0].name = "own_line";
+    lists[0].records = &no_values;
+    lists[0].count = first_line > 1;
+    lists[1].name = "api_module";
+    lists[1].records = &api_rec;
+    lists[1].count = f->api_dir.size > 0;
+    lists[2] = r.lists[0];
+    lists[3] = r.lists[1];
+    root.vars = vars;
+    root.var_count = 3;
+    root.lists = lists;
+    root.list_count = 4;
+    rc = rimport__template_render("cell/lib.rs.tpl", &root, &out);
   }
-  for (i = 0; i < st->count; i++, v += 2) {
-    rimport__tpl_record *r = &recs[nplugins + i];
-    v[0].name = "path";
-    v[0].value = st->names[i].path;
-    v[1].name = "name";
-    v[1].value = st->names[i].name;
-    alias[i].name = "alias";
-    alias[i].records = &one;
-    alias[i].count = st->names[i].alias != 0;
-    r->vars = v;
-    r->var_count = 2;
-    r->lists = &alias[i];
-    r->list_count = 1;
-  }
-  rc = rimport__template_render("cell/lib.rs.tpl", &root, &out);
   if (rc == 0)
     rc = rimport__fs_write_atomic(f->src.ptr, out.ptr, out.size);
-done:
-  rimport__free(vars);
-  rimport__free(recs);
-  rimport__free(alias);
+  records_dispose(&r);
   rimport_buf_dispose(&lead);
   rimport_buf_dispose(&manifest);
   rimport_buf_dispose(&api_lib);

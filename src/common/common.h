@@ -56,8 +56,6 @@ char *rimport__buf_detach(rimport_buf *buf);
  * Each sets the calling thread's record and returns `code`, so a failing
  * path can say `return rimport__error_set(RIMPORT_EIO, "…", …);`. */
 int rimport__error_set(int code, const char *fmt, ...) RIMPORT__PRINTF(2, 3);
-int rimport__error_vset(int code, const char *fmt, va_list ap)
-    RIMPORT__PRINTF(2, 0);
 /* A parse error: line and column (1-based) and the offending text. */
 int rimport__error_set_at(int code, unsigned line, unsigned column,
                           const char *text, size_t text_len, const char *fmt,

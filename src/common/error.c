@@ -163,10 +163,6 @@ static int set_record(int code, unsigned line, unsigned column,
   return code;
 }
 
-int rimport__error_vset(int code, const char *fmt, va_list ap) {
-  return set_record(code, 0, 0, NULL, 0, fmt, ap);
-}
-
 int rimport__error_set(int code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -63,7 +63,3 @@ static int quoted(rimport_buf *out, const char *s, rimport__quote mode) {
 int rimport__toml_string(rimport_buf *out, const char *s) {
   return quoted(out, s, RIMPORT__QUOTE_TOML);
 }
-
-int rimport__rust_string(rimport_buf *out, const char *s) {
-  return quoted(out, s, RIMPORT__QUOTE_RUST);
-}

@@ -15,9 +15,8 @@ typedef enum rimport__quote {
  * set; *bad gets the byte offset) when s is not valid UTF-8. */
 int rimport__escape(rimport_buf *out, const char *s, rimport__quote mode,
                     size_t *bad);
-/* "…" as a TOML basic string / a Rust string literal (EINVAL with a message
- * for invalid UTF-8). */
+/* "…" as a TOML basic string (EINVAL with a message for invalid UTF-8).
+ * Rust string literals are written by the template renderer. */
 int rimport__toml_string(rimport_buf *out, const char *s);
-int rimport__rust_string(rimport_buf *out, const char *s);
 
 #endif
