@@ -13,6 +13,7 @@
 
 #include "cell_internal.h"
 #include "../common/fs.h"
+#include "../common/json.h"
 #include "../gen/gen.h"
 #include "../load/load.h"
 #include "../platform.h"
@@ -107,26 +108,16 @@ static int cell_paths(const rimport__cell_env *env,
 
 /* The cell's manifest, the same build metadata the plugins carry. */
 static int cell_manifest(const rimport_toolchain *tc, rimport_buf *out) {
-  cJSON *m = cJSON_CreateObject(), *rustc = cJSON_CreateObject();
-  char *text = NULL;
-  int rc, ok = m != NULL && rustc != NULL &&
-               cJSON_AddNumberToObject(m, "format", 1) &&
-               cJSON_AddStringToObject(m, "kind", "cell") &&
-               cJSON_AddItemToObject(m, "rustc", rustc);
-  if (!ok)
-    cJSON_Delete(rustc);
-  ok = ok && cJSON_AddStringToObject(rustc, "release", tc->release) &&
-       cJSON_AddStringToObject(rustc, "fingerprint", tc->fingerprint) &&
-       cJSON_AddStringToObject(rustc, "host", tc->host) &&
-       cJSON_AddNumberToObject(m, "abi_version", KAYTON_API_ABI_VERSION);
-  if (ok)
-    text = cJSON_PrintUnformatted(m);
+  cJSON *m = cJSON_CreateObject(), *rustc = cJSON_AddObjectToObject(m, "rustc");
+  int rc,
+      ok = rustc != NULL && cJSON_AddNumberToObject(m, "format", 1) &&
+           cJSON_AddStringToObject(m, "kind", "cell") &&
+           cJSON_AddStringToObject(rustc, "release", tc->release) &&
+           cJSON_AddStringToObject(rustc, "fingerprint", tc->fingerprint) &&
+           cJSON_AddStringToObject(rustc, "host", tc->host) &&
+           cJSON_AddNumberToObject(m, "abi_version", KAYTON_API_ABI_VERSION);
+  rc = rimport__json_print(ok ? m : NULL, 0, out);
   cJSON_Delete(m);
-  if (text == NULL)
-    return rimport__error_nomem();
-  rimport__buf_clear(out);
-  rc = rimport__buf_puts(out, text);
-  cJSON_free(text);
   return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "../common/json.h"
 
 static cJSON *str_or_null(const char *s) {
   return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -79,7 +80,6 @@ static cJSON *plugin_json(const rimport_plugin *p) {
 int rimport_cell_plan_to_json(const rimport_cell_plan *plan, int pretty,
                               rimport_buf *out) {
   cJSON *root, *tc = NULL, *arr = NULL;
-  char *text;
   size_t i;
   int ok, rc;
   if (plan == NULL || out == NULL)
@@ -95,13 +95,7 @@ int rimport_cell_plan_to_json(const rimport_cell_plan *plan, int pretty,
        add(root, "plugins", arr = cJSON_CreateArray());
   for (i = 0; ok && i < plan->count; i++)
     ok = push(arr, plugin_json(&plan->plugins[i]));
-  text =
-      ok ? (pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root)) : NULL;
+  rc = rimport__json_print(ok ? root : NULL, pretty, out);
   cJSON_Delete(root);
-  if (text == NULL)
-    return rimport__error_nomem();
-  rimport__buf_clear(out);
-  rc = rimport__buf_puts(out, text);
-  cJSON_free(text);
   return rc;
 }

@@ -653,7 +653,7 @@ static int record_store(const char *dir, const char *path,
                         const rimport__toolchain *tc, const char *resolved,
                         const stamps *s) {
   cJSON *root = cJSON_CreateObject(), *files, *env, *o;
-  char *text = NULL;
+  rimport_buf text = RIMPORT_BUF_INIT;
   size_t i;
   int bad = root == NULL, rc;
 
@@ -692,15 +692,13 @@ static int record_store(const char *dir, const char *path,
         add_str(root, "sysroot", tc->sysroot) ||
         add_str(root, "target_libdir", tc->target_libdir) ||
         add_str(root, "std_dylib", tc->std_dylib);
-  if (!bad)
-    text = cJSON_Print(root);
+  rc = rimport__json_print(bad ? NULL : root, 1, &text);
   cJSON_Delete(root);
-  if (text == NULL)
-    return rimport__error_nomem();
-  rc = rimport__fs_mkdir_p(dir);
   if (rc == 0)
-    rc = rimport__fs_write_atomic(path, text, strlen(text));
-  cJSON_free(text);
+    rc = rimport__fs_mkdir_p(dir);
+  if (rc == 0)
+    rc = rimport__fs_write_atomic(path, text.ptr, text.size);
+  rimport_buf_dispose(&text);
   return rc;
 }
 
