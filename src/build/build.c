@@ -836,7 +836,7 @@ int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
   env.opts = rimport__session_options(s);
   env.stack = rimport__session_stack(s);
   env.cancel = rimport__session_cancel(s);
-  atomic_store(env.cancel, 0);
+  atomic_store(rimport__session_cancel(s), 0); /* a new build: no request */
   if ((rc = rimport_session_toolchain(s, &env.tc)) != 0)
     return rc;
   return rimport__build_plan(&env, plan, out);
