@@ -17,7 +17,6 @@
 extern "C" {
 #endif
 
-struct KaytonContext;
 
 /**
  * Preloads the plugins of a build, in order, by absolute path: the Rust std
@@ -39,13 +38,6 @@ RIMPORT_EXTERN int rimport_load(rimport_session *session,
  * process goes on.
  */
 RIMPORT_EXTERN int rimport_register(rimport_session *session);
-
-/**
- * The context plugins and cells get: the `context` option, or the session's
- * reference VM. Owned by the session (or the host).
- */
-RIMPORT_EXTERN struct KaytonContext *
-rimport_session_context(rimport_session *session);
 
 #define RIMPORT_CELL_OPTIONS_VERSION 1
 

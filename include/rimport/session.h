@@ -158,6 +158,14 @@ RIMPORT_EXTERN void rimport_session_close(rimport_session *session);
 RIMPORT_EXTERN const char *
 rimport_session_cache_dir(const rimport_session *session);
 
+/**
+ * The context plugins and cells get: the `context` option, or the session's
+ * reference VM (made when the session opens). Owned by the host or the
+ * session; valid until the session closes. NULL for a NULL session.
+ */
+RIMPORT_EXTERN struct KaytonContext *
+rimport_session_context(rimport_session *session);
+
 /** What rimport knows of the Rust toolchain a session uses. */
 typedef struct rimport_toolchain {
   const char *rustc;         /**< the rustc that was run (resolved path) */
