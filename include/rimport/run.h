@@ -17,7 +17,6 @@
 extern "C" {
 #endif
 
-
 /**
  * Preloads the plugins of a build, in order, by absolute path: the Rust std
  * dylib, kayton_api, then each plugin (DESIGN.md facts 1, 9). Before loading
