@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "support.h"
+#include "cli/cli.h"
 #include "common/common.h"
 #include "common/fs.h"
 #include "platform.h"
@@ -403,6 +404,153 @@ static void repl_runs_typed_cells(void **state) {
   rimport_buf_dispose(&out);
 }
 
+/* --- help, from the command table (src/cli/cmd.c cli_cmds[]) ------------ */
+
+/* Every line of a help text fits in 80 columns. */
+static void assert_lines_fit(const char *what, const char *text) {
+  const char *p = text;
+  while (*p != '\0') {
+    size_t n = strcspn(p, "\n");
+    if (n > 80)
+      fail_msg("%s: a line of %zu columns:\n%.*s", what, n, (int)n, p);
+    p += n + (p[n] == '\n');
+  }
+}
+
+/* `rimport help` lists every command of the table, with its summary; the
+ * table holds exactly the commands the README documents. */
+static void help_lists_every_command(void **state) {
+  static const char *const documented[] = {
+      "plan", "build", "run", "repl", "doctor", "cache", "version", "help"};
+  const char *args[] = {"help", NULL};
+  const cli_cmd *cmd;
+  size_t count = 0, i;
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.err, "");
+  for (cmd = cli_cmds; cmd->name != NULL; cmd++) {
+    char line[64];
+    snprintf(line, sizeof(line), "\n  %s ", cmd->name);
+    if (strstr(r.out, line) == NULL || strstr(r.out, cmd->summary) == NULL)
+      fail_msg("`rimport help` lacks the command %s:\n%s", cmd->name, r.out);
+    count++;
+  }
+  assert_int_equal(count, RIMPORT__ARRAY_SIZE(documented));
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(documented); i++)
+    if (cli_cmd_lookup(documented[i]) == NULL)
+      fail_msg("the command table lacks %s", documented[i]);
+  assert_lines_fit("rimport help", r.out);
+  run_free(&r);
+}
+
+/* `rimport help <command>`, `rimport <command> --help` and `-h` print the
+ * same help, exit 0 and do nothing else. */
+static void each_command_has_help(void **state) {
+  const cli_cmd *cmd;
+  (void)state;
+  for (cmd = cli_cmds; cmd->name != NULL; cmd++) {
+    const char *a1[] = {"help", cmd->name, NULL};
+    const char *a2[] = {cmd->name, "--help", NULL};
+    const char *a3[] = {cmd->name, "-h", NULL};
+    char want[64];
+    run_result r1 = run_cli(a1), r2 = run_cli(a2), r3 = run_cli(a3);
+    snprintf(want, sizeof(want), "usage: rimport [options] %s", cmd->name);
+    if (r1.status != 0 || strncmp(r1.out, want, strlen(want)) != 0)
+      fail_msg("help %s: exit %d\n%s%s", cmd->name, r1.status, r1.out, r1.err);
+    assert_non_null(strstr(r1.out, cmd->help));
+    assert_int_equal(r2.status, 0);
+    assert_int_equal(r3.status, 0);
+    assert_string_equal(r1.out, r2.out);
+    assert_string_equal(r1.out, r3.out);
+    assert_lines_fit(cmd->name, r1.out);
+    run_free(&r1);
+    run_free(&r2);
+    run_free(&r3);
+  }
+}
+
+/* cache's help lists its subcommands from their table; `cache help` (and a
+ * subcommand's --help) still print it. */
+static void cache_help_lists_subcommands(void **state) {
+  const char *a1[] = {"help", "cache", NULL};
+  const char *a2[] = {"cache", "help", NULL};
+  const char *a3[] = {"cache", "gc", "--help", NULL};
+  const cli_subcmd *sub;
+  run_result r1 = run_cli(a1), r2 = run_cli(a2), r3 = run_cli(a3);
+  size_t count = 0;
+  (void)state;
+  assert_int_equal(r1.status, 0);
+  assert_int_equal(r2.status, 0);
+  assert_int_equal(r3.status, 0);
+  assert_non_null(
+      strstr(r1.out, "usage: rimport [options] cache <list|verify|gc|clear>"));
+  for (sub = cli_cache_cmds; sub->name != NULL; sub++, count++) {
+    char line[64];
+    snprintf(line, sizeof(line), "\n  %-7s ", sub->name);
+    if (strstr(r1.out, line) == NULL)
+      fail_msg("`rimport help cache` lacks %s:\n%s", sub->name, r1.out);
+  }
+  assert_int_equal(count, 4);
+  assert_string_equal(r1.out, r2.out);
+  assert_string_equal(r1.out, r3.out);
+  run_free(&r1);
+  run_free(&r2);
+  run_free(&r3);
+}
+
+/* The cache directory's default, as src/unix/platform.c and
+ * src/win/platform.c find it. */
+static void help_gives_the_cache_default(void **state) {
+  const char *args[] = {"--help", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "--cache-dir DIR"));
+  assert_non_null(strstr(r.out, "$RIMPORT_CACHE_DIR"));
+  assert_non_null(strstr(r.out, "$XDG_CACHE_HOME/rimport"));
+  assert_non_null(strstr(r.out, "~/.cache/rimport"));
+  assert_non_null(strstr(r.out, "%LOCALAPPDATA%\\rimport\\cache"));
+  run_free(&r);
+}
+
+/* A usage error exits 2 and says what was wrong and where help is. */
+static void unknown_commands_and_options_exit_2(void **state) {
+  static const struct {
+    const char *args[5];
+    const char *says;
+  } cases[] = {
+      {{"frobnicate", NULL},
+       "unknown command \"frobnicate\"; see `rimport help`"},
+      {{"--frobnicate", "plan", "x", NULL},
+       "unknown option \"--frobnicate\"; see `rimport help`"},
+      {{"plan", "x.cell", "--frobnicate", NULL},
+       "unknown option \"--frobnicate\" for plan; see `rimport help plan`"},
+      {{"run", "--jsn", "x.cell", NULL},
+       "unknown option \"--jsn\" for run; see `rimport help run`"},
+      {{"build", "-x", "x.cell", NULL},
+       "unknown option \"-x\" for build; see `rimport help build`"},
+      {{"help", "frobnicate", NULL},
+       "unknown command \"frobnicate\"; see `rimport help`"},
+      {{"cache", "frobnicate", NULL},
+       "unknown cache command \"frobnicate\"; see `rimport help cache`"},
+      {{"cache", "list", "--all", NULL},
+       "unknown option \"--all\" for cache; see `rimport help cache`"},
+      {{"doctor", "extra", NULL}, "doctor takes no arguments"},
+      {{"--jobs", NULL}, "--jobs needs a value"},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(cases); i++) {
+    run_result r = run_cli(cases[i].args);
+    if (r.status != 2 || strstr(r.err, cases[i].says) == NULL)
+      fail_msg("rimport %s ...: exit %d, want 2 and \"%s\":\n%s",
+               cases[i].args[0], r.status, cases[i].says, r.err);
+    assert_string_equal(r.out, "");
+    run_free(&r);
+  }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(repl_runs_typed_cells, setup),
     cmocka_unit_test_setup(run_shared_counter_counts_once, setup),
@@ -419,6 +567,11 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(doctor_says_what_to_do, setup),
     cmocka_unit_test_setup(warm_plan_spawns_nothing, setup),
     cmocka_unit_test_setup(warm_build_spawns_nothing, setup),
+    cmocka_unit_test_setup(help_lists_every_command, setup),
+    cmocka_unit_test_setup(each_command_has_help, setup),
+    cmocka_unit_test_setup(cache_help_lists_subcommands, setup),
+    cmocka_unit_test_setup(help_gives_the_cache_default, setup),
+    cmocka_unit_test_setup(unknown_commands_and_options_exit_2, setup),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
