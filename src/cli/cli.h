@@ -83,14 +83,16 @@ typedef struct cli_cell {
 typedef int (*cli_cell_fn)(cli *c, rimport_session *s, const cli_cell *cell,
                            const rimport_cell_plan *plan, void *payload);
 /* Splits a cell file at `%%` lines and runs fn on each cell in order, in
- * one session; parse and plan errors are printed. Returns the exit status. */
+ * one session; parse and plan errors are printed (and, with c->json_lines,
+ * are the cell's JSON object). Returns the exit status. */
 int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload);
 /* Parses and plans one cell in session s (path= taken from base_dir);
  * parse and plan errors are printed. Returns an exit status. */
 int cli_cell_plan(cli *c, rimport_session *s, const cli_cell *cell,
                   const char *base_dir, rimport_cell_plan **out);
 /* Builds, loads, registers, compiles and runs one planned cell, printing
- * its output (rimport run and rimport repl).
+ * its output (rimport run and rimport repl; with c->json_lines, one JSON
+ * object).
  * A failing cell is counted in c->failed_cells and is not an error of the
  * whole run. */
 int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
@@ -100,6 +102,22 @@ void cli_install_reporters(cli *c);
 /* Reads `<command> <cell-file> [--json]`: 0, or 2 after a usage message. */
 int cli_file_args(cli *c, const char *command, int argc, char **argv,
                   const char **path);
+
+/* build --json and run --json (json.c): prints the cell's object as one
+ * line of stdout. `built` is what was built for the cell (NULL: nothing);
+ * `output` what the cell printed, in the object when c->json_output (NULL:
+ * ""). With
+ * `code` 0 the cell is ok; otherwise the error is `code` with
+ * rimport_error_last()'s message and position. Returns 0, or 1 when the
+ * object could not be made (message printed). */
+int cli_json_cell(const cli *c, const cli_cell *cell,
+                  const rimport_build_result *built, const rimport_buf *output,
+                  int code);
+/* The first `--> file:line:column` of rustc's rendered diagnostics in
+ * `message`: 0 with the file (a pointer into message, file_len bytes), line
+ * and column; -1 when there is none. */
+int cli_rustc_location(const char *message, const char **file, size_t *file_len,
+                       unsigned int *line, unsigned int *column);
 
 int cli_plan(cli *c, int argc, char **argv);
 int cli_build(cli *c, int argc, char **argv);

@@ -29,7 +29,14 @@ const cli_cmd cli_cmds[] = {
      "Plans every cell of the file and makes sure that each of its plugins\n"
      "has a verified cache entry, building the missing ones with cargo. On\n"
      "a terminal a progress bar goes to stderr. The first cell that fails\n"
-     "to parse, plan or build ends the command with exit status 1.\n",
+     "to parse, plan or build ends the command with exit status 1.\n"
+     "\n"
+     "  --json  one JSON object per cell on stdout, one per line (JSON\n"
+     "          Lines): {\"cell\": N, \"file\", \"line\": the cell's first\n"
+     "          line, \"plugins\": [{\"crate\", \"key\", \"version\",\n"
+     "          \"dylib\", \"from_cache\", \"build_seconds\"}], \"ok\",\n"
+     "          \"error\": null or {\"code\": \"EBUILD\"..., \"message\",\n"
+     "          \"file\", \"line\", \"column\"}}. Progress goes to stderr.\n",
      NULL},
     {"run", cli_run, "<cell-file> [--json]",
      "build, load, compile and run every cell",
@@ -39,7 +46,14 @@ const cli_cmd cli_cmds[] = {
      "with kprintln! goes to stdout after a line \"-- file, cell N\". A\n"
      "cell that panics is reported and the session goes on; a cell that\n"
      "does not parse, plan, build or compile ends the run. The exit\n"
-     "status is 1 when any cell failed.\n",
+     "status is 1 when any cell failed.\n"
+     "\n"
+     "  --json  one JSON object per cell on stdout, one per line, as\n"
+     "          `build --json` prints them, with \"output\": what the cell\n"
+     "          printed. An error's file, line and column point at the\n"
+     "          bad statement (a parse error), at the first `-->` of\n"
+     "          rustc's message (a compile error), else at the cell's\n"
+     "          first line. Progress and diagnostics go to stderr.\n",
      NULL},
     {"repl", cli_repl, "", "run cells typed at a prompt, in one session",
      "Reads cells from stdin and runs each as `run` does, in one session.\n"

@@ -241,6 +241,11 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
     cc.len = cells[i].len;
     cc.first_line = cells[i].first_line;
     status = cli_cell_plan(c, s, &cc, dir, &plan);
+    if (status != 0 && c->json_lines) {
+      /* build and run --json: the cell's object says what failed. */
+      int code = rimport_error_last()->code;
+      cli_json_cell(c, &cc, NULL, NULL, code != 0 ? code : RIMPORT_EINTERNAL);
+    }
     if (status == 0)
       status = fn(c, s, &cc, plan, payload);
     rimport_cell_plan_free(plan);
