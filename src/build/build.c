@@ -835,8 +835,9 @@ int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
   memset(&env, 0, sizeof(env));
   env.opts = rimport__session_options(s);
   env.stack = rimport__session_stack(s);
+  /* A new build: no request yet (env.cancel is read-only below). */
+  atomic_store(rimport__session_cancel(s), 0);
   env.cancel = rimport__session_cancel(s);
-  atomic_store(rimport__session_cancel(s), 0); /* a new build: no request */
   if ((rc = rimport_session_toolchain(s, &env.tc)) != 0)
     return rc;
   return rimport__build_plan(&env, plan, out);

@@ -1,5 +1,6 @@
 /* rimport build <cell-file> [--json]: every cell's plugins, built or found
- * in the cache, with a progress bar on a terminal. */
+ * in the cache, with a progress bar on a terminal; and rimport run. With
+ * --json each cell is a line of JSON on stdout (json.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +37,31 @@ static void on_progress(const rimport_progress *p, void *payload) {
     fprintf(stderr, "%s: %s\n", p->plugin ? p->plugin : "rimport", p->message);
 }
 
+/* The code of the error just raised (EINTERNAL if none was recorded). */
+static int last_code(void) {
+  int code = rimport_error_last()->code;
+  return code != 0 ? code : RIMPORT_EINTERNAL;
+}
+
 static int build_cell(cli *c, rimport_session *s, const cli_cell *cell,
                       const rimport_cell_plan *plan, void *payload) {
   rimport_build_result *r = NULL;
   size_t i, n;
   const char *origin = cell->origin;
+  int status = 0;
   (void)payload;
-  if (rimport_build(s, plan, &r) != 0)
-    return cli_fail(c, "building");
+  if (rimport_build(s, plan, &r) != 0) {
+    int code = last_code();
+    status = cli_fail(c, "building");
+    if (c->json_lines)
+      cli_json_cell(c, cell, NULL, NULL, code);
+    return status;
+  }
+  if (c->json_lines) {
+    status = cli_json_cell(c, cell, r, NULL, 0);
+    rimport_build_result_free(r);
+    return status;
+  }
   n = rimport_build_result_count(r);
   printf("%s: %zu plugin%s\n", origin, n, n == 1 ? "" : "s");
   for (i = 0; i < n; i++) {
@@ -65,6 +83,7 @@ int cli_build(cli *c, int argc, char **argv) {
   int status = cli_file_args(c, "build", argc, argv, &path);
   if (status != 0)
     return status;
+  c->json_lines = c->json;
   memset(&b, 0, sizeof(b));
   b.tty = uv_guess_handle(2) == UV_TTY;
   c->opts.progress = on_progress;
@@ -77,8 +96,10 @@ int cli_build(cli *c, int argc, char **argv) {
  * and run; what it prints is printed. */
 static void on_output(rimport_output_level level, const char *text, size_t len,
                       void *payload) {
+  const cli *c = payload;
   FILE *to = level == RIMPORT_OUTPUT_STDOUT ? stdout : stderr;
-  (void)payload;
+  if (c->json_lines && level == RIMPORT_OUTPUT_STDOUT)
+    return; /* it goes into the cell's JSON object */
   fwrite(text, 1, len, to);
   fflush(to);
 }
@@ -108,38 +129,43 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
   rimport_build_result *r = NULL;
   rimport_cell *compiled = NULL;
   rimport_cell_options co = RIMPORT_CELL_OPTIONS_INIT;
-  rimport_buf text = RIMPORT_BUF_INIT;
-  int status = 0;
-  (void)payload;
-  if (payload == NULL) { /* rimport run: a header per cell */
+  rimport_buf text = RIMPORT_BUF_INIT, output = RIMPORT_BUF_INIT;
+  int status = 0, code = 0;
+  if (payload == NULL && !c->json_lines) { /* rimport run: a header per cell */
     printf("-- %s\n", cell->origin);
     fflush(stdout);
   }
   co.source_path = cell->path;
   co.first_line = cell->first_line;
-  if (rimport_build(s, plan, &r) != 0)
+  if (rimport_build(s, plan, &r) != 0) {
+    code = last_code();
     status = cli_fail(c, "building");
-  else if (rimport_load(s, r) != 0)
+  } else if (rimport_load(s, r) != 0) {
+    code = last_code();
     status = cli_fail(c, "loading");
-  else if (rimport_register(s) != 0)
+  } else if (rimport_register(s) != 0) {
+    code = last_code();
     status = cli_fail(c, "registering");
-  else if (rimport__buf_put(&text, cell->text, cell->len) != 0 ||
-           (blank_comments(&text),
-            rimport_cell_compile(s, text.ptr, text.size, plan, &co,
-                                 &compiled) != 0)) {
-    const rimport_error *e = rimport_error_last();
-    fprintf(stderr, "%s\n", e ? e->message : "compiling the cell failed");
+  } else if (rimport__buf_put(&text, cell->text, cell->len) != 0 ||
+             (blank_comments(&text),
+              rimport_cell_compile(s, text.ptr, text.size, plan, &co,
+                                   &compiled) != 0)) {
+    code = last_code();
+    fprintf(stderr, "%s\n", rimport_error_last()->message);
     status = 1;
-  } else if (rimport_cell_run(s, compiled, NULL) != 0) {
+  } else if ((code = rimport_cell_run(s, compiled,
+                                      c->json_lines ? &output : NULL)) != 0) {
     /* A failing cell does not end the session: report and go on. */
-    const rimport_error *e = rimport_error_last();
-    fprintf(stderr, "%s: error: %s\n", c->prog,
-            e ? e->message : "the cell failed");
+    fprintf(stderr, "%s: error: %s\n", c->prog, rimport_error_last()->message);
     c->failed_cells++;
   }
+  if (c->json_lines && cli_json_cell(c, cell, r, &output, code) != 0 &&
+      status == 0)
+    status = 1;
   rimport_cell_free(compiled);
   rimport_build_result_free(r);
   rimport_buf_dispose(&text);
+  rimport_buf_dispose(&output);
   return status;
 }
 
@@ -159,6 +185,8 @@ int cli_run(cli *c, int argc, char **argv) {
   int status = cli_file_args(c, "run", argc, argv, &path);
   if (status != 0)
     return status;
+  c->json_lines = c->json;
+  c->json_output = c->json;
   cli_install_reporters(c);
   status = cli_each_cell(c, path, cli_run_cell, NULL);
   if (status == 0 && c->failed_cells > 0)

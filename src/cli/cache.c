@@ -62,84 +62,102 @@ static void gc_removed(const char *path, unsigned long long bytes,
   printf("removed %s (%s)\n", path, size);
 }
 
-static void cache_usage(FILE *out, const char *prog) {
-  fprintf(out,
-          "usage: %s [options] cache <list|verify|gc|clear>\n"
-          "  list    one line per entry: crate, key, size, created (UTC)\n"
-          "  verify  check every entry's files against their XXH3; a\n"
-          "          corrupt entry is moved aside (rebuilt on next use);\n"
-          "          exit status 1 if any was corrupt\n"
-          "  gc      remove what no process uses: stages of builds that\n"
-          "          died, corrupt entries, free lock files, cargo's\n"
-          "          workshop when nothing builds\n"
-          "  clear   remove everything rimport put into the cache\n"
-          "          directory (refused while a build runs)\n",
-          prog);
+static int cache_walk(cli *c, const char *dir, int verify) {
+  visit_state vs;
+  char size[32];
+  memset(&vs, 0, sizeof(vs));
+  vs.verify = verify ? RIMPORT__VERIFY_FULL : 0;
+  if (rimport__cache_walk(dir, vs.verify, visit, &vs) != 0)
+    return cli_fail(c, verify ? "verifying the cache" : "listing the cache");
+  if (vs.entries == 0) {
+    printf("no entries in %s\n", dir);
+  } else if (verify) {
+    printf("%u entr%s checked, %u corrupt%s\n", vs.entries,
+           vs.entries == 1 ? "y" : "ies", vs.corrupt,
+           vs.corrupt ? " (moved aside; they are rebuilt on next use, "
+                        "`rimport cache gc` removes them)"
+                      : "");
+  } else {
+    human_size(vs.bytes, size, sizeof(size));
+    printf("%u entr%s, %s, in %s\n", vs.entries, vs.entries == 1 ? "y" : "ies",
+           size, dir);
+  }
+  return vs.corrupt ? 1 : 0;
 }
+
+static int cache_list(cli *c, const char *dir) {
+  return cache_walk(c, dir, 0);
+}
+
+static int cache_verify(cli *c, const char *dir) {
+  return cache_walk(c, dir, 1);
+}
+
+static int cache_gc(cli *c, const char *dir) {
+  unsigned long long freed = 0;
+  char size[32];
+  int rc = rimport__cache_gc_report(dir, gc_removed, NULL, &freed);
+  human_size(freed, size, sizeof(size));
+  printf("freed %s (%llu bytes) in %s\n", size, freed, dir);
+  return rc != 0 ? cli_fail(c, "cache gc") : 0;
+}
+
+static int cache_clear(cli *c, const char *dir) {
+  if (rimport__cache_clear(dir) != 0)
+    return cli_fail(c, "cache clear");
+  printf("cleared %s\n", dir);
+  return 0;
+}
+
+/* Dispatch and `rimport help cache` both read this table. */
+const cli_subcmd cli_cache_cmds[] = {
+    {"list", cache_list, "one line per entry: crate, key, size, created (UTC)"},
+    {"verify", cache_verify,
+     "check every entry's files against their XXH3; a\n"
+     "corrupt entry is moved aside (rebuilt on next use);\n"
+     "exit status 1 if any was corrupt"},
+    {"gc", cache_gc,
+     "remove what no process uses: stages of builds that\n"
+     "died, corrupt entries, free lock files, cargo's\n"
+     "workshop when nothing builds"},
+    {"clear", cache_clear,
+     "remove everything rimport put into the cache\n"
+     "directory (refused while a build runs)"},
+    {NULL, NULL, NULL},
+};
 
 int cli_cache(cli *c, int argc, char **argv) {
   rimport_session *s = NULL;
-  const char *cmd = argc > 0 ? argv[0] : NULL;
-  const char *dir;
-  int status = 0, rc;
-  if (cmd != NULL && (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0)) {
-    cache_usage(stdout, c->prog);
+  const cli_subcmd *sub;
+  int status;
+  if (argc > 0 && strcmp(argv[0], "help") == 0) {
+    cli_cmd_help(c, cli_cmd_lookup("cache"), stdout);
     return 0;
   }
-  if (cmd == NULL || (strcmp(cmd, "list") != 0 && strcmp(cmd, "verify") != 0 &&
-                      strcmp(cmd, "gc") != 0 && strcmp(cmd, "clear") != 0)) {
-    if (cmd != NULL)
-      fprintf(stderr, "%s: error: unknown cache command \"%s\"\n", c->prog,
-              cmd);
-    cache_usage(stderr, c->prog);
+  if (argc == 0) {
+    fprintf(stderr,
+            "%s: error: cache needs a subcommand; see `%s help cache`\n",
+            c->prog, c->prog);
+    return 2;
+  }
+  if ((sub = cli_subcmd_lookup(cli_cache_cmds, argv[0])) == NULL) {
+    fprintf(stderr,
+            "%s: error: unknown cache command \"%s\"; see `%s help cache`\n",
+            c->prog, argv[0], c->prog);
     return 2;
   }
   if (argc > 1) {
-    fprintf(stderr, "%s: error: cache %s takes no arguments (got \"%s\")\n",
-            c->prog, cmd, argv[1]);
+    if (argv[1][0] == '-')
+      return cli_unknown_option(c, "cache", argv[1]);
+    fprintf(stderr,
+            "%s: error: cache %s takes no arguments (got \"%s\"); see `%s "
+            "help cache`\n",
+            c->prog, sub->name, argv[1], c->prog);
     return 2;
   }
   if (rimport_session_open(&s, &c->opts) != 0)
     return cli_fail(c, "opening the cache");
-  dir = rimport_session_cache_dir(s);
-  if (strcmp(cmd, "list") == 0 || strcmp(cmd, "verify") == 0) {
-    visit_state vs;
-    memset(&vs, 0, sizeof(vs));
-    vs.verify = strcmp(cmd, "verify") == 0 ? RIMPORT__VERIFY_FULL : 0;
-    rc = rimport__cache_walk(dir, vs.verify, visit, &vs);
-    if (rc != 0) {
-      status =
-          cli_fail(c, vs.verify ? "verifying the cache" : "listing the cache");
-    } else if (vs.entries == 0) {
-      printf("no entries in %s\n", dir);
-    } else if (vs.verify) {
-      printf("%u entr%s checked, %u corrupt%s\n", vs.entries,
-             vs.entries == 1 ? "y" : "ies", vs.corrupt,
-             vs.corrupt ? " (moved aside; they are rebuilt on next use, "
-                          "`rimport cache gc` removes them)"
-                        : "");
-      status = vs.corrupt ? 1 : 0;
-    } else {
-      char size[32];
-      human_size(vs.bytes, size, sizeof(size));
-      printf("%u entr%s, %s, in %s\n", vs.entries,
-             vs.entries == 1 ? "y" : "ies", size, dir);
-      status = vs.corrupt ? 1 : 0;
-    }
-  } else if (strcmp(cmd, "gc") == 0) {
-    unsigned long long freed = 0;
-    char size[32];
-    rc = rimport__cache_gc_report(dir, gc_removed, NULL, &freed);
-    human_size(freed, size, sizeof(size));
-    printf("freed %s (%llu bytes) in %s\n", size, freed, dir);
-    if (rc != 0)
-      status = cli_fail(c, "cache gc");
-  } else {
-    if (rimport__cache_clear(dir) != 0)
-      status = cli_fail(c, "cache clear");
-    else
-      printf("cleared %s\n", dir);
-  }
+  status = sub->fn(c, rimport_session_cache_dir(s));
   rimport_session_close(s);
   return status;
 }

@@ -121,11 +121,9 @@ int cli_doctor(cli *c, int argc, char **argv) {
   rimport_session *s = NULL;
   rimport_session_options opts = c->opts;
   int bad = 0;
-  (void)argv;
-  if (argc > 0) {
-    fprintf(stderr, "%s: error: doctor takes no arguments\n", c->prog);
-    return 2;
-  }
+  int status = cli_no_args(c, "doctor", argc, argv);
+  if (status != 0)
+    return status;
   /* The source is checked on its own line below, so that a bad source does
    * not hide the other checks. */
   opts.source_kind = RIMPORT_SOURCE_DEFAULT;

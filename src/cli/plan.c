@@ -241,6 +241,11 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
     cc.len = cells[i].len;
     cc.first_line = cells[i].first_line;
     status = cli_cell_plan(c, s, &cc, dir, &plan);
+    if (status != 0 && c->json_lines) {
+      /* build and run --json: the cell's object says what failed. */
+      int code = rimport_error_last()->code;
+      cli_json_cell(c, &cc, NULL, NULL, code != 0 ? code : RIMPORT_EINTERNAL);
+    }
     if (status == 0)
       status = fn(c, s, &cc, plan, payload);
     rimport_cell_plan_free(plan);
@@ -278,19 +283,23 @@ int cli_file_args(cli *c, const char *command, int argc, char **argv,
   for (a = 0; a < argc; a++) {
     if (strcmp(argv[a], "--json") == 0)
       c->json = 1;
-    else if (*path == NULL && argv[a][0] != '-')
+    else if (argv[a][0] == '-')
+      return cli_unknown_option(c, command, argv[a]);
+    else if (*path == NULL)
       *path = argv[a];
     else {
       fprintf(stderr,
-              "%s: error: %s takes one cell file and --json; \"%s\" is "
-              "neither\n",
-              c->prog, command, argv[a]);
+              "%s: error: %s takes one cell file, \"%s\" is a second; see "
+              "`%s help %s`\n",
+              c->prog, command, argv[a], c->prog, command);
       return 2;
     }
   }
   if (*path == NULL) {
-    fprintf(stderr, "%s: error: %s needs a cell file: %s %s <file>\n", c->prog,
-            command, c->prog, command);
+    fprintf(stderr,
+            "%s: error: %s needs a cell file: %s %s <file>; see `%s help "
+            "%s`\n",
+            c->prog, command, c->prog, command, c->prog, command);
     return 2;
   }
   return 0;

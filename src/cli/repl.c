@@ -47,11 +47,9 @@ int cli_repl(cli *c, int argc, char **argv) {
   size_t cwd_len = sizeof(cwd);
   int tty = uv_guess_handle(0) == UV_TTY, done = 0;
   unsigned int number = 0;
-  (void)argv;
-  if (argc > 0) {
-    fprintf(stderr, "%s: error: repl takes no arguments\n", c->prog);
-    return 2;
-  }
+  int status = cli_no_args(c, "repl", argc, argv);
+  if (status != 0)
+    return status;
   cli_install_reporters(c);
   if (rimport_session_open(&s, &c->opts) != 0)
     return cli_fail(c, "opening a session");

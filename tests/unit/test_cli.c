@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "support.h"
+#include "cli/cli.h"
 #include "common/common.h"
 #include "common/fs.h"
 #include "platform.h"
@@ -403,6 +404,414 @@ static void repl_runs_typed_cells(void **state) {
   rimport_buf_dispose(&out);
 }
 
+/* --- help, from the command table (src/cli/cmd.c cli_cmds[]) ------------ */
+
+/* Every line of a help text fits in 80 columns. */
+static void assert_lines_fit(const char *what, const char *text) {
+  const char *p = text;
+  while (*p != '\0') {
+    size_t n = strcspn(p, "\n");
+    if (n > 80)
+      fail_msg("%s: a line of %zu columns:\n%.*s", what, n, (int)n, p);
+    p += n + (p[n] == '\n');
+  }
+}
+
+/* `rimport help` lists every command of the table, with its summary; the
+ * table holds exactly the commands the README documents. */
+static void help_lists_every_command(void **state) {
+  static const char *const documented[] = {
+      "plan", "build", "run", "repl", "doctor", "cache", "version", "help"};
+  const char *args[] = {"help", NULL};
+  const cli_cmd *cmd;
+  size_t count = 0, i;
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.err, "");
+  for (cmd = cli_cmds; cmd->name != NULL; cmd++) {
+    char line[64];
+    snprintf(line, sizeof(line), "\n  %s ", cmd->name);
+    if (strstr(r.out, line) == NULL || strstr(r.out, cmd->summary) == NULL)
+      fail_msg("`rimport help` lacks the command %s:\n%s", cmd->name, r.out);
+    count++;
+  }
+  assert_int_equal(count, RIMPORT__ARRAY_SIZE(documented));
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(documented); i++)
+    if (cli_cmd_lookup(documented[i]) == NULL)
+      fail_msg("the command table lacks %s", documented[i]);
+  assert_lines_fit("rimport help", r.out);
+  run_free(&r);
+}
+
+/* `rimport help <command>`, `rimport <command> --help` and `-h` print the
+ * same help, exit 0 and do nothing else. */
+static void each_command_has_help(void **state) {
+  const cli_cmd *cmd;
+  (void)state;
+  for (cmd = cli_cmds; cmd->name != NULL; cmd++) {
+    const char *a1[] = {"help", cmd->name, NULL};
+    const char *a2[] = {cmd->name, "--help", NULL};
+    const char *a3[] = {cmd->name, "-h", NULL};
+    char want[64];
+    run_result r1 = run_cli(a1), r2 = run_cli(a2), r3 = run_cli(a3);
+    snprintf(want, sizeof(want), "usage: rimport [options] %s", cmd->name);
+    if (r1.status != 0 || strncmp(r1.out, want, strlen(want)) != 0)
+      fail_msg("help %s: exit %d\n%s%s", cmd->name, r1.status, r1.out, r1.err);
+    assert_non_null(strstr(r1.out, cmd->help));
+    assert_int_equal(r2.status, 0);
+    assert_int_equal(r3.status, 0);
+    assert_string_equal(r1.out, r2.out);
+    assert_string_equal(r1.out, r3.out);
+    assert_lines_fit(cmd->name, r1.out);
+    run_free(&r1);
+    run_free(&r2);
+    run_free(&r3);
+  }
+}
+
+/* cache's help lists its subcommands from their table; `cache help` (and a
+ * subcommand's --help) still print it. */
+static void cache_help_lists_subcommands(void **state) {
+  const char *a1[] = {"help", "cache", NULL};
+  const char *a2[] = {"cache", "help", NULL};
+  const char *a3[] = {"cache", "gc", "--help", NULL};
+  const cli_subcmd *sub;
+  run_result r1 = run_cli(a1), r2 = run_cli(a2), r3 = run_cli(a3);
+  size_t count = 0;
+  (void)state;
+  assert_int_equal(r1.status, 0);
+  assert_int_equal(r2.status, 0);
+  assert_int_equal(r3.status, 0);
+  assert_non_null(
+      strstr(r1.out, "usage: rimport [options] cache <list|verify|gc|clear>"));
+  for (sub = cli_cache_cmds; sub->name != NULL; sub++, count++) {
+    char line[64];
+    snprintf(line, sizeof(line), "\n  %-7s ", sub->name);
+    if (strstr(r1.out, line) == NULL)
+      fail_msg("`rimport help cache` lacks %s:\n%s", sub->name, r1.out);
+  }
+  assert_int_equal(count, 4);
+  assert_string_equal(r1.out, r2.out);
+  assert_string_equal(r1.out, r3.out);
+  run_free(&r1);
+  run_free(&r2);
+  run_free(&r3);
+}
+
+/* The cache directory's default, as src/unix/platform.c and
+ * src/win/platform.c find it. */
+static void help_gives_the_cache_default(void **state) {
+  const char *args[] = {"--help", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "--cache-dir DIR"));
+  assert_non_null(strstr(r.out, "$RIMPORT_CACHE_DIR"));
+  assert_non_null(strstr(r.out, "$XDG_CACHE_HOME/rimport"));
+  assert_non_null(strstr(r.out, "~/.cache/rimport"));
+  assert_non_null(strstr(r.out, "%LOCALAPPDATA%\\rimport\\cache"));
+  run_free(&r);
+}
+
+/* A usage error exits 2 and says what was wrong and where help is. */
+static void unknown_commands_and_options_exit_2(void **state) {
+  static const struct {
+    const char *args[5];
+    const char *says;
+  } cases[] = {
+      {{"frobnicate", NULL},
+       "unknown command \"frobnicate\"; see `rimport help`"},
+      {{"--frobnicate", "plan", "x", NULL},
+       "unknown option \"--frobnicate\"; see `rimport help`"},
+      {{"plan", "x.cell", "--frobnicate", NULL},
+       "unknown option \"--frobnicate\" for plan; see `rimport help plan`"},
+      {{"run", "--jsn", "x.cell", NULL},
+       "unknown option \"--jsn\" for run; see `rimport help run`"},
+      {{"build", "-x", "x.cell", NULL},
+       "unknown option \"-x\" for build; see `rimport help build`"},
+      {{"help", "frobnicate", NULL},
+       "unknown command \"frobnicate\"; see `rimport help`"},
+      {{"cache", "frobnicate", NULL},
+       "unknown cache command \"frobnicate\"; see `rimport help cache`"},
+      {{"cache", "list", "--all", NULL},
+       "unknown option \"--all\" for cache; see `rimport help cache`"},
+      {{"doctor", "extra", NULL}, "doctor takes no arguments"},
+      {{"--jobs", NULL}, "--jobs needs a value"},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(cases); i++) {
+    run_result r = run_cli(cases[i].args);
+    if (r.status != 2 || strstr(r.err, cases[i].says) == NULL)
+      fail_msg("rimport %s ...: exit %d, want 2 and \"%s\":\n%s",
+               cases[i].args[0], r.status, cases[i].says, r.err);
+    assert_string_equal(r.out, "");
+    run_free(&r);
+  }
+}
+
+/* --- --json: one object per cell, one per line ------------------------- */
+
+/* Parses stdout as JSON Lines: exactly `want` lines, each one object. */
+static cJSON *json_lines(const char *out, int want) {
+  cJSON *all = cJSON_CreateArray();
+  const char *p = out;
+  while (*p != '\0') {
+    size_t n = strcspn(p, "\n");
+    char *line = strndup(p, n);
+    cJSON *o = cJSON_Parse(line);
+    if (!cJSON_IsObject(o))
+      fail_msg("not a JSON object: %s\nstdout:\n%s", line, out);
+    cJSON_AddItemToArray(all, o);
+    free(line);
+    if (p[n] != '\n')
+      fail_msg("the last line has no newline:\n%s", out);
+    p += n + 1;
+  }
+  if (cJSON_GetArraySize(all) != want)
+    fail_msg("%d JSON lines, want %d:\n%s", cJSON_GetArraySize(all), want, out);
+  return all;
+}
+
+static const cJSON *field(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  if (v == NULL)
+    fail_msg("no \"%s\" in %s", name, cJSON_PrintUnformatted(o));
+  return v;
+}
+
+static const char *str(const cJSON *o, const char *name) {
+  const cJSON *v = field(o, name);
+  assert_true(cJSON_IsString(v));
+  return v->valuestring;
+}
+
+static int num(const cJSON *o, const char *name) {
+  const cJSON *v = field(o, name);
+  assert_true(cJSON_IsNumber(v));
+  return v->valueint;
+}
+
+/* The fields every cell object has; returns its plugins. */
+static const cJSON *check_cell(const cJSON *o, int cell, const char *file,
+                               int line, int ok) {
+  const cJSON *error = field(o, "error");
+  assert_int_equal(num(o, "cell"), cell);
+  assert_string_equal(str(o, "file"), file);
+  assert_int_equal(num(o, "line"), line);
+  assert_true(cJSON_IsBool(field(o, "ok")));
+  assert_int_equal(cJSON_IsTrue(field(o, "ok")), ok);
+  if (ok)
+    assert_true(cJSON_IsNull(error));
+  else
+    assert_true(cJSON_IsObject(error));
+  assert_true(cJSON_IsArray(field(o, "plugins")));
+  return field(o, "plugins");
+}
+
+/* The error object: its code, and file:line:column. */
+static const char *check_error(const cJSON *o, const char *code,
+                               const char *file, int line, int column) {
+  const cJSON *e = field(o, "error");
+  assert_string_equal(str(e, "code"), code);
+  assert_string_equal(str(e, "file"), file);
+  assert_int_equal(num(e, "line"), line);
+  assert_int_equal(num(e, "column"), column);
+  return str(e, "message");
+}
+
+/* run --json: cell 1 keeps a value, cell 2 panics, cell 3 reads the value;
+ * each is one line of stdout with what it printed, nothing else there. */
+static void run_json_has_an_object_per_cell(void **state) {
+  const char *file = "tests/fixtures/cells/run/persist_and_panic.cell";
+  const char *args[] = {"--offline", "run", "--json", file, NULL};
+  run_result r = run_cli(args);
+  cJSON *all;
+  const cJSON *o, *plugins;
+  (void)state;
+  assert_int_equal(r.status, 1); /* cell 2 failed */
+  all = json_lines(r.out, 3);
+  o = cJSON_GetArrayItem(all, 0);
+  plugins = check_cell(o, 1, file, 1, 1);
+  assert_int_equal(cJSON_GetArraySize(plugins), 1);
+  assert_string_equal(str(cJSON_GetArrayItem(plugins, 0), "crate"), "kitchen");
+  assert_string_equal(str(o, "output"), "cell 1 kept a point\n");
+  o = cJSON_GetArrayItem(all, 1);
+  plugins = check_cell(o, 2, file, 7, 0);
+  assert_int_equal(cJSON_GetArraySize(plugins), 0);
+  assert_string_equal(str(o, "output"), "cell 2 is about to panic\n");
+  assert_non_null(
+      strstr(check_error(o, "EPANIC", file, 7, 1), "boom in cell 2"));
+  o = cJSON_GetArrayItem(all, 2);
+  check_cell(o, 3, file, 11, 1);
+  assert_string_equal(str(o, "output"),
+                      "cell 3 sees Point { x: 1.0, y: 2.0 }\n");
+  /* The progress and the panic went to stderr. */
+  assert_non_null(strstr(r.err, "boom in cell 2"));
+  cJSON_Delete(all);
+  run_free(&r);
+}
+
+/* A compile error's position is rustc's first `-->` in the cell file. */
+static void run_json_points_at_the_compile_error(void **state) {
+  const char *file = "tests/fixtures/cells/run/compile_error.cell";
+  const char *args[] = {"--offline", "run", file, "--json", NULL};
+  run_result r = run_cli(args);
+  cJSON *all;
+  const cJSON *o;
+  (void)state;
+  assert_int_equal(r.status, 1);
+  all = json_lines(r.out, 1);
+  o = cJSON_GetArrayItem(all, 0);
+  check_cell(o, 1, file, 1, 0);
+  assert_string_equal(str(o, "output"), "");
+  assert_non_null(strstr(check_error(o, "ECOMPILE", file, 5, 17),
+                         "error[E0308]: mismatched types"));
+  cJSON_Delete(all);
+  run_free(&r);
+}
+
+/* A parse error's position is the statement's, counted in the file: here
+ * in the second cell. */
+static void run_json_points_at_the_parse_error(void **state) {
+  char path[4300];
+  const char *args[] = {"--offline", "run", "--json", path, NULL};
+  run_result r;
+  cJSON *all;
+  const cJSON *o;
+  FILE *f;
+  (void)state;
+  snprintf(path, sizeof(path), "%s-parse.cell", cache_dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "kprintln!(\"first\");\n%%%%\n# a comment\n"
+             "from kitchen rimport (Point,\n");
+  assert_int_equal(fclose(f), 0);
+  r = run_cli(args);
+  assert_int_equal(r.status, 1);
+  all = json_lines(r.out, 2);
+  o = cJSON_GetArrayItem(all, 0);
+  check_cell(o, 1, path, 1, 1);
+  assert_string_equal(str(o, "output"), "first\n");
+  o = cJSON_GetArrayItem(all, 1);
+  check_cell(o, 2, path, 3, 0);
+  assert_string_equal(str(o, "output"), "");
+  assert_non_null(
+      strstr(check_error(o, "EPARSE", path, 4, 22), "is never closed"));
+  cJSON_Delete(all);
+  run_free(&r);
+}
+
+static void check_plugin(const cJSON *p, int from_cache) {
+  const char *key = str(p, "key");
+  assert_string_equal(str(p, "crate"), "kitchen");
+  assert_int_equal(strlen(key), 32);
+  assert_int_equal(strspn(key, "0123456789abcdef"), 32);
+  assert_string_equal(str(p, "version"), "0.1.0");
+  assert_true(rimport__path_is_absolute(str(p, "dylib")));
+  assert_true(rimport__fs_is_file(str(p, "dylib")));
+  assert_true(cJSON_IsBool(field(p, "from_cache")));
+  assert_true(cJSON_IsNumber(field(p, "build_seconds")));
+  assert_true(field(p, "build_seconds")->valuedouble >= 0);
+  if (from_cache) {
+    assert_true(cJSON_IsTrue(field(p, "from_cache")));
+    assert_true(field(p, "build_seconds")->valuedouble == 0);
+  }
+}
+
+/* build --json: a line per cell with its plugins, no "output"; built once,
+ * then found in the cache. */
+static void build_json_lists_each_cells_plugins(void **state) {
+  const char *file = "examples/kitchen.cell";
+  const char *args[] = {"--offline", "build", "--json", file, NULL};
+  int round;
+  (void)state;
+  for (round = 0; round < 2; round++) {
+    run_result r = run_cli(args);
+    cJSON *all;
+    const cJSON *o, *plugins;
+    if (r.status != 0)
+      fail_msg("exit %d:\n%s", r.status, r.err);
+    all = json_lines(r.out, 2);
+    o = cJSON_GetArrayItem(all, 0);
+    plugins = check_cell(o, 1, file, 1, 1);
+    assert_null(cJSON_GetObjectItem(o, "output"));
+    assert_int_equal(cJSON_GetArraySize(plugins), 1);
+    check_plugin(cJSON_GetArrayItem(plugins, 0), round == 1);
+    o = cJSON_GetArrayItem(all, 1);
+    plugins = check_cell(o, 2, file, 17, 1);
+    assert_null(cJSON_GetObjectItem(o, "output"));
+    assert_int_equal(cJSON_GetArraySize(plugins), 0);
+    cJSON_Delete(all);
+    run_free(&r);
+  }
+}
+
+/* A plugin that does not build: the cell's object says EBUILD. */
+static void build_json_reports_a_failed_build(void **state) {
+  char path[4300];
+  const char *args[] = {"--offline", "build", "--json", path, NULL};
+  run_result r;
+  cJSON *all;
+  const cJSON *o;
+  FILE *f;
+  (void)state;
+  snprintf(path, sizeof(path), "%s-broken.cell", cache_dir);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "# nothing to build here\n%%%%\n\nrimport broken(path=\"%s\")\n",
+          RIMPORT_SOURCE_DIR "/tests/fixtures/crates/broken");
+  assert_int_equal(fclose(f), 0);
+  r = run_cli(args);
+  assert_int_equal(r.status, 1);
+  all = json_lines(r.out, 2);
+  check_cell(cJSON_GetArrayItem(all, 0), 1, path, 1, 1);
+  o = cJSON_GetArrayItem(all, 1);
+  assert_int_equal(cJSON_GetArraySize(check_cell(o, 2, path, 3, 0)), 0);
+  assert_null(cJSON_GetObjectItem(o, "output"));
+  assert_non_null(strstr(check_error(o, "EBUILD", path, 3, 1), "forty-two"));
+  cJSON_Delete(all);
+  run_free(&r);
+}
+
+/* The location taken from rustc's rendered diagnostics (in-process). */
+static void rustc_location_is_the_first_arrow(void **state) {
+  const char *file;
+  size_t len;
+  unsigned int line, col;
+  (void)state;
+  assert_int_equal(
+      cli_rustc_location("error[E0308]: mismatched types\n"
+                         " --> a/b.cell:5:17\n  |\n --> other.rs:1:1\n",
+                         &file, &len, &line, &col),
+      0);
+  assert_int_equal(len, strlen("a/b.cell"));
+  assert_memory_equal(file, "a/b.cell", len);
+  assert_int_equal(line, 5);
+  assert_int_equal(col, 17);
+  /* A path with ':' (a Windows drive), CRLF. */
+  assert_int_equal(cli_rustc_location("x\r\n  --> C:\\w\\x.cell:12:3\r\n",
+                                      &file, &len, &line, &col),
+                   0);
+  assert_memory_equal(file, "C:\\w\\x.cell", len);
+  assert_int_equal(len, strlen("C:\\w\\x.cell"));
+  assert_int_equal(line, 12);
+  assert_int_equal(col, 3);
+  /* Arrows without a position are passed over. */
+  assert_int_equal(cli_rustc_location("--> nowhere\n--> :1:2\n--> f:x:2\n"
+                                      "--> g:3:4",
+                                      &file, &len, &line, &col),
+                   0);
+  assert_memory_equal(file, "g", len);
+  assert_int_equal(len, 1);
+  assert_int_equal(line, 3);
+  assert_int_equal(
+      cli_rustc_location("no arrow at all", &file, &len, &line, &col), -1);
+  assert_int_equal(cli_rustc_location("--> f:1:", &file, &len, &line, &col),
+                   -1);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(repl_runs_typed_cells, setup),
     cmocka_unit_test_setup(run_shared_counter_counts_once, setup),
@@ -419,6 +828,17 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(doctor_says_what_to_do, setup),
     cmocka_unit_test_setup(warm_plan_spawns_nothing, setup),
     cmocka_unit_test_setup(warm_build_spawns_nothing, setup),
+    cmocka_unit_test_setup(help_lists_every_command, setup),
+    cmocka_unit_test_setup(each_command_has_help, setup),
+    cmocka_unit_test_setup(cache_help_lists_subcommands, setup),
+    cmocka_unit_test_setup(help_gives_the_cache_default, setup),
+    cmocka_unit_test_setup(unknown_commands_and_options_exit_2, setup),
+    cmocka_unit_test_setup(run_json_has_an_object_per_cell, setup),
+    cmocka_unit_test_setup(run_json_points_at_the_compile_error, setup),
+    cmocka_unit_test_setup(run_json_points_at_the_parse_error, setup),
+    cmocka_unit_test_setup(build_json_lists_each_cells_plugins, setup),
+    cmocka_unit_test_setup(build_json_reports_a_failed_build, setup),
+    cmocka_unit_test(rustc_location_is_the_first_arrow),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
