@@ -1,38 +1,588 @@
+/* Shared test helpers (see support.h). The platform split of the tests is
+ * here and only here: mostly the library's own (src/platform.h,
+ * src/common/fs.h, src/proc/proc.h) and libuv; the few calls neither has
+ * (exact file times, the library that holds an address) are behind the
+ * _WIN32 test below. */
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
+#include <xxhash.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#endif
 
 #include "support.h"
+#include "common/common.h"
 #include "common/fs.h"
+#include "platform.h"
+#include "proc/proc.h"
 
 static char self_path[4096];
-static char tmp_path[4096];
 
 const char *rimport_test_self(void) {
   return self_path;
 }
 
+/* --- scratch files ----------------------------------------------------- */
+
+/* The current error's message, for failure messages. */
+static const char *last_message(void) {
+  return rimport_error_last()->message;
+}
+
+const char *rimport_test_tmp_base(void) {
+  static char base[4096];
+  rimport_buf env = RIMPORT_BUF_INIT;
+  if (rimport__env_get("RIMPORT_TEST_TMP", &env) == 0 && env.size > 0) {
+    snprintf(base, sizeof(base), "%s", env.ptr);
+  } else {
+    char tmp[4000];
+    size_t size = sizeof(tmp);
+    if (uv_os_tmpdir(tmp, &size) != 0)
+      snprintf(tmp, sizeof(tmp), ".");
+    snprintf(base, sizeof(base), "%s/rimport-tests", tmp);
+  }
+  rimport_buf_dispose(&env);
+  return base;
+}
+
 const char *rimport_test_tmpdir(const char *name) {
-  const char *base = getenv("RIMPORT_TEST_TMP");
-  if (base == NULL || *base == '\0')
-    base = "/tmp/rimport-tests";
-  snprintf(tmp_path, sizeof(tmp_path), "%s/%s-%d", base, name,
-           (int)uv_os_getpid());
+  static char tmp_path[4096];
+  snprintf(tmp_path, sizeof(tmp_path), "%s/%s-%d", rimport_test_tmp_base(),
+           name, (int)uv_os_getpid());
   rimport__fs_remove_tree(tmp_path, NULL);
   if (rimport__fs_mkdir_p(tmp_path) != 0)
-    fprintf(stderr, "cannot create %s: %s\n", tmp_path,
-            rimport_error_last()->message);
+    fprintf(stderr, "cannot create %s: %s\n", tmp_path, last_message());
   rimport_error_clear();
   return tmp_path;
 }
 
 void rimport_test_write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "wb");
-  assert_non_null(f);
+  if (f == NULL)
+    fail_msg("cannot write %s", path);
   assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
   assert_int_equal(fclose(f), 0);
 }
+
+int rimport_test_wait_for_file(const char *path, unsigned int ms) {
+  unsigned int waited;
+  for (waited = 0; waited < ms; waited += 10) {
+    if (rimport__fs_is_file(path))
+      return 1;
+    uv_sleep(10);
+  }
+  return 0;
+}
+
+typedef struct prefix_count {
+  const char *prefix;
+  int n;
+} prefix_count;
+
+static int count_one(const rimport__dirent *ent, void *payload) {
+  prefix_count *c = payload;
+  if (strncmp(ent->name, c->prefix, strlen(c->prefix)) == 0)
+    c->n++;
+  return 0;
+}
+
+int rimport_test_count_prefixed(const char *dir, const char *prefix) {
+  prefix_count c;
+  c.prefix = prefix;
+  c.n = 0;
+  if (rimport__fs_list_dir(dir, count_one, &c) != 0) {
+    rimport_error_clear();
+    return 0;
+  }
+  return c.n;
+}
+
+typedef struct tree_copy {
+  const char *src, *dst;
+} tree_copy;
+
+static int copy_tree(const char *src, const char *dst);
+
+static int copy_one(const rimport__dirent *ent, void *payload) {
+  const tree_copy *t = payload;
+  rimport_buf from = RIMPORT_BUF_INIT, to = RIMPORT_BUF_INIT;
+  rimport__stat st;
+  int rc;
+  if ((rc = rimport__path_join(&from, t->src, ent->name)) == 0 &&
+      (rc = rimport__path_join(&to, t->dst, ent->name)) == 0) {
+    if (ent->is_dir)
+      rc = copy_tree(from.ptr, to.ptr);
+    else if ((rc = rimport__fs_copy_file(from.ptr, to.ptr, NULL, NULL, NULL)) ==
+                 0 &&
+             (rc = rimport__fs_stat(to.ptr, &st)) == 0)
+      rc = rimport__fs_chmod(to.ptr, (int)(st.mode | 0200));
+  }
+  rimport_buf_dispose(&from);
+  rimport_buf_dispose(&to);
+  return rc;
+}
+
+static int copy_tree(const char *src, const char *dst) {
+  tree_copy t;
+  rimport__stat st;
+  int rc;
+  t.src = src;
+  t.dst = dst;
+  if ((rc = rimport__fs_mkdir_p(dst)) != 0 ||
+      (rc = rimport__fs_list_dir(src, copy_one, &t)) != 0 ||
+      (rc = rimport__fs_stat(dst, &st)) != 0)
+    return rc;
+  return rimport__fs_chmod(dst, (int)(st.mode | 0200));
+}
+
+void rimport_test_copy_tree(const char *src, const char *dst) {
+  if (copy_tree(src, dst) != 0)
+    fail_msg("copying %s to %s: %s", src, dst, last_message());
+}
+
+void rimport_test_make_writable(const char *path) {
+  rimport__stat st;
+  if (rimport__fs_stat(path, &st) != 0 ||
+      rimport__fs_chmod(path, (int)(st.mode | 0200)) != 0)
+    fail_msg("making %s writable: %s", path, last_message());
+}
+
+void rimport_test_flip_byte(const char *path, long offset, int mask) {
+  FILE *f;
+  int c;
+  rimport_test_make_writable(path);
+  f = fopen(path, "r+b");
+  if (f == NULL)
+    fail_msg("cannot open %s", path);
+  assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+  c = fgetc(f);
+  assert_int_not_equal(c, EOF);
+  assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+  assert_int_equal(fputc(c ^ mask, f), c ^ mask);
+  assert_int_equal(fclose(f), 0);
+}
+
+void rimport_test_truncate(const char *path, uint64_t size) {
+  uv_fs_t req;
+  int fd, rc;
+  fd = uv_fs_open(NULL, &req, path, UV_FS_O_WRONLY, 0, NULL);
+  uv_fs_req_cleanup(&req);
+  if (fd < 0)
+    fail_msg("opening %s: %s", path, uv_strerror(fd));
+  rc = uv_fs_ftruncate(NULL, &req, fd, (int64_t)size, NULL);
+  uv_fs_req_cleanup(&req);
+  uv_fs_close(NULL, &req, fd, NULL);
+  uv_fs_req_cleanup(&req);
+  if (rc != 0)
+    fail_msg("truncating %s: %s", path, uv_strerror(rc));
+}
+
+void rimport_test_set_mtime(const char *path, int64_t sec, long nsec) {
+#ifdef _WIN32
+  /* FILETIME counts 100 ns; libuv converts the double. */
+  uv_fs_t req;
+  double t = (double)sec + (double)nsec / 1e9;
+  int rc = uv_fs_utime(NULL, &req, path, t, t, NULL);
+  uv_fs_req_cleanup(&req);
+  if (rc != 0)
+    fail_msg("setting the times of %s: %s", path, uv_strerror(rc));
+#else
+  /* uv_fs_utime rounds to microseconds: the cache records nanoseconds. */
+  struct timespec ts[2];
+  ts[0].tv_sec = ts[1].tv_sec = (time_t)sec;
+  ts[0].tv_nsec = ts[1].tv_nsec = nsec;
+  if (utimensat(AT_FDCWD, path, ts, 0) != 0)
+    fail_msg("setting the times of %s failed", path);
+#endif
+}
+
+int rimport_test_deny_writes(const char *dir) {
+  if (rimport__fs_chmod(dir, 0500) != 0)
+    fail_msg("%s", last_message());
+  if (rimport__fs_check_writable(dir) == 0) {
+    rimport_test_allow_writes(dir);
+    return 0;
+  }
+  rimport_error_clear();
+  return 1;
+}
+
+void rimport_test_allow_writes(const char *dir) {
+  if (rimport__fs_chmod(dir, 0700) != 0)
+    fail_msg("%s", last_message());
+}
+
+void rimport_test_dylib_path(rimport_buf *out, const char *dir,
+                             const char *name) {
+  rimport__buf_clear(out);
+  if ((dir != NULL && rimport__buf_printf(out, "%s/", dir) != 0) ||
+      rimport__buf_printf(out, "%s%s%s", rimport__dl_prefix(), name,
+                          rimport__dl_ext()) != 0)
+    fail_msg("out of memory");
+}
+
+int rimport_test_library_of(const void *addr, rimport_buf *out) {
+#ifdef _WIN32
+  HMODULE module = NULL;
+  wchar_t wide[4096];
+  char utf8[4 * 4096];
+  DWORD n;
+  if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                              GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          (LPCWSTR)addr, &module))
+    return -1;
+  n = GetModuleFileNameW(module, wide, 4096);
+  if (n == 0 || n >= 4096 ||
+      WideCharToMultiByte(CP_UTF8, 0, wide, -1, utf8, (int)sizeof(utf8), NULL,
+                          NULL) == 0)
+    return -1;
+  rimport__buf_clear(out);
+  return rimport__buf_puts(out, utf8) == 0 ? 0 : -1;
+#else
+  Dl_info info;
+  memset(&info, 0, sizeof(info));
+  if (dladdr(addr, &info) == 0 || info.dli_fname == NULL ||
+      !rimport__path_is_absolute(info.dli_fname))
+    return -1;
+  rimport__buf_clear(out);
+  return rimport__buf_puts(out, info.dli_fname) == 0 ? 0 : -1;
+#endif
+}
+
+void rimport_test_xxh3_hex(const void *data, size_t len, char out[33]) {
+  XXH128_canonical_t c;
+  size_t i;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(data, len));
+  for (i = 0; i < 16; i++)
+    snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+}
+
+/* --- environment ------------------------------------------------------- */
+
+void rimport_test_setenv(const char *name, const char *value) {
+  int rc;
+  if (value == NULL) {
+    uv_os_unsetenv(name); /* an unset variable is not an error */
+    return;
+  }
+  rc = uv_os_setenv(name, value);
+  if (rc != 0)
+    fail_msg("setting %s: %s", name, uv_strerror(rc));
+}
+
+/* --- child processes --------------------------------------------------- */
+
+void rimport_test_output_free(rimport_test_output *r) {
+  rimport_buf_dispose(&r->out);
+  rimport_buf_dispose(&r->err);
+}
+
+void rimport_test_self_args(const char **out, size_t cap,
+                            const char *const *child_args) {
+  size_t i;
+  assert_true(cap >= 3);
+  out[0] = rimport_test_self();
+  out[1] = "--child";
+  for (i = 0; child_args[i] != NULL; i++) {
+    if (i + 3 >= cap)
+      fail_msg("too many child arguments (%lu)", (unsigned long)i);
+    out[i + 2] = child_args[i];
+  }
+  out[i + 2] = NULL;
+}
+
+void rimport_test_exec(rimport_test_output *r, const char *const *argv,
+                       const char *cwd, const char *const *env,
+                       unsigned int timeout_ms) {
+  static const rimport_buf empty = RIMPORT_BUF_INIT;
+  rimport__proc_opts o;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  int rc;
+  memset(&o, 0, sizeof(o));
+  o.file = argv[0];
+  o.args = argv;
+  o.cwd = cwd;
+  o.env = env;
+  o.timeout_ms = timeout_ms;
+  rc = rimport__proc_run(&o, &res);
+  if (rc != 0) {
+    rimport_buf line = RIMPORT_BUF_INIT;
+    rimport__proc_format_argv(&line, argv);
+    rimport__proc_result_dispose(&res);
+    fail_msg("running %s: %s", line.ptr ? line.ptr : argv[0], last_message());
+  }
+  r->status = res.exit_status;
+  r->term_signal = res.term_signal;
+  r->out = res.out;
+  r->err = res.err;
+  res.out = empty; /* handed over to r */
+  res.err = empty;
+  rimport__proc_result_dispose(&res);
+}
+
+void rimport_test_exec_self(rimport_test_output *r,
+                            const char *const *child_args,
+                            unsigned int timeout_ms) {
+  const char *args[64];
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child_args);
+  rimport_test_exec(r, args, NULL, NULL, timeout_ms);
+}
+
+int rimport_test_have_program(const char *name) {
+  const char *args[] = {name, "--version", NULL};
+  rimport_buf found = RIMPORT_BUF_INIT;
+  rimport__proc_opts o;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  int ok = rimport__find_executable(name, &found) == 0;
+  rimport_buf_dispose(&found);
+  if (ok) {
+    memset(&o, 0, sizeof(o));
+    o.file = name;
+    o.args = args;
+    o.timeout_ms = 60000;
+    ok = rimport__proc_run(&o, &res) == 0 && res.exit_status == 0 &&
+         res.term_signal == 0;
+    rimport__proc_result_dispose(&res);
+  }
+  rimport_error_clear();
+  return ok;
+}
+
+struct rimport_test_child {
+  uv_loop_t loop;
+  uv_process_t proc;
+  uv_pipe_t out;
+  int capture;
+  int pid;
+  int64_t status;
+  int term_signal;
+  rimport_buf text;
+  char chunk[65536];
+};
+
+static void child_exited(uv_process_t *p, int64_t status, int sig) {
+  rimport_test_child *c = p->data;
+  c->status = status;
+  c->term_signal = sig;
+  uv_close((uv_handle_t *)p, NULL);
+}
+
+static void child_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  rimport_test_child *c = h->data;
+  (void)suggested;
+  *buf = uv_buf_init(c->chunk, sizeof(c->chunk));
+}
+
+static void child_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+  rimport_test_child *c = s->data;
+  if (n > 0)
+    rimport__buf_put(&c->text, buf->base, (size_t)n);
+  else if (n < 0)
+    uv_close((uv_handle_t *)s, NULL); /* EOF or an error: done */
+}
+
+rimport_test_child *rimport_test_child_start(const char *const *child_args,
+                                             unsigned int flags) {
+  const char *args[64];
+  uv_process_options_t po;
+  uv_stdio_container_t stdio[3];
+  rimport_test_child *c = calloc(1, sizeof(*c));
+  int rc;
+  assert_non_null(c);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child_args);
+  assert_int_equal(uv_loop_init(&c->loop), 0);
+  c->capture = (flags & RIMPORT_TEST_CHILD_CAPTURE) != 0;
+  memset(&po, 0, sizeof(po));
+  stdio[0].flags = UV_IGNORE;
+  if (c->capture) {
+    assert_int_equal(uv_pipe_init(&c->loop, &c->out, 0), 0);
+    c->out.data = c;
+    stdio[1].flags = (uv_stdio_flags)(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+    stdio[1].data.stream = (uv_stream_t *)&c->out;
+  } else {
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = 1;
+  }
+  stdio[2].flags = UV_INHERIT_FD;
+  stdio[2].data.fd = 2;
+  po.file = args[0];
+  po.args = (char **)args;
+  po.stdio = stdio;
+  po.stdio_count = 3;
+  po.exit_cb = child_exited;
+  if (flags & RIMPORT_TEST_CHILD_DETACHED)
+    po.flags = UV_PROCESS_DETACHED;
+  c->proc.data = c;
+  rc = uv_spawn(&c->loop, &c->proc, &po);
+  if (rc != 0) {
+    uv_close((uv_handle_t *)&c->proc, NULL);
+    if (c->capture)
+      uv_close((uv_handle_t *)&c->out, NULL);
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&c->loop);
+    free(c);
+    fail_msg("starting %s --child %s: %s", args[0], args[2] ? args[2] : "",
+             uv_strerror(rc));
+  }
+  c->pid = c->proc.pid;
+  if (c->capture)
+    assert_int_equal(
+        uv_read_start((uv_stream_t *)&c->out, child_alloc, child_read), 0);
+  return c;
+}
+
+int rimport_test_child_pid(const rimport_test_child *c) {
+  return c->pid;
+}
+
+void rimport_test_child_wait(rimport_test_child *c, rimport_test_output *r) {
+  uv_run(&c->loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&c->loop), 0);
+  if (r != NULL) {
+    assert_int_equal(rimport__buf_grow(&c->text, 0), 0); /* "", not NULL */
+    r->status = c->status;
+    r->term_signal = c->term_signal;
+    r->out = c->text;
+  } else {
+    rimport_buf_dispose(&c->text);
+  }
+  free(c);
+}
+
+void rimport_test_child_kill(rimport_test_child *c, rimport_test_output *r) {
+  int rc = uv_process_kill(&c->proc, SIGKILL);
+  if (rc != 0)
+    fail_msg("killing child %d: %s", c->pid, uv_strerror(rc));
+  rimport_test_child_wait(c, r);
+}
+
+void rimport_test_child_forget(rimport_test_child *c) {
+  uv_close((uv_handle_t *)&c->proc, NULL);
+  if (c->capture && !uv_is_closing((uv_handle_t *)&c->out))
+    uv_close((uv_handle_t *)&c->out, NULL);
+  uv_run(&c->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&c->loop);
+  rimport_buf_dispose(&c->text);
+  free(c);
+}
+
+/* --- fake programs ----------------------------------------------------- */
+
+const char *rimport_test_fake_begin(const char *child, const char *dir,
+                                    const char *name) {
+  static char path[4400];
+  if (dir == NULL) {
+    snprintf(path, sizeof(path), "%s", rimport_test_self());
+  } else {
+    snprintf(path, sizeof(path), "%s/%s%s", dir, name, rimport__exe_suffix);
+    if (rimport__fs_copy_file(rimport_test_self(), path, NULL, NULL, NULL) !=
+            0 ||
+        rimport__fs_chmod(path, 0755) != 0)
+      fail_msg("making the fake %s: %s", path, last_message());
+  }
+  rimport_test_setenv("RIMPORT_TEST_CHILD", child);
+  return path;
+}
+
+void rimport_test_fake_end(const char *var, ...) {
+  va_list ap;
+  rimport_test_setenv("RIMPORT_TEST_CHILD", NULL);
+  va_start(ap, var);
+  for (; var != NULL; var = va_arg(ap, const char *))
+    rimport_test_setenv(var, NULL);
+  va_end(ap);
+}
+
+const rimport_toolchain rimport_test_fake_toolchain = {
+    "/usr/bin/rustc",
+    "1.95.0",
+    "59807616e",
+    "2026-04-14",
+    "x86_64-unknown-linux-gnu",
+    "20.1.8",
+    "/sysroot",
+    "/sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib",
+    NULL,
+    "0123456789abcdef0123456789abcdef",
+    0};
+
+/* --- sessions, plans and builds ---------------------------------------- */
+
+rimport_session *rimport_test_session_open(const char *cache_dir,
+                                           const rimport_session_options *o) {
+  rimport_session_options opts = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  if (o != NULL)
+    opts = *o;
+  opts.cache_dir = cache_dir;
+  opts.offline = 1;
+  if (rimport_session_open(&s, &opts) != 0)
+    fail_msg("session: %s", last_message());
+  return s;
+}
+
+rimport_cell_plan *rimport_test_plan(rimport_session *s, const char *cell) {
+  rimport_imports *imps = NULL;
+  rimport_cell_plan *plan = NULL;
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  po.base_dir = RIMPORT_TEST_FIXTURES;
+  if (rimport_parse(cell, strlen(cell), &imps) != 0)
+    fail_msg("parse: %s", last_message());
+  if (rimport_plan(s, rimport_imports_array(imps), rimport_imports_count(imps),
+                   &po, &plan) != 0) {
+    rimport_imports_free(imps);
+    fail_msg("plan: %s", last_message());
+  }
+  rimport_imports_free(imps);
+  return plan;
+}
+
+rimport_build_result *rimport_test_build(rimport_session *s,
+                                         const rimport_cell_plan *plan) {
+  rimport_build_result *r = NULL;
+  if (rimport_build(s, plan, &r) != 0)
+    fail_msg("build: %s", last_message());
+  assert_non_null(r);
+  assert_int_equal(rimport_build_result_count(r),
+                   rimport_cell_plan_count(plan));
+  return r;
+}
+
+/* --- progress reports -------------------------------------------------- */
+
+void rimport_test_on_progress(const rimport_progress *p, void *payload) {
+  rimport_test_progress *log = payload;
+  assert_non_null(log);
+  assert_non_null(p->message);
+  if (log->want_phase != 0)
+    assert_int_equal(p->phase, log->want_phase);
+  if (log->want_plugin != NULL) {
+    assert_non_null(p->plugin);
+    assert_string_equal(p->plugin, log->want_plugin);
+  }
+  if (log->want_message != NULL &&
+      strstr(p->message, log->want_message) == NULL)
+    fail_msg("progress message lacks \"%s\": %s", log->want_message,
+             p->message);
+  log->calls++;
+  log->done = p->done;
+  log->total = p->total;
+  snprintf(log->unit, sizeof(log->unit), "%s", p->unit ? p->unit : "");
+  snprintf(log->message, sizeof(log->message), "%s", p->message);
+}
+
+/* --- assertions -------------------------------------------------------- */
 
 void rimport_test_assert_error(int rc, int code, const char *needle) {
   const rimport_error *err = rimport_error_last();
@@ -44,6 +594,26 @@ void rimport_test_assert_error(int rc, int code, const char *needle) {
   assert_non_null(err->message);
   if (needle != NULL && strstr(err->message, needle) == NULL)
     fail_msg("error message lacks \"%s\": %s", needle, err->message);
+}
+
+/* --- the runner -------------------------------------------------------- */
+
+int rimport_test_child_dispatch(const rimport_test_child_def *defs,
+                                size_t count, int argc, char **argv) {
+  const char *name = argc > 0 ? argv[0] : "";
+  size_t i;
+  for (i = 0; i < count; i++) {
+    if (strcmp(defs[i].name, name) != 0)
+      continue;
+    if (argc < defs[i].min_argc) {
+      fprintf(stderr, "child \"%s\" needs %d arguments, got %d\n", name,
+              defs[i].min_argc - 1, argc - 1);
+      return 2;
+    }
+    return defs[i].fn(argc, argv);
+  }
+  fprintf(stderr, "unknown child \"%s\" (%d args)\n", name, argc);
+  return 2;
 }
 
 int rimport_test_run(const char *group, const struct CMUnitTest *tests,

@@ -2,24 +2,15 @@
  * path crates, --offline), and with a fake cargo (this binary) for the
  * faults: a hang, a crash, garbage, a timeout, a cancel, a kill. */
 #include <cjson/cJSON.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include "support.h"
 #include "cache/cache.h"
 #include "common/common.h"
 #include "common/fs.h"
-#include "proc/proc.h"
-
-extern char **environ;
-
-#define FIXTURES RIMPORT_SOURCE_DIR "/tests/fixtures/crates"
 
 static char cache_dir[4096];
 
@@ -27,72 +18,30 @@ static int setup(void **state) {
   (void)state;
   snprintf(cache_dir, sizeof(cache_dir), "%s/cache",
            rimport_test_tmpdir("build"));
-  unsetenv("RIMPORT_TEST_CHILD");
-  unsetenv("FAKE_CARGO");
+  rimport_test_fake_end("FAKE_CARGO", NULL);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  unsetenv("RIMPORT_TEST_CHILD");
-  unsetenv("FAKE_CARGO");
+  rimport_test_fake_end("FAKE_CARGO", NULL);
   rimport_error_clear();
   return 0;
 }
 
+/* A session on this case's cache; cargo: NULL for the real one. */
 static rimport_session *open_session(const char *cargo, unsigned timeout_ms) {
   rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
-  rimport_session *s = NULL;
-  o.cache_dir = cache_dir;
-  o.offline = 1;
   o.cargo_path = cargo;
   o.build_timeout_ms = timeout_ms;
-  if (rimport_session_open(&s, &o) != 0)
-    fail_msg("session: %s", rimport_error_last()->message);
-  return s;
-}
-
-static rimport_cell_plan *plan_text(rimport_session *s, const char *cell) {
-  rimport_imports *imps = NULL;
-  rimport_cell_plan *plan = NULL;
-  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
-  po.base_dir = FIXTURES;
-  if (rimport_parse(cell, strlen(cell), &imps) != 0)
-    fail_msg("parse: %s", rimport_error_last()->message);
-  if (rimport_plan(s, rimport_imports_array(imps), rimport_imports_count(imps),
-                   &po, &plan) != 0)
-    fail_msg("plan: %s", rimport_error_last()->message);
-  rimport_imports_free(imps);
-  return plan;
-}
-
-static rimport_build_result *build_ok(rimport_session *s,
-                                      const rimport_cell_plan *plan) {
-  rimport_build_result *r = NULL;
-  if (rimport_build(s, plan, &r) != 0)
-    fail_msg("build: %s", rimport_error_last()->message);
-  assert_non_null(r);
-  assert_int_equal(rimport_build_result_count(r),
-                   rimport_cell_plan_count(plan));
-  return r;
+  return rimport_test_session_open(cache_dir, &o);
 }
 
 /* Directory entries under <cache>/<crate> whose name starts with prefix. */
 static int count_named(const char *crate, const char *prefix) {
   char dir[4200];
-  uv_fs_t req;
-  uv_dirent_t ent;
-  int n = 0;
   snprintf(dir, sizeof(dir), "%s/%s", cache_dir, crate);
-  if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
-    uv_fs_req_cleanup(&req);
-    return 0;
-  }
-  while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
-    if (strncmp(ent.name, prefix, strlen(prefix)) == 0)
-      n++;
-  uv_fs_req_cleanup(&req);
-  return n;
+  return rimport_test_count_prefixed(dir, prefix);
 }
 
 /* --- real cargo ----------------------------------------------------------- */
@@ -108,10 +57,10 @@ static void builds_then_hits_the_cache(void **state) {
   char key[33];
   (void)state;
   /* The first cell fixes where kitchen comes from; the second inherits it. */
-  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
   rimport_cell_plan_free(plan);
-  plan = plan_text(s, cell);
-  r = build_ok(s, plan);
+  plan = rimport_test_plan(s, cell);
+  r = rimport_test_build(s, plan);
   p = rimport_build_result_array(r);
   assert_false(p->from_cache);
   assert_string_equal(p->version, "0.1.0");
@@ -128,10 +77,10 @@ static void builds_then_hits_the_cache(void **state) {
 
   /* A new session finds it: nothing is built. */
   s = open_session(NULL, 0);
-  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
   rimport_cell_plan_free(plan);
-  plan = plan_text(s, cell);
-  r = build_ok(s, plan);
+  plan = rimport_test_plan(s, cell);
+  r = rimport_test_build(s, plan);
   assert_true(rimport_build_result_array(r)->from_cache);
   assert_string_equal(rimport_build_result_array(r)->key, key);
   rimport_build_result_free(r);
@@ -142,22 +91,21 @@ static void builds_then_hits_the_cache(void **state) {
 /* A later cell that imports what an earlier cell of the session built
  * gets that plugin again (same key, no parents), not a new one on top. */
 static void same_import_reuses_the_plugin(void **state) {
-  static const char cell[] = "rimport kitchen(path=\"kitchen\")\n"
-                             "from kitchen rimport add\n";
+  static const char cell[] = RIMPORT_TEST_KITCHEN "from kitchen rimport add\n";
   rimport_session *s = open_session(NULL, 0);
-  rimport_cell_plan *p1 = plan_text(s, cell), *p2, *p3;
-  rimport_build_result *r1 = build_ok(s, p1), *r2;
+  rimport_cell_plan *p1 = rimport_test_plan(s, cell), *p2, *p3;
+  rimport_build_result *r1 = rimport_test_build(s, p1), *r2;
   (void)state;
-  p2 = plan_text(s, cell);
+  p2 = rimport_test_plan(s, cell);
   assert_string_equal(rimport_cell_plan_array(p2)->key,
                       rimport_cell_plan_array(p1)->key);
   assert_int_equal(rimport_cell_plan_array(p2)->parent_count, 0);
   assert_string_equal(rimport_cell_plan_array(p2)->plugin,
                       "kayton_rplugin__kitchen");
-  r2 = build_ok(s, p2);
+  r2 = rimport_test_build(s, p2);
   assert_true(rimport_build_result_array(r2)->from_cache);
   /* Other items: a thin plugin stacked on the first. */
-  p3 = plan_text(s, "from kitchen rimport Point\n");
+  p3 = rimport_test_plan(s, "from kitchen rimport Point\n");
   assert_int_equal(rimport_cell_plan_array(p3)->parent_count, 1);
   assert_string_equal(rimport_cell_plan_array(p3)->parents[0],
                       rimport_cell_plan_array(p1)->key);
@@ -171,6 +119,17 @@ static void same_import_reuses_the_plugin(void **state) {
   rimport_session_close(s);
 }
 
+/* How many lines of text contain needle. */
+static int lines_with(const char *text, const char *needle) {
+  int n = 0;
+  while ((text = strstr(text, needle)) != NULL) {
+    n++;
+    if ((text = strchr(text, '\n')) == NULL)
+      break;
+  }
+  return n;
+}
+
 /* counter_a and counter_b share counter_core, which holds a static. The
  * second plugin stacks on the first: counter_core is linked into one dylib
  * only, and the parent stayed fresh (rimport_build checks that). */
@@ -179,26 +138,23 @@ static void shared_crate_is_linked_once(void **state) {
   rimport_cell_plan *plan;
   rimport_build_result *r;
   const rimport_built_plugin *p;
-  char cmd[9000];
-  FILE *f;
-  char line[256];
   int defs[2] = {0, 0}, i;
   (void)state;
-  plan = plan_text(s, "rimport counter_a(path=\"counter_a\")\n"
-                      "rimport counter_b(path=\"counter_b\")\n");
+  plan = rimport_test_plan(s, "rimport counter_a(path=\"counter_a\")\n"
+                              "rimport counter_b(path=\"counter_b\")\n");
   assert_int_equal(rimport_cell_plan_array(plan)[1].parent_count, 1);
   assert_string_equal(rimport_cell_plan_array(plan)[1].parents[0],
                       rimport_cell_plan_array(plan)[0].key);
-  r = build_ok(s, plan);
+  r = rimport_test_build(s, plan);
   p = rimport_build_result_array(r);
   for (i = 0; i < 2; i++) {
-    snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s'", p[i].dylib);
-    f = popen(cmd, "r");
-    assert_non_null(f);
-    while (fgets(line, sizeof(line), f) != NULL)
-      if (strstr(line, "12counter_core7COUNTER") != NULL)
-        defs[i]++;
-    assert_int_equal(pclose(f), 0);
+    const char *nm[] = {"nm", "-D", "--defined-only", p[i].dylib, NULL};
+    rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+    rimport_test_exec(&out, nm, NULL, NULL, 60000);
+    defs[i] = lines_with(out.out.ptr, "12counter_core7COUNTER");
+    assert_int_equal(out.status, 0);
+    assert_int_equal(out.term_signal, 0);
+    rimport_test_output_free(&out);
   }
   assert_int_equal(defs[0], 1); /* counter_a's plugin has the static */
   assert_int_equal(defs[1], 0); /* counter_b's takes it from there */
@@ -209,7 +165,8 @@ static void shared_crate_is_linked_once(void **state) {
 
 static void compile_failure_leaves_nothing(void **state) {
   rimport_session *s = open_session(NULL, 0);
-  rimport_cell_plan *plan = plan_text(s, "rimport broken(path=\"broken\")\n");
+  rimport_cell_plan *plan =
+      rimport_test_plan(s, "rimport broken(path=\"broken\")\n");
   rimport_build_result *r = NULL;
   rimport__entry *e = NULL;
   (void)state;
@@ -231,8 +188,8 @@ static void compile_failure_leaves_nothing(void **state) {
  * rustc's near match. */
 static void missing_item_names_the_near_match(void **state) {
   rimport_session *s = open_session(NULL, 0);
-  rimport_cell_plan *plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n"
-                                         "from kitchen rimport Pointt\n");
+  rimport_cell_plan *plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN
+                                              "from kitchen rimport Pointt\n");
   rimport_build_result *r = NULL;
   (void)state;
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
@@ -247,11 +204,11 @@ static void features_that_conflict_are_refused(void **state) {
   rimport_cell_plan *p1, *p2;
   rimport_build_result *r = NULL;
   (void)state;
-  p1 = plan_text(s, "rimport feat_x(path=\"feat_x\")\n");
-  r = build_ok(s, p1);
+  p1 = rimport_test_plan(s, "rimport feat_x(path=\"feat_x\")\n");
+  r = rimport_test_build(s, p1);
   rimport_build_result_free(r);
   r = NULL;
-  p2 = plan_text(s, "rimport feat_y(path=\"feat_y\")\n");
+  p2 = rimport_test_plan(s, "rimport feat_y(path=\"feat_y\")\n");
   rimport_test_assert_error(rimport_build(s, p2, &r), RIMPORT_ECONFLICT,
                             "shares the crate `feat_core`");
   assert_non_null(strstr(rimport_error_last()->message, "(alpha)"));
@@ -272,28 +229,13 @@ static void features_that_conflict_are_refused(void **state) {
 
 static rimport_session *debian_session(void) {
   rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
-  rimport_session *s = NULL;
-  o.cache_dir = cache_dir;
-  o.offline = 1;
   o.source_kind = RIMPORT_SOURCE_DIRECTORY;
   o.source = DEBIAN_REGISTRY;
-  if (rimport_session_open(&s, &o) != 0)
-    fail_msg("session: %s", rimport_error_last()->message);
-  return s;
+  return rimport_test_session_open(cache_dir, &o);
 }
 
 static int have_debian_crate(const char *prefix) {
-  uv_fs_t req;
-  uv_dirent_t ent;
-  int found = 0;
-  if (uv_fs_scandir(NULL, &req, DEBIAN_REGISTRY, 0, NULL) < 0) {
-    uv_fs_req_cleanup(&req);
-    return 0;
-  }
-  while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
-    found |= strncmp(ent.name, prefix, strlen(prefix)) == 0;
-  uv_fs_req_cleanup(&req);
-  return found;
+  return rimport_test_count_prefixed(DEBIAN_REGISTRY, prefix) > 0;
 }
 
 static void reqwest_from_debian(void **state) {
@@ -304,11 +246,11 @@ static void reqwest_from_debian(void **state) {
   if (!have_debian_crate("reqwest-0.11"))
     skip();
   s = debian_session();
-  plan = plan_text(s, "rimport reqwest(version=\"0.11\", "
-                      "features=[\"blocking\"])\n"
-                      "from reqwest.blocking rimport Client\n"
-                      "from reqwest rimport StatusCode\n");
-  r = build_ok(s, plan);
+  plan = rimport_test_plan(s, "rimport reqwest(version=\"0.11\", "
+                              "features=[\"blocking\"])\n"
+                              "from reqwest.blocking rimport Client\n"
+                              "from reqwest rimport StatusCode\n");
+  r = rimport_test_build(s, plan);
   assert_false(rimport_build_result_array(r)->from_cache);
   assert_true(strncmp(rimport_build_result_array(r)->version, "0.11.", 5) == 0);
   assert_true(rimport__fs_is_file(rimport_build_result_array(r)->dylib));
@@ -325,8 +267,8 @@ static void underscore_name_finds_dash_package(void **state) {
   if (!have_debian_crate("tokio-util-"))
     skip();
   s = debian_session();
-  plan = plan_text(s, "rimport tokio_util(default_features=False)\n");
-  r = build_ok(s, plan);
+  plan = rimport_test_plan(s, "rimport tokio_util(default_features=False)\n");
+  r = rimport_test_build(s, plan);
   {
     rimport__entry *e = NULL;
     const cJSON *pkg;
@@ -351,13 +293,13 @@ static void missing_crate_and_version(void **state) {
   if (!have_debian_crate("serde-1"))
     skip();
   s = debian_session();
-  plan = plan_text(s, "rimport no_such_crate_here\n");
+  plan = rimport_test_plan(s, "rimport no_such_crate_here\n");
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
                             "the crate `no_such_crate_here` or "
                             "`no-such-crate-here` was not found in the "
                             "directory source " DEBIAN_REGISTRY);
   rimport_cell_plan_free(plan);
-  plan = plan_text(s, "rimport serde(version=\"99\")\n");
+  plan = rimport_test_plan(s, "rimport serde(version=\"99\")\n");
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
                             "no version of `serde`");
   assert_non_null(strstr(rimport_error_last()->message, "versions there: 1."));
@@ -375,7 +317,7 @@ static void missing_crate_and_version(void **state) {
 
 static void missing_cargo_is_a_toolchain_error(void **state) {
   rimport_session *s = open_session("/nonexistent/bin/cargo", 0);
-  rimport_cell_plan *plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  rimport_cell_plan *plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
   rimport_build_result *r = NULL;
   (void)state;
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ETOOLCHAIN,
@@ -424,48 +366,54 @@ static int fake_cargo(int argc, char **argv) {
   return 3;
 }
 
+/* Makes this binary, as cargo (the cargo_path), act as the fake cargo in
+ * `mode`; returns that path. */
+static const char *use_fake_cargo(const char *mode) {
+  const char *cargo = rimport_test_fake_begin("fake-cargo", NULL, NULL);
+  rimport_test_setenv("FAKE_CARGO", mode);
+  return cargo;
+}
+
+/* build <cache> [<cargo> <fake mode>]: builds the kitchen plugin, prints
+ * built/cached. With a fake mode, cargo is this binary acting as the fake
+ * cargo. */
+static int child_build(int argc, char **argv) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  int rc;
+  snprintf(cache_dir, sizeof(cache_dir), "%s", argv[1]);
+  if (argc >= 4)
+    use_fake_cargo(argv[3]);
+  s = open_session(argc >= 3 ? argv[2] : NULL, 0);
+  plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
+  rc = rimport_build(s, plan, &r);
+  if (rc == 0)
+    printf("%s\n",
+           rimport_build_result_array(r)->from_cache ? "cached" : "built");
+  else
+    printf("error %s\n", rimport_error_last()->message);
+  fflush(stdout);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  rimport_error_clear();
+  return rc == 0 ? 0 : 1;
+}
+
 static int child_main(int argc, char **argv) {
-  if (argc >= 1 && strcmp(argv[0], "fake-cargo") == 0)
-    return fake_cargo(argc, argv);
-  if (argc >= 2 && strcmp(argv[0], "build") == 0) {
-    /* build <cache> [<cargo> <fake mode>]: build the kitchen plugin, print
-     * built/cached. With a fake mode, cargo is this binary acting as the
-     * fake cargo. */
-    rimport_session *s;
-    rimport_cell_plan *plan;
-    rimport_build_result *r = NULL;
-    int rc;
-    snprintf(cache_dir, sizeof(cache_dir), "%s", argv[1]);
-    if (argc >= 4) {
-      setenv("RIMPORT_TEST_CHILD", "fake-cargo", 1);
-      setenv("FAKE_CARGO", argv[3], 1);
-    }
-    s = open_session(argc >= 3 ? argv[2] : NULL, 0);
-    plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
-    rc = rimport_build(s, plan, &r);
-    if (rc == 0)
-      printf("%s\n",
-             rimport_build_result_array(r)->from_cache ? "cached" : "built");
-    else
-      printf("error %s\n", rimport_error_last()->message);
-    fflush(stdout);
-    rimport_build_result_free(r);
-    rimport_cell_plan_free(plan);
-    rimport_session_close(s);
-    rimport_error_clear();
-    return rc == 0 ? 0 : 1;
-  }
-  return 2;
+  static const rimport_test_child_def children[] = {
+      {"fake-cargo", fake_cargo, 1},
+      {"build", child_build, 2},
+  };
+  return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
+                                     argc, argv);
 }
 
-static void use_fake_cargo(const char *mode) {
-  setenv("RIMPORT_TEST_CHILD", "fake-cargo", 1);
-  setenv("FAKE_CARGO", mode, 1);
-}
-
-static int fake_build(unsigned timeout_ms) {
-  rimport_session *s = open_session(rimport_test_self(), timeout_ms);
-  rimport_cell_plan *plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+/* A build of kitchen with the fake cargo in `mode` (which fails). */
+static int fake_build(const char *mode, unsigned timeout_ms) {
+  rimport_session *s = open_session(use_fake_cargo(mode), timeout_ms);
+  rimport_cell_plan *plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
   rimport_build_result *r = NULL;
   int rc = rimport_build(s, plan, &r);
   assert_null(r);
@@ -476,30 +424,28 @@ static int fake_build(unsigned timeout_ms) {
 
 static void fake_cargo_crash(void **state) {
   (void)state;
-  use_fake_cargo("crash");
-  rimport_test_assert_error(fake_build(0), RIMPORT_ECHILD, "killed by signal");
+  rimport_test_assert_error(fake_build("crash", 0), RIMPORT_ECHILD,
+                            "killed by signal");
   assert_int_equal(count_named("kitchen", ".stage"), 0);
 }
 
 static void fake_cargo_garbage(void **state) {
   (void)state;
-  use_fake_cargo("garbage");
-  rimport_test_assert_error(fake_build(0), RIMPORT_ECHILD,
+  rimport_test_assert_error(fake_build("garbage", 0), RIMPORT_ECHILD,
                             "without finishing the build");
   assert_non_null(strstr(rimport_error_last()->message, "agarbage"));
 }
 
 static void fake_cargo_reports_no_dylib(void **state) {
   (void)state;
-  use_fake_cargo("no-dylib");
-  rimport_test_assert_error(fake_build(0), RIMPORT_EBUILD, "reported no dylib");
+  rimport_test_assert_error(fake_build("no-dylib", 0), RIMPORT_EBUILD,
+                            "reported no dylib");
 }
 
 static void build_timeout_kills_cargo(void **state) {
   uint64_t t0 = uv_hrtime();
   (void)state;
-  use_fake_cargo("hang");
-  rimport_test_assert_error(fake_build(500), RIMPORT_ETIMEDOUT,
+  rimport_test_assert_error(fake_build("hang", 500), RIMPORT_ETIMEDOUT,
                             "build timeout");
   assert_true(uv_hrtime() - t0 < 20ull * 1000 * 1000 * 1000);
   assert_int_equal(count_named("kitchen", ".stage"), 0);
@@ -522,9 +468,8 @@ static void cancel_from_another_thread(void **state) {
   uv_thread_t t;
   cancel_arg arg;
   (void)state;
-  use_fake_cargo("hang");
-  s = open_session(rimport_test_self(), 0);
-  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  s = open_session(use_fake_cargo("hang"), 0);
+  plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
   arg.s = s;
   assert_int_equal(uv_thread_create(&t, cancel_soon, &arg), 0);
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ECANCELED,
@@ -537,47 +482,24 @@ static void cancel_from_another_thread(void **state) {
 /* --- processes --------------------------------------------------------------
  */
 
-static pid_t spawn_child(const char *const *args, int out_fd) {
-  posix_spawn_file_actions_t fa;
-  pid_t pid;
-  posix_spawn_file_actions_init(&fa);
-  if (out_fd >= 0)
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-  assert_int_equal(posix_spawn(&pid, rimport_test_self(), &fa, NULL,
-                               (char *const *)args, environ),
-                   0);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
 /* Two processes build one key at once: one cargo build, both succeed. */
 static void two_processes_one_build(void **state) {
-  const char *args[] = {rimport_test_self(), "--child", "build", cache_dir,
-                        NULL};
-  char path[2][4300], text[2][256];
-  pid_t pid[2];
-  int i, status, built = 0, cached = 0;
+  const char *args[] = {"build", cache_dir, NULL};
+  rimport_test_child *child[2];
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  int i, built = 0, cached = 0;
   (void)state;
   assert_int_equal(rimport__fs_mkdir_p(cache_dir), 0);
+  for (i = 0; i < 2; i++)
+    child[i] = rimport_test_child_start(args, RIMPORT_TEST_CHILD_CAPTURE);
   for (i = 0; i < 2; i++) {
-    FILE *f;
-    snprintf(path[i], sizeof(path[i]), "%s/../out%d", cache_dir, i);
-    f = fopen(path[i], "w");
-    assert_non_null(f);
-    pid[i] = spawn_child(args, fileno(f));
-    fclose(f);
-  }
-  for (i = 0; i < 2; i++) {
-    rimport_buf b = RIMPORT_BUF_INIT;
-    assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(rimport__fs_read_file(path[i], 4096, &b), 0);
-    snprintf(text[i], sizeof(text[i]), "%s", b.ptr);
-    rimport_buf_dispose(&b);
-    if (WEXITSTATUS(status) != 0)
-      fail_msg("child %d failed: %s", i, text[i]);
-    built += strncmp(text[i], "built", 5) == 0;
-    cached += strncmp(text[i], "cached", 6) == 0;
+    rimport_test_child_wait(child[i], &out);
+    assert_int_equal(out.term_signal, 0);
+    if (out.status != 0)
+      fail_msg("child %d failed: %s", i, out.out.ptr);
+    built += strncmp(out.out.ptr, "built", 5) == 0;
+    cached += strncmp(out.out.ptr, "cached", 6) == 0;
+    rimport_test_output_free(&out);
   }
   assert_int_equal(built, 1);
   assert_int_equal(cached, 1);
@@ -586,26 +508,26 @@ static void two_processes_one_build(void **state) {
 /* A build killed with SIGKILL half-way leaves no entry, and the next build
  * (the lock of the dead process is free) succeeds. */
 static void killed_build_leaves_no_entry(void **state) {
-  const char *args[] = {rimport_test_self(), "--child", "build", cache_dir,
-                        rimport_test_self(), "slow",    NULL};
-  pid_t pid;
-  int status, waited;
+  const char *args[] = {"build", cache_dir, rimport_test_self(), "slow", NULL};
+  rimport_test_child *child;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  int waited;
   rimport_session *s;
   rimport_cell_plan *plan;
   rimport_build_result *r;
   (void)state;
-  pid = spawn_child(args, -1); /* its fake cargo sleeps in `build` */
+  child = rimport_test_child_start(args, 0); /* its fake cargo sleeps */
   /* Wait until it holds the key lock, i.e. is building. */
   for (waited = 0; waited < 200 && count_named("kitchen", "") == 0; waited++)
     uv_sleep(50);
   assert_true(count_named("kitchen", "") > 0);
   uv_sleep(300);
-  assert_int_equal(kill(pid, SIGKILL), 0);
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFSIGNALED(status));
+  rimport_test_child_kill(child, &out);
+  assert_int_not_equal(out.term_signal, 0);
+  rimport_test_output_free(&out);
   /* No entry; the real build now goes through. */
   s = open_session(NULL, 0);
-  plan = plan_text(s, "rimport kitchen(path=\"kitchen\")\n");
+  plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
   {
     rimport__entry *e = NULL;
     assert_int_equal(rimport__cache_lookup(cache_dir, "kitchen",
@@ -613,7 +535,7 @@ static void killed_build_leaves_no_entry(void **state) {
                                            1, &e),
                      RIMPORT_ENOTFOUND);
   }
-  r = build_ok(s, plan);
+  r = rimport_test_build(s, plan);
   assert_false(rimport_build_result_array(r)->from_cache);
   rimport_build_result_free(r);
   rimport_cell_plan_free(plan);

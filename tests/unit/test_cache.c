@@ -2,26 +2,17 @@
  * publishing, per-key locks between processes and threads, gc, clear, and
  * the `rimport cache` command. Other processes are this test binary re-run
  * as `--child <name> …` (see child_main). */
-#include <signal.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <stdlib.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
 #include <uv.h>
-#include <xxhash.h>
 
 #include "support.h"
 #include "cache/cache.h"
 #include "common/common.h"
 #include "common/fs.h"
 #include "platform.h"
-#include "proc/proc.h"
 
 #define KEY1       "0123456789abcdef0123456789abcdef"
 #define KEY2       "fedcba9876543210fedcba9876543210"
@@ -106,29 +97,9 @@ static int publish(const char *cache, const char *src, const char *crate,
 
 static void hash_hex(const char *path, char out[33]) {
   rimport_buf text = RIMPORT_BUF_INIT;
-  XXH128_canonical_t c;
-  size_t i;
   assert_int_equal(rimport__fs_read_file(path, 1u << 30, &text), 0);
-  XXH128_canonicalFromHash(&c, XXH3_128bits(text.ptr, text.size));
-  for (i = 0; i < 16; i++)
-    snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+  rimport_test_xxh3_hex(text.ptr, text.size, out);
   rimport_buf_dispose(&text);
-}
-
-/* Names in dir that start with prefix. */
-static int count_prefixed(const char *dir, const char *prefix) {
-  uv_fs_t req;
-  uv_dirent_t ent;
-  int n = 0;
-  if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
-    uv_fs_req_cleanup(&req);
-    return 0;
-  }
-  while (uv_fs_scandir_next(&req, &ent) != UV_EOF)
-    if (strncmp(ent.name, prefix, strlen(prefix)) == 0)
-      n++;
-  uv_fs_req_cleanup(&req);
-  return n;
 }
 
 static void crate_path(char *out, size_t size, const char *crate,
@@ -139,96 +110,23 @@ static void crate_path(char *out, size_t size, const char *crate,
     fail_msg("path too long in %s", cache_dir);
 }
 
-static int wait_for_file(const char *path, unsigned int ms) {
-  unsigned int waited;
-  for (waited = 0; waited < ms; waited += 10) {
-    if (rimport__fs_is_file(path))
-      return 1;
-    uv_sleep(10);
-  }
-  return 0;
-}
-
-/* Makes a published (read-only) file writable again and changes it. */
-static void flip_byte(const char *path, long offset) {
-  FILE *f;
-  int c;
-  assert_int_equal(chmod(path, 0644), 0);
-  f = fopen(path, "r+b");
-  assert_non_null(f);
-  assert_int_equal(fseek(f, offset, SEEK_SET), 0);
-  c = fgetc(f);
-  assert_int_equal(fseek(f, offset, SEEK_SET), 0);
-  fputc(c ^ 0x01, f);
-  assert_int_equal(fclose(f), 0);
+/* Removes a file that must be there. */
+static void remove_file(const char *path) {
+  assert_true(rimport__fs_is_file(path));
+  must(rimport__fs_unlink(path));
 }
 
 /* ------------------------------------------------------------ children */
 
-typedef struct child_proc {
-  uv_loop_t loop;
-  uv_process_t proc;
-  int pid;
-  int done;
-  int64_t status;
-  int signal;
-} child_proc;
-
-static void child_exited(uv_process_t *p, int64_t status, int sig) {
-  child_proc *c = p->data;
-  c->done = 1;
-  c->status = status;
-  c->signal = sig;
-  uv_close((uv_handle_t *)p, NULL);
-}
-
-/* Starts `<self> --child <args…>` (stdout/stderr inherited). */
-static void child_start(child_proc *c, const char *const *args) {
-  uv_process_options_t po;
-  uv_stdio_container_t stdio[3];
-  char *argv[16];
-  size_t i;
-  memset(c, 0, sizeof(*c));
-  argv[0] = (char *)rimport_test_self();
-  argv[1] = "--child";
-  for (i = 0; args[i] != NULL && i < 13; i++)
-    argv[i + 2] = (char *)args[i];
-  argv[i + 2] = NULL;
-  memset(&po, 0, sizeof(po));
-  stdio[0].flags = UV_IGNORE;
-  stdio[1].flags = UV_INHERIT_FD;
-  stdio[1].data.fd = 1;
-  stdio[2].flags = UV_INHERIT_FD;
-  stdio[2].data.fd = 2;
-  po.file = argv[0];
-  po.args = argv;
-  po.stdio = stdio;
-  po.stdio_count = 3;
-  po.exit_cb = child_exited;
-  assert_int_equal(uv_loop_init(&c->loop), 0);
-  c->proc.data = c;
-  assert_int_equal(uv_spawn(&c->loop, &c->proc, &po), 0);
-  c->pid = c->proc.pid;
-}
-
-static void child_wait(child_proc *c) {
-  uv_run(&c->loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&c->loop), 0);
-}
-
-static void child_kill(child_proc *c) {
-  kill(c->pid, SIGKILL);
-  child_wait(c);
-}
-
 /* A child that takes the lock of <crate> <key> and says so in <ready>,
  * then holds it for <ms>. */
-static void start_holder(child_proc *c, const char *crate, const char *key,
-                         const char *ready, const char *ms) {
+static rimport_test_child *start_holder(const char *crate, const char *key,
+                                        const char *ready, const char *ms) {
   const char *args[] = {"hold", cache_dir, crate, key, ready, ms, NULL};
-  child_start(c, args);
-  if (!wait_for_file(ready, 20000))
+  rimport_test_child *c = rimport_test_child_start(args, 0);
+  if (!rimport_test_wait_for_file(ready, 20000))
     fail_msg("the lock-holding child did not start");
+  return c;
 }
 
 static int child_fail(const char *what) {
@@ -237,67 +135,70 @@ static int child_fail(const char *what) {
   return 1;
 }
 
+/* hold <cache> <crate> <key> <ready> <ms> */
+static int child_hold(int argc, char **argv) {
+  rimport__lock *lock;
+  (void)argc;
+  if (rimport__cache_lock(argv[1], argv[2], argv[3], 0, NULL, NULL, NULL,
+                          &lock) != 0)
+    return child_fail("hold");
+  if (rimport__fs_write_atomic(argv[4], "ready\n", 6) != 0)
+    return child_fail("hold");
+  uv_sleep((unsigned int)atoi(argv[5]));
+  rimport__cache_unlock(lock);
+  return 0;
+}
+
+/* publish <cache> <src> <crate> <key> <go>: starts when <go> exists */
+static int child_publish(int argc, char **argv) {
+  rimport__entry *e = NULL, *again = NULL;
+  int rc;
+  (void)argc;
+  if (!rimport_test_wait_for_file(argv[5], 20000))
+    return 3;
+  if (publish(argv[1], argv[2], argv[3], argv[4], &e) != 0)
+    return child_fail("publish");
+  rc = rimport__cache_lookup(argv[1], argv[3], argv[4], 1, &again);
+  if (rc != 0 || strcmp(again->dir, e->dir) != 0)
+    return child_fail("publish: lookup");
+  rimport__entry_free(e);
+  rimport__entry_free(again);
+  return 0;
+}
+
+/* stage <cache> <src> <crate> <key> <ready>: stages, then hangs */
+static int child_stage(int argc, char **argv) {
+  rimport__stage *st;
+  char p[4300];
+  (void)argc;
+  if (rimport__stage_begin(argv[1], argv[3], argv[4], &st) != 0)
+    return child_fail("stage");
+  path_of(p, sizeof(p), argv[2], "libkayton_rplugin__demo.so");
+  if (rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so", "dylib") != 0)
+    return child_fail("stage");
+  if (rimport__fs_write_atomic(argv[5], "ready\n", 6) != 0)
+    return child_fail("stage");
+  uv_sleep(60000);
+  return 0;
+}
+
 static int child_main(int argc, char **argv) {
-  const char *what = argc > 0 ? argv[0] : "";
-  if (strcmp(what, "hold") == 0 && argc == 6) {
-    /* hold <cache> <crate> <key> <ready> <ms> */
-    rimport__lock *lock;
-    if (rimport__cache_lock(argv[1], argv[2], argv[3], 0, NULL, NULL, NULL,
-                            &lock) != 0)
-      return child_fail("hold");
-    if (rimport__fs_write_atomic(argv[4], "ready\n", 6) != 0)
-      return child_fail("hold");
-    uv_sleep((unsigned int)atoi(argv[5]));
-    rimport__cache_unlock(lock);
-    return 0;
-  }
-  if (strcmp(what, "publish") == 0 && argc == 6) {
-    /* publish <cache> <src> <crate> <key> <go>: starts when <go> exists */
-    rimport__entry *e = NULL, *again = NULL;
-    int rc;
-    if (!wait_for_file(argv[5], 20000))
-      return 3;
-    if (publish(argv[1], argv[2], argv[3], argv[4], &e) != 0)
-      return child_fail("publish");
-    rc = rimport__cache_lookup(argv[1], argv[3], argv[4], 1, &again);
-    if (rc != 0 || strcmp(again->dir, e->dir) != 0)
-      return child_fail("publish: lookup");
-    rimport__entry_free(e);
-    rimport__entry_free(again);
-    return 0;
-  }
-  if (strcmp(what, "stage") == 0 && argc == 6) {
-    /* stage <cache> <src> <crate> <key> <ready>: stages, then hangs */
-    rimport__stage *st;
-    char p[4300];
-    if (rimport__stage_begin(argv[1], argv[3], argv[4], &st) != 0)
-      return child_fail("stage");
-    path_of(p, sizeof(p), argv[2], "libkayton_rplugin__demo.so");
-    if (rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so", "dylib") !=
-        0)
-      return child_fail("stage");
-    if (rimport__fs_write_atomic(argv[5], "ready\n", 6) != 0)
-      return child_fail("stage");
-    uv_sleep(60000);
-    return 0;
-  }
-  fprintf(stderr, "unknown child \"%s\" (%d args)\n", what, argc);
-  return 2;
+  static const rimport_test_child_def children[] = {
+      {"hold", child_hold, 6},
+      {"publish", child_publish, 6},
+      {"stage", child_stage, 6},
+  };
+  return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
+                                     argc, argv);
 }
 
 /* ------------------------------------------------------------ progress */
 
-typedef struct progress_log {
-  int waits;
-  char last[512];
-} progress_log;
-
-static void on_progress(const rimport_progress *p, void *payload) {
-  progress_log *log = payload;
-  assert_int_equal(p->phase, RIMPORT_PROGRESS_WAIT);
-  assert_non_null(p->message);
-  log->waits++;
-  snprintf(log->last, sizeof(log->last), "%s", p->message);
+/* Progress reports of lock waits (rimport_test_on_progress checks that
+ * each is one). */
+static void wait_log(rimport_test_progress *log) {
+  memset(log, 0, sizeof(*log));
+  log->want_phase = RIMPORT_PROGRESS_WAIT;
 }
 
 static uint64_t now_ms(void) {
@@ -310,7 +211,7 @@ static void cache_publish_then_lookup(void **state) {
   rimport__entry *e = NULL, *found = NULL;
   const cJSON *m, *arts, *a;
   char want[4300], hex[33], src[4300];
-  struct stat sb;
+  rimport__stat sb;
   (void)state;
   fresh_dirs("cache-publish");
   must(publish(cache_dir, src_dir, "demo", KEY1, &e));
@@ -328,7 +229,7 @@ static void cache_publish_then_lookup(void **state) {
 
   /* The stage is gone: only the entry (and no lock file: none was taken). */
   crate_path(want, sizeof(want), "demo", NULL);
-  assert_int_equal(count_prefixed(want, ".stage-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(want, ".stage-"), 0);
 
   must(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &found));
   assert_string_equal(found->dir, e->dir);
@@ -368,11 +269,11 @@ static void cache_publish_then_lookup(void **state) {
   assert_string_equal(cJSON_GetObjectItem(a, "kind")->valuestring, "source");
 
   /* Published files are read-only (DESIGN.md invariant 2). */
-  assert_int_equal(stat(found->dylib, &sb), 0);
-  assert_int_equal(sb.st_mode & 0222, 0);
+  must(rimport__fs_stat(found->dylib, &sb));
+  assert_int_equal(sb.mode & 0222, 0);
   path_of(want, sizeof(want), found->dir, "manifest.json");
-  assert_int_equal(stat(want, &sb), 0);
-  assert_int_equal(sb.st_mode & 0222, 0);
+  must(rimport__fs_stat(want, &sb));
+  assert_int_equal(sb.mode & 0222, 0);
 
   rimport__entry_free(e);
   rimport__entry_free(found);
@@ -432,7 +333,7 @@ static void cache_rejects_bad_input(void **state) {
   rimport_test_assert_error(rimport__stage_publish(st, NULL, &e),
                             RIMPORT_EINVAL, "dylib");
   crate_path(p, sizeof(p), "demo", NULL);
-  assert_int_equal(count_prefixed(p, ".stage-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(p, ".stage-"), 0);
 
   /* extra may not overwrite rimport's members. */
   must(rimport__stage_begin(cache_dir, "demo", KEY1, &st));
@@ -446,7 +347,7 @@ static void cache_rejects_bad_input(void **state) {
   assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &e),
                    RIMPORT_ENOTFOUND);
   crate_path(p, sizeof(p), "demo", NULL);
-  assert_int_equal(count_prefixed(p, ".stage-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(p, ".stage-"), 0);
 }
 
 /* Corrupts the published entry with `damage`, checks that a verifying
@@ -468,7 +369,8 @@ static void check_corruption(const char *name, void (*damage)(rimport__entry *),
   /* Moved aside: the key is free for a rebuild. */
   assert_false(rimport__fs_is_dir(e->dir));
   crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
-  assert_int_equal(count_prefixed(crate_dir, ".corrupt-" KEY1 "-"), 1);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".corrupt-" KEY1 "-"),
+                   1);
   assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &again),
                    RIMPORT_ENOTFOUND);
   must(publish(cache_dir, src_dir, "demo", KEY1, &again));
@@ -480,7 +382,7 @@ static void check_corruption(const char *name, void (*damage)(rimport__entry *),
 
 static void damage_byte(rimport__entry *e) {
   rimport__entry *cheap = NULL;
-  flip_byte(e->dylib, 200000);
+  rimport_test_flip_byte(e->dylib, 200000, 0x01);
   /* Without verify only the cheap checks run: still found. */
   must(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &cheap));
   rimport__entry_free(cheap);
@@ -489,14 +391,14 @@ static void damage_byte(rimport__entry *e) {
 static void damage_truncate(rimport__entry *e) {
   char p[4300];
   path_of(p, sizeof(p), e->deps_dir, "libdep-1234.rlib");
-  assert_int_equal(chmod(p, 0644), 0);
-  assert_int_equal(truncate(p, 1000), 0);
+  rimport_test_make_writable(p);
+  rimport_test_truncate(p, 1000);
 }
 
 static void damage_missing(rimport__entry *e) {
   char p[4300];
   path_of(p, sizeof(p), e->crate_dir, "Cargo.toml");
-  assert_int_equal(unlink(p), 0);
+  remove_file(p);
 }
 
 static void cache_verify_catches_changed_byte(void **state) {
@@ -517,13 +419,8 @@ static void cache_verify_levels(void **state) {
   fresh_dirs("cache-levels");
   must(publish(cache_dir, src_dir, "demo", KEY1, &e));
   must(rimport__fs_stat(e->dylib, &st));
-  flip_byte(e->dylib, 200000);
-  {
-    struct timespec ts[2];
-    ts[0].tv_sec = ts[1].tv_sec = (time_t)st.mtime_sec;
-    ts[0].tv_nsec = ts[1].tv_nsec = (long)st.mtime_nsec;
-    assert_int_equal(utimensat(AT_FDCWD, e->dylib, ts, 0), 0);
-  }
+  rimport_test_flip_byte(e->dylib, 200000, 0x01);
+  rimport_test_set_mtime(e->dylib, st.mtime_sec, (long)st.mtime_nsec);
   must(rimport__fs_stat(e->dylib, &st)); /* the mtime is back */
   must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_STAT,
                              &again));
@@ -539,7 +436,7 @@ static void cache_verify_levels(void **state) {
   must(publish(cache_dir, src_dir, "demo", KEY1, &e));
   path_of(dep, sizeof(dep), e->deps_dir, "libdep-1234.rlib");
   uv_sleep(20);
-  flip_byte(dep, 10);
+  rimport_test_flip_byte(dep, 10, 0x01);
   rimport_test_assert_error(rimport__cache_lookup(cache_dir, "demo", KEY1,
                                                   RIMPORT__VERIFY_STAT, &again),
                             RIMPORT_ECORRUPT, "libdep-1234.rlib");
@@ -560,7 +457,7 @@ static void cache_verify_catches_missing_file(void **state) {
 }
 
 static void damage_dylib_gone(rimport__entry *e) {
-  assert_int_equal(unlink(e->dylib), 0);
+  remove_file(e->dylib);
 }
 
 static void cache_lookup_without_verify_checks_dylib(void **state) {
@@ -570,8 +467,8 @@ static void cache_lookup_without_verify_checks_dylib(void **state) {
                    "lib/libkayton_rplugin__demo.so");
   /* And the cheap lookup notices a missing dylib too. */
   must(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &e));
-  assert_int_equal(chmod(e->dylib, 0644), 0);
-  assert_int_equal(unlink(e->dylib), 0);
+  rimport_test_make_writable(e->dylib);
+  remove_file(e->dylib);
   rimport_test_assert_error(
       rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &again),
       RIMPORT_ECORRUPT, "dylib");
@@ -597,13 +494,14 @@ static void cache_publish_loser_gets_winners_entry(void **state) {
   assert_string_equal(eb->dylib, ea->dylib); /* a's, the winner's */
   assert_non_null(strstr(eb->dylib, "/lib/a.so"));
   crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
-  assert_int_equal(count_prefixed(crate_dir, ".stage-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".stage-"), 0);
   rimport__entry_free(ea);
   rimport__entry_free(eb);
 }
 
 static void cache_publish_race_between_processes(void **state) {
-  child_proc c[4];
+  rimport_test_child *c[4];
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
   char go[4300], crate_dir[4300], entry_dir[4300];
   const char *args[] = {"publish", cache_dir, src_dir, "demo", KEY1, go, NULL};
   rimport__entry *e = NULL;
@@ -612,76 +510,81 @@ static void cache_publish_race_between_processes(void **state) {
   fresh_dirs("cache-race");
   snprintf(go, sizeof(go), "%s/../go", cache_dir);
   for (i = 0; i < RIMPORT__ARRAY_SIZE(c); i++)
-    child_start(&c[i], args);
+    c[i] = rimport_test_child_start(args, 0);
   rimport_test_write_file(go, "go\n"); /* all start at once */
   for (i = 0; i < RIMPORT__ARRAY_SIZE(c); i++) {
-    child_wait(&c[i]);
-    assert_int_equal(c[i].signal, 0);
-    assert_int_equal(c[i].status, 0);
+    rimport_test_child_wait(c[i], &out);
+    assert_int_equal(out.term_signal, 0);
+    assert_int_equal(out.status, 0);
+    rimport_test_output_free(&out);
   }
   crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
   crate_path(entry_dir, sizeof(entry_dir), "demo", KEY1);
   /* One entry, every loser's stage gone. */
-  assert_int_equal(count_prefixed(crate_dir, KEY1), 1);
-  assert_int_equal(count_prefixed(crate_dir, ".stage-"), 0);
-  assert_int_equal(count_prefixed(crate_dir, ".corrupt-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, KEY1), 1);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".stage-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".corrupt-"), 0);
   must(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &e));
   assert_string_equal(e->dir, entry_dir);
   rimport__entry_free(e);
 }
 
 static void cache_lock_waits_for_other_process(void **state) {
-  child_proc c;
+  rimport_test_child *c;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
   char ready[4300], pid[32];
   rimport__lock *lock = NULL;
-  progress_log log;
+  rimport_test_progress log;
   uint64_t t0;
   (void)state;
   fresh_dirs("cache-lockwait");
   snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
-  start_holder(&c, "demo", KEY1, ready, "1200");
-  memset(&log, 0, sizeof(log));
+  c = start_holder("demo", KEY1, ready, "1200");
+  wait_log(&log);
   t0 = now_ms();
-  must(rimport__cache_lock(cache_dir, "demo", KEY1, 0, on_progress, &log, NULL,
-                           &lock));
+  must(rimport__cache_lock(cache_dir, "demo", KEY1, 0, rimport_test_on_progress,
+                           &log, NULL, &lock));
   assert_true(now_ms() - t0 >= 500); /* it did wait */
-  assert_int_equal(log.waits, 1);    /* reported once (then every 5 s) */
-  snprintf(pid, sizeof(pid), "process %d,", c.pid);
-  if (strstr(log.last, pid) == NULL ||
-      strstr(log.last, "which is building demo (" KEY1 ")") == NULL)
-    fail_msg("progress message: %s", log.last);
-  child_wait(&c);
-  assert_int_equal(c.status, 0);
+  assert_int_equal(log.calls, 1);    /* reported once (then every 5 s) */
+  snprintf(pid, sizeof(pid), "process %d,", rimport_test_child_pid(c));
+  if (strstr(log.message, pid) == NULL ||
+      strstr(log.message, "which is building demo (" KEY1 ")") == NULL)
+    fail_msg("progress message: %s", log.message);
+  rimport_test_child_wait(c, &out);
+  assert_int_equal(out.status, 0);
+  rimport_test_output_free(&out);
   rimport__cache_unlock(lock);
 }
 
 static void cache_lock_of_killed_process_is_taken_over(void **state) {
-  child_proc c;
+  rimport_test_child *c;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
   char ready[4300], lock_path[4300];
   rimport__lock *lock = NULL;
-  progress_log log;
+  rimport_test_progress log;
   uint64_t t0;
   (void)state;
   fresh_dirs("cache-stale");
   snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
-  start_holder(&c, "demo", KEY1, ready, "60000");
-  child_kill(&c);
-  assert_int_equal(c.signal, SIGKILL);
+  c = start_holder("demo", KEY1, ready, "60000");
+  rimport_test_child_kill(c, &out);
+  assert_int_equal(out.term_signal, SIGKILL);
+  rimport_test_output_free(&out);
   /* The lock file is still there, with the dead pid in it... */
   crate_path(lock_path, sizeof(lock_path), "demo", KEY1 ".lock");
   assert_true(rimport__fs_is_file(lock_path));
   /* ...and the lock is free at once. */
-  memset(&log, 0, sizeof(log));
+  wait_log(&log);
   t0 = now_ms();
-  must(rimport__cache_lock(cache_dir, "demo", KEY1, 5000, on_progress, &log,
-                           NULL, &lock));
+  must(rimport__cache_lock(cache_dir, "demo", KEY1, 5000,
+                           rimport_test_on_progress, &log, NULL, &lock));
   assert_true(now_ms() - t0 < 1000);
-  assert_int_equal(log.waits, 0);
+  assert_int_equal(log.calls, 0);
   rimport__cache_unlock(lock);
 }
 
 static void cache_lock_timeout_names_owner(void **state) {
-  child_proc c;
+  rimport_test_child *c;
   char ready[4300], pid[32];
   rimport__lock *lock = NULL;
   uint64_t t0;
@@ -689,17 +592,17 @@ static void cache_lock_timeout_names_owner(void **state) {
   (void)state;
   fresh_dirs("cache-timeout");
   snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
-  start_holder(&c, "demo", KEY1, ready, "60000");
+  c = start_holder("demo", KEY1, ready, "60000");
   t0 = now_ms();
   rc = rimport__cache_lock(cache_dir, "demo", KEY1, 300, NULL, NULL, NULL,
                            &lock);
-  snprintf(pid, sizeof(pid), "process %d ", c.pid);
+  snprintf(pid, sizeof(pid), "process %d ", rimport_test_child_pid(c));
   rimport_test_assert_error(rc, RIMPORT_ELOCKED, pid);
   rimport_test_assert_error(rc, RIMPORT_ELOCKED, "is building demo");
   rimport_test_assert_error(rc, RIMPORT_ELOCKED, "stop that process");
   assert_null(lock);
   assert_true(now_ms() - t0 >= 300);
-  child_kill(&c);
+  rimport_test_child_kill(c, NULL);
 }
 
 typedef struct canceler {
@@ -714,7 +617,7 @@ static void cancel_later(void *arg) {
 }
 
 static void cache_lock_cancel(void **state) {
-  child_proc c;
+  rimport_test_child *c;
   char ready[4300];
   rimport__lock *lock = NULL;
   atomic_int cancel = 0;
@@ -724,7 +627,7 @@ static void cache_lock_cancel(void **state) {
   (void)state;
   fresh_dirs("cache-cancel");
   snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
-  start_holder(&c, "demo", KEY1, ready, "60000");
+  c = start_holder("demo", KEY1, ready, "60000");
   cn.flag = &cancel;
   cn.after_ms = 200;
   t0 = now_ms();
@@ -734,20 +637,20 @@ static void cache_lock_cancel(void **state) {
                             RIMPORT_ECANCELED, "canceled");
   assert_true(now_ms() - t0 < 5000);
   assert_int_equal(uv_thread_join(&thread), 0);
-  child_kill(&c);
+  rimport_test_child_kill(c, NULL);
 }
 
 typedef struct locker {
   atomic_int got;
   int rc;
-  progress_log log;
+  rimport_test_progress log;
 } locker;
 
 static void lock_in_thread(void *arg) {
   locker *l = arg;
   rimport__lock *lock = NULL;
-  l->rc = rimport__cache_lock(cache_dir, "demo", KEY1, 10000, on_progress,
-                              &l->log, NULL, &lock);
+  l->rc = rimport__cache_lock(cache_dir, "demo", KEY1, 10000,
+                              rimport_test_on_progress, &l->log, NULL, &lock);
   l->got = 1;
   rimport__cache_unlock(lock);
   rimport__error_free_thread();
@@ -763,6 +666,7 @@ static void cache_lock_threads_exclude_each_other(void **state) {
   must(
       rimport__cache_lock(cache_dir, "demo", KEY1, 0, NULL, NULL, NULL, &lock));
   memset(&l, 0, sizeof(l));
+  wait_log(&l.log);
   assert_int_equal(uv_thread_create(&thread, lock_in_thread, &l), 0);
   uv_sleep(400);
   assert_int_equal(l.got, 0); /* fcntl alone would have let it in */
@@ -770,10 +674,10 @@ static void cache_lock_threads_exclude_each_other(void **state) {
   assert_int_equal(uv_thread_join(&thread), 0);
   assert_int_equal(l.rc, 0);
   assert_int_equal(l.got, 1);
-  assert_int_equal(l.log.waits, 1);
-  snprintf(pid, sizeof(pid), "this process (%d)", (int)getpid());
-  if (strstr(l.log.last, pid) == NULL)
-    fail_msg("progress message: %s", l.log.last);
+  assert_int_equal(l.log.calls, 1);
+  snprintf(pid, sizeof(pid), "this process (%d)", (int)uv_os_getpid());
+  if (strstr(l.log.message, pid) == NULL)
+    fail_msg("progress message: %s", l.log.message);
 }
 
 static void cache_file_lock_survives_removal(void **state) {
@@ -788,7 +692,7 @@ static void cache_file_lock_survives_removal(void **state) {
   must(rimport__file_lock_try(a, &owner));
   must(rimport__file_lock_try(a, &owner)); /* held already: 0 again */
   assert_int_equal(rimport__file_lock_try(b, &owner), RIMPORT_ELOCKED);
-  assert_int_equal(owner, (int)getpid());
+  assert_int_equal(owner, (int)uv_os_getpid());
   /* Closing another handle of the file does not drop a's lock. */
   must(rimport__file_lock_open(path, &c));
   rimport__file_lock_close(c);
@@ -807,7 +711,8 @@ static void cache_file_lock_survives_removal(void **state) {
 }
 
 static void cache_gc_spares_what_is_in_use(void **state) {
-  child_proc c;
+  rimport_test_child *c;
+  int dead_pid;
   char ready[4300], crate_dir[4300], p[4300], dead_stage[4300];
   rimport__lock *lock_b = NULL, *lock_c = NULL, *lock_d = NULL;
   rimport__stage *live = NULL;
@@ -820,11 +725,12 @@ static void cache_gc_spares_what_is_in_use(void **state) {
   snprintf(ready, sizeof(ready), "%s/../ready", cache_dir);
 
   /* KEY1: a stage left by a process killed half-way. */
-  child_start(&c, args);
-  if (!wait_for_file(ready, 20000))
+  c = rimport_test_child_start(args, 0);
+  if (!rimport_test_wait_for_file(ready, 20000))
     fail_msg("the staging child did not start");
-  child_kill(&c);
-  assert_int_equal(count_prefixed(crate_dir, ".stage-" KEY1), 1);
+  dead_pid = rimport_test_child_pid(c);
+  rimport_test_child_kill(c, NULL);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".stage-" KEY1), 1);
   assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &e),
                    RIMPORT_ENOTFOUND); /* never a half entry */
 
@@ -834,14 +740,14 @@ static void cache_gc_spares_what_is_in_use(void **state) {
   must(rimport__stage_begin(cache_dir, "demo", KEY2, &live));
   /* KEY3: a stage of a dead pid, but its key lock is held. */
   if (snprintf(dead_stage, sizeof(dead_stage), "%s/.stage-%s-%d-7", crate_dir,
-               KEY3, c.pid) >= (int)sizeof(dead_stage))
+               KEY3, dead_pid) >= (int)sizeof(dead_stage))
     fail_msg("path too long");
   assert_int_equal(rimport__fs_mkdir_p(dead_stage), 0);
   must(rimport__cache_lock(cache_dir, "demo", KEY3, 0, NULL, NULL, NULL,
                            &lock_c));
   /* KEY4: a published entry that lost its dylib, its lock held. */
   must(publish(cache_dir, src_dir, "demo", KEY4, &d));
-  assert_int_equal(unlink(d->dylib), 0);
+  remove_file(d->dylib);
   must(rimport__cache_lock(cache_dir, "demo", KEY4, 0, NULL, NULL, NULL,
                            &lock_d));
   /* cargo's workshop, busy while any lock is held. */
@@ -852,7 +758,7 @@ static void cache_gc_spares_what_is_in_use(void **state) {
 
   must(rimport__cache_gc(cache_dir, &freed));
   assert_true(freed >= 300000); /* the dead stage's dylib */
-  assert_int_equal(count_prefixed(crate_dir, ".stage-" KEY1), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".stage-" KEY1), 0);
   assert_true(rimport__fs_is_dir(rimport__stage_dir(live)));
   assert_true(rimport__fs_is_dir(dead_stage));
   assert_true(rimport__fs_is_dir(d->dir));
@@ -872,11 +778,11 @@ static void cache_gc_spares_what_is_in_use(void **state) {
   assert_true(freed >= 5000 + 70001);
   assert_false(rimport__fs_is_dir(dead_stage));
   assert_false(rimport__fs_is_dir(d->dir));
-  assert_int_equal(count_prefixed(crate_dir, ".corrupt-"), 0);
-  assert_int_equal(count_prefixed(crate_dir, ".stage-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".corrupt-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".stage-"), 0);
   path_of(p, sizeof(p), cache_dir, "_target");
   assert_false(rimport__fs_is_dir(p));
-  assert_int_equal(count_prefixed(crate_dir, ""), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ""), 0);
   rimport__entry_free(d);
 }
 
@@ -906,7 +812,8 @@ static void cache_clear_removes_rimports_files_only(void **state) {
   /* A build in progress: refused, nothing removed. */
   must(rimport__cache_lock(cache_dir, "other", KEY2, 0, NULL, NULL, NULL,
                            &lock));
-  snprintf(pid, sizeof(pid), "process %d is building other", (int)getpid());
+  snprintf(pid, sizeof(pid), "process %d is building other",
+           (int)uv_os_getpid());
   rimport_test_assert_error(rimport__cache_clear(cache_dir), RIMPORT_ELOCKED,
                             pid);
   assert_true(rimport__fs_is_dir(e->dir));
@@ -938,10 +845,9 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
   rimport__stage *st = NULL;
   rimport__lock *lock = NULL;
   (void)state;
-  if (geteuid() == 0)
-    skip(); /* root ignores permissions */
   fresh_dirs("cache-ro");
-  assert_int_equal(chmod(cache_dir, 0500), 0);
+  if (!rimport_test_deny_writes(cache_dir))
+    skip(); /* root, or Windows: a read-only directory takes files */
   rimport_test_assert_error(rimport__stage_begin(cache_dir, "demo", KEY1, &st),
                             RIMPORT_EIO, cache_dir);
   rimport_test_assert_error(rimport__stage_begin(cache_dir, "demo", KEY1, &st),
@@ -951,104 +857,84 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
       rimport__cache_lock(cache_dir, "demo", KEY1, 0, NULL, NULL, NULL, &lock),
       RIMPORT_EIO, cache_dir);
   assert_null(lock);
-  assert_int_equal(chmod(cache_dir, 0700), 0);
+  rimport_test_allow_writes(cache_dir);
 }
 
 #ifdef RIMPORT_CLI_PATH
-typedef struct run_result {
-  int status;
-  char *out, *err;
-} run_result;
-
-static run_result run_cli(const char *cmd) {
+/* Runs `rimport --cache-dir <cache> cache <cmd>`. */
+static void run_cli(rimport_test_output *r, const char *cmd) {
   const char *argv[] = {RIMPORT_CLI_PATH, "--cache-dir", cache_dir,
                         "cache",          cmd,           NULL};
-  rimport__proc_opts o;
-  rimport__proc_result r = RIMPORT__PROC_RESULT_INIT;
-  run_result rr;
-  memset(&o, 0, sizeof(o));
-  o.file = RIMPORT_CLI_PATH;
-  o.args = argv;
-  o.timeout_ms = 60000;
-  must(rimport__proc_run(&o, &r));
-  if (r.term_signal != 0)
-    fail_msg("rimport died of signal %d: %s", r.term_signal, r.err.ptr);
-  rr.status = (int)r.exit_status;
-  rr.out = strdup(r.out.ptr);
-  rr.err = strdup(r.err.ptr);
-  rimport__proc_result_dispose(&r);
-  return rr;
+  rimport_test_exec(r, argv, NULL, NULL, 60000);
+  if (r->term_signal != 0)
+    fail_msg("rimport died of signal %d: %s", r->term_signal, r->err.ptr);
 }
 
-static void run_free(run_result *r) {
-  free(r->out);
-  free(r->err);
-}
-
-static void expect_out(const run_result *r, int status, const char *needle) {
-  if (r->status != status || strstr(r->out, needle) == NULL)
+static void expect_out(const rimport_test_output *r, int status,
+                       const char *needle) {
+  if (r->status != status || strstr(r->out.ptr, needle) == NULL)
     fail_msg("exit %d (want %d), output lacks \"%s\":\n%s\nstderr:\n%s",
-             r->status, status, needle, r->out, r->err);
+             (int)r->status, status, needle, r->out.ptr, r->err.ptr);
 }
 
 static void cli_list_verify_gc_clear(void) {
   rimport__entry *e = NULL;
   char stage[4300], p[4300];
-  run_result r;
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
   fresh_dirs("cache-cli");
-  r = run_cli("list");
+  run_cli(&r, "list");
   expect_out(&r, 0, "no entries");
-  run_free(&r);
+  rimport_test_output_free(&r);
 
   must(publish(cache_dir, src_dir, "demo", KEY1, &e));
   rimport__entry_free(e);
   must(publish(cache_dir, src_dir, "other", KEY2, &e));
   rimport__entry_free(e);
   must(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &e));
-  r = run_cli("list");
+  run_cli(&r, "list");
   expect_out(&r, 0, "demo");
   expect_out(&r, 0, KEY1);
   expect_out(&r, 0, KEY2);
   expect_out(&r, 0, "361.4 KiB"); /* ENTRY_SIZE bytes */
   expect_out(&r, 0, "2 entries");
   expect_out(&r, 0, cJSON_GetObjectItem(e->manifest, "created")->valuestring);
-  run_free(&r);
+  rimport_test_output_free(&r);
 
-  r = run_cli("verify");
+  run_cli(&r, "verify");
   expect_out(&r, 0, "OK       demo " KEY1);
   expect_out(&r, 0, "2 entries checked, 0 corrupt");
-  run_free(&r);
+  rimport_test_output_free(&r);
 
-  flip_byte(e->dylib, 5);
-  r = run_cli("verify");
+  rimport_test_flip_byte(e->dylib, 5, 0x01);
+  run_cli(&r, "verify");
   expect_out(&r, 1, "CORRUPT  demo " KEY1);
   expect_out(&r, 1, "has XXH3");
   expect_out(&r, 1, "OK       other " KEY2);
-  run_free(&r);
+  rimport_test_output_free(&r);
 
   /* A stage of a process that is gone, and the corrupt entry moved aside. */
   crate_path(stage, sizeof(stage), "demo", ".stage-" KEY1 "-0-1");
   assert_int_equal(rimport__fs_mkdir_p(stage), 0);
   path_of(p, sizeof(p), stage, "partial");
   write_bytes(p, 1000, 4);
-  r = run_cli("gc");
+  run_cli(&r, "gc");
   expect_out(&r, 0, "removed ");
   expect_out(&r, 0, ".stage-" KEY1 "-0-1 (1000 B)");
   expect_out(&r, 0, ".corrupt-" KEY1);
   expect_out(&r, 0, "freed ");
-  run_free(&r);
+  rimport_test_output_free(&r);
   assert_false(rimport__fs_is_dir(stage));
 
-  r = run_cli("clear");
+  run_cli(&r, "clear");
   expect_out(&r, 0, "cleared ");
-  run_free(&r);
-  r = run_cli("list");
+  rimport_test_output_free(&r);
+  run_cli(&r, "list");
   expect_out(&r, 0, "no entries");
-  run_free(&r);
-  r = run_cli("frobnicate");
+  rimport_test_output_free(&r);
+  run_cli(&r, "frobnicate");
   assert_int_equal(r.status, 2);
-  assert_non_null(strstr(r.err, "unknown cache command"));
-  run_free(&r);
+  assert_non_null(strstr(r.err.ptr, "unknown cache command"));
+  rimport_test_output_free(&r);
   rimport__entry_free(e);
 }
 #endif
@@ -1100,7 +986,7 @@ static void cache_walk_lists_entries(void **state) {
   must(publish(cache_dir, src_dir, "alpha", KEY2, &e));
   rimport__entry_free(e);
   must(publish(cache_dir, src_dir, "alpha", KEY1, &e));
-  flip_byte(e->dylib, 1);
+  rimport_test_flip_byte(e->dylib, 1, 0x01);
   /* Not entries: a stage, a lock file, toolchain records, a stray file. */
   must(rimport__stage_begin(cache_dir, "alpha", KEY3, &st));
   must(rimport__cache_lock(cache_dir, "alpha", KEY4, 0, NULL, NULL, NULL,

@@ -102,25 +102,17 @@ static void garbage_is_kept_aside(void **state) {
   rimport__cargo_report_dispose(&r);
 }
 
-typedef struct progress_log {
-  unsigned int calls, done, total;
-  char unit[64];
-} progress_log;
-
-static void on_progress(const rimport_progress *p, void *payload) {
-  progress_log *log = payload;
-  log->calls++;
-  log->done = p->done;
-  log->total = p->total;
-  snprintf(log->unit, sizeof(log->unit), "%s", p->unit ? p->unit : "");
-  assert_int_equal(p->phase, RIMPORT_PROGRESS_BUILD);
-  assert_string_equal(p->plugin, "reqwest");
-  assert_non_null(strstr(p->message, "building reqwest"));
+/* Every report must be cargo building reqwest's plugin. */
+static void build_log(rimport_test_progress *log) {
+  memset(log, 0, sizeof(*log));
+  log->want_phase = RIMPORT_PROGRESS_BUILD;
+  log->want_plugin = "reqwest";
+  log->want_message = "building reqwest";
 }
 
 static void progress_line_is_read(void **state) {
   rimport__cargo_report r;
-  progress_log log;
+  rimport_test_progress log;
   const char *chunks[] = {"   Compiling libc v0.2.139\n\r    Buil",
                           "ding [=====>      ] 12/87: serde, tokio(bui",
                           "ld)\r                    \r",
@@ -129,12 +121,12 @@ static void progress_line_is_read(void **state) {
                           NULL};
   int i;
   (void)state;
-  memset(&log, 0, sizeof(log));
+  build_log(&log);
   rimport__cargo_report_init(&r);
   for (i = 0; chunks[i] != NULL; i++) {
     assert_int_equal(rimport__cargo_feed_stderr(&r, chunks[i],
                                                 strlen(chunks[i]), "reqwest",
-                                                on_progress, &log),
+                                                rimport_test_on_progress, &log),
                      0);
     if (i == 2) {
       assert_int_equal(log.done, 12);
@@ -154,7 +146,7 @@ static void progress_line_is_read(void **state) {
 
 static void progress_garbage_is_ignored(void **state) {
   rimport__cargo_report r;
-  progress_log log;
+  rimport_test_progress log;
   const char *bad[] = {"Building [",
                        "Building []",
                        "Building [] x/y",
@@ -164,14 +156,15 @@ static void progress_garbage_is_ignored(void **state) {
                        NULL};
   int i;
   (void)state;
-  memset(&log, 0, sizeof(log));
+  build_log(&log);
   rimport__cargo_report_init(&r);
   for (i = 0; bad[i] != NULL; i++) {
     assert_int_equal(rimport__cargo_feed_stderr(&r, bad[i], strlen(bad[i]), "x",
-                                                on_progress, &log),
+                                                rimport_test_on_progress, &log),
                      0);
-    assert_int_equal(
-        rimport__cargo_feed_stderr(&r, "\r", 1, "x", on_progress, &log), 0);
+    assert_int_equal(rimport__cargo_feed_stderr(&r, "\r", 1, "x",
+                                                rimport_test_on_progress, &log),
+                     0);
   }
   assert_int_equal(log.calls, 0);
   rimport__cargo_report_dispose(&r);
@@ -339,32 +332,46 @@ static void environment_makes_every_unit_dynamic(void **state) {
 
 /* --- a fake cargo through a real pipe ----------------------------------- */
 
-static int child_main(int argc, char **argv) {
+/* flood: 40 MB of one unterminated line, then a real message. */
+static int child_flood(int argc, char **argv) {
+  static char chunk[65536];
   long i;
-  if (argc < 1)
-    return 2;
-  if (strcmp(argv[0], "flood") == 0) {
-    /* 40 MB of one unterminated line, then a real message. */
-    static char chunk[65536];
-    memset(chunk, 'x', sizeof(chunk));
-    for (i = 0; i < 600; i++)
-      fwrite(chunk, 1, sizeof(chunk), stdout);
-    fputs("\n", stdout);
-    fputs(finished_ok, stdout);
-    return 0;
-  }
-  if (strcmp(argv[0], "many") == 0) {
-    for (i = 0; i < 20000; i++)
-      fputs(artifact_line, stdout);
-    fputs(finished_ok, stdout);
-    return 0;
-  }
-  if (strcmp(argv[0], "crash") == 0) {
+  (void)argc;
+  (void)argv;
+  memset(chunk, 'x', sizeof(chunk));
+  for (i = 0; i < 600; i++)
+    fwrite(chunk, 1, sizeof(chunk), stdout);
+  fputs("\n", stdout);
+  fputs(finished_ok, stdout);
+  return 0;
+}
+
+static int child_many(int argc, char **argv) {
+  long i;
+  (void)argc;
+  (void)argv;
+  for (i = 0; i < 20000; i++)
     fputs(artifact_line, stdout);
-    fflush(stdout);
-    abort();
-  }
-  return 2;
+  fputs(finished_ok, stdout);
+  return 0;
+}
+
+static int child_crash(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fputs(artifact_line, stdout);
+  fflush(stdout);
+  abort();
+}
+
+static int child_main(int argc, char **argv) {
+  static const rimport_test_child_def children[] = {
+      {"flood", child_flood, 1},
+      {"many", child_many, 1},
+      {"crash", child_crash, 1},
+  };
+  return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
+                                     argc, argv);
 }
 
 static void on_out(const char *data, size_t len, void *payload) {
@@ -373,8 +380,10 @@ static void on_out(const char *data, size_t len, void *payload) {
 
 static void run_fake(const char *mode, rimport__cargo_report *r,
                      rimport__proc_result *res) {
-  const char *args[] = {rimport_test_self(), "--child", mode, NULL};
+  const char *child[] = {mode, NULL};
+  const char *args[4];
   rimport__proc_opts o;
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   memset(&o, 0, sizeof(o));
   o.file = args[0];
   o.args = args;

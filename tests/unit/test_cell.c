@@ -10,9 +10,6 @@
 #include "support.h"
 #include "common/common.h"
 #include "common/fs.h"
-#include "proc/proc.h"
-
-#define FIXTURES RIMPORT_SOURCE_DIR "/tests/fixtures/crates"
 
 static char cache_dir[4096];
 
@@ -27,42 +24,30 @@ static void on_output(rimport_output_level level, const char *text, size_t len,
     rimport__buf_put(&log->text, text, len);
 }
 
+/* A session on a new cache whose cells' output goes to log. */
 static rimport_session *open_session(out_log *log) {
   rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
-  rimport_session *s = NULL;
   snprintf(cache_dir, sizeof(cache_dir), "%s/cache",
            rimport_test_tmpdir("cell"));
-  o.cache_dir = cache_dir;
-  o.offline = 1;
   o.output = on_output;
   o.output_payload = log;
-  if (rimport_session_open(&s, &o) != 0)
-    fail_msg("session: %s", rimport_error_last()->message);
-  return s;
+  return rimport_test_session_open(cache_dir, &o);
 }
 
 /* Plans, builds, loads and registers what `cell` imports, then compiles
  * and runs it. Returns rimport_cell_run's result (compile errors fail). */
 static int run_cell(rimport_session *s, const char *cell, rimport_buf *out) {
-  rimport_imports *imps = NULL;
-  rimport_cell_plan *plan = NULL;
-  rimport_build_result *built = NULL;
+  rimport_cell_plan *plan = rimport_test_plan(s, cell);
+  rimport_build_result *built = rimport_test_build(s, plan);
   rimport_cell *compiled = NULL;
-  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
   int rc;
-  po.base_dir = FIXTURES;
-  if (rimport_parse(cell, strlen(cell), &imps) != 0 ||
-      rimport_plan(s, rimport_imports_array(imps), rimport_imports_count(imps),
-                   &po, &plan) != 0 ||
-      rimport_build(s, plan, &built) != 0 || rimport_load(s, built) != 0 ||
-      rimport_register(s) != 0 ||
+  if (rimport_load(s, built) != 0 || rimport_register(s) != 0 ||
       rimport_cell_compile(s, cell, strlen(cell), plan, NULL, &compiled) != 0)
     fail_msg("preparing the cell: %s", rimport_error_last()->message);
   rc = rimport_cell_run(s, compiled, out);
   rimport_cell_free(compiled);
   rimport_build_result_free(built);
   rimport_cell_plan_free(plan);
-  rimport_imports_free(imps);
   return rc;
 }
 
@@ -73,7 +58,7 @@ static void cells_keep_values_and_survive_panics(void **state) {
   (void)state;
   assert_int_equal(
       run_cell(s,
-               "rimport kitchen(path=\"kitchen\")\n"
+               RIMPORT_TEST_KITCHEN
                "from kitchen rimport Point, largest[i64]\n"
                "keep!(\"p\", Point::new(3.0, 4.0));\n"
                "kprintln!(\"{} {}\", largest__i64(&[4, 9, 2]), kitchen::add(1, "
@@ -128,8 +113,8 @@ static void cargo_route_builds_a_cell_crate(void **state) {
   rimport_extra_deps *list = NULL, *again = NULL;
   const rimport_extra_dep *deps;
   const rimport_toolchain *tc;
-  rimport__proc_opts po;
-  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  rimport_test_output res = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf so = RIMPORT_BUF_INIT;
   char rustc_env[4200];
   const char *env[3];
   const char *args[] = {"cargo",
@@ -141,7 +126,7 @@ static void cargo_route_builds_a_cell_crate(void **state) {
                         NULL,
                         NULL};
   (void)state;
-  assert_int_equal(run_cell(s, "rimport kitchen(path=\"kitchen\")\n", &out), 0);
+  assert_int_equal(run_cell(s, RIMPORT_TEST_KITCHEN, &out), 0);
   assert_int_equal(rimport_session_extra_deps(s, &list), 0);
   assert_int_equal(rimport_extra_deps_count(list), 2);
   deps = rimport_extra_deps_array(list);
@@ -174,20 +159,16 @@ static void cargo_route_builds_a_cell_crate(void **state) {
   env[0] = "CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic";
   env[1] = rustc_env;
   env[2] = NULL;
-  memset(&po, 0, sizeof(po));
-  po.file = "cargo";
-  po.args = args;
-  po.cwd = dir.ptr;
-  po.env = env;
-  po.timeout_ms = 300000;
-  assert_int_equal(rimport__proc_run(&po, &res), 0);
-  if (res.exit_status != 0)
+  rimport_test_exec(&res, args, dir.ptr, env, 300000);
+  if (res.status != 0)
     fail_msg("cargo failed:\n%s", res.err.ptr);
   /* The plugin was reused, not rebuilt; the cell crate was built. */
   assert_non_null(strstr(res.out.ptr, "\"name\":\"kayton_rplugin__kitchen\""));
   assert_null(strstr(res.err.ptr, "Compiling kayton_rplugin__kitchen"));
-  assert_non_null(strstr(res.out.ptr, "libmy_cell.so"));
-  rimport__proc_result_dispose(&res);
+  rimport_test_dylib_path(&so, NULL, "my_cell");
+  assert_non_null(strstr(res.out.ptr, so.ptr));
+  rimport_buf_dispose(&so);
+  rimport_test_output_free(&res);
   rimport_buf_dispose(&out);
   rimport_buf_dispose(&toml);
   rimport_buf_dispose(&dir);

@@ -1,7 +1,5 @@
 /* The platform loader (src/platform.h, src/unix/dl.c): absolute paths only,
  * the OS message in every failure, symbols by name. */
-#define _GNU_SOURCE /* dladdr: where the C library lives */
-#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,22 +50,12 @@ static void relative_path_is_refused(void **state) {
   rimport_test_assert_error(rimport__dl_open(NULL, &dl), RIMPORT_EINVAL, NULL);
 }
 
-/* The absolute path of the library that defines `fn` in this process. */
-static const char *library_of(void *fn) {
-  Dl_info info;
-  memset(&info, 0, sizeof(info));
-  if (dladdr(fn, &info) == 0 || info.dli_fname == NULL ||
-      info.dli_fname[0] != '/')
-    return NULL;
-  return info.dli_fname;
-}
-
 static void system_library_by_absolute_path(void **state) {
   static const char *const libm[] = {
       "/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6",
       "/lib/aarch64-linux-gnu/libm.so.6", "/lib64/libm.so.6",
       "/usr/lib64/libm.so.6"};
-  const char *libc_path = library_of((void *)(size_t)strlen);
+  rimport_buf libc_path = RIMPORT_BUF_INIT;
   double (*cos_fn)(double);
   size_t (*strlen_fn)(const char *);
   rimport__dl *dl = NULL;
@@ -90,8 +78,9 @@ static void system_library_by_absolute_path(void **state) {
     done = 1;
   }
   /* The C library, wherever it is. */
-  assert_non_null(libc_path);
-  assert_int_equal(rimport__dl_open(libc_path, &dl), 0);
+  assert_int_equal(rimport_test_library_of((void *)(size_t)strlen, &libc_path),
+                   0);
+  assert_int_equal(rimport__dl_open(libc_path.ptr, &dl), 0);
   sym = rimport__dl_sym(dl, "strlen");
   assert_non_null(sym);
   memcpy(&strlen_fn, &sym, sizeof(sym));
@@ -100,6 +89,7 @@ static void system_library_by_absolute_path(void **state) {
   assert_null(rimport__dl_sym(NULL, "strlen"));
   rimport__dl_free(dl);
   rimport__dl_free(NULL);
+  rimport_buf_dispose(&libc_path);
 }
 
 static void file_names(void **state) {

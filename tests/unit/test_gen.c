@@ -8,11 +8,9 @@
  * template edit changes them: review the new output, then run the suite
  * with RIMPORT_UPDATE_GOLDEN=1 to rewrite them. */
 #include <cjson/cJSON.h>
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "kayton_api.h"
 #include "support.h"
@@ -21,21 +19,8 @@
 #include "gen/gen.h"
 #include "template/template.h"
 #include "plan/plan.h"
-#include "proc/proc.h"
+#include "platform.h"
 #include "toolchain/toolchain.h"
-
-static const rimport_toolchain fake_tc = {
-    "/usr/bin/rustc",
-    "1.95.0",
-    "59807616e",
-    "2026-04-14",
-    "x86_64-unknown-linux-gnu",
-    "20.1.8",
-    "/sysroot",
-    "/sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib",
-    NULL,
-    "0123456789abcdef0123456789abcdef",
-    0};
 
 static const char test_key[] = "00112233445566778899aabbccddeeff";
 
@@ -90,7 +75,7 @@ static rimport__gen_input input_of(const rimport_plugin *p) {
   memset(&in, 0, sizeof(in));
   in.plugin = p;
   in.kayton_api_dir = "/opt/rimport/kayton_api";
-  in.toolchain = &fake_tc;
+  in.toolchain = &rimport_test_fake_toolchain;
   in.resolved_version = "1.2.3";
   return in;
 }
@@ -573,9 +558,10 @@ static void manifest_is_valid_json(void **state) {
   assert_int_equal(cJSON_GetObjectItem(j, "abi_version")->valueint,
                    KAYTON_API_ABI_VERSION);
   j2 = cJSON_GetObjectItem(j, "rustc");
-  assert_string_equal(jstr(j2, "fingerprint"), fake_tc.fingerprint);
+  assert_string_equal(jstr(j2, "fingerprint"),
+                      rimport_test_fake_toolchain.fingerprint);
   assert_string_equal(jstr(j2, "release"), "1.95.0");
-  assert_string_equal(jstr(j2, "host"), fake_tc.host);
+  assert_string_equal(jstr(j2, "host"), rimport_test_fake_toolchain.host);
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "whole_crate")));
   assert_string_equal(jstr(j, "exports"), "exports");
   it = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "items"), 0);
@@ -689,7 +675,6 @@ static void gen_writes_only_changed_files(void **state) {
   rimport__gen_input in;
   char dir[4096], toml[4200], lib[4200];
   rimport__stat st;
-  uv_fs_t req;
   (void)state;
   p.items = items;
   p.item_count = 1;
@@ -698,10 +683,8 @@ static void gen_writes_only_changed_files(void **state) {
   assert_int_equal(gen_into(&in, dir), 0);
   snprintf(toml, sizeof(toml), "%s/Cargo.toml", dir);
   snprintf(lib, sizeof(lib), "%s/src/lib.rs", dir);
-  assert_int_equal(uv_fs_utime(NULL, &req, toml, 1e9, 1e9, NULL), 0);
-  uv_fs_req_cleanup(&req);
-  assert_int_equal(uv_fs_utime(NULL, &req, lib, 1e9, 1e9, NULL), 0);
-  uv_fs_req_cleanup(&req);
+  rimport_test_set_mtime(toml, 1000000000, 0);
+  rimport_test_set_mtime(lib, 1000000000, 0);
   /* The same input again: nothing is rewritten. */
   assert_int_equal(gen_into(&in, dir), 0);
   assert_int_equal(rimport__fs_stat(toml, &st), 0);
@@ -774,7 +757,9 @@ static void key_holds_template_hash(void **state) {
   rimport_buf in = RIMPORT_BUF_INIT;
   char key[33], line[64];
   (void)state;
-  assert_int_equal(rimport__plan_key(&p, &fake_tc, NULL, NULL, 0, &in, key), 0);
+  assert_int_equal(rimport__plan_key(&p, &rimport_test_fake_toolchain, NULL,
+                                     NULL, 0, &in, key),
+                   0);
   snprintf(line, sizeof(line), "\ntemplate %s\n", rimport__template_hash());
   assert_non_null(strstr(in.ptr, line));
   rimport_buf_dispose(&in);
@@ -796,58 +781,54 @@ static void host_set_error(KaytonContext *ctx, const char *text, size_t len) {
 typedef struct built {
   char target[4200]; /* CARGO_TARGET_DIR */
   rimport__toolchain *tc;
+  rimport__dl *libs[8]; /* what was loaded (the libraries stay loaded) */
+  size_t lib_count;
 } built;
 
-static int have_cargo(void) {
-  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
-  const char *args[] = {"cargo", "--version", NULL};
-  rimport__proc_opts o;
-  int ok;
-  memset(&o, 0, sizeof(o));
-  o.file = "cargo";
-  o.args = args;
-  o.timeout_ms = 60000;
-  ok = rimport__proc_run(&o, &res) == 0 && res.exit_status == 0 &&
-       res.term_signal == 0;
-  rimport__proc_result_dispose(&res);
-  rimport_error_clear();
-  return ok;
+static void built_free(built *b) {
+  size_t i;
+  for (i = 0; i < b->lib_count; i++)
+    rimport__dl_free(b->libs[i]);
+  rimport__toolchain_free(b->tc);
 }
 
 static void cargo_build(const char *crate_dir, const char *target) {
-  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  rimport_test_output res = RIMPORT_TEST_OUTPUT_INIT;
   char manifest[4400], target_env[4400];
   const char *args[] = {"cargo",   "build",           "--release", "--offline",
                         "--quiet", "--manifest-path", manifest,    NULL};
   const char *env[] = {"CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic", target_env,
                        "CARGO_TERM_COLOR=never", "RUSTFLAGS", NULL};
-  rimport__proc_opts o;
-  int rc;
   snprintf(manifest, sizeof(manifest), "%s/Cargo.toml", crate_dir);
   snprintf(target_env, sizeof(target_env), "CARGO_TARGET_DIR=%s", target);
-  memset(&o, 0, sizeof(o));
-  o.file = "cargo";
-  o.args = args;
-  o.env = env;
-  o.cwd = crate_dir;
-  o.timeout_ms = 280000;
-  rc = rimport__proc_run(&o, &res);
-  if (rc != 0 || res.exit_status != 0 || res.term_signal != 0)
-    fail_msg("cargo build of %s failed (rc %d, exit %lld):\n%s", crate_dir, rc,
-             (long long)res.exit_status, res.err.ptr ? res.err.ptr : "");
-  rimport__proc_result_dispose(&res);
+  rimport_test_exec(&res, args, crate_dir, env, 280000);
+  if (res.status != 0 || res.term_signal != 0)
+    fail_msg("cargo build of %s failed (exit %lld, signal %d):\n%s", crate_dir,
+             (long long)res.status, res.term_signal, res.err.ptr);
+  rimport_test_output_free(&res);
 }
 
-static void *dlopen_or_fail(const char *path) {
-  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (h == NULL)
-    fail_msg("dlopen %s: %s", path, dlerror());
-  return h;
+/* Loads the library at path (for the rest of the process). */
+static rimport__dl *load_or_fail(built *b, const char *path) {
+  rimport__dl *dl = NULL;
+  if (rimport__dl_open(path, &dl) != 0)
+    fail_msg("%s", rimport_error_last()->message);
+  assert_true(b->lib_count < RIMPORT__ARRAY_SIZE(b->libs));
+  b->libs[b->lib_count++] = dl;
+  return dl;
 }
 
-/* Renders and builds a kitchen plugin (and the kayton_api crate) under a
- * fresh directory; b->target is the cargo target dir. */
-static void build_kitchen(const char *name, const rimport_plugin *p, built *b) {
+/* The path of the dylib `name` that cargo built into <target>/release. */
+static void release_dylib(rimport_buf *out, const built *b, const char *name) {
+  char release[4300];
+  snprintf(release, sizeof(release), "%s/release", b->target);
+  rimport_test_dylib_path(out, release, name);
+}
+
+/* Renders a kitchen plugin (and the kayton_api crate) with the gen stage
+ * and builds it with cargo, without the build stage, under a fresh
+ * directory; b->target is the cargo target dir. */
+static void gen_and_build(const char *name, const rimport_plugin *p, built *b) {
   char base[4096], kapi[4200], crate[4200];
   rimport__gen_input in;
   memset(b, 0, sizeof(*b));
@@ -868,15 +849,25 @@ static void build_kitchen(const char *name, const rimport_plugin *p, built *b) {
 
 /* Loads std, kayton_api and the plugin (in that order, by absolute path)
  * and returns the plugin's handle. */
-static void *load_plugin(const built *b, const char *plugin) {
-  char path[4400];
+static rimport__dl *load_plugin(built *b, const char *plugin) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  rimport__dl *dl;
   assert_non_null(b->tc->pub.std_dylib);
-  dlopen_or_fail(b->tc->pub.std_dylib);
-  snprintf(path, sizeof(path), "%s/release/libkayton_api.so", b->target);
-  dlopen_or_fail(path);
-  snprintf(path, sizeof(path), "%s/release/lib%s.so", b->target, plugin);
-  return dlopen_or_fail(path);
+  load_or_fail(b, b->tc->pub.std_dylib);
+  release_dylib(&path, b, "kayton_api");
+  load_or_fail(b, path.ptr);
+  release_dylib(&path, b, plugin);
+  dl = load_or_fail(b, path.ptr);
+  rimport_buf_dispose(&path);
+  return dl;
 }
+
+/* The address of an exported symbol (NULL when there is none). */
+#define SYM(fn, dl, name)                                                      \
+  do {                                                                         \
+    void *sym_ = rimport__dl_sym(dl, name);                                    \
+    memcpy(&(fn), &sym_, sizeof(sym_));                                        \
+  } while (0)
 
 static void kitchen_plugin_builds_and_loads(void **state) {
   static const rimport_shape i64[] = {RIMPORT_SHAPE_I64};
@@ -907,23 +898,23 @@ static void kitchen_plugin_builds_and_loads(void **state) {
   KaytonApi api;
   KaytonContext ctx;
   built b;
-  void *h;
+  rimport__dl *h;
   cJSON *j, *it;
   int n = 0;
   (void)state;
-  if (!have_cargo())
+  if (!rimport_test_have_program("cargo"))
     skip();
   p.source = RIMPORT_FROM_PATH;
   p.path = RIMPORT_SOURCE_DIR "/tests/fixtures/crates/kitchen";
   p.items = items;
   p.item_count = RIMPORT__ARRAY_SIZE(items);
-  build_kitchen("build-kitchen", &p, &b);
+  gen_and_build("build-kitchen", &p, &b);
   h = load_plugin(&b, "kayton_rplugin__kitchen");
-  *(void **)&manifest = dlsym(h, "kayton_plugin_manifest");
-  *(void **)&reg = dlsym(h, "kayton_plugin_register_c");
+  SYM(manifest, h, "kayton_plugin_manifest");
+  SYM(reg, h, "kayton_plugin_register_c");
   assert_non_null(manifest);
   assert_non_null(reg);
-  assert_non_null(dlsym(h, "kayton_plugin_register"));
+  assert_non_null(rimport__dl_sym(h, "kayton_plugin_register"));
   j = cJSON_Parse(manifest());
   assert_non_null(j);
   assert_string_equal(jstr(j, "key"), test_key);
@@ -961,7 +952,7 @@ static void kitchen_plugin_builds_and_loads(void **state) {
   /* Each failure is in the context or its table: nothing could be reported
    * through it. */
   assert_int_equal(host_errors, 0);
-  rimport__toolchain_free(b.tc);
+  built_free(&b);
 }
 
 /* A whole-crate import plus items (no E0252 between the glob and the
@@ -993,9 +984,10 @@ static void whole_crate_and_items_build_and_a_cell_runs(void **state) {
       "        + (c == kitchen::Color::Green) as i64\n"
       "}\n";
   rimport_plugin p = plugin_of("kitchen", "kayton_rplugin__kitchen");
-  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
-  char cell[4500], out_dir[4300], ext[4400], deps[4400], so[4400];
-  const char *args[] = {"rustc",
+  rimport_test_output res = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf so = RIMPORT_BUF_INIT;
+  char cell[4500], out_dir[4300], ext[4400], deps[4400];
+  const char *args[] = {NULL,
                         "--edition",
                         "2021",
                         "--crate-type",
@@ -1011,45 +1003,41 @@ static void whole_crate_and_items_build_and_a_cell_runs(void **state) {
                         out_dir,
                         cell,
                         NULL};
-  rimport__proc_opts o;
   int64_t (*run)(void);
   built b;
-  void *h;
+  rimport__dl *h;
   (void)state;
-  if (!have_cargo())
+  if (!rimport_test_have_program("cargo"))
     skip();
   p.source = RIMPORT_FROM_PATH;
   p.path = RIMPORT_SOURCE_DIR "/tests/fixtures/crates/kitchen";
   p.whole_crate = 1;
   p.items = items;
   p.item_count = RIMPORT__ARRAY_SIZE(items);
-  build_kitchen("build-whole", &p, &b);
+  gen_and_build("build-whole", &p, &b);
   h = load_plugin(&b, "kayton_rplugin__kitchen");
-  assert_non_null(dlsym(h, "kayton_plugin_manifest"));
+  assert_non_null(rimport__dl_sym(h, "kayton_plugin_manifest"));
 
   snprintf(out_dir, sizeof(out_dir), "%s/cell", b.target);
   snprintf(cell, sizeof(cell), "%s/cell.rs", out_dir);
   assert_int_equal(rimport__fs_mkdir_p(out_dir), 0);
   rimport_test_write_file(cell, cell_src);
-  snprintf(ext, sizeof(ext),
-           "kayton_rplugin__kitchen=%s/release/libkayton_rplugin__kitchen.so",
-           b.target);
+  release_dylib(&so, &b, "kayton_rplugin__kitchen");
+  snprintf(ext, sizeof(ext), "kayton_rplugin__kitchen=%s", so.ptr);
   snprintf(deps, sizeof(deps), "dependency=%s/release/deps", b.target);
-  memset(&o, 0, sizeof(o));
-  o.file = b.tc->pub.rustc;
-  o.args = args;
-  o.timeout_ms = 120000;
-  assert_int_equal(rimport__proc_run(&o, &res), 0);
-  if (res.exit_status != 0)
+  args[0] = b.tc->pub.rustc; /* the program run */
+  rimport_test_exec(&res, args, NULL, NULL, 120000);
+  if (res.status != 0)
     fail_msg("the cell did not compile:\n%s", res.err.ptr);
-  rimport__proc_result_dispose(&res);
-  snprintf(so, sizeof(so), "%s/libcell.so", out_dir);
-  h = dlopen_or_fail(so);
-  *(void **)&run = dlsym(h, "cell_run");
+  rimport_test_output_free(&res);
+  rimport_test_dylib_path(&so, out_dir, "cell");
+  h = load_or_fail(&b, so.ptr);
+  SYM(run, h, "cell_run");
   assert_non_null(run);
+  rimport_buf_dispose(&so);
   /* 5 + 5 + 3 + 3 + 1 + 1 */
   assert_int_equal(run(), 18);
-  rimport__toolchain_free(b.tc);
+  built_free(&b);
 }
 
 /* Stacking (DESIGN.md invariant 1, fact 4): plugin B for a crate that uses
@@ -1063,18 +1051,20 @@ static void plugin_with_parent_links_to_it(void **state) {
   rimport__gen_parent parent;
   rimport__gen_input in;
   char base[4200], user[4300], file[4400], a_dir[4300], b_dir[4300];
+  rimport_buf kuser = RIMPORT_BUF_INIT, kitchen = RIMPORT_BUF_INIT;
+  rimport__dl *early = NULL;
   const char *(*manifest)(void);
   cJSON *j;
   built b;
-  void *h;
+  rimport__dl *h;
   (void)state;
-  if (!have_cargo())
+  if (!rimport_test_have_program("cargo"))
     skip();
   a.source = RIMPORT_FROM_PATH;
   a.path = RIMPORT_SOURCE_DIR "/tests/fixtures/crates/kitchen";
   a.items = a_items;
   a.item_count = 1;
-  build_kitchen("build-stack", &a, &b);
+  gen_and_build("build-stack", &a, &b);
   snprintf(base, sizeof(base), "%s", b.target);
   base[strlen(base) - strlen("/target")] = '\0';
   snprintf(a_dir, sizeof(a_dir), "%s/crate", base);
@@ -1106,18 +1096,22 @@ static void plugin_with_parent_links_to_it(void **state) {
   assert_int_equal(rimport__gen_plugin(&in, b_dir), 0);
   cargo_build(b_dir, b.target);
   /* B needs A (a NEEDED entry): loading it before A fails, after A works. */
-  dlopen_or_fail(b.tc->pub.std_dylib);
-  snprintf(file, sizeof(file), "%s/release/libkayton_api.so", b.target);
-  dlopen_or_fail(file);
-  snprintf(file, sizeof(file), "%s/release/libkayton_rplugin__kuser.so",
-           b.target);
-  assert_null(dlopen(file, RTLD_NOW | RTLD_LOCAL));
-  assert_non_null(strstr(dlerror(), "libkayton_rplugin__kitchen.so"));
+  load_or_fail(&b, b.tc->pub.std_dylib);
+  release_dylib(&kuser, &b, "kayton_api");
+  load_or_fail(&b, kuser.ptr);
+  release_dylib(&kuser, &b, "kayton_rplugin__kuser");
+  /* The loader's message holds the OS's, which names what is missing. */
+  rimport_test_dylib_path(&kitchen, NULL, "kayton_rplugin__kitchen");
+  rimport_test_assert_error(rimport__dl_open(kuser.ptr, &early), RIMPORT_ELOAD,
+                            kitchen.ptr);
+  assert_null(early);
   h = load_plugin(&b, "kayton_rplugin__kitchen");
   assert_non_null(h);
-  h = dlopen_or_fail(file);
-  *(void **)&manifest = dlsym(h, "kayton_plugin_manifest");
+  h = load_or_fail(&b, kuser.ptr);
+  SYM(manifest, h, "kayton_plugin_manifest");
   assert_non_null(manifest);
+  rimport_buf_dispose(&kuser);
+  rimport_buf_dispose(&kitchen);
   j = cJSON_Parse(manifest());
   assert_non_null(j);
   assert_string_equal(jstr(j, "crate"), "kuser");
@@ -1125,7 +1119,7 @@ static void plugin_with_parent_links_to_it(void **state) {
       cJSON_GetArrayItem(cJSON_GetObjectItem(j, "parents"), 0)->valuestring,
       "kayton_rplugin__kitchen");
   cJSON_Delete(j);
-  rimport__toolchain_free(b.tc);
+  built_free(&b);
 }
 
 static const struct CMUnitTest tests[] = {

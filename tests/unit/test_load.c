@@ -7,24 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "support.h"
 #include "common/common.h"
 #include "common/fs.h"
 #include "load/load.h"
 
-#define FIXTURES RIMPORT_SOURCE_DIR "/tests/fixtures/crates"
-
 /* Built entries are shared by the cases (and reused by later runs: the key
  * covers every input); a case that damages an entry damages a copy. */
 static char shared_cache[4096];
 
 static int setup(void **state) {
-  const char *base = getenv("RIMPORT_TEST_TMP");
   (void)state;
   snprintf(shared_cache, sizeof(shared_cache), "%s/load-cache",
-           base && *base ? base : "/tmp/rimport-tests");
+           rimport_test_tmp_base());
   return 0;
 }
 
@@ -45,26 +41,14 @@ typedef struct built {
 
 /* Plans and builds `cell` in the shared cache. */
 static void build(const char *cell, built *b) {
-  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
-  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
-  rimport_imports *imps = NULL;
   rimport_cell_plan *plan = NULL;
   rimport_build_result *r = NULL;
   const rimport_built_plugin *p;
   int i;
   memset(b, 0, sizeof(*b));
-  o.cache_dir = shared_cache;
-  o.offline = 1;
-  po.base_dir = FIXTURES;
-  if (rimport_session_open(&b->s, &o) != 0)
-    fail_msg("session: %s", rimport_error_last()->message);
-  if (rimport_parse(cell, strlen(cell), &imps) != 0)
-    fail_msg("parse: %s", rimport_error_last()->message);
-  if (rimport_plan(b->s, rimport_imports_array(imps),
-                   rimport_imports_count(imps), &po, &plan) != 0)
-    fail_msg("plan: %s", rimport_error_last()->message);
-  if (rimport_build(b->s, plan, &r) != 0)
-    fail_msg("build: %s", rimport_error_last()->message);
+  b->s = rimport_test_session_open(shared_cache, NULL);
+  plan = rimport_test_plan(b->s, cell);
+  r = rimport_test_build(b->s, plan);
   if (rimport_session_toolchain(b->s, &b->tc) != 0)
     fail_msg("toolchain: %s", rimport_error_last()->message);
   b->count = (int)rimport_build_result_count(r);
@@ -77,17 +61,11 @@ static void build(const char *cell, built *b) {
   }
   rimport_build_result_free(r);
   rimport_cell_plan_free(plan);
-  rimport_imports_free(imps);
 }
 
 static void build_kitchen(built *b) {
-  build("rimport kitchen(path=\"kitchen\")\n", b);
+  build(RIMPORT_TEST_KITCHEN, b);
   assert_int_equal(b->count, 1);
-}
-
-static void run(const char *cmd) {
-  if (system(cmd) != 0)
-    fail_msg("failed: %s", cmd);
 }
 
 /* Copies the entry into a private cache <tmp>/cache/<crate>/<key> (key:
@@ -96,13 +74,11 @@ static void run(const char *cmd) {
 static const char *copy_entry(const built *b, const char *name,
                               const char *as_key, char *entry, size_t size) {
   static char cache[4200];
-  char cmd[13000];
   snprintf(cache, sizeof(cache), "%s/cache", rimport_test_tmpdir(name));
-  snprintf(entry, size, "%s/%s/%s", cache, b->crate[0], as_key);
-  snprintf(cmd, sizeof(cmd),
-           "mkdir -p '%s/%s' && cp -R '%s' '%s' && chmod -R u+w '%s'", cache,
-           b->crate[0], b->entry_dir[0], entry, entry);
-  run(cmd);
+  if (snprintf(entry, size, "%s/%s/%s", cache, b->crate[0], as_key) >=
+      (int)size)
+    fail_msg("path too long: %s/%s/%s", cache, b->crate[0], as_key);
+  rimport_test_copy_tree(b->entry_dir[0], entry);
   return cache;
 }
 
@@ -130,17 +106,19 @@ static void edit_manifest(const char *entry, const char *obj, const char *name,
   rimport_buf_dispose(&text);
 }
 
+static int first_name(const rimport__dirent *ent, void *payload) {
+  return rimport__buf_puts(payload, ent->name) == 0 ? 1 : -1;
+}
+
 /* The plugin dylib of an entry (lib/ holds one file). */
 static void entry_dylib(const char *entry, char *out, size_t size) {
-  char cmd[4400];
-  FILE *f;
-  snprintf(cmd, sizeof(cmd), "ls -d '%s'/lib/*", entry);
-  f = popen(cmd, "r");
-  assert_non_null(f);
-  assert_non_null(fgets(out, (int)size, f));
-  out[strcspn(out, "\n")] = '\0';
-  assert_int_equal(pclose(f), 0);
-  (void)size;
+  char lib[4400];
+  rimport_buf name = RIMPORT_BUF_INIT;
+  snprintf(lib, sizeof(lib), "%s/lib", entry);
+  assert_int_equal(rimport__fs_list_dir(lib, first_name, &name), 1);
+  if (snprintf(out, size, "%s/%s", lib, name.ptr) >= (int)size)
+    fail_msg("path too long: %s/%s", lib, name.ptr);
+  rimport_buf_dispose(&name);
 }
 
 /* --- a minimal host: stubs that count calls ------------------------------ */
@@ -238,6 +216,16 @@ static int ends_with(const char *s, const char *tail) {
   return n >= m && strcmp(s + n - m, tail) == 0;
 }
 
+/* Non-zero when path ends with /deps/<the kayton_api dylib's file name>. */
+static int is_kayton_api(const char *path) {
+  rimport_buf tail = RIMPORT_BUF_INIT;
+  int yes;
+  rimport_test_dylib_path(&tail, "/deps", "kayton_api");
+  yes = ends_with(path, tail.ptr);
+  rimport_buf_dispose(&tail);
+  return yes;
+}
+
 /* --- cases ---------------------------------------------------------------- */
 
 static void loads_in_order_and_registers(void **state) {
@@ -261,8 +249,7 @@ static void loads_in_order_and_registers(void **state) {
   /* std → kayton_api → plugin, by absolute path. */
   assert_int_equal(rimport__loader_library_count(ld), 3);
   assert_string_equal(rimport__loader_library_path(ld, 0), b.tc->std_dylib);
-  assert_true(
-      ends_with(rimport__loader_library_path(ld, 1), "/deps/libkayton_api.so"));
+  assert_true(is_kayton_api(rimport__loader_library_path(ld, 1)));
   assert_string_equal(rimport__loader_library_path(ld, 2), l->dylib);
   /* Its embedded manifest. */
   sym = rimport__loader_symbol(ld, b.key[0], "kayton_plugin_manifest");
@@ -350,23 +337,14 @@ static void altered_byte_is_corrupt(void **state) {
   built b;
   char entry[4400], dylib[4400];
   const char *cache;
-  FILE *f;
-  long size;
-  int c;
+  rimport__stat st;
   (void)state;
   build_kitchen(&b);
   cache = copy_entry(&b, "load-byte", b.key[0], entry, sizeof(entry));
   entry_dylib(entry, dylib, sizeof(dylib));
-  f = fopen(dylib, "r+b");
-  assert_non_null(f);
-  assert_int_equal(fseek(f, 0, SEEK_END), 0);
-  size = ftell(f);
-  assert_true(size > 1000);
-  assert_int_equal(fseek(f, size / 2, SEEK_SET), 0);
-  c = fgetc(f);
-  assert_int_equal(fseek(f, size / 2, SEEK_SET), 0);
-  assert_int_equal(fputc(c ^ 0x5a, f), c ^ 0x5a);
-  assert_int_equal(fclose(f), 0);
+  assert_int_equal(rimport__fs_stat(dylib, &st), 0);
+  assert_true(st.size > 1000);
+  rimport_test_flip_byte(dylib, (long)(st.size / 2), 0x5a);
   assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "has XXH3");
   rimport_session_close(b.s);
 }
@@ -381,7 +359,7 @@ static void truncated_dylib_is_corrupt(void **state) {
   cache = copy_entry(&b, "load-trunc", b.key[0], entry, sizeof(entry));
   entry_dylib(entry, dylib, sizeof(dylib));
   assert_int_equal(rimport__fs_stat(dylib, &st), 0);
-  assert_int_equal(truncate(dylib, (off_t)(st.size / 2)), 0);
+  rimport_test_truncate(dylib, st.size / 2);
   assert_refused(&b, cache, b.key[0], RIMPORT_ECORRUPT, "bytes");
   rimport_session_close(b.s);
 }
@@ -463,8 +441,7 @@ static void stacked_plugins_load_in_order(void **state) {
   assert_int_equal(bb->index, 1);
   assert_int_equal(rimport__loader_library_count(ld), 4);
   assert_string_equal(rimport__loader_library_path(ld, 0), b.tc->std_dylib);
-  assert_true(
-      ends_with(rimport__loader_library_path(ld, 1), "/deps/libkayton_api.so"));
+  assert_true(is_kayton_api(rimport__loader_library_path(ld, 1)));
   assert_string_equal(rimport__loader_library_path(ld, 2), a->dylib);
   assert_string_equal(rimport__loader_library_path(ld, 3), bb->dylib);
   assert_int_equal(rimport__loader_register(ld, b.key[0], &ctx, NULL, NULL), 0);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "support.h"
 #include "common/common.h"
@@ -14,19 +13,6 @@
 #include "stack/stack.h"
 #include "common/fs.h"
 
-static const rimport_toolchain fake_tc = {
-    "/usr/bin/rustc",
-    "1.95.0",
-    "59807616e",
-    "2026-04-14",
-    "x86_64-unknown-linux-gnu",
-    "20.1.8",
-    "/sysroot",
-    "/sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib",
-    NULL,
-    "0123456789abcdef0123456789abcdef",
-    0};
-
 typedef struct fixture {
   rimport_session *s;
   char dir[4096];
@@ -34,12 +20,10 @@ typedef struct fixture {
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof(*f));
-  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   char cache[4200];
   snprintf(f->dir, sizeof(f->dir), "%s", rimport_test_tmpdir("plan"));
   snprintf(cache, sizeof(cache), "%s/cache", f->dir);
-  o.cache_dir = cache;
-  assert_int_equal(rimport_session_open(&f->s, &o), 0);
+  f->s = rimport_test_session_open(cache, NULL);
   *state = f;
   return 0;
 }
@@ -81,8 +65,8 @@ static rimport_cell_plan *plan_ok(fixture *f, const rimport_import *imps,
   int rc;
   po.base_dir = f->dir;
   rc = rimport__plan_make(rimport__session_plans(f->s),
-                          rimport__session_stack(f->s), &fake_tc, imps, n, &po,
-                          &plan);
+                          rimport__session_stack(f->s),
+                          &rimport_test_fake_toolchain, imps, n, &po, &plan);
   if (rc != 0)
     fail_msg("plan failed: %s", rimport_error_last()->message);
   assert_non_null(plan);
@@ -95,8 +79,8 @@ static int plan_err(fixture *f, const rimport_import *imps, size_t n) {
   int rc;
   po.base_dir = f->dir;
   rc = rimport__plan_make(rimport__session_plans(f->s),
-                          rimport__session_stack(f->s), &fake_tc, imps, n, &po,
-                          &plan);
+                          rimport__session_stack(f->s),
+                          &rimport_test_fake_toolchain, imps, n, &po, &plan);
   assert_int_not_equal(rc, 0);
   assert_null(plan == (rimport_cell_plan *)1 ? NULL : plan);
   return rc;
@@ -492,8 +476,8 @@ static void key_ignores_order_and_aliases(void **state) {
   i1.feature_count = 3;
   i2.features = f2;
   i2.feature_count = 2;
-  key_of(&fake_tc, &i1, 1, k1);
-  key_of(&fake_tc, &i2, 1, k2);
+  key_of(&rimport_test_fake_toolchain, &i1, 1, k1);
+  key_of(&rimport_test_fake_toolchain, &i2, 1, k2);
   assert_string_equal(k1, k2);
 }
 
@@ -512,8 +496,8 @@ static void key_changes_with_every_input(void **state) {
   base.version = "1.0";
   base.features = feats;
   base.feature_count = 1;
-  key_of(&fake_tc, &base, 1, k0);
-  key_of(&fake_tc, &base, 1, k);
+  key_of(&rimport_test_fake_toolchain, &base, 1, k0);
+  key_of(&rimport_test_fake_toolchain, &base, 1, k);
   assert_string_equal(k0, k); /* stable */
 
 #define EXPECT_CHANGE(tc, imps, n)                                             \
@@ -522,33 +506,34 @@ static void key_changes_with_every_input(void **state) {
     assert_string_not_equal(k0, k);                                            \
   } while (0)
   v = base, v.crate = "d";
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.version = "1.1";
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.version = NULL;
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.package = "c-rs";
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.features = feats2;
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.feature_count = 0;
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.default_features = RIMPORT_FALSE;
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.items = other_shape;
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.items = other_name;
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.items = plain;
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   v = base, v.module = "m";
-  EXPECT_CHANGE(&fake_tc, &v, 1);
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, &v, 1);
   pair[0] = base;
   pair[1] = crate_import("c", NULL, 0); /* + whole crate */
-  EXPECT_CHANGE(&fake_tc, pair, 2);
-  tc2 = fake_tc, tc2.fingerprint = "ffffffffffffffffffffffffffffffff";
+  EXPECT_CHANGE(&rimport_test_fake_toolchain, pair, 2);
+  tc2 = rimport_test_fake_toolchain,
+  tc2.fingerprint = "ffffffffffffffffffffffffffffffff";
   EXPECT_CHANGE(&tc2, &base, 1);
-  tc2 = fake_tc, tc2.host = "x86_64-pc-windows-gnu";
+  tc2 = rimport_test_fake_toolchain, tc2.host = "x86_64-pc-windows-gnu";
   EXPECT_CHANGE(&tc2, &base, 1);
 #undef EXPECT_CHANGE
 }
@@ -557,7 +542,6 @@ static void key_changes_when_a_path_crate_changes(void **state) {
   fixture *f = *state;
   char dir[4200], file[4300], k1[33], k2[33], k3[33];
   rimport_import imp = crate_import("pc", NULL, 0);
-  uv_fs_t req;
   snprintf(dir, sizeof(dir), "%s/pc/src", f->dir);
   assert_int_equal(rimport__fs_mkdir_p(dir), 0);
   snprintf(file, sizeof(file), "%s/pc/Cargo.toml", f->dir);
@@ -566,19 +550,18 @@ static void key_changes_when_a_path_crate_changes(void **state) {
   rimport_test_write_file(file, "pub fn a() {}\n");
   snprintf(dir, sizeof(dir), "%s/pc", f->dir);
   imp.path = dir;
-  key_of(&fake_tc, &imp, 1, k1);
+  key_of(&rimport_test_fake_toolchain, &imp, 1, k1);
   /* target/ is cargo's output: it does not count. */
   snprintf(file, sizeof(file), "%s/pc/target", f->dir);
   assert_int_equal(rimport__fs_mkdir_p(file), 0);
   snprintf(file, sizeof(file), "%s/pc/target/junk", f->dir);
   rimport_test_write_file(file, "x");
-  key_of(&fake_tc, &imp, 1, k2);
+  key_of(&rimport_test_fake_toolchain, &imp, 1, k2);
   assert_string_equal(k1, k2);
   snprintf(file, sizeof(file), "%s/pc/src/lib.rs", f->dir);
   rimport_test_write_file(file, "pub fn a() { /* changed */ }\n");
-  assert_int_equal(uv_fs_utime(NULL, &req, file, 1e9, 1e9, NULL), 0);
-  uv_fs_req_cleanup(&req);
-  key_of(&fake_tc, &imp, 1, k3);
+  rimport_test_set_mtime(file, 1000000000, 0);
+  key_of(&rimport_test_fake_toolchain, &imp, 1, k3);
   assert_string_not_equal(k1, k3);
 }
 
@@ -609,34 +592,43 @@ static void golden_inputs(rimport_import *imp, rimport_item *items) {
   imp->default_features = RIMPORT_FALSE;
 }
 
-static int child_main(int argc, char **argv) {
+/* key: prints the key of the golden inputs */
+static int child_key(int argc, char **argv) {
   rimport_import imp;
   rimport_item items[2];
   char k[33];
   (void)argc;
   (void)argv;
   golden_inputs(&imp, items);
-  key_of(&fake_tc, &imp, 1, k);
+  key_of(&rimport_test_fake_toolchain, &imp, 1, k);
   printf("%s\n", k);
   rimport_error_clear();
   return 0;
 }
 
+static int child_main(int argc, char **argv) {
+  static const rimport_test_child_def children[] = {
+      {"key", child_key, 1},
+  };
+  return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
+                                     argc, argv);
+}
+
 static void key_is_stable_across_processes(void **state) {
   rimport_import imp;
   rimport_item items[2];
-  char k[33], cmd[4300], line[64] = "";
-  FILE *p;
+  static const char *const child[] = {"key", NULL};
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  char k[33];
   (void)state;
   golden_inputs(&imp, items);
-  key_of(&fake_tc, &imp, 1, k);
-  snprintf(cmd, sizeof(cmd), "'%s' --child", rimport_test_self());
-  p = popen(cmd, "r");
-  assert_non_null(p);
-  assert_non_null(fgets(line, sizeof(line), p));
-  assert_int_equal(pclose(p), 0);
-  line[strcspn(line, "\n")] = '\0';
-  assert_string_equal(line, k);
+  key_of(&rimport_test_fake_toolchain, &imp, 1, k);
+  rimport_test_exec_self(&out, child, 60000);
+  assert_int_equal(out.status, 0);
+  assert_int_equal(out.term_signal, 0);
+  out.out.ptr[strcspn(out.out.ptr, "\n")] = '\0';
+  assert_string_equal(out.out.ptr, k);
+  rimport_test_output_free(&out);
   assert_string_equal(k, golden_key);
 }
 

@@ -29,120 +29,112 @@ static void write_pid_file(const char *path) {
 
 /* Starts `<self> --child <name> <arg>` without waiting for it; stdout and
  * stderr are inherited, so the grandchild holds our pipes. */
-static int spawn_self(const char *name, const char *arg, unsigned int flags) {
-  uv_process_t proc;
-  uv_process_options_t po;
-  uv_stdio_container_t stdio[3];
-  char *args[5];
-  args[0] = (char *)rimport_test_self();
-  args[1] = "--child";
-  args[2] = (char *)name;
-  args[3] = (char *)arg;
-  args[4] = NULL;
-  memset(&po, 0, sizeof(po));
-  stdio[0].flags = UV_IGNORE;
-  stdio[1].flags = UV_INHERIT_FD;
-  stdio[1].data.fd = 1;
-  stdio[2].flags = UV_INHERIT_FD;
-  stdio[2].data.fd = 2;
-  po.file = args[0];
-  po.args = args;
-  po.stdio = stdio;
-  po.stdio_count = 3;
-  po.flags = flags;
-  return uv_spawn(uv_default_loop(), &proc, &po);
+static void spawn_self(const char *name, const char *arg, unsigned int flags) {
+  const char *args[] = {name, arg, NULL};
+  rimport_test_child_forget(rimport_test_child_start(args, flags));
 }
 
-static int wait_for_file(const char *path, unsigned int ms) {
-  unsigned int waited;
-  for (waited = 0; waited < ms; waited += 10) {
-    if (rimport__fs_is_file(path))
-      return 1;
-    uv_sleep(10);
+/* exit <status>: prints to both */
+static int child_exit(int argc, char **argv) {
+  fputs("to stdout\n", stdout);
+  fputs("to stderr\n", stderr);
+  return argc > 1 ? atoi(argv[1]) : 0;
+}
+
+static int child_crash(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fflush(stdout);
+  raise(SIGKILL);
+  return 1;
+}
+
+/* env NAME…: prints each value */
+static int child_env(int argc, char **argv) {
+  int i;
+  for (i = 1; i < argc; i++) {
+    const char *v = getenv(argv[i]);
+    printf("%s%s%s\n", argv[i], v ? "=" : " unset", v ? v : "");
   }
   return 0;
 }
 
-static int child_main(int argc, char **argv) {
-  const char *what = argc > 0 ? argv[0] : "";
-  if (strcmp(what, "exit") == 0) { /* exit <status>: prints to both */
-    fputs("to stdout\n", stdout);
-    fputs("to stderr\n", stderr);
-    return argc > 1 ? atoi(argv[1]) : 0;
-  }
-  if (strcmp(what, "crash") == 0) {
-    fflush(stdout);
-    raise(SIGKILL);
+static int child_cwd(int argc, char **argv) {
+  char buf[4096];
+  size_t n = sizeof(buf);
+  (void)argc;
+  (void)argv;
+  if (uv_cwd(buf, &n) != 0)
     return 1;
-  }
-  if (strcmp(what, "env") == 0) { /* env NAME…: prints each value */
-    int i;
-    for (i = 1; i < argc; i++) {
-      const char *v = getenv(argv[i]);
-      printf("%s%s%s\n", argv[i], v ? "=" : " unset", v ? v : "");
-    }
-    return 0;
-  }
-  if (strcmp(what, "cwd") == 0) {
-    char buf[4096];
-    size_t n = sizeof(buf);
-    if (uv_cwd(buf, &n) != 0)
-      return 1;
-    printf("%s", buf);
-    return 0;
-  }
-  if (strcmp(what, "sleeper") == 0) { /* sleeper <pidfile> [setsid] */
-    if (argc > 1)
-      write_pid_file(argv[1]);
-    uv_sleep(60000);
-    return 0;
-  }
-  if (strcmp(what, "spawner") == 0) { /* spawner <pidfile>: hangs */
-    if (spawn_self("sleeper", argv[1], 0) != 0 || !wait_for_file(argv[1], 5000))
-      return 4;
-    fputs("grandchild started\n", stdout);
-    fflush(stdout);
-    uv_sleep(60000);
-    return 0;
-  }
-  if (strcmp(what, "escaper") == 0) { /* escaper <pidfile>: returns */
-    /* The grandchild leaves our session (UV_PROCESS_DETACHED: setsid), so
-     * a tree kill cannot reach it, and it keeps our stdout open. */
-    if (spawn_self("sleeper", argv[1], UV_PROCESS_DETACHED) != 0 ||
-        !wait_for_file(argv[1], 5000))
-      return 4;
-    return 0;
-  }
-  if (strcmp(what, "flood") == 0) { /* flood <megabytes> */
-    static char block[65536];
-    long i, n = atol(argv[1]) * 16;
-    memset(block, 'x', sizeof(block));
-    for (i = 0; i < n; i++)
-      if (fwrite(block, 1, sizeof(block), stdout) != sizeof(block))
-        return 5;
-    fputs("flood done\n", stderr);
-    return 0;
-  }
-  if (strcmp(what, "echo") == 0) { /* echo <text> <ms>: sleeps, prints */
-    uv_sleep((unsigned int)atoi(argv[2]));
-    printf("%s\n", argv[1]);
-    return 0;
-  }
-  fprintf(stderr, "unknown child \"%s\"\n", what);
-  return 2;
+  printf("%s", buf);
+  return 0;
+}
+
+/* sleeper [<pidfile>] */
+static int child_sleeper(int argc, char **argv) {
+  if (argc > 1)
+    write_pid_file(argv[1]);
+  uv_sleep(60000);
+  return 0;
+}
+
+/* spawner <pidfile>: hangs */
+static int child_spawner(int argc, char **argv) {
+  (void)argc;
+  spawn_self("sleeper", argv[1], 0);
+  if (!rimport_test_wait_for_file(argv[1], 5000))
+    return 4;
+  fputs("grandchild started\n", stdout);
+  fflush(stdout);
+  uv_sleep(60000);
+  return 0;
+}
+
+/* escaper <pidfile>: returns */
+static int child_escaper(int argc, char **argv) {
+  (void)argc;
+  /* The grandchild leaves our session (UV_PROCESS_DETACHED: setsid), so
+   * a tree kill cannot reach it, and it keeps our stdout open. */
+  spawn_self("sleeper", argv[1], RIMPORT_TEST_CHILD_DETACHED);
+  if (!rimport_test_wait_for_file(argv[1], 5000))
+    return 4;
+  return 0;
+}
+
+/* flood <megabytes> */
+static int child_flood(int argc, char **argv) {
+  static char block[65536];
+  long i, n = atol(argv[1]) * 16;
+  (void)argc;
+  memset(block, 'x', sizeof(block));
+  for (i = 0; i < n; i++)
+    if (fwrite(block, 1, sizeof(block), stdout) != sizeof(block))
+      return 5;
+  fputs("flood done\n", stderr);
+  return 0;
+}
+
+/* echo <text> <ms>: sleeps, prints */
+static int child_echo(int argc, char **argv) {
+  (void)argc;
+  uv_sleep((unsigned int)atoi(argv[2]));
+  printf("%s\n", argv[1]);
+  return 0;
+}
+
+static int child_main(int argc, char **argv) {
+  static const rimport_test_child_def children[] = {
+      {"exit", child_exit, 1},       {"crash", child_crash, 1},
+      {"env", child_env, 1},         {"cwd", child_cwd, 1},
+      {"sleeper", child_sleeper, 1}, {"spawner", child_spawner, 2},
+      {"escaper", child_escaper, 2}, {"flood", child_flood, 2},
+      {"echo", child_echo, 3},
+  };
+  return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
+                                     argc, argv);
 }
 
 /* --------------------------------------------------------------- helpers */
-
-/* args: the child name and its arguments, NULL-terminated. */
-static void self_args(const char **out, const char *const *child_args) {
-  size_t i = 0;
-  out[0] = rimport_test_self();
-  out[1] = "--child";
-  for (i = 0; child_args[i] != NULL; i++)
-    out[i + 2] = child_args[i];
-  out[i + 2] = NULL;
-}
 
 static void opts_for(rimport__proc_opts *opts, const char **args) {
   memset(opts, 0, sizeof(*opts));
@@ -177,7 +169,7 @@ static void proc_exit_status_and_capture(void **state) {
   rimport__proc_opts opts;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   (void)state;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   assert_int_equal(rimport__proc_run(&opts, &res), 0);
   assert_int_equal(res.exit_status, 7);
@@ -196,7 +188,7 @@ static void proc_signal_is_reported(void **state) {
   rimport__proc_opts opts;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   (void)state;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   assert_int_equal(rimport__proc_run(&opts, &res), 0);
   assert_int_equal(res.term_signal, SIGKILL);
@@ -218,7 +210,7 @@ static void proc_callbacks_see_every_chunk(void **state) {
   rimport__proc_opts opts;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   (void)state;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   opts.on_stdout = count_cb;
   opts.on_stderr = count_cb;
@@ -243,7 +235,7 @@ static void proc_env_override_and_removal(void **state) {
   assert_int_equal(uv_os_setenv("RIMPORT_T_KEEP", "kept"), 0);
   assert_int_equal(uv_os_setenv("RIMPORT_T_GONE", "x"), 0);
   assert_int_equal(uv_os_setenv("RIMPORT_T_SET", "old"), 0);
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   opts.env = env;
   assert_int_equal(rimport__proc_run(&opts, &res), 0);
@@ -267,7 +259,7 @@ static void proc_cwd(void **state) {
   (void)state;
   assert_int_equal(rimport__fs_realpath(rimport_test_tmpdir("proc_cwd"), &real),
                    0);
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   opts.cwd = real.ptr;
   assert_int_equal(rimport__proc_run(&opts, &res), 0);
@@ -297,7 +289,7 @@ static void proc_spawn_failure_names_program(void **state) {
   {
     static const char *const child[] = {"cwd", NULL};
     const char *args[8];
-    self_args(args, child);
+    rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
     opts_for(&opts, args);
     opts.cwd = "/nonexistent/cwd";
     rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ESPAWN,
@@ -320,7 +312,7 @@ static void proc_timeout_kills_the_tree(void **state) {
   child[0] = "spawner";
   child[1] = pidfile;
   child[2] = NULL;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   opts.timeout_ms = 1500;
   rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_ETIMEDOUT,
@@ -350,7 +342,7 @@ static void proc_escaped_grandchild_does_not_hang(void **state) {
   child[0] = "escaper";
   child[1] = pidfile;
   child[2] = NULL;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   opts.timeout_ms = 1000;
   /* The child itself ends at once; its escaped grandchild keeps stdout
@@ -372,7 +364,7 @@ static void proc_flood_is_truncated(void **state) {
   rimport__proc_opts opts;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   (void)state;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   opts.max_capture = (size_t)1 << 20;
   opts.on_stdout = count_cb;
@@ -415,7 +407,7 @@ static void proc_cancel_from_another_thread(void **state) {
   child[0] = "spawner";
   child[1] = pidfile;
   child[2] = NULL;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   opts_for(&opts, args);
   atomic_init(&arg.flag, 0);
   opts.cancel = &arg.flag;
@@ -449,7 +441,7 @@ static void concurrent_thread(void *p) {
   child[1] = a->text;
   child[2] = "200";
   child[3] = NULL;
-  self_args(args, child);
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
   for (i = 0; i < 4; i++) {
     rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
     char want[64];

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
-#include <xxhash.h>
 
 #include "support.h"
 #include "common/common.h"
@@ -36,14 +35,10 @@ static const char vv_163_debian[] = "rustc 1.63.0\n"
 
 /* ------------------------------------------------------------ the fake */
 
-static int child_main(int argc, char **argv) {
+static int fake_rustc(int argc, char **argv) {
   const char *mode = getenv("FAKE_RUSTC_MODE");
   const char *counter = getenv("FAKE_RUSTC_COUNTER");
   const char *sysroot = getenv("FAKE_RUSTC_SYSROOT");
-  if (strcmp(argv[0], "rustc") != 0) {
-    fprintf(stderr, "unknown child \"%s\"\n", argv[0]);
-    return 2;
-  }
   if (mode == NULL)
     mode = "ok";
   if (counter != NULL) {
@@ -85,6 +80,14 @@ static int child_main(int argc, char **argv) {
   return 1;
 }
 
+static int child_main(int argc, char **argv) {
+  static const rimport_test_child_def children[] = {
+      {"rustc", fake_rustc, 1},
+  };
+  return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
+                                     argc, argv);
+}
+
 typedef struct fake {
   char dir[4096];
   char rustc[4200];
@@ -98,20 +101,9 @@ static void mkdir_p(const char *path) {
   assert_int_equal(rimport__fs_mkdir_p(path), 0);
 }
 
-static void copy_file(const char *from, const char *to) {
-  uv_fs_t req;
-  int rc = uv_fs_copyfile(NULL, &req, from, to, 0, NULL);
-  uv_fs_req_cleanup(&req);
-  assert_int_equal(rc, 0);
-  rc = uv_fs_chmod(NULL, &req, to, 0755, NULL);
-  uv_fs_req_cleanup(&req);
-  assert_int_equal(rc, 0);
-}
-
 static void fake_setup(fake *f, const char *name) {
   char libdir[4300];
   snprintf(f->dir, sizeof(f->dir), "%s", rimport_test_tmpdir(name));
-  snprintf(f->rustc, sizeof(f->rustc), "%s/bin/fake-rustc", f->dir);
   snprintf(f->cache, sizeof(f->cache), "%s/cache", f->dir);
   snprintf(f->counter, sizeof(f->counter), "%s/count", f->dir);
   snprintf(f->sysroot, sizeof(f->sysroot), "%s/sysroot", f->dir);
@@ -120,20 +112,19 @@ static void fake_setup(fake *f, const char *name) {
   mkdir_p(libdir);
   snprintf(libdir, sizeof(libdir), "%s/bin", f->dir);
   mkdir_p(libdir);
-  copy_file(rimport_test_self(), f->rustc);
+  /* A copy named fake-rustc, to be found on PATH in rustc_from_env_and_path. */
+  snprintf(f->rustc, sizeof(f->rustc), "%s",
+           rimport_test_fake_begin("rustc", libdir, "fake-rustc"));
   rimport_test_write_file(f->libstd, "not really a library");
-  assert_int_equal(uv_os_setenv("RIMPORT_TEST_CHILD", "rustc"), 0);
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_COUNTER", f->counter), 0);
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_SYSROOT", f->sysroot), 0);
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "ok"), 0);
-  uv_os_unsetenv("RUSTUP_TOOLCHAIN");
+  rimport_test_setenv("FAKE_RUSTC_COUNTER", f->counter);
+  rimport_test_setenv("FAKE_RUSTC_SYSROOT", f->sysroot);
+  rimport_test_setenv("FAKE_RUSTC_MODE", "ok");
+  rimport_test_setenv("RUSTUP_TOOLCHAIN", NULL);
 }
 
 static void fake_teardown(void) {
-  uv_os_unsetenv("RIMPORT_TEST_CHILD");
-  uv_os_unsetenv("FAKE_RUSTC_COUNTER");
-  uv_os_unsetenv("FAKE_RUSTC_SYSROOT");
-  uv_os_unsetenv("FAKE_RUSTC_MODE");
+  rimport_test_fake_end("FAKE_RUSTC_COUNTER", "FAKE_RUSTC_SYSROOT",
+                        "FAKE_RUSTC_MODE", NULL);
   rimport_error_clear();
 }
 
@@ -150,13 +141,6 @@ static int runs(const fake *f) {
     n += text.ptr[i] == '\n';
   rimport_buf_dispose(&text);
   return n;
-}
-
-static void touch(const char *path, double mtime) {
-  uv_fs_t req;
-  int rc = uv_fs_utime(NULL, &req, path, mtime, mtime, NULL);
-  uv_fs_req_cleanup(&req);
-  assert_int_equal(rc, 0);
 }
 
 /* The one record file in <cache>/toolchain/. */
@@ -178,21 +162,14 @@ static void record_file(const fake *f, char *out, size_t size) {
   assert_int_equal(found, 1);
 }
 
-static int progress_calls;
-static char progress_message[4400];
-
-static void progress_cb(const rimport_progress *p, void *payload) {
-  assert_ptr_equal(payload, &progress_calls);
-  assert_int_equal(p->phase, RIMPORT_PROGRESS_TOOLCHAIN);
-  assert_non_null(p->message);
-  snprintf(progress_message, sizeof(progress_message), "%s", p->message);
-  progress_calls++;
-}
+/* The probes' progress reports (each must be a TOOLCHAIN one). */
+static rimport_test_progress progress = {.want_phase =
+                                             RIMPORT_PROGRESS_TOOLCHAIN};
 
 static rimport__toolchain *find_ok(const fake *f, int want_cached) {
   rimport__toolchain *tc = NULL;
-  int rc = rimport__toolchain_find(f->rustc, f->cache, 20000, progress_cb,
-                                   &progress_calls, &tc);
+  int rc = rimport__toolchain_find(f->rustc, f->cache, 20000,
+                                   rimport_test_on_progress, &progress, &tc);
   if (rc != 0)
     fail_msg("toolchain_find: %s", rimport_error_last()->message);
   assert_non_null(tc);
@@ -203,12 +180,8 @@ static rimport__toolchain *find_ok(const fake *f, int want_cached) {
 /* -------------------------------------------------------- parse tests */
 
 static void expect_fingerprint(const rimport__toolchain *tc, const char *text) {
-  XXH128_canonical_t c;
   char hex[33];
-  size_t i;
-  XXH128_canonicalFromHash(&c, XXH3_128bits(text, strlen(text)));
-  for (i = 0; i < 16; i++)
-    snprintf(hex + 2 * i, 3, "%02x", c.digest[i]);
+  rimport_test_xxh3_hex(text, strlen(text), hex);
   assert_string_equal(tc->fingerprint, hex);
 }
 
@@ -298,12 +271,12 @@ static void fake_probe_then_cache(void **state) {
   rimport__toolchain *tc, *again;
   (void)state;
   fake_setup(&f, "tc_cache");
-  progress_calls = 0;
+  progress.calls = 0;
   tc = find_ok(&f, 0);
   assert_int_equal(runs(&f), 3); /* -vV, sysroot, target-libdir */
-  assert_int_equal(progress_calls, 1);
-  assert_non_null(strstr(progress_message, "probing rustc at"));
-  assert_non_null(strstr(progress_message, f.rustc));
+  assert_int_equal(progress.calls, 1);
+  assert_non_null(strstr(progress.message, "probing rustc at"));
+  assert_non_null(strstr(progress.message, f.rustc));
   assert_string_equal(tc->pub.rustc, f.rustc);
   assert_string_equal(tc->pub.release, "1.95.0");
   assert_string_equal(tc->pub.host, TRIPLE);
@@ -314,10 +287,10 @@ static void fake_probe_then_cache(void **state) {
   assert_int_equal(strlen(tc->pub.fingerprint), 32);
 
   /* A fresh find reads the record and runs nothing. */
-  progress_calls = 0;
+  progress.calls = 0;
   again = find_ok(&f, 1);
   assert_int_equal(runs(&f), 3);
-  assert_int_equal(progress_calls, 0);
+  assert_int_equal(progress.calls, 0);
   assert_string_equal(again->pub.fingerprint, tc->pub.fingerprint);
   assert_string_equal(again->pub.release, "1.95.0");
   assert_string_equal(again->pub.commit_hash, tc->pub.commit_hash);
@@ -328,7 +301,7 @@ static void fake_probe_then_cache(void **state) {
   rimport__toolchain_free(again);
 
   /* Touching the binary makes the next find probe again. */
-  touch(f.rustc, 1000000000.0);
+  rimport_test_set_mtime(f.rustc, 1000000000, 0);
   again = find_ok(&f, 0);
   assert_int_equal(runs(&f), 6);
   rimport__toolchain_free(again);
@@ -406,7 +379,7 @@ static void fake_rustup_proxy_stamps(void **state) {
   snprintf(home, sizeof(home), "%s/rustup-home", f.dir);
   mkdir_p(home);
   snprintf(settings, sizeof(settings), "%s/settings.toml", home);
-  assert_int_equal(uv_os_setenv("RUSTUP_HOME", home), 0);
+  rimport_test_setenv("RUSTUP_HOME", home);
 
   tc = find_ok(&f, 0);
   rimport__toolchain_free(tc);
@@ -420,22 +393,22 @@ static void fake_rustup_proxy_stamps(void **state) {
   tc = find_ok(&f, 1);
   rimport__toolchain_free(tc);
   /* RUSTUP_TOOLCHAIN picks another toolchain. */
-  assert_int_equal(uv_os_setenv("RUSTUP_TOOLCHAIN", "nightly"), 0);
+  rimport_test_setenv("RUSTUP_TOOLCHAIN", "nightly");
   tc = find_ok(&f, 0);
   rimport__toolchain_free(tc);
   assert_int_equal(runs(&f), expected += 3);
   tc = find_ok(&f, 1);
   rimport__toolchain_free(tc);
   /* `rustup update` replaces the real compiler. */
-  touch(real, 1200000000.0);
+  rimport_test_set_mtime(real, 1200000000, 0);
   tc = find_ok(&f, 0);
   rimport__toolchain_free(tc);
   assert_int_equal(runs(&f), expected += 3);
   tc = find_ok(&f, 1);
   rimport__toolchain_free(tc);
   assert_int_equal(runs(&f), expected);
-  uv_os_unsetenv("RUSTUP_TOOLCHAIN");
-  uv_os_unsetenv("RUSTUP_HOME");
+  rimport_test_setenv("RUSTUP_TOOLCHAIN", NULL);
+  rimport_test_setenv("RUSTUP_HOME", NULL);
   fake_teardown();
 }
 
@@ -444,7 +417,7 @@ static void fake_failing_rustc(void **state) {
   rimport__toolchain *tc = NULL;
   (void)state;
   fake_setup(&f, "tc_fail");
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "fail"), 0);
+  rimport_test_setenv("FAKE_RUSTC_MODE", "fail");
   rimport_test_assert_error(
       rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "could not choose a version of rustc to run");
@@ -454,7 +427,7 @@ static void fake_failing_rustc(void **state) {
                             "rustup default stable");
   assert_null(tc);
   /* Nothing was remembered: a fixed rustc is probed. */
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "ok"), 0);
+  rimport_test_setenv("FAKE_RUSTC_MODE", "ok");
   tc = find_ok(&f, 0);
   rimport__toolchain_free(tc);
   fake_teardown();
@@ -465,14 +438,14 @@ static void fake_garbage_rustc(void **state) {
   rimport__toolchain *tc = NULL;
   (void)state;
   fake_setup(&f, "tc_garbage");
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "garbage"), 0);
+  rimport_test_setenv("FAKE_RUSTC_MODE", "garbage");
   rimport_test_assert_error(
       rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN,
       "printed something that is not `rustc -vV` output: \"Hello, I am not "
       "rustc at all\"");
   rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN, f.rustc);
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "nohost"), 0);
+  rimport_test_setenv("FAKE_RUSTC_MODE", "nohost");
   rimport_test_assert_error(
       rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "no \"host:\" line");
@@ -486,7 +459,7 @@ static void fake_hanging_rustc_times_out(void **state) {
   uint64_t start = uv_hrtime();
   (void)state;
   fake_setup(&f, "tc_hang");
-  assert_int_equal(uv_os_setenv("FAKE_RUSTC_MODE", "hang"), 0);
+  rimport_test_setenv("FAKE_RUSTC_MODE", "hang");
   rimport_test_assert_error(
       rimport__toolchain_find(f.rustc, f.cache, 500, NULL, NULL, &tc),
       RIMPORT_ETIMEDOUT, "did not finish within 500 ms");
@@ -508,14 +481,14 @@ static void rustc_from_env_and_path(void **state) {
   had_rustc = rimport__env_get("RUSTC", &old_rustc) == 0;
   assert_int_equal(rimport__env_get("PATH", &path), 0);
   snprintf(bin, sizeof(bin), "%s/bin", f.dir);
-  assert_int_equal(uv_os_setenv("PATH", bin), 0);
+  rimport_test_setenv("PATH", bin);
   /* RUSTC as a bare name is looked up on PATH. */
-  assert_int_equal(uv_os_setenv("RUSTC", "fake-rustc"), 0);
+  rimport_test_setenv("RUSTC", "fake-rustc");
   assert_int_equal(rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc), 0);
   assert_string_equal(tc->pub.rustc, f.rustc);
   rimport__toolchain_free(tc);
   /* An explicit path wins over RUSTC. */
-  assert_int_equal(uv_os_setenv("RUSTC", "/nonexistent/rustc"), 0);
+  rimport_test_setenv("RUSTC", "/nonexistent/rustc");
   assert_int_equal(rimport__toolchain_find(f.rustc, NULL, 0, NULL, NULL, &tc),
                    0);
   rimport__toolchain_free(tc);
@@ -523,11 +496,11 @@ static void rustc_from_env_and_path(void **state) {
   rimport_test_assert_error(
       rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "RUSTC=\"/nonexistent/rustc\"");
-  assert_int_equal(uv_os_setenv("PATH", path.ptr), 0);
+  rimport_test_setenv("PATH", path.ptr);
   if (had_rustc)
-    uv_os_setenv("RUSTC", old_rustc.ptr);
+    rimport_test_setenv("RUSTC", old_rustc.ptr);
   else
-    uv_os_unsetenv("RUSTC");
+    rimport_test_setenv("RUSTC", NULL);
   rimport_buf_dispose(&path);
   rimport_buf_dispose(&old_rustc);
   fake_teardown();
@@ -551,17 +524,17 @@ static void rustc_not_found(void **state) {
   assert_null(tc);
   had_rustc = rimport__env_get("RUSTC", &old_rustc) == 0;
   assert_int_equal(rimport__env_get("PATH", &path), 0);
-  uv_os_unsetenv("RUSTC");
-  assert_int_equal(uv_os_setenv("PATH", empty), 0);
+  rimport_test_setenv("RUSTC", NULL);
+  rimport_test_setenv("PATH", empty);
   rimport_test_assert_error(
       rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "`rustc` on PATH");
   rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN, empty);
   rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN,
                             "apt-get install rustc cargo");
-  assert_int_equal(uv_os_setenv("PATH", path.ptr), 0);
+  rimport_test_setenv("PATH", path.ptr);
   if (had_rustc)
-    uv_os_setenv("RUSTC", old_rustc.ptr);
+    rimport_test_setenv("RUSTC", old_rustc.ptr);
   rimport_buf_dispose(&path);
   rimport_buf_dispose(&old_rustc);
   rimport_error_clear();
