@@ -252,15 +252,42 @@ static void result_reset(rimport__proc_result *result) {
   *result = init;
 }
 
+/* The child's stdin: the file opts->stdin_path (its descriptor into *fd,
+ * closed by the caller after the spawn), else the null device. */
+static int stdin_of(const rimport__proc_opts *opts, uv_stdio_container_t *in,
+                    uv_file *fd) {
+  uv_fs_t req;
+  *fd = -1;
+  in->flags = UV_IGNORE; /* libuv opens /dev/null (NUL) for it */
+  if (opts->stdin_path == NULL)
+    return 0;
+  *fd = uv_fs_open(NULL, &req, opts->stdin_path, UV_FS_O_RDONLY, 0, NULL);
+  uv_fs_req_cleanup(&req);
+  if (*fd < 0)
+    return rimport__error_set(RIMPORT_EIO,
+                              "running %s: opening its input \"%s\" failed: "
+                              "%s",
+                              opts->file, opts->stdin_path, uv_strerror(*fd));
+  in->flags = UV_INHERIT_FD;
+  in->data.fd = *fd;
+  return 0;
+}
+
 static int run_child(proc_run *run, char **env) {
   const rimport__proc_opts *opts = run->opts;
   uv_process_options_t po;
   uv_stdio_container_t stdio[3];
+  uv_fs_t req;
+  uv_file in_fd;
   int rc;
 
   memset(&po, 0, sizeof(po));
   memset(stdio, 0, sizeof(stdio));
-  stdio[0].flags = UV_IGNORE; /* libuv opens /dev/null (NUL) for it */
+  if ((rc = stdin_of(opts, &stdio[0], &in_fd)) != 0) {
+    close_stream(&run->out);
+    close_stream(&run->err);
+    return rc;
+  }
   stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
   stdio[1].data.stream = (uv_stream_t *)&run->out.pipe;
   stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
@@ -277,6 +304,10 @@ static int run_child(proc_run *run, char **env) {
   run->process.data = run;
   rc = uv_spawn(&run->loop, &run->process, &po);
   run->process_open = 1; /* closed even after a failed spawn */
+  if (in_fd >= 0) {      /* the child has its own copy */
+    uv_fs_close(NULL, &req, in_fd, NULL);
+    uv_fs_req_cleanup(&req);
+  }
   if (rc != 0) {
     close_stream(&run->out);
     close_stream(&run->err);

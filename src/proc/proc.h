@@ -17,6 +17,7 @@ typedef struct rimport__proc_opts {
   const char *file;        /* program: a path, or a name looked up on PATH */
   const char *const *args; /* argv, args[0] included, NULL-terminated */
   const char *cwd;         /* NULL: inherit */
+  const char *stdin_path; /* a file to read stdin from; NULL: the null device */
   /* "NAME=value" entries that override or add to the inherited environment,
    * and "NAME" entries (no '=') that remove a variable; NULL-terminated or
    * NULL. */

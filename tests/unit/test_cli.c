@@ -375,33 +375,37 @@ static void run_200_cells(void **state) {
 /* rimport repl: cells typed on stdin (here a pipe), ended by empty lines;
  * a cell that fails to compile is reported and the session goes on. */
 static void repl_runs_typed_cells(void **state) {
-  char cmd[9000], input[4300], line[512];
-  rimport_buf out = RIMPORT_BUF_INIT;
-  FILE *f;
+  char input[4300];
+  const char *argv[] = {RIMPORT_CLI_PATH, "--cache-dir", cache_dir,
+                        "--offline",      "repl",        NULL};
+  rimport__proc_opts o;
+  rimport__proc_result r = RIMPORT__PROC_RESULT_INIT;
+  rimport_buf all = RIMPORT_BUF_INIT;
   (void)state;
   snprintf(input, sizeof(input), "%s-repl.txt", cache_dir);
-  f = fopen(input, "w");
-  assert_non_null(f);
-  fprintf(f,
-          "rimport kitchen(path=\"%s/tests/fixtures/crates/kitchen\")\n"
-          "from kitchen rimport add\nkprintln!(\"sum {}\", add(40, 2));\n\n"
-          "let x: i64 = \"no\";\n\n"
-          "keep!(\"n\", add(1, 1));\n\n"
-          "kprintln!(\"kept {}\", get!(i64, \"n\"));\n:quit\n",
-          RIMPORT_SOURCE_DIR);
-  assert_int_equal(fclose(f), 0);
-  snprintf(cmd, sizeof(cmd), "'%s' --cache-dir '%s' --offline repl < '%s' 2>&1",
-           RIMPORT_CLI_PATH, cache_dir, input);
-  f = popen(cmd, "r");
-  assert_non_null(f);
-  while (fgets(line, sizeof(line), f) != NULL)
-    rimport__buf_puts(&out, line);
-  assert_int_equal(pclose(f), 0);
-  if (strstr(out.ptr, "sum 42\n") == NULL ||
-      strstr(out.ptr, "cell 2:2:14") == NULL ||
-      strstr(out.ptr, "kept 2\n") == NULL)
-    fail_msg("repl printed:\n%s", out.ptr);
-  rimport_buf_dispose(&out);
+  rimport_test_write_file(
+      input, "rimport kitchen(path=\"" RIMPORT_SOURCE_DIR
+             "/tests/fixtures/crates/kitchen\")\n"
+             "from kitchen rimport add\nkprintln!(\"sum {}\", add(40, 2));\n\n"
+             "let x: i64 = \"no\";\n\n"
+             "keep!(\"n\", add(1, 1));\n\n"
+             "kprintln!(\"kept {}\", get!(i64, \"n\"));\n:quit\n");
+  memset(&o, 0, sizeof(o));
+  o.file = RIMPORT_CLI_PATH;
+  o.args = argv;
+  o.stdin_path = input; /* cells typed on stdin */
+  o.timeout_ms = 300000;
+  assert_int_equal(rimport__proc_run(&o, &r), 0);
+  assert_int_equal(r.term_signal, 0);
+  assert_int_equal(r.exit_status, 0);
+  rimport__buf_puts(&all, r.out.ptr ? r.out.ptr : "");
+  rimport__buf_puts(&all, r.err.ptr ? r.err.ptr : "");
+  if (strstr(r.out.ptr, "sum 42\n") == NULL ||
+      strstr(all.ptr, "cell 2:2:14") == NULL ||
+      strstr(r.out.ptr, "kept 2\n") == NULL)
+    fail_msg("repl printed:\n%s", all.ptr);
+  rimport__proc_result_dispose(&r);
+  rimport_buf_dispose(&all);
 }
 
 /* --- help, from the command table (src/cli/cmd.c cli_cmds[]) ------------ */

@@ -122,13 +122,27 @@ static int child_echo(int argc, char **argv) {
   return 0;
 }
 
+/* cat: copies stdin to stdout, then says how many bytes it read */
+static int child_cat(int argc, char **argv) {
+  char block[4096];
+  size_t n, total = 0;
+  (void)argc;
+  (void)argv;
+  while ((n = fread(block, 1, sizeof(block), stdin)) > 0) {
+    fwrite(block, 1, n, stdout);
+    total += n;
+  }
+  fprintf(stderr, "read %zu\n", total);
+  return 0;
+}
+
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
-      {"exit", child_exit, 1},       {"crash", child_crash, 1},
-      {"env", child_env, 1},         {"cwd", child_cwd, 1},
-      {"sleeper", child_sleeper, 1}, {"spawner", child_spawner, 2},
-      {"escaper", child_escaper, 2}, {"flood", child_flood, 2},
-      {"echo", child_echo, 3},
+      {"cat", child_cat, 1},         {"exit", child_exit, 1},
+      {"crash", child_crash, 1},     {"env", child_env, 1},
+      {"cwd", child_cwd, 1},         {"sleeper", child_sleeper, 1},
+      {"spawner", child_spawner, 2}, {"escaper", child_escaper, 2},
+      {"flood", child_flood, 2},     {"echo", child_echo, 3},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
                                      argc, argv);
@@ -179,6 +193,36 @@ static void proc_exit_status_and_capture(void **state) {
   assert_false(res.out_truncated || res.err_truncated || res.timed_out ||
                res.canceled);
   assert_true(res.duration_ns > 0);
+  rimport__proc_result_dispose(&res);
+}
+
+/* stdin: the null device by default, or a file the caller names. */
+static void proc_stdin_from_a_file(void **state) {
+  static const char *const child[] = {"cat", NULL};
+  const char *args[8];
+  char input[4200];
+  rimport__proc_opts opts;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  rimport_test_self_args(args, RIMPORT__ARRAY_SIZE(args), child);
+  opts_for(&opts, args);
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_string_equal(res.out.ptr, "");
+  assert_string_equal(res.err.ptr, "read 0\n");
+  rimport__proc_result_dispose(&res);
+  snprintf(input, sizeof(input), "%s/input.txt",
+           rimport_test_tmpdir("proc_stdin"));
+  rimport_test_write_file(input, "line one\nline two\n");
+  opts.stdin_path = input;
+  assert_int_equal(rimport__proc_run(&opts, &res), 0);
+  assert_int_equal(res.exit_status, 0);
+  assert_string_equal(res.out.ptr, "line one\nline two\n");
+  assert_string_equal(res.err.ptr, "read 18\n");
+  rimport__proc_result_dispose(&res);
+  /* A missing input: an error naming it, and no child. */
+  strcat(input, ".missing");
+  rimport_test_assert_error(rimport__proc_run(&opts, &res), RIMPORT_EIO,
+                            "input.txt.missing");
   rimport__proc_result_dispose(&res);
 }
 
@@ -495,6 +539,7 @@ static void proc_rejects_missing_argv(void **state) {
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(proc_exit_status_and_capture),
+    cmocka_unit_test(proc_stdin_from_a_file),
     cmocka_unit_test(proc_signal_is_reported),
     cmocka_unit_test(proc_callbacks_see_every_chunk),
     cmocka_unit_test(proc_env_override_and_removal),
