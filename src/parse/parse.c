@@ -356,11 +356,98 @@ static int hex_value(int c) {
   return -1;
 }
 
+/* How many hex digits the escape `\e` takes; 0 if it takes none. */
+static int hex_digits(int e) {
+  return e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+}
+
+/* The character a one-letter escape `\e` stands for, or -1 if `\e` is not
+ * one. */
+static int short_escape(int e) {
+  switch (e) {
+  case '\\':
+  case '"':
+  case '\'':
+    return e;
+  case 'n':
+    return '\n';
+  case 't':
+    return '\t';
+  case 'r':
+    return '\r';
+  case '0':
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+/* The `digits` hex digits of the escape `\e` whose backslash is at s[i]. */
+static int decode_hex_escape(parser *p, const rimport__tok *t, size_t i,
+                             size_t end, int digits, uint32_t *out) {
+  const unsigned char *s = (const unsigned char *)p->lx.src;
+  int e = s[i + 1], k;
+  uint32_t cp = 0;
+  if (end - i - 2 < (size_t)digits)
+    return fail_in(p, t, i, end - i,
+                   "incomplete escape `\\%c` in a string: expected %d "
+                   "hex digits",
+                   e, digits);
+  for (k = 0; k < digits; k++) {
+    int h = hex_value(s[i + 2 + (size_t)k]);
+    if (h < 0)
+      return fail_in(p, t, i, (size_t)digits + 2,
+                     "invalid escape `\\%c`: expected %d hex digits "
+                     "after it, found `%.*s`",
+                     e, digits, digits, (const char *)s + i + 2);
+    cp = cp * 16 + (uint32_t)h;
+  }
+  if (e == 'x' && cp >= 0x80)
+    return fail_in(p, t, i, 4,
+                   "escape `\\x%.2s` is above \\x7f: a string is UTF-8 "
+                   "text, not bytes; write the character as "
+                   "\\u00%.2s",
+                   (const char *)s + i + 2, (const char *)s + i + 2);
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return fail_in(p, t, i, (size_t)digits + 2,
+                   "escape `\\%c%.*s` is not a Unicode scalar value "
+                   "(surrogates and values above 10FFFF are not "
+                   "characters)",
+                   e, digits, (const char *)s + i + 2);
+  *out = cp;
+  return 0;
+}
+
+/* The escape whose backslash is at s[i]: the character it stands for and
+ * how many bytes it takes. */
+static int decode_escape(parser *p, const rimport__tok *t, size_t i, size_t end,
+                         uint32_t *cp, size_t *len) {
+  const unsigned char *s = (const unsigned char *)p->lx.src;
+  int e = s[i + 1], digits = hex_digits(e), c = short_escape(e), rc;
+  *len = 2 + (size_t)digits;
+  if (digits > 0) {
+    if ((rc = decode_hex_escape(p, t, i, end, digits, cp)) != 0)
+      return rc;
+  } else if (c >= 0) {
+    *cp = (uint32_t)c;
+  } else {
+    uint32_t unused;
+    size_t n = rimport__utf8_decode(s + i + 1, end - i - 1, &unused);
+    return fail_in(p, t, i, 1 + (n ? n : 1),
+                   "unknown escape `\\%.*s` in a string: the escapes are "
+                   "\\\\ \\\" \\' \\n \\t \\r \\0 \\xHH \\uXXXX and "
+                   "\\UXXXXXXXX; write a backslash as \\\\",
+                   (int)(n ? n : 1), (const char *)s + i + 1);
+  }
+  return 0;
+}
+
 /* Decodes the string token `t` into p->buf (which may then hold NUL bytes
  * that came from escapes). */
 static int decode_string(parser *p, const rimport__tok *t) {
   const unsigned char *s = (const unsigned char *)p->lx.src;
-  size_t i = t->start + 1, end = t->end - 1;
+  size_t i = t->start + 1, end = t->end - 1, n;
+  uint32_t cp;
   int rc;
   if (!t->terminated)
     return fail_unterminated(p, t);
@@ -368,86 +455,19 @@ static int decode_string(parser *p, const rimport__tok *t) {
   if ((rc = rimport__buf_grow(&p->buf, end - i)) != 0)
     return rc;
   while (i < end) {
-    uint32_t cp = 0;
-    size_t n;
     if (s[i] == '\\') {
-      int e = s[i + 1], digits = 0, k;
-      switch (e) {
-      case '\\':
-      case '"':
-      case '\'':
-        cp = (uint32_t)e;
-        break;
-      case 'n':
-        cp = '\n';
-        break;
-      case 't':
-        cp = '\t';
-        break;
-      case 'r':
-        cp = '\r';
-        break;
-      case '0':
-        cp = 0;
-        break;
-      case 'x':
-        digits = 2;
-        break;
-      case 'u':
-        digits = 4;
-        break;
-      case 'U':
-        digits = 8;
-        break;
-      default:
-        n = rimport__utf8_decode(s + i + 1, end - i - 1, &cp);
-        return fail_in(p, t, i, 1 + (n ? n : 1),
-                       "unknown escape `\\%.*s` in a string: the escapes are "
-                       "\\\\ \\\" \\' \\n \\t \\r \\0 \\xHH \\uXXXX and "
-                       "\\UXXXXXXXX; write a backslash as \\\\",
-                       (int)(n ? n : 1), (const char *)s + i + 1);
-      }
-      if (digits > 0) {
-        if (end - i - 2 < (size_t)digits)
-          return fail_in(p, t, i, end - i,
-                         "incomplete escape `\\%c` in a string: expected %d "
-                         "hex digits",
-                         e, digits);
-        for (k = 0; k < digits; k++) {
-          int h = hex_value(s[i + 2 + (size_t)k]);
-          if (h < 0)
-            return fail_in(p, t, i, (size_t)digits + 2,
-                           "invalid escape `\\%c`: expected %d hex digits "
-                           "after it, found `%.*s`",
-                           e, digits, digits, (const char *)s + i + 2);
-          cp = cp * 16 + (uint32_t)h;
-        }
-        if (e == 'x' && cp >= 0x80)
-          return fail_in(p, t, i, 4,
-                         "escape `\\x%.2s` is above \\x7f: a string is UTF-8 "
-                         "text, not bytes; write the character as "
-                         "\\u00%.2s",
-                         (const char *)s + i + 2, (const char *)s + i + 2);
-        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-          return fail_in(p, t, i, (size_t)digits + 2,
-                         "escape `\\%c%.*s` is not a Unicode scalar value "
-                         "(surrogates and values above 10FFFF are not "
-                         "characters)",
-                         e, digits, (const char *)s + i + 2);
-      }
-      if ((rc = put_utf8(&p->buf, cp)) != 0)
+      if ((rc = decode_escape(p, t, i, end, &cp, &n)) != 0 ||
+          (rc = put_utf8(&p->buf, cp)) != 0)
         return rc;
-      i += 2 + (size_t)digits;
-      continue;
+    } else {
+      if ((n = rimport__utf8_decode(s + i, end - i, &cp)) == 0)
+        return fail_in(p, t, i, 1,
+                       "invalid UTF-8 in a string (byte 0x%02X): the cell "
+                       "must be UTF-8 text; re-type the string",
+                       s[i]);
+      if ((rc = rimport__buf_put(&p->buf, (const char *)s + i, n)) != 0)
+        return rc;
     }
-    n = rimport__utf8_decode(s + i, end - i, &cp);
-    if (n == 0)
-      return fail_in(p, t, i, 1,
-                     "invalid UTF-8 in a string (byte 0x%02X): the cell "
-                     "must be UTF-8 text; re-type the string",
-                     s[i]);
-    if ((rc = rimport__buf_put(&p->buf, (const char *)s + i, n)) != 0)
-      return rc;
     i += n;
   }
   return 0;
