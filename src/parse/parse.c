@@ -282,6 +282,18 @@ static int push_open(parser *p, const rimport__tok *t) {
   return 0;
 }
 
+/* After an entry of a bracketed list: takes the `,` before the next entry,
+ * or the `close` that ends the list (then *closed is 1). */
+static int list_next(parser *p, char close, const char *what, const char *hint,
+                     int *closed) {
+  rimport__tok t;
+  next(p, &t);
+  *closed = is_punct(&t, close);
+  if (*closed || is_punct(&t, ','))
+    return 0;
+  return expected(p, &t, what, hint);
+}
+
 /* --- names ------------------------------------------------------------------
  */
 
@@ -720,10 +732,30 @@ static int parse_string_arg(parser *p, arg_kind kind, const char **out) {
   return 0;
 }
 
-static int parse_features(parser *p) {
-  rimport__tok v, sep;
+/* One feature name of features=[…], decoded and checked, onto
+ * p->features. */
+static int add_feature(parser *p, const rimport__tok *v) {
   const char *f;
   int rc;
+  if (v->kind != RIMPORT__TOK_STRING)
+    return expected(p, v, "a feature name in quotes or `]`",
+                    "features is a list of strings, as in "
+                    "features=[\"blocking\", \"json\"]");
+  if ((rc = decode_string(p, v)) != 0 ||
+      (rc = check_string(p, v, ARG_FEATURES)) != 0)
+    return rc;
+  if ((f = buf_copy(p)) == NULL)
+    return rimport__error_nomem();
+  if (rimport__grow((void **)&p->features, &p->feature_cap,
+                    p->feature_count + 1, sizeof(*p->features)) != 0)
+    return RIMPORT_ENOMEM;
+  p->features[p->feature_count++] = f;
+  return 0;
+}
+
+static int parse_features(parser *p) {
+  rimport__tok v;
+  int rc, closed = 0;
   next(p, &v);
   if (!is_punct(&v, '[')) {
     if (v.kind == RIMPORT__TOK_STRING && v.terminated)
@@ -737,139 +769,162 @@ static int parse_features(parser *p) {
   if ((rc = push_open(p, &v)) != 0)
     return rc;
   p->feature_count = 0;
-  for (;;) {
+  while (!closed) {
     next(p, &v);
     if (is_punct(&v, ']'))
       break;
-    if (v.kind != RIMPORT__TOK_STRING)
-      return expected(p, &v, "a feature name in quotes or `]`",
-                      "features is a list of strings, as in "
-                      "features=[\"blocking\", \"json\"]");
-    if ((rc = decode_string(p, &v)) != 0 ||
-        (rc = check_string(p, &v, ARG_FEATURES)) != 0)
+    if ((rc = add_feature(p, &v)) != 0 ||
+        (rc = list_next(p, ']', "`,` or `]` after the feature",
+                        "separate features with `,` and close the list with "
+                        "`]`",
+                        &closed)) != 0)
       return rc;
-    if ((f = buf_copy(p)) == NULL)
-      return rimport__error_nomem();
-    if (rimport__grow((void **)&p->features, &p->feature_cap,
-                      p->feature_count + 1, sizeof(*p->features)) != 0)
-      return RIMPORT_ENOMEM;
-    p->features[p->feature_count++] = f;
-    next(p, &sep);
-    if (is_punct(&sep, ']'))
-      break;
-    if (!is_punct(&sep, ','))
-      return expected(p, &sep, "`,` or `]` after the feature",
-                      "separate features with `,` and close the list with "
-                      "`]`");
   }
   p->depth--;
   return 0;
 }
 
+/* features=[…]: an empty list leaves imp->features NULL. */
+static int parse_features_arg(parser *p, rimport_import *imp) {
+  const char **arr;
+  int rc;
+  if ((rc = parse_features(p)) != 0)
+    return rc;
+  arr = rimport__arena_memdup(&p->im->arena, p->features,
+                              p->feature_count * sizeof(*arr));
+  if (arr == NULL)
+    return rimport__error_nomem();
+  imp->features = p->feature_count ? arr : NULL;
+  imp->feature_count = p->feature_count;
+  return 0;
+}
+
+static int parse_default_features(parser *p, rimport_import *imp) {
+  rimport__tok t;
+  char found[160];
+  next(p, &t);
+  if (is_word(p, &t, "True") || is_word(p, &t, "true")) {
+    imp->default_features = RIMPORT_TRUE;
+    return 0;
+  }
+  if (is_word(p, &t, "False") || is_word(p, &t, "false")) {
+    imp->default_features = RIMPORT_FALSE;
+    return 0;
+  }
+  if (t.kind != RIMPORT__TOK_STRING && t.kind != RIMPORT__TOK_WORD &&
+      !is_punct(&t, '['))
+    return expected(p, &t, "True or False after `default_features=`",
+                    "write default_features=False");
+  if (t.kind == RIMPORT__TOK_STRING && !t.terminated)
+    return fail_unterminated(p, &t);
+  describe(p, &t, found, sizeof(found));
+  return fail_tok(p, &t,
+                  "default_features expects True or False, found %s; "
+                  "write default_features=False",
+                  found);
+}
+
+/* The keyword arguments given so far in one `(…)`. */
+typedef struct arg_keys {
+  int seen[ARG_COUNT];
+  rimport__tok at[ARG_COUNT]; /* where each was given */
+} arg_keys;
+
+/* The argument that `key` names, or ARG_COUNT. */
+static int arg_by_name(const parser *p, const rimport__tok *key) {
+  int which;
+  for (which = 0; which < ARG_COUNT; which++)
+    if (is_word(p, key, arg_names[which]))
+      break;
+  return which;
+}
+
+/* `name=` of a keyword argument, `key` being the name's token. */
+static int parse_arg_key(parser *p, const rimport__tok *key, arg_keys *keys,
+                         arg_kind *out) {
+  rimport__tok t;
+  int which;
+  if (key->kind != RIMPORT__TOK_WORD)
+    return expected(p, key,
+                    "a keyword argument such as version=\"0.11\" "
+                    "or `)`",
+                    "the known arguments are " KNOWN_ARGS);
+  if ((which = arg_by_name(p, key)) == ARG_COUNT)
+    return fail_tok(p, key,
+                    "unknown keyword argument `%.*s`: the known arguments "
+                    "are " KNOWN_ARGS "; check the spelling",
+                    tok_len(key), tok_text(p, key));
+  if (keys->seen[which])
+    return fail_tok(p, key,
+                    "duplicate keyword argument `%s`: it was already given "
+                    "at line %u, column %u; give each argument once",
+                    arg_names[which], keys->at[which].line,
+                    keys->at[which].col);
+  keys->seen[which] = 1;
+  keys->at[which] = *key;
+  next(p, &t);
+  if (!is_punct(&t, '=')) {
+    char what[64];
+    snprintf(what, sizeof(what), "`=` after `%s`", arg_names[which]);
+    return expected(p, &t, what, "write keyword arguments as name=value");
+  }
+  *out = (arg_kind)which;
+  return 0;
+}
+
+static int parse_arg_value(parser *p, arg_kind kind, rimport_import *imp) {
+  switch (kind) {
+  case ARG_VERSION:
+    return parse_string_arg(p, ARG_VERSION, &imp->version);
+  case ARG_PATH:
+    return parse_string_arg(p, ARG_PATH, &imp->path);
+  case ARG_PACKAGE:
+    return parse_string_arg(p, ARG_PACKAGE, &imp->package);
+  case ARG_FEATURES:
+    return parse_features_arg(p, imp);
+  default:
+    return parse_default_features(p, imp);
+  }
+}
+
+/* Reported at whichever of the two comes later. */
+static int check_version_or_path(parser *p, const arg_keys *keys) {
+  const rimport__tok *later;
+  if (!keys->seen[ARG_VERSION] || !keys->seen[ARG_PATH])
+    return 0;
+  later = keys->at[ARG_PATH].start > keys->at[ARG_VERSION].start
+              ? &keys->at[ARG_PATH]
+              : &keys->at[ARG_VERSION];
+  return fail_tok(p, later,
+                  "version and path cannot both be given: a crate comes "
+                  "either from the registry (version=) or from a local "
+                  "directory (path=); keep one of them");
+}
+
 /* `(` key=value, … `)` after a crate name. */
 static int parse_args(parser *p, rimport_import *imp) {
-  rimport__tok t, key, keys[ARG_COUNT];
-  int seen[ARG_COUNT] = {0};
-  int rc, which;
+  rimport__tok t, key;
+  arg_keys keys;
+  arg_kind kind = ARG_VERSION; /* parse_arg_key sets it; gcc -Os cannot tell */
+  int rc, closed = 0;
+  memset(&keys, 0, sizeof(keys));
   next(p, &t);
   if ((rc = push_open(p, &t)) != 0)
     return rc;
-  for (;;) {
+  while (!closed) {
     next(p, &key);
     if (is_punct(&key, ')'))
       break;
-    if (key.kind != RIMPORT__TOK_WORD)
-      return expected(p, &key,
-                      "a keyword argument such as version=\"0.11\" "
-                      "or `)`",
-                      "the known arguments are " KNOWN_ARGS);
-    for (which = 0; which < ARG_COUNT; which++)
-      if (is_word(p, &key, arg_names[which]))
-        break;
-    if (which == ARG_COUNT)
-      return fail_tok(p, &key,
-                      "unknown keyword argument `%.*s`: the known arguments "
-                      "are " KNOWN_ARGS "; check the spelling",
-                      tok_len(&key), tok_text(p, &key));
-    if (seen[which])
-      return fail_tok(p, &key,
-                      "duplicate keyword argument `%s`: it was already given "
-                      "at line %u, column %u; give each argument once",
-                      arg_names[which], keys[which].line, keys[which].col);
-    seen[which] = 1;
-    keys[which] = key;
-    next(p, &t);
-    if (!is_punct(&t, '=')) {
-      char what[64];
-      snprintf(what, sizeof(what), "`=` after `%s`", arg_names[which]);
-      return expected(p, &t, what, "write keyword arguments as name=value");
-    }
-    switch ((arg_kind)which) {
-    case ARG_VERSION:
-      rc = parse_string_arg(p, ARG_VERSION, &imp->version);
-      break;
-    case ARG_PATH:
-      rc = parse_string_arg(p, ARG_PATH, &imp->path);
-      break;
-    case ARG_PACKAGE:
-      rc = parse_string_arg(p, ARG_PACKAGE, &imp->package);
-      break;
-    case ARG_FEATURES:
-      if ((rc = parse_features(p)) == 0) {
-        const char **arr = rimport__arena_alloc(
-            &p->im->arena,
-            (p->feature_count ? p->feature_count : 1) * sizeof(*arr));
-        if (arr == NULL)
-          return rimport__error_nomem();
-        if (p->feature_count > 0)
-          memcpy(arr, p->features, p->feature_count * sizeof(*arr));
-        imp->features = p->feature_count ? arr : NULL;
-        imp->feature_count = p->feature_count;
-      }
-      break;
-    default:
-      next(p, &t);
-      if (is_word(p, &t, "True") || is_word(p, &t, "true")) {
-        imp->default_features = RIMPORT_TRUE;
-      } else if (is_word(p, &t, "False") || is_word(p, &t, "false")) {
-        imp->default_features = RIMPORT_FALSE;
-      } else if (t.kind == RIMPORT__TOK_STRING || t.kind == RIMPORT__TOK_WORD ||
-                 is_punct(&t, '[')) {
-        char found[160];
-        if (t.kind == RIMPORT__TOK_STRING && !t.terminated)
-          return fail_unterminated(p, &t);
-        describe(p, &t, found, sizeof(found));
-        return fail_tok(p, &t,
-                        "default_features expects True or False, found %s; "
-                        "write default_features=False",
-                        found);
-      } else {
-        return expected(p, &t, "True or False after `default_features=`",
-                        "write default_features=False");
-      }
-      rc = 0;
-    }
-    if (rc != 0)
+    if ((rc = parse_arg_key(p, &key, &keys, &kind)) != 0 ||
+        (rc = parse_arg_value(p, kind, imp)) != 0 ||
+        (rc = list_next(p, ')', "`,` or `)` after the keyword argument",
+                        "separate arguments with `,` and close the list "
+                        "with `)`",
+                        &closed)) != 0)
       return rc;
-    next(p, &t);
-    if (is_punct(&t, ')'))
-      break;
-    if (!is_punct(&t, ','))
-      return expected(p, &t, "`,` or `)` after the keyword argument",
-                      "separate arguments with `,` and close the list with "
-                      "`)`");
   }
   p->depth--;
-  if (seen[ARG_VERSION] && seen[ARG_PATH]) {
-    const rimport__tok *later = keys[ARG_PATH].start > keys[ARG_VERSION].start
-                                    ? &keys[ARG_PATH]
-                                    : &keys[ARG_VERSION];
-    return fail_tok(p, later,
-                    "version and path cannot both be given: a crate comes "
-                    "either from the registry (version=) or from a local "
-                    "directory (path=); keep one of them");
-  }
-  return 0;
+  return check_version_or_path(p, &keys);
 }
 
 /* rimport crate [(args)] [as alias] {, crate …} */
@@ -1080,6 +1135,7 @@ static int parse_item(parser *p, const char *crate, const char *module) {
     peek(p, &t);
     if (is_punct(&t, '[')) {
       rimport_shape *arr;
+      int closed;
       next(p, &t);
       if ((rc = push_open(p, &t)) != 0)
         return rc;
@@ -1097,13 +1153,13 @@ static int parse_item(parser *p, const char *crate, const char *module) {
                           p->shape_count + 1, sizeof(*p->shapes)) != 0)
           return RIMPORT_ENOMEM;
         p->shapes[p->shape_count++] = s;
-        next(p, &t);
-        if (is_punct(&t, ']'))
+        if ((rc = list_next(p, ']', "`,` or `]` after the shape",
+                            "separate shapes with `,` and close the list with "
+                            "`]`",
+                            &closed)) != 0)
+          return rc;
+        if (closed)
           break;
-        if (!is_punct(&t, ','))
-          return expected(p, &t, "`,` or `]` after the shape",
-                          "separate shapes with `,` and close the list with "
-                          "`]`");
       }
       p->depth--;
       arr = rimport__arena_alloc(&p->im->arena, p->shape_count * sizeof(*arr));
