@@ -1445,6 +1445,17 @@ static int parse_from_statement(parser *p, const rimport__tok *kw) {
 /* --- the cell ---------------------------------------------------------------
  */
 
+/* Keeps `depth` in step with the punctuation token `t`. A stray closing
+ * bracket is the Kayton compiler's to report, so it is passed over. */
+static void track_brackets(const rimport__tok *t, size_t *depth) {
+  if (t->punct == '\0')
+    return;
+  if (strchr("([{", t->punct) != NULL)
+    (*depth)++;
+  else if (strchr(")]}", t->punct) != NULL && *depth > 0)
+    (*depth)--;
+}
+
 /* After `from` at the start of a statement: does the statement say
  * `rimport` (at bracket depth 0, not as `.rimport`) before `import`? */
 static int from_is_rimport(parser *p) {
@@ -1457,12 +1468,8 @@ static int from_is_rimport(parser *p) {
     rimport__lex_next(&p->lx, depth > 0, 1, &t);
     if (is_end(&t) || (depth == 0 && is_punct(&t, ';')))
       break;
-    if (t.kind == RIMPORT__TOK_PUNCT && t.punct != '\0' &&
-        strchr("([{", t.punct) != NULL)
-      depth++;
-    else if (t.kind == RIMPORT__TOK_PUNCT && t.punct != '\0' &&
-             strchr(")]}", t.punct) != NULL && depth > 0)
-      depth--;
+    if (t.kind == RIMPORT__TOK_PUNCT)
+      track_brackets(&t, &depth);
     else if (depth == 0 && is_word(p, &t, "import"))
       break;
     else if (depth == 0 && is_word(p, &t, "rimport") &&
@@ -1513,10 +1520,7 @@ static int scan_cell(parser *p) {
       state = AT_NONE;
       break;
     case RIMPORT__TOK_PUNCT:
-      if (strchr("([{", t.punct) != NULL && t.punct != '\0')
-        depth++;
-      else if (strchr(")]}", t.punct) != NULL && t.punct != '\0' && depth > 0)
-        depth--;
+      track_brackets(&t, &depth);
       state = depth == 0 && t.punct == ';' ? AT_SEMI : AT_NONE;
       break;
     default:
