@@ -43,27 +43,48 @@ void rimport__lex_init(rimport__lexer *lx, const char *src, size_t len) {
   lx->col = 1;
 }
 
+/* Steps over a backslash that joins this line to the next (`\` then `\n`
+ * or `\r\n`); 0 if none is here. */
+static int skip_line_join(rimport__lexer *lx) {
+  if (cur(lx) != '\\')
+    return 0;
+  if (at(lx, 1) == '\n') {
+    adv(lx);
+    adv(lx);
+    return 1;
+  }
+  if (at(lx, 1) == '\r' && at(lx, 2) == '\n') {
+    adv(lx);
+    adv(lx);
+    adv(lx);
+    return 1;
+  }
+  return 0;
+}
+
 static void skip_space(rimport__lexer *lx, int in_brackets) {
   for (;;) {
     int c = cur(lx);
-    if (is_blank(c)) {
+    if (is_blank(c) || (c == '\n' && in_brackets)) {
       adv(lx);
     } else if (c == '#') {
       while (cur(lx) != -1 && cur(lx) != '\n')
         adv(lx);
-    } else if (c == '\\' && at(lx, 1) == '\n') {
-      adv(lx);
-      adv(lx);
-    } else if (c == '\\' && at(lx, 1) == '\r' && at(lx, 2) == '\n') {
-      adv(lx);
-      adv(lx);
-      adv(lx);
-    } else if (c == '\n' && in_brackets) {
-      adv(lx);
-    } else {
+    } else if (!skip_line_join(lx)) {
       return;
     }
   }
+}
+
+/* Starts the token `t` here; the blanks before it began at `before`. */
+static void tok_begin(const rimport__lexer *lx, size_t before,
+                      rimport__tok *t) {
+  memset(t, 0, sizeof(*t));
+  t->space_before = lx->pos != before;
+  t->start = lx->pos;
+  t->line = lx->line;
+  t->col = lx->col;
+  t->terminated = 1;
 }
 
 /* r, b, f, u, rb, br, fr, rf in any case. */
@@ -138,12 +159,7 @@ void rimport__lex_next(rimport__lexer *lx, int in_brackets, int lenient,
   size_t before = lx->pos;
   int c;
   skip_space(lx, in_brackets);
-  memset(t, 0, sizeof(*t));
-  t->space_before = lx->pos != before;
-  t->start = lx->pos;
-  t->line = lx->line;
-  t->col = lx->col;
-  t->terminated = 1;
+  tok_begin(lx, before, t);
   c = cur(lx);
   if (c == -1) {
     t->kind = RIMPORT__TOK_EOF;
@@ -171,22 +187,14 @@ void rimport__lex_next(rimport__lexer *lx, int in_brackets, int lenient,
 void rimport__lex_crate(rimport__lexer *lx, int allow_dot, rimport__tok *t) {
   size_t before = lx->pos;
   int c;
-  while (is_blank(cur(lx)) || (cur(lx) == '\\' && at(lx, 1) == '\n') ||
-         (cur(lx) == '\\' && at(lx, 1) == '\r' && at(lx, 2) == '\n')) {
-    if (cur(lx) == '\\') {
+  for (;;) {
+    if (is_blank(cur(lx)))
       adv(lx);
-      if (cur(lx) == '\r')
-        adv(lx);
-    }
-    adv(lx);
+    else if (!skip_line_join(lx))
+      break;
   }
-  memset(t, 0, sizeof(*t));
+  tok_begin(lx, before, t);
   t->kind = RIMPORT__TOK_WORD;
-  t->space_before = lx->pos != before;
-  t->start = lx->pos;
-  t->line = lx->line;
-  t->col = lx->col;
-  t->terminated = 1;
   while ((c = cur(lx)) != -1 && c != '\n' && !is_blank(c) &&
          strchr("#()[]{},;:='\"\\", c) == NULL && c != '\0' &&
          (allow_dot || c != '.'))

@@ -23,6 +23,7 @@ static const struct {
 };
 
 #define SHAPES_LIST "i64, f64, &str, String, Vec[i64], Vec[f64] and Dynamic"
+#define SHAPES_HINT "use one of the supported shapes"
 
 const char *rimport_shape_name(rimport_shape shape) {
   int i = (int)shape;
@@ -282,6 +283,18 @@ static int push_open(parser *p, const rimport__tok *t) {
   return 0;
 }
 
+/* After an entry of a bracketed list: takes the `,` before the next entry,
+ * or the `close` that ends the list (then *closed is 1). */
+static int list_next(parser *p, char close, const char *what, const char *hint,
+                     int *closed) {
+  rimport__tok t;
+  next(p, &t);
+  *closed = is_punct(&t, close);
+  if (*closed || is_punct(&t, ','))
+    return 0;
+  return expected(p, &t, what, hint);
+}
+
 /* --- names ------------------------------------------------------------------
  */
 
@@ -298,17 +311,9 @@ static int check_crate(parser *p, const rimport__tok *t, const char *hint) {
                   tok_text(p, t), why, hint);
 }
 
-/* Takes the next token as an identifier (`what`: "an alias name after
- * `as`"). */
-static int expect_ident(parser *p, rimport__tok *t, const char *what,
-                        const char *kind) {
-  const char *why;
-  next(p, t);
-  if (t->kind != RIMPORT__TOK_WORD)
-    return expected(p, t, what,
-                    "names are Rust identifiers such as `Client` or "
-                    "`read_to_string`");
-  why = rimport__check_ident(tok_text(p, t), t->end - t->start);
+/* `kind` ("item name") says what the identifier `t` is for. */
+static int check_ident(parser *p, const rimport__tok *t, const char *kind) {
+  const char *why = rimport__check_ident(tok_text(p, t), t->end - t->start);
   if (why == NULL)
     return 0;
   return fail_tok(p, t,
@@ -316,6 +321,18 @@ static int expect_ident(parser *p, rimport__tok *t, const char *what,
                   "(ASCII letters, digits and `_`, not starting with a "
                   "digit, not a Rust keyword)",
                   kind, tok_len(t), tok_text(p, t), why);
+}
+
+/* Takes the next token as an identifier (`what`: "an alias name after
+ * `as`"). */
+static int expect_ident(parser *p, rimport__tok *t, const char *what,
+                        const char *kind) {
+  next(p, t);
+  if (t->kind != RIMPORT__TOK_WORD)
+    return expected(p, t, what,
+                    "names are Rust identifiers such as `Client` or "
+                    "`read_to_string`");
+  return check_ident(p, t, kind);
 }
 
 /* --- string literals --------------------------------------------------------
@@ -356,11 +373,98 @@ static int hex_value(int c) {
   return -1;
 }
 
+/* How many hex digits the escape `\e` takes; 0 if it takes none. */
+static int hex_digits(int e) {
+  return e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+}
+
+/* The character a one-letter escape `\e` stands for, or -1 if `\e` is not
+ * one. */
+static int short_escape(int e) {
+  switch (e) {
+  case '\\':
+  case '"':
+  case '\'':
+    return e;
+  case 'n':
+    return '\n';
+  case 't':
+    return '\t';
+  case 'r':
+    return '\r';
+  case '0':
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+/* The `digits` hex digits of the escape `\e` whose backslash is at s[i]. */
+static int decode_hex_escape(parser *p, const rimport__tok *t, size_t i,
+                             size_t end, int digits, uint32_t *out) {
+  const unsigned char *s = (const unsigned char *)p->lx.src;
+  int e = s[i + 1], k;
+  uint32_t cp = 0;
+  if (end - i - 2 < (size_t)digits)
+    return fail_in(p, t, i, end - i,
+                   "incomplete escape `\\%c` in a string: expected %d "
+                   "hex digits",
+                   e, digits);
+  for (k = 0; k < digits; k++) {
+    int h = hex_value(s[i + 2 + (size_t)k]);
+    if (h < 0)
+      return fail_in(p, t, i, (size_t)digits + 2,
+                     "invalid escape `\\%c`: expected %d hex digits "
+                     "after it, found `%.*s`",
+                     e, digits, digits, (const char *)s + i + 2);
+    cp = cp * 16 + (uint32_t)h;
+  }
+  if (e == 'x' && cp >= 0x80)
+    return fail_in(p, t, i, 4,
+                   "escape `\\x%.2s` is above \\x7f: a string is UTF-8 "
+                   "text, not bytes; write the character as "
+                   "\\u00%.2s",
+                   (const char *)s + i + 2, (const char *)s + i + 2);
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return fail_in(p, t, i, (size_t)digits + 2,
+                   "escape `\\%c%.*s` is not a Unicode scalar value "
+                   "(surrogates and values above 10FFFF are not "
+                   "characters)",
+                   e, digits, (const char *)s + i + 2);
+  *out = cp;
+  return 0;
+}
+
+/* The escape whose backslash is at s[i]: the character it stands for and
+ * how many bytes it takes. */
+static int decode_escape(parser *p, const rimport__tok *t, size_t i, size_t end,
+                         uint32_t *cp, size_t *len) {
+  const unsigned char *s = (const unsigned char *)p->lx.src;
+  int e = s[i + 1], digits = hex_digits(e), c = short_escape(e), rc;
+  *len = 2 + (size_t)digits;
+  if (digits > 0) {
+    if ((rc = decode_hex_escape(p, t, i, end, digits, cp)) != 0)
+      return rc;
+  } else if (c >= 0) {
+    *cp = (uint32_t)c;
+  } else {
+    uint32_t unused;
+    size_t n = rimport__utf8_decode(s + i + 1, end - i - 1, &unused);
+    return fail_in(p, t, i, 1 + (n ? n : 1),
+                   "unknown escape `\\%.*s` in a string: the escapes are "
+                   "\\\\ \\\" \\' \\n \\t \\r \\0 \\xHH \\uXXXX and "
+                   "\\UXXXXXXXX; write a backslash as \\\\",
+                   (int)(n ? n : 1), (const char *)s + i + 1);
+  }
+  return 0;
+}
+
 /* Decodes the string token `t` into p->buf (which may then hold NUL bytes
  * that came from escapes). */
 static int decode_string(parser *p, const rimport__tok *t) {
   const unsigned char *s = (const unsigned char *)p->lx.src;
-  size_t i = t->start + 1, end = t->end - 1;
+  size_t i = t->start + 1, end = t->end - 1, n;
+  uint32_t cp;
   int rc;
   if (!t->terminated)
     return fail_unterminated(p, t);
@@ -368,86 +472,19 @@ static int decode_string(parser *p, const rimport__tok *t) {
   if ((rc = rimport__buf_grow(&p->buf, end - i)) != 0)
     return rc;
   while (i < end) {
-    uint32_t cp = 0;
-    size_t n;
     if (s[i] == '\\') {
-      int e = s[i + 1], digits = 0, k;
-      switch (e) {
-      case '\\':
-      case '"':
-      case '\'':
-        cp = (uint32_t)e;
-        break;
-      case 'n':
-        cp = '\n';
-        break;
-      case 't':
-        cp = '\t';
-        break;
-      case 'r':
-        cp = '\r';
-        break;
-      case '0':
-        cp = 0;
-        break;
-      case 'x':
-        digits = 2;
-        break;
-      case 'u':
-        digits = 4;
-        break;
-      case 'U':
-        digits = 8;
-        break;
-      default:
-        n = rimport__utf8_decode(s + i + 1, end - i - 1, &cp);
-        return fail_in(p, t, i, 1 + (n ? n : 1),
-                       "unknown escape `\\%.*s` in a string: the escapes are "
-                       "\\\\ \\\" \\' \\n \\t \\r \\0 \\xHH \\uXXXX and "
-                       "\\UXXXXXXXX; write a backslash as \\\\",
-                       (int)(n ? n : 1), (const char *)s + i + 1);
-      }
-      if (digits > 0) {
-        if (end - i - 2 < (size_t)digits)
-          return fail_in(p, t, i, end - i,
-                         "incomplete escape `\\%c` in a string: expected %d "
-                         "hex digits",
-                         e, digits);
-        for (k = 0; k < digits; k++) {
-          int h = hex_value(s[i + 2 + (size_t)k]);
-          if (h < 0)
-            return fail_in(p, t, i, (size_t)digits + 2,
-                           "invalid escape `\\%c`: expected %d hex digits "
-                           "after it, found `%.*s`",
-                           e, digits, digits, (const char *)s + i + 2);
-          cp = cp * 16 + (uint32_t)h;
-        }
-        if (e == 'x' && cp >= 0x80)
-          return fail_in(p, t, i, 4,
-                         "escape `\\x%.2s` is above \\x7f: a string is UTF-8 "
-                         "text, not bytes; write the character as "
-                         "\\u00%.2s",
-                         (const char *)s + i + 2, (const char *)s + i + 2);
-        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-          return fail_in(p, t, i, (size_t)digits + 2,
-                         "escape `\\%c%.*s` is not a Unicode scalar value "
-                         "(surrogates and values above 10FFFF are not "
-                         "characters)",
-                         e, digits, (const char *)s + i + 2);
-      }
-      if ((rc = put_utf8(&p->buf, cp)) != 0)
+      if ((rc = decode_escape(p, t, i, end, &cp, &n)) != 0 ||
+          (rc = put_utf8(&p->buf, cp)) != 0)
         return rc;
-      i += 2 + (size_t)digits;
-      continue;
+    } else {
+      if ((n = rimport__utf8_decode(s + i, end - i, &cp)) == 0)
+        return fail_in(p, t, i, 1,
+                       "invalid UTF-8 in a string (byte 0x%02X): the cell "
+                       "must be UTF-8 text; re-type the string",
+                       s[i]);
+      if ((rc = rimport__buf_put(&p->buf, (const char *)s + i, n)) != 0)
+        return rc;
     }
-    n = rimport__utf8_decode(s + i, end - i, &cp);
-    if (n == 0)
-      return fail_in(p, t, i, 1,
-                     "invalid UTF-8 in a string (byte 0x%02X): the cell "
-                     "must be UTF-8 text; re-type the string",
-                     s[i]);
-    if ((rc = rimport__buf_put(&p->buf, (const char *)s + i, n)) != 0)
-      return rc;
     i += n;
   }
   return 0;
@@ -674,10 +711,26 @@ static const char *buf_copy(parser *p) {
                                 p->buf.size);
 }
 
+static const char *tok_dup(parser *p, const rimport__tok *t) {
+  return rimport__arena_strndup(&p->im->arena, tok_text(p, t),
+                                t->end - t->start);
+}
+
+/* The string token `v`, decoded and checked as a value of `kind`, into
+ * the arena. */
+static int string_value(parser *p, const rimport__tok *v, arg_kind kind,
+                        const char **out) {
+  int rc;
+  if ((rc = decode_string(p, v)) != 0 || (rc = check_string(p, v, kind)) != 0)
+    return rc;
+  if ((*out = buf_copy(p)) == NULL)
+    return rimport__error_nomem();
+  return 0;
+}
+
 static int parse_string_arg(parser *p, arg_kind kind, const char **out) {
   rimport__tok v;
   char found[160];
-  int rc;
   next(p, &v);
   if (v.kind != RIMPORT__TOK_STRING) {
     if (is_end(&v) || (v.kind == RIMPORT__TOK_PUNCT && v.punct == ')') ||
@@ -693,17 +746,30 @@ static int parse_string_arg(parser *p, arg_kind kind, const char **out) {
                     : kind == ARG_PATH  ? "path=\"../mycrate\""
                                         : "package=\"tokio-util\"");
   }
-  if ((rc = decode_string(p, &v)) != 0 || (rc = check_string(p, &v, kind)) != 0)
+  return string_value(p, &v, kind, out);
+}
+
+/* One feature name of features=[…], decoded and checked, onto
+ * p->features. */
+static int add_feature(parser *p, const rimport__tok *v) {
+  const char *f;
+  int rc;
+  if (v->kind != RIMPORT__TOK_STRING)
+    return expected(p, v, "a feature name in quotes or `]`",
+                    "features is a list of strings, as in "
+                    "features=[\"blocking\", \"json\"]");
+  if ((rc = string_value(p, v, ARG_FEATURES, &f)) != 0)
     return rc;
-  if ((*out = buf_copy(p)) == NULL)
-    return rimport__error_nomem();
+  if (rimport__grow((void **)&p->features, &p->feature_cap,
+                    p->feature_count + 1, sizeof(*p->features)) != 0)
+    return RIMPORT_ENOMEM;
+  p->features[p->feature_count++] = f;
   return 0;
 }
 
 static int parse_features(parser *p) {
-  rimport__tok v, sep;
-  const char *f;
-  int rc;
+  rimport__tok v;
+  int rc, closed = 0;
   next(p, &v);
   if (!is_punct(&v, '[')) {
     if (v.kind == RIMPORT__TOK_STRING && v.terminated)
@@ -717,212 +783,273 @@ static int parse_features(parser *p) {
   if ((rc = push_open(p, &v)) != 0)
     return rc;
   p->feature_count = 0;
-  for (;;) {
+  while (!closed) {
     next(p, &v);
     if (is_punct(&v, ']'))
       break;
-    if (v.kind != RIMPORT__TOK_STRING)
-      return expected(p, &v, "a feature name in quotes or `]`",
-                      "features is a list of strings, as in "
-                      "features=[\"blocking\", \"json\"]");
-    if ((rc = decode_string(p, &v)) != 0 ||
-        (rc = check_string(p, &v, ARG_FEATURES)) != 0)
+    if ((rc = add_feature(p, &v)) != 0 ||
+        (rc = list_next(p, ']', "`,` or `]` after the feature",
+                        "separate features with `,` and close the list with "
+                        "`]`",
+                        &closed)) != 0)
       return rc;
-    if ((f = buf_copy(p)) == NULL)
-      return rimport__error_nomem();
-    if (rimport__grow((void **)&p->features, &p->feature_cap,
-                      p->feature_count + 1, sizeof(*p->features)) != 0)
-      return RIMPORT_ENOMEM;
-    p->features[p->feature_count++] = f;
-    next(p, &sep);
-    if (is_punct(&sep, ']'))
-      break;
-    if (!is_punct(&sep, ','))
-      return expected(p, &sep, "`,` or `]` after the feature",
-                      "separate features with `,` and close the list with "
-                      "`]`");
   }
   p->depth--;
   return 0;
 }
 
+/* features=[…]: an empty list leaves imp->features NULL. */
+static int parse_features_arg(parser *p, rimport_import *imp) {
+  const char **arr;
+  int rc;
+  if ((rc = parse_features(p)) != 0)
+    return rc;
+  arr = rimport__arena_memdup(&p->im->arena, p->features,
+                              p->feature_count * sizeof(*arr));
+  if (arr == NULL)
+    return rimport__error_nomem();
+  imp->features = p->feature_count ? arr : NULL;
+  imp->feature_count = p->feature_count;
+  return 0;
+}
+
+static int parse_default_features(parser *p, rimport_import *imp) {
+  rimport__tok t;
+  char found[160];
+  next(p, &t);
+  if (is_word(p, &t, "True") || is_word(p, &t, "true")) {
+    imp->default_features = RIMPORT_TRUE;
+    return 0;
+  }
+  if (is_word(p, &t, "False") || is_word(p, &t, "false")) {
+    imp->default_features = RIMPORT_FALSE;
+    return 0;
+  }
+  if (t.kind != RIMPORT__TOK_STRING && t.kind != RIMPORT__TOK_WORD &&
+      !is_punct(&t, '['))
+    return expected(p, &t, "True or False after `default_features=`",
+                    "write default_features=False");
+  if (t.kind == RIMPORT__TOK_STRING && !t.terminated)
+    return fail_unterminated(p, &t);
+  describe(p, &t, found, sizeof(found));
+  return fail_tok(p, &t,
+                  "default_features expects True or False, found %s; "
+                  "write default_features=False",
+                  found);
+}
+
+/* The keyword arguments given so far in one `(…)`. */
+typedef struct arg_keys {
+  int seen[ARG_COUNT];
+  rimport__tok at[ARG_COUNT]; /* where each was given */
+} arg_keys;
+
+/* The argument that `key` names, or ARG_COUNT. */
+static int arg_by_name(const parser *p, const rimport__tok *key) {
+  int which;
+  for (which = 0; which < ARG_COUNT; which++)
+    if (is_word(p, key, arg_names[which]))
+      break;
+  return which;
+}
+
+/* `name=` of a keyword argument, `key` being the name's token. */
+static int parse_arg_key(parser *p, const rimport__tok *key, arg_keys *keys,
+                         arg_kind *out) {
+  rimport__tok t;
+  int which;
+  if (key->kind != RIMPORT__TOK_WORD)
+    return expected(p, key,
+                    "a keyword argument such as version=\"0.11\" "
+                    "or `)`",
+                    "the known arguments are " KNOWN_ARGS);
+  if ((which = arg_by_name(p, key)) == ARG_COUNT)
+    return fail_tok(p, key,
+                    "unknown keyword argument `%.*s`: the known arguments "
+                    "are " KNOWN_ARGS "; check the spelling",
+                    tok_len(key), tok_text(p, key));
+  if (keys->seen[which])
+    return fail_tok(p, key,
+                    "duplicate keyword argument `%s`: it was already given "
+                    "at line %u, column %u; give each argument once",
+                    arg_names[which], keys->at[which].line,
+                    keys->at[which].col);
+  keys->seen[which] = 1;
+  keys->at[which] = *key;
+  next(p, &t);
+  if (!is_punct(&t, '=')) {
+    char what[64];
+    snprintf(what, sizeof(what), "`=` after `%s`", arg_names[which]);
+    return expected(p, &t, what, "write keyword arguments as name=value");
+  }
+  *out = (arg_kind)which;
+  return 0;
+}
+
+static int parse_arg_value(parser *p, arg_kind kind, rimport_import *imp) {
+  switch (kind) {
+  case ARG_VERSION:
+    return parse_string_arg(p, ARG_VERSION, &imp->version);
+  case ARG_PATH:
+    return parse_string_arg(p, ARG_PATH, &imp->path);
+  case ARG_PACKAGE:
+    return parse_string_arg(p, ARG_PACKAGE, &imp->package);
+  case ARG_FEATURES:
+    return parse_features_arg(p, imp);
+  default:
+    return parse_default_features(p, imp);
+  }
+}
+
+/* Reported at whichever of the two comes later. */
+static int check_version_or_path(parser *p, const arg_keys *keys) {
+  const rimport__tok *later;
+  if (!keys->seen[ARG_VERSION] || !keys->seen[ARG_PATH])
+    return 0;
+  later = keys->at[ARG_PATH].start > keys->at[ARG_VERSION].start
+              ? &keys->at[ARG_PATH]
+              : &keys->at[ARG_VERSION];
+  return fail_tok(p, later,
+                  "version and path cannot both be given: a crate comes "
+                  "either from the registry (version=) or from a local "
+                  "directory (path=); keep one of them");
+}
+
 /* `(` key=value, … `)` after a crate name. */
 static int parse_args(parser *p, rimport_import *imp) {
-  rimport__tok t, key, keys[ARG_COUNT];
-  int seen[ARG_COUNT] = {0};
-  int rc, which;
+  rimport__tok t, key;
+  arg_keys keys;
+  arg_kind kind = ARG_VERSION; /* parse_arg_key sets it; gcc -Os cannot tell */
+  int rc, closed = 0;
+  memset(&keys, 0, sizeof(keys));
   next(p, &t);
   if ((rc = push_open(p, &t)) != 0)
     return rc;
-  for (;;) {
+  while (!closed) {
     next(p, &key);
     if (is_punct(&key, ')'))
       break;
-    if (key.kind != RIMPORT__TOK_WORD)
-      return expected(p, &key,
-                      "a keyword argument such as version=\"0.11\" "
-                      "or `)`",
-                      "the known arguments are " KNOWN_ARGS);
-    for (which = 0; which < ARG_COUNT; which++)
-      if (is_word(p, &key, arg_names[which]))
-        break;
-    if (which == ARG_COUNT)
-      return fail_tok(p, &key,
-                      "unknown keyword argument `%.*s`: the known arguments "
-                      "are " KNOWN_ARGS "; check the spelling",
-                      tok_len(&key), tok_text(p, &key));
-    if (seen[which])
-      return fail_tok(p, &key,
-                      "duplicate keyword argument `%s`: it was already given "
-                      "at line %u, column %u; give each argument once",
-                      arg_names[which], keys[which].line, keys[which].col);
-    seen[which] = 1;
-    keys[which] = key;
-    next(p, &t);
-    if (!is_punct(&t, '=')) {
-      char what[64];
-      snprintf(what, sizeof(what), "`=` after `%s`", arg_names[which]);
-      return expected(p, &t, what, "write keyword arguments as name=value");
-    }
-    switch ((arg_kind)which) {
-    case ARG_VERSION:
-      rc = parse_string_arg(p, ARG_VERSION, &imp->version);
-      break;
-    case ARG_PATH:
-      rc = parse_string_arg(p, ARG_PATH, &imp->path);
-      break;
-    case ARG_PACKAGE:
-      rc = parse_string_arg(p, ARG_PACKAGE, &imp->package);
-      break;
-    case ARG_FEATURES:
-      if ((rc = parse_features(p)) == 0) {
-        const char **arr = rimport__arena_alloc(
-            &p->im->arena,
-            (p->feature_count ? p->feature_count : 1) * sizeof(*arr));
-        if (arr == NULL)
-          return rimport__error_nomem();
-        if (p->feature_count > 0)
-          memcpy(arr, p->features, p->feature_count * sizeof(*arr));
-        imp->features = p->feature_count ? arr : NULL;
-        imp->feature_count = p->feature_count;
-      }
-      break;
-    default:
-      next(p, &t);
-      if (is_word(p, &t, "True") || is_word(p, &t, "true")) {
-        imp->default_features = RIMPORT_TRUE;
-      } else if (is_word(p, &t, "False") || is_word(p, &t, "false")) {
-        imp->default_features = RIMPORT_FALSE;
-      } else if (t.kind == RIMPORT__TOK_STRING || t.kind == RIMPORT__TOK_WORD ||
-                 is_punct(&t, '[')) {
-        char found[160];
-        if (t.kind == RIMPORT__TOK_STRING && !t.terminated)
-          return fail_unterminated(p, &t);
-        describe(p, &t, found, sizeof(found));
-        return fail_tok(p, &t,
-                        "default_features expects True or False, found %s; "
-                        "write default_features=False",
-                        found);
-      } else {
-        return expected(p, &t, "True or False after `default_features=`",
-                        "write default_features=False");
-      }
-      rc = 0;
-    }
-    if (rc != 0)
+    if ((rc = parse_arg_key(p, &key, &keys, &kind)) != 0 ||
+        (rc = parse_arg_value(p, kind, imp)) != 0 ||
+        (rc = list_next(p, ')', "`,` or `)` after the keyword argument",
+                        "separate arguments with `,` and close the list "
+                        "with `)`",
+                        &closed)) != 0)
       return rc;
-    next(p, &t);
-    if (is_punct(&t, ')'))
-      break;
-    if (!is_punct(&t, ','))
-      return expected(p, &t, "`,` or `)` after the keyword argument",
-                      "separate arguments with `,` and close the list with "
-                      "`)`");
   }
   p->depth--;
-  if (seen[ARG_VERSION] && seen[ARG_PATH]) {
-    const rimport__tok *later = keys[ARG_PATH].start > keys[ARG_VERSION].start
-                                    ? &keys[ARG_PATH]
-                                    : &keys[ARG_VERSION];
-    return fail_tok(p, later,
-                    "version and path cannot both be given: a crate comes "
-                    "either from the registry (version=) or from a local "
-                    "directory (path=); keep one of them");
+  return check_version_or_path(p, &keys);
+}
+
+/* The crate name after `rimport` or `from`; it becomes the statement's last
+ * token. `allow_dot`: see rimport__lex_crate. */
+static int lex_crate_name(parser *p, int allow_dot, const char *what,
+                          const char *hint, rimport__tok *ct) {
+  rimport__tok t;
+  rimport__lex_crate(&p->lx, allow_dot, ct);
+  if (ct->start == ct->end) {
+    peek(p, &t);
+    return expected(p, &t, what, hint);
   }
+  p->last = *ct;
   return 0;
+}
+
+/* `as alias`, at `as`: *at becomes the alias's token. */
+static int parse_alias(parser *p, rimport__tok *at, const char **alias) {
+  rimport__tok t;
+  int rc;
+  next(p, &t);
+  if ((rc = expect_ident(p, at, "an alias name after `as`", "alias")) != 0)
+    return rc;
+  if ((*alias = tok_dup(p, at)) == NULL)
+    return rimport__error_nomem();
+  return 0;
+}
+
+/* What to suggest when the name after `rimport` is not a crate name: it
+ * may be a path or a module. */
+static const char *crate_hint(const parser *p, const rimport__tok *ct) {
+  const char *txt = tok_text(p, ct);
+  size_t n = ct->end - ct->start;
+  if (memchr(txt, '/', n) != NULL || txt[0] == '.')
+    return "; for a local crate write `rimport name(path=\"../dir\")`";
+  if (memchr(txt, '.', n) != NULL)
+    return "; to import from a module write `from crate.module rimport "
+           "Item`";
+  return "";
+}
+
+/* The name `rimport crate` binds: Rust spells the crate's `-` as `_`. */
+static const char *crate_binding_name(parser *p, const char *crate, size_t n) {
+  char *name = rimport__arena_strndup(&p->im->arena, crate, n), *s;
+  if (name != NULL)
+    for (s = name; *s; s++)
+      if (*s == '-')
+        *s = '_';
+  return name;
+}
+
+/* `rimport crate as alias(...)`: the arguments come too late. */
+static int check_no_args_after_alias(parser *p, const rimport_import *imp) {
+  rimport__tok t;
+  peek(p, &t);
+  if (!is_punct(&t, '('))
+    return 0;
+  return fail_tok(p, &t,
+                  "keyword arguments go right after the crate name, "
+                  "before `as`: write `rimport %s(...) as %s`",
+                  imp->crate, imp->alias);
+}
+
+/* One `crate [(args)] [as alias]` of a rimport statement. */
+static int parse_crate_import(parser *p) {
+  rimport_import imp;
+  rimport__tok ct, t, at;
+  binding b;
+  int rc;
+  memset(&imp, 0, sizeof(imp));
+  imp.kind = RIMPORT_IMPORT_CRATE;
+  imp.default_features = RIMPORT_UNSET;
+  if ((rc = lex_crate_name(p, 1, "a crate name after `rimport`",
+                           "write the crate's name, as in `rimport reqwest`",
+                           &ct)) != 0 ||
+      (rc = check_crate(p, &ct, crate_hint(p, &ct))) != 0)
+    return rc;
+  if ((imp.crate = tok_dup(p, &ct)) == NULL)
+    return rimport__error_nomem();
+  peek(p, &t);
+  if (is_punct(&t, '(')) {
+    if ((rc = parse_args(p, &imp)) != 0)
+      return rc;
+    peek(p, &t);
+  }
+  at = ct;
+  memset(&b, 0, sizeof(b));
+  b.is_crate = 1;
+  b.crate = imp.crate;
+  if (is_word(p, &t, "as")) {
+    if ((rc = parse_alias(p, &at, &imp.alias)) != 0 ||
+        (rc = check_no_args_after_alias(p, &imp)) != 0)
+      return rc;
+    b.name = imp.alias;
+  } else if ((b.name = crate_binding_name(p, imp.crate, ct.end - ct.start)) ==
+             NULL) {
+    return rimport__error_nomem();
+  }
+  if ((rc = bind(p, &b, &at)) != 0)
+    return rc;
+  return push_import(p, &imp);
 }
 
 /* rimport crate [(args)] [as alias] {, crate …} */
 static int parse_crate_statement(parser *p, const rimport__tok *kw) {
   size_t first = p->im->count;
-  rimport__tok ct, t, at;
+  rimport__tok t;
   int rc;
   p->last = *kw;
   for (;;) {
-    rimport_import imp;
-    binding b;
-    char *name, *s;
-    memset(&imp, 0, sizeof(imp));
-    imp.kind = RIMPORT_IMPORT_CRATE;
-    imp.default_features = RIMPORT_UNSET;
-    rimport__lex_crate(&p->lx, 1, &ct);
-    if (ct.start == ct.end) {
-      peek(p, &t);
-      return expected(p, &t, "a crate name after `rimport`",
-                      "write the crate's name, as in `rimport reqwest`");
-    }
-    p->last = ct;
-    {
-      const char *txt = tok_text(p, &ct);
-      size_t n = ct.end - ct.start;
-      const char *hint = "";
-      if (memchr(txt, '/', n) != NULL || txt[0] == '.')
-        hint = "; for a local crate write `rimport name(path=\"../dir\")`";
-      else if (memchr(txt, '.', n) != NULL)
-        hint = "; to import from a module write `from crate.module rimport "
-               "Item`";
-      if ((rc = check_crate(p, &ct, hint)) != 0)
-        return rc;
-    }
-    if ((imp.crate = rimport__arena_strndup(&p->im->arena, tok_text(p, &ct),
-                                            ct.end - ct.start)) == NULL)
-      return rimport__error_nomem();
-    peek(p, &t);
-    if (is_punct(&t, '(')) {
-      if ((rc = parse_args(p, &imp)) != 0)
-        return rc;
-      peek(p, &t);
-    }
-    at = ct;
-    if (is_word(p, &t, "as")) {
-      next(p, &t);
-      if ((rc = expect_ident(p, &at, "an alias name after `as`", "alias")) != 0)
-        return rc;
-      if ((imp.alias = rimport__arena_strndup(&p->im->arena, tok_text(p, &at),
-                                              at.end - at.start)) == NULL)
-        return rimport__error_nomem();
-      name = (char *)imp.alias;
-    } else {
-      if ((name = rimport__arena_strndup(&p->im->arena, imp.crate,
-                                         ct.end - ct.start)) == NULL)
-        return rimport__error_nomem();
-      for (s = name; *s; s++)
-        if (*s == '-')
-          *s = '_';
-    }
-    if (imp.alias != NULL) {
-      peek(p, &t);
-      if (is_punct(&t, '('))
-        return fail_tok(p, &t,
-                        "keyword arguments go right after the crate name, "
-                        "before `as`: write `rimport %s(...) as %s`",
-                        imp.crate, imp.alias);
-    }
-    memset(&b, 0, sizeof(b));
-    b.name = name;
-    b.is_crate = 1;
-    b.crate = imp.crate;
-    if ((rc = bind(p, &b, &at)) != 0 || (rc = push_import(p, &imp)) != 0)
+    if ((rc = parse_crate_import(p)) != 0)
       return rc;
     peek(p, &t);
     if (!is_punct(&t, ','))
@@ -932,26 +1059,65 @@ static int parse_crate_statement(parser *p, const rimport__tok *kw) {
   return finish_statement(p, kw, first);
 }
 
-static int parse_shape(parser *p, rimport_shape *out) {
-  rimport__tok t, e, c;
-  static const char *const hint = "use one of the supported shapes";
-  next(p, &t);
-  if (is_punct(&t, '&')) {
-    next(p, &e);
-    if (is_word(p, &e, "str")) {
-      *out = RIMPORT_SHAPE_STR;
-      return 0;
-    }
-    if (e.kind != RIMPORT__TOK_WORD)
-      return expected(p, &e, "`str` after `&`",
-                      "the only reference shape is "
-                      "&str");
-    return fail_tok(
-        p, &e,
-        "unsupported generic shape `&%.*s`: supported shapes are " SHAPES_LIST
-        "; %s",
-        tok_len(&e), tok_text(p, &e), hint);
+/* `&str`, after the `&`. */
+static int parse_ref_shape(parser *p, rimport_shape *out) {
+  rimport__tok e;
+  next(p, &e);
+  if (is_word(p, &e, "str")) {
+    *out = RIMPORT_SHAPE_STR;
+    return 0;
   }
+  if (e.kind != RIMPORT__TOK_WORD)
+    return expected(p, &e, "`str` after `&`",
+                    "the only reference shape is "
+                    "&str");
+  return fail_tok(p, &e,
+                  "unsupported generic shape `&%.*s`: supported shapes "
+                  "are " SHAPES_LIST "; " SHAPES_HINT,
+                  tok_len(&e), tok_text(p, &e));
+}
+
+/* `[i64]` or `[f64]` after `Vec` (the token `vec`). */
+static int parse_vec_shape(parser *p, const rimport__tok *vec,
+                           rimport_shape *out) {
+  rimport__tok c, e;
+  int rc;
+  peek(p, &c);
+  if (!is_punct(&c, '['))
+    return fail_tok(p, vec,
+                    "unsupported generic shape `Vec` without an element "
+                    "shape: supported shapes are " SHAPES_LIST
+                    "; " SHAPES_HINT);
+  next(p, &c);
+  if ((rc = push_open(p, &c)) != 0)
+    return rc;
+  next(p, &e);
+  if (is_word(p, &e, "i64"))
+    *out = RIMPORT_SHAPE_VEC_I64;
+  else if (is_word(p, &e, "f64"))
+    *out = RIMPORT_SHAPE_VEC_F64;
+  else if (e.kind == RIMPORT__TOK_WORD || is_punct(&e, '&'))
+    return fail_tok(p, &e,
+                    "unsupported generic shape `Vec[%.*s]`: supported "
+                    "shapes are " SHAPES_LIST "; " SHAPES_HINT,
+                    tok_len(&e), tok_text(p, &e));
+  else
+    return expected(p, &e, "i64 or f64 inside Vec[…]",
+                    "the supported vector shapes are Vec[i64] and "
+                    "Vec[f64]");
+  next(p, &c);
+  if (!is_punct(&c, ']'))
+    return expected(p, &c, "`]` after the vector's element shape",
+                    "write Vec[i64] or Vec[f64]");
+  p->depth--;
+  return 0;
+}
+
+static int parse_shape(parser *p, rimport_shape *out) {
+  rimport__tok t;
+  next(p, &t);
+  if (is_punct(&t, '&'))
+    return parse_ref_shape(p, out);
   if (t.kind != RIMPORT__TOK_WORD)
     return expected(p, &t, "a shape (" SHAPES_LIST ")",
                     "write the instantiation as item[i64]");
@@ -963,237 +1129,253 @@ static int parse_shape(parser *p, rimport_shape *out) {
     *out = RIMPORT_SHAPE_STRING;
   else if (is_word(p, &t, "Dynamic"))
     *out = RIMPORT_SHAPE_DYNAMIC;
-  else if (is_word(p, &t, "Vec")) {
-    int rc;
-    peek(p, &c);
-    if (!is_punct(&c, '['))
-      return fail_tok(p, &t,
-                      "unsupported generic shape `Vec` without an element "
-                      "shape: supported shapes are " SHAPES_LIST "; %s",
-                      hint);
-    next(p, &c);
-    if ((rc = push_open(p, &c)) != 0)
+  else if (is_word(p, &t, "Vec"))
+    return parse_vec_shape(p, &t, out);
+  else
+    return fail_tok(p, &t,
+                    "unsupported generic shape `%.*s`: supported shapes "
+                    "are " SHAPES_LIST "; " SHAPES_HINT,
+                    tok_len(&t), tok_text(p, &t));
+  return 0;
+}
+
+static int fail_glob_mixed(parser *p, const rimport__tok *t) {
+  return fail_tok(p, t,
+                  "`*` cannot be combined with other names: it already "
+                  "imports everything public; import `*` alone or list "
+                  "the names");
+}
+
+/* `*` as an entry of a `from` list (`nt`). */
+static int parse_glob_item(parser *p, const rimport__tok *nt,
+                           rimport_item *item) {
+  rimport__tok t;
+  if (p->item_count > 0)
+    return fail_glob_mixed(p, nt);
+  p->has_glob = 1;
+  item->name = "*";
+  peek(p, &t);
+  if (is_word(p, &t, "as"))
+    return fail_tok(p, &t,
+                    "`*` cannot be renamed: `* as name` is not allowed; "
+                    "use `rimport crate as name` to name a whole crate, or "
+                    "list the items");
+  return 0;
+}
+
+/* `nt`, where an entry of a `from` list should be, is not a name. An empty
+ * list is named as such, unless the input ends inside brackets (then the
+ * open bracket is what to report). */
+static int fail_no_item(parser *p, const rimport__tok *nt) {
+  if (p->item_count == 0 && !p->has_glob && (is_end(nt) || is_punct(nt, ')')) &&
+      !(nt->kind == RIMPORT__TOK_EOF && p->depth > 0))
+    return fail_tok(p, nt,
+                    "empty import list: expected an item name after "
+                    "`rimport`, found %s; list the items to import, as "
+                    "in `from reqwest rimport StatusCode`",
+                    is_punct(nt, ')')              ? "`)`"
+                    : nt->kind == RIMPORT__TOK_EOF ? "end of input"
+                                                   : "end of line");
+  return expected(p, nt, "an item name or `*`",
+                  "list the items to import, as in `from reqwest "
+                  "rimport StatusCode, Method`");
+}
+
+/* `[shape, …]` after an item name. */
+static int parse_shape_list(parser *p, rimport_item *item) {
+  rimport__tok t;
+  const rimport_shape *arr;
+  int rc, closed = 0;
+  next(p, &t);
+  if ((rc = push_open(p, &t)) != 0)
+    return rc;
+  p->shape_count = 0;
+  while (!closed) {
+    rimport_shape s = RIMPORT_SHAPE_I64;
+    peek(p, &t);
+    if (is_punct(&t, ']') && p->shape_count > 0) {
+      next(p, &t);
+      break;
+    }
+    if ((rc = parse_shape(p, &s)) != 0)
       return rc;
-    next(p, &e);
-    if (is_word(p, &e, "i64"))
-      *out = RIMPORT_SHAPE_VEC_I64;
-    else if (is_word(p, &e, "f64"))
-      *out = RIMPORT_SHAPE_VEC_F64;
-    else if (e.kind == RIMPORT__TOK_WORD || is_punct(&e, '&'))
-      return fail_tok(p, &e,
-                      "unsupported generic shape `Vec[%.*s]`: supported "
-                      "shapes are " SHAPES_LIST "; %s",
-                      tok_len(&e), tok_text(p, &e), hint);
-    else
-      return expected(p, &e, "i64 or f64 inside Vec[…]",
-                      "the supported vector shapes are Vec[i64] and "
-                      "Vec[f64]");
-    next(p, &c);
-    if (!is_punct(&c, ']'))
-      return expected(p, &c, "`]` after the vector's element shape",
-                      "write Vec[i64] or Vec[f64]");
-    p->depth--;
-  } else {
-    return fail_tok(
-        p, &t,
-        "unsupported generic shape `%.*s`: supported shapes are " SHAPES_LIST
-        "; %s",
-        tok_len(&t), tok_text(p, &t), hint);
+    if (rimport__grow((void **)&p->shapes, &p->shape_cap, p->shape_count + 1,
+                      sizeof(*p->shapes)) != 0)
+      return RIMPORT_ENOMEM;
+    p->shapes[p->shape_count++] = s;
+    if ((rc = list_next(p, ']', "`,` or `]` after the shape",
+                        "separate shapes with `,` and close the list with "
+                        "`]`",
+                        &closed)) != 0)
+      return rc;
   }
+  p->depth--;
+  arr = rimport__arena_memdup(&p->im->arena, p->shapes,
+                              p->shape_count * sizeof(*arr));
+  if (arr == NULL)
+    return rimport__error_nomem();
+  item->shapes = arr;
+  item->shape_count = p->shape_count;
+  return 0;
+}
+
+/* Binds the name that `item` puts in the cell (`at`: its token). */
+static int bind_item(parser *p, const rimport_item *item, const char *crate,
+                     const char *module, const rimport__tok *at) {
+  binding b;
+  memset(&b, 0, sizeof(b));
+  b.name = item->alias ? item->alias : item->name;
+  b.crate = crate;
+  b.module = module;
+  b.item = item->name;
+  b.shapes = item->shapes;
+  b.shape_count = item->shape_count;
+  b.shapes_matter = item->alias != NULL;
+  return bind(p, &b, at);
+}
+
+/* `Name`, `Name[shapes]`, `… as alias` as an entry of a `from` list, `nt`
+ * being its first token. */
+static int parse_named_item(parser *p, const rimport__tok *nt,
+                            const char *crate, const char *module,
+                            rimport_item *item) {
+  rimport__tok t, at = *nt;
+  int rc;
+  if (nt->kind != RIMPORT__TOK_WORD)
+    return fail_no_item(p, nt);
+  if (p->has_glob)
+    return fail_glob_mixed(p, nt);
+  if ((rc = check_ident(p, nt, "item name")) != 0)
+    return rc;
+  if ((item->name = tok_dup(p, nt)) == NULL)
+    return rimport__error_nomem();
+  peek(p, &t);
+  if (is_punct(&t, '[') && (rc = parse_shape_list(p, item)) != 0)
+    return rc;
+  peek(p, &t);
+  if (is_word(p, &t, "as") && (rc = parse_alias(p, &at, &item->alias)) != 0)
+    return rc;
+  return bind_item(p, item, crate, module, &at);
+}
+
+/* Appends `item`, which starts at `nt` and ends at the last token, to
+ * p->items. */
+static int push_item(parser *p, rimport_item *item, const rimport__tok *nt) {
+  item->span.start = nt->start;
+  item->span.end = p->last.end;
+  item->span.line = nt->line;
+  item->span.column = nt->col;
+  item->span.end_line = p->last.end_line;
+  if (rimport__grow((void **)&p->items, &p->item_cap, p->item_count + 1,
+                    sizeof(*p->items)) != 0)
+    return RIMPORT_ENOMEM;
+  p->items[p->item_count++] = *item;
   return 0;
 }
 
 /* One entry of a `from` list: `*`, `Name`, `Name[shapes]`, `… as alias`. */
 static int parse_item(parser *p, const char *crate, const char *module) {
-  rimport__tok nt, t, at;
+  rimport__tok nt;
   rimport_item item;
-  binding b;
   int rc;
   memset(&item, 0, sizeof(item));
   next(p, &nt);
-  if (is_punct(&nt, '*')) {
-    if (p->item_count > 0)
-      return fail_tok(p, &nt,
-                      "`*` cannot be combined with other names: it already "
-                      "imports everything public; import `*` alone or list "
-                      "the names");
-    p->has_glob = 1;
-    item.name = "*";
-    peek(p, &t);
-    if (is_word(p, &t, "as"))
-      return fail_tok(p, &t,
-                      "`*` cannot be renamed: `* as name` is not allowed; "
-                      "use `rimport crate as name` to name a whole crate, or "
-                      "list the items");
-  } else {
-    const char *why;
-    if (nt.kind != RIMPORT__TOK_WORD) {
-      if (p->item_count == 0 && !p->has_glob &&
-          (is_end(&nt) || is_punct(&nt, ')')) &&
-          !(nt.kind == RIMPORT__TOK_EOF && p->depth > 0))
-        return fail_tok(p, &nt,
-                        "empty import list: expected an item name after "
-                        "`rimport`, found %s; list the items to import, as "
-                        "in `from reqwest rimport StatusCode`",
-                        is_punct(&nt, ')')            ? "`)`"
-                        : nt.kind == RIMPORT__TOK_EOF ? "end of input"
-                                                      : "end of line");
-      return expected(p, &nt, "an item name or `*`",
-                      "list the items to import, as in `from reqwest "
-                      "rimport StatusCode, Method`");
-    }
-    if (p->has_glob)
-      return fail_tok(p, &nt,
-                      "`*` cannot be combined with other names: it already "
-                      "imports everything public; import `*` alone or list "
-                      "the names");
-    why = rimport__check_ident(tok_text(p, &nt), nt.end - nt.start);
-    if (why != NULL)
-      return fail_tok(p, &nt,
-                      "invalid item name `%.*s`: %s; it must be a Rust "
-                      "identifier (ASCII letters, digits and `_`, not "
-                      "starting with a digit, not a Rust keyword)",
-                      tok_len(&nt), tok_text(p, &nt), why);
-    if ((item.name = rimport__arena_strndup(&p->im->arena, tok_text(p, &nt),
-                                            nt.end - nt.start)) == NULL)
-      return rimport__error_nomem();
-    peek(p, &t);
-    if (is_punct(&t, '[')) {
-      rimport_shape *arr;
-      next(p, &t);
-      if ((rc = push_open(p, &t)) != 0)
-        return rc;
-      p->shape_count = 0;
-      for (;;) {
-        rimport_shape s = RIMPORT_SHAPE_I64;
-        peek(p, &t);
-        if (is_punct(&t, ']') && p->shape_count > 0) {
-          next(p, &t);
-          break;
-        }
-        if ((rc = parse_shape(p, &s)) != 0)
-          return rc;
-        if (rimport__grow((void **)&p->shapes, &p->shape_cap,
-                          p->shape_count + 1, sizeof(*p->shapes)) != 0)
-          return RIMPORT_ENOMEM;
-        p->shapes[p->shape_count++] = s;
-        next(p, &t);
-        if (is_punct(&t, ']'))
-          break;
-        if (!is_punct(&t, ','))
-          return expected(p, &t, "`,` or `]` after the shape",
-                          "separate shapes with `,` and close the list with "
-                          "`]`");
-      }
-      p->depth--;
-      arr = rimport__arena_alloc(&p->im->arena, p->shape_count * sizeof(*arr));
-      if (arr == NULL)
-        return rimport__error_nomem();
-      memcpy(arr, p->shapes, p->shape_count * sizeof(*arr));
-      item.shapes = arr;
-      item.shape_count = p->shape_count;
-    }
-    at = nt;
-    peek(p, &t);
-    if (is_word(p, &t, "as")) {
-      next(p, &t);
-      if ((rc = expect_ident(p, &at, "an alias name after `as`", "alias")) != 0)
-        return rc;
-      if ((item.alias = rimport__arena_strndup(&p->im->arena, tok_text(p, &at),
-                                               at.end - at.start)) == NULL)
-        return rimport__error_nomem();
-    }
-    memset(&b, 0, sizeof(b));
-    b.name = item.alias ? item.alias : item.name;
-    b.crate = crate;
-    b.module = module;
-    b.item = item.name;
-    b.shapes = item.shapes;
-    b.shape_count = item.shape_count;
-    b.shapes_matter = item.alias != NULL;
-    if ((rc = bind(p, &b, &at)) != 0)
-      return rc;
-  }
-  item.span.start = nt.start;
-  item.span.end = p->last.end;
-  item.span.line = nt.line;
-  item.span.column = nt.col;
-  item.span.end_line = p->last.end_line;
-  if (rimport__grow((void **)&p->items, &p->item_cap, p->item_count + 1,
-                    sizeof(*p->items)) != 0)
-    return RIMPORT_ENOMEM;
-  p->items[p->item_count++] = item;
+  if (is_punct(&nt, '*'))
+    rc = parse_glob_item(p, &nt, &item);
+  else
+    rc = parse_named_item(p, &nt, crate, module, &item);
+  if (rc != 0)
+    return rc;
+  return push_item(p, &item, &nt);
+}
+
+/* What to suggest when the name after `from` is not a crate name: it may
+ * be a path. */
+static const char *from_crate_hint(const parser *p, const rimport__tok *ct) {
+  if (memchr(tok_text(p, ct), '/', ct->end - ct->start) != NULL)
+    return "; for a local crate write `rimport name(path=\"../dir\")` on "
+           "an earlier line";
+  return "";
+}
+
+/* One `.module` of a module path, appended to p->buf after a `::`. */
+static int parse_module_segment(parser *p) {
+  rimport__tok seg;
+  const char *why;
+  int rc;
+  peek(p, &seg);
+  if (seg.kind != RIMPORT__TOK_WORD || seg.space_before)
+    return expected(p, &seg, "a module name right after `.`",
+                    "write the module path as crate.module.submodule, "
+                    "without spaces");
+  next(p, &seg);
+  why = rimport__check_ident(tok_text(p, &seg), seg.end - seg.start);
+  if (why != NULL)
+    return fail_tok(p, &seg,
+                    "invalid module name `%.*s`: %s; a module name is a "
+                    "Rust identifier (ASCII letters, digits and `_`, not "
+                    "starting with a digit, not a Rust keyword)",
+                    tok_len(&seg), tok_text(p, &seg), why);
+  if ((p->buf.size > 0 && (rc = rimport__buf_puts(&p->buf, "::")) != 0) ||
+      (rc = rimport__buf_put(&p->buf, tok_text(p, &seg),
+                             seg.end - seg.start)) != 0)
+    return rc;
   return 0;
 }
 
-/* from crate[.module…] rimport items */
-static int parse_from_statement(parser *p, const rimport__tok *kw) {
-  size_t first = p->im->count;
-  rimport__tok ct, t, seg;
-  rimport_import imp;
-  rimport_item *items;
-  int rc, paren = 0;
-  p->last = *kw;
-  memset(&imp, 0, sizeof(imp));
-  imp.kind = RIMPORT_IMPORT_ITEMS;
-  imp.default_features = RIMPORT_UNSET;
-  rimport__lex_crate(&p->lx, 0, &ct);
-  if (ct.start == ct.end) {
-    peek(p, &t);
-    return expected(p, &t, "a crate name after `from`",
-                    "rimport has no relative imports: name the crate, as in "
-                    "`from reqwest rimport Client`");
-  }
-  p->last = ct;
-  {
-    const char *hint = "";
-    if (memchr(tok_text(p, &ct), '/', ct.end - ct.start) != NULL)
-      hint = "; for a local crate write `rimport name(path=\"../dir\")` on "
-             "an earlier line";
-    if ((rc = check_crate(p, &ct, hint)) != 0)
-      return rc;
-  }
-  if ((imp.crate = rimport__arena_strndup(&p->im->arena, tok_text(p, &ct),
-                                          ct.end - ct.start)) == NULL)
-    return rimport__error_nomem();
+/* `.module.submodule…` after the crate name, as `module::submodule`;
+ * *module stays NULL when there is none. */
+static int parse_module_path(parser *p, const char **module) {
+  rimport__tok t;
+  int rc;
   rimport__buf_clear(&p->buf);
   for (;;) {
-    const char *why;
     peek(p, &t);
     if (!is_punct(&t, '.'))
       break;
     next(p, &t);
-    peek(p, &seg);
-    if (seg.kind != RIMPORT__TOK_WORD || seg.space_before)
-      return expected(p, &seg, "a module name right after `.`",
-                      "write the module path as crate.module.submodule, "
-                      "without spaces");
-    next(p, &seg);
-    why = rimport__check_ident(tok_text(p, &seg), seg.end - seg.start);
-    if (why != NULL)
-      return fail_tok(p, &seg,
-                      "invalid module name `%.*s`: %s; a module name is a "
-                      "Rust identifier (ASCII letters, digits and `_`, not "
-                      "starting with a digit, not a Rust keyword)",
-                      tok_len(&seg), tok_text(p, &seg), why);
-    if ((p->buf.size > 0 && (rc = rimport__buf_puts(&p->buf, "::")) != 0) ||
-        (rc = rimport__buf_put(&p->buf, tok_text(p, &seg),
-                               seg.end - seg.start)) != 0)
+    if ((rc = parse_module_segment(p)) != 0)
       return rc;
   }
-  if (p->buf.size > 0 && (imp.module = buf_copy(p)) == NULL)
+  if (p->buf.size > 0 && (*module = buf_copy(p)) == NULL)
     return rimport__error_nomem();
+  return 0;
+}
+
+/* `rimport` after `from crate.module`. */
+static int expect_rimport(parser *p, const char *crate) {
+  rimport__tok t;
   peek(p, &t);
   if (is_punct(&t, '('))
     return fail_tok(p, &t,
                     "keyword arguments are not allowed after `from %s`: put "
                     "them on a `rimport %s(...)` statement on an earlier "
                     "line, then write `from %s rimport Item`",
-                    imp.crate, imp.crate, imp.crate);
+                    crate, crate, crate);
   next(p, &t);
   if (!is_word(p, &t, "rimport"))
     return expected(p, &t, "`rimport` after the module path",
                     "write `from crate.module rimport Item`");
+  return 0;
+}
+
+/* In a list without parentheses, a `,` must be followed by an item on the
+ * same line. */
+static int check_bare_comma(parser *p) {
+  rimport__tok t;
+  peek(p, &t);
+  if (!is_end(&t))
+    return 0;
+  return expected(p, &t, "an item name after `,`",
+                  "remove the trailing `,`, or put the list in "
+                  "parentheses to continue it on the next line");
+}
+
+/* The entries after `from … rimport`, bare or in parentheses, into
+ * p->items. */
+static int parse_item_list(parser *p, const char *crate, const char *module) {
+  rimport__tok t;
+  int rc, paren = 0;
   peek(p, &t);
   if (is_punct(&t, '(')) {
     next(p, &t);
@@ -1209,34 +1391,51 @@ static int parse_from_statement(parser *p, const rimport__tok *kw) {
       if (is_punct(&t, ')') && p->item_count > 0) {
         next(p, &t);
         p->depth--;
-        break;
+        return 0;
       }
     }
-    if ((rc = parse_item(p, imp.crate, imp.module)) != 0)
+    if ((rc = parse_item(p, crate, module)) != 0)
       return rc;
     peek(p, &t);
     if (is_punct(&t, ',')) {
       next(p, &t);
-      if (!paren) {
-        peek(p, &t);
-        if (is_end(&t))
-          return expected(p, &t, "an item name after `,`",
-                          "remove the trailing `,`, or put the list in "
-                          "parentheses to continue it on the next line");
-      }
-      continue;
-    }
-    if (!paren)
-      break;
-    if (!is_punct(&t, ')'))
+      if (!paren && (rc = check_bare_comma(p)) != 0)
+        return rc;
+    } else if (!paren) {
+      return 0;
+    } else if (!is_punct(&t, ')')) {
       return expected(p, &t, "`,` or `)` in the import list",
                       "separate items with `,` and close the list with `)`");
+    }
   }
-  items = rimport__arena_alloc(&p->im->arena, p->item_count * sizeof(*items));
-  if (items == NULL)
+}
+
+/* from crate[.module…] rimport items */
+static int parse_from_statement(parser *p, const rimport__tok *kw) {
+  size_t first = p->im->count;
+  rimport__tok ct;
+  rimport_import imp;
+  int rc;
+  p->last = *kw;
+  memset(&imp, 0, sizeof(imp));
+  imp.kind = RIMPORT_IMPORT_ITEMS;
+  imp.default_features = RIMPORT_UNSET;
+  if ((rc = lex_crate_name(p, 0, "a crate name after `from`",
+                           "rimport has no relative imports: name the crate, "
+                           "as in `from reqwest rimport Client`",
+                           &ct)) != 0 ||
+      (rc = check_crate(p, &ct, from_crate_hint(p, &ct))) != 0)
+    return rc;
+  if ((imp.crate = tok_dup(p, &ct)) == NULL)
     return rimport__error_nomem();
-  memcpy(items, p->items, p->item_count * sizeof(*items));
-  imp.items = items;
+  if ((rc = parse_module_path(p, &imp.module)) != 0 ||
+      (rc = expect_rimport(p, imp.crate)) != 0 ||
+      (rc = parse_item_list(p, imp.crate, imp.module)) != 0)
+    return rc;
+  imp.items = rimport__arena_memdup(&p->im->arena, p->items,
+                                    p->item_count * sizeof(*p->items));
+  if (imp.items == NULL)
+    return rimport__error_nomem();
   imp.item_count = p->item_count;
   if ((rc = push_import(p, &imp)) != 0)
     return rc;
@@ -1245,6 +1444,17 @@ static int parse_from_statement(parser *p, const rimport__tok *kw) {
 
 /* --- the cell ---------------------------------------------------------------
  */
+
+/* Keeps `depth` in step with the punctuation token `t`. A stray closing
+ * bracket is the Kayton compiler's to report, so it is passed over. */
+static void track_brackets(const rimport__tok *t, size_t *depth) {
+  if (t->punct == '\0')
+    return;
+  if (strchr("([{", t->punct) != NULL)
+    (*depth)++;
+  else if (strchr(")]}", t->punct) != NULL && *depth > 0)
+    (*depth)--;
+}
 
 /* After `from` at the start of a statement: does the statement say
  * `rimport` (at bracket depth 0, not as `.rimport`) before `import`? */
@@ -1258,12 +1468,8 @@ static int from_is_rimport(parser *p) {
     rimport__lex_next(&p->lx, depth > 0, 1, &t);
     if (is_end(&t) || (depth == 0 && is_punct(&t, ';')))
       break;
-    if (t.kind == RIMPORT__TOK_PUNCT && t.punct != '\0' &&
-        strchr("([{", t.punct) != NULL)
-      depth++;
-    else if (t.kind == RIMPORT__TOK_PUNCT && t.punct != '\0' &&
-             strchr(")]}", t.punct) != NULL && depth > 0)
-      depth--;
+    if (t.kind == RIMPORT__TOK_PUNCT)
+      track_brackets(&t, &depth);
     else if (depth == 0 && is_word(p, &t, "import"))
       break;
     else if (depth == 0 && is_word(p, &t, "rimport") &&
@@ -1314,10 +1520,7 @@ static int scan_cell(parser *p) {
       state = AT_NONE;
       break;
     case RIMPORT__TOK_PUNCT:
-      if (strchr("([{", t.punct) != NULL && t.punct != '\0')
-        depth++;
-      else if (strchr(")]}", t.punct) != NULL && t.punct != '\0' && depth > 0)
-        depth--;
+      track_brackets(&t, &depth);
       state = depth == 0 && t.punct == ';' ? AT_SEMI : AT_NONE;
       break;
     default:

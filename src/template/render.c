@@ -73,136 +73,197 @@ static int is_name_char(char c, int first) {
          (!first && c >= '0' && c <= '9');
 }
 
+/* The first `cc` (`{{` or `}}`) in [from, end), or NULL. */
+static const char *find_pair(const char *from, const char *end, char c) {
+  const char *q;
+  for (q = from; end - q > 1; q++)
+    if (q[0] == c && q[1] == c)
+      return q;
+  return NULL;
+}
+
+static int push_text(renderer *r, const char *from, const char *to) {
+  size_t len = (size_t)(to - from), offset = (size_t)(from - r->tpl);
+  tok text = {TOK_TEXT, from, len, RIMPORT__ESC_NONE, offset, 0};
+  return push(r, text);
+}
+
+static int is_name(const char *s, size_t len) {
+  size_t i;
+  if (len == 0)
+    return 0;
+  for (i = 0; i < len; i++)
+    if (!is_name_char(s[i], i == 0))
+      return 0;
+  return 1;
+}
+
+/* Reads the `#`, `^`, `/`, `toml:` or `rust:` that may start the name at
+ * *name (the tag ends at `close`) into tk, and steps *name past it. */
+static void read_tag_prefix(const char **name, const char *close, tok *tk) {
+  const char *s = *name;
+  switch (*s) {
+  case '#':
+    tk->kind = TOK_OPEN;
+    s++;
+    break;
+  case '^':
+    tk->kind = TOK_INVERT;
+    s++;
+    break;
+  case '/':
+    tk->kind = TOK_CLOSE;
+    s++;
+    break;
+  default:
+    tk->kind = TOK_VALUE;
+    if (close - s > 5 && memcmp(s, "toml:", 5) == 0) {
+      tk->esc = RIMPORT__ESC_TOML;
+      s += 5;
+    } else if (close - s > 5 && memcmp(s, "rust:", 5) == 0) {
+      tk->esc = RIMPORT__ESC_RUST;
+      s += 5;
+    }
+  }
+  *name = s;
+}
+
+/* The tag from `open` ({{) to `close` (}}). */
+static int read_tag(const renderer *r, const char *open, const char *close,
+                    tok *tk) {
+  const char *name = open + 2;
+  memset(tk, 0, sizeof(*tk));
+  tk->offset = (size_t)(open - r->tpl);
+  read_tag_prefix(&name, close, tk);
+  if (!is_name(name, (size_t)(close - name)))
+    return fail(r, tk->offset, "malformed tag `", open,
+                (size_t)(close + 2 - open), "`");
+  tk->s = name;
+  tk->len = (size_t)(close - name);
+  return 0;
+}
+
+/* A standalone section tag takes its whole line with it: the blanks before
+ * it come off the text token before it, and the text after it starts on
+ * the next line. Returns where the text after the tag (from `open` to
+ * `after`) starts. */
+static const char *skip_standalone(renderer *r, const char *open,
+                                   const char *after) {
+  const char *t = r->tpl, *end = r->tpl + r->tpl_len, *ls = open, *le = after;
+  while (ls > t && (ls[-1] == ' ' || ls[-1] == '\t'))
+    ls--;
+  while (le < end && (*le == ' ' || *le == '\t'))
+    le++;
+  if (!((ls == t || ls[-1] == '\n') &&
+        (le == end || *le == '\n' ||
+         (*le == '\r' && le + 1 < end && le[1] == '\n'))))
+    return after;
+  if (r->count > 0 && r->toks[r->count - 1].kind == TOK_TEXT && ls < open)
+    r->toks[r->count - 1].len -= (size_t)(open - ls);
+  return le == end ? end : le + (*le == '\r' ? 2 : 1);
+}
+
+/* The sections open so far: indexes of their TOK_OPEN/TOK_INVERT. */
+typedef struct open_sections {
+  size_t *v;
+  size_t depth, cap;
+} open_sections;
+
+/* `tk` opens a section; it will be the token at r->count. */
+static int open_section(renderer *r, open_sections *st, const tok *tk) {
+  int rc;
+  if (st->depth == MAX_DEPTH)
+    return fail(r, tk->offset, "sections nested deeper than ", "32", 2, "");
+  if ((rc = rimport__grow((void **)&st->v, &st->cap, st->depth + 1,
+                          sizeof(*st->v))) != 0)
+    return rc;
+  st->v[st->depth++] = r->count;
+  return 0;
+}
+
+/* `tk` closes `{{/…}}` where the innermost open section `o` must close
+ * first. */
+static int fail_mismatch(const renderer *r, const tok *o, const tok *tk) {
+  rimport_buf what = RIMPORT_BUF_INIT;
+  int rc;
+  if (rimport__buf_printf(&what,
+                          "`{{/%.*s}}` where `{{/%.*s}}` (opened at "
+                          "offset %zu) must come first",
+                          (int)tk->len, tk->s, (int)o->len, o->s,
+                          o->offset) != 0)
+    rc = rimport__error_nomem();
+  else
+    rc = fail(r, tk->offset, "", what.ptr, what.size, "");
+  rimport_buf_dispose(&what);
+  return rc;
+}
+
+/* `tk` closes the innermost open section; it will be the token at
+ * r->count. */
+static int close_section(renderer *r, open_sections *st, const tok *tk) {
+  tok *o;
+  if (st->depth == 0)
+    return fail(r, tk->offset, "`{{/", tk->s, tk->len,
+                "}}` closes no open section");
+  o = &r->toks[st->v[st->depth - 1]];
+  if (o->len != tk->len || memcmp(o->s, tk->s, tk->len) != 0)
+    return fail_mismatch(r, o, tk);
+  o->match = r->count;
+  st->depth--;
+  return 0;
+}
+
+static int match_section(renderer *r, open_sections *st, const tok *tk) {
+  switch (tk->kind) {
+  case TOK_OPEN:
+  case TOK_INVERT:
+    return open_section(r, st, tk);
+  case TOK_CLOSE:
+    return close_section(r, st, tk);
+  default:
+    return 0;
+  }
+}
+
+/* Cuts the text from *p to the next tag, and that tag; steps *p past
+ * them. */
+static int cut_next(renderer *r, open_sections *st, const char **p) {
+  const char *end = r->tpl + r->tpl_len, *open = find_pair(*p, end, '{');
+  const char *close, *after;
+  tok tk;
+  int rc;
+  if (open == NULL) {
+    rc = push_text(r, *p, end);
+    *p = end;
+    return rc;
+  }
+  if (open > *p && (rc = push_text(r, *p, open)) != 0)
+    return rc;
+  if ((close = find_pair(open + 2, end, '}')) == NULL)
+    return fail(r, (size_t)(open - r->tpl), "`{{` without its `}}`", "", 0, "");
+  if ((rc = read_tag(r, open, close, &tk)) != 0)
+    return rc;
+  after = close + 2;
+  if (tk.kind != TOK_VALUE)
+    after = skip_standalone(r, open, after);
+  if ((rc = match_section(r, st, &tk)) != 0 || (rc = push(r, tk)) != 0)
+    return rc;
+  *p = after;
+  return 0;
+}
+
 /* Cuts the template into tokens and matches sections. */
 static int tokenize(renderer *r) {
-  const char *t = r->tpl, *end = r->tpl + r->tpl_len, *p = t;
-  size_t *stack = NULL, depth = 0, stack_cap = 0;
+  const char *p = r->tpl, *end = r->tpl + r->tpl_len;
+  open_sections st = {NULL, 0, 0};
   int rc = 0;
-  while (rc == 0 && p < end) {
-    const char *open = NULL, *q, *close, *name, *after;
-    size_t name_len;
-    tok tk;
-    for (q = p; q + 1 < end; q++)
-      if (q[0] == '{' && q[1] == '{') {
-        open = q;
-        break;
-      }
-    if (open == NULL) {
-      tok text = {TOK_TEXT,        p, (size_t)(end - p), RIMPORT__ESC_NONE,
-                  (size_t)(p - t), 0};
-      rc = push(r, text);
-      break;
-    }
-    if (open > p) {
-      tok text = {TOK_TEXT,        p, (size_t)(open - p), RIMPORT__ESC_NONE,
-                  (size_t)(p - t), 0};
-      if ((rc = push(r, text)) != 0)
-        break;
-    }
-    close = NULL;
-    for (q = open + 2; q + 1 < end; q++)
-      if (q[0] == '}' && q[1] == '}') {
-        close = q;
-        break;
-      }
-    if (close == NULL) {
-      rc = fail(r, (size_t)(open - t), "`{{` without its `}}`", "", 0, "");
-      break;
-    }
-    after = close + 2;
-    memset(&tk, 0, sizeof(tk));
-    tk.offset = (size_t)(open - t);
-    name = open + 2;
-    switch (*name) {
-    case '#':
-      tk.kind = TOK_OPEN;
-      name++;
-      break;
-    case '^':
-      tk.kind = TOK_INVERT;
-      name++;
-      break;
-    case '/':
-      tk.kind = TOK_CLOSE;
-      name++;
-      break;
-    default:
-      tk.kind = TOK_VALUE;
-      if (close - name > 5 && memcmp(name, "toml:", 5) == 0) {
-        tk.esc = RIMPORT__ESC_TOML;
-        name += 5;
-      } else if (close - name > 5 && memcmp(name, "rust:", 5) == 0) {
-        tk.esc = RIMPORT__ESC_RUST;
-        name += 5;
-      }
-    }
-    name_len = (size_t)(close - name);
-    for (q = name; q < close && is_name_char(*q, q == name); q++)
-      ;
-    if (name_len == 0 || q != close) {
-      rc = fail(r, tk.offset, "malformed tag `", open, (size_t)(after - open),
-                "`");
-      break;
-    }
-    tk.s = name;
-    tk.len = name_len;
-    if (tk.kind != TOK_VALUE) {
-      /* A standalone section tag takes its whole line with it. */
-      const char *ls = open, *le = after;
-      while (ls > t && (ls[-1] == ' ' || ls[-1] == '\t'))
-        ls--;
-      while (le < end && (*le == ' ' || *le == '\t'))
-        le++;
-      if ((ls == t || ls[-1] == '\n') &&
-          (le == end || *le == '\n' ||
-           (*le == '\r' && le + 1 < end && le[1] == '\n'))) {
-        if (r->count > 0 && r->toks[r->count - 1].kind == TOK_TEXT && ls < open)
-          r->toks[r->count - 1].len -= (size_t)(open - ls);
-        after = le == end ? end : le + (*le == '\r' ? 2 : 1);
-      }
-    }
-    if (tk.kind == TOK_OPEN || tk.kind == TOK_INVERT) {
-      if (depth == MAX_DEPTH) {
-        rc = fail(r, tk.offset, "sections nested deeper than ", "32", 2, "");
-        break;
-      }
-      if ((rc = rimport__grow((void **)&stack, &stack_cap, depth + 1,
-                              sizeof(*stack))) != 0)
-        break;
-      stack[depth++] = r->count;
-    } else if (tk.kind == TOK_CLOSE) {
-      tok *o;
-      if (depth == 0) {
-        rc = fail(r, tk.offset, "`{{/", tk.s, tk.len,
-                  "}}` closes no open section");
-        break;
-      }
-      o = &r->toks[stack[depth - 1]];
-      if (o->len != tk.len || memcmp(o->s, tk.s, tk.len) != 0) {
-        rimport_buf what = RIMPORT_BUF_INIT;
-        if (rimport__buf_printf(&what,
-                                "`{{/%.*s}}` where `{{/%.*s}}` (opened at "
-                                "offset %zu) must come first",
-                                (int)tk.len, tk.s, (int)o->len, o->s,
-                                o->offset) != 0)
-          rc = rimport__error_nomem();
-        else
-          rc = fail(r, tk.offset, "", what.ptr, what.size, "");
-        rimport_buf_dispose(&what);
-        break;
-      }
-      o->match = r->count;
-      depth--;
-    }
-    if ((rc = push(r, tk)) != 0)
-      break;
-    p = after;
-  }
-  if (rc == 0 && depth > 0) {
-    tok *o = &r->toks[stack[depth - 1]];
+  while (rc == 0 && p < end)
+    rc = cut_next(r, &st, &p);
+  if (rc == 0 && st.depth > 0) {
+    const tok *o = &r->toks[st.v[st.depth - 1]];
     rc = fail(r, o->offset, "section `", o->s, o->len, "` is never closed");
   }
-  rimport__free(stack);
+  rimport__free(st.v);
   return rc;
 }
 
