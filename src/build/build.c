@@ -7,6 +7,9 @@
  * build it with `cargo build --release` into the shared target dir
  * (<cache>/_target), check that the parents stayed fresh, and publish the
  * artifacts as an entry. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,8 @@
 /* Cache entries: names and paths, XXH3 of artifacts, lookup and
  * verification, moving a corrupt entry aside. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>

@@ -1,4 +1,7 @@
 /* Walking the cache, garbage collection and clearing (`rimport cache`). */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>

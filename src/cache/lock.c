@@ -1,5 +1,8 @@
 /* The per-key lock: <cache>/<crate>/<key>.lock through the platform's file
  * lock, polled with progress, timeout and cancel. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdio.h>
 #include <uv.h>
 

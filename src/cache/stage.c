@@ -1,6 +1,9 @@
 /* Building an entry aside (<cache>/<crate>/.stage-<key>-<pid>-<n>) and
  * publishing it with one rename, so that an entry is complete or absent
  * (DESIGN.md invariant 4). */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>

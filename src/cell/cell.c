@@ -1,6 +1,9 @@
 /* The cell stage's state and public calls: each call takes what it uses
  * from the session (rimport__cell_env) and hands it to compile.c, run.c
  * or cargo_route.c. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>

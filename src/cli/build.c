@@ -1,6 +1,9 @@
 /* rimport build <cell-file> [--json]: every cell's plugins, built or found
  * in the cache, with a progress bar on a terminal; and rimport run. With
  * --json each cell is a line of JSON on stdout (json.c). */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,9 @@
  * messages a cell's first typed line is line 2. Line editing and
  * history come from libedit when it is there (Debian: libedit-dev); without
  * it, or when stdin is not a terminal, lines are read as they come. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,6 @@
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,9 @@
  * every other string (paths, features, versions, the manifest) is rendered
  * through an escaping placeholder. The values and records the templates see
  * live in one arena per call. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>

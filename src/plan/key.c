@@ -2,6 +2,9 @@
  * every input that changes a plugin's bytes, hashed with XXH3-128. Strings are
  * length-prefixed so that no two inputs serialize alike. Aliases are not
  * part of it: they are bound in the cell, not in the plugin. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>

@@ -5,6 +5,9 @@
  * The run ends when the child has exited and both pipes are closed. After a
  * kill (timeout, cancel) pipes still held open by a process that escaped
  * the kill are closed after a short grace period instead of waited for. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <string.h>
 #include <uv.h>
 

@@ -1,4 +1,7 @@
 /* The embedded templates: lookup, hash, rendering by path. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <string.h>
 #include <uv.h>
 #include <xxhash.h>

@@ -1,4 +1,7 @@
 /* Finding, probing and remembering the Rust toolchain. See toolchain.h. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>

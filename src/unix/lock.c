@@ -1,6 +1,9 @@
 /* File locks on unix: fcntl(F_SETLK) on the whole file, plus a registry of
  * the lock files this process has open so that threads exclude each other
  * and no close() drops a lock another handle holds. See src/platform.h. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

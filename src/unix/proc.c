@@ -2,6 +2,9 @@
  * (UV_PROCESS_DETACHED makes libuv call setsid() in the child), so the
  * group id is the child's pid and kill(-pid, SIGKILL) reaches every process
  * that stayed in the group. See src/platform.h. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -2,6 +2,9 @@
  * with a name index; globals in a name-keyed table; handles in an
  * open-addressing table keyed by id (linear probing, backward-shift
  * deletion), so every operation is O(1) on average. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include "vm/vm.h"
 
 #include <stdlib.h>
