@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the cmocka suite (each case its own CTest test), the same suite
-# under ASan+UBSan and under valgrind, and a short fuzzing run of the parser.
+# under ASan+UBSan and under valgrind, every build type compiled with gcc and
+# clang, and a short fuzzing run of the parser.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64
