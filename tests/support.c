@@ -339,6 +339,34 @@ void rimport_test_exec_self(rimport_test_output *r,
   rimport_test_exec(r, args, NULL, NULL, timeout_ms);
 }
 
+void rimport_test_run_cli(rimport_test_output *r, const char *cache_dir,
+                          const char *const *args, unsigned int timeout_ms) {
+#ifdef RIMPORT_CLI_PATH
+  const char *argv[64];
+  size_t n = 0, i;
+  argv[n++] = RIMPORT_CLI_PATH;
+  argv[n++] = "--cache-dir";
+  argv[n++] = cache_dir;
+  for (i = 0; args[i] != NULL; i++) {
+    if (n + 1 >= RIMPORT__ARRAY_SIZE(argv))
+      fail_msg("rimport_test_run_cli: more than %zu arguments",
+               RIMPORT__ARRAY_SIZE(argv) - 4);
+    argv[n++] = args[i];
+  }
+  argv[n] = NULL;
+  rimport_test_exec(r, argv, RIMPORT_SOURCE_DIR, NULL, timeout_ms);
+  if (r->term_signal != 0)
+    fail_msg("rimport died of signal %d; stderr:\n%s", r->term_signal,
+             r->err.ptr);
+#else
+  (void)r;
+  (void)cache_dir;
+  (void)args;
+  (void)timeout_ms;
+  skip(); /* this build does not make the command */
+#endif
+}
+
 int rimport_test_have_program(const char *name) {
   const char *args[] = {name, "--version", NULL};
   rimport_buf found = RIMPORT_BUF_INIT;

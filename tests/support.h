@@ -163,6 +163,13 @@ void rimport_test_exec_self(rimport_test_output *r,
                             const char *const *child_args,
                             unsigned int timeout_ms);
 
+/* Runs the rimport command of this build (RIMPORT_CLI_PATH) as
+ * `rimport --cache-dir <cache_dir> args…` from the source tree, through
+ * rimport_test_exec; a signal fails the test. Skips the test in a build
+ * without the command. */
+void rimport_test_run_cli(rimport_test_output *r, const char *cache_dir,
+                          const char *const *args, unsigned int timeout_ms);
+
 /* Non-zero when `name` (no directory part) is an executable on PATH. */
 int rimport_test_have_program(const char *name);
 

@@ -863,11 +863,8 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
 #ifdef RIMPORT_CLI_PATH
 /* Runs `rimport --cache-dir <cache> cache <cmd>`. */
 static void run_cli(rimport_test_output *r, const char *cmd) {
-  const char *argv[] = {RIMPORT_CLI_PATH, "--cache-dir", cache_dir,
-                        "cache",          cmd,           NULL};
-  rimport_test_exec(r, argv, NULL, NULL, 60000);
-  if (r->term_signal != 0)
-    fail_msg("rimport died of signal %d: %s", r->term_signal, r->err.ptr);
+  const char *args[] = {"cache", cmd, NULL};
+  rimport_test_run_cli(r, cache_dir, args, 60000);
 }
 
 static void expect_out(const rimport_test_output *r, int status,

@@ -25,31 +25,13 @@ static char cache_dir[4096];
 
 /* Runs `rimport --cache-dir <cache> args…` in the source directory. */
 static run_result run_cli(const char *const *args) {
-  const char *argv[32];
-  rimport__proc_opts o;
-  rimport__proc_result r = RIMPORT__PROC_RESULT_INIT;
+  rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
   run_result rr;
-  size_t n = 0, i;
-  argv[n++] = RIMPORT_CLI_PATH;
-  argv[n++] = "--cache-dir";
-  argv[n++] = cache_dir;
-  for (i = 0; args[i] != NULL && n < 31; i++)
-    argv[n++] = args[i];
-  argv[n] = NULL;
-  memset(&o, 0, sizeof(o));
-  o.file = RIMPORT_CLI_PATH;
-  o.args = argv;
-  o.cwd = RIMPORT_SOURCE_DIR;
-  o.timeout_ms = 120000;
-  if (rimport__proc_run(&o, &r) != 0)
-    fail_msg("running rimport failed: %s", rimport_error_last()->message);
-  if (r.term_signal != 0)
-    fail_msg("rimport died of signal %d; stderr:\n%s", r.term_signal,
-             r.err.ptr ? r.err.ptr : "");
-  rr.status = (int)r.exit_status;
-  rr.out = strdup(r.out.ptr ? r.out.ptr : "");
-  rr.err = strdup(r.err.ptr ? r.err.ptr : "");
-  rimport__proc_result_dispose(&r);
+  rimport_test_run_cli(&o, cache_dir, args, 120000);
+  rr.status = (int)o.status;
+  rr.out = strdup(o.out.ptr ? o.out.ptr : "");
+  rr.err = strdup(o.err.ptr ? o.err.ptr : "");
+  rimport_test_output_free(&o);
   return rr;
 }
 
