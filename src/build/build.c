@@ -107,16 +107,32 @@ typedef struct job {
   uint64_t started;
 } job;
 
-static void progress(const job *j, rimport_progress_phase phase,
-                     const char *message) {
+/* A progress report about the plugin for `crate`. */
+static void report(const rimport_session_options *o,
+                   rimport_progress_phase phase, const char *crate,
+                   const char *message) {
   rimport_progress pr;
-  if (j->opts->progress == NULL)
+  if (o->progress == NULL)
     return;
   memset(&pr, 0, sizeof(pr));
   pr.phase = phase;
-  pr.plugin = j->p->crate;
+  pr.plugin = crate;
   pr.message = message;
-  j->opts->progress(&pr, j->opts->progress_payload);
+  o->progress(&pr, o->progress_payload);
+}
+
+static void progress(const job *j, rimport_progress_phase phase,
+                     const char *message) {
+  report(j->opts, phase, j->p->crate, message);
+}
+
+/* The plugin's workshop: <cache>/_work/<crate>-<key> (out replaced). */
+static int work_dir(const char *cache_dir, const rimport_plugin *p,
+                    rimport_buf *out) {
+  rimport__buf_clear(out);
+  return rimport__buf_printf(out, "%s%c_work%c%s-%s", cache_dir,
+                             rimport__dir_sep, rimport__dir_sep, p->crate,
+                             p->key);
 }
 
 static void on_cargo_stdout(const char *data, size_t len, void *payload) {
@@ -700,9 +716,7 @@ static int job_init(job *j, const rimport__build_env *env,
   rimport__cargo_report_init(&j->report);
   if ((rc = rimport__buf_printf(&j->what, "building the plugin for %s",
                                 p->crate)) != 0 ||
-      (rc = rimport__buf_printf(&j->work, "%s%c_work%c%s-%s", cache_dir,
-                                rimport__dir_sep, rimport__dir_sep, p->crate,
-                                p->key)) != 0 ||
+      (rc = work_dir(cache_dir, p, &j->work)) != 0 ||
       (rc = rimport__buf_printf(&j->target, "%s%c_target", cache_dir,
                                 rimport__dir_sep)) != 0 ||
       (rc = rimport__gen_kayton_api_dir(cache_dir, &j->api_dir)) != 0 ||
@@ -717,20 +731,48 @@ static int job_init(job *j, const rimport__build_env *env,
   return 0;
 }
 
-/* A plugin of the plan: from the session, the cache, or a build. */
+/* The plugin's verified entry from the cache, else built under the key's
+ * lock (whoever held the lock may have published it meanwhile). *built
+ * says which. */
+static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
+                         rimport__entry **e, int *built) {
+  const rimport_session_options *o = env->opts;
+  rimport__lock *lock = NULL;
+  job j;
+  int rc;
+  *built = 0;
+  /* Sizes and recorded mtimes: the dylib is hashed by the loader, right
+   * before it is loaded, not here as well. */
+  rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
+                             RIMPORT__VERIFY_STAT, e);
+  if (rc != RIMPORT_ENOTFOUND && rc != RIMPORT_ECORRUPT)
+    return rc;
+  if ((rc = rimport__cache_lock(o->cache_dir, p->crate, p->key, 0, o->progress,
+                                o->progress_payload, env->cancel, &lock)) != 0)
+    return rc;
+  rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
+                             RIMPORT__VERIFY_STAT, e);
+  if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
+    if ((rc = job_init(&j, env, p)) == 0)
+      rc = build_one(&j, e);
+    job_dispose(&j);
+    *built = 1;
+  }
+  rimport__cache_unlock(lock);
+  return rc;
+}
+
+/* A plugin of the plan: from the session's stack, the cache, or a build;
+ * a plugin not in the stack yet is pushed on it. */
 static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
                          const char *base, rimport_built_plugin *out,
                          rimport__arena *a) {
-  const rimport_session_options *o = env->opts;
   const rimport__built *have = find_built(env, p->key);
   rimport__entry *e = NULL;
-  rimport__lock *lock = NULL;
-  job j;
   uint64_t t0 = uv_hrtime();
-  int rc, built = 0;
-  rimport_buf work = RIMPORT_BUF_INIT;
+  rimport_buf work = RIMPORT_BUF_INIT, msg = RIMPORT_BUF_INIT;
   const char *version = NULL;
-
+  int rc, built = 0;
   if (have != NULL) {
     out->entry_dir = rimport__arena_strdup(a, have->entry_dir);
     out->dylib = rimport__arena_strdup(a, have->dylib);
@@ -739,34 +781,8 @@ static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
     out->from_cache = 1;
     return 0;
   }
-  /* Sizes and recorded mtimes: the dylib is hashed by the loader, right
-   * before it is loaded, not here as well. */
-  rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
-                             RIMPORT__VERIFY_STAT, &e);
-  if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
-    /* Build under the key's lock; whoever held it may have published. */
-    if ((rc =
-             rimport__cache_lock(o->cache_dir, p->crate, p->key, 0, o->progress,
-                                 o->progress_payload, env->cancel, &lock)) != 0)
-      return rc;
-    rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
-                               RIMPORT__VERIFY_STAT, &e);
-    if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
-      rc = job_init(&j, env, p);
-      if (rc == 0)
-        rc = build_one(&j, &e);
-      if (rc == 0)
-        rc = rimport__buf_puts(&work, j.work.ptr);
-      job_dispose(&j);
-      built = 1;
-    }
-    rimport__cache_unlock(lock);
-  }
-  if (rc == 0 && work.size == 0)
-    rc = rimport__buf_printf(&work, "%s%c_work%c%s-%s", o->cache_dir,
-                             rimport__dir_sep, rimport__dir_sep, p->crate,
-                             p->key);
-  if (rc == 0) {
+  if ((rc = find_or_build(env, p, &e, &built)) == 0 &&
+      (rc = work_dir(env->opts->cache_dir, p, &work)) == 0) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->manifest, "version");
     version = cJSON_IsString(v) ? v->valuestring : "unknown";
     rc = push_built(env, p, base, work.ptr, e, version);
@@ -778,20 +794,13 @@ static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
     out->version = rimport__arena_strdup(a, version);
     out->from_cache = !built;
     out->build_seconds = built ? (double)(uv_hrtime() - t0) / 1e9 : 0;
-    if (o->progress != NULL) {
-      rimport_progress pr;
-      char msg[160];
-      memset(&pr, 0, sizeof(pr));
-      snprintf(msg, sizeof(msg), "%s %s", p->plugin,
-               built ? "built" : "found in the cache");
-      pr.phase = RIMPORT_PROGRESS_DONE;
-      pr.plugin = p->crate;
-      pr.message = msg;
-      o->progress(&pr, o->progress_payload);
-    }
+    if (rimport__buf_printf(&msg, "%s %s", p->plugin,
+                            built ? "built" : "found in the cache") == 0)
+      report(env->opts, RIMPORT_PROGRESS_DONE, p->crate, msg.ptr);
   }
   rimport__entry_free(e);
   rimport_buf_dispose(&work);
+  rimport_buf_dispose(&msg);
   return rc;
 }
 
