@@ -166,19 +166,6 @@ static void print_plan(const char *origin, const rimport_cell_plan *plan) {
   }
 }
 
-/* The directory of `path`, for relative path= values. */
-static char *dir_of(const char *path) {
-  const char *slash = NULL, *p;
-  for (p = path; *p; p++)
-    if (rimport__is_dir_sep(*p))
-      slash = p;
-  if (slash == NULL)
-    return strdup(".");
-  if (slash == path)
-    return strdup("/");
-  return strndup(path, (size_t)(slash - path));
-}
-
 int cli_cell_plan(cli *c, rimport_session *s, const cli_cell *cell,
                   const char *base_dir, rimport_cell_plan **out) {
   rimport_imports *imps = NULL;
@@ -216,7 +203,8 @@ int cli_cell_plan(cli *c, rimport_session *s, const cli_cell *cell,
 }
 
 int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
-  char *text = NULL, *dir = NULL;
+  char *text = NULL;
+  rimport_buf dir = RIMPORT_BUF_INIT;
   size_t len = 0, ncells = 0, i;
   file_cell *cells = NULL;
   rimport_session *s = NULL;
@@ -227,7 +215,12 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
     rimport__free(text);
     return cli_fail(c, "opening a session");
   }
-  dir = dir_of(path);
+  /* Relative path= values are taken from the file's directory. */
+  if (rimport__path_dir(path, &dir) != 0) {
+    rimport__free(text);
+    rimport_session_close(s);
+    return cli_fail(c, "reading the cell file's directory");
+  }
   ncells = split_cells(text, len, &cells);
   for (i = 0; i < ncells && status == 0; i++) {
     rimport_cell_plan *plan = NULL;
@@ -243,7 +236,7 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
     cc.text = cells[i].text;
     cc.len = cells[i].len;
     cc.first_line = cells[i].first_line;
-    status = cli_cell_plan(c, s, &cc, dir, &plan);
+    status = cli_cell_plan(c, s, &cc, dir.ptr, &plan);
     if (status != 0 && c->json_lines) {
       /* build and run --json: the cell's object says what failed. */
       int code = rimport_error_last()->code;
@@ -254,7 +247,7 @@ int cli_each_cell(cli *c, const char *path, cli_cell_fn fn, void *payload) {
     rimport_cell_plan_free(plan);
   }
   free(cells);
-  free(dir);
+  rimport_buf_dispose(&dir);
   rimport__free(text);
   rimport_session_close(s);
   return status;

@@ -545,12 +545,12 @@ static cJSON *json_lines(const char *out, int want) {
   const char *p = out;
   while (*p != '\0') {
     size_t n = strcspn(p, "\n");
-    char *line = strndup(p, n);
+    char *line = rimport__strndup(p, n);
     cJSON *o = cJSON_Parse(line);
     if (!cJSON_IsObject(o))
       fail_msg("not a JSON object: %s\nstdout:\n%s", line, out);
     cJSON_AddItemToArray(all, o);
-    free(line);
+    rimport__free(line);
     if (p[n] != '\n')
       fail_msg("the last line has no newline:\n%s", out);
     p += n + 1;
