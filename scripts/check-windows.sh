@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Compiles every library source for Windows with mingw-w64 (syntax and
-# warnings, -Werror), against the Debian headers of the dependencies: the
-# Windows code in src/win is checked on every test run even though it runs
-# only on Windows (or under wine).
+# Compiles every source for Windows with mingw-w64 (syntax and warnings,
+# -Werror) — the library, the command and the tests — against the Debian
+# headers of the dependencies: the Windows code in src/win is checked on
+# every test run even though it runs only on Windows (or under wine).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CC=${MINGW_CC:-x86_64-w64-mingw32-gcc}
@@ -10,16 +10,22 @@ inc=$(mktemp -d)
 trap 'rm -rf "$inc"' EXIT
 # Only the dependency headers, not the rest of /usr/include (glibc's would
 # shadow mingw's). libuv's uv.h picks uv/win.h by itself on _WIN32.
-ln -s /usr/include/uv.h /usr/include/uv /usr/include/cjson /usr/include/xxhash.h "$inc"/
+ln -s /usr/include/uv.h /usr/include/uv /usr/include/cjson /usr/include/xxhash.h \
+  /usr/include/cmocka.h "$inc"/
 shopt -s nullglob
 n=0
-for f in "$ROOT"/src/*.c "$ROOT"/src/*/*.c; do
+for f in "$ROOT"/src/*.c "$ROOT"/src/*/*.c "$ROOT"/tests/support.c \
+  "$ROOT"/tests/unit/*.c; do
   case "$f" in
-  "$ROOT"/src/unix/* | "$ROOT"/src/cli/*) continue ;; # POSIX code; the command
+  "$ROOT"/src/unix/*) continue ;; # POSIX code
+  "$ROOT"/tests/*) extra=(-Wno-missing-prototypes -I"$ROOT/tests"
+    -DRIMPORT_SOURCE_DIR='"."' -DRIMPORT_BINARY_DIR='"."'
+    -DRIMPORT_CLI_PATH='"rimport.exe"') ;;
+  *) extra=(-DRIMPORT_BUILDING_SHARED) ;;
   esac
-  "$CC" -std=c11 -D__USE_MINGW_ANSI_STDIO=1 -DRIMPORT_BUILDING_SHARED -fsyntax-only \
+  "$CC" -std=c11 -D__USE_MINGW_ANSI_STDIO=1 -D_POSIX_C_SOURCE=200809L -fsyntax-only \
     -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
-    -I"$ROOT/include" -I"$ROOT/src" -idirafter "$inc" "$f"
+    "${extra[@]}" -I"$ROOT/include" -I"$ROOT/src" -idirafter "$inc" "$f"
   n=$((n + 1))
 done
-echo "mingw-w64: $n sources compile for Windows"
+echo "mingw-w64: $n sources (library, command, tests) compile for Windows"
