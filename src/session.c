@@ -20,6 +20,7 @@ struct rimport_session {
   char *cache_dir;              /* absolute, created */
   char *cargo_path;
   char *rustc_path;
+  char *target;
   char *source;
   struct rimport__toolchain *toolchain; /* probed on first use */
   rimport__stack *stack;                /* src/stack */
@@ -150,6 +151,7 @@ int rimport_session_open(rimport_session **out,
   s->opts = *opts;
   if ((rc = copy_opt(&s->cargo_path, opts->cargo_path)) != 0 ||
       (rc = copy_opt(&s->rustc_path, opts->rustc_path)) != 0 ||
+      (rc = copy_opt(&s->target, opts->target)) != 0 ||
       (rc = copy_opt(&s->source, opts->source)) != 0 ||
       (rc = open_cache_dir(s, opts->cache_dir)) != 0) {
     rimport_session_close(s);
@@ -158,6 +160,7 @@ int rimport_session_open(rimport_session **out,
   s->opts.cache_dir = s->cache_dir;
   s->opts.cargo_path = s->cargo_path;
   s->opts.rustc_path = s->rustc_path;
+  s->opts.target = s->target;
   s->opts.source = s->source;
   atomic_init(&s->cancel, 0);
   if ((rc = rimport__stack_new(&s->stack)) != 0 ||
@@ -186,6 +189,7 @@ void rimport_session_close(rimport_session *s) {
   rimport__free(s->cache_dir);
   rimport__free(s->cargo_path);
   rimport__free(s->rustc_path);
+  rimport__free(s->target);
   rimport__free(s->source);
   rimport__free(s);
 }
@@ -203,7 +207,7 @@ int rimport_session_toolchain(rimport_session *s,
                               "are needed");
   if (s->toolchain == NULL &&
       (rc = rimport__toolchain_find(
-           s->rustc_path, s->cache_dir, s->opts.probe_timeout_ms,
+           s->rustc_path, s->target, s->cache_dir, s->opts.probe_timeout_ms,
            s->opts.progress, s->opts.progress_payload, &s->toolchain)) != 0)
     return rc;
   *out = &s->toolchain->pub;

@@ -538,6 +538,7 @@ const rimport_toolchain rimport_test_fake_toolchain = {
     "59807616e",
     "2026-04-14",
     "x86_64-unknown-linux-gnu",
+    "x86_64-unknown-linux-gnu", /* target: the host */
     "20.1.8",
     "/sysroot",
     "/sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib",

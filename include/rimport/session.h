@@ -91,6 +91,10 @@ typedef struct rimport_session_options {
   const char *cargo_path;
   /** rustc to run; NULL: $RUSTC, else `rustc` found on PATH. */
   const char *rustc_path;
+  /** The target triple plugins and cells are built for
+   *  ("x86_64-pc-windows-gnu"); NULL: rustc's host. Part of every key;
+   *  cargo and rustc get `--target` when it is not the host. */
+  const char *target;
   /** Non-zero: never touch the network (cargo `--offline`). */
   int offline;
   /** Where cargo takes crates from; see rimport_source_kind. */
@@ -119,7 +123,7 @@ typedef struct rimport_session_options {
 
 #define RIMPORT_SESSION_OPTIONS_INIT                                           \
   {                                                                            \
-    RIMPORT_SESSION_OPTIONS_VERSION, NULL, NULL, NULL, 0,                      \
+    RIMPORT_SESSION_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0,                \
         RIMPORT_SOURCE_DEFAULT, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL    \
   }
 
@@ -172,12 +176,15 @@ typedef struct rimport_toolchain {
   const char *release;       /**< "1.95.0" */
   const char *commit_hash;   /**< "59807616e…" or "unknown" */
   const char *commit_date;   /**< "2026-04-14" or "unknown" */
-  const char *host;          /**< host triple, the target plugins build for */
+  const char *host;          /**< rustc's host triple */
+  const char *target;        /**< the triple plugins and cells build for:
+                                  the `target` option, else host */
   const char *llvm_version;  /**< "20.1.8" or "unknown" */
   const char *sysroot;       /**< `rustc --print sysroot` */
-  const char *target_libdir; /**< `rustc --print target-libdir` */
+  const char *target_libdir; /**< the target's `rustc --print target-libdir` */
   const char *std_dylib;     /**< the std dylib in target_libdir, or NULL */
-  const char *fingerprint;   /**< 32 hex digits: XXH3-128 of `rustc -vV` */
+  const char *fingerprint;   /**< 32 hex digits: XXH3-128 of `rustc -vV`
+                                  (and of the target, when not the host) */
   int from_cache; /**< non-zero when read from disk without running rustc */
 } rimport_toolchain;
 

@@ -451,7 +451,11 @@ static int start_from_parent_lock(job *j) {
  * '_' that is published with '-' (or the other way round) is found without
  * the user spelling it, unless `package=` was given. */
 static int resolve(job *j) {
-  static const char *const sub[] = {"metadata", "--format-version", "1", NULL};
+  /* For another target, the graph of that platform's dependencies. */
+  const int cross = strcmp(j->tc->target, j->tc->host) != 0;
+  const char *const sub[] = {"metadata",    "--format-version",
+                             "1",           cross ? "--filter-platform" : NULL,
+                             j->tc->target, NULL};
   char alt[128];
   const char *tries[2];
   size_t ntries = 1, t, i;
@@ -618,6 +622,7 @@ static cJSON *manifest_extra(const job *j) {
   ok =
       ok && cJSON_AddStringToObject(tc, "release", j->tc->release) &&
       cJSON_AddStringToObject(tc, "host", j->tc->host) &&
+      cJSON_AddStringToObject(tc, "target", j->tc->target) &&
       cJSON_AddStringToObject(tc, "fingerprint", j->tc->fingerprint) &&
       cJSON_AddStringToObject(extra, "plugin", j->p->plugin) &&
       cJSON_AddStringToObject(extra, "package", j->package.ptr) &&
@@ -671,6 +676,9 @@ static int build_one(job *j, rimport__entry **out) {
     return rc;
   rimport__argv_addv(&sub, "build", "--release", "--message-format=json",
                      "--target-dir", j->target.ptr, NULL);
+  if (strcmp(j->tc->target, j->tc->host) !=
+      0) /* cross: <target-dir>/<triple> */
+    rimport__argv_addv(&sub, "--target", j->tc->target, NULL);
   if (j->opts->jobs > 0)
     rimport__argv_addf(&sub, "-j%u", j->opts->jobs);
   if ((rc = sub.rc) == 0) {

@@ -115,6 +115,7 @@ static int cell_manifest(const rimport_toolchain *tc, rimport_buf *out) {
            cJSON_AddStringToObject(rustc, "release", tc->release) &&
            cJSON_AddStringToObject(rustc, "fingerprint", tc->fingerprint) &&
            cJSON_AddStringToObject(rustc, "host", tc->host) &&
+           cJSON_AddStringToObject(rustc, "target", tc->target) &&
            cJSON_AddNumberToObject(m, "abi_version", KAYTON_API_ABI_VERSION);
   rc = rimport__json_print(ok ? m : NULL, 0, out);
   cJSON_Delete(m);
@@ -256,6 +257,8 @@ static int rustc_argv(const rimport__cell_env *env, const cell_files *f,
                      "-C", "prefer-dynamic", "-C", "debuginfo=0", "--color",
                      "never", "--error-format", "human", "--crate-name",
                      f->name.ptr, "--remap-path-prefix", f->remap.ptr, NULL);
+  if (strcmp(env->tc->target, env->tc->host) != 0)
+    rimport__argv_addv(argv, "--target", env->tc->target, NULL);
   for (i = 0; i < n; i++)
     rimport__argv_addf(argv, "-Ldependency=%s",
                        rimport__loader_at(env->loader, i)->deps_dir);

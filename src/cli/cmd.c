@@ -124,6 +124,12 @@ static int set_rustc(cli *c, const char *opt, const char *value) {
   return 0;
 }
 
+static int set_target(cli *c, const char *opt, const char *value) {
+  (void)opt;
+  c->opts.target = value;
+  return 0;
+}
+
 static int set_cargo(cli *c, const char *opt, const char *value) {
   (void)opt;
   c->opts.cargo_path = value;
@@ -179,6 +185,9 @@ static const cli_opt cli_opts[] = {
      "rustc to use (default: $RUSTC, else PATH)"},
     {"--cargo", NULL, "PATH", set_cargo, NULL,
      "cargo to use (default: $CARGO, else PATH)"},
+    {"--target", NULL, "TRIPLE", set_target, NULL,
+     "build plugins and cells for this target (default:\n"
+     "rustc's host), e.g. x86_64-pc-windows-gnu"},
     {"--offline", NULL, NULL, set_offline, NULL,
      "never let cargo use the network"},
     {"--source-dir", NULL, "DIR", set_source_dir, NULL,

@@ -32,14 +32,17 @@ static int check_toolchain(rimport_session *s) {
   bad |= report(1, "rustc", "rustc %s (%s, LLVM %s) at %s%s", tc->release,
                 tc->host, tc->llvm_version, tc->rustc,
                 tc->from_cache ? " [remembered]" : "");
+  bad |= report(1, "target", "%s%s", tc->target,
+                strcmp(tc->target, tc->host) == 0 ? " (the host)" : "");
   if (tc->std_dylib != NULL)
     bad |= report(1, "std dylib", "%s", tc->std_dylib);
   else
     bad |= report(0, "std dylib",
                   "no std dylib in %s; plugins are Rust dylibs and need it: "
                   "install the toolchain's rust-std component for %s (rustup "
-                  "component add rust-std) or use a full Rust installation",
-                  tc->target_libdir, tc->host);
+                  "component add rust-std --target …) or use a full Rust "
+                  "installation",
+                  tc->target_libdir, tc->target);
   return bad;
 }
 

@@ -592,6 +592,7 @@ static char *manifest_json(gen *g, const char *package) {
   ok = ok && add_str(rustc, "release", in->toolchain->release);
   ok = ok && add_str(rustc, "fingerprint", in->toolchain->fingerprint);
   ok = ok && add_str(rustc, "host", in->toolchain->host);
+  ok = ok && add_str(rustc, "target", in->toolchain->target);
   ok = ok &&
        cJSON_AddNumberToObject(root, "abi_version", KAYTON_API_ABI_VERSION);
   ok = ok && add_str(root, "template", rimport__template_hash());

@@ -91,6 +91,7 @@ int rimport_cell_plan_to_json(const rimport_cell_plan *plan, int pretty,
        add(root, "toolchain", tc = cJSON_CreateObject()) &&
        add(tc, "release", cJSON_CreateString(plan->release)) &&
        add(tc, "host", cJSON_CreateString(plan->host)) &&
+       add(tc, "target", cJSON_CreateString(plan->target)) &&
        add(tc, "fingerprint", cJSON_CreateString(plan->fingerprint)) &&
        add(root, "plugins", arr = cJSON_CreateArray());
   for (i = 0; ok && i < plan->count; i++)

@@ -46,7 +46,7 @@ int rimport__plan_key(const rimport_plugin *p, const rimport_toolchain *tc,
   rc |= rimport__buf_printf(b, "template %s\n", rimport__template_hash());
   rc |= put_str(b, "profile", RIMPORT__BUILD_PROFILE);
   rc |= put_str(b, "toolchain", tc->fingerprint);
-  rc |= put_str(b, "target", tc->host);
+  rc |= put_str(b, "target", tc->target);
   rc |= put_str(b, "crate", p->crate);
   rc |= put_str(b, "package", p->package);
   if (p->source == RIMPORT_FROM_PATH) {

@@ -852,6 +852,7 @@ int rimport__plan_make(rimport__plan_state *state, const rimport__stack *stack,
       ((plan->fingerprint = rimport__arena_strdup(pl.arena, tc->fingerprint)) ==
            NULL ||
        (plan->host = rimport__arena_strdup(pl.arena, tc->host)) == NULL ||
+       (plan->target = rimport__arena_strdup(pl.arena, tc->target)) == NULL ||
        (plan->release = rimport__arena_strdup(pl.arena, tc->release)) == NULL))
     rc = RIMPORT_ENOMEM;
   for (i = 0; rc == 0 && i < count; i++)

@@ -39,6 +39,7 @@ struct rimport_cell_plan {
   const char *origin;
   const char *fingerprint; /* toolchain fingerprint and host the keys use */
   const char *host;
+  const char *target;
   const char *release;
 };
 

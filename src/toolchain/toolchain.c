@@ -4,6 +4,7 @@
 #endif
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <uv.h>
 #include <xxhash.h>
@@ -119,8 +120,46 @@ static char *first_line(const char *text, size_t len) {
   return rimport__strndup(text, n);
 }
 
+/* tc->target = target (NULL: the host) and the fingerprint: the XXH3-128
+ * of `rustc -vV`, followed by "target: <triple>\n" for another target. */
+static int set_target(rimport__toolchain *tc, const char *target) {
+  XXH3_state_t *st;
+  XXH128_canonical_t canon;
+  const char *vv = tc->verbose_version;
+  char *t;
+  size_t i;
+  if (target != NULL && strcmp(target, tc->host) == 0)
+    target = NULL;
+  for (i = 0; target != NULL && target[i] != '\0'; i++)
+    if (!isalnum((unsigned char)target[i]) && !strchr("_-.", target[i]))
+      break;
+  if (target != NULL && (i == 0 || target[i] != '\0' || i > 128))
+    return rimport__error_set(
+        RIMPORT_EINVAL,
+        "the target \"%s\" is not a target triple (letters, digits, `_`, "
+        "`-` and `.`, such as x86_64-pc-windows-gnu); `rustc --print "
+        "target-list` lists them",
+        target);
+  if ((t = rimport__strdup(target ? target : tc->host)) == NULL)
+    return rimport__error_nomem();
+  set_field(&tc->target, t);
+  if ((st = XXH3_createState()) == NULL)
+    return rimport__error_nomem();
+  XXH3_128bits_reset(st);
+  XXH3_128bits_update(st, vv, strlen(vv));
+  if (target != NULL) {
+    XXH3_128bits_update(st, "target: ", 8);
+    XXH3_128bits_update(st, target, strlen(target));
+    XXH3_128bits_update(st, "\n", 1);
+  }
+  XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(st));
+  XXH3_freeState(st);
+  hex_of(tc->fingerprint, canon.digest, sizeof(canon.digest));
+  return 0;
+}
+
 int rimport__toolchain_parse_vv(rimport__toolchain *tc, const char *text,
-                                size_t len) {
+                                size_t len, const char *target) {
   static const struct {
     const char *key;
     size_t off;
@@ -134,7 +173,6 @@ int rimport__toolchain_parse_vv(rimport__toolchain *tc, const char *text,
   char *found[RIMPORT__ARRAY_SIZE(keys)] = {NULL};
   const char *p = text, *end = text + len, *missing = NULL;
   size_t i;
-  XXH128_canonical_t canon;
   int rc = 0;
 
   /* Skip leading blank lines, then expect "rustc X.Y.Z (...)". */
@@ -203,9 +241,7 @@ int rimport__toolchain_parse_vv(rimport__toolchain *tc, const char *text,
   }
   for (i = 0; i < RIMPORT__ARRAY_SIZE(keys); i++)
     set_field((char **)((char *)tc + keys[i].off), found[i]);
-  XXH128_canonicalFromHash(&canon, XXH3_128bits(text, len));
-  hex_of(tc->fingerprint, canon.digest, sizeof(canon.digest));
-  return 0;
+  return set_target(tc, target);
 }
 
 /* ----------------------------------------------------------- find rustc */
@@ -274,20 +310,21 @@ typedef struct probe_ctx {
   unsigned int timeout_ms;
 } probe_ctx;
 
-/* Runs `<rustc> <arg1> [<arg2>]`; 0 and its stdout, or an error that
- * quotes the command and what it said. */
-static int probe_run(const probe_ctx *ctx, const char *arg1, const char *arg2,
+/* Runs `<rustc> <args…>` (args: NULL-terminated); 0 and its stdout, or
+ * an error that quotes the command and what it said. */
+static int probe_run(const probe_ctx *ctx, const char *const *more,
                      rimport_buf *out) {
-  const char *args[4];
+  const char *args[8];
   rimport__proc_opts opts;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   rimport_buf line = RIMPORT_BUF_INIT;
+  size_t n = 0;
   int rc;
 
-  args[0] = ctx->rustc;
-  args[1] = arg1;
-  args[2] = arg2;
-  args[3] = NULL;
+  args[n++] = ctx->rustc;
+  while (*more != NULL && n + 1 < RIMPORT__ARRAY_SIZE(args))
+    args[n++] = *more++;
+  args[n] = NULL;
   memset(&opts, 0, sizeof(opts));
   opts.file = ctx->rustc;
   opts.args = args;
@@ -336,10 +373,14 @@ static int probe_run(const probe_ctx *ctx, const char *arg1, const char *arg2,
   return rc;
 }
 
-/* A `--print` result: one non-empty line. */
-static int probe_print(const probe_ctx *ctx, const char *what, char **out) {
+/* A `--print` result (for `target`, NULL: the host's): one non-empty
+ * line. */
+static int probe_print(const probe_ctx *ctx, const char *what,
+                       const char *target, char **out) {
+  const char *args[] = {"--print", what, target ? "--target" : NULL, target,
+                        NULL};
   rimport_buf text = RIMPORT_BUF_INIT;
-  int rc = probe_run(ctx, "--print", what, &text);
+  int rc = probe_run(ctx, args, &text);
   if (rc == 0) {
     char *v = dup_trimmed(text.ptr, text.size);
     if (v == NULL)
@@ -362,9 +403,9 @@ static int probe_print(const probe_ctx *ctx, const char *what, char **out) {
   return rc;
 }
 
-/* The std dylib's name pattern is chosen by the host triple (data, not the
- * platform rimport was built on): windows → std-*.dll, apple → libstd-*.dylib,
- * anything else → libstd-*.so. */
+/* The std dylib's name pattern is chosen by the target triple (data, not
+ * the platform rimport was built on): windows → std-*.dll, apple →
+ * libstd-*.dylib, anything else → libstd-*.so. */
 static void std_pattern(const char *host, const char **prefix,
                         const char **suffix) {
   if (strstr(host, "windows") != NULL) {
@@ -424,7 +465,7 @@ static int find_std_in(const char *dir, const char *prefix, const char *suffix,
 static int find_std_dylib(rimport__toolchain *tc) {
   const char *prefix, *suffix;
   int rc;
-  std_pattern(tc->host, &prefix, &suffix);
+  std_pattern(tc->target, &prefix, &suffix);
   rc = find_std_in(tc->target_libdir, prefix, suffix, &tc->std_dylib);
   /* windows-gnu toolchains also keep the std DLL in <sysroot>/bin. */
   if (rc == 0 && tc->std_dylib == NULL && strcmp(suffix, ".dll") == 0) {
@@ -511,14 +552,15 @@ static int stamp_after_probe(stamps *s, const rimport__toolchain *tc,
 /* --------------------------------------------------------------- record */
 
 static int record_path(const char *cache_dir, const char *resolved,
-                       const char *invoked, rimport_buf *dir,
-                       rimport_buf *out) {
+                       const char *invoked, const char *target,
+                       rimport_buf *dir, rimport_buf *out) {
   XXH3_state_t *st;
   unsigned long long h;
   int rc;
   /* rustup acts on the name it runs as, so a symlink's own path is part of
-   * the key when it differs from the file it resolves to. */
-  if (strcmp(resolved, invoked) == 0) {
+   * the key when it differs from the file it resolves to; and a target
+   * asked for has a record of its own. */
+  if (strcmp(resolved, invoked) == 0 && target == NULL) {
     h = XXH3_64bits(resolved, strlen(resolved));
   } else {
     st = XXH3_createState();
@@ -527,6 +569,10 @@ static int record_path(const char *cache_dir, const char *resolved,
     XXH3_64bits_reset(st);
     XXH3_64bits_update(st, resolved, strlen(resolved) + 1);
     XXH3_64bits_update(st, invoked, strlen(invoked));
+    if (target != NULL) {
+      XXH3_64bits_update(st, "", 1);
+      XXH3_64bits_update(st, target, strlen(target));
+    }
     h = XXH3_64bits_digest(st);
     XXH3_freeState(st);
   }
@@ -588,7 +634,8 @@ static int dup_json(char **field, const cJSON *obj, const char *key) {
  * otherwise (a missing, corrupt, stale or other-version record). Sets no
  * error. */
 static int record_load(const char *path, const char *invoked,
-                       const char *resolved, rimport__toolchain *tc) {
+                       const char *resolved, const char *target,
+                       rimport__toolchain *tc) {
   rimport_buf text = RIMPORT_BUF_INIT;
   cJSON *root = NULL;
   const cJSON *item, *version;
@@ -626,7 +673,7 @@ static int record_load(const char *path, const char *invoked,
   fp = rimport__json_str(root, "fingerprint");
   if (!cJSON_IsString(item) || fp == NULL ||
       rimport__toolchain_parse_vv(tc, item->valuestring,
-                                  strlen(item->valuestring)) != 0 ||
+                                  strlen(item->valuestring), target) != 0 ||
       strcmp(fp, tc->fingerprint) != 0)
     goto done;
   if (dup_json(&tc->sysroot, root, "sysroot") != 0 ||
@@ -691,6 +738,7 @@ static int record_store(const char *dir, const char *path,
         add_str(root, "commit_hash", tc->commit_hash) ||
         add_str(root, "commit_date", tc->commit_date) ||
         add_str(root, "host", tc->host) ||
+        add_str(root, "target", tc->target) ||
         add_str(root, "llvm_version", tc->llvm_version) ||
         add_str(root, "sysroot", tc->sysroot) ||
         add_str(root, "target_libdir", tc->target_libdir) ||
@@ -708,10 +756,11 @@ static int record_store(const char *dir, const char *path,
 /* ----------------------------------------------------------------- find */
 
 static void clear_probed(rimport__toolchain *tc) {
-  char **fields[] = {
-      &tc->release,       &tc->commit_hash,  &tc->commit_date,
-      &tc->host,          &tc->llvm_version, &tc->sysroot,
-      &tc->target_libdir, &tc->std_dylib,    &tc->verbose_version};
+  char **fields[] = {&tc->release,         &tc->commit_hash,
+                     &tc->commit_date,     &tc->host,
+                     &tc->llvm_version,    &tc->sysroot,
+                     &tc->target_libdir,   &tc->std_dylib,
+                     &tc->verbose_version, &tc->target};
   size_t i;
   for (i = 0; i < RIMPORT__ARRAY_SIZE(fields); i++)
     set_field(fields[i], NULL);
@@ -724,6 +773,7 @@ static int set_pub(rimport__toolchain *tc) {
   tc->pub.commit_hash = tc->commit_hash;
   tc->pub.commit_date = tc->commit_date;
   tc->pub.host = tc->host;
+  tc->pub.target = tc->target;
   tc->pub.llvm_version = tc->llvm_version;
   tc->pub.sysroot = tc->sysroot;
   tc->pub.target_libdir = tc->target_libdir;
@@ -732,9 +782,10 @@ static int set_pub(rimport__toolchain *tc) {
   return 0;
 }
 
-static int probe(rimport__toolchain *tc, const char *cwd,
+static int probe(rimport__toolchain *tc, const char *target, const char *cwd,
                  unsigned int timeout_ms, rimport_progress_cb progress,
                  void *payload) {
+  static const char *const vv_args[] = {"-vV", NULL};
   probe_ctx ctx;
   rimport_buf vv = RIMPORT_BUF_INIT, line = RIMPORT_BUF_INIT;
   int rc;
@@ -752,24 +803,28 @@ static int probe(rimport__toolchain *tc, const char *cwd,
     progress(&pr, payload);
     rimport_buf_dispose(&line);
   }
-  rc = probe_run(&ctx, "-vV", NULL, &vv);
+  rc = probe_run(&ctx, vv_args, &vv);
   if (rc == 0) {
-    rc = rimport__toolchain_parse_vv(tc, vv.ptr, vv.size);
+    rc = rimport__toolchain_parse_vv(tc, vv.ptr, vv.size, target);
     if (rc == RIMPORT_ETOOLCHAIN)
       rimport__error_prefix("probing the Rust toolchain: `%s -vV`", tc->rustc);
   }
   if (rc == 0)
-    rc = probe_print(&ctx, "sysroot", &tc->sysroot);
+    rc = probe_print(&ctx, "sysroot", NULL, &tc->sysroot);
+  /* A target other than the host: its own library directory (rustc says
+   * there which targets it knows when this one is not installed). */
   if (rc == 0)
-    rc = probe_print(&ctx, "target-libdir", &tc->target_libdir);
+    rc = probe_print(&ctx, "target-libdir",
+                     strcmp(tc->target, tc->host) != 0 ? tc->target : NULL,
+                     &tc->target_libdir);
   if (rc == 0)
     rc = find_std_dylib(tc);
   rimport_buf_dispose(&vv);
   return rc;
 }
 
-int rimport__toolchain_find(const char *rustc, const char *cache_dir,
-                            unsigned int timeout_ms,
+int rimport__toolchain_find(const char *rustc, const char *target,
+                            const char *cache_dir, unsigned int timeout_ms,
                             rimport_progress_cb progress, void *payload,
                             rimport__toolchain **out) {
   rimport__toolchain *tc;
@@ -793,9 +848,9 @@ int rimport__toolchain_find(const char *rustc, const char *cache_dir,
   if (rc == 0 && (tc->resolved = rimport__strdup(resolved.ptr)) == NULL)
     rc = rimport__error_nomem();
   if (rc == 0 && cache_dir != NULL)
-    rc = record_path(cache_dir, resolved.ptr, invoked.ptr, &dir, &rec);
+    rc = record_path(cache_dir, resolved.ptr, invoked.ptr, target, &dir, &rec);
   if (rc == 0 && cache_dir != NULL &&
-      record_load(rec.ptr, invoked.ptr, resolved.ptr, tc)) {
+      record_load(rec.ptr, invoked.ptr, resolved.ptr, target, tc)) {
     tc->pub.from_cache = 1;
     goto done;
   }
@@ -809,7 +864,7 @@ int rimport__toolchain_find(const char *rustc, const char *cache_dir,
   if (rc == 0)
     rc = stamp_file(&s, resolved.ptr);
   if (rc == 0)
-    rc = probe(tc,
+    rc = probe(tc, target,
                cache_dir != NULL && rimport__fs_is_dir(cache_dir) ? cache_dir
                                                                   : NULL,
                timeout_ms, progress, payload);
@@ -852,5 +907,6 @@ void rimport__toolchain_free(rimport__toolchain *tc) {
   rimport__free(tc->target_libdir);
   rimport__free(tc->std_dylib);
   rimport__free(tc->verbose_version);
+  rimport__free(tc->target);
   rimport__free(tc);
 }

@@ -14,13 +14,20 @@ typedef struct rimport__toolchain {
   char *rustc, *resolved;
   char *release, *commit_hash, *commit_date, *host, *llvm_version, *sysroot,
       *target_libdir, *std_dylib;
+  char *target;          /* the target triple: the one asked for, or host */
   char *verbose_version; /* the full `rustc -vV` text */
-  char fingerprint[33];  /* XXH3-128 of verbose_version, hex */
+  /* XXH3-128 of verbose_version, hex; for a target other than the host, of
+   * verbose_version followed by "target: <triple>\n". */
+  char fingerprint[33];
 } rimport__toolchain;
 
 /* Finds and probes rustc.
  *
  * rustc: the binary to use, or NULL for $RUSTC, else `rustc` on PATH.
+ * target: the target triple plugins and cells are built for
+ *   ("x86_64-pc-windows-gnu"), or NULL for rustc's host. target_libdir
+ *   and the std dylib are that target's (`--print target-libdir --target`);
+ *   the target is part of the fingerprint and of the record's key.
  * cache_dir: where the on-disk record lives (<cache_dir>/toolchain/), or NULL
  *   to always probe.
  * timeout_ms: per probe command; 0 means 30 s.
@@ -54,7 +61,8 @@ typedef struct rimport__toolchain {
  * saying what was run, what it said, and what to do; RIMPORT_ETIMEDOUT;
  * RIMPORT_ENOMEM. Thread-safe (two processes or threads writing the same
  * record write the same content atomically). */
-int rimport__toolchain_find(const char *rustc, const char *cache_dir,
+int rimport__toolchain_find(const char *rustc, const char *target,
+                            const char *cache_dir,
                             unsigned int timeout_ms,
                             rimport_progress_cb progress, void *payload,
                             rimport__toolchain **out);
@@ -62,9 +70,11 @@ int rimport__toolchain_find(const char *rustc, const char *cache_dir,
 void rimport__toolchain_free(rimport__toolchain *tc);
 
 /* Parses `rustc -vV` output into tc's release, commit_hash, commit_date,
- * host, llvm_version, verbose_version and fingerprint. RIMPORT_ETOOLCHAIN
- * when a required line (release, host) is missing. */
+ * host, llvm_version, verbose_version; then sets the target (NULL: the
+ * host) and the fingerprint. RIMPORT_ETOOLCHAIN when a required line
+ * (release, host) is missing; RIMPORT_EINVAL for a target that is not a
+ * target triple (letters, digits, '_', '-', '.'). */
 int rimport__toolchain_parse_vv(rimport__toolchain *tc, const char *text,
-                                size_t len);
+                                size_t len, const char *target);
 
 #endif

@@ -836,7 +836,7 @@ static void gen_and_build(const char *name, const rimport_plugin *p, built *b) {
   snprintf(kapi, sizeof(kapi), "%s/kayton_api", base);
   snprintf(crate, sizeof(crate), "%s/crate", base);
   snprintf(b->target, sizeof(b->target), "%s/target", base);
-  if (rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &b->tc) != 0)
+  if (rimport__toolchain_find(NULL, NULL, NULL, 0, NULL, NULL, &b->tc) != 0)
     fail_msg("toolchain: %s", rimport_error_last()->message);
   assert_int_equal(rimport__gen_kayton_api(kapi), 0);
   in = input_of(p);

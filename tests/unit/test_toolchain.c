@@ -76,6 +76,21 @@ static int fake_rustc(int argc, char **argv) {
       return 1;
     return 0;
   }
+  /* `--print target-libdir --target T`: T's directory, for the targets
+   * this rustc "has" (windows-gnu), as rustc answers. */
+  if (argc == 5 && strcmp(argv[1], "--print") == 0 &&
+      strcmp(argv[2], "target-libdir") == 0 &&
+      strcmp(argv[3], "--target") == 0 && sysroot != NULL) {
+    if (strcmp(argv[4], "x86_64-pc-windows-gnu") != 0) {
+      fprintf(stderr,
+              "error: Error loading target specification: Could not "
+              "find specification for target \"%s\".\n",
+              argv[4]);
+      return 1;
+    }
+    printf("%s/lib/rustlib/%s/lib\n", sysroot, argv[4]);
+    return 0;
+  }
   fputs("error: unexpected arguments\n", stderr);
   return 1;
 }
@@ -168,7 +183,7 @@ static rimport_test_progress progress = {.want_phase =
 
 static rimport__toolchain *find_ok(const fake *f, int want_cached) {
   rimport__toolchain *tc = NULL;
-  int rc = rimport__toolchain_find(f->rustc, f->cache, 20000,
+  int rc = rimport__toolchain_find(f->rustc, NULL, f->cache, 20000,
                                    rimport_test_on_progress, &progress, &tc);
   if (rc != 0)
     fail_msg("toolchain_find: %s", rimport_error_last()->message);
@@ -188,7 +203,8 @@ static void expect_fingerprint(const rimport__toolchain *tc, const char *text) {
 static void parse_vv_rust_195(void **state) {
   rimport__toolchain *tc = rimport__calloc(1, sizeof(*tc));
   (void)state;
-  assert_int_equal(rimport__toolchain_parse_vv(tc, vv_195, strlen(vv_195)), 0);
+  assert_int_equal(
+      rimport__toolchain_parse_vv(tc, vv_195, strlen(vv_195), NULL), 0);
   assert_string_equal(tc->release, "1.95.0");
   assert_string_equal(tc->commit_hash,
                       "59807616e1fa2540724bfbac14d7976d7e4a3860");
@@ -199,8 +215,9 @@ static void parse_vv_rust_195(void **state) {
   assert_int_equal(strlen(tc->fingerprint), 32);
   expect_fingerprint(tc, vv_195);
   /* Parsing again replaces the fields (no leak). */
-  assert_int_equal(
-      rimport__toolchain_parse_vv(tc, vv_163_debian, strlen(vv_163_debian)), 0);
+  assert_int_equal(rimport__toolchain_parse_vv(tc, vv_163_debian,
+                                               strlen(vv_163_debian), NULL),
+                   0);
   assert_string_equal(tc->release, "1.63.0");
   rimport__toolchain_free(tc);
 }
@@ -211,8 +228,9 @@ static void parse_vv_debian_163(void **state) {
                                      "host: x86_64-pc-windows-gnu\r\n"
                                      "release: 1.63.0\r\n";
   (void)state;
-  assert_int_equal(
-      rimport__toolchain_parse_vv(tc, vv_163_debian, strlen(vv_163_debian)), 0);
+  assert_int_equal(rimport__toolchain_parse_vv(tc, vv_163_debian,
+                                               strlen(vv_163_debian), NULL),
+                   0);
   assert_string_equal(tc->release, "1.63.0");
   assert_string_equal(tc->commit_hash, "unknown");
   assert_string_equal(tc->commit_date, "unknown");
@@ -221,7 +239,8 @@ static void parse_vv_debian_163(void **state) {
   expect_fingerprint(tc, vv_163_debian);
   /* CRLF line ends; a missing optional line reads "unknown". */
   assert_int_equal(
-      rimport__toolchain_parse_vv(tc, crlf_no_llvm, strlen(crlf_no_llvm)), 0);
+      rimport__toolchain_parse_vv(tc, crlf_no_llvm, strlen(crlf_no_llvm), NULL),
+      0);
   assert_string_equal(tc->host, "x86_64-pc-windows-gnu");
   assert_string_equal(tc->release, "1.63.0");
   assert_string_equal(tc->llvm_version, "unknown");
@@ -234,12 +253,13 @@ static void parse_vv_garbage(void **state) {
   static const char garbage[] = "Usage: something else\nmore\n";
   (void)state;
   rimport_test_assert_error(
-      rimport__toolchain_parse_vv(tc, garbage, strlen(garbage)),
+      rimport__toolchain_parse_vv(tc, garbage, strlen(garbage), NULL),
       RIMPORT_ETOOLCHAIN, "not `rustc -vV` output: \"Usage: something else\"");
-  rimport_test_assert_error(rimport__toolchain_parse_vv(tc, "", 0),
+  rimport_test_assert_error(rimport__toolchain_parse_vv(tc, "", 0, NULL),
                             RIMPORT_ETOOLCHAIN, "nothing at all");
-  rimport_test_assert_error(rimport__toolchain_parse_vv(tc, "rustc\0x", 7),
-                            RIMPORT_ETOOLCHAIN, "not `rustc -vV` output");
+  rimport_test_assert_error(
+      rimport__toolchain_parse_vv(tc, "rustc\0x", 7, NULL), RIMPORT_ETOOLCHAIN,
+      "not `rustc -vV` output");
   assert_null(tc->release);
   assert_null(tc->verbose_version);
   rimport__toolchain_free(tc);
@@ -254,10 +274,10 @@ static void parse_vv_missing_host(void **state) {
   static const char no_release[] = "rustc 1.95.0\nhost: " TRIPLE "\n";
   (void)state;
   rimport_test_assert_error(
-      rimport__toolchain_parse_vv(tc, no_host, strlen(no_host)),
+      rimport__toolchain_parse_vv(tc, no_host, strlen(no_host), NULL),
       RIMPORT_ETOOLCHAIN, "has no \"host:\" line");
   rimport_test_assert_error(
-      rimport__toolchain_parse_vv(tc, no_release, strlen(no_release)),
+      rimport__toolchain_parse_vv(tc, no_release, strlen(no_release), NULL),
       RIMPORT_ETOOLCHAIN, "has no \"release:\" line");
   assert_null(tc->host);
   rimport__toolchain_free(tc);
@@ -265,6 +285,74 @@ static void parse_vv_missing_host(void **state) {
 }
 
 /* --------------------------------------------------------- find tests */
+
+/* A target other than the host: its library directory and std DLL, a
+ * fingerprint (and record) of its own; an unknown target says what rustc
+ * said; a malformed one is refused, and never reaches rustc's command
+ * line. */
+static void fake_probe_for_a_target(void **state) {
+  fake f;
+  rimport__toolchain *host = NULL, *win = NULL, *again = NULL, *bad = NULL;
+  char libdir[4400], dll[4500], fp[33];
+  (void)state;
+  fake_setup(&f, "tc_target");
+  snprintf(libdir, sizeof(libdir), "%s/lib/rustlib/x86_64-pc-windows-gnu/lib",
+           f.sysroot);
+  mkdir_p(libdir);
+  snprintf(dll, sizeof(dll), "%s/std-5d1a9e.dll", libdir);
+  rimport_test_write_file(dll, "not really a DLL");
+  assert_int_equal(rimport__toolchain_find(f.rustc, "x86_64-pc-windows-gnu",
+                                           f.cache, 20000, NULL, NULL, &win),
+                   0);
+  assert_int_equal(runs(&f), 3);
+  assert_string_equal(win->pub.host, TRIPLE);
+  assert_string_equal(win->pub.target, "x86_64-pc-windows-gnu");
+  assert_string_equal(win->pub.target_libdir, libdir);
+  assert_string_equal(win->pub.std_dylib, dll);
+  /* the fingerprint: rustc -vV, then the target */
+  {
+    char text[1024];
+    snprintf(text, sizeof(text), "%starget: x86_64-pc-windows-gnu\n", vv_195);
+    rimport_test_xxh3_hex(text, strlen(text), fp);
+    assert_string_equal(win->pub.fingerprint, fp);
+  }
+  /* The host has its own record and fingerprint; naming the host is the
+   * same as naming none. */
+  assert_int_equal(rimport__toolchain_find(f.rustc, TRIPLE, f.cache, 20000,
+                                           NULL, NULL, &host),
+                   0);
+  assert_int_equal(runs(&f), 6);
+  assert_string_equal(host->pub.target, TRIPLE);
+  assert_string_not_equal(host->pub.fingerprint, win->pub.fingerprint);
+  expect_fingerprint(host, vv_195);
+  assert_string_equal(host->pub.std_dylib, f.libstd);
+  /* Both records are reused. */
+  assert_int_equal(rimport__toolchain_find(f.rustc, "x86_64-pc-windows-gnu",
+                                           f.cache, 20000, NULL, NULL, &again),
+                   0);
+  assert_int_equal(again->pub.from_cache, 1);
+  assert_string_equal(again->pub.fingerprint, win->pub.fingerprint);
+  assert_string_equal(again->pub.target, "x86_64-pc-windows-gnu");
+  assert_string_equal(again->pub.std_dylib, dll);
+  assert_int_equal(runs(&f), 6);
+  rimport__toolchain_free(again);
+  /* A target rustc does not know: its own words. */
+  rimport_test_assert_error(
+      rimport__toolchain_find(f.rustc, "mips-unknown-nothing", f.cache, 20000,
+                              NULL, NULL, &bad),
+      RIMPORT_ETOOLCHAIN,
+      "Could not find specification for target \"mips-unknown-nothing\"");
+  assert_null(bad);
+  /* Not a triple at all: refused, naming it. */
+  rimport_test_assert_error(
+      rimport__toolchain_find(f.rustc, "x86_64 --print sysroot", NULL, 20000,
+                              NULL, NULL, &bad),
+      RIMPORT_EINVAL, "\"x86_64 --print sysroot\" is not a target triple");
+  assert_null(bad);
+  rimport__toolchain_free(host);
+  rimport__toolchain_free(win);
+  fake_teardown();
+}
 
 static void fake_probe_then_cache(void **state) {
   fake f;
@@ -315,7 +403,7 @@ static void fake_probe_then_cache(void **state) {
 
   /* Without a cache directory it always probes. */
   assert_int_equal(
-      rimport__toolchain_find(f.rustc, NULL, 0, NULL, NULL, &again), 0);
+      rimport__toolchain_find(f.rustc, NULL, NULL, 0, NULL, NULL, &again), 0);
   assert_int_equal(again->pub.from_cache, 0);
   assert_int_equal(runs(&f), 12);
   rimport__toolchain_free(again);
@@ -419,7 +507,7 @@ static void fake_failing_rustc(void **state) {
   fake_setup(&f, "tc_fail");
   rimport_test_setenv("FAKE_RUSTC_MODE", "fail");
   rimport_test_assert_error(
-      rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
+      rimport__toolchain_find(f.rustc, NULL, f.cache, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "could not choose a version of rustc to run");
   rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN,
                             "fake-rustc -vV` exited with status 1");
@@ -440,14 +528,14 @@ static void fake_garbage_rustc(void **state) {
   fake_setup(&f, "tc_garbage");
   rimport_test_setenv("FAKE_RUSTC_MODE", "garbage");
   rimport_test_assert_error(
-      rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
+      rimport__toolchain_find(f.rustc, NULL, f.cache, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN,
       "printed something that is not `rustc -vV` output: \"Hello, I am not "
       "rustc at all\"");
   rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN, f.rustc);
   rimport_test_setenv("FAKE_RUSTC_MODE", "nohost");
   rimport_test_assert_error(
-      rimport__toolchain_find(f.rustc, f.cache, 0, NULL, NULL, &tc),
+      rimport__toolchain_find(f.rustc, NULL, f.cache, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "no \"host:\" line");
   assert_null(tc);
   fake_teardown();
@@ -461,7 +549,7 @@ static void fake_hanging_rustc_times_out(void **state) {
   fake_setup(&f, "tc_hang");
   rimport_test_setenv("FAKE_RUSTC_MODE", "hang");
   rimport_test_assert_error(
-      rimport__toolchain_find(f.rustc, f.cache, 500, NULL, NULL, &tc),
+      rimport__toolchain_find(f.rustc, NULL, f.cache, 500, NULL, NULL, &tc),
       RIMPORT_ETIMEDOUT, "did not finish within 500 ms");
   rimport_test_assert_error(RIMPORT_ETIMEDOUT, RIMPORT_ETIMEDOUT,
                             "fake-rustc -vV");
@@ -484,17 +572,18 @@ static void rustc_from_env_and_path(void **state) {
   rimport_test_setenv("PATH", bin);
   /* RUSTC as a bare name is looked up on PATH. */
   rimport_test_setenv("RUSTC", "fake-rustc");
-  assert_int_equal(rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc), 0);
+  assert_int_equal(
+      rimport__toolchain_find(NULL, NULL, NULL, 0, NULL, NULL, &tc), 0);
   assert_string_equal(tc->pub.rustc, f.rustc);
   rimport__toolchain_free(tc);
   /* An explicit path wins over RUSTC. */
   rimport_test_setenv("RUSTC", "/nonexistent/rustc");
-  assert_int_equal(rimport__toolchain_find(f.rustc, NULL, 0, NULL, NULL, &tc),
-                   0);
+  assert_int_equal(
+      rimport__toolchain_find(f.rustc, NULL, NULL, 0, NULL, NULL, &tc), 0);
   rimport__toolchain_free(tc);
   tc = NULL;
   rimport_test_assert_error(
-      rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc),
+      rimport__toolchain_find(NULL, NULL, NULL, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "RUSTC=\"/nonexistent/rustc\"");
   rimport_test_setenv("PATH", path.ptr);
   if (had_rustc)
@@ -514,8 +603,8 @@ static void rustc_not_found(void **state) {
   (void)state;
   empty = rimport_test_tmpdir("tc_notfound");
   rimport_test_assert_error(
-      rimport__toolchain_find("/nonexistent/dir/rustc", NULL, 0, NULL, NULL,
-                              &tc),
+      rimport__toolchain_find("/nonexistent/dir/rustc", NULL, NULL, 0, NULL,
+                              NULL, &tc),
       RIMPORT_ETOOLCHAIN,
       "rustc was not found (looked for: the rustc_path option "
       "\"/nonexistent/dir/rustc\"");
@@ -527,7 +616,7 @@ static void rustc_not_found(void **state) {
   rimport_test_setenv("RUSTC", NULL);
   rimport_test_setenv("PATH", empty);
   rimport_test_assert_error(
-      rimport__toolchain_find(NULL, NULL, 0, NULL, NULL, &tc),
+      rimport__toolchain_find(NULL, NULL, NULL, 0, NULL, NULL, &tc),
       RIMPORT_ETOOLCHAIN, "`rustc` on PATH");
   rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN, empty);
   rimport_test_assert_error(RIMPORT_ETOOLCHAIN, RIMPORT_ETOOLCHAIN,
@@ -552,7 +641,7 @@ static void real_rustc(void **state) {
   }
   rimport_buf_dispose(&found);
   cache = rimport_test_tmpdir("tc_real");
-  rc = rimport__toolchain_find("rustc", cache, 0, NULL, NULL, &tc);
+  rc = rimport__toolchain_find("rustc", NULL, cache, 0, NULL, NULL, &tc);
   if (rc != 0)
     fail_msg("real rustc: %s", rimport_error_last()->message);
   assert_int_equal(tc->pub.from_cache, 0);
@@ -564,7 +653,7 @@ static void real_rustc(void **state) {
   assert_true(rimport__fs_is_file(tc->pub.std_dylib));
   assert_non_null(strstr(tc->verbose_version, tc->pub.release));
   assert_int_equal(
-      rimport__toolchain_find("rustc", cache, 0, NULL, NULL, &again), 0);
+      rimport__toolchain_find("rustc", NULL, cache, 0, NULL, NULL, &again), 0);
   assert_int_equal(again->pub.from_cache, 1);
   assert_string_equal(again->pub.fingerprint, tc->pub.fingerprint);
   assert_string_equal(again->pub.std_dylib, tc->pub.std_dylib);
@@ -578,6 +667,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(parse_vv_garbage),
     cmocka_unit_test(parse_vv_missing_host),
     cmocka_unit_test(fake_probe_then_cache),
+    cmocka_unit_test(fake_probe_for_a_target),
     cmocka_unit_test(fake_corrupt_record_is_ignored),
     cmocka_unit_test(fake_rustup_proxy_stamps),
     cmocka_unit_test(fake_failing_rustc),
