@@ -4,7 +4,10 @@
 # clang, and a short fuzzing run of the parser.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64
+# Debian's rustc 1.63 and cargo too (/usr/bin; rustup's stay first on PATH):
+# the generated crates must build with the oldest Rust rimport supports.
+ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64 \
+  rustc cargo
 ensure_rust
 mkdir -p "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-valgrind" "$ROOT/build-fuzz" \
   "$ROOT/build-matrix"

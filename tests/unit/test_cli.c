@@ -390,6 +390,36 @@ static void repl_runs_typed_cells(void **state) {
   rimport_buf_dispose(&all);
 }
 
+/* Generated crates (plugin, build root, kayton_api, cell) compile with Rust
+ * 1.63 too, the rustc Debian ships (and the Windows stage uses): the
+ * kitchen cells with Debian's rustc and cargo, in a cache of their own.
+ * Skipped where Debian's rustc is not installed. */
+static void runs_with_debian_rust_163(void **state) {
+  const char *args[] = {"--rustc",
+                        "/usr/bin/rustc",
+                        "--cargo",
+                        "/usr/bin/cargo",
+                        "--source-dir",
+                        "/usr/share/cargo/registry",
+                        "--offline",
+                        "run",
+                        "examples/kitchen.cell",
+                        NULL};
+  rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
+  char cache[4300];
+  (void)state;
+  if (!rimport__fs_is_file("/usr/bin/rustc") ||
+      !rimport__fs_is_file("/usr/bin/cargo"))
+    skip(); /* apt-get install rustc cargo */
+  snprintf(cache, sizeof(cache), "%s-rust163", cache_dir);
+  rimport_test_run_cli(&o, cache, args, 300000);
+  if (o.status != 0 ||
+      strstr(o.out.ptr, "kept from cell 1: Point { x: 3.0, y: 4.0 }") == NULL)
+    fail_msg("exit %d\nstdout:\n%s\nstderr:\n%s", (int)o.status, o.out.ptr,
+             o.err.ptr);
+  rimport_test_output_free(&o);
+}
+
 /* --- help, from the command table (src/cli/cmd.c cli_cmds[]) ------------ */
 
 /* Every line of a help text fits in 80 columns. */
@@ -800,6 +830,7 @@ static void rustc_location_is_the_first_arrow(void **state) {
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(repl_runs_typed_cells, setup),
+    cmocka_unit_test_setup(runs_with_debian_rust_163, setup),
     cmocka_unit_test_setup(run_shared_counter_counts_once, setup),
     cmocka_unit_test_setup(run_200_cells, setup),
     cmocka_unit_test_setup(run_keeps_values_and_survives_a_panic, setup),
