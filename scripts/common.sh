@@ -41,7 +41,10 @@ DEBIAN_CRATES=/usr/share/cargo/registry
 # ensure_rust: rustc and cargo must be there (rimport drives them; it does not
 # install a toolchain).
 ensure_rust() {
-  if ! command -v rustc >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/rustc" ]; then
+  # rustup's toolchain comes first when there is one: Debian's rustc and
+  # cargo (installed for the Rust 1.63 checks) are called by absolute path.
+  if [ -x "$HOME/.cargo/bin/rustc" ] &&
+    [ "$(command -v rustc 2>/dev/null)" != "$HOME/.cargo/bin/rustc" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
   local t ok=1
