@@ -625,6 +625,111 @@ void rimport_test_assert_error(int rc, int code, const char *needle) {
     fail_msg("error message lacks \"%s\": %s", needle, err->message);
 }
 
+/* --- cases skipped on Windows ----------------------------------------- */
+
+/* Why a case does not run on Windows (see support.h). */
+#define NEEDS_CARGO                                                            \
+  "it builds a plugin with cargo, which is the Linux program here: a "         \
+  "Windows program cannot start it under wine (DESIGN.md fact 15) until a "    \
+  "shim stands in for cargo.exe"
+#define NEEDS_RUSTC                                                            \
+  "it runs the real rustc, which is the Linux program here: a Windows "        \
+  "program cannot start it under wine (DESIGN.md fact 15) until a shim "       \
+  "stands in for rustc.exe"
+
+typedef struct windows_skip {
+  const char *binary; /* test binary, without the executable suffix */
+  const char *name;   /* its case */
+  const char *needs;  /* skipped while this program cannot be run; NULL:
+                         always */
+  const char *reason;
+} windows_skip;
+
+static const windows_skip windows_skips[] = {
+    {"test_cache", "cache_unwritable_dir_is_a_clear_error", NULL,
+     "a directory cannot be made unwritable on Windows: its read-only "
+     "attribute does not keep new files out, and there is no write "
+     "permission to take away"},
+    {"test_gen", "kitchen_plugin_builds_and_loads", "cargo", NEEDS_CARGO},
+    {"test_gen", "whole_crate_and_items_build_and_a_cell_runs", "cargo",
+     NEEDS_CARGO},
+    {"test_gen", "plugin_with_parent_links_to_it", "cargo", NEEDS_CARGO},
+    {"test_load", "loads_in_order_and_registers", "cargo", NEEDS_CARGO},
+    {"test_load", "other_toolchain_is_refused", "cargo", NEEDS_CARGO},
+    {"test_load", "other_abi_is_refused", "cargo", NEEDS_CARGO},
+    {"test_load", "altered_byte_is_corrupt", "cargo", NEEDS_CARGO},
+    {"test_load", "truncated_dylib_is_corrupt", "cargo", NEEDS_CARGO},
+    {"test_load", "embedded_manifest_is_checked", "cargo", NEEDS_CARGO},
+    {"test_load", "stacked_plugins_load_in_order", "cargo", NEEDS_CARGO},
+    {"test_toolchain", "real_rustc", "rustc", NEEDS_RUSTC},
+};
+
+static void skipped_on_windows(void **state) {
+  const windows_skip *w = *state;
+  print_message("[  SKIP    ] %s on Windows: %s\n", w->name, w->reason);
+  skip();
+}
+
+/* The running binary's name without directory and executable suffix. */
+static void binary_name(char *out, size_t size) {
+  const char *base = rimport__path_base(self_path);
+  size_t n = strlen(base), slen = strlen(rimport__exe_suffix);
+  if (slen > 0 && n > slen &&
+      rimport__env_name_equal(base + n - slen, slen, rimport__exe_suffix, slen))
+    n -= slen;
+  snprintf(out, size, "%.*s", (int)n, base);
+}
+
+/* The table's entries for this binary must name its cases: 0, or 2 after
+ * saying which does not. */
+static int check_windows_skips(const char *binary,
+                               const struct CMUnitTest *tests, size_t count) {
+  size_t i, j;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(windows_skips); i++) {
+    if (strcmp(windows_skips[i].binary, binary) != 0)
+      continue;
+    for (j = 0; j < count; j++)
+      if (tests[j].name != NULL &&
+          strcmp(tests[j].name, windows_skips[i].name) == 0)
+        break;
+    if (j == count) {
+      fprintf(stderr,
+              "%s: support.c's windows_skips names \"%s\", which is not a "
+              "case of this binary\n",
+              binary, windows_skips[i].name);
+      return 2;
+    }
+  }
+  return 0;
+}
+
+/* The Windows skip of the case `name` of `binary` that applies now, or
+ * NULL (always NULL off Windows). */
+static const windows_skip *windows_skip_of(const char *binary,
+                                           const char *name) {
+#ifdef _WIN32
+  size_t i;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(windows_skips); i++)
+    if (strcmp(windows_skips[i].binary, binary) == 0 &&
+        strcmp(windows_skips[i].name, name) == 0 &&
+        (windows_skips[i].needs == NULL ||
+         !rimport_test_have_program(windows_skips[i].needs)))
+      return &windows_skips[i];
+#else
+  (void)binary;
+  (void)name;
+#endif
+  return NULL;
+}
+
+static void print_windows_skips(void) {
+  size_t i;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(windows_skips); i++)
+    printf("%s.%s\t%s\t%s\n", windows_skips[i].binary, windows_skips[i].name,
+           windows_skips[i].needs ? windows_skips[i].needs : "-",
+           windows_skips[i].reason);
+}
+
 /* --- the runner -------------------------------------------------------- */
 
 int rimport_test_child_dispatch(const rimport_test_child_def *defs,
@@ -648,8 +753,11 @@ int rimport_test_child_dispatch(const rimport_test_child_def *defs,
 int rimport_test_run(const char *group, const struct CMUnitTest *tests,
                      size_t count, rimport_test_child_fn child, int argc,
                      char **argv) {
-  size_t size = sizeof(self_path), i;
+  size_t size = sizeof(self_path), i, first = 0, n = count;
+  struct CMUnitTest *run;
+  const windows_skip *w;
   const char *child_as;
+  char binary[256];
   int rc;
   if (uv_exepath(self_path, &size) != 0)
     snprintf(self_path, sizeof(self_path), "%s", argv[0]);
@@ -667,6 +775,13 @@ int rimport_test_run(const char *group, const struct CMUnitTest *tests,
     }
     return child(argc - 2, argv + 2);
   }
+  if (argc >= 2 && strcmp(argv[1], "--windows-skips") == 0) {
+    print_windows_skips();
+    return 0;
+  }
+  binary_name(binary, sizeof(binary));
+  if ((rc = check_windows_skips(binary, tests, count)) != 0)
+    return rc;
   if (argc >= 2) {
     /* Run exactly the named case; a name that matches none is an error, so
      * that a renamed case cannot pass by running nothing. */
@@ -677,10 +792,28 @@ int rimport_test_run(const char *group, const struct CMUnitTest *tests,
       fprintf(stderr, "%s: no test case named \"%s\"\n", group, argv[1]);
       return 2;
     }
-    rc = _cmocka_run_group_tests(group, &tests[i], 1, NULL, NULL);
-  } else {
-    rc = _cmocka_run_group_tests(group, tests, count, NULL, NULL);
+    first = i;
+    n = 1;
   }
+  /* A copy of the cases, with each one skipped on this platform replaced
+   * by a stub that says why (the entry is its state). */
+  run = calloc(n, sizeof(*run));
+  if (run == NULL) {
+    fprintf(stderr, "%s: out of memory\n", group);
+    return 2;
+  }
+  for (i = 0; i < n; i++) {
+    run[i] = tests[first + i];
+    if (run[i].name != NULL &&
+        (w = windows_skip_of(binary, run[i].name)) != NULL) {
+      run[i].test_func = skipped_on_windows;
+      run[i].setup_func = NULL;
+      run[i].teardown_func = NULL;
+      run[i].initial_state = (void *)w;
+    }
+  }
+  rc = _cmocka_run_group_tests(group, run, n, NULL, NULL);
+  free(run);
   rimport_error_clear();
   return rc;
 }

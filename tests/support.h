@@ -56,6 +56,19 @@ int rimport_test_child_dispatch(const rimport_test_child_def *defs,
 /* The path of the running test binary (for re-running it as a child). */
 const char *rimport_test_self(void);
 
+/* --- cases skipped on Windows -------------------------------------------
+ * The one list of cases that do not run on Windows, and why, is the table
+ * windows_skips[] in support.c: rimport_test_run skips them there (with
+ * cmocka's skip(), after printing the reason), and checks on every
+ * platform that each entry names a case of its test binary, so a renamed
+ * case cannot keep a stale entry. An entry either cannot mean anything on
+ * Windows (skipped always) or needs a program (cargo, rustc) that is the
+ * Linux one here, which a Windows program cannot start under wine
+ * (DESIGN.md fact 15): it is skipped while that program cannot be run.
+ * `<any test binary> --windows-skips` prints the table, one
+ * "<binary>.<case><TAB><needs or -><TAB><reason>" line per entry (for the
+ * README's list). */
+
 /* --- scratch files ----------------------------------------------------- */
 
 /* Where the tests keep their files: $RIMPORT_TEST_TMP, else

@@ -847,7 +847,7 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
   (void)state;
   fresh_dirs("cache-ro");
   if (!rimport_test_deny_writes(cache_dir))
-    skip(); /* root, or Windows: a read-only directory takes files */
+    skip(); /* root (Windows skips this case: support.c windows_skips) */
   rimport_test_assert_error(rimport__stage_begin(cache_dir, "demo", KEY1, &st),
                             RIMPORT_EIO, cache_dir);
   rimport_test_assert_error(rimport__stage_begin(cache_dir, "demo", KEY1, &st),
