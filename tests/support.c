@@ -1,8 +1,10 @@
 /* Shared test helpers (see support.h). The platform split of the tests is
  * here and only here: mostly the library's own (src/platform.h,
  * src/common/fs.h, src/proc/proc.h) and libuv; the few calls neither has
- * (exact file times, the library that holds an address) are behind the
- * _WIN32 test below. */
+ * (exact file times, the library that holds an address) and what the
+ * tests expect of each platform (loader messages, how a dead child is
+ * reported, lock file semantics, the cases skipped on Windows) are behind
+ * the _WIN32 tests below. */
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* dladdr */
 #endif
@@ -17,6 +19,7 @@
 #else
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #endif
@@ -188,6 +191,14 @@ void rimport_test_truncate(const char *path, uint64_t size) {
     fail_msg("truncating %s: %s", path, uv_strerror(rc));
 }
 
+#ifdef _WIN32
+/* UTF-16 → UTF-8 into a buffer of `cap` bytes; 0, or -1. */
+static int to_utf8(const wchar_t *w, char *out, int cap) {
+  return WideCharToMultiByte(CP_UTF8, 0, w, -1, out, cap, NULL, NULL) > 0 ? 0
+                                                                          : -1;
+}
+#endif
+
 void rimport_test_set_mtime(const char *path, int64_t sec, long nsec) {
 #ifdef _WIN32
   /* FILETIME counts 100 ns; libuv converts the double. */
@@ -242,6 +253,24 @@ int rimport_test_library_of(const void *addr, rimport_buf *out) {
                               GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
                           (LPCWSTR)addr, &module))
     return -1;
+#if defined(__x86_64__) || defined(_M_X64)
+  /* A DLL's function named in C without dllimport (mingw's strlen) is the
+   * linker's thunk in the executable, `jmp *[rip + disp32]` through the
+   * import table: the library is the one the table entry points into. */
+  if (module == GetModuleHandleW(NULL)) {
+    const unsigned char *p = addr;
+    const void *target;
+    int32_t disp;
+    if (p[0] != 0xFF || p[1] != 0x25)
+      return -1;
+    memcpy(&disp, p + 2, sizeof(disp));
+    memcpy(&target, p + 6 + disp, sizeof(target));
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                                GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            (LPCWSTR)target, &module))
+      return -1;
+  }
+#endif
   n = GetModuleFileNameW(module, wide, 4096);
   if (n == 0 || n >= 4096 ||
       WideCharToMultiByte(CP_UTF8, 0, wide, -1, utf8, (int)sizeof(utf8), NULL,
@@ -257,6 +286,156 @@ int rimport_test_library_of(const void *addr, rimport_buf *out) {
     return -1;
   rimport__buf_clear(out);
   return rimport__buf_puts(out, info.dli_fname) == 0 ? 0 : -1;
+#endif
+}
+
+/* --- platform facts ----------------------------------------------------- */
+
+const char *rimport_test_dl_prefix(void) {
+#ifdef _WIN32
+  return "";
+#else
+  return "lib";
+#endif
+}
+
+const char *rimport_test_dl_ext(void) {
+#if defined(_WIN32)
+  return ".dll";
+#elif defined(__APPLE__)
+  return ".dylib";
+#else
+  return ".so";
+#endif
+}
+
+int rimport_test_math_library(rimport_buf *out) {
+#ifdef _WIN32
+  wchar_t dir[MAX_PATH];
+  char utf8[4 * MAX_PATH];
+  UINT n = GetSystemDirectoryW(dir, MAX_PATH);
+  if (n == 0 || n >= MAX_PATH || to_utf8(dir, utf8, (int)sizeof(utf8)) != 0)
+    return -1;
+  rimport__buf_clear(out);
+  if (rimport__buf_printf(out, "%s\\msvcrt.dll", utf8) != 0)
+    fail_msg("out of memory");
+  return rimport__fs_is_file(out->ptr) ? 0 : -1;
+#else
+  static const char *const libm[] = {
+      "/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6",
+      "/lib/aarch64-linux-gnu/libm.so.6", "/lib64/libm.so.6",
+      "/usr/lib64/libm.so.6"};
+  size_t i;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(libm); i++) {
+    if (!rimport__fs_is_file(libm[i]))
+      continue;
+    rimport__buf_clear(out);
+    if (rimport__buf_puts(out, libm[i]) != 0)
+      fail_msg("out of memory");
+    return 0;
+  }
+  return -1;
+#endif
+}
+
+#ifdef _WIN32
+/* Non-zero when message holds "(error <code>)" and the system's text for
+ * the code (as the library quotes it: trailing ". \r\n" cut). */
+static int says_windows_error(const char *message, DWORD code) {
+  wchar_t wide[512];
+  char text[2048], tag[32];
+  DWORD n =
+      FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                     NULL, code, 0, wide, 512, NULL);
+  while (n > 0 && (wide[n - 1] == L'\r' || wide[n - 1] == L'\n' ||
+                   wide[n - 1] == L' ' || wide[n - 1] == L'.'))
+    n--;
+  wide[n] = L'\0';
+  snprintf(tag, sizeof(tag), "(error %lu)", (unsigned long)code);
+  return n > 0 && to_utf8(wide, text, (int)sizeof(text)) == 0 &&
+         strstr(message, text) != NULL && strstr(message, tag) != NULL;
+}
+#endif
+
+int rimport_test_dl_says_missing(const char *message) {
+#ifdef _WIN32
+  return says_windows_error(message, ERROR_MOD_NOT_FOUND);
+#else
+  return strstr(message, "No such file or directory") != NULL;
+#endif
+}
+
+int rimport_test_dl_says_not_a_library(const char *message) {
+#ifdef _WIN32
+  return says_windows_error(message, ERROR_BAD_EXE_FORMAT);
+#else
+  /* glibc: "invalid ELF header" or "file too short". */
+  return strstr(message, "ELF") != NULL || strstr(message, "too short") != NULL;
+#endif
+}
+
+#ifdef _WIN32
+#define KILLED_STATUS 0xC000013Au /* STATUS_CONTROL_C_EXIT */
+#define ABORT_STATUS  3           /* msvcrt's abort() */
+#endif
+
+void rimport_test_die(rimport_test_death how) {
+  fflush(stdout);
+  fflush(stderr);
+  if (how == RIMPORT_TEST_ABORTED)
+    abort();
+#ifdef _WIN32
+  TerminateProcess(GetCurrentProcess(), KILLED_STATUS);
+#else
+  raise(SIGKILL);
+#endif
+  abort(); /* not reached */
+}
+
+void rimport_test_assert_died(int64_t exit_status, int term_signal,
+                              rimport_test_death how) {
+#ifdef _WIN32
+  int64_t want = how == RIMPORT_TEST_KILLED ? (int64_t)KILLED_STATUS
+                                            : (int64_t)ABORT_STATUS;
+  if (term_signal != 0 || exit_status != want)
+    fail_msg("the child should have ended with the exit code %lld and no "
+             "signal; it ended with %lld, signal %d",
+             (long long)want, (long long)exit_status, term_signal);
+#else
+  int want = how == RIMPORT_TEST_KILLED ? SIGKILL : SIGABRT;
+  if (term_signal != want)
+    fail_msg("the child should have been ended by signal %d; it ended with "
+             "%lld, signal %d",
+             want, (long long)exit_status, term_signal);
+#endif
+}
+
+const char *rimport_test_death_words(rimport_test_death how) {
+  static char words[64];
+#ifdef _WIN32
+  snprintf(words, sizeof(words), "exit status %lld",
+           how == RIMPORT_TEST_KILLED ? (long long)KILLED_STATUS
+                                      : (long long)ABORT_STATUS);
+#else
+  snprintf(words, sizeof(words), "killed by signal %d",
+           how == RIMPORT_TEST_KILLED ? SIGKILL : SIGABRT);
+#endif
+  return words;
+}
+
+int rimport_test_detached_escapes_tree_kill(void) {
+#ifdef _WIN32
+  return 0;
+#else
+  return 1;
+#endif
+}
+
+int rimport_test_open_file_can_be_removed(void) {
+#ifdef _WIN32
+  return 0;
+#else
+  return 1;
 #endif
 }
 
