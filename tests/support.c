@@ -1,10 +1,10 @@
 /* Shared test helpers (see support.h). The platform split of the tests is
  * here and only here: mostly the library's own (src/platform.h,
  * src/common/fs.h, src/proc/proc.h) and libuv; the few calls neither has
- * (exact file times, the library that holds an address) and what the
- * tests expect of each platform (loader messages, how a dead child is
- * reported, lock file semantics, the cases skipped on Windows) are behind
- * the _WIN32 tests below. */
+ * (exact file times, the library that holds an address, the DLLs beside a
+ * fake program) and what the tests expect of each platform (loader
+ * messages, how a dead child is reported, lock file semantics, the cases
+ * skipped on Windows) are behind the _WIN32 tests below. */
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* dladdr */
 #endif
@@ -16,6 +16,7 @@
 
 #ifdef _WIN32
 #include <windows.h>
+#include <tlhelp32.h>
 #else
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -192,6 +193,12 @@ void rimport_test_truncate(const char *path, uint64_t size) {
 }
 
 #ifdef _WIN32
+/* UTF-8 → UTF-16 into a buffer of `cap` characters; fails the test. */
+static void to_wide(const char *s, wchar_t *out, int cap) {
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, out, cap) <= 0)
+    fail_msg("cannot convert \"%s\" to UTF-16", s);
+}
+
 /* UTF-16 → UTF-8 into a buffer of `cap` bytes; 0, or -1. */
 static int to_utf8(const wchar_t *w, char *out, int cap) {
   return WideCharToMultiByte(CP_UTF8, 0, w, -1, out, cap, NULL, NULL) > 0 ? 0
@@ -201,13 +208,29 @@ static int to_utf8(const wchar_t *w, char *out, int cap) {
 
 void rimport_test_set_mtime(const char *path, int64_t sec, long nsec) {
 #ifdef _WIN32
-  /* FILETIME counts 100 ns; libuv converts the double. */
-  uv_fs_t req;
-  double t = (double)sec + (double)nsec / 1e9;
-  int rc = uv_fs_utime(NULL, &req, path, t, t, NULL);
-  uv_fs_req_cleanup(&req);
-  if (rc != 0)
-    fail_msg("setting the times of %s: %s", path, uv_strerror(rc));
+  /* FILETIME counts 100 ns from 1601: set exactly what libuv reads back
+   * (uv_fs_utime goes through a double, which loses the last digits). */
+  wchar_t wide[4096];
+  ULARGE_INTEGER t;
+  FILETIME ft;
+  HANDLE h;
+  BOOL ok;
+  to_wide(path, wide, 4096);
+  t.QuadPart =
+      (ULONGLONG)(sec + 11644473600LL) * 10000000u + (ULONGLONG)nsec / 100u;
+  ft.dwLowDateTime = t.LowPart;
+  ft.dwHighDateTime = t.HighPart;
+  h = CreateFileW(wide, FILE_WRITE_ATTRIBUTES,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                  OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+  if (h == INVALID_HANDLE_VALUE)
+    fail_msg("opening %s to set its times: error %lu", path,
+             (unsigned long)GetLastError());
+  ok = SetFileTime(h, NULL, &ft, &ft);
+  CloseHandle(h);
+  if (!ok)
+    fail_msg("setting the times of %s: error %lu", path,
+             (unsigned long)GetLastError());
 #else
   /* uv_fs_utime rounds to microseconds: the cache records nanoseconds. */
   struct timespec ts[2];
@@ -439,6 +462,55 @@ int rimport_test_open_file_can_be_removed(void) {
 #endif
 }
 
+/* --- paths ------------------------------------------------------------- */
+
+/* The two characters are the same in a path of this platform. */
+static int path_char_equal(char a, char b) {
+  if (rimport__is_dir_sep(a) && rimport__is_dir_sep(b))
+    return 1;
+#ifdef _WIN32
+  if (a >= 'A' && a <= 'Z')
+    a = (char)(a - 'A' + 'a');
+  if (b >= 'A' && b <= 'Z')
+    b = (char)(b - 'A' + 'a');
+#endif
+  return a == b;
+}
+
+static int path_equal_n(const char *a, const char *b, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (!path_char_equal(a[i], b[i]))
+      return 0;
+  return 1;
+}
+
+void rimport_test__assert_path_equal(const char *actual, const char *expected,
+                                     const char *file, int line) {
+  if (actual == NULL || expected == NULL ||
+      strlen(actual) != strlen(expected) ||
+      !path_equal_n(actual, expected, strlen(actual))) {
+    print_error("path \"%s\" is not \"%s\"\n", actual ? actual : "(null)",
+                expected ? expected : "(null)");
+    _fail(file, line);
+  }
+}
+
+int rimport_test_path_ends_with(const char *path, const char *tail) {
+  size_t n = strlen(path), m = strlen(tail);
+  return n >= m && path_equal_n(path + n - m, tail, m);
+}
+
+void rimport_test_native_path(const char *path, rimport_buf *out) {
+  if (rimport__path_is_absolute(path)) {
+    rimport__buf_clear(out);
+    if (rimport__buf_puts(out, path) != 0)
+      fail_msg("out of memory");
+  } else if (rimport__fs_realpath(path, out) != 0) {
+    fail_msg("making \"%s\" absolute: %s", path, last_message());
+  }
+}
+
 void rimport_test_xxh3_hex(const void *data, size_t len, char out[33]) {
   XXH128_canonical_t c;
   size_t i;
@@ -522,6 +594,7 @@ void rimport_test_run_cli(rimport_test_output *r, const char *cache_dir,
                           const char *const *args, unsigned int timeout_ms) {
 #ifdef RIMPORT_CLI_PATH
   const char *argv[64];
+  rimport_buf cli = RIMPORT_BUF_INIT, cwd = RIMPORT_BUF_INIT;
   size_t n = 0, i;
   argv[n++] = RIMPORT_CLI_PATH;
   argv[n++] = "--cache-dir";
@@ -533,7 +606,12 @@ void rimport_test_run_cli(rimport_test_output *r, const char *cache_dir,
     argv[n++] = args[i];
   }
   argv[n] = NULL;
-  rimport_test_exec(r, argv, RIMPORT_SOURCE_DIR, NULL, timeout_ms);
+  rimport_test_native_path(RIMPORT_CLI_PATH, &cli);
+  rimport_test_native_path(RIMPORT_SOURCE_DIR, &cwd);
+  argv[0] = cli.ptr;
+  rimport_test_exec(r, argv, cwd.ptr, NULL, timeout_ms);
+  rimport_buf_dispose(&cli);
+  rimport_buf_dispose(&cwd);
   if (r->term_signal != 0)
     fail_msg("rimport died of signal %d; stderr:\n%s", r->term_signal,
              r->err.ptr);
@@ -686,6 +764,52 @@ void rimport_test_child_forget(rimport_test_child *c) {
 
 /* --- fake programs ----------------------------------------------------- */
 
+#ifdef _WIN32
+/* Non-zero when the directory `dir` (UTF-16, no trailing separator) holds
+ * `path`. */
+static int wide_under(const wchar_t *path, const wchar_t *dir) {
+  size_t n = wcslen(dir);
+  return n > 0 && _wcsnicmp(path, dir, n) == 0 &&
+         (path[n] == L'\\' || path[n] == L'/');
+}
+
+/* Copies the DLLs this process loaded from outside the Windows and system
+ * directories (libuv, cJSON, cmocka, the mingw runtime, …) into dir,
+ * where a copy of this binary finds them first. */
+static void copy_own_dlls(const char *dir) {
+  wchar_t sys[MAX_PATH], win[MAX_PATH];
+  char from[4 * MAX_PATH], name[4 * MAX_PATH];
+  rimport_buf to = RIMPORT_BUF_INIT;
+  MODULEENTRY32W me;
+  HANDLE snap;
+  HMODULE exe = GetModuleHandleW(NULL);
+  if (GetSystemDirectoryW(sys, MAX_PATH) == 0 ||
+      GetWindowsDirectoryW(win, MAX_PATH) == 0)
+    fail_msg("the system directories: error %lu",
+             (unsigned long)GetLastError());
+  snap = CreateToolhelp32Snapshot(TH32CS_SNAPMODULE, 0);
+  if (snap == INVALID_HANDLE_VALUE)
+    fail_msg("listing this process's DLLs: error %lu",
+             (unsigned long)GetLastError());
+  me.dwSize = sizeof(me);
+  for (BOOL more = Module32FirstW(snap, &me); more;
+       more = Module32NextW(snap, &me)) {
+    if (me.hModule == exe || wide_under(me.szExePath, sys) ||
+        wide_under(me.szExePath, win))
+      continue;
+    if (to_utf8(me.szExePath, from, (int)sizeof(from)) != 0 ||
+        to_utf8(me.szModule, name, (int)sizeof(name)) != 0 ||
+        rimport__path_join(&to, dir, name) != 0)
+      fail_msg("the DLL paths of this process");
+    if (!rimport__fs_is_file(to.ptr) &&
+        rimport__fs_copy_file(from, to.ptr, NULL, NULL, NULL) != 0)
+      fail_msg("copying %s beside a fake program: %s", from, last_message());
+  }
+  CloseHandle(snap);
+  rimport_buf_dispose(&to);
+}
+#endif
+
 const char *rimport_test_fake_begin(const char *child, const char *dir,
                                     const char *name) {
   static char path[4400];
@@ -697,6 +821,9 @@ const char *rimport_test_fake_begin(const char *child, const char *dir,
             0 ||
         rimport__fs_chmod(path, 0755) != 0)
       fail_msg("making the fake %s: %s", path, last_message());
+#ifdef _WIN32
+    copy_own_dlls(dir);
+#endif
   }
   rimport_test_setenv("RIMPORT_TEST_CHILD", child);
   return path;

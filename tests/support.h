@@ -191,6 +191,27 @@ int rimport_test_detached_escapes_tree_kill(void);
  * the delete fails while anyone has the file open, and the file stays. */
 int rimport_test_open_file_can_be_removed(void);
 
+/* --- paths ------------------------------------------------------------- */
+
+/* Asserts that two paths are the same as this platform spells paths: byte
+ * for byte on unix; on Windows '/' and '\\' are one separator, and ASCII
+ * letters compare without case (PATHEXT's ".EXE" names the file ".exe").
+ * A failure names the caller's file and line. */
+#define rimport_test_assert_path_equal(actual, expected)                       \
+  rimport_test__assert_path_equal((actual), (expected), __FILE__, __LINE__)
+void rimport_test__assert_path_equal(const char *actual, const char *expected,
+                                     const char *file, int line);
+
+/* Non-zero when `path` ends with `tail`, compared as
+ * rimport_test_assert_path_equal compares. */
+int rimport_test_path_ends_with(const char *path, const char *tail);
+
+/* `path` as an absolute path of this platform, into out: itself when it is
+ * one (always, on unix), else resolved against the current drive and
+ * directory (on Windows under wine, the build's "/work/…" paths, which
+ * libuv would otherwise resolve against a working directory's "drive"). */
+void rimport_test_native_path(const char *path, rimport_buf *out);
+
 /* The XXH3-128 of data as 32 lowercase hex digits (an independent check
  * of the library's hashes). */
 void rimport_test_xxh3_hex(const void *data, size_t len, char out[33]);
@@ -286,8 +307,10 @@ void rimport_test_child_forget(rimport_test_child *c);
  * for the children of this process and returns the program to hand to the
  * code under test: this binary itself when dir is NULL, else a copy of it,
  * <dir>/<name><the platform's executable suffix> (for a fake that must
- * have its own name, or be found on PATH). Static storage until the next
- * call. */
+ * have its own name, or be found on PATH). On Windows the DLLs this
+ * binary loaded from outside the system directories are copied beside
+ * the copy, as an installed program has them, so that it starts whatever
+ * PATH is. Static storage until the next call. */
 const char *rimport_test_fake_begin(const char *child, const char *dir,
                                     const char *name);
 
