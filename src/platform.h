@@ -5,6 +5,7 @@
 #define RIMPORT_SRC_PLATFORM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rimport.h"
 
@@ -56,7 +57,13 @@ int rimport__find_executable(const char *name, rimport_buf *out);
  *   TerminateJobObject. If the job cannot be created or assigned (e.g. a
  *   parent job forbids it on an old Windows), killing falls back to
  *   TerminateProcess on the child alone. The job is not "kill on close":
- *   a child that ended normally may leave helpers running, as on unix. */
+ *   a child that ended normally may leave helpers running, as on unix.
+ *   A grandchild started detached stays in the job (it does not break
+ *   away), so unlike on unix a tree kill reaches it. Windows has no
+ *   signals: the kill ends the processes with the exit code 1, as libuv's
+ *   uv_process_kill does, and rimport__proc_tree_killed_it recognizes
+ *   it, so that the child is reported killed by SIGKILL on both
+ *   platforms (as libuv reports a process it killed itself). */
 typedef struct rimport__proc_tree rimport__proc_tree;
 
 /* uv_process_options_t.flags that the platform needs (see above). */
@@ -71,6 +78,13 @@ int rimport__proc_tree_open(int pid, rimport__proc_tree **out);
  * was sent, -1 when nothing was left to kill. Safe to call repeatedly, also
  * after the child itself has been reaped. */
 int rimport__proc_tree_kill(rimport__proc_tree *tree);
+
+/* Non-zero when the child, which ended with `exit_status` and no signal,
+ * was ended by rimport__proc_tree_kill (its caller then reports SIGKILL).
+ * unix: 0, the signal says so already; Windows: a kill was sent while the
+ * child still ran, and it ended with the kill's exit code. */
+int rimport__proc_tree_killed_it(const rimport__proc_tree *tree,
+                                 int64_t exit_status);
 
 /* Releases the tracking (does not kill anything). NULL is a no-op. */
 void rimport__proc_tree_close(rimport__proc_tree *tree);

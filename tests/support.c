@@ -1,8 +1,10 @@
 /* Shared test helpers (see support.h). The platform split of the tests is
  * here and only here: mostly the library's own (src/platform.h,
  * src/common/fs.h, src/proc/proc.h) and libuv; the few calls neither has
- * (exact file times, the library that holds an address) are behind the
- * _WIN32 test below. */
+ * (exact file times, the library that holds an address, the DLLs beside a
+ * fake program) and what the tests expect of each platform (loader
+ * messages, how a dead child is reported, lock file semantics, the cases
+ * skipped on Windows) are behind the _WIN32 tests below. */
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE /* dladdr */
 #endif
@@ -14,9 +16,11 @@
 
 #ifdef _WIN32
 #include <windows.h>
+#include <tlhelp32.h>
 #else
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #endif
@@ -188,15 +192,45 @@ void rimport_test_truncate(const char *path, uint64_t size) {
     fail_msg("truncating %s: %s", path, uv_strerror(rc));
 }
 
+#ifdef _WIN32
+/* UTF-8 → UTF-16 into a buffer of `cap` characters; fails the test. */
+static void to_wide(const char *s, wchar_t *out, int cap) {
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, out, cap) <= 0)
+    fail_msg("cannot convert \"%s\" to UTF-16", s);
+}
+
+/* UTF-16 → UTF-8 into a buffer of `cap` bytes; 0, or -1. */
+static int to_utf8(const wchar_t *w, char *out, int cap) {
+  return WideCharToMultiByte(CP_UTF8, 0, w, -1, out, cap, NULL, NULL) > 0 ? 0
+                                                                          : -1;
+}
+#endif
+
 void rimport_test_set_mtime(const char *path, int64_t sec, long nsec) {
 #ifdef _WIN32
-  /* FILETIME counts 100 ns; libuv converts the double. */
-  uv_fs_t req;
-  double t = (double)sec + (double)nsec / 1e9;
-  int rc = uv_fs_utime(NULL, &req, path, t, t, NULL);
-  uv_fs_req_cleanup(&req);
-  if (rc != 0)
-    fail_msg("setting the times of %s: %s", path, uv_strerror(rc));
+  /* FILETIME counts 100 ns from 1601: set exactly what libuv reads back
+   * (uv_fs_utime goes through a double, which loses the last digits). */
+  wchar_t wide[4096];
+  ULARGE_INTEGER t;
+  FILETIME ft;
+  HANDLE h;
+  BOOL ok;
+  to_wide(path, wide, 4096);
+  t.QuadPart =
+      (ULONGLONG)(sec + 11644473600LL) * 10000000u + (ULONGLONG)nsec / 100u;
+  ft.dwLowDateTime = t.LowPart;
+  ft.dwHighDateTime = t.HighPart;
+  h = CreateFileW(wide, FILE_WRITE_ATTRIBUTES,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                  OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+  if (h == INVALID_HANDLE_VALUE)
+    fail_msg("opening %s to set its times: error %lu", path,
+             (unsigned long)GetLastError());
+  ok = SetFileTime(h, NULL, &ft, &ft);
+  CloseHandle(h);
+  if (!ok)
+    fail_msg("setting the times of %s: error %lu", path,
+             (unsigned long)GetLastError());
 #else
   /* uv_fs_utime rounds to microseconds: the cache records nanoseconds. */
   struct timespec ts[2];
@@ -242,6 +276,24 @@ int rimport_test_library_of(const void *addr, rimport_buf *out) {
                               GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
                           (LPCWSTR)addr, &module))
     return -1;
+#if defined(__x86_64__) || defined(_M_X64)
+  /* A DLL's function named in C without dllimport (mingw's strlen) is the
+   * linker's thunk in the executable, `jmp *[rip + disp32]` through the
+   * import table: the library is the one the table entry points into. */
+  if (module == GetModuleHandleW(NULL)) {
+    const unsigned char *p = addr;
+    const void *target;
+    int32_t disp;
+    if (p[0] != 0xFF || p[1] != 0x25)
+      return -1;
+    memcpy(&disp, p + 2, sizeof(disp));
+    memcpy(&target, p + 6 + disp, sizeof(target));
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                                GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            (LPCWSTR)target, &module))
+      return -1;
+  }
+#endif
   n = GetModuleFileNameW(module, wide, 4096);
   if (n == 0 || n >= 4096 ||
       WideCharToMultiByte(CP_UTF8, 0, wide, -1, utf8, (int)sizeof(utf8), NULL,
@@ -258,6 +310,205 @@ int rimport_test_library_of(const void *addr, rimport_buf *out) {
   rimport__buf_clear(out);
   return rimport__buf_puts(out, info.dli_fname) == 0 ? 0 : -1;
 #endif
+}
+
+/* --- platform facts ----------------------------------------------------- */
+
+const char *rimport_test_dl_prefix(void) {
+#ifdef _WIN32
+  return "";
+#else
+  return "lib";
+#endif
+}
+
+const char *rimport_test_dl_ext(void) {
+#if defined(_WIN32)
+  return ".dll";
+#elif defined(__APPLE__)
+  return ".dylib";
+#else
+  return ".so";
+#endif
+}
+
+int rimport_test_math_library(rimport_buf *out) {
+#ifdef _WIN32
+  wchar_t dir[MAX_PATH];
+  char utf8[4 * MAX_PATH];
+  UINT n = GetSystemDirectoryW(dir, MAX_PATH);
+  if (n == 0 || n >= MAX_PATH || to_utf8(dir, utf8, (int)sizeof(utf8)) != 0)
+    return -1;
+  rimport__buf_clear(out);
+  if (rimport__buf_printf(out, "%s\\msvcrt.dll", utf8) != 0)
+    fail_msg("out of memory");
+  return rimport__fs_is_file(out->ptr) ? 0 : -1;
+#else
+  static const char *const libm[] = {
+      "/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6",
+      "/lib/aarch64-linux-gnu/libm.so.6", "/lib64/libm.so.6",
+      "/usr/lib64/libm.so.6"};
+  size_t i;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(libm); i++) {
+    if (!rimport__fs_is_file(libm[i]))
+      continue;
+    rimport__buf_clear(out);
+    if (rimport__buf_puts(out, libm[i]) != 0)
+      fail_msg("out of memory");
+    return 0;
+  }
+  return -1;
+#endif
+}
+
+#ifdef _WIN32
+/* Non-zero when message holds "(error <code>)" and the system's text for
+ * the code (as the library quotes it: trailing ". \r\n" cut). */
+static int says_windows_error(const char *message, DWORD code) {
+  wchar_t wide[512];
+  char text[2048], tag[32];
+  DWORD n =
+      FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                     NULL, code, 0, wide, 512, NULL);
+  while (n > 0 && (wide[n - 1] == L'\r' || wide[n - 1] == L'\n' ||
+                   wide[n - 1] == L' ' || wide[n - 1] == L'.'))
+    n--;
+  wide[n] = L'\0';
+  snprintf(tag, sizeof(tag), "(error %lu)", (unsigned long)code);
+  return n > 0 && to_utf8(wide, text, (int)sizeof(text)) == 0 &&
+         strstr(message, text) != NULL && strstr(message, tag) != NULL;
+}
+#endif
+
+int rimport_test_dl_says_missing(const char *message) {
+#ifdef _WIN32
+  return says_windows_error(message, ERROR_MOD_NOT_FOUND);
+#else
+  return strstr(message, "No such file or directory") != NULL;
+#endif
+}
+
+int rimport_test_dl_says_not_a_library(const char *message) {
+#ifdef _WIN32
+  return says_windows_error(message, ERROR_BAD_EXE_FORMAT);
+#else
+  /* glibc: "invalid ELF header" or "file too short". */
+  return strstr(message, "ELF") != NULL || strstr(message, "too short") != NULL;
+#endif
+}
+
+#ifdef _WIN32
+#define KILLED_STATUS 0xC000013Au /* STATUS_CONTROL_C_EXIT */
+#define ABORT_STATUS  3           /* msvcrt's abort() */
+#endif
+
+void rimport_test_die(rimport_test_death how) {
+  fflush(stdout);
+  fflush(stderr);
+  if (how == RIMPORT_TEST_ABORTED)
+    abort();
+#ifdef _WIN32
+  TerminateProcess(GetCurrentProcess(), KILLED_STATUS);
+#else
+  raise(SIGKILL);
+#endif
+  abort(); /* not reached */
+}
+
+void rimport_test_assert_died(int64_t exit_status, int term_signal,
+                              rimport_test_death how) {
+#ifdef _WIN32
+  int64_t want = how == RIMPORT_TEST_KILLED ? (int64_t)KILLED_STATUS
+                                            : (int64_t)ABORT_STATUS;
+  if (term_signal != 0 || exit_status != want)
+    fail_msg("the child should have ended with the exit code %lld and no "
+             "signal; it ended with %lld, signal %d",
+             (long long)want, (long long)exit_status, term_signal);
+#else
+  int want = how == RIMPORT_TEST_KILLED ? SIGKILL : SIGABRT;
+  if (term_signal != want)
+    fail_msg("the child should have been ended by signal %d; it ended with "
+             "%lld, signal %d",
+             want, (long long)exit_status, term_signal);
+#endif
+}
+
+const char *rimport_test_death_words(rimport_test_death how) {
+  static char words[64];
+#ifdef _WIN32
+  snprintf(words, sizeof(words), "exit status %lld",
+           how == RIMPORT_TEST_KILLED ? (long long)KILLED_STATUS
+                                      : (long long)ABORT_STATUS);
+#else
+  snprintf(words, sizeof(words), "killed by signal %d",
+           how == RIMPORT_TEST_KILLED ? SIGKILL : SIGABRT);
+#endif
+  return words;
+}
+
+int rimport_test_detached_escapes_tree_kill(void) {
+#ifdef _WIN32
+  return 0;
+#else
+  return 1;
+#endif
+}
+
+int rimport_test_open_file_can_be_removed(void) {
+#ifdef _WIN32
+  return 0;
+#else
+  return 1;
+#endif
+}
+
+/* --- paths ------------------------------------------------------------- */
+
+/* The two characters are the same in a path of this platform. */
+static int path_char_equal(char a, char b) {
+  if (rimport__is_dir_sep(a) && rimport__is_dir_sep(b))
+    return 1;
+#ifdef _WIN32
+  if (a >= 'A' && a <= 'Z')
+    a = (char)(a - 'A' + 'a');
+  if (b >= 'A' && b <= 'Z')
+    b = (char)(b - 'A' + 'a');
+#endif
+  return a == b;
+}
+
+static int path_equal_n(const char *a, const char *b, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (!path_char_equal(a[i], b[i]))
+      return 0;
+  return 1;
+}
+
+void rimport_test__assert_path_equal(const char *actual, const char *expected,
+                                     const char *file, int line) {
+  if (actual == NULL || expected == NULL ||
+      strlen(actual) != strlen(expected) ||
+      !path_equal_n(actual, expected, strlen(actual))) {
+    print_error("path \"%s\" is not \"%s\"\n", actual ? actual : "(null)",
+                expected ? expected : "(null)");
+    _fail(file, line);
+  }
+}
+
+int rimport_test_path_ends_with(const char *path, const char *tail) {
+  size_t n = strlen(path), m = strlen(tail);
+  return n >= m && path_equal_n(path + n - m, tail, m);
+}
+
+void rimport_test_native_path(const char *path, rimport_buf *out) {
+  if (rimport__path_is_absolute(path)) {
+    rimport__buf_clear(out);
+    if (rimport__buf_puts(out, path) != 0)
+      fail_msg("out of memory");
+  } else if (rimport__fs_realpath(path, out) != 0) {
+    fail_msg("making \"%s\" absolute: %s", path, last_message());
+  }
 }
 
 void rimport_test_xxh3_hex(const void *data, size_t len, char out[33]) {
@@ -343,6 +594,7 @@ void rimport_test_run_cli(rimport_test_output *r, const char *cache_dir,
                           const char *const *args, unsigned int timeout_ms) {
 #ifdef RIMPORT_CLI_PATH
   const char *argv[64];
+  rimport_buf cli = RIMPORT_BUF_INIT, cwd = RIMPORT_BUF_INIT;
   size_t n = 0, i;
   argv[n++] = RIMPORT_CLI_PATH;
   argv[n++] = "--cache-dir";
@@ -354,7 +606,12 @@ void rimport_test_run_cli(rimport_test_output *r, const char *cache_dir,
     argv[n++] = args[i];
   }
   argv[n] = NULL;
-  rimport_test_exec(r, argv, RIMPORT_SOURCE_DIR, NULL, timeout_ms);
+  rimport_test_native_path(RIMPORT_CLI_PATH, &cli);
+  rimport_test_native_path(RIMPORT_SOURCE_DIR, &cwd);
+  argv[0] = cli.ptr;
+  rimport_test_exec(r, argv, cwd.ptr, NULL, timeout_ms);
+  rimport_buf_dispose(&cli);
+  rimport_buf_dispose(&cwd);
   if (r->term_signal != 0)
     fail_msg("rimport died of signal %d; stderr:\n%s", r->term_signal,
              r->err.ptr);
@@ -507,6 +764,52 @@ void rimport_test_child_forget(rimport_test_child *c) {
 
 /* --- fake programs ----------------------------------------------------- */
 
+#ifdef _WIN32
+/* Non-zero when the directory `dir` (UTF-16, no trailing separator) holds
+ * `path`. */
+static int wide_under(const wchar_t *path, const wchar_t *dir) {
+  size_t n = wcslen(dir);
+  return n > 0 && _wcsnicmp(path, dir, n) == 0 &&
+         (path[n] == L'\\' || path[n] == L'/');
+}
+
+/* Copies the DLLs this process loaded from outside the Windows and system
+ * directories (libuv, cJSON, cmocka, the mingw runtime, …) into dir,
+ * where a copy of this binary finds them first. */
+static void copy_own_dlls(const char *dir) {
+  wchar_t sys[MAX_PATH], win[MAX_PATH];
+  char from[4 * MAX_PATH], name[4 * MAX_PATH];
+  rimport_buf to = RIMPORT_BUF_INIT;
+  MODULEENTRY32W me;
+  HANDLE snap;
+  HMODULE exe = GetModuleHandleW(NULL);
+  if (GetSystemDirectoryW(sys, MAX_PATH) == 0 ||
+      GetWindowsDirectoryW(win, MAX_PATH) == 0)
+    fail_msg("the system directories: error %lu",
+             (unsigned long)GetLastError());
+  snap = CreateToolhelp32Snapshot(TH32CS_SNAPMODULE, 0);
+  if (snap == INVALID_HANDLE_VALUE)
+    fail_msg("listing this process's DLLs: error %lu",
+             (unsigned long)GetLastError());
+  me.dwSize = sizeof(me);
+  for (BOOL more = Module32FirstW(snap, &me); more;
+       more = Module32NextW(snap, &me)) {
+    if (me.hModule == exe || wide_under(me.szExePath, sys) ||
+        wide_under(me.szExePath, win))
+      continue;
+    if (to_utf8(me.szExePath, from, (int)sizeof(from)) != 0 ||
+        to_utf8(me.szModule, name, (int)sizeof(name)) != 0 ||
+        rimport__path_join(&to, dir, name) != 0)
+      fail_msg("the DLL paths of this process");
+    if (!rimport__fs_is_file(to.ptr) &&
+        rimport__fs_copy_file(from, to.ptr, NULL, NULL, NULL) != 0)
+      fail_msg("copying %s beside a fake program: %s", from, last_message());
+  }
+  CloseHandle(snap);
+  rimport_buf_dispose(&to);
+}
+#endif
+
 const char *rimport_test_fake_begin(const char *child, const char *dir,
                                     const char *name) {
   static char path[4400];
@@ -518,6 +821,9 @@ const char *rimport_test_fake_begin(const char *child, const char *dir,
             0 ||
         rimport__fs_chmod(path, 0755) != 0)
       fail_msg("making the fake %s: %s", path, last_message());
+#ifdef _WIN32
+    copy_own_dlls(dir);
+#endif
   }
   rimport_test_setenv("RIMPORT_TEST_CHILD", child);
   return path;
@@ -625,6 +931,111 @@ void rimport_test_assert_error(int rc, int code, const char *needle) {
     fail_msg("error message lacks \"%s\": %s", needle, err->message);
 }
 
+/* --- cases skipped on Windows ----------------------------------------- */
+
+/* Why a case does not run on Windows (see support.h). */
+#define NEEDS_CARGO                                                            \
+  "it builds a plugin with cargo, which is the Linux program here: a "         \
+  "Windows program cannot start it under wine (DESIGN.md fact 15) until a "    \
+  "shim stands in for cargo.exe"
+#define NEEDS_RUSTC                                                            \
+  "it runs the real rustc, which is the Linux program here: a Windows "        \
+  "program cannot start it under wine (DESIGN.md fact 15) until a shim "       \
+  "stands in for rustc.exe"
+
+typedef struct windows_skip {
+  const char *binary; /* test binary, without the executable suffix */
+  const char *name;   /* its case */
+  const char *needs;  /* skipped while this program cannot be run; NULL:
+                         always */
+  const char *reason;
+} windows_skip;
+
+static const windows_skip windows_skips[] = {
+    {"test_cache", "cache_unwritable_dir_is_a_clear_error", NULL,
+     "a directory cannot be made unwritable on Windows: its read-only "
+     "attribute does not keep new files out, and there is no write "
+     "permission to take away"},
+    {"test_gen", "kitchen_plugin_builds_and_loads", "cargo", NEEDS_CARGO},
+    {"test_gen", "whole_crate_and_items_build_and_a_cell_runs", "cargo",
+     NEEDS_CARGO},
+    {"test_gen", "plugin_with_parent_links_to_it", "cargo", NEEDS_CARGO},
+    {"test_load", "loads_in_order_and_registers", "cargo", NEEDS_CARGO},
+    {"test_load", "other_toolchain_is_refused", "cargo", NEEDS_CARGO},
+    {"test_load", "other_abi_is_refused", "cargo", NEEDS_CARGO},
+    {"test_load", "altered_byte_is_corrupt", "cargo", NEEDS_CARGO},
+    {"test_load", "truncated_dylib_is_corrupt", "cargo", NEEDS_CARGO},
+    {"test_load", "embedded_manifest_is_checked", "cargo", NEEDS_CARGO},
+    {"test_load", "stacked_plugins_load_in_order", "cargo", NEEDS_CARGO},
+    {"test_toolchain", "real_rustc", "rustc", NEEDS_RUSTC},
+};
+
+static void skipped_on_windows(void **state) {
+  const windows_skip *w = *state;
+  print_message("[  SKIP    ] %s on Windows: %s\n", w->name, w->reason);
+  skip();
+}
+
+/* The running binary's name without directory and executable suffix. */
+static void binary_name(char *out, size_t size) {
+  const char *base = rimport__path_base(self_path);
+  size_t n = strlen(base), slen = strlen(rimport__exe_suffix);
+  if (slen > 0 && n > slen &&
+      rimport__env_name_equal(base + n - slen, slen, rimport__exe_suffix, slen))
+    n -= slen;
+  snprintf(out, size, "%.*s", (int)n, base);
+}
+
+/* The table's entries for this binary must name its cases: 0, or 2 after
+ * saying which does not. */
+static int check_windows_skips(const char *binary,
+                               const struct CMUnitTest *tests, size_t count) {
+  size_t i, j;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(windows_skips); i++) {
+    if (strcmp(windows_skips[i].binary, binary) != 0)
+      continue;
+    for (j = 0; j < count; j++)
+      if (tests[j].name != NULL &&
+          strcmp(tests[j].name, windows_skips[i].name) == 0)
+        break;
+    if (j == count) {
+      fprintf(stderr,
+              "%s: support.c's windows_skips names \"%s\", which is not a "
+              "case of this binary\n",
+              binary, windows_skips[i].name);
+      return 2;
+    }
+  }
+  return 0;
+}
+
+/* The Windows skip of the case `name` of `binary` that applies now, or
+ * NULL (always NULL off Windows). */
+static const windows_skip *windows_skip_of(const char *binary,
+                                           const char *name) {
+#ifdef _WIN32
+  size_t i;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(windows_skips); i++)
+    if (strcmp(windows_skips[i].binary, binary) == 0 &&
+        strcmp(windows_skips[i].name, name) == 0 &&
+        (windows_skips[i].needs == NULL ||
+         !rimport_test_have_program(windows_skips[i].needs)))
+      return &windows_skips[i];
+#else
+  (void)binary;
+  (void)name;
+#endif
+  return NULL;
+}
+
+static void print_windows_skips(void) {
+  size_t i;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(windows_skips); i++)
+    printf("%s.%s\t%s\t%s\n", windows_skips[i].binary, windows_skips[i].name,
+           windows_skips[i].needs ? windows_skips[i].needs : "-",
+           windows_skips[i].reason);
+}
+
 /* --- the runner -------------------------------------------------------- */
 
 int rimport_test_child_dispatch(const rimport_test_child_def *defs,
@@ -648,8 +1059,11 @@ int rimport_test_child_dispatch(const rimport_test_child_def *defs,
 int rimport_test_run(const char *group, const struct CMUnitTest *tests,
                      size_t count, rimport_test_child_fn child, int argc,
                      char **argv) {
-  size_t size = sizeof(self_path), i;
+  size_t size = sizeof(self_path), i, first = 0, n = count;
+  struct CMUnitTest *run;
+  const windows_skip *w;
   const char *child_as;
+  char binary[256];
   int rc;
   if (uv_exepath(self_path, &size) != 0)
     snprintf(self_path, sizeof(self_path), "%s", argv[0]);
@@ -667,6 +1081,13 @@ int rimport_test_run(const char *group, const struct CMUnitTest *tests,
     }
     return child(argc - 2, argv + 2);
   }
+  if (argc >= 2 && strcmp(argv[1], "--windows-skips") == 0) {
+    print_windows_skips();
+    return 0;
+  }
+  binary_name(binary, sizeof(binary));
+  if ((rc = check_windows_skips(binary, tests, count)) != 0)
+    return rc;
   if (argc >= 2) {
     /* Run exactly the named case; a name that matches none is an error, so
      * that a renamed case cannot pass by running nothing. */
@@ -677,10 +1098,28 @@ int rimport_test_run(const char *group, const struct CMUnitTest *tests,
       fprintf(stderr, "%s: no test case named \"%s\"\n", group, argv[1]);
       return 2;
     }
-    rc = _cmocka_run_group_tests(group, &tests[i], 1, NULL, NULL);
-  } else {
-    rc = _cmocka_run_group_tests(group, tests, count, NULL, NULL);
+    first = i;
+    n = 1;
   }
+  /* A copy of the cases, with each one skipped on this platform replaced
+   * by a stub that says why (the entry is its state). */
+  run = calloc(n, sizeof(*run));
+  if (run == NULL) {
+    fprintf(stderr, "%s: out of memory\n", group);
+    return 2;
+  }
+  for (i = 0; i < n; i++) {
+    run[i] = tests[first + i];
+    if (run[i].name != NULL &&
+        (w = windows_skip_of(binary, run[i].name)) != NULL) {
+      run[i].test_func = skipped_on_windows;
+      run[i].setup_func = NULL;
+      run[i].teardown_func = NULL;
+      run[i].initial_state = (void *)w;
+    }
+  }
+  rc = _cmocka_run_group_tests(group, run, n, NULL, NULL);
+  free(run);
   rimport_error_clear();
   return rc;
 }

@@ -56,6 +56,19 @@ int rimport_test_child_dispatch(const rimport_test_child_def *defs,
 /* The path of the running test binary (for re-running it as a child). */
 const char *rimport_test_self(void);
 
+/* --- cases skipped on Windows -------------------------------------------
+ * The one list of cases that do not run on Windows, and why, is the table
+ * windows_skips[] in support.c: rimport_test_run skips them there (with
+ * cmocka's skip(), after printing the reason), and checks on every
+ * platform that each entry names a case of its test binary, so a renamed
+ * case cannot keep a stale entry. An entry either cannot mean anything on
+ * Windows (skipped always) or needs a program (cargo, rustc) that is the
+ * Linux one here, which a Windows program cannot start under wine
+ * (DESIGN.md fact 15): it is skipped while that program cannot be run.
+ * `<any test binary> --windows-skips` prints the table, one
+ * "<binary>.<case><TAB><needs or -><TAB><reason>" line per entry (for the
+ * README's list). */
+
 /* --- scratch files ----------------------------------------------------- */
 
 /* Where the tests keep their files: $RIMPORT_TEST_TMP, else
@@ -115,8 +128,89 @@ void rimport_test_dylib_path(rimport_buf *out, const char *dir,
 
 /* The absolute path of the shared library (or the executable) that holds
  * `addr` in this process, into out; 0, or -1 when the platform cannot
- * tell. */
+ * tell. On Windows a function of a DLL whose address is the executable's
+ * import thunk (mingw: strlen) gives the DLL. */
 int rimport_test_library_of(const void *addr, rimport_buf *out);
+
+/* --- platform facts, as the tests expect them ---------------------------- */
+
+/* The file name parts of a dynamic library as the platform's Rust
+ * toolchain makes them: "lib" and ".so" (".dylib" on macOS), or "" and
+ * ".dll" on Windows. (An expectation written down apart from
+ * rimport__dl_prefix/ext, which it checks.) */
+const char *rimport_test_dl_prefix(void);
+const char *rimport_test_dl_ext(void);
+
+/* The absolute path of a library of the system that exports cos() (the
+ * math library: libm.so.6; on Windows msvcrt.dll in the system
+ * directory), into out: 0, or -1 when there is none where it is looked
+ * for. */
+int rimport_test_math_library(rimport_buf *out);
+
+/* Non-zero when a loader error message says what the platform's loader
+ * says for a library file that does not exist (dlerror: "No such file or
+ * directory"; Windows: error 126, ERROR_MOD_NOT_FOUND, with the system's
+ * text for it), and for a file that is not a library (dlerror: "invalid
+ * ELF header" or "file too short"; Windows: error 193,
+ * ERROR_BAD_EXE_FORMAT, with its text). */
+int rimport_test_dl_says_missing(const char *message);
+int rimport_test_dl_says_not_a_library(const char *message);
+
+/* Two ways a child ends abnormally. */
+typedef enum rimport_test_death {
+  /* Killed at once, from outside or by itself: unix SIGKILL. Windows has
+   * no signals: TerminateProcess with the exit code 0xC000013A
+   * (STATUS_CONTROL_C_EXIT, what a console program stopped by Ctrl+C or
+   * a closed console ends with). */
+  RIMPORT_TEST_KILLED,
+  /* abort(): unix SIGABRT; Windows (msvcrt) the exit code 3. */
+  RIMPORT_TEST_ABORTED
+} rimport_test_death;
+
+/* Ends this process (a child) that way; never returns. */
+void rimport_test_die(rimport_test_death how);
+
+/* Asserts that a finished child's exit status and signal are what dying
+ * `how` gives on this platform (on Windows: no signal, and the exit code
+ * in full, as a positive number). */
+void rimport_test_assert_died(int64_t exit_status, int term_signal,
+                              rimport_test_death how);
+
+/* How rimport's error messages put such an end (static storage): "killed
+ * by signal 6"; on Windows "exit status 3". */
+const char *rimport_test_death_words(rimport_test_death how);
+
+/* Non-zero when a grandchild started detached (RIMPORT_TEST_CHILD_DETACHED)
+ * leaves the process tree that rimport kills on timeout: unix, where it
+ * leads a session of its own; not Windows, where it stays in the child's
+ * job object, which only a job that allows breakaway would let it leave. */
+int rimport_test_detached_escapes_tree_kill(void);
+
+/* Non-zero when a file that another handle has open can be removed
+ * (unix). Windows: rimport opens lock files without FILE_SHARE_DELETE, so
+ * the delete fails while anyone has the file open, and the file stays. */
+int rimport_test_open_file_can_be_removed(void);
+
+/* --- paths ------------------------------------------------------------- */
+
+/* Asserts that two paths are the same as this platform spells paths: byte
+ * for byte on unix; on Windows '/' and '\\' are one separator, and ASCII
+ * letters compare without case (PATHEXT's ".EXE" names the file ".exe").
+ * A failure names the caller's file and line. */
+#define rimport_test_assert_path_equal(actual, expected)                       \
+  rimport_test__assert_path_equal((actual), (expected), __FILE__, __LINE__)
+void rimport_test__assert_path_equal(const char *actual, const char *expected,
+                                     const char *file, int line);
+
+/* Non-zero when `path` ends with `tail`, compared as
+ * rimport_test_assert_path_equal compares. */
+int rimport_test_path_ends_with(const char *path, const char *tail);
+
+/* `path` as an absolute path of this platform, into out: itself when it is
+ * one (always, on unix), else resolved against the current drive and
+ * directory (on Windows under wine, the build's "/work/…" paths, which
+ * libuv would otherwise resolve against a working directory's "drive"). */
+void rimport_test_native_path(const char *path, rimport_buf *out);
 
 /* The XXH3-128 of data as 32 lowercase hex digits (an independent check
  * of the library's hashes). */
@@ -213,8 +307,10 @@ void rimport_test_child_forget(rimport_test_child *c);
  * for the children of this process and returns the program to hand to the
  * code under test: this binary itself when dir is NULL, else a copy of it,
  * <dir>/<name><the platform's executable suffix> (for a fake that must
- * have its own name, or be found on PATH). Static storage until the next
- * call. */
+ * have its own name, or be found on PATH). On Windows the DLLs this
+ * binary loaded from outside the system directories are copied beside
+ * the copy, as an installed program has them, so that it starts whatever
+ * PATH is. Static storage until the next call. */
 const char *rimport_test_fake_begin(const char *child, const char *dir,
                                     const char *name);
 

@@ -94,6 +94,11 @@ static void kill_tree(proc_run *run) {
 
 static void exit_cb(uv_process_t *p, int64_t exit_status, int term_signal) {
   proc_run *run = p->data;
+  /* A tree kill is SIGKILL on every platform (Windows, which has no
+   * signals, recognizes its own kill by the exit code). */
+  if (term_signal == 0 && run->killed &&
+      rimport__proc_tree_killed_it(run->tree, exit_status))
+    term_signal = SIGKILL;
   run->exited = 1;
   run->result->exit_status = exit_status;
   run->result->term_signal = term_signal;

@@ -36,7 +36,9 @@ typedef struct rimport__proc_opts {
 
 typedef struct rimport__proc_result {
   int64_t exit_status; /* valid when term_signal == 0 */
-  int term_signal;     /* non-zero when a signal ended the child */
+  /* Non-zero when a signal ended the child. A kill of its tree (timeout,
+   * cancel) is SIGKILL on every platform, Windows included. */
+  int term_signal;
   int timed_out;
   int canceled;
   rimport_buf out; /* captured stdout (NUL-terminated) */

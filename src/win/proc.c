@@ -10,10 +10,14 @@
 #include "../common/common.h"
 #include "../platform.h"
 
+/* The exit code a kill gives every process it ends (uv_process_kill's). */
+#define KILL_EXIT_CODE 1
+
 struct rimport__proc_tree {
   int pid;
   HANDLE job;     /* NULL when the child could not be put into a job */
   HANDLE process; /* for the fallback; NULL if it could not be opened */
+  int killed;     /* a kill was sent while the child still ran */
 };
 
 unsigned int rimport__proc_spawn_flags(void) {
@@ -44,13 +48,24 @@ int rimport__proc_tree_open(int pid, rimport__proc_tree **out) {
 }
 
 int rimport__proc_tree_kill(rimport__proc_tree *tree) {
+  int running;
   if (tree == NULL)
     return -1;
-  if (tree->job != NULL && TerminateJobObject(tree->job, 1))
+  running = tree->process != NULL &&
+            WaitForSingleObject(tree->process, 0) == WAIT_TIMEOUT;
+  if ((tree->job != NULL && TerminateJobObject(tree->job, KILL_EXIT_CODE)) ||
+      (tree->process != NULL &&
+       TerminateProcess(tree->process, KILL_EXIT_CODE))) {
+    if (running)
+      tree->killed = 1;
     return 0;
-  if (tree->process != NULL && TerminateProcess(tree->process, 1))
-    return 0;
+  }
   return -1;
+}
+
+int rimport__proc_tree_killed_it(const rimport__proc_tree *tree,
+                                 int64_t exit_status) {
+  return tree != NULL && tree->killed && exit_status == KILL_EXIT_CODE;
 }
 
 void rimport__proc_tree_close(rimport__proc_tree *tree) {
