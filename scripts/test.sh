@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: the cmocka suite (each case its own CTest test), the same suite
 # under ASan+UBSan and under valgrind, every build type compiled with gcc and
-# clang, and a short fuzzing run of the parser.
+# clang, the Windows stage (mingw-w64 build, the suite under wine64:
+# scripts/test-windows.sh), and a short fuzzing run of the parser.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Debian's rustc 1.63 and cargo too (/usr/bin; rustup's stay first on PATH):
@@ -49,6 +50,9 @@ done
 log "the Windows sources compile with mingw-w64"
 "$ROOT/scripts/check-windows.sh"
 
+log "the Windows stage: mingw-w64 build and the suite under wine64"
+SUMMARY=$SUMMARY "$ROOT/scripts/test-windows.sh"
+
 log "fuzz the parser for 60 s (build-fuzz/)"
 build "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang -DRIMPORT_FUZZ=ON -DRIMPORT_BUILD_TESTS=ON -DRIMPORT_BUILD_CLI=OFF
 corpus=$(mktemp -d)
@@ -57,6 +61,6 @@ cp "$ROOT"/tests/fuzz/corpus/parse/* "$corpus"/
   -dict="$ROOT/tests/fuzz/parse.dict" -print_final_stats=1 "$corpus" 2>&1 | tail -15
 rm -rf "$corpus"
 log "all tests passed"
-# One closing line over the three runs of the suite.
+# One closing line over the runs of the suite (Linux three times, wine).
 awk '/tests passed, [0-9]+ tests failed out of/ { f += $4; t += $NF }
      END { printf "%d passed, %d failed\n", t - f, f }' "$SUMMARY"
