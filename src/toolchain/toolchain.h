@@ -62,8 +62,7 @@ typedef struct rimport__toolchain {
  * RIMPORT_ENOMEM. Thread-safe (two processes or threads writing the same
  * record write the same content atomically). */
 int rimport__toolchain_find(const char *rustc, const char *target,
-                            const char *cache_dir,
-                            unsigned int timeout_ms,
+                            const char *cache_dir, unsigned int timeout_ms,
                             rimport_progress_cb progress, void *payload,
                             rimport__toolchain **out);
 
