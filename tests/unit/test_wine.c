@@ -1,0 +1,172 @@
+/* The wine shim (tests/wine/linux_exec.c, a Windows build only): copied as
+ * <name>.exe it runs the Linux program RIMPORT_LINUX_<NAME>, started
+ * through the library's child runner like any Windows program. */
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "support.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "proc/proc.h"
+
+/* <scratch dir>/<name>.exe, a copy of linux_exec.exe, into out. */
+static void shim_as(const char *name, rimport_buf *out) {
+  rimport_buf src = RIMPORT_BUF_INIT;
+  const char *dir = rimport_test_tmpdir(name);
+  rimport_test_native_path(RIMPORT_LINUX_EXEC_PATH, &src);
+  rimport__buf_clear(out);
+  assert_int_equal(rimport__buf_printf(out, "%s\\%s.exe", dir, name), 0);
+  if (rimport__fs_copy_file(src.ptr, out->ptr, NULL, NULL, NULL) != 0)
+    fail_msg("copying %s to %s: %s", src.ptr, out->ptr,
+             rimport_error_last()->message);
+  rimport_buf_dispose(&src);
+}
+
+static void wine_echo_translates_a_path(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {"echo.exe", "hello", "Z:\\tmp", NULL};
+  const char *env[] = {"RIMPORT_LINUX_ECHO=/bin/echo", NULL};
+  rimport__proc_opts o;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  (void)state;
+  shim_as("echo", &exe);
+  memset(&o, 0, sizeof(o));
+  o.file = exe.ptr;
+  o.args = args;
+  o.env = env;
+  o.timeout_ms = 60000;
+  assert_int_equal(rimport__proc_run(&o, &res), 0);
+  assert_string_equal(res.out.ptr, "hello /tmp\n");
+  assert_string_equal(res.err.ptr, "");
+  assert_int_equal(res.term_signal, 0);
+  assert_int_equal(res.exit_status, 0);
+  rimport__proc_result_dispose(&res);
+  rimport_buf_dispose(&exe);
+}
+
+static void wine_exit_status_comes_back(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {"sh.exe", "-c", "exit 3", NULL};
+  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  (void)state;
+  shim_as("sh", &exe);
+  args[0] = exe.ptr;
+  rimport_test_exec(&r, args, NULL, env, 60000);
+  assert_int_equal(r.term_signal, 0);
+  assert_int_equal(r.status, 3);
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&exe);
+}
+
+static void wine_signal_is_128_plus(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {"sh.exe", "-c", "kill -TERM $$", NULL};
+  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  (void)state;
+  shim_as("sh", &exe);
+  args[0] = exe.ptr;
+  rimport_test_exec(&r, args, NULL, env, 60000);
+  assert_int_equal(r.term_signal, 0);
+  assert_int_equal(r.status, 128 + 15);
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&exe);
+}
+
+static void wine_stderr_is_pumped(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {"sh.exe", "-c",
+                        "echo out; echo oops >&2; echo more; exit 0", NULL};
+  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  (void)state;
+  shim_as("sh", &exe);
+  args[0] = exe.ptr;
+  rimport_test_exec(&r, args, NULL, env, 60000);
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out.ptr, "out\nmore\n");
+  assert_string_equal(r.err.ptr, "oops\n");
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&exe);
+}
+
+/* The translation rules of the header comment: a path ('\\' or '/'), a
+ * ';' list, the part after '=' of an argument; environment values too;
+ * and what is no path stays as it is. */
+static void wine_arguments_and_environment_are_translated(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {
+      "sh.exe",
+      "-c",
+      "printf '%s|' \"$@\" \"$T_ONE\" \"$T_LIST\" \"$T_PLAIN\"; echo",
+      "sh",
+      "Z:/tmp",
+      "--dir=Z:\\tmp",
+      "-Ldependency=Z:\\usr;Z:\\tmp",
+      "a;b",
+      "x=y",
+      NULL};
+  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", "T_ONE=Z:\\tmp",
+                       "T_LIST=Z:\\usr;Z:\\tmp", "T_PLAIN=a=Z:\\tmp", NULL};
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  (void)state;
+  shim_as("sh", &exe);
+  args[0] = exe.ptr;
+  rimport_test_exec(&r, args, NULL, env, 60000);
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out.ptr, "/tmp|--dir=/tmp|-Ldependency=/usr:/tmp|a;b|"
+                                 "x=y|/tmp|/usr:/tmp|a=Z:\\tmp|\n");
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&exe);
+}
+
+static void wine_missing_program_is_127(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {"nosuch.exe", NULL};
+  const char *env[] = {"RIMPORT_LINUX_NOSUCH=/nonexistent/nosuch", NULL};
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  (void)state;
+  shim_as("nosuch", &exe);
+  args[0] = exe.ptr;
+  rimport_test_exec(&r, args, NULL, env, 60000);
+  assert_int_equal(r.status, 127);
+  assert_non_null(strstr(r.err.ptr, "/nonexistent/nosuch"));
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&exe);
+}
+
+/* Not a check: how long one spawn through the shim takes (printed). */
+static void wine_spawn_time(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {"true.exe", NULL};
+  const char *env[] = {"RIMPORT_LINUX_TRUE=/bin/true", NULL};
+  uint64_t t0;
+  int i, n = 10;
+  (void)state;
+  shim_as("true", &exe);
+  args[0] = exe.ptr;
+  t0 = uv_hrtime();
+  for (i = 0; i < n; i++) {
+    rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+    rimport_test_exec(&r, args, NULL, env, 60000);
+    assert_int_equal(r.status, 0);
+    rimport_test_output_free(&r);
+  }
+  printf("linux_exec: %.1f ms per spawn (%d spawns)\n",
+         (double)(uv_hrtime() - t0) / 1e6 / n, n);
+  rimport_buf_dispose(&exe);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(wine_echo_translates_a_path),
+    cmocka_unit_test(wine_exit_status_comes_back),
+    cmocka_unit_test(wine_signal_is_128_plus),
+    cmocka_unit_test(wine_stderr_is_pumped),
+    cmocka_unit_test(wine_arguments_and_environment_are_translated),
+    cmocka_unit_test(wine_missing_program_is_127),
+    cmocka_unit_test(wine_spawn_time),
+};
+
+RIMPORT_TEST_MAIN(tests, NULL)
