@@ -137,6 +137,51 @@ static void wine_missing_program_is_127(void **state) {
   rimport_buf_dispose(&exe);
 }
 
+/* A time limit kills the shim (its job object); PR_SET_PDEATHSIG then
+ * kills the Linux child, which a second shim no longer finds. */
+static void wine_kill_reaches_the_linux_child(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT, pidfile = RIMPORT_BUF_INIT;
+  rimport_buf script = RIMPORT_BUF_INIT;
+  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
+  rimport__proc_opts o;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  (void)state;
+  shim_as("sh", &exe);
+  assert_int_equal(rimport__buf_printf(&pidfile, "%s.pid", exe.ptr), 0);
+  /* $0: the pid file, a Windows path that the shim translates */
+  assert_int_equal(
+      rimport__buf_puts(&script, "echo $$ > \"$0\"; exec sleep 60"), 0);
+  {
+    const char *a[] = {exe.ptr, "-c", script.ptr, pidfile.ptr, NULL};
+    memset(&o, 0, sizeof(o));
+    o.file = exe.ptr;
+    o.args = a;
+    o.env = env;
+    o.timeout_ms = 1500;
+    assert_int_equal(rimport__proc_run(&o, &res), RIMPORT_ETIMEDOUT);
+  }
+  assert_true(res.timed_out);
+  assert_true(res.duration_ns < 20000000000u);
+  rimport__proc_result_dispose(&res);
+  rimport_error_clear();
+  {
+    /* kill -0 <pid>: 1 once the child is gone (PDEATHSIG is asynchronous:
+     * a few tries) */
+    const char *a[] = {exe.ptr, "-c",
+                       "test -s \"$0\" || exit 2; for i in 1 2 3 4 5 6 7 8 9 "
+                       "10; do kill -0 $(cat \"$0\") 2>/dev/null "
+                       "|| exit 1; sleep 0.2; done; exit 0",
+                       pidfile.ptr, NULL};
+    rimport_test_exec(&r, a, NULL, env, 60000);
+    assert_int_equal(r.status, 1);
+    rimport_test_output_free(&r);
+  }
+  rimport_buf_dispose(&script);
+  rimport_buf_dispose(&pidfile);
+  rimport_buf_dispose(&exe);
+}
+
 /* Not a check: how long one spawn through the shim takes (printed). */
 static void wine_spawn_time(void **state) {
   rimport_buf exe = RIMPORT_BUF_INIT;
@@ -166,6 +211,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_stderr_is_pumped),
     cmocka_unit_test(wine_arguments_and_environment_are_translated),
     cmocka_unit_test(wine_missing_program_is_127),
+    cmocka_unit_test(wine_kill_reaches_the_linux_child),
     cmocka_unit_test(wine_spawn_time),
 };
 
