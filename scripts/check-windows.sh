@@ -15,12 +15,12 @@ ln -s /usr/include/uv.h /usr/include/uv /usr/include/cjson /usr/include/xxhash.h
 shopt -s nullglob
 n=0
 for f in "$ROOT"/src/*.c "$ROOT"/src/*/*.c "$ROOT"/tests/support.c \
-  "$ROOT"/tests/unit/*.c; do
+  "$ROOT"/tests/unit/*.c "$ROOT"/tests/wine/*.c; do
   case "$f" in
   "$ROOT"/src/unix/*) continue ;; # POSIX code
   "$ROOT"/tests/*) extra=(-Wno-missing-prototypes -I"$ROOT/tests"
     -DRIMPORT_SOURCE_DIR='"."' -DRIMPORT_BINARY_DIR='"."'
-    -DRIMPORT_CLI_PATH='"rimport.exe"') ;;
+    -DRIMPORT_CLI_PATH='"rimport.exe"' -DRIMPORT_LINUX_EXEC_PATH='"linux_exec.exe"') ;;
   *) extra=(-DRIMPORT_BUILDING_SHARED) ;;
   esac
   "$CC" -std=c11 -D__USE_MINGW_ANSI_STDIO=1 -D_POSIX_C_SOURCE=200809L -fsyntax-only \
