@@ -6,9 +6,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Debian's rustc 1.63 and cargo too (/usr/bin; rustup's stay first on PATH):
-# the generated crates must build with the oldest Rust rimport supports.
+# the generated crates must build with the oldest Rust rimport supports; and
+# its Windows std, for plugins built for x86_64-pc-windows-gnu.
 ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}" valgrind clang strace gcc-mingw-w64-x86-64 \
-  rustc cargo
+  rustc cargo libstd-rust-dev-windows
 ensure_rust
 mkdir -p "$ROOT/build" "$ROOT/build-asan" "$ROOT/build-valgrind" "$ROOT/build-fuzz" \
   "$ROOT/build-matrix"

@@ -27,6 +27,7 @@
 #include "../proc/proc.h"
 #include "../session.h"
 #include "../stack/stack.h"
+#include "../toolchain/toolchain.h"
 
 struct rimport_build_result {
   rimport__arena arena;
@@ -536,10 +537,19 @@ static int in_parent_deps(const job *j, const char *name) {
   return found;
 }
 
-/* The plugin's dylib among cargo's artifacts; and the parents must have
- * stayed fresh: a parent rebuilt now would be a second copy of its crates
+/* Does `name` end with `ext`? */
+static int ends_with(const char *name, const char *ext) {
+  size_t n = strlen(name), e = strlen(ext);
+  return n > e && strcmp(name + n - e, ext) == 0;
+}
+
+/* The plugin's dylib among cargo's artifacts — of the files cargo lists
+ * for it, the one with the target's extension (a windows-gnu dylib comes
+ * with its import library, .dll.a) — and the parents must have stayed
+ * fresh: a parent rebuilt now would be a second copy of its crates
  * (invariant 1). */
 static int built_dylib(const job *j, const char **dylib) {
+  const char *ext = rimport__toolchain_dylib_ext(j->tc->target);
   size_t i, k;
   *dylib = NULL;
   for (i = 0; i < j->report.artifact_count; i++) {
@@ -547,7 +557,8 @@ static int built_dylib(const job *j, const char **dylib) {
     if (a->target_name && strcmp(a->target_name, j->p->plugin) == 0 &&
         strcmp(a->kind, "dylib") == 0)
       for (k = 0; k < a->filename_count; k++)
-        *dylib = a->filenames[k];
+        if (ends_with(a->filenames[k], ext))
+          *dylib = a->filenames[k];
     if (!a->fresh && is_parent_plugin(j, a->target_name))
       return rimport__error_set(
           RIMPORT_EBUILD,

@@ -403,6 +403,12 @@ static int probe_print(const probe_ctx *ctx, const char *what,
   return rc;
 }
 
+const char *rimport__toolchain_dylib_ext(const char *target) {
+  if (strstr(target, "windows") != NULL)
+    return ".dll";
+  return strstr(target, "apple") != NULL ? ".dylib" : ".so";
+}
+
 /* The std dylib's name pattern is chosen by the target triple (data, not
  * the platform rimport was built on): windows → std-*.dll, apple →
  * libstd-*.dylib, anything else → libstd-*.so. */

@@ -68,6 +68,11 @@ int rimport__toolchain_find(const char *rustc, const char *target,
 
 void rimport__toolchain_free(rimport__toolchain *tc);
 
+/* What a dylib's file name ends with for a target triple: ".dll"
+ * (windows), ".dylib" (apple), else ".so" — data about the target, not
+ * the platform rimport was built on. */
+const char *rimport__toolchain_dylib_ext(const char *target);
+
 /* Parses `rustc -vV` output into tc's release, commit_hash, commit_date,
  * host, llvm_version, verbose_version; then sets the target (NULL: the
  * host) and the fingerprint. RIMPORT_ETOOLCHAIN when a required line

@@ -11,6 +11,7 @@
 #include "cache/cache.h"
 #include "common/common.h"
 #include "common/fs.h"
+#include "common/json.h"
 
 static char cache_dir[4096];
 
@@ -45,6 +46,58 @@ static int count_named(const char *crate, const char *prefix) {
 }
 
 /* --- real cargo ----------------------------------------------------------- */
+
+/* A plugin for another target: kitchen for x86_64-pc-windows-gnu with
+ * Debian's rustc 1.63 and cargo and its Windows std (libstd-rust-dev-
+ * windows). cargo gets --target; the entry's dylib is the DLL (not the
+ * .dll.a import library cargo lists with it), a PE file; the manifest
+ * names the target; the key differs from the host's. Skipped where those
+ * packages are not installed. */
+static void builds_for_another_target(void **state) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  rimport__entry *e = NULL;
+  const rimport_built_plugin *p;
+  const rimport_toolchain *tc;
+  rimport_buf head = RIMPORT_BUF_INIT;
+  const cJSON *mtc;
+  (void)state;
+  if (!rimport__fs_is_file("/usr/bin/rustc") ||
+      !rimport__fs_is_file("/usr/bin/cargo") ||
+      !rimport__fs_is_dir("/usr/lib/rustlib/x86_64-pc-windows-gnu/lib"))
+    skip(); /* apt-get install rustc cargo libstd-rust-dev-windows */
+  o.rustc_path = "/usr/bin/rustc";
+  o.cargo_path = "/usr/bin/cargo";
+  o.target = "x86_64-pc-windows-gnu";
+  s = rimport_test_session_open(cache_dir, &o);
+  assert_int_equal(rimport_session_toolchain(s, &tc), 0);
+  assert_string_equal(tc->target, "x86_64-pc-windows-gnu");
+  assert_non_null(strstr(tc->std_dylib, "std-"));
+  assert_true(strlen(tc->std_dylib) > 4 &&
+              strcmp(tc->std_dylib + strlen(tc->std_dylib) - 4, ".dll") == 0);
+  plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
+  assert_non_null(strstr(rimport_cell_plan_array(plan)[0].key_input,
+                         "x86_64-pc-windows-gnu"));
+  r = rimport_test_build(s, plan);
+  p = rimport_build_result_array(r);
+  assert_non_null(strstr(p->dylib, "kayton_rplugin__kitchen.dll"));
+  assert_null(strstr(p->dylib, ".dll.a"));
+  assert_int_equal(rimport__fs_read_file(p->dylib, 1 << 24, &head), 0);
+  assert_true(head.size > 2 && head.ptr[0] == 'M' && head.ptr[1] == 'Z');
+  assert_int_equal(rimport__cache_lookup(cache_dir, "kitchen", p->key, 1, &e),
+                   0);
+  mtc = cJSON_GetObjectItemCaseSensitive(e->manifest, "toolchain");
+  assert_string_equal(rimport__json_str(mtc, "target"),
+                      "x86_64-pc-windows-gnu");
+  assert_string_equal(rimport__json_str(mtc, "fingerprint"), tc->fingerprint);
+  rimport__entry_free(e);
+  rimport_buf_dispose(&head);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
 
 static void builds_then_hits_the_cache(void **state) {
   static const char cell[] =
@@ -543,6 +596,7 @@ static void killed_build_leaves_no_entry(void **state) {
 }
 
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(builds_for_another_target, setup, teardown),
     cmocka_unit_test_setup_teardown(builds_then_hits_the_cache, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(shared_crate_is_linked_once, setup,
