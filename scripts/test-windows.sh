@@ -21,13 +21,21 @@ echo "mingw dependencies: $PREFIX"
 
 log "build for Windows with mingw-w64 (build-win/)"
 mkdir -p "$ROOT/build-win"
+# pkg-config's answers are cached by CMake: a build dir configured against
+# another prefix (new package versions, another recipe) is configured
+# afresh. The prefix of the last good configure is kept beside the cache.
+stamp="$ROOT/build-win/.rimport-mingw-prefix"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$PREFIX" ]; then
+  rm -rf "$ROOT/build-win/CMakeCache.txt" "$ROOT/build-win/CMakeFiles" "$stamp"
+fi
 build "$ROOT/build-win" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/mingw-w64-x86_64.cmake" \
   -DRIMPORT_MINGW_PREFIX="$PREFIX"
+echo "$PREFIX" >"$stamp"
 
 WINE=/usr/lib/wine/wine64
 WINESERVER=/usr/lib/wine/wineserver64
 [ -x "$WINESERVER" ] || WINESERVER=/usr/lib/wine/wineserver
-export WINEPREFIX=${RIMPORT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/rimport/wine}
+export WINEPREFIX=${RIMPORT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/rimport-wine}
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES='mscoree,mshtml=' # no Mono or Gecko prompt
 export WINEPATH="Z:${PREFIX//\//\\}\\bin" # the dependencies' DLLs

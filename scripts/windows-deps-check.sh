@@ -10,7 +10,7 @@
 # ROOT: the prefix is still staged in ROOT/PREFIX (the .pc files name
 # PREFIX; pkg-config's PKG_CONFIG_SYSROOT_DIR maps them into ROOT).
 # wine runs in its own prefix, RIMPORT_WINEPREFIX (default
-# ${XDG_CACHE_HOME:-$HOME/.cache}/rimport/wine; the first start creates it,
+# ${XDG_CACHE_HOME:-$HOME/.cache}/rimport-wine; the first start creates it,
 # ~10 s), so stopping its wineserver at the end stops nothing else.
 set -euo pipefail
 
@@ -153,7 +153,7 @@ if [ -z "$server" ]; then
   exit 1
 fi
 
-export WINEPREFIX=${RIMPORT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/rimport/wine}
+export WINEPREFIX=${RIMPORT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/rimport-wine}
 export WINEDEBUG=-all
 # No Mono or Gecko installer prompt when the wine prefix is created.
 export WINEDLLOVERRIDES='mscoree,mshtml='

@@ -12,7 +12,7 @@
 # them into a prefix outside the clone:
 #
 #   RIMPORT_MINGW_PREFIX, or else
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/rimport/mingw-deps/<stamp>
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/rimport-mingw-deps/<stamp>
 #
 # The stamp covers the source package versions, the mingw-w64 compiler, the
 # toolchain file and the build recipe below, so a later run with the same
@@ -284,7 +284,7 @@ STAMP_TEXT=$(
   printf 'recipe %s\n' "$(declare -f "${RECIPE[@]}" | sha256sum | cut -d' ' -f1)"
 )
 STAMP=$(printf '%s\n' "$STAMP_TEXT" | sha256sum | cut -c1-16)
-CACHE_BASE=${XDG_CACHE_HOME:-$HOME/.cache}/rimport/mingw-deps
+CACHE_BASE=${XDG_CACHE_HOME:-$HOME/.cache}/rimport-mingw-deps
 PREFIX=$(realpath -m "${RIMPORT_MINGW_PREFIX:-$CACHE_BASE/$STAMP}")
 MARKER=$PREFIX/$MARKER_NAME
 
