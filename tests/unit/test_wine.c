@@ -23,6 +23,17 @@ static void shim_as(const char *name, rimport_buf *out) {
   rimport_buf_dispose(&src);
 }
 
+/* Runs `sh -c <script>` (the Linux /bin/sh) through the shim as sh.exe. */
+static void run_sh(const char *script, rimport_test_output *r) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *args[] = {"sh.exe", "-c", script, NULL};
+  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
+  shim_as("sh", &exe);
+  args[0] = exe.ptr;
+  rimport_test_exec(r, args, NULL, env, 60000);
+  rimport_buf_dispose(&exe);
+}
+
 static void wine_echo_translates_a_path(void **state) {
   rimport_buf exe = RIMPORT_BUF_INIT;
   const char *args[] = {"echo.exe", "hello", "Z:\\tmp", NULL};
@@ -46,50 +57,31 @@ static void wine_echo_translates_a_path(void **state) {
 }
 
 static void wine_exit_status_comes_back(void **state) {
-  rimport_buf exe = RIMPORT_BUF_INIT;
-  const char *args[] = {"sh.exe", "-c", "exit 3", NULL};
-  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
   rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
   (void)state;
-  shim_as("sh", &exe);
-  args[0] = exe.ptr;
-  rimport_test_exec(&r, args, NULL, env, 60000);
+  run_sh("exit 3", &r);
   assert_int_equal(r.term_signal, 0);
   assert_int_equal(r.status, 3);
   rimport_test_output_free(&r);
-  rimport_buf_dispose(&exe);
 }
 
 static void wine_signal_is_128_plus(void **state) {
-  rimport_buf exe = RIMPORT_BUF_INIT;
-  const char *args[] = {"sh.exe", "-c", "kill -TERM $$", NULL};
-  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
   rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
   (void)state;
-  shim_as("sh", &exe);
-  args[0] = exe.ptr;
-  rimport_test_exec(&r, args, NULL, env, 60000);
+  run_sh("kill -TERM $$", &r);
   assert_int_equal(r.term_signal, 0);
   assert_int_equal(r.status, 128 + 15);
   rimport_test_output_free(&r);
-  rimport_buf_dispose(&exe);
 }
 
 static void wine_stderr_is_pumped(void **state) {
-  rimport_buf exe = RIMPORT_BUF_INIT;
-  const char *args[] = {"sh.exe", "-c",
-                        "echo out; echo oops >&2; echo more; exit 0", NULL};
-  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
   rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
   (void)state;
-  shim_as("sh", &exe);
-  args[0] = exe.ptr;
-  rimport_test_exec(&r, args, NULL, env, 60000);
+  run_sh("echo out; echo oops >&2; echo more; exit 0", &r);
   assert_int_equal(r.status, 0);
   assert_string_equal(r.out.ptr, "out\nmore\n");
   assert_string_equal(r.err.ptr, "oops\n");
   rimport_test_output_free(&r);
-  rimport_buf_dispose(&exe);
 }
 
 /* The translation rules of the header comment: a path ('\\' or '/'), a
