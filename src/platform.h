@@ -29,6 +29,15 @@ void *rimport__error_tls_get(void);
 int rimport__error_tls_set(void *value);
 void rimport__error_tls_destroy(void *value);
 
+/* The target triple plugins and cells are built for when the session names
+ * none and the rustc's host is `host`: NULL when a library built for host
+ * loads into this process (the usual case: rustc's host is the default);
+ * else the triple of the platform rimport runs on. On Windows, a rustc
+ * whose host is not a Windows one (Linux rustc run through a stand-in, as
+ * under wine, DESIGN.md fact 15) gets x86_64-pc-windows-gnu (mingw build)
+ * or x86_64-pc-windows-msvc (MSVC build), or their i686/aarch64 forms. */
+const char *rimport__platform_target(const char *host);
+
 /* The default cache directory, without creating it: $RIMPORT_CACHE_DIR, else
  * $XDG_CACHE_HOME/rimport or ~/.cache/rimport (unix), or
  * %LOCALAPPDATA%\rimport\cache (Windows). 0, or an error with the message

@@ -850,7 +850,8 @@ const rimport_toolchain rimport_test_fake_toolchain = {
     "/sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib",
     NULL,
     "0123456789abcdef0123456789abcdef",
-    0};
+    0,
+    NULL};
 
 /* --- sessions, plans and builds ---------------------------------------- */
 

@@ -186,6 +186,12 @@ typedef struct rimport_toolchain {
   const char *fingerprint;   /**< 32 hex digits: XXH3-128 of `rustc -vV`
                                   (and of the target, when not the host) */
   int from_cache; /**< non-zero when read from disk without running rustc */
+  /** The runtime DLL the target's std DLL imports (windows-gnu:
+   *  libgcc_s_seh-1.dll), found in the target libdir, its self-contained/,
+   *  <sysroot>/bin, the mingw-w64 gcc's directory under the sysroot or on
+   *  PATH; loaded before std. NULL when the target needs none or it was not
+   *  found. */
+  const char *runtime_dll;
 } rimport_toolchain;
 
 /**

@@ -196,9 +196,13 @@ static int write_source(const rimport__cell_env *env, const cell_files *f,
     rc = rimport__buf_putc(&lead, '\n');
   if (rc == 0)
     rc = cell_manifest(env->tc, &manifest);
-  if (rc == 0 && f->api_dir.size > 0)
-    rc = rimport__buf_printf(&api_lib, "%s%csrc%clib.rs", f->api_dir.ptr,
-                             rimport__dir_sep, rimport__dir_sep);
+  /* kayton_api's lib.rs as seen from the cell's directory: a #[path]
+   * relative to the source, which any rustc reads the same way. */
+  if (rc == 0 && f->api_dir.size > 0 &&
+      (rc = rimport__buf_printf(&out, "%s%csrc%clib.rs", f->api_dir.ptr,
+                                rimport__dir_sep, rimport__dir_sep)) == 0)
+    rc = rimport__path_relative(f->dir.ptr, out.ptr, &api_lib);
+  rimport__buf_clear(&out);
   if (rc == 0) {
     vars[0].name = "lead";
     vars[0].value = lead.ptr ? lead.ptr : "";

@@ -13,8 +13,6 @@ typedef int32_t (*cell_entry_fn)(KaytonContext *);
 /* The std dylib and the plugins are loaded already when the cell uses
  * any; a cell without plugins still needs std. */
 static int ensure_std(const rimport__cell_env *env) {
-  rimport__dl *std_dl = NULL;
-  int rc;
   if (rimport__loader_library_count(env->loader) > 0)
     return 0;
   if (env->tc->std_dylib == NULL)
@@ -22,10 +20,7 @@ static int ensure_std(const rimport__cell_env *env) {
                               "running a cell: the toolchain has no std "
                               "dylib in %s; install the rust-std component",
                               env->tc->target_libdir);
-  if ((rc = rimport__dl_open(env->tc->std_dylib, &std_dl)) != 0)
-    return rc;
-  rimport__dl_free(std_dl); /* stays loaded */
-  return 0;
+  return rimport__loader_load_std(env->loader, env->tc);
 }
 
 /* The cell's entry point (platform.h: symbols are copied, not cast). */

@@ -8,6 +8,7 @@
 #include "common/fs.h"
 #include "platform.h"
 #include "proc/proc.h"
+#include "toolchain/toolchain.h"
 
 static int report(int ok, const char *what, const char *fmt, ...)
     RIMPORT__PRINTF(3, 4);
@@ -43,6 +44,17 @@ static int check_toolchain(rimport_session *s) {
                   "component add rust-std --target …) or use a full Rust "
                   "installation",
                   tc->target_libdir, tc->target);
+  if (tc->runtime_dll != NULL)
+    bad |= report(1, "runtime", "%s", tc->runtime_dll);
+  else if (rimport__toolchain_runtime_dll_name(tc->target) != NULL)
+    bad |= report(0, "runtime",
+                  "%s, which the %s std DLL imports, is not in %s, its "
+                  "self-contained directory, the bin directory of %s, the "
+                  "mingw-w64 gcc's directory there or on PATH; install "
+                  "mingw-w64's gcc runtime (MSYS2: mingw-w64-x86_64-gcc-libs) "
+                  "and put its bin directory on PATH",
+                  rimport__toolchain_runtime_dll_name(tc->target), tc->target,
+                  tc->target_libdir, tc->sysroot);
   return bad;
 }
 

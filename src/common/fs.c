@@ -1,6 +1,7 @@
 #ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
 #define _POSIX_C_SOURCE 200809L
 #endif
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -563,5 +564,105 @@ int rimport__fs_check_writable(const char *dir) {
     uv_fs_req_cleanup(&req);
   }
   rimport_buf_dispose(&probe);
+  return rc;
+}
+
+/* The length of path's root ("/", "C:\", "\\server\share\"): the part two
+ * paths must share for one to be reached from the other by a relative
+ * path. 0 when path is not absolute. */
+static size_t root_length(const char *path) {
+  size_t n;
+  int seps;
+  if (!rimport__path_is_absolute(path))
+    return 0;
+  if (rimport__is_dir_sep(path[0]) && rimport__is_dir_sep(path[1])) {
+    for (n = 2, seps = 0; path[n] != '\0' && seps < 2; n++)
+      if (rimport__is_dir_sep(path[n]))
+        seps++; /* \\server\share\ */
+    return n;
+  }
+  for (n = 0; path[n] != '\0' && !rimport__is_dir_sep(path[n]); n++)
+    ;
+  return path[n] != '\0' ? n + 1 : n;
+}
+
+/* Are a[0..n) and b[0..n) the same path text? Case-insensitive where
+ * paths are (Windows: '\\' is the separator). */
+static int same_text(const char *a, const char *b, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (rimport__is_dir_sep((char)x) && rimport__is_dir_sep((char)y))
+      continue;
+    if (rimport__dir_sep == '\\' && x < 128 && y < 128) {
+      x = (unsigned char)tolower(x);
+      y = (unsigned char)tolower(y);
+    }
+    if (x != y)
+      return 0;
+  }
+  return 1;
+}
+
+/* The next component of p (separators skipped first): its start, its
+ * length in *len; NULL at the end. */
+static const char *next_component(const char *p, size_t *len) {
+  while (*p != '\0' && rimport__is_dir_sep(*p))
+    p++;
+  if (*p == '\0')
+    return NULL;
+  for (*len = 0; p[*len] != '\0' && !rimport__is_dir_sep(p[*len]); (*len)++)
+    ;
+  return p;
+}
+
+int rimport__path_relative(const char *from_dir, const char *to,
+                           rimport_buf *out) {
+  rimport_buf from = RIMPORT_BUF_INIT, dest = RIMPORT_BUF_INIT;
+  const char *f, *t, *fc, *tc;
+  size_t root, flen = 0, tlen = 0;
+  int rc, first = 1;
+  rimport__buf_clear(out);
+  /* Real paths on both sides: ".." then means the same lexically (cargo)
+   * and physically (the kernel, rustc's #[path]). */
+  if (rimport__fs_realpath(from_dir, &from) != 0 ||
+      rimport__fs_realpath(to, &dest) != 0) {
+    rimport_error_clear();
+    rc = rimport__buf_puts(out, to);
+    goto done;
+  }
+  root = root_length(from.ptr);
+  if (root == 0 || root != root_length(dest.ptr) ||
+      !same_text(from.ptr, dest.ptr, root)) {
+    rc = rimport__buf_puts(out, dest.ptr); /* another drive or share */
+    goto done;
+  }
+  f = from.ptr + root;
+  t = dest.ptr + root;
+  for (;;) { /* the common part */
+    fc = next_component(f, &flen);
+    tc = next_component(t, &tlen);
+    if (fc == NULL || tc == NULL || flen != tlen || !same_text(fc, tc, flen))
+      break;
+    f = fc + flen;
+    t = tc + tlen;
+  }
+  rc = 0;
+  for (; rc == 0 && (fc = next_component(f, &flen)) != NULL; f = fc + flen) {
+    rc = rimport__buf_puts(out, first ? ".." : "/..");
+    first = 0;
+  }
+  for (; rc == 0 && (tc = next_component(t, &tlen)) != NULL; t = tc + tlen) {
+    if (!first)
+      rc = rimport__buf_putc(out, '/');
+    if (rc == 0)
+      rc = rimport__buf_put(out, tc, tlen);
+    first = 0;
+  }
+  if (rc == 0 && first)
+    rc = rimport__buf_putc(out, '.');
+done:
+  rimport_buf_dispose(&from);
+  rimport_buf_dispose(&dest);
   return rc;
 }

@@ -107,5 +107,14 @@ const char *rimport__path_base(const char *path);
 /* Everything before the last component into out (replaced), without the
  * separator: "a/b" for "a/b/c", "." for "c", "/" for "/c". */
 int rimport__path_dir(const char *path, rimport_buf *out);
+/* `to` as seen from the directory `from_dir`, into out (replaced): the
+ * relative path between their real paths, '/'-separated ("../x-key",
+ * "../../lib/k", "." for the same directory); the real path of `to` when
+ * the two lie under different roots (drives, shares); `to` itself when
+ * either cannot be resolved (does not exist). What generated files (a
+ * Cargo.toml's path dependencies, a #[path]) hold, so that they name the
+ * same place whichever way the reader spells paths. 0 or RIMPORT_ENOMEM. */
+int rimport__path_relative(const char *from_dir, const char *to,
+                           rimport_buf *out);
 
 #endif

@@ -121,7 +121,19 @@ typedef struct gen {
   rimport__arena arena;
   const rimport__gen_input *in;
   const char *crate; /* Rust name */
+  const char *dir;   /* where the crate is written */
 } gen;
+
+/* A directory as the crate's Cargo.toml names it: relative to the crate
+ * (rimport__path_relative), in the arena; NULL when memory ran out. */
+static const char *rel_to_crate(gen *g, const char *to) {
+  rimport_buf rel = RIMPORT_BUF_INIT;
+  const char *r = NULL;
+  if (rimport__path_relative(g->dir, to, &rel) == 0)
+    r = rimport__arena_strdup(&g->arena, rel.ptr);
+  rimport_buf_dispose(&rel);
+  return r;
+}
 
 /* A record under construction: at most this many values and lists. */
 typedef struct rec {
@@ -655,22 +667,26 @@ static int build_root(gen *g, rec *root, rvec lists[6]) {
   rec_var(root, "plugin", p->plugin);
   rec_var(root, "package", package);
   rec_var(root, "key", p->key);
-  rec_var(root, "kayton_api_dir", in->kayton_api_dir);
+  rec_var(root, "kayton_api_dir", rel_to_crate(g, in->kayton_api_dir));
+  if (root->vars[root->nv - 1].value == NULL)
+    rc = RIMPORT_ENOMEM;
   rec_var(root, "default_features", p->default_features ? "true" : "false");
 
   for (i = 0; rc == 0 && i < in->parent_count; i++) {
     memset(&r, 0, sizeof(r));
     rec_var(&r, "plugin", in->parents[i].plugin);
-    rec_var(&r, "crate_dir", in->parents[i].crate_dir);
-    rc = rvec_push(g, &lists[L_PARENTS], &r);
+    rec_var(&r, "crate_dir", rel_to_crate(g, in->parents[i].crate_dir));
+    rc = r.vars[1].value == NULL ? RIMPORT_ENOMEM
+                                 : rvec_push(g, &lists[L_PARENTS], &r);
   }
   memset(&r, 0, sizeof(r));
   if (rc == 0 && p->source == RIMPORT_FROM_REGISTRY) {
     rec_var(&r, "version_req", p->version ? p->version : "*");
     rc = rvec_push(g, &lists[L_REGISTRY], &r);
   } else if (rc == 0) {
-    rec_var(&r, "path", p->path);
-    rc = rvec_push(g, &lists[L_LOCAL], &r);
+    rec_var(&r, "path", rel_to_crate(g, p->path));
+    rc = r.vars[0].value == NULL ? RIMPORT_ENOMEM
+                                 : rvec_push(g, &lists[L_LOCAL], &r);
   }
   for (i = 0; rc == 0 && i < p->feature_count; i++) {
     memset(&r, 0, sizeof(r));
@@ -730,6 +746,7 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
   memset(&g, 0, sizeof(g));
   memset(lists, 0, sizeof(lists));
   g.in = in;
+  g.dir = dir;
   /* The Rust name: '-' becomes '_' (the plan has done it; a hand-made
    * descriptor may not have). */
   if ((crate = rimport__strdup(in->plugin->crate)) == NULL)
@@ -739,6 +756,8 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
       *c = '_';
   g.crate = crate;
   rc = validate(&g);
+  if (rc == 0) /* made first: the paths in it are relative to it */
+    rc = rimport__fs_mkdir_p(dir);
   if (rc == 0)
     rc = build_root(&g, &root, lists);
   if (rc == 0) {
@@ -768,7 +787,8 @@ int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
   const rimport__template *profile;
   rimport__tpl_var vars[4];
   rimport__tpl_record record;
-  rimport_buf toml = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT;
+  rimport_buf toml = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT,
+              rel = RIMPORT_BUF_INIT;
   const char *why;
   int rc;
   if (plugin == NULL || plugin_dir == NULL || root_dir == NULL)
@@ -783,8 +803,12 @@ int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
     return RIMPORT_EINTERNAL;
   vars[0].name = "plugin";
   vars[0].value = plugin;
+  /* made first: the plugin's path in it is relative to it */
+  if ((rc = rimport__fs_mkdir_p(root_dir)) != 0 ||
+      (rc = rimport__path_relative(root_dir, plugin_dir, &rel)) != 0)
+    return rc;
   vars[1].name = "plugin_dir";
-  vars[1].value = plugin_dir;
+  vars[1].value = rel.ptr;
   vars[2].name = "rimport_version";
   vars[2].value = rimport_version();
   vars[3].name = "profile"; /* one release profile (plugin_templates/) */
@@ -796,12 +820,11 @@ int rimport__gen_build_root(const char *plugin, const char *plugin_dir,
   if (rc == 0)
     rc = rimport__template_render("build_root/lib.rs.tpl", &record, &lib);
   if (rc == 0)
-    rc = rimport__fs_mkdir_p(root_dir);
-  if (rc == 0)
     rc = write_in(root_dir, "Cargo.toml", toml.ptr, toml.size);
   if (rc == 0)
     rc = write_in(root_dir, "lib.rs", lib.ptr, lib.size);
   rimport_buf_dispose(&toml);
   rimport_buf_dispose(&lib);
+  rimport_buf_dispose(&rel);
   return rc;
 }

@@ -178,6 +178,18 @@ static int load_lib(rimport__loader *ld, const char *path, const char *xxh3,
   return 0;
 }
 
+int rimport__loader_load_std(rimport__loader *ld, const rimport_toolchain *tc) {
+  size_t idx;
+  int rc = 0;
+  /* A DLL already loaded satisfies later imports of its base name (fact 9):
+   * the runtime DLL first, by its absolute path, then std. */
+  if (tc->runtime_dll != NULL)
+    rc = load_lib(ld, tc->runtime_dll, NULL, 0, &idx);
+  if (rc == 0)
+    rc = load_lib(ld, tc->std_dylib, NULL, 0, &idx);
+  return rc;
+}
+
 /* --- checks --------------------------------------------------------------- */
 
 /* The artifact's recorded XXH3 (rel: "deps/libkayton_api.so"), or NULL. */
@@ -412,7 +424,7 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
         tc->target_libdir ? tc->target_libdir : "its target-libdir");
   /* std → kayton_api → (parents, loaded already) → the plugin. */
   if (rc == 0)
-    rc = load_lib(ld, tc->std_dylib, NULL, 0, &idx);
+    rc = rimport__loader_load_std(ld, tc);
   if (rc == 0)
     rc = load_kayton_api(ld, e, what.ptr);
   if (rc == 0)

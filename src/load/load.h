@@ -75,6 +75,10 @@ const char *rimport__loader_kayton_api(const rimport__loader *ld);
 
 /* Libraries (std, kayton_api, plugins) in load order: absolute paths. */
 size_t rimport__loader_library_count(const rimport__loader *ld);
+
+/* Loads the toolchain's runtime DLL (when it has one) and then its std
+ * dylib (which must not be NULL) into ld, each once. */
+int rimport__loader_load_std(rimport__loader *ld, const rimport_toolchain *tc);
 const char *rimport__loader_library_path(const rimport__loader *ld, size_t i);
 
 /* The address of `name` exported by the plugin `plugin_key`, or NULL

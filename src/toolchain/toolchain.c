@@ -17,7 +17,7 @@
 
 /* Bumped whenever the record's layout or meaning changes; a record with
  * another version is ignored and rewritten. */
-#define RECORD_VERSION        1
+#define RECORD_VERSION        2
 #define RECORD_MAX_SIZE       ((size_t)4 << 20)
 #define PROBE_DEFAULT_TIMEOUT 30000u
 #define STDERR_QUOTE_MAX      2048
@@ -120,7 +120,9 @@ static char *first_line(const char *text, size_t len) {
   return rimport__strndup(text, n);
 }
 
-/* tc->target = target (NULL: the host) and the fingerprint: the XXH3-128
+/* tc->target = target (NULL: the host, or the platform's triple when the
+ * host's libraries cannot load here: rimport__platform_target) and the
+ * fingerprint: the XXH3-128
  * of `rustc -vV`, followed by "target: <triple>\n" for another target. */
 static int set_target(rimport__toolchain *tc, const char *target) {
   XXH3_state_t *st;
@@ -128,6 +130,8 @@ static int set_target(rimport__toolchain *tc, const char *target) {
   const char *vv = tc->verbose_version;
   char *t;
   size_t i;
+  if (target == NULL)
+    target = rimport__platform_target(tc->host);
   if (target != NULL && strcmp(target, tc->host) == 0)
     target = NULL;
   for (i = 0; target != NULL && target[i] != '\0'; i++)
@@ -483,6 +487,113 @@ static int find_std_dylib(rimport__toolchain *tc) {
   return rc;
 }
 
+const char *rimport__toolchain_runtime_dll_name(const char *target) {
+  if (strstr(target, "windows-gnullvm") != NULL)
+    return "libunwind.dll";
+  if (strstr(target, "windows-gnu") == NULL)
+    return NULL;
+  return strncmp(target, "i686", 4) == 0 ? "libgcc_s_dw2-1.dll"
+                                         : "libgcc_s_seh-1.dll";
+}
+
+typedef struct runtime_search {
+  const char *name;
+  const char *gcc_dir;  /* the directory runtime_in_gcc lists */
+  int any_thread_model; /* 0: only <version>-win32 directories */
+  rimport_buf *found;   /* set when found */
+} runtime_search;
+
+static int runtime_in(const char *dir, runtime_search *q) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  int rc = rimport__path_join(&path, dir, q->name);
+  if (rc == 0 && rimport__fs_is_file(path.ptr)) {
+    rimport__buf_clear(q->found);
+    rc = rimport__buf_puts(q->found, path.ptr);
+  }
+  rimport_buf_dispose(&path);
+  return rc;
+}
+
+/* <sysroot>/lib/gcc/<arch>-w64-mingw32/<version>/: where a mingw-w64 gcc
+ * (the windows-gnu linker) keeps its runtime DLLs on Debian. */
+static int runtime_in_gcc(const rimport__dirent *ent, void *payload) {
+  runtime_search *q = payload;
+  rimport_buf dir = RIMPORT_BUF_INIT;
+  int rc = 0;
+  size_t n = strlen(ent->name);
+  /* The win32 thread model's libgcc_s needs no libwinpthread-1.dll. */
+  int win32 = n > 6 && strcmp(ent->name + n - 6, "-win32") == 0;
+  if (ent->is_dir && q->found->size == 0 && (win32 || q->any_thread_model) &&
+      (rc = rimport__path_join(&dir, q->gcc_dir, ent->name)) == 0)
+    rc = runtime_in(dir.ptr, q);
+  rimport_buf_dispose(&dir);
+  return rc;
+}
+
+/* Finds the target's runtime DLL where its toolchain keeps it: the target
+ * libdir and its self-contained/, <sysroot>/bin, the mingw-w64 gcc's
+ * library directory under the sysroot, then PATH (MSYS2's mingw64/bin).
+ * Not found is not an error here: loading std says what is missing. */
+static int find_runtime_dll(rimport__toolchain *tc) {
+  const char *name = rimport__toolchain_runtime_dll_name(tc->target), *p, *end;
+  const char *subs[] = {"", "self-contained"};
+  rimport_buf found = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT,
+              path = RIMPORT_BUF_INIT;
+  runtime_search q;
+  size_t i;
+  int rc = 0;
+  if (name == NULL)
+    return 0;
+  q.name = name;
+  q.gcc_dir = NULL;
+  q.any_thread_model = 0;
+  q.found = &found;
+  for (i = 0; rc == 0 && found.size == 0 && i < RIMPORT__ARRAY_SIZE(subs);
+       i++) {
+    rimport__buf_clear(&dir);
+    if ((rc = rimport__path_join(&dir, tc->target_libdir, subs[i])) == 0)
+      rc = runtime_in(subs[i][0] ? dir.ptr : tc->target_libdir, &q);
+  }
+  rimport__buf_clear(&dir);
+  if (rc == 0 && found.size == 0 &&
+      (rc = rimport__path_join(&dir, tc->sysroot, "bin")) == 0)
+    rc = runtime_in(dir.ptr, &q);
+  rimport__buf_clear(&dir);
+  if (rc == 0 && found.size == 0 &&
+      (rc = rimport__path_join(&dir, tc->sysroot, "lib")) == 0 &&
+      (rc = rimport__buf_printf(
+           &dir, "%cgcc%c%.*s-w64-mingw32", rimport__dir_sep, rimport__dir_sep,
+           (int)strcspn(tc->target, "-"), tc->target)) == 0 &&
+      rimport__fs_is_dir(dir.ptr) && (q.gcc_dir = dir.ptr) != NULL &&
+      (rc = rimport__fs_list_dir(dir.ptr, runtime_in_gcc, &q)) == 0 &&
+      found.size == 0 && (q.any_thread_model = 1) != 0)
+    rc = rimport__fs_list_dir(dir.ptr, runtime_in_gcc, &q);
+  if (rc != 0 && rc != RIMPORT_ENOMEM) {
+    rimport_error_clear(); /* an unreadable directory holds nothing */
+    rc = 0;
+  }
+  if (rc == 0 && found.size == 0 && rimport__env_get("PATH", &path) == 0) {
+    for (p = path.ptr; rc == 0 && found.size == 0 && *p; p = end) {
+      end = strchr(p, rimport__path_list_sep);
+      if (end == NULL)
+        end = p + strlen(p);
+      rimport__buf_clear(&dir);
+      if (end > p && (rc = rimport__buf_put(&dir, p, (size_t)(end - p))) == 0 &&
+          rimport__path_is_absolute(dir.ptr))
+        rc = runtime_in(dir.ptr, &q);
+      if (*end != '\0')
+        end++;
+    }
+  }
+  if (rc == 0 && found.size > 0 &&
+      (tc->runtime_dll = rimport__buf_detach(&found)) == NULL)
+    rc = rimport__error_nomem();
+  rimport_buf_dispose(&found);
+  rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&path);
+  return rc;
+}
+
 /* Is the binary a rustup proxy? Yes when the resolved file is rustup itself
  * (~/.cargo/bin/rustc is a symlink or hard link to rustup), when a `rustup`
  * beside the invoked rustc has the same size and mtime (a hard link), or
@@ -636,6 +747,14 @@ static int dup_json(char **field, const cJSON *obj, const char *key) {
   return *field == NULL ? -1 : 0;
 }
 
+/* dup_json for a key whose value may be null (field left NULL). */
+static int dup_json_or_null(char **field, const cJSON *obj, const char *key) {
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (cJSON_IsNull(item))
+    return 0;
+  return cJSON_IsString(item) ? dup_json(field, obj, key) : -1;
+}
+
 /* 1 and tc filled when the record at `path` is valid and current; 0
  * otherwise (a missing, corrupt, stale or other-version record). Sets no
  * error. */
@@ -685,13 +804,9 @@ static int record_load(const char *path, const char *invoked,
   if (dup_json(&tc->sysroot, root, "sysroot") != 0 ||
       dup_json(&tc->target_libdir, root, "target_libdir") != 0)
     goto done;
-  item = cJSON_GetObjectItemCaseSensitive(root, "std_dylib");
-  if (cJSON_IsString(item)) {
-    if (dup_json(&tc->std_dylib, root, "std_dylib") != 0)
-      goto done;
-  } else if (!cJSON_IsNull(item)) {
+  if (dup_json_or_null(&tc->std_dylib, root, "std_dylib") != 0 ||
+      dup_json_or_null(&tc->runtime_dll, root, "runtime_dll") != 0)
     goto done;
-  }
   ok = 1;
 done:
   cJSON_Delete(root);
@@ -748,7 +863,8 @@ static int record_store(const char *dir, const char *path,
         add_str(root, "llvm_version", tc->llvm_version) ||
         add_str(root, "sysroot", tc->sysroot) ||
         add_str(root, "target_libdir", tc->target_libdir) ||
-        add_str(root, "std_dylib", tc->std_dylib);
+        add_str(root, "std_dylib", tc->std_dylib) ||
+        add_str(root, "runtime_dll", tc->runtime_dll);
   rc = rimport__json_print(bad ? NULL : root, 1, &text);
   cJSON_Delete(root);
   if (rc == 0)
@@ -762,11 +878,11 @@ static int record_store(const char *dir, const char *path,
 /* ----------------------------------------------------------------- find */
 
 static void clear_probed(rimport__toolchain *tc) {
-  char **fields[] = {&tc->release,         &tc->commit_hash,
-                     &tc->commit_date,     &tc->host,
-                     &tc->llvm_version,    &tc->sysroot,
-                     &tc->target_libdir,   &tc->std_dylib,
-                     &tc->verbose_version, &tc->target};
+  char **fields[] = {
+      &tc->release,       &tc->commit_hash,  &tc->commit_date,
+      &tc->host,          &tc->llvm_version, &tc->sysroot,
+      &tc->target_libdir, &tc->std_dylib,    &tc->verbose_version,
+      &tc->target,        &tc->runtime_dll};
   size_t i;
   for (i = 0; i < RIMPORT__ARRAY_SIZE(fields); i++)
     set_field(fields[i], NULL);
@@ -784,6 +900,7 @@ static int set_pub(rimport__toolchain *tc) {
   tc->pub.sysroot = tc->sysroot;
   tc->pub.target_libdir = tc->target_libdir;
   tc->pub.std_dylib = tc->std_dylib;
+  tc->pub.runtime_dll = tc->runtime_dll;
   tc->pub.fingerprint = tc->fingerprint;
   return 0;
 }
@@ -825,6 +942,8 @@ static int probe(rimport__toolchain *tc, const char *target, const char *cwd,
                      &tc->target_libdir);
   if (rc == 0)
     rc = find_std_dylib(tc);
+  if (rc == 0)
+    rc = find_runtime_dll(tc);
   rimport_buf_dispose(&vv);
   return rc;
 }
@@ -912,6 +1031,7 @@ void rimport__toolchain_free(rimport__toolchain *tc) {
   rimport__free(tc->sysroot);
   rimport__free(tc->target_libdir);
   rimport__free(tc->std_dylib);
+  rimport__free(tc->runtime_dll);
   rimport__free(tc->verbose_version);
   rimport__free(tc->target);
   rimport__free(tc);

@@ -14,6 +14,10 @@ typedef struct rimport__toolchain {
   char *rustc, *resolved;
   char *release, *commit_hash, *commit_date, *host, *llvm_version, *sysroot,
       *target_libdir, *std_dylib;
+  /* The runtime DLL the target's std DLL needs (windows-gnu:
+   * libgcc_s_seh-1.dll), where it was found; NULL when the target needs
+   * none or it was not found. */
+  char *runtime_dll;
   char *target;          /* the target triple: the one asked for, or host */
   char *verbose_version; /* the full `rustc -vV` text */
   /* XXH3-128 of verbose_version, hex; for a target other than the host, of
@@ -72,6 +76,12 @@ void rimport__toolchain_free(rimport__toolchain *tc);
  * (windows), ".dylib" (apple), else ".so" — data about the target, not
  * the platform rimport was built on. */
 const char *rimport__toolchain_dylib_ext(const char *target);
+
+/* The runtime DLL a target's std DLL imports besides the system's (data
+ * about the target, as above): windows-gnu's std links libgcc dynamically
+ * (libgcc_s_seh-1.dll; i686: libgcc_s_dw2-1.dll; gnullvm: libunwind.dll);
+ * NULL for any other target. */
+const char *rimport__toolchain_runtime_dll_name(const char *target);
 
 /* Parses `rustc -vV` output into tc's release, commit_hash, commit_date,
  * host, llvm_version, verbose_version; then sets the target (NULL: the

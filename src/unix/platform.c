@@ -39,6 +39,11 @@ int rimport__error_tls_set(void *value) {
   return 0;
 }
 
+const char *rimport__platform_target(const char *host) {
+  (void)host; /* a unix rustc's host is a unix triple */
+  return NULL;
+}
+
 int rimport__default_cache_dir(rimport_buf *out) {
   rimport_buf home = RIMPORT_BUF_INIT;
   int rc;

@@ -53,6 +53,25 @@ int rimport__error_tls_set(void *value) {
   return 0;
 }
 
+#if defined(_MSC_VER)
+#define PLATFORM_ENV "msvc"
+#else
+#define PLATFORM_ENV "gnu"
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+#define PLATFORM_ARCH "aarch64"
+#elif defined(__i386__) || defined(_M_IX86)
+#define PLATFORM_ARCH "i686"
+#else
+#define PLATFORM_ARCH "x86_64"
+#endif
+
+const char *rimport__platform_target(const char *host) {
+  if (host != NULL && strstr(host, "windows") != NULL)
+    return NULL;
+  return PLATFORM_ARCH "-pc-windows-" PLATFORM_ENV;
+}
+
 int rimport__default_cache_dir(rimport_buf *out) {
   if (rimport__env_get("RIMPORT_CACHE_DIR", out) == 0 && out->size > 0)
     return 0;

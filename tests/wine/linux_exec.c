@@ -166,9 +166,31 @@ static int is_win_abs(const char *s, size_t len) {
          s[1] == ':' && (s[2] == '\\' || s[2] == '/');
 }
 
+static char *program_for(const char *name);
+static char *self_dir; /* this program's directory, as a Unix path */
+
+/* A Unix path naming a stand-in (<self_dir>/<name>.exe, any case): the
+ * Linux program <name> stands for (newly allocated), else NULL. A Linux
+ * program given the path of a stand-in (RUSTC=X:\…\rustc.exe for cargo)
+ * runs the Linux program itself. */
+static char *stand_in_target(const char *unix_path) {
+  size_t n = self_dir ? strlen(self_dir) : 0, len = strlen(unix_path);
+  const char *base = unix_path + n + 1;
+  char *name, *r;
+  if (n == 0 || len <= n + 5 || strncmp(unix_path, self_dir, n) != 0 ||
+      unix_path[n] != '/' || strchr(base, '/') != NULL ||
+      _stricmp(unix_path + len - 4, ".exe") != 0)
+    return NULL;
+  name = xstrdup(base);
+  name[strlen(name) - 4] = '\0';
+  r = program_for(name);
+  free(name);
+  return r;
+}
+
 /* s[0..len) (a Windows absolute path) as a Unix path, newly allocated;
  * itself when wine cannot translate it. */
-static char *translate_path(const char *s, size_t len) {
+static char *translate_path_only(const char *s, size_t len) {
   char *copy = xmalloc(len + 1), *r;
   WCHAR *w;
   int wn;
@@ -194,6 +216,15 @@ static char *translate_path(const char *s, size_t len) {
   copy = xstrdup(r);
   HeapFree(GetProcessHeap(), 0, r);
   return copy;
+}
+
+/* translate_path_only, and a stand-in's path made its Linux program's. */
+static char *translate_path(const char *s, size_t len) {
+  char *u = translate_path_only(s, len), *prog = stand_in_target(u);
+  if (prog == NULL)
+    return u;
+  free(u);
+  return prog;
 }
 
 /* The first two rules: a path, or a ';' list holding one. NULL when
@@ -239,15 +270,56 @@ static char *translate_value(const char *s) {
   return out;
 }
 
+/* A TOML basic string ("…", escapes \\ and \") holding a Windows
+ * absolute path: the same string holding the Unix path; else NULL. */
+static char *translate_toml_string(const char *v) {
+  size_t n = strlen(v), i, j = 0;
+  char *u, *t, *r;
+  if (n < 2 || v[0] != '"' || v[n - 1] != '"')
+    return NULL;
+  u = xmalloc(n);
+  for (i = 1; i + 1 < n; i++) {
+    if (v[i] == '\\') {
+      if (i + 2 >= n || (v[i + 1] != '\\' && v[i + 1] != '"')) {
+        free(u);
+        return NULL;
+      }
+      i++;
+    }
+    u[j++] = v[i];
+  }
+  u[j] = '\0';
+  if (!is_win_abs(u, j)) {
+    free(u);
+    return NULL;
+  }
+  t = translate_path(u, j);
+  free(u);
+  r = xmalloc(2 * strlen(t) + 3);
+  j = 0;
+  r[j++] = '"';
+  for (i = 0; t[i]; i++) {
+    if (t[i] == '\\' || t[i] == '"')
+      r[j++] = '\\';
+    r[j++] = t[i];
+  }
+  r[j++] = '"';
+  r[j] = '\0';
+  free(t);
+  return r;
+}
+
 /* An argument: a single path; else, when it holds '=', the part after the
- * first '=' when that translates; else the list rule. */
+ * first '=' when that translates (a path, a list, or a TOML string holding
+ * a path: --config source.x.directory="X:\\d"); else the list rule. */
 static char *translate_arg(const char *s) {
   char *t;
   const char *eq;
   if (strchr(s, ';') == NULL && is_win_abs(s, strlen(s)))
     return translate_path(s, strlen(s));
   eq = strchr(s, '=');
-  if (eq != NULL && (t = translate_value(eq + 1)) != NULL) {
+  if (eq != NULL && ((t = translate_value(eq + 1)) != NULL ||
+                     (t = translate_toml_string(eq + 1)) != NULL)) {
     char *head = xmalloc((size_t)(eq - s) + 2), *r;
     memcpy(head, s, (size_t)(eq - s) + 1);
     head[eq - s + 1] = '\0';
@@ -293,6 +365,50 @@ static char *look_up(const char *name, const char *path) {
   return cat3("/usr/bin/", name, "");
 }
 
+/* The Windows environment variable `name` as UTF-8 (newly allocated), or
+ * NULL when it is not set. */
+static char *win_getenv(const char *name) {
+  WCHAR wname[128], *w;
+  DWORD n;
+  char *r;
+  int i;
+  for (i = 0; name[i] && i < 127; i++)
+    wname[i] = (WCHAR)(unsigned char)name[i];
+  wname[i] = 0;
+  n = GetEnvironmentVariableW(wname, NULL, 0);
+  if (n == 0)
+    return NULL;
+  w = xmalloc(sizeof(WCHAR) * n);
+  n = GetEnvironmentVariableW(wname, w, n);
+  r = utf8_of(w, (int)n);
+  free(w);
+  return r;
+}
+
+/* The Linux program the stand-in <name> runs (see the top): newly
+ * allocated. */
+static char *program_for(const char *name) {
+  char *envname = cat3("RIMPORT_LINUX_", name, ""), *p, *val, *r;
+  for (p = envname + 14; *p; p++) {
+    if (*p >= 'a' && *p <= 'z')
+      *p = (char)(*p - 'a' + 'A');
+    else if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+      *p = '_';
+  }
+  val = win_getenv(envname);
+  free(envname);
+  if (val != NULL && *val) {
+    r = is_win_abs(val, strlen(val)) ? translate_path_only(val, strlen(val))
+                                     : xstrdup(val);
+  } else {
+    char *path = win_getenv("RIMPORT_LINUX_PATH");
+    r = look_up(name, path);
+    free(path);
+  }
+  free(val);
+  return r;
+}
+
 /* The environment entry NAME's value in envp (names compared without
  * case, as Windows does), or NULL. */
 static const char *env_get(char **envp, const char *name) {
@@ -315,11 +431,104 @@ static void forward(HANDLE h, const char *buf, long long n) {
   }
 }
 
+/* Output: the Linux program's absolute paths made Windows ones, "Z:" put
+ * before them (wine's Z: is the Unix root; checked at the start, else
+ * nothing is changed), so that a Windows reader of cargo's JSON messages,
+ * `rustc --print sysroot` or a diagnostic gets paths it can open. A path
+ * here is a '/' at the start of a line or after one of `"' =(,[` and
+ * before a name whose top directory exists ("/usr/…", "/tmp/…"), so that
+ * "12/87", "a // b" and URLs are left alone. Lines ('\n' or '\r' ended)
+ * are translated whole; a line longer than the buffer goes out as it is. */
+static int z_is_root;
+
+typedef struct out_stream {
+  HANDLE h;
+  char buf[1 << 16];
+  size_t len;
+} out_stream;
+
+static int name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '+';
+}
+
+/* Is "/<s[0..n)>" an existing file or directory? (a few answers kept) */
+static int top_exists(const char *s, size_t n) {
+  static char seen[32][64];
+  static int answer[32], count;
+  char path[66];
+  int i;
+  if (n == 0 || n > 62)
+    return 0;
+  for (i = 0; i < count; i++)
+    if (strlen(seen[i]) == n && memcmp(seen[i], s, n) == 0)
+      return answer[i];
+  path[0] = '/';
+  memcpy(path + 1, s, n);
+  path[n + 1] = '\0';
+  i = lsys2(L_ACCESS, path, 0) == 0;
+  if (count < 32) {
+    memcpy(seen[count], s, n);
+    seen[count][n] = '\0';
+    answer[count++] = i;
+  }
+  return i;
+}
+
+static void put_line(HANDLE h, const char *s, size_t n) {
+  size_t i, from = 0, top;
+  if (!z_is_root) {
+    forward(h, s, (long long)n);
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    if (s[i] != '/' || (i > 0 && !strchr("\"' =(,[", s[i - 1])))
+      continue;
+    for (top = 0; i + 1 + top < n && name_char(s[i + 1 + top]); top++)
+      ;
+    if (top == 0 || !top_exists(s + i + 1, top))
+      continue;
+    forward(h, s + from, (long long)(i - from));
+    forward(h, "Z:", 2);
+    from = i;
+  }
+  forward(h, s + from, (long long)(n - from));
+}
+
+/* Takes n more bytes (n == 0: the end) and writes out the whole lines. */
+static void out_feed(out_stream *o, const char *data, size_t n) {
+  size_t i, start = 0;
+  if (n == 0) {
+    put_line(o->h, o->buf, o->len);
+    o->len = 0;
+    return;
+  }
+  while (n > 0) {
+    size_t take = sizeof(o->buf) - o->len < n ? sizeof(o->buf) - o->len : n;
+    memcpy(o->buf + o->len, data, take);
+    o->len += take;
+    data += take;
+    n -= take;
+    start = 0;
+    for (i = 0; i < o->len; i++)
+      if (o->buf[i] == '\n' || o->buf[i] == '\r') {
+        put_line(o->h, o->buf + start, i + 1 - start);
+        start = i + 1;
+      }
+    if (start == 0 && o->len == sizeof(o->buf)) {
+      forward(o->h, o->buf, (long long)o->len); /* a line too long */
+      start = o->len;
+    }
+    memmove(o->buf, o->buf + start, o->len - start);
+    o->len -= start;
+  }
+}
+
 int main(void) {
   WCHAR modw[MAX_PATH * 4];
   DWORD modn;
-  char *mod, *base, *dot, *name, *envname, *prog = NULL, *execmsg;
-  const char *val, *linux_path;
+  char *mod, *base, *dot, *name, *prog = NULL, *execmsg;
+  const char *linux_path;
   LPWSTR *wargv;
   int wargc, i, first_arg = 1;
   char **argv, **envp;
@@ -327,8 +536,7 @@ int main(void) {
   WCHAR *wenv, *we;
   int out_pipe[2], err_pipe[2];
   long long pid, parent, r;
-  HANDLE hout = GetStdHandle(STD_OUTPUT_HANDLE);
-  HANDLE herr = GetStdHandle(STD_ERROR_HANDLE);
+  out_stream *outs;
   struct l_pollfd fds[2];
   char buf[65536];
   int status = 0, open_fds;
@@ -337,6 +545,15 @@ int main(void) {
       GetModuleHandleW(L"kernel32"), "wine_get_unix_file_name");
   if (unix_name == NULL)
     die("not running under wine (no wine_get_unix_file_name)");
+  {
+    char *root = translate_path_only("Z:\\", 3);
+    z_is_root = strcmp(root, "/") == 0;
+    free(root);
+  }
+  outs = xmalloc(sizeof(out_stream) * 2);
+  outs[0].h = GetStdHandle(STD_OUTPUT_HANDLE);
+  outs[1].h = GetStdHandle(STD_ERROR_HANDLE);
+  outs[0].len = outs[1].len = 0;
 
   /* <name>: this file's name without directory and ".exe" */
   modn = GetModuleFileNameW(NULL, modw, sizeof(modw) / sizeof(modw[0]));
@@ -347,6 +564,12 @@ int main(void) {
   for (dot = mod; *dot; dot++)
     if (*dot == '\\' || *dot == '/')
       base = dot + 1;
+  if (base > mod) {
+    char sep = base[-1];
+    base[-1] = '\0';
+    self_dir = translate_path_only(mod, strlen(mod));
+    base[-1] = sep;
+  }
   dot = strrchr(base, '.');
   if (dot != NULL && _stricmp(dot, ".exe") == 0)
     *dot = '\0';
@@ -415,17 +638,7 @@ int main(void) {
       prog = look_up(first, linux_path);
     free(first);
   } else {
-    char *p;
-    envname = cat3("RIMPORT_LINUX_", name, "");
-    for (p = envname + 14; *p; p++) {
-      if (*p >= 'a' && *p <= 'z')
-        *p = (char)(*p - 'a' + 'A');
-      else if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
-        *p = '_';
-    }
-    val = env_get(envp, envname); /* already translated */
-    prog = val != NULL && *val ? xstrdup(val) : look_up(name, linux_path);
-    free(envname);
+    prog = program_for(name);
   }
 
   argv = xmalloc(sizeof(char *) * ((size_t)wargc + 2));
@@ -492,12 +705,13 @@ int main(void) {
       if (r == -L_EINTR || r == -L_EAGAIN)
         continue;
       if (r <= 0) {
+        out_feed(&outs[i], NULL, 0);
         lsys1(L_CLOSE, fds[i].fd);
         fds[i].fd = -1; /* poll ignores it */
         open_fds--;
         continue;
       }
-      forward(i == 0 ? hout : herr, buf, r);
+      out_feed(&outs[i], buf, (size_t)r);
     }
   }
 
