@@ -932,17 +932,89 @@ void rimport_test_assert_error(int rc, int code, const char *needle) {
     fail_msg("error message lacks \"%s\": %s", needle, err->message);
 }
 
+/* --- a dylib's exports ------------------------------------------------- */
+
+#ifdef _WIN32
+static uint32_t le32(const rimport_buf *f, size_t off) {
+  const unsigned char *b = (const unsigned char *)f->ptr + off;
+  if (off + 4 > f->size)
+    fail_msg("reading a PE file: offset %zu is past its end", off);
+  return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+         (uint32_t)b[3] << 24;
+}
+
+/* The file offset of the RVA `rva`, from the section table. */
+static size_t pe_offset(const rimport_buf *f, size_t sections, unsigned count,
+                        uint32_t rva) {
+  unsigned i;
+  for (i = 0; i < count; i++) {
+    size_t s = sections + 40 * (size_t)i;
+    uint32_t va = le32(f, s + 12), size = le32(f, s + 8), raw = le32(f, s + 20);
+    if (rva >= va && rva < va + size)
+      return raw + (rva - va);
+  }
+  fail_msg("reading a PE file: RVA 0x%lx is in no section", (unsigned long)rva);
+  return 0;
+}
+
+int rimport_test_count_exports(const char *path, const char *needle) {
+  rimport_buf f = RIMPORT_BUF_INIT;
+  size_t pe, opt, sections, dir, names;
+  unsigned nsect;
+  uint32_t i, count;
+  int n = 0;
+  assert_int_equal(rimport__fs_read_file(path, (size_t)1 << 30, &f), 0);
+  assert_true(f.size > 0x40 && f.ptr[0] == 'M' && f.ptr[1] == 'Z');
+  pe = le32(&f, 0x3c);
+  assert_true(le32(&f, pe) == 0x4550); /* "PE\0\0" */
+  nsect = (unsigned)(le32(&f, pe + 4) >> 16);
+  opt = pe + 24;
+  sections = opt + (le32(&f, pe + 20) & 0xffff);
+  /* PE32+ (0x20b): the export directory is data directory 0, at 112 */
+  assert_true((le32(&f, opt) & 0xffff) == 0x20b);
+  if (le32(&f, opt + 112) == 0)
+    goto done; /* exports nothing */
+  dir = pe_offset(&f, sections, nsect, le32(&f, opt + 112));
+  count = le32(&f, dir + 24);
+  names = pe_offset(&f, sections, nsect, le32(&f, dir + 32));
+  for (i = 0; i < count; i++) {
+    size_t name = pe_offset(&f, sections, nsect, le32(&f, names + 4 * i));
+    if (name < f.size && memchr(f.ptr + name, '\0', f.size - name) != NULL &&
+        strstr(f.ptr + name, needle) != NULL)
+      n++;
+  }
+done:
+  rimport_buf_dispose(&f);
+  return n;
+}
+#else
+int rimport_test_count_exports(const char *path, const char *needle) {
+  const char *nm[] = {"nm", "-D", "--defined-only", path, NULL};
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  const char *text;
+  int n = 0;
+  rimport_test_exec(&out, nm, NULL, NULL, 60000);
+  assert_int_equal(out.status, 0);
+  assert_int_equal(out.term_signal, 0);
+  for (text = out.out.ptr; text && (text = strstr(text, needle)) != NULL;) {
+    n++;
+    if ((text = strchr(text, '\n')) == NULL)
+      break;
+  }
+  rimport_test_output_free(&out);
+  return n;
+}
+#endif
+
 /* --- cases skipped on Windows ----------------------------------------- */
 
 /* Why a case does not run on Windows (see support.h). */
 #define NEEDS_CARGO                                                            \
-  "it builds a plugin with cargo, which is the Linux program here: a "         \
-  "Windows program cannot start it under wine (DESIGN.md fact 15) until a "    \
-  "shim stands in for cargo.exe"
+  "it builds a plugin with cargo, and no cargo.exe is on PATH (the Windows "   \
+  "stage puts a stand-in for it there, tests/wine/linux_exec.c)"
 #define NEEDS_RUSTC                                                            \
-  "it runs the real rustc, which is the Linux program here: a Windows "        \
-  "program cannot start it under wine (DESIGN.md fact 15) until a shim "       \
-  "stands in for rustc.exe"
+  "it runs rustc, and no rustc.exe is on PATH (the Windows stage puts a "      \
+  "stand-in for it there, tests/wine/linux_exec.c)"
 
 typedef struct windows_skip {
   const char *binary; /* test binary, without the executable suffix */
@@ -957,6 +1029,15 @@ static const windows_skip windows_skips[] = {
      "a directory cannot be made unwritable on Windows: its read-only "
      "attribute does not keep new files out, and there is no write "
      "permission to take away"},
+    {"test_build", "reqwest_from_debian", NULL,
+     "Debian's crates cannot build reqwest for Windows: mio's Windows "
+     "dependency (windows-sys) is stripped from librust-mio-dev (DESIGN.md "
+     "fact 15)"},
+    {"test_build", "builds_for_another_target", NULL,
+     "a Windows process builds every plugin for its own target "
+     "(x86_64-pc-windows-gnu) already, which the whole Windows stage tests; "
+     "the case names another target explicitly with Debian's rustc by its "
+     "Linux path"},
     {"test_gen", "kitchen_plugin_builds_and_loads", "cargo", NEEDS_CARGO},
     {"test_gen", "whole_crate_and_items_build_and_a_cell_runs", "cargo",
      NEEDS_CARGO},

@@ -191,6 +191,12 @@ int rimport_test_detached_escapes_tree_kill(void);
  * the delete fails while anyone has the file open, and the file stays. */
 int rimport_test_open_file_can_be_removed(void);
 
+/* How many symbols the dylib at `path` defines and exports whose (mangled)
+ * names contain `needle`: `nm -D --defined-only` on unix; on Windows the
+ * names of the DLL's PE export table, read from the file. Fails the test
+ * when the file cannot be read or is not such a library. */
+int rimport_test_count_exports(const char *path, const char *needle);
+
 /* --- paths ------------------------------------------------------------- */
 
 /* Asserts that two paths are the same as this platform spells paths: byte

@@ -29,12 +29,16 @@
 // Every crate this plugin links is named (DESIGN.md fact 4: a dependency
 // that no code names is not linked). `as _` keeps the root free of crate
 // names, which could collide with `exports`, `items` or `inst`; paths
-// below name the crate as `::{{crate}}`.
+// below name the crate as `::{{crate}}`. The parents come before the crate:
+// rustc links crates in the order it loads them, dependents first, and an
+// order-sensitive linker (GNU ld with import libraries, windows-gnu) must
+// see the crate's code, which calls into a shared crate, before the
+// parent's import library that provides it.
 extern crate kayton_api;
-extern crate {{crate}} as _;
 {{#parents}}
 extern crate {{plugin}} as _;
 {{/parents}}
+extern crate {{crate}} as _;
 
 /// `rimport {{crate}}`: the whole crate.
 pub mod exports {

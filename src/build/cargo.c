@@ -393,9 +393,20 @@ int rimport__cargo_error(const rimport__cargo_report *r,
      * user's terms, with rustc's near match when it has one. */
     const char *p = strstr(r->diagnostics.ptr, "unresolved import `") + 19;
     const char *e = strchr(p, '`');
-    const char *sug = strstr(r->diagnostics.ptr, "+     pub use ::");
+    static const char similar[] = "a similar name exists in the module: `";
+    const char *sug = strstr(r->diagnostics.ptr, similar), *last = p;
     rimport_buf near = RIMPORT_BUF_INIT;
-    if (sug != NULL) {
+    if (sug != NULL && e != NULL) {
+      /* `a::b::Nmae` and rustc's `Name` (every release since 1.63 says
+       * it so): `a::b::Name`. */
+      const char *q;
+      for (q = p; q + 1 < e; q++)
+        if (q[0] == ':' && q[1] == ':')
+          last = q + 2;
+      sug += sizeof(similar) - 1;
+      rimport__buf_put(&near, p, (size_t)(last - p));
+      rimport__buf_put(&near, sug, strcspn(sug, "`\n"));
+    } else if ((sug = strstr(r->diagnostics.ptr, "+     pub use ::")) != NULL) {
       sug += 16;
       rimport__buf_put(&near, sug, strcspn(sug, "; \n"));
     }

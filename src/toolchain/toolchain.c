@@ -130,10 +130,10 @@ static int set_target(rimport__toolchain *tc, const char *target) {
   const char *vv = tc->verbose_version;
   char *t;
   size_t i;
-  if (target == NULL)
-    target = rimport__platform_target(tc->host);
   if (target != NULL && strcmp(target, tc->host) == 0)
-    target = NULL;
+    target = NULL; /* asked for the host: the host, here too */
+  else if (target == NULL)
+    target = rimport__platform_target(tc->host);
   for (i = 0; target != NULL && target[i] != '\0'; i++)
     if (!isalnum((unsigned char)target[i]) && !strchr("_-.", target[i]))
       break;

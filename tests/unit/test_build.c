@@ -12,6 +12,7 @@
 #include "common/common.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "platform.h"
 
 static char cache_dir[4096];
 
@@ -107,7 +108,7 @@ static void builds_then_hits_the_cache(void **state) {
   rimport_build_result *r;
   rimport__entry *e = NULL;
   const rimport_built_plugin *p;
-  char key[33];
+  char key[33], name[64];
   (void)state;
   /* The first cell fixes where kitchen comes from; the second inherits it. */
   plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
@@ -122,7 +123,9 @@ static void builds_then_hits_the_cache(void **state) {
   memcpy(key, p->key, 33);
   /* A verified entry with the plugin and the metadata cells need. */
   assert_int_equal(rimport__cache_lookup(cache_dir, "kitchen", key, 1, &e), 0);
-  assert_non_null(strstr(e->dylib, "libkayton_rplugin__kitchen"));
+  snprintf(name, sizeof(name), "%skayton_rplugin__kitchen%s",
+           rimport__dl_prefix(), rimport__dl_ext());
+  assert_string_equal(rimport__path_base(e->dylib), name);
   rimport__entry_free(e);
   rimport_build_result_free(r);
   rimport_cell_plan_free(plan);
@@ -173,16 +176,6 @@ static void same_import_reuses_the_plugin(void **state) {
 }
 
 /* How many lines of text contain needle. */
-static int lines_with(const char *text, const char *needle) {
-  int n = 0;
-  while ((text = strstr(text, needle)) != NULL) {
-    n++;
-    if ((text = strchr(text, '\n')) == NULL)
-      break;
-  }
-  return n;
-}
-
 /* counter_a and counter_b share counter_core, which holds a static. The
  * second plugin stacks on the first: counter_core is linked into one dylib
  * only, and the parent stayed fresh (rimport_build checks that). */
@@ -200,15 +193,8 @@ static void shared_crate_is_linked_once(void **state) {
                       rimport_cell_plan_array(plan)[0].key);
   r = rimport_test_build(s, plan);
   p = rimport_build_result_array(r);
-  for (i = 0; i < 2; i++) {
-    const char *nm[] = {"nm", "-D", "--defined-only", p[i].dylib, NULL};
-    rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
-    rimport_test_exec(&out, nm, NULL, NULL, 60000);
-    defs[i] = lines_with(out.out.ptr, "12counter_core7COUNTER");
-    assert_int_equal(out.status, 0);
-    assert_int_equal(out.term_signal, 0);
-    rimport_test_output_free(&out);
-  }
+  for (i = 0; i < 2; i++)
+    defs[i] = rimport_test_count_exports(p[i].dylib, "12counter_core7COUNTER");
   assert_int_equal(defs[0], 1); /* counter_a's plugin has the static */
   assert_int_equal(defs[1], 0); /* counter_b's takes it from there */
   rimport_build_result_free(r);
@@ -405,7 +391,7 @@ static int fake_cargo(int argc, char **argv) {
   if (strcmp(mode, "crash") == 0) {
     printf("{\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"x\"}}\n");
     fflush(stdout);
-    abort();
+    rimport_test_die(RIMPORT_TEST_ABORTED);
   }
   if (strcmp(mode, "garbage") == 0) {
     for (i = 0; i < 1000; i++)
@@ -478,7 +464,7 @@ static int fake_build(const char *mode, unsigned timeout_ms) {
 static void fake_cargo_crash(void **state) {
   (void)state;
   rimport_test_assert_error(fake_build("crash", 0), RIMPORT_ECHILD,
-                            "killed by signal");
+                            rimport_test_death_words(RIMPORT_TEST_ABORTED));
   assert_int_equal(count_named("kitchen", ".stage"), 0);
 }
 
