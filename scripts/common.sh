@@ -35,7 +35,8 @@ BASE_PACKAGES=(build-essential cmake pkg-config libuv1-dev libcjson-dev
   libxxhash-dev libffi-dev libcmocka-dev libedit-dev)
 # Debian's Rust crates, used offline through a cargo directory source in
 # place of crates.io (the demo's reqwest, and the build tests).
-CRATE_PACKAGES=(librust-reqwest-dev)
+CRATE_PACKAGES=(librust-reqwest-dev librust-semver-dev librust-serde-json-dev
+  librust-regex-dev)
 DEBIAN_CRATES=/usr/share/cargo/registry
 
 # ensure_rust: rustc and cargo must be there (rimport drives them; it does not

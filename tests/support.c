@@ -1038,6 +1038,22 @@ static const windows_skip windows_skips[] = {
      "(x86_64-pc-windows-gnu) already, which the whole Windows stage tests; "
      "the case names another target explicitly with Debian's rustc by its "
      "Linux path"},
+    {"test_cell", "cargo_route_builds_a_cell_crate", NULL,
+     "the Cargo.toml that rimport_extra_deps_cargo_toml gives holds the "
+     "plugins' absolute Windows paths (the host writes it where it likes), "
+     "which the Linux cargo behind the wine stand-in takes for relative "
+     "ones; cargo on Windows reads them"},
+    {"test_cli", "runs_with_debian_rust_163", NULL,
+     "the Windows stage runs every case with Debian's rustc 1.63 already "
+     "(behind the stand-ins); the case names it by its Linux path"},
+    {"test_cli", "warm_plan_spawns_nothing", NULL,
+     "it counts the processes a warm run starts with strace, a Linux "
+     "tracer; under wine, test_wine.second_run_starts_no_tool checks that a "
+     "warm run starts neither cargo nor rustc"},
+    {"test_cli", "warm_build_spawns_nothing", NULL,
+     "it counts the processes a warm run starts with strace, a Linux "
+     "tracer; under wine, test_wine.second_run_starts_no_tool checks that a "
+     "warm run starts neither cargo nor rustc"},
     {"test_gen", "kitchen_plugin_builds_and_loads", "cargo", NEEDS_CARGO},
     {"test_gen", "whole_crate_and_items_build_and_a_cell_runs", "cargo",
      NEEDS_CARGO},

@@ -48,7 +48,8 @@ static void wine_echo_translates_a_path(void **state) {
   o.env = env;
   o.timeout_ms = 60000;
   assert_int_equal(rimport__proc_run(&o, &res), 0);
-  assert_string_equal(res.out.ptr, "hello /tmp\n");
+  /* Z:\tmp reached echo as /tmp, and echo's /tmp came back as Z:/tmp */
+  assert_string_equal(res.out.ptr, "hello Z:/tmp\n");
   assert_string_equal(res.err.ptr, "");
   assert_int_equal(res.term_signal, 0);
   assert_int_equal(res.exit_status, 0);
@@ -85,33 +86,66 @@ static void wine_stderr_is_pumped(void **state) {
 }
 
 /* The translation rules of the header comment: a path ('\\' or '/'), a
- * ';' list, the part after '=' of an argument; environment values too;
- * and what is no path stays as it is. */
+ * ';' list, the part after '=' of an argument (a path, a list, a TOML
+ * string holding a path), both sides of "path=path", a stand-in's path;
+ * environment values too; and what is no path stays as it is. (The child
+ * prints each value after '<' with '/' made '#', which keeps the output's
+ * own translation out of it.) */
 static void wine_arguments_and_environment_are_translated(void **state) {
-  rimport_buf exe = RIMPORT_BUF_INIT;
+  rimport_buf exe = RIMPORT_BUF_INIT, tool = RIMPORT_BUF_INIT;
   const char *args[] = {
       "sh.exe",
       "-c",
-      "printf '%s|' \"$@\" \"$T_ONE\" \"$T_LIST\" \"$T_PLAIN\"; echo",
+      "printf '<%s' \"$@\" \"$T_ONE\" \"$T_LIST\" \"$T_PLAIN\" | tr / '#'; "
+      "echo",
       "sh",
       "Z:/tmp",
       "--dir=Z:\\tmp",
       "-Ldependency=Z:\\usr;Z:\\tmp",
       "a;b",
       "x=y",
+      "source.d.directory=\"Z:\\\\usr\\\\lib\"",
+      "Z:\\tmp=Z:\\usr",
+      "Z:\\tmp=cell 1",
+      NULL, /* the stand-in tool.exe beside sh.exe */
       NULL};
-  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", "T_ONE=Z:\\tmp",
-                       "T_LIST=Z:\\usr;Z:\\tmp", "T_PLAIN=a=Z:\\tmp", NULL};
+  const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh",
+                       "RIMPORT_LINUX_TOOL=/bin/true",
+                       "T_ONE=Z:\\tmp",
+                       "T_LIST=Z:\\usr;Z:\\tmp",
+                       "T_PLAIN=a=Z:\\tmp",
+                       NULL};
   rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
   (void)state;
   shim_as("sh", &exe);
   args[0] = exe.ptr;
+  assert_int_equal(rimport__path_dir(exe.ptr, &tool), 0);
+  assert_int_equal(rimport__buf_puts(&tool, "\\tool.exe"), 0);
+  args[12] = tool.ptr;
   rimport_test_exec(&r, args, NULL, env, 60000);
   assert_int_equal(r.status, 0);
-  assert_string_equal(r.out.ptr, "/tmp|--dir=/tmp|-Ldependency=/usr:/tmp|a;b|"
-                                 "x=y|/tmp|/usr:/tmp|a=Z:\\tmp|\n");
+  assert_string_equal(r.out.ptr,
+                      "<#tmp<--dir=#tmp<-Ldependency=#usr:#tmp<a;b<x=y"
+                      "<source.d.directory=\"#usr#lib\"<#tmp=#usr"
+                      "<#tmp=cell 1<#bin#true<#tmp<#usr:#tmp<a=Z:\\tmp\n");
   rimport_test_output_free(&r);
+  rimport_buf_dispose(&tool);
   rimport_buf_dispose(&exe);
+}
+
+/* The output: a Linux absolute path whose top directory exists, at the
+ * start of a line or after one of `"' =(,[`, gets "Z:"; nothing else. */
+static void wine_output_paths_become_windows_paths(void **state) {
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  (void)state;
+  run_sh("echo '/usr/lib \"/tmp\" x=/tmp 12/87 http://a/b /nonexistent/x "
+         "a/usr'; echo '(/usr' >&2",
+         &r);
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.out.ptr, "Z:/usr/lib \"Z:/tmp\" x=Z:/tmp 12/87 "
+                                 "http://a/b /nonexistent/x a/usr\n");
+  assert_string_equal(r.err.ptr, "(Z:/usr\n");
+  rimport_test_output_free(&r);
 }
 
 static void wine_missing_program_is_127(void **state) {
@@ -202,6 +236,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_signal_is_128_plus),
     cmocka_unit_test(wine_stderr_is_pumped),
     cmocka_unit_test(wine_arguments_and_environment_are_translated),
+    cmocka_unit_test(wine_output_paths_become_windows_paths),
     cmocka_unit_test(wine_missing_program_is_127),
     cmocka_unit_test(wine_kill_reaches_the_linux_child),
     cmocka_unit_test(wine_spawn_time),

@@ -28,13 +28,29 @@
  *   - a list separated by ';' in which at least one element is a Windows
  *     absolute path becomes the ':'-separated list of the elements, each
  *     path among them translated (the others kept);
- *   - an argument (not an environment value) that is not a single path
- *     and holds '=' has the part after its first '=' translated by the two
- *     rules above, when one applies there: "--out-dir=X:\o",
+ *   - an argument (not an environment value) "X:\a=B" whose part before
+ *     its first '=' is a Windows absolute path has that part translated,
+ *     and B by the two rules above (--remap-path-prefix X:\a=X:\b);
+ *   - another argument that is not a single path and holds '=' has the
+ *     part after its first '=' translated by the two rules above, or as a
+ *     TOML string holding a path ("k=\"X:\\\\d\""), when one applies
+ *     there: "--out-dir=X:\o",
  *     "-Ldependency=X:\d;X:\e", "NAME=X:\p" (a --config value); when
  *     none does, the list rule applies to the whole argument.
+ * A translated path that names a stand-in, <this program's directory>/
+ * <name>.exe, becomes the Linux program that stand-in runs (cargo given
+ * RUSTC=X:\…\rustc.exe runs the Linux rustc).
  * PATH: the child's is RIMPORT_LINUX_PATH when that is set, else the
  * translated Windows PATH followed by ":/usr/local/bin:/usr/bin:/bin".
+ *
+ * RIMPORT_LINUX_EXEC_LOG, when set, names a Windows file to which each
+ * start appends a line "<name> <Linux program>".
+ *
+ * Output: the child's stdout and stderr, line by line, with its absolute
+ * Unix paths written as wine's Z: paths ("/usr/lib/x" → "Z:/usr/lib/x";
+ * see put_line for which '/' starts a path), so that a Windows program
+ * reading cargo's JSON messages, `rustc --print sysroot` or a diagnostic
+ * gets paths it can open. Nothing is changed when Z: is not the Unix root.
  *
  * The child: stdin is /dev/null; stdout and stderr are pipes that this
  * program reads; it gets SIGKILL when this program dies (PR_SET_PDEATHSIG;
@@ -315,9 +331,20 @@ static char *translate_toml_string(const char *v) {
 static char *translate_arg(const char *s) {
   char *t;
   const char *eq;
+  eq = strchr(s, '=');
+  if (eq != NULL && is_win_abs(s, (size_t)(eq - s)) &&
+      memchr(s, ';', (size_t)(eq - s)) == NULL) {
+    /* "X:\from=X:\to" (--remap-path-prefix): both sides */
+    char *head = translate_path(s, (size_t)(eq - s)), *r;
+    if ((t = translate_value(eq + 1)) == NULL)
+      t = xstrdup(eq + 1);
+    r = cat3(head, "=", t);
+    free(head);
+    free(t);
+    return r;
+  }
   if (strchr(s, ';') == NULL && is_win_abs(s, strlen(s)))
     return translate_path(s, strlen(s));
-  eq = strchr(s, '=');
   if (eq != NULL && ((t = translate_value(eq + 1)) != NULL ||
                      (t = translate_toml_string(eq + 1)) != NULL)) {
     char *head = xmalloc((size_t)(eq - s) + 2), *r;
@@ -650,6 +677,31 @@ int main(void) {
   }
   argv[wargc - first_arg + 1] = NULL;
   LocalFree(wargv);
+
+  /* RIMPORT_LINUX_EXEC_LOG: a Windows file to which each start appends
+   * "<name> <program>\n" (the tests count the tools a run starts). */
+  {
+    char *log = win_getenv("RIMPORT_LINUX_EXEC_LOG");
+    if (log != NULL && *log) {
+      int wn = MultiByteToWideChar(CP_UTF8, 0, log, -1, NULL, 0);
+      WCHAR *w = xmalloc(sizeof(WCHAR) * (size_t)(wn > 0 ? wn : 1));
+      HANDLE h;
+      w[0] = 0;
+      MultiByteToWideChar(CP_UTF8, 0, log, -1, w, wn);
+      h = CreateFileW(w, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                      NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+      if (h != INVALID_HANDLE_VALUE) {
+        char *line = cat3(name, " ", prog), *nl = cat3(line, "\n", "");
+        DWORD done;
+        WriteFile(h, nl, (DWORD)strlen(nl), &done, NULL);
+        CloseHandle(h);
+        free(line);
+        free(nl);
+      }
+      free(w);
+    }
+    free(log);
+  }
 
   execmsg = cat3("linux_exec: cannot execute ", prog, "\n");
 
