@@ -792,11 +792,17 @@ static void built_free(built *b) {
   rimport__toolchain_free(b->tc);
 }
 
-static void cargo_build(const char *crate_dir, const char *target) {
+/* cargo build of the crate into b's target dir, for the toolchain's
+ * target (named when it is not rustc's host: a Windows process). */
+static void cargo_build(const char *crate_dir, const built *b) {
   rimport_test_output res = RIMPORT_TEST_OUTPUT_INIT;
   char manifest[4400], target_env[4400];
-  const char *args[] = {"cargo",   "build",           "--release", "--offline",
-                        "--quiet", "--manifest-path", manifest,    NULL};
+  const char *target = b->target;
+  const char *args[] = {
+      "cargo",           "build",  "--release", "--offline",       "--quiet",
+      "--manifest-path", manifest, "--target",  b->tc->pub.target, NULL};
+  if (strcmp(b->tc->pub.target, b->tc->pub.host) == 0)
+    args[7] = NULL;
   const char *env[] = {"CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic", target_env,
                        "CARGO_TERM_COLOR=never", "RUSTFLAGS", NULL};
   snprintf(manifest, sizeof(manifest), "%s/Cargo.toml", crate_dir);
@@ -818,10 +824,22 @@ static rimport__dl *load_or_fail(built *b, const char *path) {
   return dl;
 }
 
+/* The toolchain's runtime DLL (windows-gnu), then its std. */
+static void load_std(built *b) {
+  if (b->tc->pub.runtime_dll != NULL)
+    load_or_fail(b, b->tc->pub.runtime_dll);
+  assert_non_null(b->tc->pub.std_dylib);
+  load_or_fail(b, b->tc->pub.std_dylib);
+}
+
 /* The path of the dylib `name` that cargo built into <target>/release. */
 static void release_dylib(rimport_buf *out, const built *b, const char *name) {
-  char release[4300];
-  snprintf(release, sizeof(release), "%s/release", b->target);
+  char release[4400];
+  if (strcmp(b->tc->pub.target, b->tc->pub.host) == 0)
+    snprintf(release, sizeof(release), "%s/release", b->target);
+  else
+    snprintf(release, sizeof(release), "%s/%s/release", b->target,
+             b->tc->pub.target);
   rimport_test_dylib_path(out, release, name);
 }
 
@@ -844,7 +862,7 @@ static void gen_and_build(const char *name, const rimport_plugin *p, built *b) {
   in.toolchain = &b->tc->pub;
   in.resolved_version = "0.1.0";
   assert_int_equal(rimport__gen_plugin(&in, crate), 0);
-  cargo_build(crate, b->target);
+  cargo_build(crate, b);
 }
 
 /* Loads std, kayton_api and the plugin (in that order, by absolute path)
@@ -852,8 +870,7 @@ static void gen_and_build(const char *name, const rimport_plugin *p, built *b) {
 static rimport__dl *load_plugin(built *b, const char *plugin) {
   rimport_buf path = RIMPORT_BUF_INIT;
   rimport__dl *dl;
-  assert_non_null(b->tc->pub.std_dylib);
-  load_or_fail(b, b->tc->pub.std_dylib);
+  load_std(b);
   release_dylib(&path, b, "kayton_api");
   load_or_fail(b, path.ptr);
   release_dylib(&path, b, plugin);
@@ -1094,9 +1111,9 @@ static void plugin_with_parent_links_to_it(void **state) {
   in.parent_count = 1;
   snprintf(b_dir, sizeof(b_dir), "%s/crate_b", base);
   assert_int_equal(rimport__gen_plugin(&in, b_dir), 0);
-  cargo_build(b_dir, b.target);
+  cargo_build(b_dir, &b);
   /* B needs A (a NEEDED entry): loading it before A fails, after A works. */
-  load_or_fail(&b, b.tc->pub.std_dylib);
+  load_std(&b);
   release_dylib(&kuser, &b, "kayton_api");
   load_or_fail(&b, kuser.ptr);
   release_dylib(&kuser, &b, "kayton_rplugin__kuser");

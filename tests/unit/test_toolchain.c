@@ -182,9 +182,11 @@ static void record_file(const fake *f, char *out, size_t size) {
 static rimport_test_progress progress = {.want_phase =
                                              RIMPORT_PROGRESS_TOOLCHAIN};
 
+/* Finds the fake's toolchain for its host, named (on Windows no target is
+ * a Windows one: default_target_is_the_platforms). */
 static rimport__toolchain *find_ok(const fake *f, int want_cached) {
   rimport__toolchain *tc = NULL;
-  int rc = rimport__toolchain_find(f->rustc, NULL, f->cache, 20000,
+  int rc = rimport__toolchain_find(f->rustc, TRIPLE, f->cache, 20000,
                                    rimport_test_on_progress, &progress, &tc);
   if (rc != 0)
     fail_msg("toolchain_find: %s", rimport_error_last()->message);
@@ -195,10 +197,22 @@ static rimport__toolchain *find_ok(const fake *f, int want_cached) {
 
 /* -------------------------------------------------------- parse tests */
 
-static void expect_fingerprint(const rimport__toolchain *tc, const char *text) {
+/* The fingerprint of `rustc -vV` text parsed with no target: of the text;
+ * where the host's libraries do not load into this process (a Linux host
+ * seen from Windows), of the text and the platform's target, which is the
+ * default then. */
+static void expect_default_fingerprint(const rimport__toolchain *tc,
+                                       const char *text) {
   char hex[33];
-  rimport_test_xxh3_hex(text, strlen(text), hex);
+  const char *platform = rimport__platform_target(tc->host);
+  rimport_buf both = RIMPORT_BUF_INIT;
+  assert_int_equal(rimport__buf_puts(&both, text), 0);
+  if (platform != NULL)
+    assert_int_equal(rimport__buf_printf(&both, "target: %s\n", platform), 0);
+  rimport_test_xxh3_hex(both.ptr, both.size, hex);
   assert_string_equal(tc->fingerprint, hex);
+  assert_string_equal(tc->target, platform ? platform : tc->host);
+  rimport_buf_dispose(&both);
 }
 
 static void parse_vv_rust_195(void **state) {
@@ -214,7 +228,7 @@ static void parse_vv_rust_195(void **state) {
   assert_string_equal(tc->llvm_version, "20.1.8");
   assert_string_equal(tc->verbose_version, vv_195);
   assert_int_equal(strlen(tc->fingerprint), 32);
-  expect_fingerprint(tc, vv_195);
+  expect_default_fingerprint(tc, vv_195);
   /* Parsing again replaces the fields (no leak). */
   assert_int_equal(rimport__toolchain_parse_vv(tc, vv_163_debian,
                                                strlen(vv_163_debian), NULL),
@@ -237,7 +251,7 @@ static void parse_vv_debian_163(void **state) {
   assert_string_equal(tc->commit_date, "unknown");
   assert_string_equal(tc->host, TRIPLE);
   assert_string_equal(tc->llvm_version, "14.0.6");
-  expect_fingerprint(tc, vv_163_debian);
+  expect_default_fingerprint(tc, vv_163_debian);
   /* CRLF line ends; a missing optional line reads "unknown". */
   assert_int_equal(
       rimport__toolchain_parse_vv(tc, crlf_no_llvm, strlen(crlf_no_llvm), NULL),
@@ -294,7 +308,7 @@ static void parse_vv_missing_host(void **state) {
 static void fake_probe_for_a_target(void **state) {
   fake f;
   rimport__toolchain *host = NULL, *win = NULL, *again = NULL, *bad = NULL;
-  char libdir[4400], dll[4500], fp[33];
+  char libdir[4400], dll[4500], fp[33], gcc[4400], runtime[4500];
   (void)state;
   fake_setup(&f, "tc_target");
   snprintf(libdir, sizeof(libdir), "%s/lib/rustlib/x86_64-pc-windows-gnu/lib",
@@ -302,9 +316,23 @@ static void fake_probe_for_a_target(void **state) {
   mkdir_p(libdir);
   snprintf(dll, sizeof(dll), "%s/std-5d1a9e.dll", libdir);
   rimport_test_write_file(dll, "not really a DLL");
+  /* The runtime DLL from the mingw-w64 gcc under the sysroot (Debian's
+   * layout): the win32 thread model's, which needs no libwinpthread. */
+  {
+    static const char *const models[] = {"12-posix", "12-win32"};
+    int i;
+    for (i = 0; i < 2; i++) {
+      snprintf(gcc, sizeof(gcc), "%s/lib/gcc/x86_64-w64-mingw32/%s", f.sysroot,
+               models[i]);
+      mkdir_p(gcc);
+      snprintf(runtime, sizeof(runtime), "%s/libgcc_s_seh-1.dll", gcc);
+      rimport_test_write_file(runtime, models[i]);
+    }
+  }
   assert_int_equal(rimport__toolchain_find(f.rustc, "x86_64-pc-windows-gnu",
                                            f.cache, 20000, NULL, NULL, &win),
                    0);
+  rimport_test_assert_path_equal(win->pub.runtime_dll, runtime);
   assert_int_equal(runs(&f), 3);
   assert_string_equal(win->pub.host, TRIPLE);
   assert_string_equal(win->pub.target, "x86_64-pc-windows-gnu");
@@ -325,7 +353,11 @@ static void fake_probe_for_a_target(void **state) {
   assert_int_equal(runs(&f), 6);
   assert_string_equal(host->pub.target, TRIPLE);
   assert_string_not_equal(host->pub.fingerprint, win->pub.fingerprint);
-  expect_fingerprint(host, vv_195);
+  {
+    char hex[33]; /* the host named: the text alone */
+    rimport_test_xxh3_hex(vv_195, strlen(vv_195), hex);
+    assert_string_equal(host->pub.fingerprint, hex);
+  }
   rimport_test_assert_path_equal(host->pub.std_dylib, f.libstd);
   /* Both records are reused. */
   assert_int_equal(rimport__toolchain_find(f.rustc, "x86_64-pc-windows-gnu",
@@ -352,6 +384,47 @@ static void fake_probe_for_a_target(void **state) {
   assert_null(bad);
   rimport__toolchain_free(host);
   rimport__toolchain_free(win);
+  fake_teardown();
+}
+
+/* No target named: rustc's host, where a library built for it loads into
+ * this process (unix); else the platform's own triple (Windows, with this
+ * fake's Linux host: x86_64-pc-windows-gnu, its library directory and std
+ * DLL), and then the runtime DLL the windows-gnu std imports is looked for
+ * and recorded (not found here: NULL). */
+static void default_target_is_the_platforms(void **state) {
+  fake f;
+  rimport__toolchain *tc = NULL;
+  const char *platform = rimport__platform_target(TRIPLE);
+  char libdir[4400], dll[4500], fp[33], text[1024];
+  (void)state;
+  fake_setup(&f, "tc_default");
+  snprintf(libdir, sizeof(libdir), "%s/lib/rustlib/x86_64-pc-windows-gnu/lib",
+           f.sysroot);
+  mkdir_p(libdir);
+  snprintf(dll, sizeof(dll), "%s/std-5d1a9e.dll", libdir);
+  rimport_test_write_file(dll, "not really a DLL");
+  snprintf(dll, sizeof(dll), "%s/libgcc_s_seh-1.dll", libdir);
+  rimport_test_write_file(dll, "not really a DLL either");
+  assert_int_equal(
+      rimport__toolchain_find(f.rustc, NULL, f.cache, 20000, NULL, NULL, &tc),
+      0);
+  assert_string_equal(tc->pub.host, TRIPLE);
+  snprintf(text, sizeof(text), "%s", vv_195);
+  if (platform == NULL) {
+    assert_string_equal(tc->pub.target, TRIPLE);
+    rimport_test_assert_path_equal(tc->pub.std_dylib, f.libstd);
+    assert_null(tc->pub.runtime_dll);
+  } else {
+    assert_string_equal(tc->pub.target, platform);
+    assert_string_equal(tc->pub.target_libdir, libdir);
+    assert_non_null(strstr(tc->pub.std_dylib, "std-5d1a9e.dll"));
+    rimport_test_assert_path_equal(tc->pub.runtime_dll, dll);
+    snprintf(text, sizeof(text), "%starget: %s\n", vv_195, platform);
+  }
+  rimport_test_xxh3_hex(text, strlen(text), fp);
+  assert_string_equal(tc->pub.fingerprint, fp);
+  rimport__toolchain_free(tc);
   fake_teardown();
 }
 
@@ -404,7 +477,7 @@ static void fake_probe_then_cache(void **state) {
 
   /* Without a cache directory it always probes. */
   assert_int_equal(
-      rimport__toolchain_find(f.rustc, NULL, NULL, 0, NULL, NULL, &again), 0);
+      rimport__toolchain_find(f.rustc, TRIPLE, NULL, 0, NULL, NULL, &again), 0);
   assert_int_equal(again->pub.from_cache, 0);
   assert_int_equal(runs(&f), 12);
   rimport__toolchain_free(again);
@@ -679,6 +752,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(parse_vv_debian_163),
     cmocka_unit_test(parse_vv_garbage),
     cmocka_unit_test(parse_vv_missing_host),
+    cmocka_unit_test(default_target_is_the_platforms),
     cmocka_unit_test(fake_probe_then_cache),
     cmocka_unit_test(fake_probe_for_a_target),
     cmocka_unit_test(fake_corrupt_record_is_ignored),
