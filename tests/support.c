@@ -462,6 +462,14 @@ int rimport_test_open_file_can_be_removed(void) {
 #endif
 }
 
+int rimport_test_dl_finds_imports_beside_it(void) {
+#ifdef _WIN32
+  return 1;
+#else
+  return 0;
+#endif
+}
+
 /* --- paths ------------------------------------------------------------- */
 
 /* The two characters are the same in a path of this platform. */

@@ -191,6 +191,12 @@ int rimport_test_detached_escapes_tree_kill(void);
  * the delete fails while anyone has the file open, and the file stays. */
 int rimport_test_open_file_can_be_removed(void);
 
+/* Non-zero when the loader finds a library's imports in the library's own
+ * directory by itself: Windows (rimport loads with
+ * LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR), not unix (dlopen searches no such
+ * place unless the library's RUNPATH names it). */
+int rimport_test_dl_finds_imports_beside_it(void);
+
 /* How many symbols the dylib at `path` defines and exports whose (mangled)
  * names contain `needle`: `nm -D --defined-only` on unix; on Windows the
  * names of the DLL's PE export table, read from the file. Fails the test

@@ -217,18 +217,17 @@ static KaytonContext host_context(void) {
   return ctx;
 }
 
-static int ends_with(const char *s, const char *tail) {
-  size_t n = strlen(s), m = strlen(tail);
-  return n >= m && strcmp(s + n - m, tail) == 0;
-}
 
 /* Non-zero when path ends with /deps/<the kayton_api dylib's file name>. */
 static int is_kayton_api(const char *path) {
-  rimport_buf tail = RIMPORT_BUF_INIT;
+  rimport_buf name = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT;
   int yes;
-  rimport_test_dylib_path(&tail, "/deps", "kayton_api");
-  yes = ends_with(path, tail.ptr);
-  rimport_buf_dispose(&tail);
+  rimport_test_dylib_path(&name, NULL, "kayton_api");
+  assert_int_equal(rimport__path_dir(path, &dir), 0);
+  yes = strcmp(rimport__path_base(path), name.ptr) == 0 &&
+        strcmp(rimport__path_base(dir.ptr), "deps") == 0;
+  rimport_buf_dispose(&name);
+  rimport_buf_dispose(&dir);
   return yes;
 }
 
