@@ -1056,12 +1056,12 @@ static const windows_skip windows_skips[] = {
      "(behind the stand-ins); the case names it by its Linux path"},
     {"test_cli", "warm_plan_spawns_nothing", NULL,
      "it counts the processes a warm run starts with strace, a Linux "
-     "tracer; under wine, test_wine.second_run_starts_no_tool checks that a "
-     "warm run starts neither cargo nor rustc"},
+     "tracer; under wine, test_wine.pipeline_crates_then_a_warm_run checks "
+     "that a warm run starts no cargo and no rustc but the cell's compile"},
     {"test_cli", "warm_build_spawns_nothing", NULL,
      "it counts the processes a warm run starts with strace, a Linux "
-     "tracer; under wine, test_wine.second_run_starts_no_tool checks that a "
-     "warm run starts neither cargo nor rustc"},
+     "tracer; under wine, test_wine.pipeline_crates_then_a_warm_run checks "
+     "that a warm run starts no cargo and no rustc but the cell's compile"},
     {"test_gen", "kitchen_plugin_builds_and_loads", "cargo", NEEDS_CARGO},
     {"test_gen", "whole_crate_and_items_build_and_a_cell_runs", "cargo",
      NEEDS_CARGO},

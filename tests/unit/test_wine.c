@@ -230,6 +230,75 @@ static void wine_spawn_time(void **state) {
   rimport_buf_dispose(&exe);
 }
 
+/* --- the whole pipeline: rimport.exe under wine ----------------------------
+ * rimport.exe plans, builds windows-gnu plugins with the cargo.exe stand-in
+ * (Debian's cargo and rustc 1.63), publishes them, loads std → kayton_api →
+ * plugins with LoadLibraryExW, compiles the cell with the rustc.exe stand-in
+ * and runs it, for crates from Debian's directory source. */
+
+static const char crates_cell[] =
+    "# semver, regex and serde_json, from Debian's crates\n"
+    "from semver rimport Version, VersionReq\n"
+    "from regex rimport Regex\n"
+    "rimport serde_json\n"
+    "let v = Version::parse(\"1.2.3\").unwrap();\n"
+    "let req = VersionReq::parse(\">=1.0, <2\").unwrap();\n"
+    "let re = Regex::new(r\"^(\\d+)-(\\w+)$\").unwrap();\n"
+    "let caps = re.captures(\"42-wine\").unwrap();\n"
+    "let j: serde_json::Value = serde_json::from_str(\"{\\\"a\\\": [1, "
+    "2]}\").unwrap();\n"
+    "kprintln!(\"minor {} matches {} caps {} {} json {}\", v.minor, "
+    "req.matches(&v), &caps[1], &caps[2], j[\"a\"][1]);\n";
+
+/* Runs `rimport --source-dir <Debian's crates> --offline run <cell>`. */
+static void run_crates_cell(const char *cache, const char *cell,
+                            rimport_test_output *o) {
+  const char *args[] = {"--source-dir", "Z:\\usr\\share\\cargo\\registry",
+                        "--offline",    "run",
+                        cell,           NULL};
+  rimport_test_run_cli(o, cache, args, 600000);
+  if (o->status != 0)
+    fail_msg("rimport run %s: exit %d\nstdout:\n%s\nstderr:\n%s", cell,
+             (int)o->status, o->out.ptr, o->err.ptr);
+}
+
+static void pipeline_crates_then_a_warm_run(void **state) {
+  rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf log = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT;
+  char cache[4300], cell[4300];
+  const char *dir = rimport_test_tmpdir("pipeline");
+  (void)state;
+  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
+      !rimport_test_have_program("cargo"))
+    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  snprintf(cache, sizeof(cache), "%s\\cache", dir);
+  snprintf(cell, sizeof(cell), "%s\\crates.cell", dir);
+  rimport_test_write_file(cell, crates_cell);
+  run_crates_cell(cache, cell, &o);
+  assert_non_null(
+      strstr(o.out.ptr, "minor 2 matches true caps 42 wine json 2"));
+  assert_non_null(strstr(o.err.ptr, "kayton_rplugin__regex built"));
+  rimport_test_output_free(&o);
+  /* Again: every plugin from the cache; the stand-ins (which log each
+   * start) show no cargo and one rustc, the cell's compile (no probe). */
+  assert_int_equal(rimport__buf_printf(&log, "%s\\starts.log", dir), 0);
+  rimport_test_setenv("RIMPORT_LINUX_EXEC_LOG", log.ptr);
+  run_crates_cell(cache, cell, &o);
+  rimport_test_setenv("RIMPORT_LINUX_EXEC_LOG", NULL);
+  assert_non_null(
+      strstr(o.out.ptr, "minor 2 matches true caps 42 wine json 2"));
+  assert_non_null(
+      strstr(o.err.ptr, "kayton_rplugin__regex found in the cache"));
+  assert_null(strstr(o.err.ptr, " built"));
+  assert_int_equal(rimport__fs_read_file(log.ptr, 1 << 20, &text), 0);
+  if (strncmp(text.ptr, "rustc ", 6) != 0 ||
+      strchr(text.ptr, '\n') != text.ptr + text.size - 1)
+    fail_msg("the warm run started more than the cell's rustc:\n%s", text.ptr);
+  rimport_test_output_free(&o);
+  rimport_buf_dispose(&log);
+  rimport_buf_dispose(&text);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_echo_translates_a_path),
     cmocka_unit_test(wine_exit_status_comes_back),
@@ -240,6 +309,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_missing_program_is_127),
     cmocka_unit_test(wine_kill_reaches_the_linux_child),
     cmocka_unit_test(wine_spawn_time),
+    cmocka_unit_test(pipeline_crates_then_a_warm_run),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
