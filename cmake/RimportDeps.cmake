@@ -11,4 +11,6 @@ set(RIMPORT_DEP_TARGETS PkgConfig::RIMPORT_UV PkgConfig::RIMPORT_CJSON
 if(NOT WIN32)
   find_package(Threads REQUIRED)
   list(APPEND RIMPORT_DEP_TARGETS Threads::Threads ${CMAKE_DL_LIBS})
+else()
+  list(APPEND RIMPORT_DEP_TARGETS shell32) # CommandLineToArgvW
 endif()

@@ -38,6 +38,13 @@ void rimport__error_tls_destroy(void *value);
  * or x86_64-pc-windows-msvc (MSVC build), or their i686/aarch64 forms. */
 const char *rimport__platform_target(const char *host);
 
+/* The program's arguments as UTF-8: on Windows main's argv is in the ANSI
+ * code page (a file name in another script arrives as '?'), so they are
+ * read again from GetCommandLineW; elsewhere argv as it is. *out is
+ * allocated once and lives until the process ends (NULL-terminated, like
+ * argv). 0, or RIMPORT_ENOMEM with the message set. */
+int rimport__utf8_argv(int argc, char **argv, int *out_argc, char ***out);
+
 /* The default cache directory, without creating it: $RIMPORT_CACHE_DIR, else
  * $XDG_CACHE_HOME/rimport or ~/.cache/rimport (unix), or
  * %LOCALAPPDATA%\rimport\cache (Windows). 0, or an error with the message

@@ -71,12 +71,24 @@ const char *rimport_test_tmpdir(const char *name) {
   return tmp_path;
 }
 
+/* Through libuv: a UTF-8 path on Windows too (fopen takes the ANSI code
+ * page there). */
 void rimport_test_write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  if (f == NULL)
-    fail_msg("cannot write %s", path);
-  assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-  assert_int_equal(fclose(f), 0);
+  uv_fs_t req;
+  uv_buf_t buf = uv_buf_init((char *)text, (unsigned int)strlen(text));
+  int fd =
+      uv_fs_open(NULL, &req, path,
+                 UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644, NULL);
+  int n;
+  uv_fs_req_cleanup(&req);
+  if (fd < 0)
+    fail_msg("cannot write %s: %s", path, uv_strerror(fd));
+  n = uv_fs_write(NULL, &req, fd, &buf, 1, 0, NULL);
+  uv_fs_req_cleanup(&req);
+  uv_fs_close(NULL, &req, fd, NULL);
+  uv_fs_req_cleanup(&req);
+  if (n != (int)buf.len)
+    fail_msg("cannot write %s: %s", path, n < 0 ? uv_strerror(n) : "short");
 }
 
 int rimport_test_wait_for_file(const char *path, unsigned int ms) {

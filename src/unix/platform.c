@@ -39,6 +39,12 @@ int rimport__error_tls_set(void *value) {
   return 0;
 }
 
+int rimport__utf8_argv(int argc, char **argv, int *out_argc, char ***out) {
+  *out_argc = argc; /* unix arguments are bytes, UTF-8 in practice */
+  *out = argv;
+  return 0;
+}
+
 const char *rimport__platform_target(const char *host) {
   (void)host; /* a unix rustc's host is a unix triple */
   return NULL;

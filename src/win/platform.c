@@ -1,4 +1,6 @@
 #include <windows.h>
+
+#include <shellapi.h>
 #include <string.h>
 
 #include "../common/common.h"
@@ -65,6 +67,35 @@ int rimport__error_tls_set(void *value) {
 #else
 #define PLATFORM_ARCH "x86_64"
 #endif
+
+int rimport__utf8_argv(int argc, char **argv, int *out_argc, char ***out) {
+  int n = 0, i, len;
+  LPWSTR *w = CommandLineToArgvW(GetCommandLineW(), &n);
+  char **r;
+  (void)argc;
+  (void)argv;
+  if (w == NULL)
+    return rimport__error_nomem();
+  if ((r = rimport__calloc((size_t)n + 1, sizeof(*r))) == NULL) {
+    LocalFree(w);
+    return rimport__error_nomem();
+  }
+  for (i = 0; i < n; i++) {
+    len = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
+    if (len <= 0 || (r[i] = rimport__malloc((size_t)len)) == NULL) {
+      while (i-- > 0)
+        rimport__free(r[i]);
+      rimport__free(r);
+      LocalFree(w);
+      return rimport__error_nomem();
+    }
+    WideCharToMultiByte(CP_UTF8, 0, w[i], -1, r[i], len, NULL, NULL);
+  }
+  LocalFree(w);
+  *out_argc = n;
+  *out = r;
+  return 0;
+}
 
 const char *rimport__platform_target(const char *host) {
   if (host != NULL && strstr(host, "windows") != NULL)

@@ -299,6 +299,33 @@ static void pipeline_crates_then_a_warm_run(void **state) {
   rimport_buf_dispose(&text);
 }
 
+/* A cache directory and a cell file whose names hold spaces and
+ * non-ASCII characters (UTF-8 here, UTF-16 for Windows): planned, built,
+ * loaded, compiled and run; the cell's header names the file. */
+static void pipeline_paths_with_spaces_and_non_ascii(void **state) {
+  static const char cell_text[] =
+      "from semver rimport Version\n"
+      "kprintln!(\"major {}\", Version::parse(\"7.0.1\").unwrap().major);\n";
+  rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
+  char cache[4300], dir[4300], cell[4400];
+  (void)state;
+  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
+      !rimport_test_have_program("cargo"))
+    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  snprintf(dir, sizeof(dir), "%s\\Cellules d\xc3\xa9j\xc3\xa0 vues",
+           rimport_test_tmpdir("unicode"));
+  snprintf(cache, sizeof(cache), "%s\\cache \xc3\xbc \xe6\x97\xa5", dir);
+  snprintf(cell, sizeof(cell), "%s\\zelle \xc3\xa4.cell", dir);
+  assert_int_equal(rimport__fs_mkdir_p(dir), 0);
+  rimport_test_write_file(cell, cell_text);
+  run_crates_cell(cache, cell, &o);
+  assert_non_null(strstr(o.out.ptr, "major 7"));
+  assert_non_null(strstr(o.out.ptr, "zelle \xc3\xa4.cell"));
+  assert_non_null(strstr(o.err.ptr, "kayton_rplugin__semver built"));
+  assert_true(rimport_test_count_prefixed(cache, "semver") == 1);
+  rimport_test_output_free(&o);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_echo_translates_a_path),
     cmocka_unit_test(wine_exit_status_comes_back),
@@ -310,6 +337,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_kill_reaches_the_linux_child),
     cmocka_unit_test(wine_spawn_time),
     cmocka_unit_test(pipeline_crates_then_a_warm_run),
+    cmocka_unit_test(pipeline_paths_with_spaces_and_non_ascii),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
