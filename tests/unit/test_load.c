@@ -217,7 +217,6 @@ static KaytonContext host_context(void) {
   return ctx;
 }
 
-
 /* Non-zero when path ends with /deps/<the kayton_api dylib's file name>. */
 static int is_kayton_api(const char *path) {
   rimport_buf name = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT;
