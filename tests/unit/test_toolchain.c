@@ -301,6 +301,17 @@ static void parse_vv_missing_host(void **state) {
 
 /* --------------------------------------------------------- find tests */
 
+/* The fake sysroot's windows-gnu library directory with a std DLL in it:
+ * their paths into libdir and dll. */
+static void windows_std(const fake *f, char *libdir, size_t libdir_size,
+                        char *dll, size_t dll_size) {
+  snprintf(libdir, libdir_size, "%s/lib/rustlib/x86_64-pc-windows-gnu/lib",
+           f->sysroot);
+  mkdir_p(libdir);
+  snprintf(dll, dll_size, "%s/std-5d1a9e.dll", libdir);
+  rimport_test_write_file(dll, "not really a DLL");
+}
+
 /* A target other than the host: its library directory and std DLL, a
  * fingerprint (and record) of its own; an unknown target says what rustc
  * said; a malformed one is refused, and never reaches rustc's command
@@ -311,11 +322,7 @@ static void fake_probe_for_a_target(void **state) {
   char libdir[4400], dll[4500], fp[33], gcc[4400], runtime[4500];
   (void)state;
   fake_setup(&f, "tc_target");
-  snprintf(libdir, sizeof(libdir), "%s/lib/rustlib/x86_64-pc-windows-gnu/lib",
-           f.sysroot);
-  mkdir_p(libdir);
-  snprintf(dll, sizeof(dll), "%s/std-5d1a9e.dll", libdir);
-  rimport_test_write_file(dll, "not really a DLL");
+  windows_std(&f, libdir, sizeof(libdir), dll, sizeof(dll));
   /* The runtime DLL from the mingw-w64 gcc under the sysroot (Debian's
    * layout): the win32 thread model's, which needs no libwinpthread. */
   {
@@ -399,11 +406,7 @@ static void default_target_is_the_platforms(void **state) {
   char libdir[4400], dll[4500], fp[33], text[1024];
   (void)state;
   fake_setup(&f, "tc_default");
-  snprintf(libdir, sizeof(libdir), "%s/lib/rustlib/x86_64-pc-windows-gnu/lib",
-           f.sysroot);
-  mkdir_p(libdir);
-  snprintf(dll, sizeof(dll), "%s/std-5d1a9e.dll", libdir);
-  rimport_test_write_file(dll, "not really a DLL");
+  windows_std(&f, libdir, sizeof(libdir), dll, sizeof(dll));
   snprintf(dll, sizeof(dll), "%s/libgcc_s_seh-1.dll", libdir);
   rimport_test_write_file(dll, "not really a DLL either");
   assert_int_equal(
