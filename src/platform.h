@@ -85,6 +85,12 @@ typedef struct rimport__proc_tree rimport__proc_tree;
 /* uv_process_options_t.flags that the platform needs (see above). */
 unsigned int rimport__proc_spawn_flags(void);
 
+/* The system's own code for why the uv_spawn just made failed, read right
+ * after it returned: Windows: GetLastError() (libuv reports codes it does
+ * not map as UV_UNKNOWN, and the code is what says what happened); unix:
+ * 0 (libuv maps every errno). */
+unsigned long rimport__proc_spawn_os_error(void);
+
 /* Starts tracking the tree of the just-spawned child `pid`. 0, or
  * RIMPORT_ENOMEM. A tree whose job could not be set up still works, with
  * the fallback described above. */

@@ -230,9 +230,11 @@ static int build_env(const char *const *overrides, char ***out) {
   return 0;
 }
 
-static int spawn_error(const rimport__proc_opts *opts, int uv_rc) {
+static int spawn_error(const rimport__proc_opts *opts, int uv_rc,
+                       unsigned long os_error) {
   rimport_buf line = RIMPORT_BUF_INIT;
   const char *hint;
+  char os_text[48] = "";
   int rc;
   if (uv_rc == UV_ENOENT)
     hint = "check that the program is installed and on PATH, or give its "
@@ -245,10 +247,13 @@ static int spawn_error(const rimport__proc_opts *opts, int uv_rc) {
            "and try again";
   else
     hint = "check the program path and the working directory";
+  if (uv_rc == UV_UNKNOWN && os_error != 0)
+    snprintf(os_text, sizeof(os_text), ", system error %lu", os_error);
   rimport__proc_format_argv(&line, opts->args);
   rc = rimport__error_set(
-      RIMPORT_ESPAWN, "starting \"%s\" failed: %s (%s)%s%s%s; command: %s; %s",
-      opts->file, uv_strerror(uv_rc), uv_err_name(uv_rc),
+      RIMPORT_ESPAWN,
+      "starting \"%s\" failed: %s (%s%s)%s%s%s; command: %s; %s", opts->file,
+      uv_strerror(uv_rc), uv_err_name(uv_rc), os_text,
       opts->cwd ? " (working directory \"" : "", opts->cwd ? opts->cwd : "",
       opts->cwd ? "\")" : "", line.ptr ? line.ptr : opts->file, hint);
   rimport_buf_dispose(&line);
@@ -287,6 +292,7 @@ static int run_child(proc_run *run, char **env) {
   uv_stdio_container_t stdio[3];
   uv_fs_t req;
   uv_file in_fd;
+  unsigned long os_error;
   int rc;
 
   memset(&po, 0, sizeof(po));
@@ -311,6 +317,7 @@ static int run_child(proc_run *run, char **env) {
 
   run->process.data = run;
   rc = uv_spawn(&run->loop, &run->process, &po);
+  os_error = rc != 0 ? rimport__proc_spawn_os_error() : 0;
   run->process_open = 1; /* closed even after a failed spawn */
   if (in_fd >= 0) {      /* the child has its own copy */
     uv_fs_close(NULL, &req, in_fd, NULL);
@@ -320,7 +327,7 @@ static int run_child(proc_run *run, char **env) {
     close_stream(&run->out);
     close_stream(&run->err);
     close_handle((uv_handle_t *)&run->process, &run->process_open);
-    return spawn_error(opts, rc);
+    return spawn_error(opts, rc, os_error);
   }
   if ((rc = rimport__proc_tree_open(run->process.pid, &run->tree)) != 0) {
     uv_process_kill(&run->process, SIGKILL);

@@ -23,6 +23,10 @@ unsigned int rimport__proc_spawn_flags(void) {
   return UV_PROCESS_DETACHED;
 }
 
+unsigned long rimport__proc_spawn_os_error(void) {
+  return 0;
+}
+
 int rimport__proc_tree_open(int pid, rimport__proc_tree **out) {
   rimport__proc_tree *tree = rimport__malloc(sizeof(*tree));
   *out = NULL;

@@ -25,6 +25,10 @@ unsigned int rimport__proc_spawn_flags(void) {
   return UV_PROCESS_WINDOWS_HIDE;
 }
 
+unsigned long rimport__proc_spawn_os_error(void) {
+  return (unsigned long)GetLastError();
+}
+
 int rimport__proc_tree_open(int pid, rimport__proc_tree **out) {
   rimport__proc_tree *tree = rimport__calloc(1, sizeof(*tree));
   *out = NULL;

@@ -192,12 +192,15 @@ static void wine_kill_reaches_the_linux_child(void **state) {
   rimport__proc_result_dispose(&res);
   rimport_error_clear();
   {
-    /* kill -0 <pid>: 1 once the child is gone (PDEATHSIG is asynchronous:
-     * a few tries) */
+    /* 1 once the child is gone or dead (a zombie until whoever inherited
+     * it reaps it); PDEATHSIG is asynchronous and a loaded machine slow to
+     * reap: up to 10 s of tries */
     const char *a[] = {exe.ptr, "-c",
-                       "test -s \"$0\" || exit 2; for i in 1 2 3 4 5 6 7 8 9 "
-                       "10; do kill -0 $(cat \"$0\") 2>/dev/null "
-                       "|| exit 1; sleep 0.2; done; exit 0",
+                       "test -s \"$0\" || exit 2; p=$(cat \"$0\"); i=0; "
+                       "while [ $i -lt 50 ]; do "
+                       "s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null); "
+                       "case \"$s\" in ''|Z*|X*) exit 1;; esac; "
+                       "sleep 0.2; i=$((i+1)); done; exit 0",
                        pidfile.ptr, NULL};
     rimport_test_exec(&r, a, NULL, env, 60000);
     assert_int_equal(r.status, 1);
