@@ -168,6 +168,21 @@ int rimport__file_lock_open(const char *path, rimport__file_lock **out);
  * that already holds the lock gets 0 again. Other errors: RIMPORT_EIO. */
 int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid);
 
+/* Tries once to take the lock shared, without waiting: any number of
+ * handles, in this process and others, hold it shared together, and no
+ * one can take it exclusively meanwhile (rimport__file_lock_try is then
+ * RIMPORT_ELOCKED, *owner_pid one of the sharers when the system says so,
+ * else 0). 0: held shared through this handle (again 0 if it is already);
+ * RIMPORT_ELOCKED (message not set) while a handle, of this process or
+ * another, holds it exclusively, *owner_pid as for rimport__file_lock_try.
+ * No pid is written. A handle holds the lock one way at a time: a handle
+ * holding it exclusively gets RIMPORT_EINVAL. unix: fcntl F_RDLCK, once
+ * per process (the registry counts the sharing handles); Windows:
+ * LockFileEx without LOCKFILE_EXCLUSIVE_LOCK, per handle. Release, remove
+ * and close work as for the exclusive lock (remove deletes the file only
+ * when the handle holds it exclusively). */
+int rimport__file_lock_try_shared(rimport__file_lock *lock, int *owner_pid);
+
 /* Releases the lock if this handle holds it (the file stays). 0 or EIO. */
 int rimport__file_lock_release(rimport__file_lock *lock);
 

@@ -9,6 +9,8 @@
  *                                   behind the plugin (for cell compiles)
  *       crate/Cargo.toml, crate/Cargo.lock, crate/src/lib.rs
  *   <cache>/<crate>/<key>.lock      per-key lock file (holds the owner pid)
+ *   <cache>/<crate>/<key>.use       held shared by every process that has
+ *                                   the entry loaded (rimport__cache_use)
  *   <cache>/<crate>/.stage-<key>-…  an entry being built (never loaded)
  *
  *   <cache>/<crate>/.corrupt-<key>-… an entry that failed verification,
@@ -94,6 +96,23 @@ int rimport__cache_lock(const char *cache_dir, const char *crate,
                         const atomic_int *cancel, rimport__lock **out);
 void rimport__cache_unlock(rimport__lock *lock);
 
+/* Marks the entry <crate>/<key> in use by this process until
+ * rimport__cache_unlock(*out): a shared lock on <cache>/<crate>/<key>.use
+ * (src/platform.h), which any number of processes (and loaders of one
+ * process) hold together, taken before the entry is looked up and loaded
+ * and kept while its DLL is (for the process's life: DLLs are not
+ * unloaded). gc and clear take it exclusively before they move or remove
+ * anything of that key, and leave the entry alone while anyone holds it:
+ * a loaded DLL cannot be removed on Windows, and a process compiles its
+ * later cells against the entry's files on every platform. While gc or
+ * clear holds it, this waits (polling every 50 ms) up to 60 s, then
+ * RIMPORT_ELOCKED (naming the process). When the mark cannot be made at
+ * all (no <crate>/ directory: there is no entry; a cache directory this
+ * user may not write), *out is NULL and 0 is returned: the entry is used
+ * unmarked, as no one can remove it then either. ENOMEM is an error. */
+int rimport__cache_use(const char *cache_dir, const char *crate,
+                       const char *key, rimport__lock **out);
+
 /* Building an entry aside and publishing it by rename. */
 typedef struct rimport__stage rimport__stage;
 int rimport__stage_begin(const char *cache_dir, const char *crate,
@@ -128,32 +147,41 @@ typedef void (*rimport__cache_visit_fn)(const char *crate, const char *key,
  * A missing cache dir has no entries (0). */
 int rimport__cache_walk(const char *cache_dir, int verify,
                         rimport__cache_visit_fn fn, void *payload);
-/* Removes stages and lock files no process holds, corrupt entries (the
- * cheap checks of lookup; `rimport cache verify` checks hashes), and the
- * cargo workshop (_target, _work) when no lock is held; never an entry or
- * stage whose key lock is held, nor a stage whose creating process is
- * alive. Each is taken under its key lock while it is removed. Something
- * that cannot be removed (a DLL loaded on Windows) is skipped. *freed (may
- * be NULL) gets the bytes removed. Caveat: a build that starts while gc
- * removes the workshop may fail (and can be retried); no entry is ever
- * left half. */
+/* Removes stages, lock files and use marks no process holds, corrupt
+ * entries (the cheap checks of lookup; `rimport cache verify` checks
+ * hashes), and the cargo workshop (_target, _work) when no lock is held;
+ * never an entry or stage whose key lock is held, nor a stage whose
+ * creating process is alive, nor an entry (corrupt or aside) of a key that
+ * a process has in use (rimport__cache_use): those are reported as kept,
+ * with the reason. Each is taken under its key lock (and use mark) while
+ * it is removed. *freed (may be NULL) gets the bytes removed. Caveat: a
+ * build that starts while gc removes the workshop may fail (and can be
+ * retried); no entry is ever left half. */
 int rimport__cache_gc(const char *cache_dir, unsigned long long *freed);
-/* Called by rimport__cache_gc_report for each stage, corrupt entry and
- * workshop directory removed (path absolute), with its size. */
+/* Called by rimport__cache_gc_report and rimport__cache_clear_report for
+ * each thing removed (path absolute, with its size; kept NULL), and for
+ * each entry left in place because it is in use (bytes 0; kept: why, a
+ * phrase naming the process and what to do). */
 typedef void (*rimport__cache_gc_fn)(const char *path, unsigned long long bytes,
-                                     void *payload);
-/* rimport__cache_gc that also reports what it removes (fn may be NULL). */
+                                     const char *kept, void *payload);
+/* rimport__cache_gc that also reports what it removes and keeps (fn may be
+ * NULL). */
 int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
                              void *payload, unsigned long long *freed);
 /* Removes everything under the cache dir that rimport made: in each crate
- * directory the entries, stages, corrupt entries and lock files (the
- * directory itself when that empties it), toolchain/ records, and every
- * name starting with '_'. Anything else is left alone (a cache_dir set to
- * a directory of other things loses nothing else). Refuses with
+ * directory the entries, stages, corrupt entries, lock files and use marks
+ * (the directory itself when that empties it), toolchain/ records, and
+ * every name starting with '_'. Anything else is left alone (a cache_dir
+ * set to a directory of other things loses nothing else). Refuses with
  * RIMPORT_ELOCKED, removing nothing, while any key lock is held (message:
  * which process builds which crate); otherwise holds every key lock while
- * it removes, and removes the lock files last. A build starting in that
- * last moment may find its crate directory gone and fail (retry it). */
+ * it removes, and removes the lock files last. An entry some process has
+ * in use (rimport__cache_use) is kept, with its use mark, and the rest is
+ * removed: 0, and fn (may be NULL) is told of each kept entry. A build
+ * starting in that last moment may find its crate directory gone and fail
+ * (retry it). */
+int rimport__cache_clear_report(const char *cache_dir, rimport__cache_gc_fn fn,
+                                void *payload);
 int rimport__cache_clear(const char *cache_dir);
 
 #endif

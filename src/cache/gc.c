@@ -17,13 +17,36 @@ static int is_crate_dir(const rimport__dirent *ent) {
          rimport__check_crate_name(ent->name, strlen(ent->name)) == NULL;
 }
 
+/* "<key><suffix>" → key length, else 0. */
+static size_t suffixed_key(const char *name, const char *suffix) {
+  size_t n = strlen(name), m = strlen(suffix);
+  if (n > m && strcmp(name + n - m, suffix) == 0 &&
+      rimport__cache_key_ok(name, n - m))
+    return n - m;
+  return 0;
+}
+
 /* "<key>.lock" → key length, else 0. */
 static size_t lock_file_key(const char *name) {
-  size_t n = strlen(name);
-  if (n > 5 && strcmp(name + n - 5, ".lock") == 0 &&
-      rimport__cache_key_ok(name, n - 5))
-    return n - 5;
-  return 0;
+  return suffixed_key(name, ".lock");
+}
+
+/* Why an entry of a key in use stays (kept_in_use). */
+static int in_use_reason(rimport_buf *out, int owner, const char *command) {
+  rimport__buf_clear(out);
+  if (owner > 0)
+    return rimport__buf_printf(out,
+                               "in use: process %d has it loaded (a loaded "
+                               "DLL cannot be removed, and the process "
+                               "compiles its cells against it); run `%s` "
+                               "again once it has ended",
+                               owner, command);
+  return rimport__buf_printf(out,
+                             "in use: a running process has it loaded (a "
+                             "loaded DLL cannot be removed, and the process "
+                             "compiles its cells against it); run `%s` "
+                             "again once it has ended",
+                             command);
 }
 
 /* ".stage-<key>-<pid>-<n>" / ".corrupt-<key>-<pid>-<n>" → key length, and
@@ -114,6 +137,7 @@ typedef struct gc_ctx {
   int any_held; /* some key lock is held by someone */
   const char *crate;
   rimport_buf crate_dir;
+  rimport_buf reason;
   int first_error;
 } gc_ctx;
 
@@ -122,27 +146,60 @@ static void gc_error(gc_ctx *g, int rc) {
     g->first_error = rc;
 }
 
-/* Takes the lock of key (klen chars of name) without waiting. 0 and *out,
- * or RIMPORT_ELOCKED (then g->any_held is set), or an error. */
-static int gc_try_lock(gc_ctx *g, const char *key, size_t klen,
-                       rimport__file_lock **out) {
+/* Takes <crate_dir>/<key><suffix> (key: klen chars) exclusively without
+ * waiting. 0 and *out, or RIMPORT_ELOCKED (*owner: a holder's pid, or 0),
+ * or an error. */
+static int try_key_file(const char *crate_dir, const char *key, size_t klen,
+                        const char *suffix, rimport__file_lock **out,
+                        int *owner) {
   rimport_buf name = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT;
   int rc;
   *out = NULL;
   if ((rc = rimport__buf_put(&name, key, klen)) == 0 &&
-      (rc = rimport__buf_puts(&name, ".lock")) == 0 &&
-      (rc = rimport__path_join(&path, g->crate_dir.ptr, name.ptr)) == 0 &&
+      (rc = rimport__buf_puts(&name, suffix)) == 0 &&
+      (rc = rimport__path_join(&path, crate_dir, name.ptr)) == 0 &&
       (rc = rimport__file_lock_open(path.ptr, out)) == 0) {
-    rc = rimport__file_lock_try(*out, NULL);
+    rc = rimport__file_lock_try(*out, owner);
     if (rc != 0) {
       rimport__file_lock_close(*out);
       *out = NULL;
     }
   }
-  if (rc == RIMPORT_ELOCKED)
-    g->any_held = 1;
   rimport_buf_dispose(&name);
   rimport_buf_dispose(&path);
+  return rc;
+}
+
+/* The key lock, without waiting: as try_key_file; RIMPORT_ELOCKED sets
+ * g->any_held. */
+static int gc_try_lock(gc_ctx *g, const char *key, size_t klen,
+                       rimport__file_lock **out) {
+  int rc = try_key_file(g->crate_dir.ptr, key, klen, ".lock", out, NULL);
+  if (rc == RIMPORT_ELOCKED)
+    g->any_held = 1;
+  return rc;
+}
+
+/* Reports <crate_dir>/<name> kept: in use by `owner` (0: unknown). */
+static void gc_kept(gc_ctx *g, const char *name, int owner) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  if (g->fn != NULL && rimport__path_join(&path, g->crate_dir.ptr, name) == 0 &&
+      in_use_reason(&g->reason, owner, "rimport cache gc") == 0)
+    g->fn(path.ptr, 0, g->reason.ptr, g->payload);
+  rimport_buf_dispose(&path);
+}
+
+/* The use mark of the key of `name`, without waiting: 0 and *out (nobody
+ * uses the key); RIMPORT_ELOCKED: in use, `name` reported kept; or an
+ * error (recorded). */
+static int gc_try_use(gc_ctx *g, const char *name, const char *key, size_t klen,
+                      rimport__file_lock **out) {
+  int owner = 0;
+  int rc = try_key_file(g->crate_dir.ptr, key, klen, ".use", out, &owner);
+  if (rc == RIMPORT_ELOCKED)
+    gc_kept(g, name, owner);
+  else if (rc != 0)
+    gc_error(g, rc);
   return rc;
 }
 
@@ -152,38 +209,50 @@ static void gc_remove(gc_ctx *g, const char *path) {
   g->freed += freed;
   if (freed > 0 || rc == 0) {
     if (g->fn != NULL)
-      g->fn(path, freed, g->payload);
+      g->fn(path, freed, NULL, g->payload);
   }
   gc_error(g, rc);
 }
 
-/* Pass 1: entries that fail the cheap checks are moved aside. */
+/* Pass 1: entries that fail the cheap checks are moved aside, unless a
+ * process uses them (then kept: reported when corrupt). */
 static int gc_entry(const rimport__dirent *ent, void *payload) {
   gc_ctx *g = payload;
-  rimport__file_lock *lock;
+  rimport__file_lock *lock, *use = NULL;
   rimport__entry *e = NULL;
   size_t klen = strlen(ent->name);
-  int rc;
+  int rc, in_use, owner = 0;
   if (!ent->is_dir || ent->is_link || !rimport__cache_key_ok(ent->name, klen))
     return 0;
   if ((rc = gc_try_lock(g, ent->name, klen, &lock)) != 0) {
     if (rc != RIMPORT_ELOCKED)
       gc_error(g, rc);
-    return 0; /* in use */
+    return 0; /* being built */
   }
-  rc = rimport__cache_lookup_ex(g->cache_dir, g->crate, ent->name, 0, 1, &e,
-                                NULL);
-  rimport__entry_free(e);
-  if (rc != 0 && rc != RIMPORT_ECORRUPT && rc != RIMPORT_ENOTFOUND)
+  rc = try_key_file(g->crate_dir.ptr, ent->name, klen, ".use", &use, &owner);
+  in_use = rc == RIMPORT_ELOCKED;
+  if (rc != 0 && !in_use)
     gc_error(g, rc);
+  if (rc == 0 || in_use) {
+    rc = rimport__cache_lookup_ex(g->cache_dir, g->crate, ent->name, 0, !in_use,
+                                  &e, NULL);
+    rimport__entry_free(e);
+    if (rc == RIMPORT_ECORRUPT && in_use) {
+      rimport_error_clear();
+      gc_kept(g, ent->name, owner);
+    } else if (rc != 0 && rc != RIMPORT_ECORRUPT && rc != RIMPORT_ENOTFOUND) {
+      gc_error(g, rc);
+    }
+  }
+  rimport__file_lock_close(use);
   rimport__file_lock_close(lock);
   return 0;
 }
 
-/* Pass 2: stages of dead builders and corrupt entries. */
+/* Pass 2: stages of dead builders and corrupt entries nobody uses. */
 static int gc_aside(const rimport__dirent *ent, void *payload) {
   gc_ctx *g = payload;
-  rimport__file_lock *lock = NULL;
+  rimport__file_lock *lock = NULL, *use = NULL;
   rimport_buf path = RIMPORT_BUF_INIT;
   size_t klen;
   int pid = 0, rc;
@@ -195,27 +264,36 @@ static int gc_aside(const rimport__dirent *ent, void *payload) {
         gc_error(g, rc);
       return 0;
     }
-  } else if (aside_key(ent->name, ".corrupt-", &pid) == 0) {
+  } else if ((klen = aside_key(ent->name, ".corrupt-", &pid)) == 0) {
     return 0;
   }
-  if ((rc = rimport__path_join(&path, g->crate_dir.ptr, ent->name)) == 0)
-    gc_remove(g, path.ptr);
-  else
+  if ((rc = rimport__path_join(&path, g->crate_dir.ptr, ent->name)) != 0) {
     gc_error(g, rc);
+  } else if (ent->name[1] == 's' ||
+             gc_try_use(g, ent->name, ent->name + 9, klen, &use) == 0) {
+    gc_remove(g, path.ptr); /* a stage, or an aside entry nobody uses */
+  }
+  rimport__file_lock_close(use);
   rimport__file_lock_close(lock);
   rimport_buf_dispose(&path);
   return 0;
 }
 
-/* Pass 3: lock files nobody holds. */
+/* Pass 3: lock files and use marks nobody holds. */
 static int gc_lock_file(const rimport__dirent *ent, void *payload) {
   gc_ctx *g = payload;
   rimport__file_lock *lock;
   size_t klen = lock_file_key(ent->name);
+  const char *suffix = ".lock";
   int rc;
+  if (klen == 0) {
+    klen = suffixed_key(ent->name, ".use");
+    suffix = ".use";
+  }
   if (klen == 0 || ent->is_dir)
     return 0;
-  if ((rc = gc_try_lock(g, ent->name, klen, &lock)) != 0) {
+  if ((rc = try_key_file(g->crate_dir.ptr, ent->name, klen, suffix, &lock,
+                         NULL)) != 0) {
     if (rc != RIMPORT_ELOCKED)
       gc_error(g, rc);
     return 0;
@@ -279,6 +357,7 @@ int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
   if (freed != NULL)
     *freed = g.freed;
   rimport_buf_dispose(&g.crate_dir);
+  rimport_buf_dispose(&g.reason);
   rimport_buf_dispose(&path);
   return rc;
 }
@@ -289,22 +368,81 @@ int rimport__cache_gc(const char *cache_dir, unsigned long long *freed) {
 
 /* ---------------------------------------------------------------- clear */
 
+/* A use mark clear tried: held by clear (lock), or in use (owner). */
+typedef struct use_mark {
+  char *path;
+  rimport__file_lock *lock; /* NULL: someone uses the key */
+  int owner;                /* then: a user's pid, or 0 */
+} use_mark;
+
 typedef struct clear_ctx {
   const char *cache_dir;
+  rimport__cache_gc_fn fn;
+  void *payload;
   rimport_buf crate_dir;
   rimport__file_lock **locks;
   size_t count, cap;
+  use_mark *uses;
+  size_t ucount, ucap;
+  rimport_buf reason;
   int first_error;
 } clear_ctx;
 
+/* The use mark of <crate_dir>/<key> (klen chars), taken exclusively once
+ * per clear: 0 (held), RIMPORT_ELOCKED (*owner: a user, or 0), or an
+ * error. */
+static int clear_use(clear_ctx *c, const char *key, size_t klen, int *owner) {
+  rimport_buf name = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT;
+  use_mark *m = NULL;
+  size_t i;
+  int rc;
+  *owner = 0;
+  if ((rc = rimport__buf_put(&name, key, klen)) != 0 ||
+      (rc = rimport__buf_puts(&name, ".use")) != 0 ||
+      (rc = rimport__path_join(&path, c->crate_dir.ptr, name.ptr)) != 0)
+    goto done;
+  for (i = 0; i < c->ucount && m == NULL; i++)
+    if (strcmp(c->uses[i].path, path.ptr) == 0)
+      m = &c->uses[i];
+  if (m == NULL) {
+    if ((rc = rimport__grow((void **)&c->uses, &c->ucap, c->ucount + 1,
+                            sizeof(*c->uses))) != 0)
+      goto done;
+    m = &c->uses[c->ucount];
+    memset(m, 0, sizeof(*m));
+    if ((rc = rimport__file_lock_open(path.ptr, &m->lock)) == 0 &&
+        (rc = rimport__file_lock_try(m->lock, &m->owner)) != 0) {
+      rimport__file_lock_close(m->lock);
+      m->lock = NULL;
+    }
+    if (rc != 0 && rc != RIMPORT_ELOCKED)
+      goto done;
+    m->path = rimport__buf_detach(&path);
+    c->ucount++;
+  }
+  *owner = m->owner;
+  rc = m->lock != NULL ? 0 : RIMPORT_ELOCKED;
+done:
+  rimport_buf_dispose(&name);
+  rimport_buf_dispose(&path);
+  return rc;
+}
+
+/* Pass 1 in a crate directory: every key lock (refusing while one is
+ * held) and every use mark. */
 static int clear_take_lock(const rimport__dirent *ent, void *payload) {
   clear_ctx *c = payload;
   rimport_buf path = RIMPORT_BUF_INIT;
   rimport__file_lock *lock = NULL;
   size_t klen = lock_file_key(ent->name);
   int rc, owner = 0;
-  if (klen == 0 || ent->is_dir)
+  if (ent->is_dir)
     return 0;
+  if (klen == 0) {
+    klen = suffixed_key(ent->name, ".use");
+    rc = klen > 0 ? clear_use(c, ent->name, klen, &owner) : 0;
+    return rc == RIMPORT_ELOCKED ? 0 : rc;
+  }
   if ((rc = rimport__grow((void **)&c->locks, &c->cap, c->count + 1,
                           sizeof(*c->locks))) != 0 ||
       (rc = rimport__path_join(&path, c->crate_dir.ptr, ent->name)) != 0 ||
@@ -343,19 +481,32 @@ static int clear_lock_crate(const rimport__dirent *ent, void *payload) {
   return rc == RIMPORT_ENOTFOUND ? 0 : rc;
 }
 
-/* In a crate directory: entries, stages, corrupt entries. Lock files stay
- * until every tree is gone: they are held, and Windows cannot delete a
- * held one. */
+/* In a crate directory: entries, stages, corrupt entries; an entry (or
+ * an aside one) of a key in use is kept and reported. Lock files and use
+ * marks stay until every tree is gone: they are held, and Windows cannot
+ * delete a held one. */
 static int clear_in_crate(const rimport__dirent *ent, void *payload) {
   clear_ctx *c = payload;
   rimport_buf path = RIMPORT_BUF_INIT;
-  int pid, rc;
-  if (!((ent->is_dir && rimport__cache_key_ok(ent->name, strlen(ent->name))) ||
-        aside_key(ent->name, ".stage-", &pid) > 0 ||
-        aside_key(ent->name, ".corrupt-", &pid) > 0))
-    return 0; /* a lock file, or not rimport's */
-  if ((rc = rimport__path_join(&path, c->crate_dir.ptr, ent->name)) == 0)
+  const char *key = ent->name;
+  size_t klen = 0;
+  int pid, rc, owner = 0;
+  if (ent->is_dir && rimport__cache_key_ok(ent->name, strlen(ent->name)))
+    klen = strlen(ent->name);
+  else if ((klen = aside_key(ent->name, ".corrupt-", &pid)) > 0)
+    key = ent->name + 9;
+  else if (aside_key(ent->name, ".stage-", &pid) == 0)
+    return 0; /* a lock file, a use mark, or not rimport's */
+  rc = rimport__path_join(&path, c->crate_dir.ptr, ent->name);
+  if (rc == 0 && klen > 0 &&
+      (rc = clear_use(c, key, klen, &owner)) == RIMPORT_ELOCKED) {
+    rc = 0;
+    if (c->fn != NULL &&
+        in_use_reason(&c->reason, owner, "rimport cache clear") == 0)
+      c->fn(path.ptr, 0, c->reason.ptr, c->payload);
+  } else if (rc == 0) {
     rc = rimport__fs_remove_tree(path.ptr, NULL);
+  }
   if (rc != 0 && c->first_error == 0)
     c->first_error = rc;
   rimport_buf_dispose(&path);
@@ -369,7 +520,8 @@ static int clear_top(const rimport__dirent *ent, void *payload) {
     if ((rc = rimport__path_join(&c->crate_dir, c->cache_dir, ent->name)) == 0)
       rc = rimport__fs_remove_tree(c->crate_dir.ptr, NULL);
   } else if (is_crate_dir(ent)) {
-    if ((rc = rimport__path_join(&c->crate_dir, c->cache_dir, ent->name)) == 0)
+    if ((rc = rimport__cache_path(&c->crate_dir, c->cache_dir, ent->name,
+                                  NULL)) == 0)
       rc = rimport__fs_list_dir(c->crate_dir.ptr, clear_in_crate, c);
   }
   if (rc != 0 && c->first_error == 0)
@@ -389,7 +541,8 @@ static int clear_rmdir(const rimport__dirent *ent, void *payload) {
   return 0;
 }
 
-int rimport__cache_clear(const char *cache_dir) {
+int rimport__cache_clear_report(const char *cache_dir, rimport__cache_gc_fn fn,
+                                void *payload) {
   clear_ctx c;
   size_t i;
   int rc;
@@ -400,6 +553,8 @@ int rimport__cache_clear(const char *cache_dir) {
     return 0;
   memset(&c, 0, sizeof(c));
   c.cache_dir = cache_dir;
+  c.fn = fn;
+  c.payload = payload;
   /* Every key lock first, held until the trees are gone: nothing is
    * removed while anyone builds. */
   rc = rimport__fs_list_dir(cache_dir, clear_lock_crate, &c);
@@ -412,6 +567,14 @@ int rimport__cache_clear(const char *cache_dir) {
       rimport__file_lock_close(c.locks[i]);
   }
   rimport__free(c.locks);
+  for (i = 0; i < c.ucount; i++) {
+    if (rc == 0)
+      rimport__file_lock_remove(c.uses[i].lock);
+    else
+      rimport__file_lock_close(c.uses[i].lock);
+    rimport__free(c.uses[i].path);
+  }
+  rimport__free(c.uses);
   if (rc == 0)
     rc = rimport__fs_list_dir(cache_dir, clear_rmdir, &c);
   if (rc == 0)
@@ -419,5 +582,10 @@ int rimport__cache_clear(const char *cache_dir) {
   if (rc != 0 && rc != RIMPORT_ELOCKED)
     rimport__error_prefix("clearing the cache \"%s\"", cache_dir);
   rimport_buf_dispose(&c.crate_dir);
+  rimport_buf_dispose(&c.reason);
   return rc;
+}
+
+int rimport__cache_clear(const char *cache_dir) {
+  return rimport__cache_clear_report(cache_dir, NULL, NULL);
 }

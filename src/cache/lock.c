@@ -1,5 +1,6 @@
 /* The per-key lock: <cache>/<crate>/<key>.lock through the platform's file
- * lock, polled with progress, timeout and cancel. */
+ * lock, polled with progress, timeout and cancel; and the use mark,
+ * <cache>/<crate>/<key>.use held shared. */
 #ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -12,6 +13,7 @@
 
 #define POLL_MS         50u
 #define REPORT_EVERY_MS 5000u
+#define USE_WAIT_MS     60000u
 
 struct rimport__lock {
   rimport__file_lock *file;
@@ -126,4 +128,61 @@ void rimport__cache_unlock(rimport__lock *lock) {
     return;
   rimport__file_lock_close(lock->file);
   rimport__free(lock);
+}
+
+int rimport__cache_use(const char *cache_dir, const char *crate,
+                       const char *key, rimport__lock **out) {
+  rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT,
+              name = RIMPORT_BUF_INIT;
+  rimport__file_lock *file = NULL;
+  uint64_t start = uv_hrtime();
+  int rc, owner = 0;
+  *out = NULL;
+  if (cache_dir == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport__cache_use: cache_dir is NULL");
+  if ((rc = rimport__cache_check_names("marking a cache entry in use", crate,
+                                       key)) != 0)
+    return rc;
+  if ((rc = rimport__cache_path(&dir, cache_dir, crate, NULL)) != 0 ||
+      (rc = rimport__buf_printf(&name, "%s.use", key)) != 0 ||
+      (rc = rimport__path_join(&path, dir.ptr, name.ptr)) != 0)
+    goto done;
+  if ((rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
+    if (rc != RIMPORT_ENOMEM) { /* no entry, or nobody may remove it */
+      rimport_error_clear();
+      rc = 0;
+    }
+    goto done;
+  }
+  while ((rc = rimport__file_lock_try_shared(file, &owner)) ==
+         RIMPORT_ELOCKED) {
+    if ((uv_hrtime() - start) / 1000000u >= USE_WAIT_MS) {
+      char who[32] = "another process";
+      if (owner > 0)
+        snprintf(who, sizeof(who), "process %d", owner);
+      rc = rimport__error_set(
+          RIMPORT_ELOCKED,
+          "waited %u s to use the cache entry %s (%s): %s holds \"%s\" "
+          "(`rimport cache gc` or `clear` removing it); let it finish, or "
+          "stop it if it hangs, and try again",
+          USE_WAIT_MS / 1000u, crate, key, who, path.ptr);
+      break;
+    }
+    uv_sleep(POLL_MS);
+  }
+  if (rc != 0)
+    goto done;
+  if ((*out = rimport__malloc(sizeof(**out))) == NULL) {
+    rc = rimport__error_nomem();
+    goto done;
+  }
+  (*out)->file = file;
+  file = NULL;
+done:
+  rimport__file_lock_close(file);
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&name);
+  return rc;
 }

@@ -54,10 +54,15 @@ static void visit(const char *crate, const char *key,
          e ? e->message : "unknown failure", rimport_err_name(verify_rc));
 }
 
+/* payload: the count of kept entries (unsigned *). */
 static void gc_removed(const char *path, unsigned long long bytes,
-                       void *payload) {
+                       const char *kept, void *payload) {
   char size[32];
-  (void)payload;
+  if (kept != NULL) {
+    printf("kept %s: %s\n", path, kept);
+    ++*(unsigned *)payload;
+    return;
+  }
   human_size(bytes, size, sizeof(size));
   printf("removed %s (%s)\n", path, size);
 }
@@ -95,17 +100,27 @@ static int cache_verify(cli *c, const char *dir) {
 
 static int cache_gc(cli *c, const char *dir) {
   unsigned long long freed = 0;
+  unsigned kept = 0;
   char size[32];
-  int rc = rimport__cache_gc_report(dir, gc_removed, NULL, &freed);
+  int rc = rimport__cache_gc_report(dir, gc_removed, &kept, &freed);
   human_size(freed, size, sizeof(size));
-  printf("freed %s (%llu bytes) in %s\n", size, freed, dir);
+  printf("freed %s (%llu bytes) in %s", size, freed, dir);
+  if (kept > 0)
+    printf("; kept %u in use (above)", kept);
+  printf("\n");
   return rc != 0 ? cli_fail(c, "cache gc") : 0;
 }
 
 static int cache_clear(cli *c, const char *dir) {
-  if (rimport__cache_clear(dir) != 0)
+  unsigned kept = 0;
+  if (rimport__cache_clear_report(dir, gc_removed, &kept) != 0)
     return cli_fail(c, "cache clear");
-  printf("cleared %s\n", dir);
+  if (kept > 0)
+    printf("cleared %s, except %u entr%s in use (above): run `rimport cache "
+           "clear` again once the processes that loaded them have ended\n",
+           dir, kept, kept == 1 ? "y" : "ies");
+  else
+    printf("cleared %s\n", dir);
   return 0;
 }
 
@@ -119,10 +134,12 @@ const cli_subcmd cli_cache_cmds[] = {
     {"gc", cache_gc,
      "remove what no process uses: stages of builds that\n"
      "died, corrupt entries, free lock files, cargo's\n"
-     "workshop when nothing builds"},
+     "workshop when nothing builds; entries a running\n"
+     "process has loaded are kept (and named)"},
     {"clear", cache_clear,
      "remove everything rimport put into the cache\n"
-     "directory (refused while a build runs)"},
+     "directory (refused while a build runs); entries a\n"
+     "running process has loaded are kept (and named)"},
     {NULL, NULL, NULL},
 };
 

@@ -8,11 +8,71 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "../cache/cache.h"
 #include "../common/fs.h"
 #include "../platform.h"
+
+/* The use marks (rimport__cache_use) of the entries this process loaded,
+ * by "<cache_dir>\n<crate>\n<key>": kept for the life of the process, as the
+ * DLLs are (nothing is ever unloaded), so that no `rimport cache gc` or `clear`
+ * removes an entry while it is loaded here. */
+typedef struct use_mark {
+  char *id;
+  rimport__lock *lock;
+} use_mark;
+
+static uv_once_t marks_once = UV_ONCE_INIT;
+static uv_mutex_t marks_mutex;
+static use_mark *marks;
+static size_t mark_count, mark_cap;
+
+static void marks_init(void) {
+  if (uv_mutex_init(&marks_mutex) != 0)
+    abort(); /* cannot happen short of resource exhaustion */
+}
+
+/* Non-zero when this process marked the entry in use already. */
+static int marked(const char *id) {
+  size_t i;
+  int found = 0;
+  uv_once(&marks_once, marks_init);
+  uv_mutex_lock(&marks_mutex);
+  for (i = 0; i < mark_count && !found; i++)
+    found = strcmp(marks[i].id, id) == 0;
+  uv_mutex_unlock(&marks_mutex);
+  return found;
+}
+
+/* Keeps `lock` (may be NULL: the mark could not be made) for the
+ * process's life. 0 or ENOMEM (the mark is then released). */
+static int keep_mark(const char *id, rimport__lock *lock) {
+  char *copy;
+  int rc;
+  if (lock == NULL)
+    return 0;
+  if ((copy = rimport__strdup(id)) == NULL) {
+    rimport__cache_unlock(lock);
+    return rimport__error_nomem();
+  }
+  uv_once(&marks_once, marks_init);
+  uv_mutex_lock(&marks_mutex);
+  rc =
+      rimport__grow((void **)&marks, &mark_cap, mark_count + 1, sizeof(*marks));
+  if (rc == 0) {
+    marks[mark_count].id = copy;
+    marks[mark_count++].lock = lock;
+  }
+  uv_mutex_unlock(&marks_mutex);
+  if (rc != 0) {
+    rimport__free(copy);
+    rimport__cache_unlock(lock);
+  }
+  return rc;
+}
 
 /* A library this loader loaded (or found loaded under the same file
  * name): std, kayton_api or a plugin. */
@@ -386,10 +446,11 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
                          const char *cache_dir, const char *crate,
                          const char *key, const rimport__loaded **out) {
   rimport__entry *e = NULL;
-  rimport_buf what = RIMPORT_BUF_INIT;
+  rimport__lock *use = NULL;
+  rimport_buf what = RIMPORT_BUF_INIT, id = RIMPORT_BUF_INIT;
   const rimport__loaded *done;
   size_t idx;
-  int rc;
+  int rc, was_marked = 0;
   if (out)
     *out = NULL;
   if (ld == NULL || tc == NULL || tc->fingerprint == NULL ||
@@ -403,7 +464,14 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
   }
   if ((rc = rimport__buf_printf(&what, "plugin %s (%s)", crate, key)) != 0)
     return rc;
-  rc = rimport__cache_lookup(cache_dir, crate, key, RIMPORT__VERIFY_QUICK, &e);
+  /* In use before it is looked at: gc and clear then leave it alone. */
+  if ((rc = rimport__buf_printf(&id, "%s\n%s\n%s", cache_dir, crate, key)) ==
+          0 &&
+      !(was_marked = marked(id.ptr)))
+    rc = rimport__cache_use(cache_dir, crate, key, &use);
+  if (rc == 0)
+    rc =
+        rimport__cache_lookup(cache_dir, crate, key, RIMPORT__VERIFY_QUICK, &e);
   if (rc == RIMPORT_ENOTFOUND)
     rc = rimport__error_set(RIMPORT_ENOTFOUND,
                             "loading %s failed: there is no cache entry for "
@@ -433,8 +501,14 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
     rc = check_embedded(ld->libs[idx].dl, tc, key, what.ptr, e->dylib);
   if (rc == 0)
     rc = add_plugin(ld, e, crate, key, idx, out);
+  if (rc == 0 && !was_marked) {
+    rc = keep_mark(id.ptr, use);
+    use = NULL;
+  }
+  rimport__cache_unlock(use);
   rimport__entry_free(e);
   rimport_buf_dispose(&what);
+  rimport_buf_dispose(&id);
   return rc;
 }
 

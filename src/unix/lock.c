@@ -24,12 +24,14 @@ typedef struct lock_file {
   int fd;                     /* shared by every handle of the file */
   unsigned int refs;          /* handles using it */
   rimport__file_lock *holder; /* the handle holding the lock, or NULL */
+  unsigned int sharers;       /* handles holding it shared (one F_RDLCK) */
   struct lock_file *next;
 } lock_file;
 
 struct rimport__file_lock {
   char *path;
   lock_file *file;
+  int shared; /* this handle is one of file->sharers */
 };
 
 static uv_once_t registry_once = UV_ONCE_INIT;
@@ -169,9 +171,30 @@ static void write_pid(int fd) {
     return;
 }
 
+/* After locking: unless the file was removed (by gc, while its holder had
+ * it) after we opened it, the path still names it. Call with the mutex
+ * held. */
+static int still_named(const rimport__file_lock *lock) {
+  struct stat st;
+  return stat(lock->path, &st) == 0 && st.st_dev == lock->file->dev &&
+         st.st_ino == lock->file->ino;
+}
+
+/* The locked file is no longer the path's: the handle opens the path
+ * again, unless that keeps happening. Call with the mutex held. */
+static int reopen(rimport__file_lock *lock, int attempt) {
+  if (attempt >= 20)
+    return rimport__error_set(RIMPORT_EIO,
+                              "locking \"%s\" failed: the file keeps being "
+                              "removed and made again; is another program "
+                              "deleting files in the cache directory?",
+                              lock->path);
+  detach(lock);
+  return attach(lock);
+}
+
 int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
   int rc = 0, attempt;
-  struct stat st;
   if (owner_pid != NULL)
     *owner_pid = 0;
   uv_mutex_lock(&registry_mutex);
@@ -182,7 +205,7 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
     f = lock->file;
     if (f->holder == lock)
       break; /* already ours */
-    if (f->holder != NULL) {
+    if (f->holder != NULL || f->sharers > 0) {
       if (owner_pid != NULL)
         *owner_pid = (int)uv_os_getpid();
       rc = RIMPORT_ELOCKED;
@@ -198,25 +221,66 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
       }
       break;
     }
-    /* Locked. Unless the file was removed (by gc, while its holder had it)
-     * after we opened it, the path still names it. */
-    if (stat(lock->path, &st) == 0 && st.st_dev == f->dev &&
-        st.st_ino == f->ino) {
+    if (still_named(lock)) {
       write_pid(f->fd);
       f->holder = lock;
       break;
     }
     set_lock(f->fd, F_UNLCK);
-    if (attempt >= 20) {
-      rc = rimport__error_set(RIMPORT_EIO,
-                              "locking \"%s\" failed: the file keeps being "
-                              "removed and made again; is another program "
-                              "deleting files in the cache directory?",
+    if ((rc = reopen(lock, attempt)) != 0)
+      break;
+  }
+  uv_mutex_unlock(&registry_mutex);
+  return rc;
+}
+
+int rimport__file_lock_try_shared(rimport__file_lock *lock, int *owner_pid) {
+  int rc = 0, attempt;
+  if (owner_pid != NULL)
+    *owner_pid = 0;
+  uv_mutex_lock(&registry_mutex);
+  for (attempt = 0;; attempt++) {
+    lock_file *f;
+    if (lock->file == NULL && (rc = attach(lock)) != 0)
+      break;
+    f = lock->file;
+    if (lock->shared)
+      break; /* already ours */
+    if (f->holder == lock) {
+      rc = rimport__error_set(RIMPORT_EINVAL,
+                              "locking \"%s\" shared: this handle holds it "
+                              "exclusively",
                               lock->path);
       break;
     }
-    detach(lock);
-    if ((rc = attach(lock)) != 0)
+    if (f->holder != NULL) {
+      if (owner_pid != NULL)
+        *owner_pid = (int)uv_os_getpid();
+      rc = RIMPORT_ELOCKED;
+      break;
+    }
+    if (f->sharers > 0) { /* the process holds F_RDLCK already */
+      f->sharers++;
+      lock->shared = 1;
+      break;
+    }
+    if (set_lock(f->fd, F_RDLCK) != 0) {
+      if (errno == EACCES || errno == EAGAIN) {
+        if (owner_pid != NULL)
+          *owner_pid = holder_pid(f->fd);
+        rc = RIMPORT_ELOCKED;
+      } else {
+        rc = sys_error(errno, "locking", lock->path);
+      }
+      break;
+    }
+    if (still_named(lock)) {
+      f->sharers = 1;
+      lock->shared = 1;
+      break;
+    }
+    set_lock(f->fd, F_UNLCK);
+    if ((rc = reopen(lock, attempt)) != 0)
       break;
   }
   uv_mutex_unlock(&registry_mutex);
@@ -226,6 +290,12 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
 /* Call with the mutex held. */
 static int release_locked(rimport__file_lock *lock) {
   lock_file *f = lock->file;
+  if (f != NULL && lock->shared) {
+    lock->shared = 0;
+    if (--f->sharers > 0 || set_lock(f->fd, F_UNLCK) == 0)
+      return 0;
+    return sys_error(errno, "unlocking", lock->path);
+  }
   if (f == NULL || f->holder != lock)
     return 0;
   f->holder = NULL;

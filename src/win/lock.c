@@ -16,7 +16,8 @@ struct rimport__file_lock {
   HANDLE handle;
   WCHAR *wpath;
   char *path;
-  int held;
+  int held;   /* exclusively */
+  int shared; /* shared */
 };
 
 /* UTF-8 → UTF-16 (rimport__malloc'd), NULL on failure with errno-like
@@ -120,22 +121,14 @@ static void write_pid(HANDLE h) {
     set_length(h, len);
 }
 
-int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
+/* One LockFileEx try; 0, RIMPORT_ELOCKED or an error. */
+static int try_lock(rimport__file_lock *lock, DWORD flags, int *owner_pid) {
   OVERLAPPED ov;
   DWORD err;
-  if (owner_pid != NULL)
-    *owner_pid = 0;
-  if (lock->held)
-    return 0;
   memset(&ov, 0, sizeof(ov));
   ov.Offset = LOCK_OFFSET;
-  if (LockFileEx(lock->handle,
-                 LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0,
-                 &ov)) {
-    lock->held = 1;
-    write_pid(lock->handle);
+  if (LockFileEx(lock->handle, flags | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov))
     return 0;
-  }
   err = GetLastError();
   if (err == ERROR_LOCK_VIOLATION || err == ERROR_IO_PENDING) {
     if (owner_pid != NULL)
@@ -145,12 +138,48 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
   return win_error(err, "locking", lock->path);
 }
 
+int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
+  int rc;
+  if (owner_pid != NULL)
+    *owner_pid = 0;
+  if (lock->held)
+    return 0;
+  if (lock->shared) {
+    if (owner_pid != NULL)
+      *owner_pid = (int)GetCurrentProcessId();
+    return RIMPORT_ELOCKED;
+  }
+  if ((rc = try_lock(lock, LOCKFILE_EXCLUSIVE_LOCK, owner_pid)) == 0) {
+    lock->held = 1;
+    write_pid(lock->handle);
+  }
+  return rc;
+}
+
+int rimport__file_lock_try_shared(rimport__file_lock *lock, int *owner_pid) {
+  int rc;
+  if (owner_pid != NULL)
+    *owner_pid = 0;
+  if (lock->shared)
+    return 0;
+  if (lock->held)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "locking \"%s\" shared: this handle holds it "
+                              "exclusively",
+                              lock->path);
+  if ((rc = try_lock(lock, 0, owner_pid)) == 0)
+    lock->shared = 1;
+  return rc;
+}
+
 int rimport__file_lock_release(rimport__file_lock *lock) {
   OVERLAPPED ov;
-  if (lock == NULL || !lock->held)
+  if (lock == NULL || !(lock->held || lock->shared))
     return 0;
+  if (lock->held)
+    set_length(lock->handle, 0); /* no pid in a free lock file */
   lock->held = 0;
-  set_length(lock->handle, 0); /* no pid in a free lock file */
+  lock->shared = 0;
   memset(&ov, 0, sizeof(ov));
   ov.Offset = LOCK_OFFSET;
   if (!UnlockFileEx(lock->handle, 0, 1, 0, &ov))
@@ -160,17 +189,19 @@ int rimport__file_lock_release(rimport__file_lock *lock) {
 
 void rimport__file_lock_remove(rimport__file_lock *lock) {
   WCHAR *wpath;
+  int held;
   if (lock == NULL)
     return;
   wpath = lock->wpath;
+  held = lock->held;
   lock->wpath = NULL;
   rimport__file_lock_close(lock);
-  if (wpath != NULL) {
+  if (wpath != NULL && held) {
     /* Fails (sharing violation) while another process has it open: then
      * the file stays, which is harmless. */
     DeleteFileW(wpath);
-    rimport__free(wpath);
   }
+  rimport__free(wpath);
 }
 
 void rimport__file_lock_close(rimport__file_lock *lock) {

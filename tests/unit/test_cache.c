@@ -182,11 +182,32 @@ static int child_stage(int argc, char **argv) {
   return 0;
 }
 
+/* use <cache> <crate> <key> <ready> <done>: marks the entry in use (as a
+ * process that loaded it does), says so in <ready>, and keeps the mark
+ * until <done> exists (60 s at most). */
+static int child_use(int argc, char **argv) {
+  rimport__lock *use = NULL;
+  (void)argc;
+  if (rimport__cache_use(argv[1], argv[2], argv[3], &use) != 0)
+    return child_fail("use");
+  if (use == NULL) {
+    fprintf(stderr, "child use: no mark was made\n");
+    return 1;
+  }
+  if (rimport__fs_write_atomic(argv[4], "ready\n", 6) != 0)
+    return child_fail("use");
+  if (!rimport_test_wait_for_file(argv[5], 60000))
+    return 3;
+  rimport__cache_unlock(use);
+  return 0;
+}
+
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
       {"hold", child_hold, 6},
       {"publish", child_publish, 6},
       {"stage", child_stage, 6},
+      {"use", child_use, 6},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
                                      argc, argv);
@@ -713,6 +734,135 @@ static void cache_file_lock_survives_removal(void **state) {
   rimport__file_lock_close(b);
 }
 
+/* A child marking <crate> <key> in use until <dir>/done exists; its
+ * ready file is <dir>/ready-<key>. */
+static rimport_test_child *start_user(const char *crate, const char *key,
+                                      const char *dir) {
+  char ready[4300], done[4300];
+  const char *args[] = {"use", cache_dir, crate, key, ready, done, NULL};
+  rimport_test_child *c;
+  snprintf(ready, sizeof(ready), "%s/ready-%s", dir, key);
+  snprintf(done, sizeof(done), "%s/done", dir);
+  c = rimport_test_child_start(args, 0);
+  if (!rimport_test_wait_for_file(ready, 30000))
+    fail_msg("the child using %s (%s) did not start", crate, key);
+  return c;
+}
+
+/* Tells the users started with `dir` to end, and waits for `c`. */
+static void end_user(rimport_test_child *c, const char *dir) {
+  char done[4300];
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  snprintf(done, sizeof(done), "%s/done", dir);
+  rimport_test_write_file(done, "done\n");
+  rimport_test_child_wait(c, &out);
+  assert_int_equal(out.status, 0);
+  rimport_test_output_free(&out);
+}
+
+/* Takes <cache>/<crate>/<key>.use exclusively (as gc and clear do): 0 or
+ * RIMPORT_ELOCKED, *owner as rimport__file_lock_try says. */
+static int try_use_exclusively(const char *crate, const char *key, int *owner) {
+  rimport__file_lock *l = NULL;
+  char p[4300];
+  int rc;
+  snprintf(p, sizeof(p), "%s/%s/%s.use", cache_dir, crate, key);
+  must(rimport__file_lock_open(p, &l));
+  rc = rimport__file_lock_try(l, owner);
+  rimport__file_lock_close(l);
+  return rc;
+}
+
+/* Use marks are shared: by handles of one process and by processes, and
+ * they keep the exclusive lock out; gc or clear holding it exclusively
+ * makes a new user wait. */
+static void cache_use_marks_are_shared(void **state) {
+  rimport__lock *u1 = NULL, *u2 = NULL;
+  rimport__file_lock *x = NULL;
+  rimport__file_lock *handle_a = NULL, *handle_b = NULL;
+  rimport_test_child *c;
+  char dir[4200], p[4300];
+  int owner = -1;
+  uint64_t t0;
+  (void)state;
+  fresh_dirs("cache-use");
+  snprintf(dir, sizeof(dir), "%s/..", cache_dir);
+  /* No crate directory: nothing to mark, and nothing made. */
+  must(rimport__cache_use(cache_dir, "demo", KEY1, &u1));
+  assert_null(u1);
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_false(rimport__fs_is_dir(p));
+  rimport_test_assert_error(rimport__cache_use(cache_dir, "../x", KEY1, &u1),
+                            RIMPORT_EINVAL, "../x");
+
+  /* Two marks of this process. */
+  must(rimport__fs_mkdir_p(p));
+  must(rimport__cache_use(cache_dir, "demo", KEY1, &u1));
+  must(rimport__cache_use(cache_dir, "demo", KEY1, &u2));
+  assert_non_null(u1);
+  assert_non_null(u2);
+  assert_int_equal(try_use_exclusively("demo", KEY1, &owner), RIMPORT_ELOCKED);
+  if (owner != 0) /* unix says who; Windows cannot */
+    assert_int_equal(owner, (int)uv_os_getpid());
+  rimport__cache_unlock(u1);
+  assert_int_equal(try_use_exclusively("demo", KEY1, &owner), RIMPORT_ELOCKED);
+  rimport__cache_unlock(u2);
+  must(try_use_exclusively("demo", KEY1, &owner));
+
+  /* The platform lock: one handle shared, another exclusive, in turn. */
+  crate_path(p, sizeof(p), "demo", KEY2 ".use");
+  must(rimport__file_lock_open(p, &handle_a));
+  must(rimport__file_lock_open(p, &handle_b));
+  must(rimport__file_lock_try_shared(handle_a, &owner));
+  must(rimport__file_lock_try_shared(handle_a, &owner)); /* again: 0 */
+  assert_int_equal(rimport__file_lock_try(handle_b, &owner), RIMPORT_ELOCKED);
+  assert_int_equal(rimport__file_lock_try(handle_a, &owner), RIMPORT_ELOCKED);
+  must(rimport__file_lock_release(handle_a));
+  must(rimport__file_lock_try(handle_b, &owner));
+  assert_int_equal(rimport__file_lock_try_shared(handle_a, &owner),
+                   RIMPORT_ELOCKED);
+  rimport_test_assert_error(rimport__file_lock_try_shared(handle_b, &owner),
+                            RIMPORT_EINVAL, "exclusively");
+  rimport__file_lock_close(handle_b);
+  must(rimport__file_lock_try_shared(handle_a, &owner));
+  rimport__file_lock_close(handle_a);
+
+  /* Another process's mark and ours together; the exclusive lock waits
+   * for both. */
+  c = start_user("demo", KEY1, dir);
+  must(rimport__cache_use(cache_dir, "demo", KEY1, &u1));
+  assert_int_equal(try_use_exclusively("demo", KEY1, &owner), RIMPORT_ELOCKED);
+  rimport__cache_unlock(u1);
+  assert_int_equal(try_use_exclusively("demo", KEY1, &owner), RIMPORT_ELOCKED);
+  if (owner != 0) /* unix says who (F_GETLK); Windows cannot */
+    assert_int_equal(owner, rimport_test_child_pid(c));
+  end_user(c, dir);
+  must(try_use_exclusively("demo", KEY1, &owner));
+
+  /* Held exclusively (gc removing it): a new user waits for the end. */
+  crate_path(p, sizeof(p), "demo", KEY1 ".use");
+  must(rimport__file_lock_open(p, &x));
+  must(rimport__file_lock_try(x, &owner));
+  snprintf(p, sizeof(p), "%s/done", dir);
+  must(rimport__fs_unlink(p));
+  {
+    char ready[4300], done[4300];
+    const char *args[] = {"use", cache_dir, "demo", KEY1, ready, done, NULL};
+    snprintf(ready, sizeof(ready), "%s/ready-%s", dir, KEY1);
+    snprintf(done, sizeof(done), "%s/done", dir);
+    (void)rimport__fs_unlink(ready);
+    rimport_error_clear();
+    c = rimport_test_child_start(args, 0);
+    t0 = uv_hrtime();
+    assert_false(rimport_test_wait_for_file(ready, 700));
+    rimport__file_lock_close(x);
+    if (!rimport_test_wait_for_file(ready, 30000))
+      fail_msg("the user did not go on once the lock was free");
+    assert_true(uv_hrtime() - t0 >= 700000000u);
+  }
+  end_user(c, dir);
+}
+
 static void cache_gc_spares_what_is_in_use(void **state) {
   rimport_test_child *c;
   int dead_pid;
@@ -844,6 +994,99 @@ static void cache_clear_removes_rimports_files_only(void **state) {
   rimport__entry_free(e);
 }
 
+/* What gc and clear report. */
+typedef struct gc_log {
+  int removed, kept;
+  char kept_path[4][4300];
+  char reason[512];
+} gc_log;
+
+static void on_gc(const char *path, unsigned long long bytes, const char *kept,
+                  void *payload) {
+  gc_log *log = payload;
+  (void)bytes;
+  if (kept == NULL) {
+    log->removed++;
+    return;
+  }
+  assert_true(log->kept < 4);
+  snprintf(log->kept_path[log->kept++], sizeof(log->kept_path[0]), "%s", path);
+  snprintf(log->reason, sizeof(log->reason), "%s", kept);
+}
+
+/* The reason names the process using the entry (unix), or says a running
+ * process does (Windows cannot tell who holds a shared lock). */
+static void assert_in_use_by(const gc_log *log, int pid, const char *cmd) {
+  char who[64];
+  snprintf(who, sizeof(who), "in use: process %d has it loaded", pid);
+  if (strstr(log->reason, who) == NULL &&
+      strstr(log->reason, "in use: a running process has it loaded") == NULL)
+    fail_msg("reason: %s", log->reason);
+  if (strstr(log->reason, cmd) == NULL)
+    fail_msg("reason lacks `%s`: %s", cmd, log->reason);
+}
+
+/* Entries another process uses (has loaded) stay through gc and clear,
+ * named with the reason; the rest goes. */
+static void cache_gc_and_clear_keep_entries_in_use(void **state) {
+  rimport__entry *e1 = NULL, *e2 = NULL, *e3 = NULL;
+  rimport_test_child *c1, *c2;
+  gc_log log;
+  char dir[4200], p[4300];
+  (void)state;
+  fresh_dirs("cache-inuse");
+  snprintf(dir, sizeof(dir), "%s/..", cache_dir);
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e1));
+  must(publish(cache_dir, src_dir, "demo", KEY2, &e2));
+  must(publish(cache_dir, src_dir, "demo", KEY3, &e3));
+  path_of(p, sizeof(p), cache_dir, "toolchain");
+  must(rimport__fs_mkdir_p(p));
+  c1 = start_user("demo", KEY1, dir);
+  c2 = start_user("demo", KEY2, dir);
+  /* KEY2 loses its dylib while in use: gc keeps it in place. */
+  rimport_test_make_writable(e2->dir);
+  remove_file(e2->dylib);
+
+  memset(&log, 0, sizeof(log));
+  must(rimport__cache_gc_report(cache_dir, on_gc, &log, NULL));
+  assert_int_equal(log.kept, 1);
+  rimport_test_assert_path_equal(log.kept_path[0], e2->dir);
+  assert_in_use_by(&log, rimport_test_child_pid(c2), "rimport cache gc");
+  assert_true(rimport__fs_is_dir(e2->dir));
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_int_equal(rimport_test_count_prefixed(p, ".corrupt-"), 0);
+
+  memset(&log, 0, sizeof(log));
+  must(rimport__cache_clear_report(cache_dir, on_gc, &log));
+  assert_int_equal(log.kept, 2);
+  rimport_test_assert_path_equal(log.kept_path[0], e1->dir);
+  rimport_test_assert_path_equal(log.kept_path[1], e2->dir);
+  assert_in_use_by(&log, rimport_test_child_pid(c2), "rimport cache clear");
+  assert_true(rimport__fs_is_file(e1->dylib)); /* nothing in use broken */
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_FULL,
+                             &e3 /* reused */));
+  rimport__entry_free(e3);
+  crate_path(p, sizeof(p), "demo", KEY3);
+  assert_false(rimport__fs_is_dir(p)); /* the rest is gone */
+  crate_path(p, sizeof(p), "demo", KEY3 ".use");
+  assert_false(rimport__fs_is_file(p));
+  crate_path(p, sizeof(p), "demo", KEY1 ".use");
+  assert_true(rimport__fs_is_file(p));
+  path_of(p, sizeof(p), cache_dir, "toolchain");
+  assert_false(rimport__fs_is_dir(p));
+
+  /* Once the users have ended, everything goes. */
+  end_user(c1, dir);
+  end_user(c2, dir);
+  memset(&log, 0, sizeof(log));
+  must(rimport__cache_clear_report(cache_dir, on_gc, &log));
+  assert_int_equal(log.kept, 0);
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_false(rimport__fs_is_dir(p));
+  rimport__entry_free(e1);
+  rimport__entry_free(e2);
+}
+
 static void cache_unwritable_dir_is_a_clear_error(void **state) {
   rimport__stage *st = NULL;
   rimport__lock *lock = NULL;
@@ -925,6 +1168,22 @@ static void cli_list_verify_gc_clear(void) {
   rimport_test_output_free(&r);
   assert_false(rimport__fs_is_dir(stage));
 
+  /* An entry this process uses stays, named. */
+  {
+    rimport__lock *use = NULL;
+    must(rimport__cache_use(cache_dir, "other", KEY2, &use));
+    run_cli(&r, "clear");
+    crate_path(p, sizeof(p), "other", KEY2);
+    expect_out(&r, 0, "kept ");
+    expect_out(&r, 0, KEY2 ": in use: ");
+    expect_out(&r, 0, "except 1 entry in use");
+    rimport_test_output_free(&r);
+    assert_true(rimport__fs_is_dir(p));
+    run_cli(&r, "list");
+    expect_out(&r, 0, "1 entry");
+    rimport_test_output_free(&r);
+    rimport__cache_unlock(use);
+  }
   run_cli(&r, "clear");
   expect_out(&r, 0, "cleared ");
   rimport_test_output_free(&r);
@@ -1030,7 +1289,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_lock_cancel),
     cmocka_unit_test(cache_lock_threads_exclude_each_other),
     cmocka_unit_test(cache_file_lock_survives_removal),
+    cmocka_unit_test(cache_use_marks_are_shared),
     cmocka_unit_test(cache_gc_spares_what_is_in_use),
+    cmocka_unit_test(cache_gc_and_clear_keep_entries_in_use),
     cmocka_unit_test(cache_clear_removes_rimports_files_only),
     cmocka_unit_test(cache_unwritable_dir_is_a_clear_error),
     cmocka_unit_test(cache_walk_lists_entries),
