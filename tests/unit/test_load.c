@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "cache/cache.h"
 #include "common/common.h"
 #include "common/fs.h"
 #include "load/load.h"
@@ -465,6 +466,129 @@ static void stacked_plugins_load_in_order(void **state) {
   rimport_session_close(b.s);
 }
 
+/* load <cache> <crate> <key> <ready> <done>: loads the plugin (the
+ * toolchain of a session on <cache>), says so in <ready>, and once <done>
+ * exists checks that it still works and that its entry is whole. */
+static int child_load(int argc, char **argv) {
+  rimport_session_options opts = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  const rimport_toolchain *tc = NULL;
+  rimport__loader *ld = NULL;
+  rimport__entry *e = NULL;
+  const char *(*manifest)(void);
+  void *sym;
+  cJSON *j;
+  (void)argc;
+  opts.cache_dir = argv[1];
+  opts.offline = 1;
+  if (rimport_session_open(&s, &opts) != 0 ||
+      rimport_session_toolchain(s, &tc) != 0 || rimport__loader_new(&ld) != 0 ||
+      rimport__loader_load(ld, tc, argv[1], argv[2], argv[3], NULL) != 0 ||
+      rimport__fs_write_atomic(argv[4], "ready\n", 6) != 0) {
+    fprintf(stderr, "child load: %s\n", rimport_error_last()->message);
+    return 1;
+  }
+  if (!rimport_test_wait_for_file(argv[5], 60000))
+    return 3;
+  sym = rimport__loader_symbol(ld, argv[3], "kayton_plugin_manifest");
+  if (sym == NULL)
+    return 4;
+  memcpy(&manifest, &sym, sizeof(sym));
+  j = cJSON_Parse(manifest());
+  if (j == NULL)
+    return 5;
+  cJSON_Delete(j);
+  if (rimport__cache_lookup(argv[1], argv[2], argv[3], RIMPORT__VERIFY_FULL,
+                            &e) != 0) {
+    fprintf(stderr, "child load: %s\n", rimport_error_last()->message);
+    return 6;
+  }
+  rimport__entry_free(e);
+  rimport__loader_free(ld);
+  rimport_session_close(s);
+  return 0;
+}
+
+static int child_main(int argc, char **argv) {
+  static const rimport_test_child_def children[] = {
+      {"load", child_load, 6},
+  };
+  return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
+                                     argc, argv);
+}
+
+typedef struct kept_log {
+  int kept;
+  char path[4300];
+  char reason[512];
+} kept_log;
+
+static void on_gc(const char *path, unsigned long long bytes, const char *kept,
+                  void *payload) {
+  kept_log *log = payload;
+  (void)bytes;
+  if (kept == NULL)
+    return;
+  log->kept++;
+  snprintf(log->path, sizeof(log->path), "%s", path);
+  snprintf(log->reason, sizeof(log->reason), "%s", kept);
+}
+
+/* `rimport cache clear` and `gc` while another process has the plugin's
+ * DLL loaded: the entry stays, named with the reason, the rest goes, and
+ * the plugin goes on working in that process. */
+static void clear_spares_a_plugin_loaded_elsewhere(void **state) {
+  built b;
+  char entry[4300], ready[4300], done[4300], who[64], p[4400];
+  const char *cache;
+  const char *args[] = {"load", NULL, NULL, NULL, ready, done, NULL};
+  rimport_test_child *c;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  kept_log log;
+  (void)state;
+  build_kitchen(&b);
+  cache = copy_entry(&b, "load-inuse", b.key[0], entry, sizeof(entry));
+  snprintf(ready, sizeof(ready), "%s/../ready", cache);
+  snprintf(done, sizeof(done), "%s/../done", cache);
+  args[1] = cache;
+  args[2] = b.crate[0];
+  args[3] = b.key[0];
+  c = rimport_test_child_start(args, 0);
+  if (!rimport_test_wait_for_file(ready, 120000)) {
+    rimport_test_child_wait(c, &out);
+    fail_msg("the loading child did not get ready (exit %d)", (int)out.status);
+  }
+
+  memset(&log, 0, sizeof(log));
+  if (rimport__cache_gc_report(cache, on_gc, &log, NULL) != 0)
+    fail_msg("gc: %s", rimport_error_last()->message);
+  assert_int_equal(log.kept, 0); /* a whole entry: gc leaves it anyway */
+  if (rimport__cache_clear_report(cache, on_gc, &log) != 0)
+    fail_msg("clear: %s", rimport_error_last()->message);
+  assert_int_equal(log.kept, 1);
+  rimport_test_assert_path_equal(log.path, entry);
+  snprintf(who, sizeof(who), "process %d has it loaded",
+           rimport_test_child_pid(c));
+  if (strstr(log.reason, who) == NULL &&
+      strstr(log.reason, "a running process has it loaded") == NULL)
+    fail_msg("reason: %s", log.reason);
+  snprintf(p, sizeof(p), "%s/toolchain", cache);
+  assert_false(rimport__fs_is_dir(p)); /* the rest went */
+
+  rimport_test_write_file(done, "done\n");
+  rimport_test_child_wait(c, &out);
+  if (out.status != 0)
+    fail_msg("the loading child ended with %d", (int)out.status);
+  rimport_test_output_free(&out);
+  /* Its process ended: the entry goes too. */
+  memset(&log, 0, sizeof(log));
+  if (rimport__cache_clear_report(cache, on_gc, &log) != 0)
+    fail_msg("clear: %s", rimport_error_last()->message);
+  assert_int_equal(log.kept, 0);
+  assert_false(rimport__fs_is_dir(entry));
+  rimport_session_close(b.s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(loads_in_order_and_registers, setup,
                                     teardown),
@@ -480,6 +604,8 @@ static const struct CMUnitTest tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(stacked_plugins_load_in_order, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(clear_spares_a_plugin_loaded_elsewhere,
+                                    setup, teardown),
 };
 
-RIMPORT_TEST_MAIN(tests, NULL)
+RIMPORT_TEST_MAIN(tests, child_main)
