@@ -45,6 +45,12 @@ const char *rimport__platform_target(const char *host);
  * argv). 0, or RIMPORT_ENOMEM with the message set. */
 int rimport__utf8_argv(int argc, char **argv, int *out_argc, char ***out);
 
+/* Windows: `path` in extended-length form ("\\?\C:\dir\file",
+ * "\\?\UNC\server\share\…"): absolute, '\' only, which the system
+ * takes past MAX_PATH without a long-path opt-in. unix: `path`. 0, ENOMEM,
+ * or RIMPORT_EINVAL (not valid UTF-8). */
+int rimport__path_extended(const char *path, rimport_buf *out);
+
 /* The default cache directory, without creating it: $RIMPORT_CACHE_DIR, else
  * $XDG_CACHE_HOME/rimport or ~/.cache/rimport (unix), or
  * %LOCALAPPDATA%\rimport\cache (Windows). 0, or an error with the message
@@ -90,6 +96,14 @@ unsigned int rimport__proc_spawn_flags(void);
  * not map as UV_UNKNOWN, and the code is what says what happened); unix:
  * 0 (libuv maps every errno). */
 unsigned long rimport__proc_spawn_os_error(void);
+
+/* The working directory to start a child in, into *out: unix: `cwd`.
+ * Windows starts a program only in a directory whose path is shorter than
+ * MAX_PATH (CreateProcess, even for a program that handles long paths):
+ * a longer `cwd` is given by its short (8.3) name when that fits, else
+ * RIMPORT_EINVAL naming the directory, its length and what to do. 0, or
+ * ENOMEM, or that error. */
+int rimport__proc_child_cwd(const char *cwd, rimport_buf *out);
 
 /* Starts tracking the tree of the just-spawned child `pid`. 0, or
  * RIMPORT_ENOMEM. A tree whose job could not be set up still works, with

@@ -58,7 +58,34 @@ int rimport__fs_is_dir(const char *path) {
 
 int rimport__fs_realpath(const char *path, rimport_buf *out) {
   uv_fs_t req;
+  rimport_buf ext = RIMPORT_BUF_INIT;
   int rc = uv_fs_realpath(NULL, &req, path, NULL);
+  if (rc != 0) {
+    int ext_rc = rimport__path_extended(path, &ext);
+    if (ext_rc == RIMPORT_ENOMEM) {
+      uv_fs_req_cleanup(&req);
+      return ext_rc;
+    }
+    if (ext_rc == 0 && strcmp(ext.ptr, path) != 0) {
+      /* Windows past MAX_PATH: the extended form opens (libuv strips the
+       * prefix from the answer). Where the system cannot name the opened
+       * file (wine past MAX_PATH), the full path of an existing file is
+       * the answer: links are not resolved then. */
+      uv_fs_req_cleanup(&req);
+      rc = uv_fs_realpath(NULL, &req, ext.ptr, NULL);
+      if (rc != 0 &&
+          rimport__fs_is_file(ext.ptr) + rimport__fs_is_dir(ext.ptr)) {
+        int unc = strncmp(ext.ptr, "\\\\?\\UNC\\", 8) == 0;
+        rimport__buf_clear(out);
+        rc = unc ? rimport__buf_printf(out, "\\\\%s", ext.ptr + 8)
+                 : rimport__buf_puts(out, ext.ptr + 4);
+        uv_fs_req_cleanup(&req);
+        rimport_buf_dispose(&ext);
+        return rc;
+      }
+    }
+    rimport_buf_dispose(&ext);
+  }
   if (rc == 0) {
     rimport__buf_clear(out);
     rc = rimport__buf_puts(out, req.ptr);

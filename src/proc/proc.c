@@ -46,6 +46,7 @@ typedef struct proc_run {
   const rimport__proc_opts *opts;
   rimport__proc_result *result;
   size_t max_capture;
+  rimport_buf cwd; /* opts->cwd as the child gets it */
 } proc_run;
 
 static void close_handle(uv_handle_t *h, int *open) {
@@ -310,7 +311,18 @@ static int run_child(proc_run *run, char **env) {
   po.file = opts->file;
   po.args = (char **)opts->args;
   po.env = env;
-  po.cwd = opts->cwd;
+  if (opts->cwd != NULL) {
+    if ((rc = rimport__proc_child_cwd(opts->cwd, &run->cwd)) != 0) {
+      if (in_fd >= 0) {
+        uv_fs_close(NULL, &req, in_fd, NULL);
+        uv_fs_req_cleanup(&req);
+      }
+      close_stream(&run->out);
+      close_stream(&run->err);
+      return rc;
+    }
+    po.cwd = run->cwd.ptr;
+  }
   po.flags = rimport__proc_spawn_flags();
   po.stdio_count = 3;
   po.stdio = stdio;
@@ -439,6 +451,7 @@ int rimport__proc_run(const rimport__proc_opts *opts,
   result->duration_ns = uv_hrtime() - start;
   shutdown_loop(run);
   rimport__proc_tree_close(run->tree);
+  rimport_buf_dispose(&run->cwd);
   rimport__free(env);
 
   if (rc == 0 && run->nomem)

@@ -50,6 +50,11 @@ const char *rimport__platform_target(const char *host) {
   return NULL;
 }
 
+int rimport__path_extended(const char *path, rimport_buf *out) {
+  rimport__buf_clear(out);
+  return rimport__buf_puts(out, path);
+}
+
 int rimport__default_cache_dir(rimport_buf *out) {
   rimport_buf home = RIMPORT_BUF_INIT;
   int rc;

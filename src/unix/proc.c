@@ -23,6 +23,11 @@ unsigned int rimport__proc_spawn_flags(void) {
   return UV_PROCESS_DETACHED;
 }
 
+int rimport__proc_child_cwd(const char *cwd, rimport_buf *out) {
+  rimport__buf_clear(out);
+  return rimport__buf_puts(out, cwd);
+}
+
 unsigned long rimport__proc_spawn_os_error(void) {
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "../common/common.h"
 #include "../platform.h"
+#include "win.h"
 
 struct rimport__dl {
   HMODULE module;
@@ -22,33 +23,12 @@ static BOOL CALLBACK dirs_init(PINIT_ONCE once, void *param, void **ctx) {
   return TRUE;
 }
 
-/* UTF-8 → UTF-16, NUL-terminated; NULL when the text is not valid UTF-8
- * or memory ran out (*nomem tells which). */
-static wchar_t *to_utf16(const char *s, int *nomem) {
-  wchar_t *w;
-  int n;
-  *nomem = 0;
-  n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-  if (n <= 0)
-    return NULL;
-  if ((w = rimport__malloc((size_t)n * sizeof(wchar_t))) == NULL) {
-    *nomem = 1;
-    return NULL;
-  }
-  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-    rimport__free(w);
-    return NULL;
-  }
-  return w;
-}
-
 /* The system's text for `code` as UTF-8 (trailing ". \r\n" removed), or
  * NULL. Free with rimport__free. */
 static char *system_message(DWORD code) {
   wchar_t *w = NULL;
-  char *s = NULL;
+  char *s;
   DWORD len;
-  int n;
   len = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER |
                            FORMAT_MESSAGE_FROM_SYSTEM |
                            FORMAT_MESSAGE_IGNORE_INSERTS,
@@ -58,15 +38,7 @@ static char *system_message(DWORD code) {
   while (len > 0 && (w[len - 1] == L'\r' || w[len - 1] == L'\n' ||
                      w[len - 1] == L' ' || w[len - 1] == L'.'))
     len--;
-  n = WideCharToMultiByte(CP_UTF8, 0, w, (int)len, NULL, 0, NULL, NULL);
-  if (n > 0 && (s = rimport__malloc((size_t)n + 1)) != NULL) {
-    if (WideCharToMultiByte(CP_UTF8, 0, w, (int)len, s, n, NULL, NULL) == n) {
-      s[n] = '\0';
-    } else {
-      rimport__free(s);
-      s = NULL;
-    }
-  }
+  s = rimport__win_utf8(w, (int)len);
   LocalFree(w);
   return s;
 }
@@ -86,7 +58,7 @@ int rimport__dl_open(const char *abs_path, rimport__dl **out) {
         "absolute path only (a bare name would be searched for); pass the "
         "full path",
         abs_path ? abs_path : "(null)");
-  if ((wpath = to_utf16(abs_path, &nomem)) == NULL)
+  if ((wpath = rimport__win_utf16(abs_path, &nomem)) == NULL)
     return nomem ? rimport__error_nomem()
                  : rimport__error_set(RIMPORT_EINVAL,
                                       "loading the library \"%s\" refused: "

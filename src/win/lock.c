@@ -9,6 +9,7 @@
 
 #include "../common/common.h"
 #include "../platform.h"
+#include "win.h"
 
 #define LOCK_OFFSET (1u << 20)
 
@@ -19,22 +20,6 @@ struct rimport__file_lock {
   int held;   /* exclusively */
   int shared; /* shared */
 };
-
-/* UTF-8 → UTF-16 (rimport__malloc'd), NULL on failure with errno-like
- * GetLastError set. */
-static WCHAR *utf8_to_wide(const char *s) {
-  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-  WCHAR *w;
-  if (n <= 0)
-    return NULL;
-  if ((w = rimport__malloc((size_t)n * sizeof(WCHAR))) == NULL)
-    return NULL;
-  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-    rimport__free(w);
-    return NULL;
-  }
-  return w;
-}
 
 static int win_error(DWORD err, const char *what, const char *path) {
   WCHAR wmsg[512];
@@ -70,7 +55,7 @@ int rimport__file_lock_open(const char *path, rimport__file_lock **out) {
     rimport__free(lock);
     return rimport__error_nomem();
   }
-  if ((lock->wpath = utf8_to_wide(path)) == NULL) {
+  if ((lock->wpath = rimport__win_utf16(path, NULL)) == NULL) {
     rimport__file_lock_close(lock);
     return rimport__error_set(RIMPORT_EINVAL,
                               "the lock file path \"%s\" is not valid UTF-8 "

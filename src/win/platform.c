@@ -6,6 +6,7 @@
 #include "../common/common.h"
 #include "../common/fs.h"
 #include "../platform.h"
+#include "win.h"
 
 const char rimport__path_list_sep = ';';
 const char rimport__exe_suffix[] = ".exe";
@@ -103,6 +104,35 @@ const char *rimport__platform_target(const char *host) {
   return PLATFORM_ARCH "-pc-windows-" PLATFORM_ENV;
 }
 
+int rimport__path_extended(const char *path, rimport_buf *out) {
+  wchar_t *w, *full = NULL;
+  char *s = NULL;
+  DWORD n;
+  int nomem = 0, rc;
+  rimport__buf_clear(out);
+  if (strncmp(path, "\\\\?\\", 4) == 0)
+    return rimport__buf_puts(out, path);
+  if ((w = rimport__win_utf16(path, &nomem)) == NULL)
+    return nomem
+               ? rimport__error_nomem()
+               : rimport__error_set(RIMPORT_EINVAL,
+                                    "the path \"%s\" is not valid UTF-8", path);
+  n = GetFullPathNameW(w, 0, NULL, NULL); /* also turns '/' into '\\' */
+  if (n > 0 && (full = rimport__malloc((size_t)n * sizeof(wchar_t))) != NULL &&
+      GetFullPathNameW(w, n, full, NULL) < n)
+    s = rimport__win_utf8(full, -1);
+  rimport__free(w);
+  rimport__free(full);
+  if (s == NULL) /* memory, or a path the system cannot make full */
+    return n == 0 ? rimport__buf_puts(out, path) : rimport__error_nomem();
+  if (s[0] == '\\' && s[1] == '\\') /* \\server\share */
+    rc = rimport__buf_printf(out, "\\\\?\\UNC\\%s", s + 2);
+  else
+    rc = rimport__buf_printf(out, "\\\\?\\%s", s);
+  rimport__free(s);
+  return rc;
+}
+
 int rimport__default_cache_dir(rimport_buf *out) {
   if (rimport__env_get("RIMPORT_CACHE_DIR", out) == 0 && out->size > 0)
     return 0;
@@ -150,4 +180,37 @@ int rimport__find_executable(const char *name, rimport_buf *out) {
   rimport_buf_dispose(&path);
   rimport_buf_dispose(&exts);
   return rc;
+}
+
+wchar_t *rimport__win_utf16(const char *s, int *nomem) {
+  wchar_t *w;
+  int n;
+  if (nomem != NULL)
+    *nomem = 0;
+  n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+  if (n <= 0)
+    return NULL;
+  if ((w = rimport__malloc((size_t)n * sizeof(wchar_t))) == NULL) {
+    if (nomem != NULL)
+      *nomem = 1;
+    return NULL;
+  }
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+    rimport__free(w);
+    return NULL;
+  }
+  return w;
+}
+
+char *rimport__win_utf8(const wchar_t *w, int len) {
+  char *s;
+  int n = WideCharToMultiByte(CP_UTF8, 0, w, len, NULL, 0, NULL, NULL);
+  if (n <= 0 || (s = rimport__malloc((size_t)n + 1)) == NULL)
+    return NULL;
+  if (WideCharToMultiByte(CP_UTF8, 0, w, len, s, n, NULL, NULL) != n) {
+    rimport__free(s);
+    return NULL;
+  }
+  s[n] = '\0';
+  return s;
 }

@@ -9,6 +9,7 @@
 
 #include "../common/common.h"
 #include "../platform.h"
+#include "win.h"
 
 /* The exit code a kill gives every process it ends (uv_process_kill's). */
 #define KILL_EXIT_CODE 1
@@ -23,6 +24,47 @@ struct rimport__proc_tree {
 unsigned int rimport__proc_spawn_flags(void) {
   /* No console window for the child; it stays in our console group. */
   return UV_PROCESS_WINDOWS_HIDE;
+}
+
+/* The longest directory CreateProcess starts a program in (as
+ * SetCurrentDirectory: MAX_PATH - 2, the separator it appends included). */
+#define CWD_MAX (MAX_PATH - 2)
+
+int rimport__proc_child_cwd(const char *cwd, rimport_buf *out) {
+  wchar_t *w, shortw[MAX_PATH];
+  char *s = NULL;
+  size_t wlen;
+  DWORD n = 0;
+  int nomem = 0, rc;
+  rimport__buf_clear(out);
+  if ((w = rimport__win_utf16(cwd, &nomem)) == NULL)
+    return nomem ? rimport__error_nomem()
+                 : rimport__error_set(RIMPORT_EINVAL,
+                                      "the working directory \"%s\" is not "
+                                      "valid UTF-8",
+                                      cwd);
+  wlen = wcslen(w);
+  if (wlen < CWD_MAX) {
+    rimport__free(w);
+    return rimport__buf_puts(out, cwd);
+  }
+  n = GetShortPathNameW(w, shortw, MAX_PATH);
+  rimport__free(w);
+  if (n > 0 && n < CWD_MAX) {
+    if ((s = rimport__win_utf8(shortw, (int)n)) == NULL)
+      return rimport__error_nomem();
+    rc = rimport__buf_puts(out, s);
+    rimport__free(s);
+    return rc;
+  }
+  return rimport__error_set(
+      RIMPORT_EINVAL,
+      "cannot start a program in \"%s\": its path is %zu characters long, "
+      "and Windows starts programs only in directories under %d (MAX_PATH), "
+      "which its short (8.3) name does not fit either (8.3 names may be off "
+      "on that volume); use a cache directory with a shorter path "
+      "(--cache-dir, RIMPORT_CACHE_DIR)",
+      cwd, wlen, CWD_MAX);
 }
 
 unsigned long rimport__proc_spawn_os_error(void) {

@@ -4,6 +4,7 @@
 
 #include "support.h"
 #include "common/common.h"
+#include "common/fs.h"
 #include <stdio.h>
 #include <uv.h>
 
@@ -154,6 +155,44 @@ static void version_matches_macros(void **state) {
   assert_int_equal(rimport_version_hex(), RIMPORT_VERSION_HEX);
 }
 
+/* Paths longer than MAX_PATH (260) work through the file helpers: a
+ * cache directory deep in a user's tree on Windows. */
+static void fs_paths_longer_than_max_path(void **state) {
+  rimport_buf a = RIMPORT_BUF_INIT, b = RIMPORT_BUF_INIT, f = RIMPORT_BUF_INIT,
+              text = RIMPORT_BUF_INIT, real = RIMPORT_BUF_INIT,
+              rel = RIMPORT_BUF_INIT;
+  const char *base = rimport_test_tmpdir("fs-long");
+  int i;
+  (void)state;
+  assert_int_equal(rimport__buf_puts(&a, base), 0);
+  for (i = 0; i < 6; i++)
+    assert_int_equal(rimport__buf_printf(&a, "/%c%s", 'a' + i,
+                                         "123456789012345678901234567890123"
+                                         "45678901234567890"),
+                     0);
+  assert_true(a.size > 300);
+  assert_int_equal(rimport__buf_printf(&b, "%s/work/x.root", a.ptr), 0);
+  assert_int_equal(rimport__buf_printf(&f, "%s/Cargo.toml", b.ptr), 0);
+  assert_int_equal(rimport__fs_mkdir_p(b.ptr), 0);
+  assert_true(rimport__fs_is_dir(b.ptr));
+  assert_int_equal(rimport__fs_write_atomic(f.ptr, "[package]\n", 10), 0);
+  assert_int_equal(rimport__fs_read_file(f.ptr, 100, &text), 0);
+  assert_string_equal(text.ptr, "[package]\n");
+  if (rimport__fs_realpath(b.ptr, &real) != 0)
+    fail_msg("realpath: %s", rimport_error_last()->message);
+  assert_true(rimport_test_path_ends_with(real.ptr, "work/x.root"));
+  assert_int_equal(rimport__path_relative(b.ptr, a.ptr, &rel), 0);
+  assert_string_equal(rel.ptr, "../..");
+  assert_int_equal(rimport__fs_remove_tree(base, NULL), 0);
+  assert_false(rimport__fs_is_dir(a.ptr));
+  rimport_buf_dispose(&a);
+  rimport_buf_dispose(&b);
+  rimport_buf_dispose(&f);
+  rimport_buf_dispose(&text);
+  rimport_buf_dispose(&real);
+  rimport_buf_dispose(&rel);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(error_names_and_descriptions),
     cmocka_unit_test(error_record_holds_detail),
@@ -163,6 +202,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(buf_grows_and_detaches),
     cmocka_unit_test(allocator_is_replaceable),
     cmocka_unit_test(version_matches_macros),
+    cmocka_unit_test(fs_paths_longer_than_max_path),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
