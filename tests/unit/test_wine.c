@@ -329,6 +329,43 @@ static void pipeline_paths_with_spaces_and_non_ascii(void **state) {
   rimport_test_output_free(&o);
 }
 
+/* A cache directory whose path is longer than MAX_PATH (260): cargo and
+ * rustc start in the short (8.3) names of their working directories, and
+ * the pipeline runs; a second run finds the plugin in the cache. */
+static void pipeline_cache_path_past_max_path(void **state) {
+  static const char cell_text[] =
+      "from semver rimport Version\n"
+      "kprintln!(\"minor {}\", Version::parse(\"7.3.1\").unwrap().minor);\n";
+  rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf cache = RIMPORT_BUF_INIT;
+  char cell[4400];
+  int i;
+  (void)state;
+  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
+      !rimport_test_have_program("cargo"))
+    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  assert_int_equal(rimport__buf_puts(&cache, rimport_test_tmpdir("long")), 0);
+  snprintf(cell, sizeof(cell), "%s\\long.cell", cache.ptr);
+  for (i = 0; i < 4; i++)
+    assert_int_equal(rimport__buf_printf(&cache,
+                                         "\\%c-a-directory-name-of-some-length-"
+                                         "as-people-make-them-%d",
+                                         'p' + i, i),
+                     0);
+  assert_int_equal(rimport__buf_puts(&cache, "\\cache"), 0);
+  assert_true(cache.size > 260);
+  rimport_test_write_file(cell, cell_text);
+  run_crates_cell(cache.ptr, cell, &o);
+  assert_non_null(strstr(o.out.ptr, "minor 3"));
+  assert_non_null(strstr(o.err.ptr, "kayton_rplugin__semver built"));
+  rimport_test_output_free(&o);
+  run_crates_cell(cache.ptr, cell, &o);
+  assert_non_null(strstr(o.out.ptr, "minor 3"));
+  assert_non_null(strstr(o.err.ptr, "found in the cache"));
+  rimport_test_output_free(&o);
+  rimport_buf_dispose(&cache);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_echo_translates_a_path),
     cmocka_unit_test(wine_exit_status_comes_back),
@@ -341,6 +378,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_spawn_time),
     cmocka_unit_test(pipeline_crates_then_a_warm_run),
     cmocka_unit_test(pipeline_paths_with_spaces_and_non_ascii),
+    cmocka_unit_test(pipeline_cache_path_past_max_path),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
