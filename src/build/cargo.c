@@ -356,6 +356,18 @@ static int line_after(const char *text, const char *marker, rimport_buf *out) {
   return 1;
 }
 
+/* The linker's words for a DLL over the Windows export limit (65535
+ * symbols; DESIGN.md fact 10) in `text`: GNU ld, MSVC's link, lld. */
+static const char *export_limit(const char *text) {
+  static const char *const words[] = {"export ordinal too large", "LNK1189",
+                                      "too many exported symbols"};
+  size_t i;
+  for (i = 0; text != NULL && i < RIMPORT__ARRAY_SIZE(words); i++)
+    if (strstr(text, words[i]) != NULL)
+      return words[i];
+  return NULL;
+}
+
 int rimport__cargo_error(const rimport__cargo_report *r,
                          const rimport_session_options *opts, const char *what,
                          const char *crate, int64_t exit_status,
@@ -417,6 +429,21 @@ int rimport__cargo_error(const rimport__cargo_report *r,
         what, e ? (int)(e - p) : 0, p, near.size ? " (did you mean `" : "",
         near.size ? near.ptr : "", near.size ? "`?)" : "", r->diagnostics.ptr);
     rimport_buf_dispose(&near);
+  } else if (export_limit(r->diagnostics.ptr) != NULL ||
+             export_limit(err) != NULL) {
+    const char *words = export_limit(r->diagnostics.ptr);
+    rc = rimport__error_set(
+        RIMPORT_EBUILD,
+        "%s: the plugin DLL for `%s` would export more symbols than a Windows "
+        "DLL can (65535; the linker said \"%s\"): a Rust dylib exports "
+        "everything it links, and generic code compiled at a low opt-level "
+        "multiplies that. Keep opt-level at 2 or more (rimport builds every "
+        "unit at 3; an override in a cargo profile of yours may lower it), "
+        "import fewer items of "
+        "`%s` (`from %s rimport Item` rather than the whole crate), or split "
+        "them across cells. The linker's output:\n%s",
+        what, crate, words ? words : export_limit(err), crate, crate,
+        words ? r->diagnostics.ptr : err);
   } else if (r->error_count > 0) {
     rc = rimport__error_set(RIMPORT_EBUILD,
                             "%s: the crate failed to compile (%zu error%s); "

@@ -53,24 +53,43 @@ static void report_wait(rimport_progress_cb progress, void *payload,
   rimport_buf_dispose(&msg);
 }
 
+/* <cache>/<crate> into dir and <cache>/<crate>/<key><suffix> into path,
+ * the names checked first (`what`: the caller, for the message). */
+static int key_file(const char *what, const char *cache_dir, const char *crate,
+                    const char *key, const char *suffix, rimport_buf *dir,
+                    rimport_buf *path) {
+  rimport_buf name = RIMPORT_BUF_INIT;
+  int rc;
+  if (cache_dir == NULL)
+    return rimport__error_set(RIMPORT_EINVAL, "%s: cache_dir is NULL", what);
+  if ((rc = rimport__cache_check_names(what, crate, key)) == 0 &&
+      (rc = rimport__cache_path(dir, cache_dir, crate, NULL)) == 0 &&
+      (rc = rimport__buf_printf(&name, "%s%s", key, suffix)) == 0)
+    rc = rimport__path_join(path, dir->ptr, name.ptr);
+  rimport_buf_dispose(&name);
+  return rc;
+}
+
+/* The held *file becomes *out (0), or is closed (ENOMEM). */
+static int hand_over(rimport__file_lock **file, rimport__lock **out) {
+  if ((*out = rimport__malloc(sizeof(**out))) == NULL)
+    return rimport__error_nomem();
+  (*out)->file = *file;
+  *file = NULL;
+  return 0;
+}
+
 int rimport__cache_lock(const char *cache_dir, const char *crate,
                         const char *key, unsigned int timeout_ms,
                         rimport_progress_cb progress, void *payload,
                         const atomic_int *cancel, rimport__lock **out) {
-  rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT,
-              name = RIMPORT_BUF_INIT;
+  rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT;
   rimport__file_lock *file = NULL;
   uint64_t start = uv_hrtime(), last_report = 0, waited = 0;
   int rc, owner = 0, reported_owner = -1;
   *out = NULL;
-  if (cache_dir == NULL)
-    return rimport__error_set(RIMPORT_EINVAL,
-                              "rimport__cache_lock: cache_dir is NULL");
-  if ((rc = rimport__cache_check_names("locking a cache key", crate, key)) != 0)
-    return rc;
-  if ((rc = rimport__cache_path(&dir, cache_dir, crate, NULL)) != 0 ||
-      (rc = rimport__buf_printf(&name, "%s.lock", key)) != 0 ||
-      (rc = rimport__path_join(&path, dir.ptr, name.ptr)) != 0)
+  if ((rc = key_file("locking a cache key", cache_dir, crate, key, ".lock",
+                     &dir, &path)) != 0)
     goto done;
   if ((rc = rimport__fs_mkdir_p(dir.ptr)) != 0 ||
       (rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
@@ -107,19 +126,12 @@ int rimport__cache_lock(const char *cache_dir, const char *crate,
     }
     uv_sleep(POLL_MS);
   }
-  if (rc != 0)
-    goto done;
-  if ((*out = rimport__malloc(sizeof(**out))) == NULL) {
-    rc = rimport__error_nomem();
-    goto done;
-  }
-  (*out)->file = file;
-  file = NULL;
+  if (rc == 0)
+    rc = hand_over(&file, out);
 done:
   rimport__file_lock_close(file);
   rimport_buf_dispose(&path);
   rimport_buf_dispose(&dir);
-  rimport_buf_dispose(&name);
   return rc;
 }
 
@@ -132,21 +144,13 @@ void rimport__cache_unlock(rimport__lock *lock) {
 
 int rimport__cache_use(const char *cache_dir, const char *crate,
                        const char *key, rimport__lock **out) {
-  rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT,
-              name = RIMPORT_BUF_INIT;
+  rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT;
   rimport__file_lock *file = NULL;
   uint64_t start = uv_hrtime();
   int rc, owner = 0;
   *out = NULL;
-  if (cache_dir == NULL)
-    return rimport__error_set(RIMPORT_EINVAL,
-                              "rimport__cache_use: cache_dir is NULL");
-  if ((rc = rimport__cache_check_names("marking a cache entry in use", crate,
-                                       key)) != 0)
-    return rc;
-  if ((rc = rimport__cache_path(&dir, cache_dir, crate, NULL)) != 0 ||
-      (rc = rimport__buf_printf(&name, "%s.use", key)) != 0 ||
-      (rc = rimport__path_join(&path, dir.ptr, name.ptr)) != 0)
+  if ((rc = key_file("marking a cache entry in use", cache_dir, crate, key,
+                     ".use", &dir, &path)) != 0)
     goto done;
   if ((rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
     if (rc != RIMPORT_ENOMEM) { /* no entry, or nobody may remove it */
@@ -171,18 +175,11 @@ int rimport__cache_use(const char *cache_dir, const char *crate,
     }
     uv_sleep(POLL_MS);
   }
-  if (rc != 0)
-    goto done;
-  if ((*out = rimport__malloc(sizeof(**out))) == NULL) {
-    rc = rimport__error_nomem();
-    goto done;
-  }
-  (*out)->file = file;
-  file = NULL;
+  if (rc == 0)
+    rc = hand_over(&file, out);
 done:
   rimport__file_lock_close(file);
   rimport_buf_dispose(&path);
   rimport_buf_dispose(&dir);
-  rimport_buf_dispose(&name);
   return rc;
 }

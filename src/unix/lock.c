@@ -171,6 +171,18 @@ static void write_pid(int fd) {
     return;
 }
 
+/* One fcntl try of `type` on the handle's file: 0, RIMPORT_ELOCKED
+ * (*owner_pid: the holder) or an error. Call with the mutex held. */
+static int take(rimport__file_lock *lock, short type, int *owner_pid) {
+  if (set_lock(lock->file->fd, type) == 0)
+    return 0;
+  if (errno != EACCES && errno != EAGAIN)
+    return sys_error(errno, "locking", lock->path);
+  if (owner_pid != NULL)
+    *owner_pid = holder_pid(lock->file->fd);
+  return RIMPORT_ELOCKED;
+}
+
 /* After locking: unless the file was removed (by gc, while its holder had
  * it) after we opened it, the path still names it. Call with the mutex
  * held. */
@@ -211,16 +223,8 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
       rc = RIMPORT_ELOCKED;
       break;
     }
-    if (set_lock(f->fd, F_WRLCK) != 0) {
-      if (errno == EACCES || errno == EAGAIN) {
-        if (owner_pid != NULL)
-          *owner_pid = holder_pid(f->fd);
-        rc = RIMPORT_ELOCKED;
-      } else {
-        rc = sys_error(errno, "locking", lock->path);
-      }
+    if ((rc = take(lock, F_WRLCK, owner_pid)) != 0)
       break;
-    }
     if (still_named(lock)) {
       write_pid(f->fd);
       f->holder = lock;
@@ -264,16 +268,8 @@ int rimport__file_lock_try_shared(rimport__file_lock *lock, int *owner_pid) {
       lock->shared = 1;
       break;
     }
-    if (set_lock(f->fd, F_RDLCK) != 0) {
-      if (errno == EACCES || errno == EAGAIN) {
-        if (owner_pid != NULL)
-          *owner_pid = holder_pid(f->fd);
-        rc = RIMPORT_ELOCKED;
-      } else {
-        rc = sys_error(errno, "locking", lock->path);
-      }
+    if ((rc = take(lock, F_RDLCK, owner_pid)) != 0)
       break;
-    }
     if (still_named(lock)) {
       f->sharers = 1;
       lock->shared = 1;

@@ -1063,8 +1063,10 @@ static void cache_gc_and_clear_keep_entries_in_use(void **state) {
   rimport_test_assert_path_equal(log.kept_path[1], e2->dir);
   assert_in_use_by(&log, rimport_test_child_pid(c2), "rimport cache clear");
   assert_true(rimport__fs_is_file(e1->dylib)); /* nothing in use broken */
+  rimport__entry_free(e3);
+  e3 = NULL;
   must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_FULL,
-                             &e3 /* reused */));
+                             &e3));
   rimport__entry_free(e3);
   crate_path(p, sizeof(p), "demo", KEY3);
   assert_false(rimport__fs_is_dir(p)); /* the rest is gone */

@@ -250,6 +250,46 @@ static void error_for_compile_failure(void **state) {
   rimport__cargo_report_dispose(&r);
 }
 
+/* A plugin DLL over the Windows export limit, in each linker's words
+ * (DESIGN.md fact 10): a clear error naming the crate and what to do. */
+static void error_for_dll_export_limit(void **state) {
+  static const char *const lines[] = {
+      "{\"reason\":\"compiler-message\",\"message\":{\"level\":\"error\","
+      "\"rendered\":\"error: linking with `x86_64-w64-mingw32-gcc` failed: "
+      "exit status: 1\\n  = note: ld: error: export ordinal too large: "
+      "65536\\n\"}}\n",
+      "{\"reason\":\"compiler-message\",\"message\":{\"level\":\"error\","
+      "\"rendered\":\"error: linking with `link.exe` failed: exit code: "
+      "1189\\n  = note: LINK : fatal error LNK1189: library limit of 65535 "
+      "objects exceeded\\n\"}}\n",
+      "{\"reason\":\"compiler-message\",\"message\":{\"level\":\"error\","
+      "\"rendered\":\"error: linking with `rust-lld` failed: exit code: 1\\n"
+      "  = note: rust-lld: error: too many exported symbols (got 70123, max "
+      "65535)\\n\"}}\n"};
+  static const char *const words[] = {"export ordinal too large", "LNK1189",
+                                      "too many exported symbols"};
+  rimport_session_options o = dir_source();
+  size_t i;
+  (void)state;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(lines); i++) {
+    rimport__cargo_report r;
+    const char *m;
+    rimport__cargo_report_init(&r);
+    feed_all(&r, lines[i]);
+    rimport__cargo_feed_end(&r);
+    rimport_test_assert_error(
+        rimport__cargo_error(&r, &o, "building the plugin for windows",
+                             "windows", 101, 0),
+        RIMPORT_EBUILD, "would export more symbols than a Windows DLL can");
+    m = rimport_error_last()->message;
+    assert_non_null(strstr(m, "the plugin DLL for `windows`"));
+    assert_non_null(strstr(m, words[i]));
+    assert_non_null(strstr(m, "opt-level at 2 or more"));
+    assert_non_null(strstr(m, "from windows rimport Item"));
+    rimport__cargo_report_dispose(&r);
+  }
+}
+
 static void error_for_crash_and_garbage(void **state) {
   rimport__cargo_report r;
   rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
@@ -451,6 +491,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(error_for_missing_crate),
     cmocka_unit_test(error_for_missing_version),
     cmocka_unit_test(error_for_compile_failure),
+    cmocka_unit_test(error_for_dll_export_limit),
     cmocka_unit_test(error_for_crash_and_garbage),
     cmocka_unit_test(source_configuration_args),
     cmocka_unit_test(environment_makes_every_unit_dynamic),
