@@ -1,6 +1,9 @@
 /* Preloading built plugins (load.h): verify the entry, load std,
  * kayton_api and the plugin by absolute path, check the plugin's own
  * manifest, and call its C registration entry point. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include "../common/json.h"
 #include "load.h"
 #include "../session.h"
