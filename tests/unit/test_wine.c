@@ -366,6 +366,64 @@ static void pipeline_cache_path_past_max_path(void **state) {
   rimport_buf_dispose(&cache);
 }
 
+typedef struct racer {
+  const char *cache, *cell;
+  rimport_test_output out;
+} racer;
+
+static void race(void *arg) {
+  racer *r = arg;
+  const char *args[] = {"--source-dir", "Z:\\usr\\share\\cargo\\registry",
+                        "--offline",    "run",
+                        r->cell,        NULL};
+  rimport_test_run_cli(&r->out, r->cache, args, 600000);
+}
+
+/* Two rimport.exe processes build the same plugin (one key) at once in one
+ * cache: one builds, the other waits for its lock and takes its entry;
+ * both run the cell, one entry is published, no stage is left. */
+static void pipeline_two_processes_race_on_one_key(void **state) {
+  static const char cell_text[] =
+      "from semver rimport Version\n"
+      "kprintln!(\"patch {}\", Version::parse(\"7.3.9\").unwrap().patch);\n";
+  racer a, b;
+  uv_thread_t ta, tb;
+  char cache[4300], cell[4300], crate_dir[4400];
+  const char *dir = rimport_test_tmpdir("race");
+  (void)state;
+  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
+      !rimport_test_have_program("cargo"))
+    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  snprintf(cache, sizeof(cache), "%s\\cache", dir);
+  snprintf(cell, sizeof(cell), "%s\\race.cell", dir);
+  rimport_test_write_file(cell, cell_text);
+  memset(&a, 0, sizeof(a));
+  memset(&b, 0, sizeof(b));
+  a.cache = b.cache = cache;
+  a.cell = b.cell = cell;
+  assert_int_equal(uv_thread_create(&ta, race, &a), 0);
+  assert_int_equal(uv_thread_create(&tb, race, &b), 0);
+  assert_int_equal(uv_thread_join(&ta), 0);
+  assert_int_equal(uv_thread_join(&tb), 0);
+  if (a.out.status != 0 || b.out.status != 0)
+    fail_msg("exit %d and %d\nstderr a:\n%s\nstderr b:\n%s", (int)a.out.status,
+             (int)b.out.status, a.out.err.ptr, b.out.err.ptr);
+  assert_non_null(strstr(a.out.out.ptr, "patch 9"));
+  assert_non_null(strstr(b.out.out.ptr, "patch 9"));
+  /* One built it; the other waited for it, or found it done. */
+  if ((strstr(a.out.err.ptr, "kayton_rplugin__semver built") != NULL) +
+          (strstr(b.out.err.ptr, "kayton_rplugin__semver built") != NULL) !=
+      1)
+    fail_msg("not one build:\nstderr a:\n%s\nstderr b:\n%s", a.out.err.ptr,
+             b.out.err.ptr);
+  snprintf(crate_dir, sizeof(crate_dir), "%s\\semver", cache);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".stage-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".corrupt-"), 0);
+  assert_int_equal(rimport_test_count_prefixed(cache, "semver"), 1);
+  rimport_test_output_free(&a.out);
+  rimport_test_output_free(&b.out);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_echo_translates_a_path),
     cmocka_unit_test(wine_exit_status_comes_back),
@@ -379,6 +437,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(pipeline_crates_then_a_warm_run),
     cmocka_unit_test(pipeline_paths_with_spaces_and_non_ascii),
     cmocka_unit_test(pipeline_cache_path_past_max_path),
+    cmocka_unit_test(pipeline_two_processes_race_on_one_key),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
