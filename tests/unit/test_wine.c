@@ -254,6 +254,14 @@ static const char crates_cell[] =
     "req.matches(&v), &caps[1], &caps[2], j[\"a\"][1]);\n";
 
 /* Runs `rimport --source-dir <Debian's crates> --offline run <cell>`. */
+/* Skips the case without Debian's semver crate (apt-get install
+ * librust-semver-dev) or the stand-ins for cargo on PATH. */
+static void need_semver_and_cargo(void) {
+  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
+      !rimport_test_have_program("cargo"))
+    skip();
+}
+
 static void run_crates_cell(const char *cache, const char *cell,
                             rimport_test_output *o) {
   const char *args[] = {"--source-dir", "Z:\\usr\\share\\cargo\\registry",
@@ -271,9 +279,7 @@ static void pipeline_crates_then_a_warm_run(void **state) {
   char cache[4300], cell[4300];
   const char *dir = rimport_test_tmpdir("pipeline");
   (void)state;
-  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
-      !rimport_test_have_program("cargo"))
-    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  need_semver_and_cargo();
   snprintf(cache, sizeof(cache), "%s\\cache", dir);
   snprintf(cell, sizeof(cell), "%s\\crates.cell", dir);
   rimport_test_write_file(cell, crates_cell);
@@ -312,9 +318,7 @@ static void pipeline_paths_with_spaces_and_non_ascii(void **state) {
   rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
   char cache[4300], dir[4300], cell[4400];
   (void)state;
-  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
-      !rimport_test_have_program("cargo"))
-    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  need_semver_and_cargo();
   snprintf(dir, sizeof(dir), "%s\\Cellules d\xc3\xa9j\xc3\xa0 vues",
            rimport_test_tmpdir("unicode"));
   snprintf(cache, sizeof(cache), "%s\\cache \xc3\xbc \xe6\x97\xa5", dir);
@@ -341,9 +345,7 @@ static void pipeline_cache_path_past_max_path(void **state) {
   char cell[4400];
   int i;
   (void)state;
-  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
-      !rimport_test_have_program("cargo"))
-    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  need_semver_and_cargo();
   assert_int_equal(rimport__buf_puts(&cache, rimport_test_tmpdir("long")), 0);
   snprintf(cell, sizeof(cell), "%s\\long.cell", cache.ptr);
   for (i = 0; i < 4; i++)
@@ -391,9 +393,7 @@ static void pipeline_two_processes_race_on_one_key(void **state) {
   char cache[4300], cell[4300], crate_dir[4400];
   const char *dir = rimport_test_tmpdir("race");
   (void)state;
-  if (!rimport__fs_is_dir("Z:\\usr\\share\\cargo\\registry\\semver-1.0.14") ||
-      !rimport_test_have_program("cargo"))
-    skip(); /* apt-get install librust-semver-dev; the stand-ins on PATH */
+  need_semver_and_cargo();
   snprintf(cache, sizeof(cache), "%s\\cache", dir);
   snprintf(cell, sizeof(cell), "%s\\race.cell", dir);
   rimport_test_write_file(cell, cell_text);
