@@ -205,7 +205,8 @@ static int reopen(rimport__file_lock *lock, int attempt) {
   return attach(lock);
 }
 
-int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
+/* rimport__file_lock_try (shared 0) and rimport__file_lock_try_shared. */
+static int lock_try(rimport__file_lock *lock, int shared, int *owner_pid) {
   int rc = 0, attempt;
   if (owner_pid != NULL)
     *owner_pid = 0;
@@ -215,19 +216,36 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
     if (lock->file == NULL && (rc = attach(lock)) != 0)
       break; /* a reopen below failed earlier */
     f = lock->file;
-    if (f->holder == lock)
+    if (shared ? lock->shared : f->holder == lock)
       break; /* already ours */
-    if (f->holder != NULL || f->sharers > 0) {
+    if (shared && f->holder == lock) {
+      rc = rimport__error_set(RIMPORT_EINVAL,
+                              "locking \"%s\" shared: this handle holds it "
+                              "exclusively",
+                              lock->path);
+      break;
+    }
+    if (f->holder != NULL || (!shared && f->sharers > 0)) {
       if (owner_pid != NULL)
         *owner_pid = (int)uv_os_getpid();
       rc = RIMPORT_ELOCKED;
       break;
     }
-    if ((rc = take(lock, F_WRLCK, owner_pid)) != 0)
+    if (shared && f->sharers > 0) { /* the process holds F_RDLCK already */
+      f->sharers++;
+      lock->shared = 1;
+      break;
+    }
+    if ((rc = take(lock, shared ? F_RDLCK : F_WRLCK, owner_pid)) != 0)
       break;
     if (still_named(lock)) {
-      write_pid(f->fd);
-      f->holder = lock;
+      if (shared) {
+        f->sharers = 1;
+        lock->shared = 1;
+      } else {
+        write_pid(f->fd);
+        f->holder = lock;
+      }
       break;
     }
     set_lock(f->fd, F_UNLCK);
@@ -238,49 +256,12 @@ int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
   return rc;
 }
 
+int rimport__file_lock_try(rimport__file_lock *lock, int *owner_pid) {
+  return lock_try(lock, 0, owner_pid);
+}
+
 int rimport__file_lock_try_shared(rimport__file_lock *lock, int *owner_pid) {
-  int rc = 0, attempt;
-  if (owner_pid != NULL)
-    *owner_pid = 0;
-  uv_mutex_lock(&registry_mutex);
-  for (attempt = 0;; attempt++) {
-    lock_file *f;
-    if (lock->file == NULL && (rc = attach(lock)) != 0)
-      break;
-    f = lock->file;
-    if (lock->shared)
-      break; /* already ours */
-    if (f->holder == lock) {
-      rc = rimport__error_set(RIMPORT_EINVAL,
-                              "locking \"%s\" shared: this handle holds it "
-                              "exclusively",
-                              lock->path);
-      break;
-    }
-    if (f->holder != NULL) {
-      if (owner_pid != NULL)
-        *owner_pid = (int)uv_os_getpid();
-      rc = RIMPORT_ELOCKED;
-      break;
-    }
-    if (f->sharers > 0) { /* the process holds F_RDLCK already */
-      f->sharers++;
-      lock->shared = 1;
-      break;
-    }
-    if ((rc = take(lock, F_RDLCK, owner_pid)) != 0)
-      break;
-    if (still_named(lock)) {
-      f->sharers = 1;
-      lock->shared = 1;
-      break;
-    }
-    set_lock(f->fd, F_UNLCK);
-    if ((rc = reopen(lock, attempt)) != 0)
-      break;
-  }
-  uv_mutex_unlock(&registry_mutex);
-  return rc;
+  return lock_try(lock, 1, owner_pid);
 }
 
 /* Call with the mutex held. */
