@@ -182,7 +182,8 @@ static int run_cargo(job *j, const char *const *sub, int capture,
     rimport__cargo_feed_end(&j->report);
     if (rc == RIMPORT_ETIMEDOUT)
       rimport__error_prefix("%s: the build took longer than the build "
-                            "timeout of %u s; raise build_timeout_ms or "
+                            "timeout of %u s; raise build_timeout_ms (rimport "
+                            "--build-timeout SECS) or "
                             "build fewer features",
                             j->what.ptr, j->opts->build_timeout_ms / 1000);
     else if (rc == RIMPORT_ECANCELED)

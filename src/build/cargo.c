@@ -356,6 +356,23 @@ static int line_after(const char *text, const char *marker, rimport_buf *out) {
   return 1;
 }
 
+/* The line of `text` that holds `words`, without the indent and the
+ * "= note: " that rustc puts before a linker's output, in `out`. */
+static void line_holding(const char *text, const char *words,
+                         rimport_buf *out) {
+  const char *p = strstr(text, words), *b = p, *e;
+  rimport__buf_clear(out);
+  if (p == NULL)
+    return;
+  while (b > text && b[-1] != '\n')
+    b--;
+  b += strspn(b, " \t|");
+  if (strncmp(b, "= note: ", 8) == 0)
+    b += 8;
+  e = p + strcspn(p, "\r\n");
+  rimport__buf_put(out, b, (size_t)(e - b));
+}
+
 /* The linker's words for a DLL over the Windows export limit (65535
  * symbols; DESIGN.md fact 10) in `text`: GNU ld, MSVC's link, lld. */
 static const char *export_limit(const char *text) {
@@ -431,19 +448,25 @@ int rimport__cargo_error(const rimport__cargo_report *r,
     rimport_buf_dispose(&near);
   } else if (export_limit(r->diagnostics.ptr) != NULL ||
              export_limit(err) != NULL) {
-    const char *words = export_limit(r->diagnostics.ptr);
+    const char *text =
+        export_limit(r->diagnostics.ptr) ? r->diagnostics.ptr : err;
+    rimport_buf said = RIMPORT_BUF_INIT;
+    line_holding(text, export_limit(text), &said);
     rc = rimport__error_set(
         RIMPORT_EBUILD,
         "%s: the plugin DLL for `%s` would export more symbols than a Windows "
-        "DLL can (65535; the linker said \"%s\"): a Rust dylib exports "
-        "everything it links, and generic code compiled at a low opt-level "
-        "multiplies that. Keep opt-level at 2 or more (rimport builds every "
-        "unit at 3; an override in a cargo profile of yours may lower it), "
-        "import fewer items of "
-        "`%s` (`from %s rimport Item` rather than the whole crate), or split "
-        "them across cells. The linker's output:\n%s",
-        what, crate, words ? words : export_limit(err), crate, crate,
-        words ? r->diagnostics.ptr : err);
+        "DLL can (65535): a Rust dylib exports every public function and "
+        "static of every crate it links statically, whatever the cell "
+        "imports, and generic code compiled at a low opt-level multiplies "
+        "that. Keep opt-level at 2 or more (rimport builds every unit at 3; "
+        "an override in a cargo profile of yours may lower it), and give a "
+        "large dependency of `%s` a DLL of its own: import it in a cell "
+        "before the one that imports `%s` (`rimport <dependency>`); that "
+        "plugin then links it from there instead of exporting it again. A "
+        "crate over the limit by itself cannot be loaded as a Windows DLL. "
+        "The linker said: %s",
+        what, crate, crate, crate, said.ptr ? said.ptr : "");
+    rimport_buf_dispose(&said);
   } else if (r->error_count > 0) {
     rc = rimport__error_set(RIMPORT_EBUILD,
                             "%s: the crate failed to compile (%zu error%s); "

@@ -2,13 +2,16 @@
  * <name>.exe it runs the Linux program RIMPORT_LINUX_<NAME>, started
  * through the library's child runner like any Windows program. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
+#include <windows.h>
 
 #include "support.h"
 #include "common/common.h"
 #include "common/fs.h"
 #include "proc/proc.h"
+#include "win/win.h"
 
 /* <scratch dir>/<name>.exe, a copy of linux_exec.exe, into out. */
 static void shim_as(const char *name, rimport_buf *out) {
@@ -163,23 +166,57 @@ static void wine_missing_program_is_127(void **state) {
   rimport_buf_dispose(&exe);
 }
 
-/* A time limit kills the shim (its job object); PR_SET_PDEATHSIG then
- * kills the Linux child, which a second shim no longer finds. */
-static void wine_kill_reaches_the_linux_child(void **state) {
-  rimport_buf exe = RIMPORT_BUF_INIT, pidfile = RIMPORT_BUF_INIT;
-  rimport_buf script = RIMPORT_BUF_INIT;
+/* Fails unless the Linux process whose id the file `pidfile` (a Windows
+ * path) holds is gone or dead (a zombie until whoever inherited it reaps
+ * it) within 10 s: signals are asynchronous and a loaded machine slow to
+ * reap. */
+static void assert_linux_process_ends(const char *pidfile) {
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  const char *script = "test -s \"$0\" || exit 2; p=$(cat \"$0\"); i=0; "
+                       "while [ $i -lt 50 ]; do "
+                       "s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null); "
+                       "case \"$s\" in ''|Z*|X*) exit 1;; esac; "
+                       "sleep 0.2; i=$((i+1)); done; exit 0";
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  const char *a[] = {NULL, "-c", script, pidfile, NULL};
+  const char *env[] = {"RIMPORT_LINUX_PROCSTAT=/bin/sh", NULL};
+  shim_as("procstat", &exe); /* sh, in a scratch dir of its own */
+  a[0] = exe.ptr;
+  rimport_test_exec(&r, a, NULL, env, 60000);
+  if (r.status == 2)
+    fail_msg("no process id in %s", pidfile);
+  if (r.status != 1)
+    fail_msg("the Linux process named in %s still runs 10 s after its tree "
+             "was ended (exit %d: %s)",
+             pidfile, (int)r.status, r.err.ptr);
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&exe);
+}
+
+/* A time limit kills the shim (its job object), and with it the Linux
+ * tree below: the child (PR_SET_PDEATHSIG) and the grandchild (the
+ * watcher kills the child's process group), as a job object ends a
+ * Windows tree. A second shim then finds neither. */
+static void wine_kill_reaches_the_linux_tree(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT, pidfile = RIMPORT_BUF_INIT,
+              grandchild = RIMPORT_BUF_INIT;
   const char *env[] = {"RIMPORT_LINUX_SH=/bin/sh", NULL};
   rimport__proc_opts o;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
-  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
   (void)state;
   shim_as("sh", &exe);
   assert_int_equal(rimport__buf_printf(&pidfile, "%s.pid", exe.ptr), 0);
-  /* $0: the pid file, a Windows path that the shim translates */
   assert_int_equal(
-      rimport__buf_puts(&script, "echo $$ > \"$0\"; exec sleep 60"), 0);
+      rimport__buf_printf(&grandchild, "%s.grandchild.pid", exe.ptr), 0);
   {
-    const char *a[] = {exe.ptr, "-c", script.ptr, pidfile.ptr, NULL};
+    /* $0 and $1: the pid files, Windows paths that the shim translates;
+     * sh is the shim's child, sleep its grandchild */
+    const char *a[] = {exe.ptr,
+                       "-c",
+                       "echo $$ > \"$0\"; sleep 60 & echo $! > \"$1\"; wait",
+                       pidfile.ptr,
+                       grandchild.ptr,
+                       NULL};
     memset(&o, 0, sizeof(o));
     o.file = exe.ptr;
     o.args = a;
@@ -191,22 +228,9 @@ static void wine_kill_reaches_the_linux_child(void **state) {
   assert_true(res.duration_ns < 20000000000u);
   rimport__proc_result_dispose(&res);
   rimport_error_clear();
-  {
-    /* 1 once the child is gone or dead (a zombie until whoever inherited
-     * it reaps it); PDEATHSIG is asynchronous and a loaded machine slow to
-     * reap: up to 10 s of tries */
-    const char *a[] = {exe.ptr, "-c",
-                       "test -s \"$0\" || exit 2; p=$(cat \"$0\"); i=0; "
-                       "while [ $i -lt 50 ]; do "
-                       "s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null); "
-                       "case \"$s\" in ''|Z*|X*) exit 1;; esac; "
-                       "sleep 0.2; i=$((i+1)); done; exit 0",
-                       pidfile.ptr, NULL};
-    rimport_test_exec(&r, a, NULL, env, 60000);
-    assert_int_equal(r.status, 1);
-    rimport_test_output_free(&r);
-  }
-  rimport_buf_dispose(&script);
+  assert_linux_process_ends(pidfile.ptr);
+  assert_linux_process_ends(grandchild.ptr);
+  rimport_buf_dispose(&grandchild);
   rimport_buf_dispose(&pidfile);
   rimport_buf_dispose(&exe);
 }
@@ -424,6 +448,152 @@ static void pipeline_two_processes_race_on_one_key(void **state) {
   rimport_test_output_free(&b.out);
 }
 
+/* RIMPORT_TEST_FIXTURES as a Windows path with '/' (Z:/…/crates), for a
+ * `path="…"` in a cell. */
+static void fixtures_dir(rimport_buf *out) {
+  size_t i;
+  rimport_test_native_path(RIMPORT_TEST_FIXTURES, out);
+  for (i = 0; i < out->size; i++)
+    if (out->ptr[i] == '\\')
+      out->ptr[i] = '/';
+}
+
+/* A plugin build that runs past --build-timeout: rimport.exe's job object
+ * ends the cargo.exe stand-in, and with it the Linux tree below (cargo and
+ * the fixture's build script, a grandchild that sleeps for 5 minutes); the
+ * error names the limit, and no stage is left in the cache. */
+static void pipeline_build_past_its_timeout(void **state) {
+  rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf fixture = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT;
+  char cache[4300], cell[4300], pidfile[4300], crate_dir[4400];
+  const char *dir = rimport_test_tmpdir("timeout");
+  const char *args[] = {"--offline", "--build-timeout", "8", "run", cell, NULL};
+  (void)state;
+  need_semver_and_cargo();
+  snprintf(cache, sizeof(cache), "%s\\cache", dir);
+  snprintf(cell, sizeof(cell), "%s\\slow.cell", dir);
+  snprintf(pidfile, sizeof(pidfile), "%s\\build-script.pid", dir);
+  fixtures_dir(&fixture);
+  assert_int_equal(rimport__buf_printf(&text,
+                                       "rimport slow_build(path=\"%s/"
+                                       "slow_build\")\n"
+                                       "kprintln!(\"never\");\n",
+                                       fixture.ptr),
+                   0);
+  rimport_test_write_file(cell, text.ptr);
+  rimport_test_setenv("RIMPORT_TEST_PID_FILE", pidfile);
+  rimport_test_run_cli(&o, cache, args, 300000);
+  rimport_test_setenv("RIMPORT_TEST_PID_FILE", NULL);
+  if (o.status == 0 || strstr(o.err.ptr, "8 s") == NULL)
+    fail_msg("exit %d, expected a time limit of 8 s\nstdout:\n%s\nstderr:\n%s",
+             (int)o.status, o.out.ptr, o.err.ptr);
+  assert_null(strstr(o.out.ptr, "never"));
+  assert_linux_process_ends(pidfile);
+  snprintf(crate_dir, sizeof(crate_dir), "%s\\slow_build", cache);
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".stage-"), 0);
+  rimport_test_output_free(&o);
+  rimport_buf_dispose(&text);
+  rimport_buf_dispose(&fixture);
+}
+
+/* DESIGN.md fact 10: a DLL exports at most 65535 symbols. exports_b's
+ * plugin would link exports_a and exports_b statically, 72000 public
+ * statics: the linker refuses, and rimport says so, naming the crate,
+ * the limit and what to do. Done as the error says (exports_a imported
+ * first, so that it gets a DLL of its own), each DLL stays under the
+ * limit and the cell runs. */
+static void pipeline_dll_export_limit(void **state) {
+  rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf fixtures = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT;
+  char cache[4300], cell[4300];
+  const char *dir = rimport_test_tmpdir("exports");
+  const char *args[] = {"--offline", "run", cell, NULL};
+  (void)state;
+  need_semver_and_cargo();
+  fixtures_dir(&fixtures);
+  snprintf(cache, sizeof(cache), "%s\\cache", dir);
+  snprintf(cell, sizeof(cell), "%s\\exports.cell", dir);
+  assert_int_equal(
+      rimport__buf_printf(&text,
+                          "rimport exports_b(path=\"%s/exports_b\")\n"
+                          "kprintln!(\"total {}\", exports_b::total(1));\n",
+                          fixtures.ptr),
+      0);
+  rimport_test_write_file(cell, text.ptr);
+  rimport_test_run_cli(&o, cache, args, 600000);
+  if (o.status == 0 || strstr(o.err.ptr, "`exports_b` would export more "
+                                         "symbols than a Windows DLL can "
+                                         "(65535") == NULL)
+    fail_msg("exit %d, expected the export limit\nstdout:\n%s\nstderr:\n%s",
+             (int)o.status, o.out.ptr, o.err.ptr);
+  assert_non_null(strstr(o.err.ptr, "in a cell before"));
+  rimport_test_output_free(&o);
+  rimport__buf_clear(&text);
+  assert_int_equal(
+      rimport__buf_printf(&text,
+                          "rimport exports_a(path=\"%s/exports_a\")\n"
+                          "%%%%\n"
+                          "rimport exports_b(path=\"%s/exports_b\")\n"
+                          "kprintln!(\"total {}\", exports_b::total(1));\n",
+                          fixtures.ptr, fixtures.ptr),
+      0);
+  rimport_test_write_file(cell, text.ptr);
+  rimport_test_run_cli(&o, cache, args, 600000);
+  if (o.status != 0)
+    fail_msg("exit %d\nstdout:\n%s\nstderr:\n%s", (int)o.status, o.out.ptr,
+             o.err.ptr);
+  assert_non_null(strstr(o.out.ptr, "total 15"));
+  rimport_test_output_free(&o);
+  rimport_buf_dispose(&text);
+  rimport_buf_dispose(&fixtures);
+}
+
+/* rimport.exe carries its application manifest (src/cli/rimport.rc):
+ * resource 1 of type RT_MANIFEST, long-path aware and UTF-8, which real
+ * Windows needs to open paths longer than MAX_PATH without \\?\\ (wine
+ * does not look at it). */
+static void cli_manifest_is_long_path_aware(void **state) {
+  rimport_buf exe = RIMPORT_BUF_INIT;
+  wchar_t *w;
+  HMODULE m;
+  HRSRC res;
+  const char *text;
+  char *copy;
+  DWORD n;
+  (void)state;
+#ifndef RIMPORT_CLI_PATH
+  skip();
+#else
+  rimport_test_native_path(RIMPORT_CLI_PATH, &exe);
+#endif
+  w = rimport__win_utf16(exe.ptr, NULL);
+  assert_non_null(w);
+  m = LoadLibraryExW(w, NULL,
+                     LOAD_LIBRARY_AS_DATAFILE | LOAD_LIBRARY_AS_IMAGE_RESOURCE);
+  if (m == NULL)
+    fail_msg("cannot open %s for its resources: system error %lu", exe.ptr,
+             (unsigned long)GetLastError());
+  res = FindResourceW(m, MAKEINTRESOURCEW(1), MAKEINTRESOURCEW(24));
+  if (res == NULL)
+    fail_msg("%s has no application manifest (resource 1, RT_MANIFEST)",
+             exe.ptr);
+  n = SizeofResource(m, res);
+  text = LockResource(LoadResource(m, res));
+  assert_non_null(text);
+  copy = malloc((size_t)n + 1);
+  assert_non_null(copy);
+  memcpy(copy, text, n);
+  copy[n] = '\0';
+  if (strstr(copy, ">true</longPathAware>") == NULL ||
+      strstr(copy, ">UTF-8</activeCodePage>") == NULL)
+    fail_msg("the manifest of %s is not long-path aware and UTF-8:\n%s",
+             exe.ptr, copy);
+  free(copy);
+  FreeLibrary(m);
+  rimport__free(w);
+  rimport_buf_dispose(&exe);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_echo_translates_a_path),
     cmocka_unit_test(wine_exit_status_comes_back),
@@ -432,12 +602,15 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wine_arguments_and_environment_are_translated),
     cmocka_unit_test(wine_output_paths_become_windows_paths),
     cmocka_unit_test(wine_missing_program_is_127),
-    cmocka_unit_test(wine_kill_reaches_the_linux_child),
+    cmocka_unit_test(wine_kill_reaches_the_linux_tree),
     cmocka_unit_test(wine_spawn_time),
     cmocka_unit_test(pipeline_crates_then_a_warm_run),
     cmocka_unit_test(pipeline_paths_with_spaces_and_non_ascii),
     cmocka_unit_test(pipeline_cache_path_past_max_path),
     cmocka_unit_test(pipeline_two_processes_race_on_one_key),
+    cmocka_unit_test(pipeline_build_past_its_timeout),
+    cmocka_unit_test(pipeline_dll_export_limit),
+    cmocka_unit_test(cli_manifest_is_long_path_aware),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

@@ -53,8 +53,15 @@
  * gets paths it can open. Nothing is changed when Z: is not the Unix root.
  *
  * The child: stdin is /dev/null; stdout and stderr are pipes that this
- * program reads; it gets SIGKILL when this program dies (PR_SET_PDEATHSIG;
- * its own children do not). It has other descriptors closed (close_range).
+ * program reads; it leads a process group of its own, which its children
+ * (cargo's rustc and build scripts) join. When this program dies (a job
+ * object or TerminateProcess ends it, as rimport's time limit and cancel
+ * do), the whole group gets SIGKILL, as a job object would end a Windows
+ * tree: the child at once (PR_SET_PDEATHSIG), the rest through a watcher,
+ * a second Linux process forked here that waits on a pipe only this
+ * program holds and kills the group when the pipe reaches end-of-file
+ * without this program's word that the child has ended.
+ * The child has other descriptors closed (close_range).
  * Between fork and execve only raw system calls run. When execve fails it
  * says so on stderr and exits 127. This program exits with the child's
  * exit status, or 128 + the signal that ended it; 127 when the program
@@ -86,6 +93,7 @@ enum {
   L_EXIT = 60,
   L_WAIT4 = 61,
   L_KILL = 62,
+  L_SETPGID = 109,
   L_GETPPID = 110,
   L_PRCTL = 157,
   L_PIPE2 = 293,
@@ -561,8 +569,8 @@ int main(void) {
   char **argv, **envp;
   size_t envc = 0, e;
   WCHAR *wenv, *we;
-  int out_pipe[2], err_pipe[2];
-  long long pid, parent, r;
+  int out_pipe[2], err_pipe[2], watch_pipe[2];
+  long long pid, watcher, parent, r;
   out_stream *outs;
   struct l_pollfd fds[2];
   char buf[65536];
@@ -707,7 +715,8 @@ int main(void) {
 
   /* spawn */
   if (lsys2(L_PIPE2, out_pipe, L_O_CLOEXEC) != 0 ||
-      lsys2(L_PIPE2, err_pipe, L_O_CLOEXEC) != 0)
+      lsys2(L_PIPE2, err_pipe, L_O_CLOEXEC) != 0 ||
+      lsys2(L_PIPE2, watch_pipe, L_O_CLOEXEC) != 0)
     die("pipe2 failed");
   parent = lsys0(L_GETPID);
   pid = lsys0(L_FORK);
@@ -721,6 +730,7 @@ int main(void) {
     lsys2(L_PRCTL, L_PR_SET_PDEATHSIG, L_SIGKILL);
     if (lsys0(L_GETPPID) != parent)
       lsys1(L_EXIT, 127); /* the parent died already */
+    lsys2(L_SETPGID, 0, 0);
     lsys2(L_DUP2, out_pipe[1], 1);
     lsys2(L_DUP2, err_pipe[1], 2);
     devnull = lsys2(L_OPEN, "/dev/null", 0);
@@ -735,6 +745,25 @@ int main(void) {
     lsys3(L_WRITE, 2, execmsg, len);
     lsys1(L_EXIT, 127);
   }
+  lsys2(L_SETPGID, pid, pid); /* either may run first */
+  watcher = lsys0(L_FORK);
+  if (watcher == 0) {
+    /* the watcher: raw system calls only; nothing of wine's kept open */
+    char c;
+    lsys2(L_DUP2, watch_pipe[0], 0);
+    lsys3(L_CLOSE_RANGE, 1, ~0U, 0);
+    do
+      r = lsys3(L_READ, 0, &c, 1);
+    while (r == -L_EINTR);
+    if (r != 1) /* end-of-file: this program died */
+      lsys2(L_KILL, -pid, L_SIGKILL);
+    lsys1(L_EXIT, 0);
+  }
+  if (watcher < 0) {
+    lsys2(L_KILL, -pid, L_SIGKILL);
+    die("fork failed (the watcher)");
+  }
+  lsys1(L_CLOSE, watch_pipe[0]);
   lsys1(L_CLOSE, out_pipe[1]);
   lsys1(L_CLOSE, err_pipe[1]);
 
@@ -771,9 +800,14 @@ int main(void) {
     r = lsys4(L_WAIT4, pid, &status, 0, 0);
   while (r == -L_EINTR);
   if (r < 0) {
-    lsys2(L_KILL, pid, L_SIGKILL);
+    lsys2(L_KILL, -pid, L_SIGKILL);
     die("wait4 failed");
   }
+  /* the child ended: the watcher leaves the group alone */
+  lsys3(L_WRITE, watch_pipe[1], "x", 1);
+  lsys1(L_CLOSE, watch_pipe[1]);
+  while (lsys4(L_WAIT4, watcher, NULL, 0, 0) == -L_EINTR)
+    ;
   if ((status & 0x7f) == 0)
     ExitProcess((UINT)((status >> 8) & 0xff));
   ExitProcess(128u + (UINT)(status & 0x7f));
