@@ -283,8 +283,28 @@ static int gen_crate(job *j, const char *package) {
   return rc;
 }
 
-/* The crates of the resolved graph with their versions and features, from
- * `cargo metadata`: [{"name","version","features":[…]}], sorted by name.
+/* Records where a package comes from: "source" is cargo's (a registry's
+ * "registry+<url>") or null for a local crate, whose directory is "path"
+ * as cargo spells it. The plan stage reads both to import a crate the
+ * session already links as it is (src/plan/adopt.c). */
+static int add_source(cJSON *c, const cJSON *pkg) {
+  const char *source = rimport__json_str(pkg, "source");
+  const char *manifest = rimport__json_str(pkg, "manifest_path");
+  rimport_buf dir = RIMPORT_BUF_INIT;
+  int ok;
+  if (source != NULL)
+    return cJSON_AddStringToObject(c, "source", source) != NULL;
+  ok = cJSON_AddNullToObject(c, "source") != NULL;
+  if (ok && manifest != NULL)
+    ok = rimport__path_dir(manifest, &dir) == 0 &&
+         cJSON_AddStringToObject(c, "path", dir.ptr) != NULL;
+  rimport_buf_dispose(&dir);
+  return ok;
+}
+
+/* The crates of the resolved graph with their versions, features and
+ * sources, from `cargo metadata`:
+ * [{"name","version","features":[…],"source"[,"path"]}], sorted by name.
  * rimport's own packages (the plugins, the build root, kayton_api) are
  * left out. */
 static cJSON *graph_crates(const cJSON *root) {
@@ -318,7 +338,8 @@ static cJSON *graph_crates(const cJSON *root) {
                                      ? rimport__json_str(pkg, "version")
                                      : "?") ||
         !cJSON_AddItemToObject(c, "features",
-                               feats ? feats : cJSON_CreateArray())) {
+                               feats ? feats : cJSON_CreateArray()) ||
+        !add_source(c, pkg)) {
       cJSON_Delete(out);
       return NULL;
     }
@@ -379,11 +400,17 @@ static int check_shared(job *j) {
             "exists once in a session, so once loaded its version and "
             "features cannot change: restart the session and import `%s` "
             "first, with the version and every feature the plugins need "
-            "(here: %s), then the others; or leave %s out of this session",
+            "(here: %s), then the others; or leave %s out of this "
+            "session%s",
             j->what.ptr, name, b->plugin, name,
             rimport__json_str(theirs, "version"), tf.ptr, j->p->crate, name,
             rimport__json_str(mine, "version"), mf.ptr, name, mf.ptr,
-            j->p->crate);
+            j->p->crate,
+            /* the crate itself: its loaded copy can be imported (plan) */
+            strcmp(name, j->package.ptr) == 0 && rimport__plan_can_adopt(theirs)
+                ? "; or import it naming no features, default_features, "
+                  "version or path, which takes the loaded copy as it is"
+                : "");
         rimport_buf_dispose(&mf);
         rimport_buf_dispose(&tf);
         return rc;
@@ -564,9 +591,12 @@ static int built_dylib(const job *j, const char **dylib) {
       return rimport__error_set(
           RIMPORT_EBUILD,
           "%s: cargo rebuilt the parent plugin %s instead of reusing it, so "
-          "its crates would be loaded twice; this happens when the shared "
-          "target dir %s was changed by hand — restart the session (a new "
-          "session builds a fresh stack)",
+          "its crates would be loaded twice; this happens when a feature "
+          "this plugin asks for changes a crate the parent links (one "
+          "`cargo metadata` lists but only another platform turns on, say) "
+          "— ask for fewer features — or when the shared target dir %s was "
+          "changed by hand — restart the session (a new session builds a "
+          "fresh stack)",
           j->what.ptr, a->target_name, j->target.ptr);
   }
   if (*dylib == NULL)

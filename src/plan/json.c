@@ -1,5 +1,6 @@
 /* A plan as JSON (cJSON): what `rimport plan --json` prints and what later
- * stages and front-ends can read back. */
+ * stages and front-ends can read back. "adopted" says which loaded copy of
+ * a crate a plugin takes (null: planned as written). */
 #include <cjson/cJSON.h>
 #include <string.h>
 
@@ -29,7 +30,30 @@ static cJSON *shapes_json(const rimport_shape *shapes, size_t n) {
   return arr;
 }
 
-static cJSON *plugin_json(const rimport_plugin *p) {
+/* The loaded copy a plugin takes (plan.h rimport__adopted), or null. */
+static cJSON *adopted_json(const rimport__adopted *ad) {
+  cJSON *o, *arr = NULL;
+  size_t i;
+  int ok;
+  if (ad == NULL)
+    return cJSON_CreateNull();
+  o = cJSON_CreateObject();
+  ok = o != NULL && add(o, "plugin", cJSON_CreateString(ad->plugin)) &&
+       add(o, "package", cJSON_CreateString(ad->package)) &&
+       add(o, "version", cJSON_CreateString(ad->version)) &&
+       add(o, "path", str_or_null(ad->path)) &&
+       add(o, "features", arr = cJSON_CreateArray());
+  for (i = 0; ok && i < ad->feature_count; i++)
+    ok = push(arr, cJSON_CreateString(ad->features[i]));
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+static cJSON *plugin_json(const rimport_plugin *p,
+                          const rimport__adopted *adopted) {
   cJSON *o = cJSON_CreateObject(), *src = NULL, *arr = NULL;
   size_t i;
   int ok = o != NULL;
@@ -48,6 +72,7 @@ static cJSON *plugin_json(const rimport_plugin *p) {
   for (i = 0; ok && i < p->feature_count; i++)
     ok = push(arr, cJSON_CreateString(p->features[i]));
   ok = ok && add(o, "default_features", cJSON_CreateBool(p->default_features));
+  ok = ok && add(o, "adopted", adopted_json(adopted));
   ok = ok && add(o, "whole_crate", cJSON_CreateBool(p->whole_crate));
   ok = ok && add(o, "items", arr = cJSON_CreateArray());
   for (i = 0; ok && i < p->item_count; i++) {
@@ -95,7 +120,8 @@ int rimport_cell_plan_to_json(const rimport_cell_plan *plan, int pretty,
        add(tc, "fingerprint", cJSON_CreateString(plan->fingerprint)) &&
        add(root, "plugins", arr = cJSON_CreateArray());
   for (i = 0; ok && i < plan->count; i++)
-    ok = push(arr, plugin_json(&plan->plugins[i]));
+    ok = push(arr, plugin_json(&plan->plugins[i],
+                               plan->adopted ? plan->adopted[i] : NULL));
   rc = rimport__json_print(ok ? root : NULL, pretty, out);
   cJSON_Delete(root);
   return rc;

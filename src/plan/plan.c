@@ -24,6 +24,11 @@ typedef struct crate_acc {
   rimport_binding *bindings;
   size_t binding_count, binding_cap;
   const rimport__committed *committed;
+  /* A plugin of the stack links the crate (then this plan records nothing
+   * about it: the stack is the record), and the copy this plugin takes as
+   * it is loaded, or NULL (adopt.c). */
+  int loaded;
+  const rimport__adopted *adopted;
 } crate_acc;
 
 /* What a session has fixed so far (plan.h). */
@@ -596,22 +601,54 @@ static int plugin_bindings(rimport__arena *a, rimport_plugin *p,
   return 0;
 }
 
+/* A crate no earlier plan named that a plugin of the stack links: taken as
+ * it is loaded when the statements allow it (adopt.c). */
+static int adopt(planner *pl, crate_acc *acc, const char *resolved_path) {
+  rimport__asked asked;
+  memset(&asked, 0, sizeof(asked));
+  asked.crate = acc->name;
+  asked.package = acc->package;
+  asked.version = acc->version;
+  asked.path = resolved_path;
+  asked.features = acc->features;
+  asked.feature_count = acc->feature_count;
+  asked.default_features = acc->default_features;
+  return rimport__plan_adopt(pl->stack, pl->arena, &asked, &acc->loaded,
+                             &acc->adopted);
+}
+
 /* Source, package, version and default features: what an earlier plan of
- * the session fixed, else what this cell says (path: resolved). */
+ * the session fixed, else the loaded copy the crate takes (its exact
+ * version or its directory, default features off, only the features the
+ * cell names: the plugins it stacks on bring the rest), else what this
+ * cell says (path: resolved). */
 static int plugin_source(planner *pl, const crate_acc *acc, rimport_plugin *p,
                          const char *resolved_path) {
   rimport__arena *a = pl->arena;
   const rimport__committed *c = acc->committed;
+  const rimport__adopted *ad = acc->adopted;
   const char *package = c ? c->package : acc->package;
   const char *version = c ? c->version : acc->version;
   const char *path = c ? c->path : resolved_path;
-  rimport_buf name = RIMPORT_BUF_INIT;
+  rimport_buf name = RIMPORT_BUF_INIT, exact = RIMPORT_BUF_INIT;
   int rc;
+  if (ad != NULL) {
+    path = ad->path;
+    version = NULL;
+    if (path == NULL) {
+      if (rimport__buf_printf(&exact, "=%s", ad->version) != 0)
+        return RIMPORT_ENOMEM;
+      version = exact.ptr;
+    }
+  }
   p->crate = acc->name;
   p->package = rimport__arena_strdup(a, package);
   p->version = rimport__arena_strdup(a, version);
   p->path = rimport__arena_strdup(a, path);
-  p->default_features = c ? c->default_features : acc->default_features != 0;
+  rimport_buf_dispose(&exact);
+  p->default_features = ad  ? 0
+                        : c ? c->default_features
+                            : acc->default_features != 0;
   p->source = p->path ? RIMPORT_FROM_PATH : RIMPORT_FROM_REGISTRY;
   p->plugin = NULL;
   if ((package && !p->package) || (version && !p->version) ||
@@ -662,8 +699,12 @@ static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
     rc = resolve_path(pl, acc, &path);
   if (rc == 0 && acc->committed)
     rc = check_committed(pl, acc, acc->path ? path.ptr : NULL);
+  else if (rc == 0)
+    rc = adopt(pl, acc, acc->path ? path.ptr : NULL);
   if (rc == 0)
     rc = plugin_source(pl, acc, p, acc->path ? path.ptr : NULL);
+  if (rc == 0)
+    pl->plan->adopted[p - pl->plan->plugins] = acc->adopted;
   if (rc == 0)
     rc = plugin_items(pl->arena, p, acc);
   if (rc == 0)
@@ -756,7 +797,7 @@ static int commit(planner *pl) {
     crate_acc *acc = &pl->accs[i];
     const rimport_plugin *p = acc->pub;
     rimport__committed *c;
-    if (acc->committed != NULL)
+    if (acc->committed != NULL || acc->loaded)
       continue;
     if ((rc = rimport__grow((void **)&pl->state->committed, &pl->state->cap,
                             pl->state->count + 1,
@@ -864,7 +905,10 @@ int rimport__plan_make(rimport__plan_state *state, const rimport__stack *stack,
         rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->plugins));
     plan->base_keys =
         rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->base_keys));
-    if (plan->plugins == NULL || plan->base_keys == NULL)
+    plan->adopted =
+        rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->adopted));
+    if (plan->plugins == NULL || plan->base_keys == NULL ||
+        plan->adopted == NULL)
       rc = RIMPORT_ENOMEM;
   }
   for (i = 0; rc == 0 && i < pl.acc_count; i++) {

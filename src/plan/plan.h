@@ -7,6 +7,9 @@
 #include "../common/common.h"
 #include "kayton_api.h"
 
+struct cJSON;
+struct rimport__stack;
+
 /* Inputs of every key that are rimport's own: the key format (bump it when
  * the serialization in key.c changes) and KAYTON_API_ABI_VERSION
  * (include/kayton_api.h). Templates need no number: the key holds the hash
@@ -29,12 +32,28 @@ typedef struct rimport__committed {
   char *first_by, *version_by, *path_by, *package_by, *default_features_by;
 } rimport__committed;
 
+/* A crate that a plugin of the session's stack already links, as a plan
+ * took it (adopt.c): the plugin gets its exact version (or directory),
+ * default features off, and only the features the cell names; the plugins
+ * it stacks on bring the rest. Strings in the plan's arena. */
+typedef struct rimport__adopted {
+  const char *plugin;    /* the plugin of the stack whose graph has it */
+  const char *package;   /* the package's name in that graph */
+  const char *version;   /* "1.0.152" */
+  const char *path;      /* a local crate's directory; NULL: crates.io */
+  const char **features; /* as loaded, as `cargo metadata` lists them
+                            ("default" when they were on) */
+  size_t feature_count;
+} rimport__adopted;
+
 struct rimport_cell_plan {
   rimport__arena arena;
   rimport_plugin *plugins;
   const char **base_keys; /* per plugin: its key without parents, which
                              tells a plugin the session built with the same
                              inputs (build stage) */
+  const rimport__adopted **adopted; /* per plugin: the loaded copy it
+                                       takes, or NULL */
   size_t count;
   const char *origin;
   const char *fingerprint; /* toolchain fingerprint and host the keys use */
@@ -49,8 +68,6 @@ typedef struct rimport__plan_state rimport__plan_state;
 int rimport__plan_state_new(rimport__plan_state **out);
 void rimport__plan_state_free(rimport__plan_state *st); /* NULL: no-op */
 
-struct rimport__stack;
-
 /* Plans against a toolchain and the stack of plugins built so far (public
  * rimport_plan passes the session's). On success `state` records the
  * crates this plan fixed; a failed plan changes nothing. */
@@ -60,6 +77,47 @@ int rimport__plan_make(rimport__plan_state *state,
                        const rimport_import *imports, size_t count,
                        const rimport_plan_options *opts,
                        rimport_cell_plan **out);
+
+/* What a cell asks of one crate (its statements merged), for
+ * rimport__plan_adopt. */
+typedef struct rimport__asked {
+  const char *crate;           /* Rust name: '-' already '_' */
+  const char *package;         /* package=, or NULL */
+  const char *version;         /* version=, or NULL */
+  const char *path;            /* path=, resolved (real path), or NULL */
+  const char *const *features; /* named features (repeats allowed) */
+  size_t feature_count;
+  int default_features; /* -1: not said, 0, 1 */
+} rimport__asked;
+
+/* Looks for the crate among the crates the plugins of `stack` link (their
+ * resolved graphs; '_' and '-' alike). *found: some plugin links a crate
+ * of that name. *out: the copy the statement takes as it is, in `a`, or
+ * NULL when it must be planned as written. The rule (README "Plans and
+ * cache keys"): a copy from crates.io or a local directory is taken when
+ * the statement names no features, default_features, version or path;
+ * or when every feature it names is among the copy's features, the
+ * version it names (if any) matches the copy's, the path it names (if
+ * any) is the copy's directory, and — unless it says
+ * default_features=False — the copy has `default`. Of two copies of one
+ * name from crates.io the highest such is taken. The plugin then asks for
+ * the copy's exact version (or directory), default features off and the
+ * features named; the plugins it stacks on bring the rest (adopt.c). */
+int rimport__plan_adopt(const struct rimport__stack *stack, rimport__arena *a,
+                        const rimport__asked *asked, int *found,
+                        const rimport__adopted **out);
+
+/* Whether the plan can name where a crate of a plugin's graph
+ * ({name, version, features, source[, path]}) came from, and so take it
+ * as it is loaded: crates.io or a local directory. */
+int rimport__plan_can_adopt(const struct cJSON *graph_entry);
+
+/* Whether `version` ("1.0.152") matches the Cargo requirement `req`
+ * ("1.0", ">=0.11, <0.13", "~1.2", "=1.0.152", "1.*", "*"), by Cargo's
+ * rules (pre-releases only for a requirement naming one of the same
+ * major.minor.patch): 1, or 0 when it does not or cannot be told (a form
+ * this reader does not know). */
+int rimport__plan_version_matches(const char *req, const char *version);
 
 /* Serializes a plugin's key inputs (key.c) into out and hashes them: key_hex
  * gets 32 lowercase hex digits and a NUL. path_stamp is the hash of a path

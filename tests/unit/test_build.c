@@ -354,6 +354,218 @@ static void missing_crate_and_version(void **state) {
   rimport_session_close(s);
 }
 
+/* --- a crate the session already links ----------------------------------- */
+
+/* Loads and registers the plugins of `built` (the cell's; those of the
+ * cells before are loaded), compiles `cell` against them and runs it; the
+ * cell's output in out. */
+static void run_cell(rimport_session *s, const char *cell,
+                     const rimport_cell_plan *plan,
+                     const rimport_build_result *built, rimport_buf *out) {
+  rimport_cell *compiled = NULL;
+  if (rimport_load(s, built) != 0 || rimport_register(s) != 0 ||
+      rimport_cell_compile(s, cell, strlen(cell), plan, NULL, &compiled) != 0 ||
+      rimport_cell_run(s, compiled, out) != 0)
+    fail_msg("running the cell: %s", rimport_error_last()->message);
+  rimport_cell_free(compiled);
+}
+
+/* The "adopted" object of a plan's first plugin, as `rimport plan --json`
+ * prints it: the plugin it names (NULL for null) into `plugin`. */
+static void adopted_from(const rimport_cell_plan *plan, char *plugin,
+                         size_t size) {
+  rimport_buf json = RIMPORT_BUF_INIT;
+  cJSON *root, *ad;
+  assert_int_equal(rimport_cell_plan_to_json(plan, 0, &json), 0);
+  root = cJSON_Parse(json.ptr);
+  ad = cJSON_GetObjectItem(
+      cJSON_GetArrayItem(cJSON_GetObjectItem(root, "plugins"), 0), "adopted");
+  assert_non_null(ad);
+  snprintf(plugin, size, "%s",
+           cJSON_IsNull(ad) ? ""
+                            : cJSON_GetObjectItem(ad, "plugin")->valuestring);
+  cJSON_Delete(root);
+  rimport_buf_dispose(&json);
+}
+
+/* `rimport serde_json`, then `from serde rimport Serialize` in a later
+ * cell: serde's plugin takes serde as serde_json's plugin links it (exact
+ * version, default features off; the features come from serde_json's
+ * plugin), builds stacked on it without compiling serde again, and a cell
+ * uses the trait with serde_json. Skipped without librust-serde-json-dev. */
+static void loaded_crate_is_imported_as_it_is(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *p1, *p2;
+  rimport_build_result *r1, *r2;
+  const rimport_plugin *p;
+  const rimport_built_plugin *b;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  char from[128];
+  static const char cell1[] =
+      "rimport serde_json\n"
+      "kprintln!(\"{}\", serde_json::to_string(&vec![1, 2]).unwrap());\n";
+  static const char cell[] = "from serde rimport Serialize\n"
+                             "fn show<T: Serialize>(t: &T) -> String {\n"
+                             "    serde_json::to_string(t).unwrap()\n"
+                             "}\n"
+                             "kprintln!(\"{}\", show(&(1, \"two\")));\n";
+  (void)state;
+  if (!have_debian_crate("serde_json-1") || !have_debian_crate("serde-1"))
+    skip();
+  s = debian_session();
+  p1 = rimport_test_plan(s, cell1);
+  r1 = rimport_test_build(s, p1);
+  run_cell(s, cell1, p1, r1, &out);
+  assert_string_equal(out.ptr, "[1,2]\n");
+  p2 = rimport_test_plan(s, cell);
+  p = rimport_cell_plan_array(p2);
+  assert_true(strncmp(p->version, "=1.0.", 5) == 0);
+  assert_int_equal(p->default_features, 0);
+  assert_int_equal(p->feature_count, 0); /* serde_json's plugin brings them */
+  assert_int_equal(p->parent_count, 1);
+  assert_string_equal(p->parents[0], rimport_build_result_array(r1)->key);
+  adopted_from(p2, from, sizeof(from));
+  assert_string_equal(from, "kayton_rplugin__serde_json");
+  r2 = rimport_test_build(s, p2);
+  b = rimport_build_result_array(r2);
+  assert_false(b->from_cache);
+  assert_string_equal(b->version, p->version + 1);
+  print_message("serde_json's plugin built in %.1f s, serde's on it in "
+                "%.1f s\n",
+                rimport_build_result_array(r1)->build_seconds,
+                b->build_seconds);
+  /* serde itself stayed in serde_json's entry: one copy. */
+  assert_int_equal(rimport_test_count_prefixed(b->deps_dir, "libserde-"), 0);
+  run_cell(s, cell, p2, r2, &out);
+  assert_string_equal(out.ptr, "[1,\"two\"]\n");
+  rimport_buf_dispose(&out);
+  rimport_build_result_free(r1);
+  rimport_build_result_free(r2);
+  rimport_cell_plan_free(p1);
+  rimport_cell_plan_free(p2);
+  rimport_session_close(s);
+}
+
+/* A feature the loaded serde lacks is refused by the build with the
+ * message that names the crate, the plugin and both feature sets; the
+ * refused statement fixes nothing, so a later one that fits still takes
+ * the loaded copy. */
+static void feature_the_loaded_copy_lacks_is_refused(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *p1, *p2, *p3;
+  rimport_build_result *r1, *r2 = NULL, *r3;
+  rimport__entry *e = NULL;
+  const char *msg;
+  char from[128];
+  (void)state;
+  if (!have_debian_crate("serde_json-1") || !have_debian_crate("serde-1") ||
+      !have_debian_crate("serde_derive-1"))
+    skip();
+  s = debian_session();
+  p1 = rimport_test_plan(s, "rimport serde_json\n");
+  r1 = rimport_test_build(s, p1);
+  p2 = rimport_test_plan(s, "rimport serde(features=[\"derive\"])\n");
+  adopted_from(p2, from, sizeof(from));
+  assert_string_equal(from, "");
+  rimport_test_assert_error(rimport_build(s, p2, &r2), RIMPORT_ECONFLICT,
+                            "shares the crate `serde` with the plugin "
+                            "kayton_rplugin__serde_json");
+  msg = rimport_error_last()->message;
+  assert_non_null(strstr(msg, "(std)"));
+  assert_non_null(strstr(msg, "derive"));
+  assert_non_null(strstr(msg, "takes the loaded copy as it is"));
+  assert_null(r2);
+  assert_int_equal(rimport__cache_lookup(cache_dir, "serde",
+                                         rimport_cell_plan_array(p2)->key, 0,
+                                         &e),
+                   RIMPORT_ENOTFOUND);
+  p3 = rimport_test_plan(s, "from serde rimport Serialize\n");
+  adopted_from(p3, from, sizeof(from));
+  assert_string_equal(from, "kayton_rplugin__serde_json");
+  r3 = rimport_test_build(s, p3);
+  rimport_build_result_free(r1);
+  rimport_build_result_free(r3);
+  rimport_cell_plan_free(p1);
+  rimport_cell_plan_free(p2);
+  rimport_cell_plan_free(p3);
+  rimport_session_close(s);
+}
+
+/* `cargo metadata` lists tokio behind tokio-util (feature net) with
+ * `winapi`, a feature only Windows dependencies turn on; the Linux build
+ * does not have it. The plugin that takes the loaded tokio asks for no
+ * feature of its own, so nothing loaded is compiled again (asking for the
+ * listed features would rebuild tokio and the parent plugin, which the
+ * build refuses). Skipped without librust-tokio-util-dev. */
+static void loaded_copy_gets_no_other_platforms_features(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *p1, *p2;
+  rimport_build_result *r1, *r2;
+  char from[128];
+  (void)state;
+  if (!have_debian_crate("tokio-util-0.7") || !have_debian_crate("tokio-1"))
+    skip();
+  s = debian_session();
+  p1 = rimport_test_plan(s, "rimport tokio_util(features=[\"net\"])\n");
+  r1 = rimport_test_build(s, p1);
+  p2 = rimport_test_plan(s, "rimport tokio\n");
+  adopted_from(p2, from, sizeof(from));
+  assert_string_equal(from, "kayton_rplugin__tokio_util");
+  assert_int_equal(rimport_cell_plan_array(p2)->feature_count, 0);
+  r2 = rimport_test_build(s, p2);
+  assert_false(rimport_build_result_array(r2)->from_cache);
+  assert_int_equal(rimport_test_count_prefixed(
+                       rimport_build_result_array(r2)->deps_dir, "libtokio-"),
+                   0);
+  rimport_build_result_free(r1);
+  rimport_build_result_free(r2);
+  rimport_cell_plan_free(p1);
+  rimport_cell_plan_free(p2);
+  rimport_session_close(s);
+}
+
+/* A local crate in a loaded plugin's graph (feat_core, behind feat_x) is
+ * imported from the directory it was built from, with the features it
+ * has (alpha); it is not compiled again, and the cell sees the one copy. */
+static void loaded_path_crate_is_imported_from_its_directory(void **state) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *p1, *p2;
+  rimport_build_result *r1, *r2;
+  const rimport_plugin *p;
+  rimport_buf out = RIMPORT_BUF_INIT, real = RIMPORT_BUF_INIT;
+  static const char cell1[] = "rimport feat_x(path=\"feat_x\")\n"
+                              "kprintln!(\"{}\", feat_x::core_features());\n";
+  static const char cell[] = "from feat_core rimport features\n"
+                             "kprintln!(\"{}\", features());\n";
+  (void)state;
+  p1 = rimport_test_plan(s, cell1);
+  r1 = rimport_test_build(s, p1);
+  run_cell(s, cell1, p1, r1, &out);
+  assert_string_equal(out.ptr, "alpha\n");
+  p2 = rimport_test_plan(s, cell);
+  p = rimport_cell_plan_array(p2);
+  assert_int_equal(
+      rimport__fs_realpath(RIMPORT_TEST_FIXTURES "/feat_core", &real), 0);
+  assert_int_equal(p->source, RIMPORT_FROM_PATH);
+  assert_string_equal(p->path, real.ptr);
+  assert_int_equal(p->default_features, 0);
+  assert_int_equal(p->feature_count, 0); /* feat_x's plugin brings alpha */
+  r2 = rimport_test_build(s, p2);
+  assert_int_equal(
+      rimport_test_count_prefixed(rimport_build_result_array(r2)->deps_dir,
+                                  "libfeat_core-"),
+      0);
+  run_cell(s, cell, p2, r2, &out);
+  assert_string_equal(out.ptr, "alpha\n");
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&real);
+  rimport_build_result_free(r1);
+  rimport_build_result_free(r2);
+  rimport_cell_plan_free(p1);
+  rimport_cell_plan_free(p2);
+  rimport_session_close(s);
+}
+
 static void missing_cargo_is_a_toolchain_error(void **state) {
   rimport_session *s = open_session("/nonexistent/bin/cargo", 0);
   rimport_cell_plan *plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
@@ -599,6 +811,14 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(underscore_name_finds_dash_package, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(missing_crate_and_version, setup, teardown),
+    cmocka_unit_test_setup_teardown(loaded_crate_is_imported_as_it_is, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(feature_the_loaded_copy_lacks_is_refused,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(
+        loaded_path_crate_is_imported_from_its_directory, setup, teardown),
+    cmocka_unit_test_setup_teardown(
+        loaded_copy_gets_no_other_platforms_features, setup, teardown),
     cmocka_unit_test_setup_teardown(missing_cargo_is_a_toolchain_error, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(fake_cargo_crash, setup, teardown),

@@ -462,6 +462,428 @@ static void path_source_is_resolved(void **state) {
   rimport_buf_dispose(&rp);
 }
 
+/* --- a crate the session already links -------------------------------------
+ */
+
+#define CRATES_IO "\"registry+https://github.com/rust-lang/crates.io-index\""
+
+/* serde_json's plugin as the build stage leaves it on the stack: its
+ * resolved graph has serde 1.0.152 with `std` only. */
+#define SERDE_JSON_GRAPH                                                       \
+  "[{\"name\":\"itoa\",\"version\":\"1.0.1\",\"features\":[],"                 \
+  "\"source\":" CRATES_IO "},"                                                 \
+  "{\"name\":\"serde\",\"version\":\"1.0.152\",\"features\":[\"std\"],"        \
+  "\"source\":" CRATES_IO "},"                                                 \
+  "{\"name\":\"serde_json\",\"version\":\"1.0.87\","                           \
+  "\"features\":[\"default\",\"std\"],\"source\":" CRATES_IO "}]"
+
+/* Puts a plugin for `crate` on the session's stack, as the build stage
+ * does, with the resolved graph `graph` (JSON); its keys are 32 times
+ * `digit`. Returns the key (static storage, one per digit). */
+static const char *push_loaded(fixture *f, const char *crate, char digit,
+                               const char *graph) {
+  static char keys[16][33];
+  char plugin[128], base[33];
+  char *key = keys[digit & 15];
+  rimport__built b;
+  memset(&b, 0, sizeof(b));
+  snprintf(plugin, sizeof(plugin), "kayton_rplugin__%s", crate);
+  memset(key, digit, 32);
+  key[32] = '\0';
+  memset(base, digit == 'f' ? 'e' : 'f', 32);
+  base[32] = '\0';
+  b.crate = crate;
+  b.plugin = plugin;
+  b.key = key;
+  b.base_key = base;
+  b.key_input = "loaded\n";
+  b.crates = cJSON_Parse(graph);
+  assert_non_null(b.crates);
+  assert_int_equal(rimport__stack_push(rimport__session_stack(f->s), &b), 0);
+  cJSON_Delete(b.crates);
+  return key;
+}
+
+/* The "adopted" object of the plan's first plugin as JSON (cJSON NULL
+ * for null), checked to be there; the caller deletes root. */
+static const cJSON *adopted_of(const rimport_cell_plan *plan, cJSON **root) {
+  rimport_buf json = RIMPORT_BUF_INIT;
+  const cJSON *p, *ad;
+  assert_int_equal(rimport_cell_plan_to_json(plan, 0, &json), 0);
+  *root = cJSON_Parse(json.ptr);
+  rimport_buf_dispose(&json);
+  assert_non_null(*root);
+  p = cJSON_GetArrayItem(cJSON_GetObjectItem(*root, "plugins"), 0);
+  ad = cJSON_GetObjectItem(p, "adopted");
+  assert_non_null(ad);
+  return cJSON_IsNull(ad) ? NULL : ad;
+}
+
+static void assert_features(const rimport_plugin *p, const char *const *want,
+                            size_t n) {
+  size_t i;
+  assert_int_equal(p->feature_count, n);
+  for (i = 0; i < n; i++)
+    assert_string_equal(p->features[i], want[i]);
+}
+
+/* `from serde rimport Serialize` after serde_json: the plugin takes serde
+ * as serde_json's plugin links it — its exact version, default features
+ * off, no features of its own: cargo unites them with those of the plugin
+ * it stacks on, which are the loaded copy's. */
+static void loaded_crate_is_taken_as_it_is(void **state) {
+  fixture *f = *state;
+  rimport_item it[] = {{"Serialize", NULL, NULL, 0, {0}}};
+  rimport_import imp = items_import("serde", NULL, it, 1);
+  const char *parent = push_loaded(f, "serde_json", 'a', SERDE_JSON_GRAPH);
+  rimport_cell_plan *plan = plan_ok(f, &imp, 1), *again;
+  const rimport_plugin *p = rimport_cell_plan_array(plan);
+  const cJSON *ad;
+  cJSON *root;
+  char key[33];
+  assert_int_equal(p->source, RIMPORT_FROM_REGISTRY);
+  assert_string_equal(p->version, "=1.0.152");
+  assert_int_equal(p->default_features, 0);
+  assert_int_equal(p->feature_count, 0);
+  assert_null(p->package);
+  assert_string_equal(p->plugin, "kayton_rplugin__serde");
+  assert_int_equal(p->parent_count, 1);
+  assert_string_equal(p->parents[0], parent);
+  /* In the key as any version and features are. */
+  assert_non_null(strstr(p->key_input, "source-registry 8:=1.0.152\n"
+                                       "default-features 0\n"
+                                       "whole-crate 0\n"));
+  /* `rimport plan --json` says what was taken from where. */
+  ad = adopted_of(plan, &root);
+  assert_non_null(ad);
+  assert_string_equal(cJSON_GetObjectItem(ad, "plugin")->valuestring,
+                      "kayton_rplugin__serde_json");
+  assert_string_equal(cJSON_GetObjectItem(ad, "version")->valuestring,
+                      "1.0.152");
+  assert_string_equal(cJSON_GetObjectItem(ad, "package")->valuestring, "serde");
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(ad, "path")));
+  assert_string_equal(
+      cJSON_GetArrayItem(cJSON_GetObjectItem(ad, "features"), 0)->valuestring,
+      "std");
+  cJSON_Delete(root);
+  /* The same statement later: the same plugin (the stack is the record). */
+  memcpy(key, p->key, 33);
+  again = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(again)->key, key);
+  rimport_cell_plan_free(again);
+  rimport_cell_plan_free(plan);
+}
+
+/* Features, default_features=False and a version the loaded copy has:
+ * taken as it is too, asking for the features named. */
+static void named_features_the_copy_has_take_it(void **state) {
+  fixture *f = *state;
+  static const char *const std_only[] = {"std"};
+  const char *feats[] = {"std"};
+  rimport_import imp = crate_import("serde", "rimport serde(...)", 1);
+  rimport_cell_plan *plan;
+  cJSON *root;
+  push_loaded(f, "serde_json", 'a', SERDE_JSON_GRAPH);
+  imp.features = feats;
+  imp.feature_count = 1;
+  imp.default_features = RIMPORT_FALSE;
+  imp.version = "1.0";
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=1.0.152");
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 0);
+  assert_features(rimport_cell_plan_array(plan), std_only, 1);
+  assert_non_null(adopted_of(plan, &root));
+  cJSON_Delete(root);
+  rimport_cell_plan_free(plan);
+  /* Another plugin links a crate with default features on: a statement
+   * that wants them (by naming a feature, a version, or
+   * default_features=True) takes that copy. */
+  push_loaded(f, "toml", 'b',
+              "[{\"name\":\"indexmap\",\"version\":\"1.9.2\","
+              "\"features\":[\"default\",\"std\"],\"source\":" CRATES_IO "}]");
+  imp = crate_import("indexmap", NULL, 0);
+  imp.features = feats;
+  imp.feature_count = 1;
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=1.9.2");
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 0);
+  assert_features(rimport_cell_plan_array(plan), std_only, 1);
+  rimport_cell_plan_free(plan);
+  imp = crate_import("indexmap", NULL, 0);
+  imp.default_features = RIMPORT_TRUE;
+  imp.version = ">=1.9, <2";
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=1.9.2");
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 0);
+  assert_int_equal(rimport_cell_plan_array(plan)->feature_count, 0);
+  rimport_cell_plan_free(plan);
+}
+
+/* A statement that asks for what the loaded copy lacks is planned as
+ * written (so the build refuses it, naming the plugin that has the crate),
+ * and records nothing: a later statement that fits still takes the copy. */
+static void features_the_copy_lacks_are_left_as_asked(void **state) {
+  fixture *f = *state;
+  static const char *const derive[] = {"derive"};
+  const char *feats[] = {"derive"};
+  rimport_import imp = crate_import("serde", "rimport serde(...)", 1);
+  rimport_item it[] = {{"Serialize", NULL, NULL, 0, {0}}};
+  rimport_import bare = items_import("serde", NULL, it, 1);
+  rimport_cell_plan *plan;
+  cJSON *root;
+  push_loaded(f, "serde_json", 'a', SERDE_JSON_GRAPH);
+  imp.features = feats;
+  imp.feature_count = 1;
+  plan = plan_ok(f, &imp, 1);
+  assert_null(rimport_cell_plan_array(plan)->version);
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 1);
+  assert_features(rimport_cell_plan_array(plan), derive, 1);
+  assert_null(adopted_of(plan, &root));
+  cJSON_Delete(root);
+  rimport_cell_plan_free(plan);
+  plan = plan_ok(f, &bare, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=1.0.152");
+  rimport_cell_plan_free(plan);
+}
+
+/* Default features asked for without saying so: the copy must have
+ * `default`. serde_json's serde has only `std`. */
+static void implicit_default_features_must_be_loaded(void **state) {
+  fixture *f = *state;
+  const char *feats[] = {"std"};
+  rimport_import imp = crate_import("serde", NULL, 0);
+  rimport_cell_plan *plan;
+  push_loaded(f, "serde_json", 'a', SERDE_JSON_GRAPH);
+  imp.features = feats;
+  imp.feature_count = 1;
+  plan = plan_ok(f, &imp, 1);
+  assert_null(rimport_cell_plan_array(plan)->version);
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 1);
+  rimport_cell_plan_free(plan);
+  imp = crate_import("serde", NULL, 0);
+  imp.version = "1";
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "1");
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 1);
+  rimport_cell_plan_free(plan);
+  imp.default_features = RIMPORT_FALSE; /* then it fits */
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=1.0.152");
+  rimport_cell_plan_free(plan);
+}
+
+static void version_the_copy_lacks_is_left_as_asked(void **state) {
+  fixture *f = *state;
+  rimport_import imp = crate_import("serde", NULL, 0);
+  rimport_cell_plan *plan;
+  push_loaded(f, "serde_json", 'a', SERDE_JSON_GRAPH);
+  imp.version = "=1.0.100";
+  imp.default_features = RIMPORT_FALSE;
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=1.0.100");
+  assert_int_equal(rimport_cell_plan_array(plan)->feature_count, 0);
+  rimport_cell_plan_free(plan);
+}
+
+/* A statement names the crate as Rust does; the graph has the package
+ * name, maybe with '-'. */
+static void dash_package_in_the_graph_is_matched(void **state) {
+  fixture *f = *state;
+  rimport_import imp = crate_import("tokio_util", NULL, 0);
+  rimport_cell_plan *plan;
+  const cJSON *ad;
+  cJSON *root;
+  push_loaded(f, "reqwest", 'a',
+              "[{\"name\":\"tokio-util\",\"version\":\"0.7.4\","
+              "\"features\":[\"codec\",\"io\"],\"source\":" CRATES_IO "}]");
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->crate, "tokio_util");
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=0.7.4");
+  assert_int_equal(rimport_cell_plan_array(plan)->feature_count, 0);
+  ad = adopted_of(plan, &root);
+  assert_string_equal(cJSON_GetObjectItem(ad, "package")->valuestring,
+                      "tokio-util");
+  cJSON_Delete(root);
+  rimport_cell_plan_free(plan);
+}
+
+/* A local crate in the graph is taken from its directory (never from the
+ * registry, where another crate may have its name), by a statement that
+ * names no source or names that directory; a version or another directory
+ * is left as asked. */
+static void loaded_path_crate_keeps_its_directory(void **state) {
+  fixture *f = *state;
+  char graph[8400], other[4200], *dir = f->dir;
+  char core[4200], file[4300];
+  const char *alpha[] = {"alpha"};
+  rimport_import imp = crate_import("feat_core", NULL, 0);
+  rimport_cell_plan *plan;
+  rimport_buf real = RIMPORT_BUF_INIT;
+  cJSON *root;
+  snprintf(core, sizeof(core), "%s/feat_core", dir);
+  snprintf(other, sizeof(other), "%s/elsewhere", dir);
+  assert_int_equal(rimport__fs_mkdir_p(core), 0);
+  assert_int_equal(rimport__fs_mkdir_p(other), 0);
+  snprintf(file, sizeof(file), "%s/Cargo.toml", core);
+  rimport_test_write_file(file, "[package]\nname = \"feat_core\"\n");
+  snprintf(file, sizeof(file), "%s/Cargo.toml", other);
+  rimport_test_write_file(file, "[package]\nname = \"feat_core\"\n");
+  assert_int_equal(rimport__fs_realpath(core, &real), 0);
+  snprintf(graph, sizeof(graph),
+           "[{\"name\":\"feat_core\",\"version\":\"0.1.0\","
+           "\"features\":[\"alpha\"],\"source\":null,\"path\":\"%s\"}]",
+           real.ptr);
+  push_loaded(f, "feat_x", 'a', graph);
+  plan = plan_ok(f, &imp, 1);
+  assert_int_equal(rimport_cell_plan_array(plan)->source, RIMPORT_FROM_PATH);
+  assert_string_equal(rimport_cell_plan_array(plan)->path, real.ptr);
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 0);
+  assert_int_equal(rimport_cell_plan_array(plan)->feature_count, 0);
+  assert_non_null(adopted_of(plan, &root));
+  cJSON_Delete(root);
+  rimport_cell_plan_free(plan);
+  /* Named by another spelling of the same directory, with a feature it
+   * has. */
+  imp.path = "feat_core/../feat_core";
+  imp.features = alpha;
+  imp.feature_count = 1;
+  imp.default_features = RIMPORT_FALSE;
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->path, real.ptr);
+  assert_int_equal(rimport_cell_plan_array(plan)->feature_count, 1);
+  assert_non_null(adopted_of(plan, &root));
+  cJSON_Delete(root);
+  rimport_cell_plan_free(plan);
+  /* Another directory: another crate of that name. */
+  imp.path = "elsewhere";
+  plan = plan_ok(f, &imp, 1);
+  assert_non_null(strstr(rimport_cell_plan_array(plan)->path, "elsewhere"));
+  assert_null(adopted_of(plan, &root));
+  cJSON_Delete(root);
+  rimport_cell_plan_free(plan);
+  /* A version: a registry crate, not the loaded one. */
+  imp = crate_import("feat_core", NULL, 0);
+  imp.version = "0.1";
+  plan = plan_ok(f, &imp, 1);
+  assert_int_equal(rimport_cell_plan_array(plan)->source,
+                   RIMPORT_FROM_REGISTRY);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "0.1");
+  rimport_cell_plan_free(plan);
+  rimport_buf_dispose(&real);
+}
+
+/* A graph from an entry built before sources were recorded, or a crate
+ * from git or another registry: where it came from cannot be named, so
+ * the statement is planned as written. */
+static void copy_of_unknown_source_is_left_as_asked(void **state) {
+  fixture *f = *state;
+  rimport_import imp = crate_import("serde", NULL, 0);
+  rimport_import other = crate_import("anyhow", NULL, 0);
+  rimport_cell_plan *plan;
+  push_loaded(f, "serde_json", 'a',
+              "[{\"name\":\"serde\",\"version\":\"1.0.152\","
+              "\"features\":[\"std\"]},"
+              "{\"name\":\"anyhow\",\"version\":\"1.0.0\",\"features\":[],"
+              "\"source\":\"git+https://example.com/anyhow#abc\"}]");
+  plan = plan_ok(f, &imp, 1);
+  assert_null(rimport_cell_plan_array(plan)->version);
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 1);
+  rimport_cell_plan_free(plan);
+  plan = plan_ok(f, &other, 1);
+  assert_null(rimport_cell_plan_array(plan)->version);
+  rimport_cell_plan_free(plan);
+}
+
+/* Two copies of one name from crates.io (rand 0.7 for one crate, 0.8 for
+ * another): the highest the statement takes. */
+static void two_loaded_versions_take_the_highest_that_fits(void **state) {
+  fixture *f = *state;
+  rimport_import imp = crate_import("rand", NULL, 0);
+  rimport_cell_plan *plan;
+  push_loaded(f, "a", 'a',
+              "[{\"name\":\"rand\",\"version\":\"0.7.3\","
+              "\"features\":[\"default\",\"std\"],\"source\":" CRATES_IO "},"
+              "{\"name\":\"rand\",\"version\":\"0.8.5\","
+              "\"features\":[\"default\",\"std\"],\"source\":" CRATES_IO "}]");
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=0.8.5");
+  rimport_cell_plan_free(plan);
+  imp.version = "0.7";
+  plan = plan_ok(f, &imp, 1);
+  assert_string_equal(rimport_cell_plan_array(plan)->version, "=0.7.3");
+  rimport_cell_plan_free(plan);
+}
+
+/* A crate an earlier plan of the session named keeps what that plan
+ * fixed (it may be the plugin the graph has it from). */
+static void crate_named_before_keeps_its_record(void **state) {
+  fixture *f = *state;
+  rimport_import first = crate_import("serde", NULL, 0);
+  rimport_item it[] = {{"Serialize", NULL, NULL, 0, {0}}};
+  rimport_import later = items_import("serde", NULL, it, 1);
+  rimport_cell_plan *plan = plan_ok(f, &first, 1);
+  rimport_cell_plan_free(plan);
+  push_loaded(f, "serde", 'a',
+              "[{\"name\":\"serde\",\"version\":\"1.0.152\","
+              "\"features\":[\"default\",\"std\"],\"source\":" CRATES_IO "}]");
+  plan = plan_ok(f, &later, 1);
+  assert_null(rimport_cell_plan_array(plan)->version);
+  assert_int_equal(rimport_cell_plan_array(plan)->default_features, 1);
+  assert_int_equal(rimport_cell_plan_array(plan)->feature_count, 0);
+  rimport_cell_plan_free(plan);
+}
+
+/* Cargo's requirement syntax, as the semver crate reads it. */
+static void version_requirements_match_as_cargo_does(void **state) {
+  static const struct {
+    const char *req, *version;
+    int want;
+  } cases[] = {
+      {"1.0", "1.0.152", 1},
+      {"1", "1.9.0", 1},
+      {"^1.2.3", "1.2.2", 0},
+      {"^1.2.3", "1.9.0", 1},
+      {"1.2.3", "2.0.0", 0},
+      {"0.11", "0.11.14", 1},
+      {"0.11", "0.12.0", 0},
+      {"^0.0.3", "0.0.4", 0},
+      {"0", "0.9.9", 1},
+      {"~1.2", "1.2.9", 1},
+      {"~1.2", "1.3.0", 0},
+      {"~1.2.3", "1.2.2", 0},
+      {"=1.0.152", "1.0.152", 1},
+      {"=1.0.152", "1.0.153", 0},
+      {"=1.0", "1.0.7", 1},
+      {">=0.11, <0.13", "0.12.28", 1},
+      {">=0.11, <0.13", "0.13.0", 0},
+      {">1.0", "1.0.9", 0},
+      {">1.0", "1.1.0", 1},
+      {"<=1.2", "1.2.9", 1},
+      {"<=1.2", "1.3.0", 0},
+      {"*", "3.4.5", 1},
+      {"1.*", "1.7.0", 1},
+      {"1.2.*", "1.3.0", 0},
+      {" >= 1.0 ,< 2 ", "1.5.0", 1},
+      {"1.0", "1.0.0-beta.1", 0},
+      {"*", "1.0.0-rc.1", 0},
+      {">=1.0.0-beta.2", "1.0.0-beta.10", 1},
+      {">=1.0.0-beta.2", "1.0.0-alpha", 0},
+      {"1.0", "1.0.0+build.5", 1},
+      {"1.0 2.0", "1.0.0", 0},
+      {"", "1.0.0", 0},
+      {"1.0", "1.0", 0},
+      {"nonsense", "1.0.0", 0},
+      {"1.0", "99999999999999999999.0.0", 0},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    if (rimport__plan_version_matches(cases[i].req, cases[i].version) !=
+        cases[i].want)
+      fail_msg("\"%s\" against %s: expected %d", cases[i].req, cases[i].version,
+               cases[i].want);
+}
+
 /* --- keys ----------------------------------------------------------------- */
 
 static void key_ignores_order_and_aliases(void **state) {
@@ -712,6 +1134,27 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(bad_descriptors_are_refused, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(path_source_is_resolved, setup, teardown),
+    cmocka_unit_test_setup_teardown(loaded_crate_is_taken_as_it_is, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(named_features_the_copy_has_take_it, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(features_the_copy_lacks_are_left_as_asked,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(implicit_default_features_must_be_loaded,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(version_the_copy_lacks_is_left_as_asked,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(dash_package_in_the_graph_is_matched, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(loaded_path_crate_keeps_its_directory,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(copy_of_unknown_source_is_left_as_asked,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(
+        two_loaded_versions_take_the_highest_that_fits, setup, teardown),
+    cmocka_unit_test_setup_teardown(crate_named_before_keeps_its_record, setup,
+                                    teardown),
+    cmocka_unit_test(version_requirements_match_as_cargo_does),
     cmocka_unit_test(key_ignores_order_and_aliases),
     cmocka_unit_test(key_changes_with_every_input),
     cmocka_unit_test_setup_teardown(key_changes_when_a_path_crate_changes,
