@@ -15,6 +15,7 @@
 
 #include "rimport/common.h"
 #include "rimport/parse.h"
+#include "rimport/cell_split.h"
 #include "rimport/session.h"
 #include "rimport/plan.h"
 #include "rimport/build.h"

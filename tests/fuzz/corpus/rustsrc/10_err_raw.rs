@@ -1,0 +1,2 @@
+let r = r##"abc"#;
+/* open
