@@ -47,8 +47,8 @@ extern "C" {
  * an item starts. An inner attribute `#![…]` or inner doc comment is a
  * statement of its own.
  *
- * rimport statements must have been blanked out before (rimport_parse gives
- * their spans).
+ * The cell's rimport statements (`rimport x`, `from x rimport y`) are
+ * found first (rimport_parse) and blanked in both texts.
  *
  * @param text        the cell's Rust text (UTF-8; need not be
  *                    NUL-terminated); NULL with len 0 is an empty cell
@@ -57,7 +57,8 @@ extern "C" {
  *                    bytes before the NUL); what it held is replaced. The
  *                    caller owns it: rimport_buf_dispose.
  * @param statements  receives the statements text, the same way
- * @return 0; RIMPORT_EPARSE for an unterminated string, character, raw
+ * @return 0; RIMPORT_EPARSE for a rimport statement that does not parse
+ *         (rimport_parse's error), an unterminated string, character, raw
  *         string or block comment, or an unbalanced ( [ { ) ] } (the
  *         message says what and where, as line:column, and
  *         rimport_error_last() has the line, column and text), with both

@@ -38,7 +38,7 @@ RIMPORT_EXTERN int rimport_load(rimport_session *session,
  */
 RIMPORT_EXTERN int rimport_register(rimport_session *session);
 
-#define RIMPORT_CELL_OPTIONS_VERSION 1
+#define RIMPORT_CELL_OPTIONS_VERSION 2
 
 /** Options of one cell compile; initialize with RIMPORT_CELL_OPTIONS_INIT. */
 typedef struct rimport_cell_options {
@@ -49,10 +49,18 @@ typedef struct rimport_cell_options {
   /** The line of source_path where the cell's first line stands (1 when 0).
    */
   unsigned int first_line;
+  /** The cell's top-level Rust items (`fn`, `struct`, `impl`, `use`, …;
+   *  NULL: none), `items_len` bytes: items of the cell crate, which every
+   *  later cell of the session can use by name. They share the cell's
+   *  lines with the statements (rimport_cell_split gives both with the
+   *  other's text blanked), so diagnostics keep the user's lines. (Added
+   *  in version 2.) */
+  const char *items;
+  size_t items_len;
 } rimport_cell_options;
 
 #define RIMPORT_CELL_OPTIONS_INIT                                              \
-  { RIMPORT_CELL_OPTIONS_VERSION, NULL, 0 }
+  { RIMPORT_CELL_OPTIONS_VERSION, NULL, 0, NULL, 0 }
 
 /**
  * Fills `opts` with the defaults of the given struct version (pass
@@ -67,20 +75,40 @@ RIMPORT_EXTERN int rimport_cell_options_init(rimport_cell_options *opts,
 typedef struct rimport_cell rimport_cell;
 
 /**
- * Compiles a cell's generated Rust against the session's plugins, with
+ * Compiles a cell against the session's plugins and earlier cells, with
  * rustc directly (`--crate-type dylib -C prefer-dynamic`, an `--extern` per
- * loaded plugin, `-L dependency=` for their entries).
+ * loaded plugin, per crate those plugins wrap, and per earlier cell whose
+ * items it uses), or finds it compiled in the cache.
  *
- * `rust` is the body of the cell: Rust statements (with `?` on any error
- * type), as the Kayton compiler generates them; rimport statements in it
- * are blanked out first. The names that `plan` binds (and those of the
- * session's earlier cells) are in scope: `rimport reqwest` makes `reqwest`
- * the plugin's `exports`, `from reqwest rimport StatusCode as S` makes `S`,
- * generic instances are named `name__shape` (`largest__i64`). In the body,
- * `kprintln!(…)` writes to the cell's output, `keep!("name", value)` keeps
- * a value in the VM for later cells and `get!(Type, "name")` returns it.
- * Line numbers in diagnostics are those of the text as given (plus
- * first_line - 1).
+ * `rust` is the cell's statements (with `?` on any error type), as the
+ * Kayton compiler generates them: the body of the cell's entry point;
+ * `opts->items` its top-level items. rimport statements in either are
+ * blanked out first. Items are items of the cell crate: what they define
+ * without `pub` is made public (fields of structs, inherent methods and
+ * associated items, items of modules included; code already `pub`, or
+ * `pub(crate)` and the like, is left alone; `macro_rules!` gets
+ * `#[macro_export]`), and every later cell of the session can use it by
+ * name; a later cell that defines a name again shadows it for the cells
+ * after it. An inherent `impl` must stand in the cell that defines its
+ * type (Rust's rule: a type's crate holds its inherent impls).
+ *
+ * In scope: the names that `plan` and the session's earlier plans bind
+ * (`rimport reqwest` makes `reqwest` the crate itself, `from reqwest
+ * rimport StatusCode as S` makes `S`, generic instances are named
+ * `name__shape`, as `largest__i64`), the crates the plugins wrap by their
+ * own names (so derives and macros that expand to `::serde::…` work), and
+ * the items of earlier cells. In the statements, `kprintln!(…)` writes to
+ * the cell's output, `keep!("name", value)` keeps a value in the VM for
+ * later cells and `get!(Type, "name")` returns it. Line numbers in
+ * diagnostics are those of the text as given (plus first_line - 1).
+ *
+ * A compiled cell is a cache entry (`<cache>/kayton_cell/<key>`) keyed by
+ * everything that makes it — its text, where it stands, the toolchain,
+ * the plugins and the earlier cells it links (by their keys), the names in
+ * its scope — and verified before it is loaded: compiling the same cell
+ * again (a notebook run again, after a restart too) starts no rustc
+ * (rimport_cell_reused); a cell whose text changed is compiled again, and
+ * so are the later cells that use its items.
  *
  * @param plan the cell's plan (its plugins must have been built, loaded and
  *             registered), or NULL when the cell imports nothing new
@@ -88,6 +116,8 @@ typedef struct rimport_cell rimport_cell;
  * @param out  receives the cell (free with rimport_cell_free); NULL on
  *             failure
  * @return 0; RIMPORT_ECOMPILE with rustc's rendered diagnostics;
+ *         RIMPORT_EPARSE for a cell whose text does not scan (an
+ *         unterminated string or comment, unbalanced braces);
  *         RIMPORT_EVERSION when opts' version is not
  *         RIMPORT_CELL_OPTIONS_VERSION; RIMPORT_EINVAL.
  */
@@ -99,6 +129,9 @@ RIMPORT_EXTERN int rimport_cell_compile(rimport_session *session,
 
 /** The compiled cell's dylib (absolute path). Owned by the cell. */
 RIMPORT_EXTERN const char *rimport_cell_dylib(const rimport_cell *cell);
+
+/** Non-zero when the cell came from the cache: no rustc ran for it. */
+RIMPORT_EXTERN int rimport_cell_reused(const rimport_cell *cell);
 
 /**
  * Loads the cell after its plugins and calls its entry point with the

@@ -651,6 +651,60 @@ static int stage_artifacts(const job *j, rimport__stage *st) {
   return rc;
 }
 
+/* Is the cargo package id `id` the package `name` at `version`? Both
+ * forms: "name version (source)" (cargo before 1.77) and
+ * "source#name@version", or "source#version" when the name is the
+ * source's last path segment. */
+static int package_id_is(const char *id, const char *name,
+                         const char *version) {
+  const char *frag = strrchr(id, '#'), *at;
+  size_t n = strlen(name);
+  if (frag == NULL) /* "name version (source)" */
+    return strncmp(id, name, n) == 0 && id[n] == ' ' &&
+           strncmp(id + n + 1, version, strlen(version)) == 0 &&
+           id[n + 1 + strlen(version)] == ' ';
+  frag++;
+  if ((at = strchr(frag, '@')) != NULL)
+    return (size_t)(at - frag) == n && strncmp(frag, name, n) == 0 &&
+           strcmp(at + 1, version) == 0;
+  if (strcmp(frag, version) != 0)
+    return 0;
+  /* the name is the last segment of the source's path */
+  at = frag - 1;
+  while (at > id && at[-1] != '/')
+    at--;
+  return (size_t)(frag - 1 - at) == n && strncmp(at, name, n) == 0;
+}
+
+/* The wrapped crate's library among cargo's artifacts (its .rlib, or a
+ * proc-macro crate's library), for cells that name the crate itself:
+ * `"extern": {"name": <its name in Rust>, "file": <file name>}` in the
+ * manifest (src/load reads it). Absent when cargo did not report it. */
+static int add_extern(const job *j, cJSON *extra) {
+  size_t i, k;
+  for (i = 0; i < j->report.artifact_count; i++) {
+    const rimport__cargo_artifact *a = &j->report.artifacts[i];
+    const char *file = NULL;
+    cJSON *ext;
+    if (a->package_id == NULL || a->target_name == NULL ||
+        strcmp(a->kind, "custom-build") == 0 || strcmp(a->kind, "bin") == 0 ||
+        !package_id_is(a->package_id, j->package.ptr, j->version.ptr))
+      continue;
+    for (k = 0; k < a->filename_count; k++)
+      if (ends_with(a->filenames[k], ".rlib") ||
+          (file == NULL && !ends_with(a->filenames[k], ".rmeta")))
+        file = a->filenames[k];
+    if (file == NULL)
+      continue;
+    if ((ext = cJSON_AddObjectToObject(extra, "extern")) == NULL ||
+        !cJSON_AddStringToObject(ext, "name", a->target_name) ||
+        !cJSON_AddStringToObject(ext, "file", rimport__path_base(file)))
+      return rimport__error_nomem();
+    return 0;
+  }
+  return 0;
+}
+
 /* What the entry's manifest.json says besides its artifacts. NULL: out of
  * memory. */
 static cJSON *manifest_extra(const job *j) {
@@ -674,7 +728,8 @@ static cJSON *manifest_extra(const job *j) {
       (j->crates == NULL ||
        cJSON_AddItemToObject(extra, "crates", cJSON_Duplicate(j->crates, 1))) &&
       cJSON_AddNumberToObject(extra, "build_seconds",
-                              (double)(uv_hrtime() - j->started) / 1e9);
+                              (double)(uv_hrtime() - j->started) / 1e9) &&
+      add_extern(j, extra) == 0;
   if (!ok) {
     cJSON_Delete(extra);
     return NULL;

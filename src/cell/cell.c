@@ -33,6 +33,14 @@ void rimport__cell_state_free(rimport__cell_state *st) {
     rimport__free(st->names[i].path);
   }
   rimport__free(st->names);
+  for (i = 0; i < st->rec_count; i++) {
+    rimport__free(st->recs[i].crate);
+    rimport__free(st->recs[i].key);
+    rimport__free(st->recs[i].dylib);
+    rimport__free(st->recs[i].lib_dir);
+    rimport__free(st->recs[i].links);
+  }
+  rimport__free(st->recs);
   rimport__free(st);
 }
 
@@ -69,6 +77,11 @@ int rimport_cell_compile(rimport_session *s, const char *rust, size_t len,
                               "a length) the cell's text are needed");
   RIMPORT__CHECK_VERSION(opts, RIMPORT_CELL_OPTIONS_VERSION,
                          rimport_cell_options, "rimport_cell_compile");
+  if (opts != NULL && opts->items == NULL && opts->items_len > 0)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_cell_compile: items_len is %zu but "
+                              "items is NULL",
+                              opts->items_len);
   if ((rc = cell_env(s, &env)) != 0)
     return rc;
   return rimport__cell_compile(&env, rust, len, plan, opts ? opts : &defaults,
@@ -89,6 +102,10 @@ int rimport_cell_run(rimport_session *s, rimport_cell *cell,
 
 const char *rimport_cell_dylib(const rimport_cell *cell) {
   return cell == NULL ? NULL : cell->dylib;
+}
+
+int rimport_cell_reused(const rimport_cell *cell) {
+  return cell != NULL && cell->reused;
 }
 
 void rimport_cell_free(rimport_cell *cell) {

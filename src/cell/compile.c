@@ -1,43 +1,130 @@
-/* Cell compile (DESIGN.md fact 7): the cell's text into the cell template
- * (plugin_templates/cell/lib.rs.tpl), compiled by rustc directly into a
- * dylib that links the loaded plugins dynamically.
+/* Cell compile (DESIGN.md facts 1, 7): a cell's items and statements into
+ * a cell crate (plugin_templates/cell/), compiled by rustc directly into a
+ * dylib that links the loaded plugins, and the earlier cells whose items
+ * it uses, dynamically — or found in the cache, where every compiled cell
+ * is an entry <cache>/kayton_cell/<key> (key.c).
  *
- * The source keeps the user's line numbers: the cell's text starts on the
- * line it had in its file, right after the entry point's opening, and the
- * `use` lines and `extern crate`s come after it (module-level items may
- * stand anywhere). rustc is told to show the file's own path
- * (--remap-path-prefix), so its diagnostics point into the cell as the
- * user wrote it. */
+ * The crate root holds the cell's items, made public (src/rustsrc), each
+ * on its own line; the statements are the body of the entry point, in a
+ * module file of their own whose lines are the same lines of the cell.
+ * rustc is told to show both files as the user's own
+ * (--remap-path-prefix), so diagnostics point into the cell as written.
+ *
+ * Items across cells: every name a cell's items define is bound, for the
+ * cells after it, to `::<its crate>::<name>` (a later definition replaces
+ * it: shadowing). A cell links an earlier one when it mentions one of the
+ * names bound to it (any identifier token of its text), or when the
+ * earlier one holds trait impls (which rustc only sees in crates it
+ * loads); so a changed cell changes the keys of the cells that use it and
+ * of no other. */
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cell_internal.h"
+#include "../cache/cache.h"
 #include "../common/fs.h"
 #include "../common/json.h"
 #include "../gen/gen.h"
 #include "../load/load.h"
 #include "../platform.h"
 #include "../proc/proc.h"
+#include "../rustsrc/rustsrc.h"
 #include "../stack/stack.h"
 #include "../template/template.h"
 
-/* The files of one cell compile. */
-typedef struct cell_files {
-  rimport_buf dir;     /* <cache>/_cells/<session id>/<n> */
-  rimport_buf src;     /* <dir>/<file name of the source, or cell.rs> */
-  rimport_buf name;    /* the crate: kayton_cell_<session id>_<n> */
-  rimport_buf lib;     /* <dir>/<dl prefix><name><dl ext> */
-  rimport_buf api_dir; /* kayton_api's source, when it is not loaded yet */
-  rimport_buf remap;   /* <dir>=<the source's directory> */
-} cell_files;
+/* Cache entries of compiled cells: <cache>/<CELL_CRATE>/<key>. */
+#define CELL_CRATE "kayton_cell"
 
-static void files_dispose(cell_files *f) {
-  rimport_buf_dispose(&f->dir);
-  rimport_buf_dispose(&f->src);
-  rimport_buf_dispose(&f->name);
-  rimport_buf_dispose(&f->lib);
-  rimport_buf_dispose(&f->api_dir);
-  rimport_buf_dispose(&f->remap);
+/* rustc's flags besides inputs and outputs (part of the key). Lints a
+ * generated crate would raise on the user's code are allowed. */
+static const char *const cell_flags[] = {"--edition",
+                                         "2021",
+                                         "--crate-type",
+                                         "dylib",
+                                         "-C",
+                                         "prefer-dynamic",
+                                         "-C",
+                                         "debuginfo=0",
+                                         "--color",
+                                         "never",
+                                         "--error-format",
+                                         "human",
+                                         "-A",
+                                         "unused_imports",
+                                         "-A",
+                                         "unused_variables",
+                                         "-A",
+                                         "unused_mut",
+                                         "-A",
+                                         "dead_code",
+                                         "-A",
+                                         "unused_macros",
+                                         "-A",
+                                         "unreachable_code",
+                                         "-A",
+                                         "redundant_semicolons",
+                                         "-A",
+                                         "unused_extern_crates",
+                                         NULL};
+
+/* Does the toolchain have std::backtrace (Rust 1.65 and later)? Then
+ * kayton_api's panic reports carry a backtrace (`--cfg kayton_backtrace`:
+ * its build script sets it for the plugins' copy; a cell that compiles
+ * kayton_api in as a module gets it here). */
+static int has_backtrace(const rimport_toolchain *tc) {
+  unsigned major = 0, minor = 0;
+  const char *p = tc->release ? tc->release : "";
+  while (*p >= '0' && *p <= '9')
+    major = major * 10 + (unsigned)(*p++ - '0');
+  if (*p++ != '.')
+    return 0;
+  while (*p >= '0' && *p <= '9' && minor < 100000)
+    minor = minor * 10 + (unsigned)(*p++ - '0');
+  return major > 1 || (major == 1 && minor >= 65);
+}
+
+/* What one cell compile works with. */
+typedef struct cell_job {
+  const rimport__cell_env *env;
+  const rimport_cell_options *opts;
+  unsigned n;                  /* the cell's number in the session */
+  rimport_buf items;           /* the items, rimport statements blanked */
+  rimport_buf statements;      /* the statements, rimport statements blanked */
+  rimport_buf public;          /* the items made public */
+  rimport__rs_names defined;   /* names the items define */
+  rimport__rs_names mentioned; /* identifiers of items and statements */
+  size_t *links;               /* cells linked directly, ascending */
+  size_t link_count;
+  size_t *closure; /* every cell behind them, ascending */
+  size_t closure_count;
+  size_t *scope; /* indices of the state's names in this cell's scope */
+  size_t scope_count;
+  const char **externs; /* "<lib>=<path>" of the plugins' crates */
+  size_t extern_count;
+  int always; /* the items hold a trait impl */
+  char key[33];
+  rimport_buf crate;  /* kayton_cell_<16 hex> */
+  rimport_buf origin; /* the directory rustc shows for the sources */
+  rimport_buf base;   /* the sources' file name */
+} cell_job;
+
+static void job_dispose(cell_job *j) {
+  size_t i;
+  rimport_buf_dispose(&j->items);
+  rimport_buf_dispose(&j->statements);
+  rimport_buf_dispose(&j->public);
+  rimport__rs_names_dispose(&j->defined);
+  rimport__rs_names_dispose(&j->mentioned);
+  rimport__free(j->links);
+  rimport__free(j->closure);
+  rimport__free(j->scope);
+  for (i = 0; i < j->extern_count; i++)
+    rimport__free((void *)j->externs[i]);
+  rimport__free(j->externs);
+  rimport_buf_dispose(&j->crate);
+  rimport_buf_dispose(&j->origin);
+  rimport_buf_dispose(&j->base);
 }
 
 /* The crate name of a loaded plugin: every plugin a session loads, it
@@ -47,71 +134,159 @@ static const char *plugin_name(const rimport__cell_env *env, const char *key) {
   return b != NULL ? b->plugin : "kayton_rplugin__unknown";
 }
 
-/* The cell's text with its rimport statements blanked out (newlines kept,
- * so every line stays where it was) into text. */
-static int blank_statements(const char *rust, size_t len, rimport_buf *text) {
+/* `text` (len bytes) into out with its rimport statements blanked out
+ * (newlines kept, so every line stays where it was). */
+static int blank_statements(const char *text, size_t len, rimport_buf *out) {
   rimport_imports *imps = NULL;
   size_t i, k;
   int rc;
-  if ((rc = rimport__buf_put(text, rust ? rust : "", len)) != 0 ||
-      (rc = rimport_parse(text->ptr, text->size, &imps)) != 0)
+  rimport__buf_clear(out);
+  if ((rc = rimport__buf_put(out, text ? text : "", len)) != 0 ||
+      (rc = rimport_parse(out->ptr, out->size, &imps)) != 0)
     return rc;
   for (i = 0; i < rimport_imports_count(imps); i++) {
     const rimport_span *sp = &rimport_imports_array(imps)[i].span;
-    for (k = sp->start; k < sp->end && k < text->size; k++)
-      if (text->ptr[k] != '\n')
-        text->ptr[k] = ' ';
+    for (k = sp->start; k < sp->end && k < out->size; k++)
+      if (out->ptr[k] != '\n')
+        out->ptr[k] = ' ';
   }
   rimport_imports_free(imps);
   return 0;
 }
 
-/* Where cell n goes, and what rustc is told to show instead of its
- * directory. */
-static int cell_paths(const rimport__cell_env *env,
-                      const rimport_cell_options *opts, unsigned n,
-                      cell_files *f) {
-  const char *base =
-      opts->source_path ? rimport__path_base(opts->source_path) : "cell.rs";
-  rimport_buf origin = RIMPORT_BUF_INIT;
-  int rc;
-  if ((rc = rimport__buf_printf(&f->dir, "%s%c_cells%c%s%c%u",
-                                env->opts->cache_dir, rimport__dir_sep,
-                                rimport__dir_sep, env->state->id,
-                                rimport__dir_sep, n)) != 0 ||
-      (rc = rimport__fs_mkdir_p(f->dir.ptr)) != 0 ||
-      (rc = rimport__path_join(&f->src, f->dir.ptr, base)) != 0 ||
-      (rc = rimport__buf_printf(&f->name, "kayton_cell_%s_%u", env->state->id,
-                                n)) != 0 ||
-      (rc = rimport__buf_printf(&f->lib, "%s%c%s%s%s", f->dir.ptr,
-                                rimport__dir_sep, rimport__dl_prefix(),
-                                f->name.ptr, rimport__dl_ext())) != 0)
-    return rc;
-  /* Diagnostics name the user's file, not the generated one. */
-  if (opts->source_path != NULL &&
-      (rc = rimport__path_dir(opts->source_path, &origin)) == 0)
-    rc = rimport__buf_printf(&f->remap, "%s=%s", f->dir.ptr, origin.ptr);
-  else if (opts->source_path == NULL)
-    rc = rimport__buf_printf(&f->remap, "%s=cell %u", f->dir.ptr, n);
-  rimport_buf_dispose(&origin);
-  if (rc != 0)
-    return rc;
-  /* Before any plugin is loaded there is no kayton_api library to link:
-   * the cell compiles the crate's source in as a module. */
-  if (rimport__loader_kayton_api(env->loader) == NULL &&
-      ((rc = rimport__gen_kayton_api_dir(env->opts->cache_dir, &f->api_dir)) !=
-           0 ||
-       (rc = rimport__gen_kayton_api(f->api_dir.ptr)) != 0))
-    return rc;
+/* A name as it is mentioned: without the `r#` of a raw identifier. */
+static const char *bare(const char *name) {
+  return strncmp(name, "r#", 2) == 0 ? name + 2 : name;
+}
+
+static int has_name(const rimport__rs_names *names, const char *name) {
+  size_t i;
+  for (i = 0; i < names->count; i++)
+    if (strcmp(bare(names->v[i].name), bare(name)) == 0)
+      return 1;
   return 0;
 }
 
+static int add_index(size_t **v, size_t *count, size_t *cap, size_t x) {
+  size_t i;
+  int rc;
+  for (i = 0; i < *count; i++)
+    if ((*v)[i] == x)
+      return 0;
+  if ((rc = rimport__grow((void **)v, cap, *count + 1, sizeof(**v))) != 0)
+    return rc;
+  (*v)[(*count)++] = x;
+  return 0;
+}
+
+static int cmp_index(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The names of the plugins' crates that cells get with --extern (the
+ * first plugin that has a crate gives it), as "<lib>=<path>". */
+static int find_externs(cell_job *j) {
+  const rimport__loader *ld = j->env->loader;
+  size_t i, k, cap = 0;
+  int rc = 0;
+  for (i = 0; rc == 0 && i < rimport__loader_count(ld); i++) {
+    const rimport__loaded *l = rimport__loader_at(ld, i);
+    rimport_buf arg = RIMPORT_BUF_INIT;
+    int seen = 0;
+    if (l->lib_name == NULL || l->lib_path == NULL)
+      continue;
+    for (k = 0; k < j->extern_count && !seen; k++)
+      seen = strncmp(j->externs[k], l->lib_name, strlen(l->lib_name)) == 0 &&
+             j->externs[k][strlen(l->lib_name)] == '=';
+    if (seen)
+      continue;
+    if ((rc = rimport__grow((void **)&j->externs, &cap, j->extern_count + 1,
+                            sizeof(*j->externs))) != 0 ||
+        (rc = rimport__buf_printf(&arg, "%s=%s", l->lib_name, l->lib_path)) !=
+            0) {
+      rimport_buf_dispose(&arg);
+      break;
+    }
+    j->externs[j->extern_count++] = rimport__buf_detach(&arg);
+  }
+  return rc;
+}
+
+/* Is `e` a whole crate's binding whose name a crate given with --extern
+ * has already? (`rimport serde` binds `serde`, which the extern prelude
+ * has: a second binding would make `use serde::…` ambiguous.) */
+static int bound_by_extern(const cell_job *j, const rimport__scope_entry *e) {
+  size_t n = strlen(e->path), k, len = strlen(e->name);
+  if (e->cell >= 0 || n < 9 || strcmp(e->path + n - 9, "::exports") != 0)
+    return 0;
+  for (k = 0; k < j->extern_count; k++)
+    if (strncmp(j->externs[k], e->name, len) == 0 && j->externs[k][len] == '=')
+      return 1;
+  return 0;
+}
+
+/* This cell's scope and links: every name bound so far that the cell does
+ * not define itself (an earlier cell's item only when the cell mentions
+ * it), the cells whose items it mentions, those with trait impls, and the
+ * closure of what they link. */
+static int plan_links(cell_job *j) {
+  const rimport__cell_state *st = j->env->state;
+  size_t i, k, scope_cap = 0, link_cap = 0, closure_cap = 0;
+  int rc = 0;
+  for (i = 0; rc == 0 && i < st->count; i++) {
+    const rimport__scope_entry *e = &st->names[i];
+    if (e->name[0] != '*' && has_name(&j->defined, e->name))
+      continue; /* this cell defines it again: its own shadows it */
+    if (e->cell >= 0 && !e->always && !has_name(&j->mentioned, e->name))
+      continue; /* an earlier cell's item this cell does not name */
+    if (bound_by_extern(j, e))
+      continue;
+    rc = add_index(&j->scope, &j->scope_count, &scope_cap, i);
+    if (rc == 0 && e->cell >= 0)
+      rc = add_index(&j->links, &j->link_count, &link_cap, (size_t)e->cell);
+  }
+  for (i = 0; rc == 0 && i < st->rec_count; i++)
+    if (st->recs[i].always)
+      rc = add_index(&j->links, &j->link_count, &link_cap, i);
+  for (i = 0; rc == 0 && i < j->link_count; i++)
+    rc = add_index(&j->closure, &j->closure_count, &closure_cap, j->links[i]);
+  /* Breadth first: what the linked cells link, and so on. */
+  for (i = 0; rc == 0 && i < j->closure_count; i++) {
+    const rimport__cell_rec *r = &st->recs[j->closure[i]];
+    for (k = 0; rc == 0 && k < r->link_count; k++)
+      rc = add_index(&j->closure, &j->closure_count, &closure_cap, r->links[k]);
+  }
+  if (j->link_count > 1)
+    qsort(j->links, j->link_count, sizeof(*j->links), cmp_index);
+  if (j->closure_count > 1)
+    qsort(j->closure, j->closure_count, sizeof(*j->closure), cmp_index);
+  return rc;
+}
+
+/* What rustc shows for the sources: the directory of the cell's file and
+ * its name, or "cell N" and "cell.rs". */
+static int source_names(cell_job *j) {
+  int rc;
+  if (j->opts->source_path != NULL) {
+    if ((rc = rimport__path_dir(j->opts->source_path, &j->origin)) == 0)
+      rc =
+          rimport__buf_puts(&j->base, rimport__path_base(j->opts->source_path));
+    return rc;
+  }
+  if ((rc = rimport__buf_printf(&j->origin, "cell %u", j->n)) == 0)
+    rc = rimport__buf_puts(&j->base, "cell.rs");
+  return rc;
+}
+
 /* The cell's manifest, the same build metadata the plugins carry. */
-static int cell_manifest(const rimport_toolchain *tc, rimport_buf *out) {
+static int cell_manifest(const rimport_toolchain *tc, const char *key,
+                         rimport_buf *out) {
   cJSON *m = cJSON_CreateObject(), *rustc = cJSON_AddObjectToObject(m, "rustc");
   int rc,
       ok = rustc != NULL && cJSON_AddNumberToObject(m, "format", 1) &&
            cJSON_AddStringToObject(m, "kind", "cell") &&
+           cJSON_AddStringToObject(m, "key", key) &&
            cJSON_AddStringToObject(rustc, "release", tc->release) &&
            cJSON_AddStringToObject(rustc, "fingerprint", tc->fingerprint) &&
            cJSON_AddStringToObject(rustc, "host", tc->host) &&
@@ -122,121 +297,290 @@ static int cell_manifest(const rimport_toolchain *tc, rimport_buf *out) {
   return rc;
 }
 
-static const rimport__tpl_record no_values = {NULL, 0, NULL, 0};
-
-/* The template's `plugins` and `scope` records: a loaded plugin's crate
- * name, a name in scope's path, name and whether it is an alias. */
-typedef struct cell_records {
-  rimport__tpl_var *vars;
-  rimport__tpl_record *recs;
-  rimport__tpl_list *alias;
-  rimport__tpl_list lists[2]; /* plugins, scope */
-} cell_records;
-
-static void records_dispose(cell_records *r) {
-  rimport__free(r->vars);
-  rimport__free(r->recs);
-  rimport__free(r->alias);
+/* The scope lines of the cell, one per line ("use <path> as <name>;"), for
+ * the key. */
+static int scope_text(const cell_job *j, rimport_buf *out) {
+  const rimport__cell_state *st = j->env->state;
+  size_t i;
+  int rc = 0;
+  rimport__buf_clear(out);
+  for (i = 0; rc == 0 && i < j->scope_count; i++) {
+    const rimport__scope_entry *e = &st->names[j->scope[i]];
+    rc = e->alias
+             ? rimport__buf_printf(out, "use %s as %s;\n", e->path, e->name)
+             : rimport__buf_printf(out, "use %s;\n", e->path);
+  }
+  return rc;
 }
 
-static int records_make(const rimport__cell_env *env, cell_records *r) {
-  const rimport__cell_state *st = env->state;
-  size_t np = rimport__loader_count(env->loader), i;
-  rimport__tpl_var *v;
-  memset(r, 0, sizeof(*r));
-  r->vars = rimport__calloc(np + 2 * st->count + 1, sizeof(*r->vars));
-  r->recs = rimport__calloc(np + st->count + 1, sizeof(*r->recs));
-  r->alias = rimport__calloc(st->count + 1, sizeof(*r->alias));
-  if (r->vars == NULL || r->recs == NULL || r->alias == NULL)
-    return rimport__error_nomem();
-  for (i = 0, v = r->vars; i < np; i++, v++) {
-    v->name = "plugin";
-    v->value = plugin_name(env, rimport__loader_at(env->loader, i)->key);
-    r->recs[i].vars = v;
-    r->recs[i].var_count = 1;
+/* The key of the cell (key.c) and its crate name. */
+static int cell_key(cell_job *j) {
+  const rimport__cell_env *env = j->env;
+  rimport_buf flags = RIMPORT_BUF_INIT, plugins = RIMPORT_BUF_INIT,
+              externs = RIMPORT_BUF_INIT, scope = RIMPORT_BUF_INIT,
+              cells = RIMPORT_BUF_INIT, input = RIMPORT_BUF_INIT,
+              where = RIMPORT_BUF_INIT;
+  size_t i;
+  int rc = 0;
+  for (i = 0; rc == 0 && cell_flags[i] != NULL; i++)
+    rc = rimport__buf_printf(&flags, "%s ", cell_flags[i]);
+  if (rc == 0 && has_backtrace(env->tc))
+    rc = rimport__buf_puts(&flags, "--cfg kayton_backtrace ");
+  for (i = 0; rc == 0 && i < rimport__loader_count(env->loader); i++)
+    rc = rimport__buf_printf(&plugins, "%s ",
+                             rimport__loader_at(env->loader, i)->key);
+  /* A crate by its name and file name (which holds cargo's hash of it). */
+  for (i = 0; rc == 0 && i < j->extern_count; i++) {
+    const char *eq = strchr(j->externs[i], '=');
+    rc = rimport__buf_printf(&externs, "%.*s=%s ", (int)(eq - j->externs[i]),
+                             j->externs[i], rimport__path_base(eq + 1));
   }
-  for (i = 0; i < st->count; i++, v += 2) {
-    rimport__tpl_record *rec = &r->recs[np + i];
-    v[0].name = "path";
-    v[0].value = st->names[i].path;
-    v[1].name = "name";
-    v[1].value = st->names[i].name;
-    r->alias[i].name = "alias";
-    r->alias[i].records = &no_values;
-    r->alias[i].count = st->names[i].alias != 0;
-    rec->vars = v;
-    rec->var_count = 2;
-    rec->lists = &r->alias[i];
-    rec->list_count = 1;
+  for (i = 0; rc == 0 && i < j->link_count; i++)
+    rc =
+        rimport__buf_printf(&cells, "%s ", env->state->recs[j->links[i]].crate);
+  if (rc == 0)
+    rc = scope_text(j, &scope);
+  if (rc == 0)
+    rc = rimport__buf_printf(&where, "%s/%s:%u", j->origin.ptr, j->base.ptr,
+                             j->opts->first_line ? j->opts->first_line : 1);
+  if (rc == 0) {
+    const rimport__cell_key_part parts[] = {
+        {"toolchain", env->tc->fingerprint, strlen(env->tc->fingerprint)},
+        {"target", env->tc->target, strlen(env->tc->target)},
+        {"flags", flags.ptr, flags.size},
+        {"source", where.ptr, where.size},
+        {"plugins", plugins.ptr, plugins.size},
+        {"externs", externs.ptr, externs.size},
+        {"cells", cells.ptr, cells.size},
+        {"scope", scope.ptr, scope.size},
+        {"items", j->items.ptr, j->items.size},
+        {"statements", j->statements.ptr, j->statements.size}};
+    rc = rimport__cell_key(parts, RIMPORT__ARRAY_SIZE(parts), &input, j->key);
   }
-  r->lists[0].name = "plugins";
-  r->lists[0].records = r->recs;
-  r->lists[0].count = np;
-  r->lists[1].name = "scope";
-  r->lists[1].records = r->recs + np;
-  r->lists[1].count = st->count;
+  if (rc == 0)
+    rc = rimport__buf_printf(&j->crate, "kayton_cell_%.16s", j->key);
+  rimport_buf_dispose(&flags);
+  rimport_buf_dispose(&plugins);
+  rimport_buf_dispose(&externs);
+  rimport_buf_dispose(&scope);
+  rimport_buf_dispose(&cells);
+  rimport_buf_dispose(&input);
+  rimport_buf_dispose(&where);
+  return rc;
+}
+
+/* --- the sources ---------------------------------------------------------- */
+
+/* The files of one compile, in the workshop <cache>/_cells/<key>. */
+typedef struct cell_files {
+  rimport_buf dir;     /* the workshop */
+  rimport_buf root;    /* <dir>/i/<base>: the crate root, with the items */
+  rimport_buf body;    /* <dir>/i/<base> (statements) */
+  rimport_buf lib;     /* <dir>/<dl prefix><crate><dl ext> */
+  rimport_buf api_dir; /* kayton_api's source, when it is not loaded yet */
+  rimport_buf remap;   /* <dir>/i=<origin> */
+} cell_files;
+
+/* The body module's file name is the cell's with this after it: rustc
+ * keeps one source file per name, so the two files of a cell cannot both
+ * be shown as the user's file. rustc's messages are given back with it
+ * taken out (show_user_paths), and kayton_api's panic reports leave it
+ * out. */
+#define BODY_SUFFIX " (statements)"
+
+static void files_dispose(cell_files *f) {
+  rimport_buf_dispose(&f->dir);
+  rimport_buf_dispose(&f->root);
+  rimport_buf_dispose(&f->body);
+  rimport_buf_dispose(&f->lib);
+  rimport_buf_dispose(&f->api_dir);
+  rimport_buf_dispose(&f->remap);
+}
+
+static int cell_paths(const cell_job *j, cell_files *f) {
+  const rimport__cell_env *env = j->env;
+  const char sep = rimport__dir_sep;
+  int rc;
+  if ((rc = rimport__buf_printf(&f->dir, "%s%c_cells%c%s", env->opts->cache_dir,
+                                sep, sep, j->key)) != 0 ||
+      (rc = rimport__buf_printf(&f->root, "%s%ci%c%s", f->dir.ptr, sep, sep,
+                                j->base.ptr)) != 0 ||
+      (rc = rimport__buf_printf(&f->body, "%s%ci%c%s" BODY_SUFFIX, f->dir.ptr,
+                                sep, sep, j->base.ptr)) != 0 ||
+      (rc = rimport__buf_printf(&f->lib, "%s%c%s%s%s", f->dir.ptr, sep,
+                                rimport__dl_prefix(), j->crate.ptr,
+                                rimport__dl_ext())) != 0 ||
+      (rc = rimport__buf_printf(&f->remap, "%s%ci=%s", f->dir.ptr, sep,
+                                j->origin.ptr)) != 0)
+    return rc;
+  /* A stage of an earlier compile that did not finish: start afresh. */
+  if (rimport__fs_is_dir(f->dir.ptr) &&
+      (rc = rimport__fs_remove_tree(f->dir.ptr, NULL)) != 0)
+    return rc;
+  if ((rc = rimport__buf_printf(&f->api_dir, "%s%ci", f->dir.ptr, sep)) != 0 ||
+      (rc = rimport__fs_mkdir_p(f->api_dir.ptr)) != 0)
+    return rc;
+  rimport__buf_clear(&f->api_dir);
+  /* Before any plugin is loaded there is no kayton_api library to link:
+   * the cell compiles the crate's source in as a module. */
+  if (rimport__loader_kayton_api(env->loader) == NULL &&
+      ((rc = rimport__gen_kayton_api_dir(env->opts->cache_dir, &f->api_dir)) !=
+           0 ||
+       (rc = rimport__gen_kayton_api(f->api_dir.ptr)) != 0))
+    return rc;
   return 0;
 }
 
-/* Renders the cell's source (plugin_templates/cell/lib.rs.tpl) into
- * f->src: the entry point's opening on the line before first_line (on
- * line 1 itself when the cell starts there), the cell's text on its own
- * lines, then kayton_api, the plugins and the names in scope. */
-static int write_source(const rimport__cell_env *env, const cell_files *f,
-                        const rimport_buf *text, unsigned first_line) {
-  cell_records r;
-  rimport__tpl_var vars[3], api_var;
+static const rimport__tpl_record no_values = {NULL, 0, NULL, 0};
+
+/* `count` newlines: the lines before a cell's first one. */
+static int lead(rimport_buf *out, unsigned count) {
+  unsigned i;
+  int rc = 0;
+  for (i = 0; rc == 0 && i < count; i++)
+    rc = rimport__buf_putc(out, '\n');
+  return rc;
+}
+
+/* The body module (cell/body.rs.tpl): the entry point's opening on the
+ * line before first_line (on line 1 itself when the cell starts there),
+ * the statements on their own lines. */
+static int write_body(const cell_job *j, const cell_files *f,
+                      unsigned first_line) {
+  rimport__tpl_var vars[2];
+  rimport__tpl_list own_line = {"own_line", &no_values, first_line > 1};
+  rimport__tpl_record root = no_values;
+  rimport_buf lines = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT;
+  int rc = lead(&lines, first_line > 2 ? first_line - 2 : 0);
+  vars[0].name = "lead";
+  vars[0].value = lines.ptr ? lines.ptr : "";
+  vars[1].name = "statements";
+  vars[1].value = j->statements.ptr ? j->statements.ptr : "";
+  root.vars = vars;
+  root.var_count = 2;
+  root.lists = &own_line;
+  root.list_count = 1;
+  if (rc == 0)
+    rc = rimport__template_render("cell/body.rs.tpl", &root, &out);
+  if (rc == 0)
+    rc = rimport__fs_write_atomic(f->body.ptr, out.ptr, out.size);
+  rimport_buf_dispose(&lines);
+  rimport_buf_dispose(&out);
+  return rc;
+}
+
+/* The crate root (cell/lib.rs.tpl): the items from first_line on, then
+ * kayton_api, the plugins, the linked cells, the scope, the body module
+ * and the manifest. */
+static int write_root(const cell_job *j, const cell_files *f,
+                      unsigned first_line) {
+  const rimport__cell_env *env = j->env;
+  const rimport__cell_state *st = env->state;
+  size_t np = rimport__loader_count(env->loader), i;
+  size_t nrec = np + j->link_count + j->scope_count;
+  rimport__tpl_var *vars = rimport__calloc(nrec * 2 + 1, sizeof(*vars));
+  rimport__tpl_record *recs = rimport__calloc(nrec + 1, sizeof(*recs));
+  rimport__tpl_list *alias =
+      rimport__calloc(j->scope_count + 1, sizeof(*alias));
+  rimport__tpl_var root_vars[4], api_var;
   rimport__tpl_list lists[4];
   rimport__tpl_record root = no_values, api_rec = no_values;
-  rimport_buf lead = RIMPORT_BUF_INIT, manifest = RIMPORT_BUF_INIT,
-              api_lib = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT;
-  unsigned i;
-  int rc = records_make(env, &r);
-  for (i = 2; rc == 0 && i < first_line; i++)
-    rc = rimport__buf_putc(&lead, '\n');
+  rimport_buf lines = RIMPORT_BUF_INIT, manifest = RIMPORT_BUF_INIT,
+              api_lib = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT,
+              body = RIMPORT_BUF_INIT;
+  rimport__tpl_var *v = vars;
+  rimport__tpl_record *r = recs;
+  int rc = vars && recs && alias ? 0 : rimport__error_nomem();
+  for (i = 0; rc == 0 && i < np; i++, v++, r++) {
+    v->name = "plugin";
+    v->value = plugin_name(env, rimport__loader_at(env->loader, i)->key);
+    r->vars = v;
+    r->var_count = 1;
+  }
+  for (i = 0; rc == 0 && i < j->link_count; i++, v++, r++) {
+    v->name = "cell";
+    v->value = st->recs[j->links[i]].crate;
+    r->vars = v;
+    r->var_count = 1;
+  }
+  for (i = 0; rc == 0 && i < j->scope_count; i++, v += 2, r++) {
+    const rimport__scope_entry *e = &st->names[j->scope[i]];
+    v[0].name = "path";
+    v[0].value = e->path;
+    v[1].name = "name";
+    v[1].value = e->name;
+    alias[i].name = "alias";
+    alias[i].records = &no_values;
+    alias[i].count = e->alias != 0;
+    r->vars = v;
+    r->var_count = 2;
+    r->lists = &alias[i];
+    r->list_count = 1;
+  }
   if (rc == 0)
-    rc = cell_manifest(env->tc, &manifest);
-  /* kayton_api's lib.rs as seen from the cell's directory: a #[path]
+    rc = lead(&lines, first_line - 1);
+  /* the body module's file, relative to the root's directory */
+  if (rc == 0)
+    rc = rimport__buf_printf(&body, "%s" BODY_SUFFIX, j->base.ptr);
+  if (rc == 0)
+    rc = cell_manifest(env->tc, j->key, &manifest);
+  /* kayton_api's lib.rs as seen from the root's directory: a #[path]
    * relative to the source, which any rustc reads the same way. */
-  if (rc == 0 && f->api_dir.size > 0 &&
-      (rc = rimport__buf_printf(&out, "%s%csrc%clib.rs", f->api_dir.ptr,
-                                rimport__dir_sep, rimport__dir_sep)) == 0)
-    rc = rimport__path_relative(f->dir.ptr, out.ptr, &api_lib);
-  rimport__buf_clear(&out);
+  if (rc == 0 && f->api_dir.size > 0) {
+    rimport_buf dir = RIMPORT_BUF_INIT;
+    if ((rc = rimport__path_dir(f->root.ptr, &dir)) == 0 &&
+        (rc = rimport__buf_printf(&out, "%s%csrc%clib.rs", f->api_dir.ptr,
+                                  rimport__dir_sep, rimport__dir_sep)) == 0)
+      rc = rimport__path_relative(dir.ptr, out.ptr, &api_lib);
+    rimport_buf_dispose(&dir);
+    rimport__buf_clear(&out);
+  }
   if (rc == 0) {
-    vars[0].name = "lead";
-    vars[0].value = lead.ptr ? lead.ptr : "";
-    vars[1].name = "body";
-    vars[1].value = text->ptr ? text->ptr : "";
-    vars[2].name = "manifest";
-    vars[2].value = manifest.ptr;
+    root_vars[0].name = "lead";
+    root_vars[0].value = lines.ptr ? lines.ptr : "";
+    root_vars[1].name = "items";
+    root_vars[1].value = j->public.ptr ? j->public.ptr : "";
+    root_vars[2].name = "manifest";
+    root_vars[2].value = manifest.ptr;
+    root_vars[3].name = "body";
+    root_vars[3].value = body.ptr;
     api_var.name = "api_lib";
-    api_var.value = api_lib.ptr;
+    api_var.value = api_lib.ptr ? api_lib.ptr : "";
     api_rec.vars = &api_var;
     api_rec.var_count = 1;
-    lists[0].name = "own_line";
-    lists[0].records = &no_values;
-    lists[0].count = first_line > 1;
-    lists[1].name = "api_module";
-    lists[1].records = &api_rec;
-    lists[1].count = f->api_dir.size > 0;
-    lists[2] = r.lists[0];
-    lists[3] = r.lists[1];
-    root.vars = vars;
-    root.var_count = 3;
+    lists[0].name = "api_module";
+    lists[0].records = &api_rec;
+    lists[0].count = f->api_dir.size > 0;
+    lists[1].name = "plugins";
+    lists[1].records = recs;
+    lists[1].count = np;
+    lists[2].name = "cells";
+    lists[2].records = recs + np;
+    lists[2].count = j->link_count;
+    lists[3].name = "scope";
+    lists[3].records = recs + np + j->link_count;
+    lists[3].count = j->scope_count;
+    root.vars = root_vars;
+    root.var_count = 4;
     root.lists = lists;
     root.list_count = 4;
     rc = rimport__template_render("cell/lib.rs.tpl", &root, &out);
   }
   if (rc == 0)
-    rc = rimport__fs_write_atomic(f->src.ptr, out.ptr, out.size);
-  records_dispose(&r);
-  rimport_buf_dispose(&lead);
+    rc = rimport__fs_write_atomic(f->root.ptr, out.ptr, out.size);
+  rimport__free(vars);
+  rimport__free(recs);
+  rimport__free(alias);
+  rimport_buf_dispose(&lines);
   rimport_buf_dispose(&manifest);
   rimport_buf_dispose(&api_lib);
   rimport_buf_dispose(&out);
+  rimport_buf_dispose(&body);
   return rc;
 }
+
+/* --- rustc ------------------------------------------------------------------
+ */
 
 /* The rustc to run: the toolchain's own binary, not a rustup proxy (one
  * process instead of two per cell). */
@@ -254,57 +598,252 @@ static int rustc_binary(const rimport_toolchain *tc, rimport_buf *out) {
 }
 
 /* rustc's command line for the cell. */
-static int rustc_argv(const rimport__cell_env *env, const cell_files *f,
-                      const char *rustc, rimport__argv *argv) {
+static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
+                      rimport__argv *argv) {
+  const rimport__cell_env *env = j->env;
+  const rimport__cell_state *st = env->state;
   size_t i, n = rimport__loader_count(env->loader);
-  rimport__argv_addv(argv, rustc, "--edition", "2021", "--crate-type", "dylib",
-                     "-C", "prefer-dynamic", "-C", "debuginfo=0", "--color",
-                     "never", "--error-format", "human", "--crate-name",
-                     f->name.ptr, "--remap-path-prefix", f->remap.ptr, NULL);
+  rimport__argv_add(argv, rustc);
+  for (i = 0; cell_flags[i] != NULL; i++)
+    rimport__argv_add(argv, cell_flags[i]);
+  if (has_backtrace(env->tc))
+    rimport__argv_addv(argv, "--cfg", "kayton_backtrace", NULL);
+  rimport__argv_addv(argv, "--crate-name", j->crate.ptr, "--remap-path-prefix",
+                     f->remap.ptr, NULL);
   if (strcmp(env->tc->target, env->tc->host) != 0)
     rimport__argv_addv(argv, "--target", env->tc->target, NULL);
   for (i = 0; i < n; i++)
     rimport__argv_addf(argv, "-Ldependency=%s",
                        rimport__loader_at(env->loader, i)->deps_dir);
+  for (i = 0; i < j->closure_count; i++)
+    rimport__argv_addf(argv, "-Ldependency=%s",
+                       st->recs[j->closure[i]].lib_dir);
   for (i = 0; i < n; i++) {
     const rimport__loaded *l = rimport__loader_at(env->loader, i);
     rimport__argv_add(argv, "--extern");
     rimport__argv_addf(argv, "%s=%s", plugin_name(env, l->key), l->dylib);
+  }
+  for (i = 0; i < j->extern_count; i++)
+    rimport__argv_addv(argv, "--extern", j->externs[i], NULL);
+  for (i = 0; i < j->link_count; i++) {
+    const rimport__cell_rec *r = &st->recs[j->links[i]];
+    rimport__argv_add(argv, "--extern");
+    rimport__argv_addf(argv, "%s=%s", r->crate, r->dylib);
   }
   if (f->api_dir.size == 0) { /* kayton_api: the loaded copy */
     rimport__argv_add(argv, "--extern");
     rimport__argv_addf(argv, "kayton_api=%s",
                        rimport__loader_kayton_api(env->loader));
   }
-  return rimport__argv_addv(argv, "-o", f->lib.ptr, f->src.ptr, NULL);
+  return rimport__argv_addv(argv, "-o", f->lib.ptr, f->root.ptr, NULL);
 }
 
-static int run_rustc(const rimport__cell_env *env, const cell_files *f,
-                     const rimport_cell_options *opts) {
+/* rustc's message with the body module's file shown as the user's: every
+ * "<base> (statements)" becomes "<base>". */
+static int show_user_paths(const cell_job *j, const char *text,
+                           rimport_buf *out) {
+  rimport_buf from = RIMPORT_BUF_INIT;
+  const char *p = text, *hit;
+  int rc = rimport__buf_printf(&from, "%s" BODY_SUFFIX, j->base.ptr);
+  while (rc == 0 && (hit = strstr(p, from.ptr)) != NULL) {
+    if ((rc = rimport__buf_put(out, p, (size_t)(hit - p))) == 0)
+      rc = rimport__buf_puts(out, j->base.ptr);
+    p = hit + from.size;
+  }
+  if (rc == 0)
+    rc = rimport__buf_puts(out, p);
+  rimport_buf_dispose(&from);
+  return rc;
+}
+
+static int run_rustc(const cell_job *j, const cell_files *f) {
   rimport__argv argv = RIMPORT__ARGV_INIT;
   rimport__proc_opts po;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   rimport_buf rustc = RIMPORT_BUF_INIT;
   int rc;
-  if ((rc = rustc_binary(env->tc, &rustc)) == 0 &&
-      (rc = rustc_argv(env, f, rustc.ptr, &argv)) == 0) {
+  if ((rc = rustc_binary(j->env->tc, &rustc)) == 0 &&
+      (rc = rustc_argv(j, f, rustc.ptr, &argv)) == 0) {
     memset(&po, 0, sizeof(po));
     po.file = rustc.ptr;
     po.args = argv.v;
     po.cwd = f->dir.ptr;
-    po.timeout_ms = env->opts->build_timeout_ms;
+    po.timeout_ms = j->env->opts->build_timeout_ms;
     po.max_capture = 4u * 1024 * 1024;
-    po.cancel = env->cancel;
+    po.cancel = j->env->cancel;
     rc = rimport__proc_run(&po, &res);
   }
-  if (rc == 0 && (res.exit_status != 0 || res.term_signal != 0))
-    rc = rimport__error_set(
-        RIMPORT_ECOMPILE, "compiling %s failed; rustc said:\n%s",
-        opts->source_path ? opts->source_path : "the cell",
-        res.err.ptr && res.err.size ? res.err.ptr : "(nothing)");
+  if (rc == 0 && (res.exit_status != 0 || res.term_signal != 0)) {
+    rimport_buf said = RIMPORT_BUF_INIT;
+    rc = show_user_paths(
+        j, res.err.ptr && res.err.size ? res.err.ptr : "(nothing)", &said);
+    if (rc == 0)
+      rc = rimport__error_set(
+          RIMPORT_ECOMPILE,
+          "compiling %s failed; rustc said:\n%s\n(the generated crate is in "
+          "%s)",
+          j->opts->source_path ? j->opts->source_path : "the cell", said.ptr,
+          f->dir.ptr);
+    rimport_buf_dispose(&said);
+  }
   rimport__proc_result_dispose(&res);
   rimport__argv_dispose(&argv);
   rimport_buf_dispose(&rustc);
+  return rc;
+}
+
+/* --- the cache entry --------------------------------------------------------
+ */
+
+typedef struct stage_walk {
+  rimport__stage *st;
+  const char *dir, *crate;
+  int rc;
+} stage_walk;
+
+/* Every file rustc wrote for the crate (the dylib; on windows-gnu also its
+ * import library) into lib/: the dylib as "dylib", the others as "dep". */
+static int stage_output(const rimport__dirent *ent, void *payload) {
+  stage_walk *w = payload;
+  rimport_buf src = RIMPORT_BUF_INIT, rel = RIMPORT_BUF_INIT;
+  size_t ext = strlen(rimport__dl_ext()), n = strlen(ent->name);
+  if (ent->is_dir || ent->is_link || strstr(ent->name, w->crate) == NULL)
+    return 0;
+  if ((w->rc = rimport__path_join(&src, w->dir, ent->name)) == 0 &&
+      (w->rc = rimport__buf_printf(&rel, "lib/%s", ent->name)) == 0)
+    w->rc = rimport__stage_add(
+        w->st, src.ptr, rel.ptr,
+        n > ext && strcmp(ent->name + n - ext, rimport__dl_ext()) == 0 &&
+                strncmp(ent->name, rimport__dl_prefix(),
+                        strlen(rimport__dl_prefix())) == 0
+            ? "dylib"
+            : "dep");
+  rimport_buf_dispose(&src);
+  rimport_buf_dispose(&rel);
+  return w->rc != 0;
+}
+
+/* Publishes the compiled cell as <cache>/kayton_cell/<key>: its library,
+ * its two sources, an empty deps/ (the cell's crates are its plugins'). */
+static int publish(const cell_job *j, const cell_files *f,
+                   rimport__entry **out) {
+  rimport__stage *st = NULL;
+  rimport_buf deps = RIMPORT_BUF_INIT;
+  stage_walk w;
+  cJSON *extra = cJSON_CreateObject();
+  int rc = extra && cJSON_AddStringToObject(extra, "kind", "cell") &&
+                   cJSON_AddStringToObject(extra, "crate_name", j->crate.ptr)
+               ? 0
+               : rimport__error_nomem();
+  if (rc == 0)
+    rc = rimport__stage_begin(j->env->opts->cache_dir, CELL_CRATE, j->key, &st);
+  if (rc == 0 &&
+      (rc = rimport__path_join(&deps, rimport__stage_dir(st), "deps")) == 0)
+    rc = rimport__fs_mkdir_p(deps.ptr);
+  if (rc == 0) {
+    w.st = st;
+    w.dir = f->dir.ptr;
+    w.crate = j->crate.ptr;
+    w.rc = 0;
+    rc = rimport__fs_list_dir(f->dir.ptr, stage_output, &w);
+    if (rc == 0)
+      rc = w.rc;
+  }
+  if (rc == 0)
+    rc = rimport__stage_add(st, f->root.ptr, "crate/lib.rs", "source");
+  if (rc == 0)
+    rc = rimport__stage_add(st, f->body.ptr, "crate/body.rs", "source");
+  if (rc == 0) {
+    rc = rimport__stage_publish(st, extra, out);
+    st = NULL; /* consumed */
+  }
+  rimport__stage_abort(st);
+  cJSON_Delete(extra);
+  rimport_buf_dispose(&deps);
+  return rc;
+}
+
+/* Finds the cell's entry, or compiles and publishes it under the key's
+ * lock (another process compiling the same cell is waited for). */
+static int find_or_compile(const cell_job *j, rimport__entry **e, int *reused) {
+  const rimport__cell_env *env = j->env;
+  const char *cache = env->opts->cache_dir;
+  rimport__lock *lock = NULL;
+  cell_files f;
+  int rc;
+  *reused = 1;
+  if ((rc = rimport__loader_mark_in_use(cache, CELL_CRATE, j->key)) != 0)
+    return rc;
+  rc = rimport__cache_lookup(cache, CELL_CRATE, j->key, RIMPORT__VERIFY_QUICK,
+                             e);
+  if (rc != RIMPORT_ENOTFOUND && rc != RIMPORT_ECORRUPT)
+    return rc;
+  rimport_error_clear();
+  if ((rc = rimport__cache_lock(cache, CELL_CRATE, j->key,
+                                env->opts->build_timeout_ms, NULL, NULL,
+                                env->cancel, &lock)) != 0)
+    return rc;
+  rc = rimport__cache_lookup(cache, CELL_CRATE, j->key, RIMPORT__VERIFY_QUICK,
+                             e);
+  if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
+    unsigned first = j->opts->first_line ? j->opts->first_line : 1;
+    rimport_error_clear();
+    *reused = 0;
+    memset(&f, 0, sizeof(f));
+    if ((rc = cell_paths(j, &f)) == 0 && (rc = write_body(j, &f, first)) == 0 &&
+        (rc = write_root(j, &f, first)) == 0 && (rc = run_rustc(j, &f)) == 0 &&
+        (rc = publish(j, &f, e)) == 0)
+      rc = rimport__loader_mark_in_use(cache, CELL_CRATE, j->key);
+    /* The sources are in the entry; a failed compile's stay to be read. */
+    if (rc == 0 && f.dir.size > 0 && rimport__fs_is_dir(f.dir.ptr))
+      rimport__fs_remove_tree(f.dir.ptr, NULL);
+    files_dispose(&f);
+  }
+  rimport__cache_unlock(lock);
+  return rc;
+}
+
+/* Records the cell and binds the names its items define. */
+static int record(cell_job *j, const rimport__entry *e, size_t *index) {
+  rimport__cell_state *st = j->env->state;
+  rimport__cell_rec *r;
+  rimport_buf path = RIMPORT_BUF_INIT;
+  size_t i;
+  int rc;
+  if ((rc = rimport__grow((void **)&st->recs, &st->rec_cap, st->rec_count + 1,
+                          sizeof(*st->recs))) != 0)
+    return rc;
+  r = &st->recs[st->rec_count];
+  memset(r, 0, sizeof(*r));
+  r->crate = rimport__strdup(j->crate.ptr);
+  r->key = rimport__strdup(j->key);
+  r->dylib = rimport__strdup(e->dylib);
+  if (r->crate == NULL || r->key == NULL || r->dylib == NULL ||
+      rimport__path_dir(e->dylib, &path) != 0 ||
+      (r->lib_dir = rimport__buf_detach(&path)) == NULL) {
+    rimport__free(r->crate);
+    rimport__free(r->key);
+    rimport__free(r->dylib);
+    rimport_buf_dispose(&path);
+    return rimport__error_nomem();
+  }
+  r->links = j->links;
+  r->link_count = j->link_count;
+  j->links = NULL;
+  j->link_count = 0;
+  r->always = j->always;
+  *index = st->rec_count++;
+  for (i = 0; rc == 0 && i < j->defined.count; i++) {
+    rimport__buf_clear(&path);
+    if ((rc = rimport__buf_printf(&path, "::%s::%s", r->crate,
+                                  j->defined.v[i].name)) == 0)
+      rc = rimport__cell_scope_set(st, j->defined.v[i].name, path.ptr, 0,
+                                   (long)*index);
+    if (rc == 0 && (j->defined.v[i].kind == RIMPORT__RS_TRAIT ||
+                    j->defined.v[i].kind == RIMPORT__RS_USE))
+      rimport__cell_scope_always(st, j->defined.v[i].name);
+  }
+  rimport_buf_dispose(&path);
   return rc;
 }
 
@@ -312,30 +851,46 @@ int rimport__cell_compile(const rimport__cell_env *env, const char *rust,
                           size_t len, const rimport_cell_plan *plan,
                           const rimport_cell_options *opts,
                           rimport_cell **out) {
-  cell_files f;
-  rimport_buf text = RIMPORT_BUF_INIT;
+  cell_job j;
+  rimport__entry *e = NULL;
   rimport_cell *cell = NULL;
-  unsigned n;
-  int rc;
-  memset(&f, 0, sizeof(f));
+  size_t index = 0;
+  int rc, reused = 0;
+  memset(&j, 0, sizeof(j));
+  j.env = env;
+  j.opts = opts;
   if (plan != NULL && (rc = rimport__cell_scope_add(env->state, plan)) != 0)
     return rc;
-  n = ++env->state->cells;
-  if ((rc = blank_statements(rust, len, &text)) == 0 &&
-      (rc = cell_paths(env, opts, n, &f)) == 0 &&
-      (rc = write_source(env, &f, &text,
-                         opts->first_line ? opts->first_line : 1)) == 0 &&
-      (rc = run_rustc(env, &f, opts)) == 0) {
-    if ((cell = rimport__calloc(1, sizeof(*cell))) == NULL ||
-        (cell->dylib = rimport__buf_detach(&f.lib)) == NULL) {
-      rimport__free(cell);
-      rc = rimport__error_nomem();
-    } else {
-      cell->number = n;
-      *out = cell;
+  j.n = ++env->state->cells;
+  if ((rc = blank_statements(rust, len, &j.statements)) == 0 &&
+      (rc = blank_statements(opts->items, opts->items ? opts->items_len : 0,
+                             &j.items)) == 0 &&
+      (rc = rimport__rs_item_names(j.items.ptr, j.items.size, &j.defined)) ==
+          0 &&
+      (rc = rimport__rs_idents(j.items.ptr, j.items.size, &j.mentioned)) == 0 &&
+      (rc = rimport__rs_idents(j.statements.ptr, j.statements.size,
+                               &j.mentioned)) == 0 &&
+      (rc = rimport__rs_make_public(j.items.ptr, j.items.size, &j.public)) ==
+          0 &&
+      (rc = source_names(&j)) == 0 && (rc = find_externs(&j)) == 0 &&
+      (rc = plan_links(&j)) == 0 && (rc = cell_key(&j)) == 0 &&
+      (rc = find_or_compile(&j, &e, &reused)) == 0) {
+    j.always = j.defined.has_trait_impl;
+    rc = record(&j, e, &index);
+    if (rc == 0) {
+      if ((cell = rimport__calloc(1, sizeof(*cell))) == NULL ||
+          (cell->dylib = rimport__strdup(e->dylib)) == NULL) {
+        rimport__free(cell);
+        rc = rimport__error_nomem();
+      } else {
+        cell->number = j.n;
+        cell->rec = index;
+        cell->reused = reused;
+        *out = cell;
+      }
     }
   }
-  files_dispose(&f);
-  rimport_buf_dispose(&text);
+  rimport__entry_free(e);
+  job_dispose(&j);
   return rc;
 }

@@ -23,6 +23,34 @@ static int ensure_std(const rimport__cell_env *env) {
   return rimport__loader_load_std(env->loader, env->tc);
 }
 
+/* Loads the earlier cells the cell links, and what they link, oldest
+ * first (a cell compiled but not run yet is loaded here): a library's
+ * dependencies must be loaded before it, as the plugins are. */
+static int load_linked(const rimport__cell_env *env, const rimport_cell *cell) {
+  const rimport__cell_state *st = env->state;
+  char *need;
+  size_t i, k;
+  int rc = 0;
+  if (cell->rec >= st->rec_count || cell->rec == 0)
+    return 0;
+  if ((need = rimport__calloc(cell->rec, 1)) == NULL)
+    return rimport__error_nomem();
+  for (k = 0; k < st->recs[cell->rec].link_count; k++)
+    need[st->recs[cell->rec].links[k]] = 1;
+  /* Newest first: a cell links only older ones. */
+  for (i = cell->rec; i-- > 0;)
+    if (need[i])
+      for (k = 0; k < st->recs[i].link_count; k++)
+        need[st->recs[i].links[k]] = 1;
+  for (i = 0; rc == 0 && i < cell->rec; i++) {
+    rimport__dl *dl = NULL;
+    if (need[i] && (rc = rimport__dl_open(st->recs[i].dylib, &dl)) == 0)
+      rimport__dl_free(dl); /* stays loaded */
+  }
+  rimport__free(need);
+  return rc;
+}
+
 /* The cell's entry point (platform.h: symbols are copied, not cast). */
 static int cell_entry(const rimport_cell *cell, cell_entry_fn *entry) {
   rimport__dl *dl = NULL;
@@ -50,7 +78,8 @@ int rimport__cell_run(const rimport__cell_env *env, rimport_cell *cell,
     return rimport__error_set(RIMPORT_EINVAL,
                               "running cell %u: the session has no context",
                               cell->number);
-  if ((rc = ensure_std(env)) != 0 || (rc = cell_entry(cell, &entry)) != 0)
+  if ((rc = ensure_std(env)) != 0 || (rc = load_linked(env, cell)) != 0 ||
+      (rc = cell_entry(cell, &entry)) != 0)
     return rc;
   if (env->vm != NULL)
     rimport__vm_cell_begin(env->vm);

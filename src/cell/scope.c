@@ -1,13 +1,13 @@
 /* The names cells have in scope (cell.h): every name a plan binds, as the
- * path of the plugin item it stands for. */
+ * path of the plugin item it stands for, and every item a cell defines, as
+ * its path in that cell's crate (compile.c adds those). */
 #include <string.h>
 
 #include "cell_internal.h"
 #include "../gen/gen.h"
 
-/* Binds `name` to `path` (copied), replacing an earlier binding. */
-static int scope_set(rimport__cell_state *st, const char *name,
-                     const char *path, int alias) {
+int rimport__cell_scope_set(rimport__cell_state *st, const char *name,
+                            const char *path, int alias, long cell) {
   size_t i;
   char *p = rimport__strdup(path);
   int rc;
@@ -18,6 +18,8 @@ static int scope_set(rimport__cell_state *st, const char *name,
       rimport__free(st->names[i].path);
       st->names[i].path = p;
       st->names[i].alias = alias;
+      st->names[i].cell = cell;
+      st->names[i].always = 0;
       return 0;
     }
   if ((rc = rimport__grow((void **)&st->names, &st->cap, st->count + 1,
@@ -30,8 +32,17 @@ static int scope_set(rimport__cell_state *st, const char *name,
     return rimport__error_nomem();
   }
   st->names[st->count].path = p;
+  st->names[st->count].cell = cell;
+  st->names[st->count].always = 0;
   st->names[st->count++].alias = alias;
   return 0;
+}
+
+void rimport__cell_scope_always(rimport__cell_state *st, const char *name) {
+  size_t i;
+  for (i = 0; i < st->count; i++)
+    if (strcmp(st->names[i].name, name) == 0)
+      st->names[i].always = 1;
 }
 
 /* path = "::<plugin>::<part>::" + module "::" (module may be NULL). */
@@ -63,7 +74,8 @@ static int add_binding(rimport__cell_state *st, const rimport_plugin *p,
   if (b->item == NULL) { /* `rimport crate [as name]`: the whole crate */
     rimport__buf_clear(path);
     rc = rimport__buf_printf(path, "::%s::exports", p->plugin);
-    return rc != 0 ? rc : scope_set(st, b->name, path->ptr, 1);
+    return rc != 0 ? rc
+                   : rimport__cell_scope_set(st, b->name, path->ptr, 1, -1);
   }
   if (!requested_plain(p, b))
     return 0; /* instances are bound by their own names */
@@ -74,11 +86,11 @@ static int add_binding(rimport__cell_state *st, const rimport_plugin *p,
     if ((rc = rimport__buf_puts(path, "*")) != 0 ||
         (rc = rimport__buf_printf(key, "*%s", path->ptr)) != 0)
       return rc;
-    return scope_set(st, key->ptr, path->ptr, 0);
+    return rimport__cell_scope_set(st, key->ptr, path->ptr, 0, -1);
   }
   if ((rc = rimport__buf_puts(path, b->item)) != 0)
     return rc;
-  return scope_set(st, b->name, path->ptr, 1);
+  return rimport__cell_scope_set(st, b->name, path->ptr, 1, -1);
 }
 
 int rimport__cell_scope_add(rimport__cell_state *st,
@@ -98,7 +110,7 @@ int rimport__cell_scope_add(rimport__cell_state *st,
       if ((rc = rimport__gen_instance_name(it, &name)) == 0 &&
           (rc = item_path(&path, p->plugin, "inst", it->module)) == 0 &&
           (rc = rimport__buf_puts(&path, name.ptr)) == 0)
-        rc = scope_set(st, name.ptr, path.ptr, 0);
+        rc = rimport__cell_scope_set(st, name.ptr, path.ptr, 0, -1);
     }
   }
   rimport_buf_dispose(&path);

@@ -99,8 +99,10 @@ int cli_build(cli *c, int argc, char **argv) {
  * and run; what it prints is printed. */
 static void on_output(rimport_output_level level, const char *text, size_t len,
                       void *payload) {
-  const cli *c = payload;
+  cli *c = payload;
   FILE *to = level == RIMPORT_OUTPUT_STDOUT ? stdout : stderr;
+  if (level == RIMPORT_OUTPUT_STDERR)
+    c->reported++;
   if (c->json_lines && level == RIMPORT_OUTPUT_STDOUT)
     return; /* it goes into the cell's JSON object */
   fwrite(text, 1, len, to);
@@ -132,7 +134,8 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
   rimport_build_result *r = NULL;
   rimport_cell *compiled = NULL;
   rimport_cell_options co = RIMPORT_CELL_OPTIONS_INIT;
-  rimport_buf text = RIMPORT_BUF_INIT, output = RIMPORT_BUF_INIT;
+  rimport_buf text = RIMPORT_BUF_INIT, output = RIMPORT_BUF_INIT,
+              items = RIMPORT_BUF_INIT, statements = RIMPORT_BUF_INIT;
   int status = 0, code = 0;
   if (payload == NULL && !c->json_lines) { /* rimport run: a header per cell */
     printf("-- %s\n", cell->origin);
@@ -151,16 +154,31 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
     status = cli_fail(c, "registering");
   } else if (rimport__buf_put(&text, cell->text, cell->len) != 0 ||
              (blank_comments(&text),
-              rimport_cell_compile(s, text.ptr, text.size, plan, &co,
-                                   &compiled) != 0)) {
+              rimport_cell_split(text.ptr, text.size, &items, &statements) !=
+                  0) ||
+             (co.items = items.ptr, co.items_len = items.size,
+              rimport_cell_compile(s, statements.ptr, statements.size, plan,
+                                   &co, &compiled) != 0)) {
     code = last_code();
     fprintf(stderr, "%s\n", rimport_error_last()->message);
     status = 1;
-  } else if ((code = rimport_cell_run(s, compiled,
-                                      c->json_lines ? &output : NULL)) != 0) {
-    /* A failing cell does not end the session: report and go on. */
-    fprintf(stderr, "%s: error: %s\n", c->prog, rimport_error_last()->message);
-    c->failed_cells++;
+  } else {
+    unsigned long reported = c->reported;
+    if ((code = rimport_cell_run(s, compiled,
+                                 c->json_lines ? &output : NULL)) != 0) {
+      /* A failing cell does not end the session: report and go on. A
+       * panic's report came through the output callback already (above):
+       * it is not printed twice. */
+      if (code == RIMPORT_EPANIC && c->reported != reported)
+        fprintf(stderr,
+                "%s: error: cell %zu of %s panicked (above); the session "
+                "goes on, its earlier values are still there\n",
+                c->prog, cell->index + 1, cell->path);
+      else
+        fprintf(stderr, "%s: error: %s\n", c->prog,
+                rimport_error_last()->message);
+      c->failed_cells++;
+    }
   }
   if (c->json_lines && cli_json_cell(c, cell, r, &output, code) != 0 &&
       status == 0)
@@ -168,6 +186,8 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
   rimport_cell_free(compiled);
   rimport_build_result_free(r);
   rimport_buf_dispose(&text);
+  rimport_buf_dispose(&items);
+  rimport_buf_dispose(&statements);
   rimport_buf_dispose(&output);
   return status;
 }

@@ -9,10 +9,11 @@
 
 typedef struct cli {
   rimport_session_options opts;
-  int json;         /* --json was given */
-  int json_lines;   /* build and run --json: a JSON object per cell */
-  int json_output;  /* run --json: each cell's object carries "output" */
-  int failed_cells; /* rimport run: cells that failed (the rest ran) */
+  int json;               /* --json was given */
+  int json_lines;         /* build and run --json: a JSON object per cell */
+  int json_output;        /* run --json: each cell's object carries "output" */
+  int failed_cells;       /* rimport run: cells that failed (the rest ran) */
+  unsigned long reported; /* how many stderr-level reports were printed */
   const char *prog;
 } cli;
 

@@ -87,7 +87,7 @@ typedef struct lib {
 
 typedef struct plugin {
   rimport__loaded pub;
-  char *crate, *key, *entry_dir, *dylib, *deps_dir;
+  char *crate, *key, *entry_dir, *dylib, *deps_dir, *lib_name, *lib_path;
   size_t lib; /* index into libs */
 } plugin;
 
@@ -113,6 +113,8 @@ static void plugin_free(plugin *p) {
   rimport__free(p->entry_dir);
   rimport__free(p->dylib);
   rimport__free(p->deps_dir);
+  rimport__free(p->lib_name);
+  rimport__free(p->lib_path);
   rimport__free(p);
 }
 
@@ -378,7 +380,48 @@ static int check_embedded(rimport__dl *dl, const rimport_toolchain *tc,
   return rc;
 }
 
+int rimport__loader_mark_in_use(const char *cache_dir, const char *crate,
+                                const char *key) {
+  rimport_buf id = RIMPORT_BUF_INIT;
+  rimport__lock *use = NULL;
+  int rc = rimport__buf_printf(&id, "%s\n%s\n%s", cache_dir, crate, key);
+  if (rc == 0 && !marked(id.ptr) &&
+      (rc = rimport__cache_use(cache_dir, crate, key, &use)) == 0)
+    rc = keep_mark(id.ptr, use);
+  rimport_buf_dispose(&id);
+  return rc;
+}
+
 /* --- loading -------------------------------------------------------------- */
+
+/* The wrapped crate's library from the manifest's "extern" ({"name",
+ * "file"}): the file is in this entry's deps/ or, when a parent had it
+ * already, in a loaded parent's. Absent or not found: left NULL. */
+static int wrapped_lib(const rimport__loader *ld, const rimport__entry *e,
+                       plugin *p) {
+  const cJSON *ext = cJSON_GetObjectItemCaseSensitive(e->manifest, "extern");
+  const char *name = rimport__json_str(ext, "name"),
+             *file = rimport__json_str(ext, "file");
+  rimport_buf path = RIMPORT_BUF_INIT;
+  size_t i;
+  int rc = 0;
+  if (name == NULL || file == NULL || strchr(file, '/') != NULL ||
+      strchr(file, '\\') != NULL)
+    return 0;
+  for (i = 0; i <= ld->plugin_count && rc == 0; i++) {
+    const char *dir = i == 0 ? e->deps_dir : ld->plugins[i - 1]->deps_dir;
+    if ((rc = rimport__path_join(&path, dir, file)) == 0 &&
+        rimport__fs_is_file(path.ptr)) {
+      p->lib_name = rimport__strdup(name);
+      p->lib_path = rimport__buf_detach(&path);
+      if (p->lib_name == NULL || p->lib_path == NULL)
+        rc = rimport__error_nomem();
+      break;
+    }
+  }
+  rimport_buf_dispose(&path);
+  return rc;
+}
 
 static int add_plugin(rimport__loader *ld, const rimport__entry *e,
                       const char *crate, const char *key, size_t lib_idx,
@@ -399,12 +442,18 @@ static int add_plugin(rimport__loader *ld, const rimport__entry *e,
     plugin_free(p);
     return rimport__error_nomem();
   }
+  if ((rc = wrapped_lib(ld, e, p)) != 0) {
+    plugin_free(p);
+    return rc;
+  }
   p->lib = lib_idx;
   p->pub.crate = p->crate;
   p->pub.key = p->key;
   p->pub.entry_dir = p->entry_dir;
   p->pub.dylib = p->dylib;
   p->pub.deps_dir = p->deps_dir;
+  p->pub.lib_name = p->lib_name;
+  p->pub.lib_path = p->lib_path;
   p->pub.index = ld->plugin_count;
   ld->plugins[ld->plugin_count++] = p;
   if (out)

@@ -46,7 +46,15 @@ typedef struct rimport__loaded {
   const char *entry_dir; /* <cache>/<crate>/<key>, absolute */
   const char *dylib;     /* absolute */
   const char *deps_dir;  /* absolute */
-  size_t index;          /* load order among the plugins, from 0 */
+  /* The wrapped crate's library, for cells that name the crate itself
+   * (`--extern <lib_name>=<lib_path>`: derives expand to `::serde::…`):
+   * its name in Rust (`serde`, `tokio_util`) and the absolute path of its
+   * .rlib (or proc-macro library) in this entry's or a parent's deps/.
+   * NULL for an entry whose manifest does not say (made before rimport
+   * recorded it). */
+  const char *lib_name;
+  const char *lib_path;
+  size_t index; /* load order among the plugins, from 0 */
 } rimport__loaded;
 
 int rimport__loader_new(rimport__loader **out);
@@ -62,6 +70,13 @@ void rimport__loader_free(rimport__loader *ld);
 int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
                          const char *cache_dir, const char *crate,
                          const char *key, const rimport__loaded **out);
+
+/* Marks the cache entry <cache_dir>/<crate>/<key> in use by this process
+ * for the process's life (rimport__cache_use), once: what rimport__loader_
+ * load does before it looks an entry up, for other entries that a process
+ * loads (compiled cells). 0, or the error of rimport__cache_use. */
+int rimport__loader_mark_in_use(const char *cache_dir, const char *crate,
+                                const char *key);
 
 /* The loaded plugin with this key, or NULL. */
 const rimport__loaded *rimport__loader_find(const rimport__loader *ld,

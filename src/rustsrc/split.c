@@ -23,6 +23,21 @@ static int copy_into(rimport_buf *b, const char *text, size_t len) {
   return rimport__buf_put(b, text != NULL ? text : "", len);
 }
 
+/* Blanks the rimport statements of the text in b (rimport_parse's spans). */
+static int blank_imports(rimport_buf *b) {
+  rimport_imports *imps = NULL;
+  size_t i;
+  int rc = rimport_parse(b->ptr, b->size, &imps);
+  if (rc != 0)
+    return rc;
+  for (i = 0; i < rimport_imports_count(imps); i++) {
+    const rimport_span *sp = &rimport_imports_array(imps)[i].span;
+    blank(b->ptr, sp->start, sp->end < b->size ? sp->end : b->size);
+  }
+  rimport_imports_free(imps);
+  return 0;
+}
+
 int rimport_cell_split(const char *text, size_t len, rimport_buf *items,
                        rimport_buf *statements) {
   rimport__rs_toks toks = RIMPORT__RS_TOKS_INIT;
@@ -47,11 +62,14 @@ int rimport_cell_split(const char *text, size_t len, rimport_buf *items,
                               "length is %zu; pass NULL only with length 0",
                               len);
   }
+  /* The rimport statements first: blanked in both texts. */
   if ((rc = copy_into(items, text, len)) != 0 ||
-      (rc = copy_into(statements, text, len)) != 0)
+      (rc = blank_imports(items)) != 0 ||
+      (rc = copy_into(statements, items->ptr, len)) != 0)
     goto fail;
-  rc = rimport__rs_tokenize(
-      text, len, 1, "splitting the cell into items and statements", &toks);
+  rc = rimport__rs_tokenize(items->ptr, len, 1,
+                            "splitting the cell into items and statements",
+                            &toks);
   if (rc != 0)
     goto fail;
   rimport__rs_scan_init(&scan, &toks, 0, toks.count);

@@ -67,7 +67,8 @@ static void cells_keep_values_and_survive_panics(void **state) {
       0);
   assert_string_equal(out.ptr, "9 3\n");
   rimport_test_assert_error(run_cell(s, "panic!(\"no {}\", 42);\n", &out),
-                            RIMPORT_EPANIC, "panic: no 42");
+                            RIMPORT_EPANIC, "panicked at cell 2/cell.rs:1:");
+  assert_non_null(strstr(rimport_error_last()->message, ": no 42"));
   rimport_test_assert_error(
       run_cell(s, "let e: Result<(), String> = Err(\"bad\".into());\ne?;\n",
                &out),

@@ -12,14 +12,20 @@
 //! Rust 1.63 (the windows-gnu toolchain rimport is checked with): no
 //! `offset_of!`, no `let … else`, no `std::ffi::c_char`.
 #![warn(unsafe_op_in_unsafe_fn)]
+// `kayton_backtrace` is set by rimport (`--cfg`) when the toolchain has
+// std::backtrace (Rust 1.65 and later); older compilers know neither lint.
+#![allow(unknown_lints)]
+#![allow(unexpected_cfgs)]
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::fmt;
 use std::mem::{size_of, MaybeUninit};
 use std::os::raw::c_char;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::{self, addr_of};
+use std::sync::Once;
 
 /// The ABI version this crate speaks (`KAYTON_API_ABI_VERSION`).
 pub const ABI_VERSION: u32 = 1;
@@ -427,15 +433,85 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
+thread_local! {
+    /// How many [`catch`] calls are running on this thread: while there
+    /// is one, the panic hook keeps a panic's report here instead of
+    /// printing it to the process's stderr.
+    static CATCHING: Cell<u32> = Cell::new(0);
+    /// The report of the last panic on this thread while catching.
+    static REPORT: RefCell<Option<String>> = RefCell::new(None);
+}
+
+static HOOK: Once = Once::new();
+
+/// Installs (once per process) a panic hook that, on a thread inside
+/// [`catch`], keeps the panic's report — message, location and, when
+/// `RUST_BACKTRACE` asks for one, the backtrace — for `catch` to hand to
+/// the host; any other panic goes to the hook that was there before (the
+/// standard one prints it).
+fn install_hook() {
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let catching = CATCHING.try_with(|c| c.get() > 0).unwrap_or(false);
+            if !catching {
+                previous(info);
+                return;
+            }
+            let mut text = String::from("panicked");
+            if let Some(l) = info.location() {
+                // A cell's statements are compiled from "<file> (statements)"
+                // (rimport's src/cell/compile.c): the user's file is <file>.
+                let file = l.file();
+                let file = file.strip_suffix(" (statements)").unwrap_or(file);
+                text.push_str(&format!(" at {}:{}:{}", file, l.line(), l.column()));
+            }
+            text.push_str(": ");
+            text.push_str(panic_message(info.payload()));
+            backtrace_into(&mut text);
+            let _ = REPORT.try_with(|r| *r.borrow_mut() = Some(text));
+        }));
+    });
+}
+
+/// Appends the stack backtrace when `RUST_BACKTRACE` asks for one.
+#[cfg(kayton_backtrace)]
+fn backtrace_into(text: &mut String) {
+    let bt = std::backtrace::Backtrace::capture();
+    if bt.status() == std::backtrace::BacktraceStatus::Captured {
+        text.push_str("\nstack backtrace:\n");
+        text.push_str(&bt.to_string());
+    }
+}
+
+/// Without std::backtrace (Rust before 1.65): says so when one is asked.
+#[cfg(not(kayton_backtrace))]
+fn backtrace_into(text: &mut String) {
+    match std::env::var_os("RUST_BACKTRACE") {
+        Some(v) if v != "0" => {
+            text.push_str("\n(no backtrace: it needs Rust 1.65 or later)")
+        }
+        _ => {}
+    }
+}
+
 /// Runs `f` for an entry point called by the host (DESIGN.md fact 12: a
 /// panic must not reach an `extern "C"` boundary). Returns [`OK`]; for an
 /// error, calls `set_error` with its text and returns its negative code;
-/// for a panic, calls `set_error("panic: <message>")` and returns -1.
+/// for a panic, returns -1 after handing the host its report, "panicked at
+/// <file>:<line>:<column>: <message>" (and the backtrace when
+/// `RUST_BACKTRACE` asks for one): through `set_error`, and through
+/// `report` at the stderr level. The panic is not printed to the process's
+/// stderr (a kernel does not see that).
 pub fn catch<F>(ctx: &mut KaytonContext, f: F) -> i32
 where
     F: FnOnce(&mut KaytonContext) -> Result<(), Error>,
 {
+    install_hook();
+    let _ = REPORT.try_with(|r| r.borrow_mut().take());
+    let _ = CATCHING.try_with(|c| c.set(c.get() + 1));
     let result = panic::catch_unwind(AssertUnwindSafe(|| f(&mut *ctx)));
+    let _ = CATCHING.try_with(|c| c.set(c.get().saturating_sub(1)));
     match result {
         Ok(Ok(())) => OK,
         Ok(Err(e)) => {
@@ -443,8 +519,13 @@ where
             e.code()
         }
         Err(payload) => {
-            let text = format!("panic: {}", panic_message(&*payload));
-            let _ = ctx.set_error(&text);
+            let report = REPORT
+                .try_with(|r| r.borrow_mut().take())
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| format!("panicked: {}", panic_message(&*payload)));
+            let _ = ctx.set_error(&report);
+            let _ = ctx.report(Level::Stderr, &format!("{}\n", report));
             // Dropping a payload may itself panic: keep that inside too.
             let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
             -1
