@@ -36,7 +36,7 @@ BASE_PACKAGES=(build-essential cmake pkg-config libuv1-dev libcjson-dev
 # Debian's Rust crates, used offline through a cargo directory source in
 # place of crates.io (the demo's reqwest, and the build tests).
 CRATE_PACKAGES=(librust-reqwest-dev librust-semver-dev librust-serde-json-dev
-  librust-regex-dev)
+  librust-regex-dev librust-serde-derive-dev librust-thiserror-dev)
 DEBIAN_CRATES=/usr/share/cargo/registry
 
 # ensure_rust: rustc and cargo must be there (rimport drives them; it does not

@@ -24,6 +24,14 @@ static void on_output(rimport_output_level level, const char *text, size_t len,
     rimport__buf_put(&log->text, text, len);
 }
 
+/* A session on the cache cache_dir whose cells' output goes to log. */
+static rimport_session *open_session_again(out_log *log) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  o.output = on_output;
+  o.output_payload = log;
+  return rimport_test_session_open(cache_dir, &o);
+}
+
 /* A session on a new cache whose cells' output goes to log. */
 static rimport_session *open_session(out_log *log) {
   rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
@@ -100,6 +108,97 @@ static void compile_error_points_at_the_cell_line(void **state) {
   assert_non_null(
       strstr(rimport_error_last()->message, "notebook/session.kay:11:17"));
   rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
+/* Splits `text` into items and statements, compiles it (no new imports)
+ * and runs it; *reused: whether it came from the cache. Returns
+ * rimport_cell_run's result; a compile error fails the test. */
+static int split_run(rimport_session *s, const char *text, int *reused,
+                     rimport_buf *out) {
+  rimport_buf items = RIMPORT_BUF_INIT, stmts = RIMPORT_BUF_INIT;
+  rimport_cell_options co = RIMPORT_CELL_OPTIONS_INIT;
+  rimport_cell *cell = NULL;
+  int rc;
+  assert_int_equal(rimport_cell_split(text, strlen(text), &items, &stmts), 0);
+  co.items = items.ptr;
+  co.items_len = items.size;
+  if (rimport_cell_compile(s, stmts.ptr, stmts.size, NULL, &co, &cell) != 0)
+    fail_msg("compiling %s: %s", text, rimport_error_last()->message);
+  *reused = rimport_cell_reused(cell);
+  rc = rimport_cell_run(s, cell, out);
+  rimport_cell_free(cell);
+  rimport_buf_dispose(&items);
+  rimport_buf_dispose(&stmts);
+  return rc;
+}
+
+/* Four cells in three sessions on one cache: the second session compiles
+ * nothing; in the third, cell 2 changed: it is compiled again, and so is
+ * cell 3, which uses its function; cells 1 and 4 (which uses only cell
+ * 1's) come from the cache. */
+static void changed_cell_recompiles_only_its_dependents(void **state) {
+  static const char *const cells[] = {
+      "fn one() -> i64 { 1 }\n",
+      "fn two() -> i64 { 2 }\n",
+      "kprintln!(\"sum {}\", one() + two());\n",
+      "kprintln!(\"one {}\", one());\n",
+  };
+  static const char changed[] = "fn two() -> i64 { 20 }\n";
+  static const int expect[3][4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {1, 0, 0, 1}};
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_buf out = RIMPORT_BUF_INIT;
+  int run, i, reused;
+  (void)state;
+  for (run = 0; run < 3; run++) {
+    rimport_session *s =
+        run == 0 ? open_session(&log) : open_session_again(&log);
+    for (i = 0; i < 4; i++) {
+      assert_int_equal(
+          split_run(s, run == 2 && i == 1 ? changed : cells[i], &reused, &out),
+          0);
+      if (reused != expect[run][i])
+        fail_msg("session %d, cell %d: reused %d, expected %d", run + 1, i + 1,
+                 reused, expect[run][i]);
+      if (i == 2)
+        assert_string_equal(out.ptr, run == 2 ? "sum 21\n" : "sum 3\n");
+    }
+    rimport_session_close(s);
+  }
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&log.text);
+}
+
+/* A type defined again in a later cell is a new type: a value kept with
+ * the old one is refused by get! of the new one, with a message that says
+ * so; the new one's values work; the old value is dropped at close. */
+static void kept_value_of_a_shadowed_type(void **state) {
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT;
+  int reused;
+  (void)state;
+  assert_int_equal(split_run(s,
+                             "struct Meter(f64);\n"
+                             "keep!(\"m\", Meter(2.5));\n",
+                             &reused, &out),
+                   0);
+  assert_int_equal(split_run(s,
+                             "struct Meter(String);\n"
+                             "keep!(\"n\", Meter(\"new\".into()));\n",
+                             &reused, &out),
+                   0);
+  assert_int_equal(
+      split_run(s, "kprintln!(\"{}\", get!(Meter, \"n\").0);\n", &reused, &out),
+      0);
+  assert_string_equal(out.ptr, "new\n");
+  rimport_test_assert_error(
+      split_run(s, "kprintln!(\"{}\", get!(Meter, \"m\").0);\n", &reused, &out),
+      RIMPORT_EPANIC, "the value kept as \"m\" is not a ");
+  assert_non_null(strstr(rimport_error_last()->message,
+                         "a type defined again in a later cell is a new type"));
+  rimport_session_close(s);
+  rimport_buf_dispose(&out);
   rimport_buf_dispose(&log.text);
 }
 
@@ -200,6 +299,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cells_keep_values_and_survive_panics),
     cmocka_unit_test(compile_error_points_at_the_cell_line),
     cmocka_unit_test(cargo_route_builds_a_cell_crate),
+    cmocka_unit_test(changed_cell_recompiles_only_its_dependents),
+    cmocka_unit_test(kept_value_of_a_shadowed_type),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

@@ -286,6 +286,109 @@ static void run_keeps_values_and_survives_a_panic(void **state) {
   run_free(&r);
 }
 
+/* --- cells as a session ----------------------------------------------------
+ */
+
+/* Items defined in one cell are used by later ones: a function and a
+ * struct with an inherent impl (cell 1), a trait, its impl for cell 1's
+ * type, a constant, a macro_rules! and an enum (cell 2), all used in cell
+ * 3 with the value kept in cell 1; cell 4 defines add and Point again,
+ * which cell 5 gets. */
+static void run_items_across_cells(void **state) {
+  const char *args[] = {"--offline", "run",
+                        "tests/fixtures/cells/run/session.cell", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  if (r.status != 0)
+    fail_msg("exit %d:\n%s\n%s", r.status, r.out, r.err);
+  assert_non_null(strstr(r.out, "cell 1: add 5\n"));
+  assert_non_null(
+      strstr(r.out, "cell 3: 11 5 (3, 4) Point { x: 3.0, y: 4.0 }\n"));
+  assert_non_null(strstr(r.out, "cell 3: twice 42 area 4\n"));
+  assert_non_null(strstr(r.out, "cell 4: add 102\n"));
+  assert_non_null(strstr(r.out, "cell 5: add 102 q 7\n"));
+  run_free(&r);
+}
+
+/* The same file again: every cell comes from the cache (strace: no
+ * process at all is started). */
+static void warm_run_compiles_nothing(void **state) {
+  (void)state;
+  warm_run_spawns_nothing("run", "tests/fixtures/cells/run/session.cell",
+                          "cell 5: add 102 q 7");
+}
+
+/* A derive, an attribute and a function-like procedural macro whose
+ * expansions name their runtime crate (::kruntime), and a macro_rules!
+ * with $crate, imported by name and used by path, across cells. */
+static void run_macros_of_an_imported_crate(void **state) {
+  const char *args[] = {"--offline", "run",
+                        "tests/fixtures/cells/run/macros.cell", NULL};
+  run_result r = run_cli(args);
+  (void)state;
+  if (r.status != 0)
+    fail_msg("exit %d:\n%s\n%s", r.status, r.out, r.err);
+  assert_non_null(strstr(r.out, "Dog (described by kmacros) 8 42 49\n"));
+  assert_non_null(strstr(r.out, "Cat (described by kmacros) 3 9 traced 3\n"));
+  run_free(&r);
+}
+
+/* Debian's serde (derive), serde_json and thiserror: a derive round trip
+ * by path (serde::Serialize) and by name (from serde rimport Serialize),
+ * a type of cell 1 serialized in cell 2, thiserror's derive. Skipped
+ * without Debian's crates (apt-get install librust-serde-json-dev
+ * librust-serde-derive-dev librust-thiserror-dev). */
+static void run_derives_of_debian_crates(void **state) {
+  const char *args[] = {"--source-dir",
+                        "/usr/share/cargo/registry",
+                        "--offline",
+                        "run",
+                        "tests/fixtures/cells/run/derive.cell",
+                        NULL};
+  run_result r;
+  (void)state;
+  if (!rimport__fs_is_dir("/usr/share/cargo/registry/serde_derive-1.0.152") ||
+      !rimport__fs_is_dir("/usr/share/cargo/registry/thiserror-1.0.38") ||
+      !rimport__fs_is_dir("/usr/share/cargo/registry/serde_json-1.0.87"))
+    skip();
+  r = run_cli(args);
+  if (r.status != 0)
+    fail_msg("exit %d:\n%s\n%s", r.status, r.out, r.err);
+  assert_non_null(
+      strstr(r.out, "{\"sensor\":\"t1\",\"value\":21.5} round trip true\n"));
+  assert_non_null(
+      strstr(r.out, "[{\"Circle\":{\"r\":1.5}},{\"Square\":2.0}] true\n"));
+  assert_non_null(strstr(r.out, "sensor t9 is out of range\n"));
+  run_free(&r);
+}
+
+/* A panic's report has a backtrace when RUST_BACKTRACE asks for one, and
+ * none otherwise; either way it comes once, and not from Rust's own hook
+ * ("thread '…' panicked"). */
+static void run_panic_backtrace_as_asked(void **state) {
+  const char *args[] = {"--offline", "run",
+                        "tests/fixtures/cells/run/persist_and_panic.cell",
+                        NULL};
+  run_result r;
+  (void)state;
+  rimport_test_setenv("RUST_BACKTRACE", "1");
+  r = run_cli(args);
+  rimport_test_setenv("RUST_BACKTRACE", "0");
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, ": boom in cell 2\n"));
+  assert_null(strstr(r.err, "thread '"));
+  if (strstr(r.err, "stack backtrace:") == NULL &&
+      strstr(r.err, "(no backtrace: it needs Rust 1.65 or later)") == NULL)
+    fail_msg("RUST_BACKTRACE=1 gave no backtrace:\n%s", r.err);
+  run_free(&r);
+  r = run_cli(args);
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.err, ": boom in cell 2\n"));
+  assert_null(strstr(r.err, "stack backtrace:"));
+  assert_null(strstr(r.err, "thread '"));
+  run_free(&r);
+}
+
 /* rustc's diagnostics point into the cell file as the user wrote it. */
 static void run_maps_compile_errors_to_the_file(void **state) {
   const char *args[] = {"--offline", "run",
@@ -862,6 +965,11 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(build_json_lists_each_cells_plugins, setup),
     cmocka_unit_test_setup(build_json_reports_a_failed_build, setup),
     cmocka_unit_test(rustc_location_is_the_first_arrow),
+    cmocka_unit_test_setup(run_items_across_cells, setup),
+    cmocka_unit_test_setup(warm_run_compiles_nothing, setup),
+    cmocka_unit_test_setup(run_macros_of_an_imported_crate, setup),
+    cmocka_unit_test_setup(run_derives_of_debian_crates, setup),
+    cmocka_unit_test_setup(run_panic_backtrace_as_asked, setup),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

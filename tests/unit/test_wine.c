@@ -312,8 +312,8 @@ static void pipeline_crates_then_a_warm_run(void **state) {
       strstr(o.out.ptr, "minor 2 matches true caps 42 wine json 2"));
   assert_non_null(strstr(o.err.ptr, "kayton_rplugin__regex built"));
   rimport_test_output_free(&o);
-  /* Again: every plugin from the cache; the stand-ins (which log each
-   * start) show no cargo and one rustc, the cell's compile (no probe). */
+  /* Again: every plugin and the compiled cell from the cache; the
+   * stand-ins (which log each start) show no cargo and no rustc. */
   assert_int_equal(rimport__buf_printf(&log, "%s\\starts.log", dir), 0);
   rimport_test_setenv("RIMPORT_LINUX_EXEC_LOG", log.ptr);
   run_crates_cell(cache, cell, &o);
@@ -323,10 +323,11 @@ static void pipeline_crates_then_a_warm_run(void **state) {
   assert_non_null(
       strstr(o.err.ptr, "kayton_rplugin__regex found in the cache"));
   assert_null(strstr(o.err.ptr, " built"));
-  assert_int_equal(rimport__fs_read_file(log.ptr, 1 << 20, &text), 0);
-  if (strncmp(text.ptr, "rustc ", 6) != 0 ||
-      strchr(text.ptr, '\n') != text.ptr + text.size - 1)
-    fail_msg("the warm run started more than the cell's rustc:\n%s", text.ptr);
+  if (rimport__fs_is_file(log.ptr)) {
+    assert_int_equal(rimport__fs_read_file(log.ptr, 1 << 20, &text), 0);
+    if (text.size > 0)
+      fail_msg("the warm run started programs:\n%s", text.ptr);
+  }
   rimport_test_output_free(&o);
   rimport_buf_dispose(&log);
   rimport_buf_dispose(&text);

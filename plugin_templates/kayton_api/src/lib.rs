@@ -576,7 +576,26 @@ pub fn keep<T: 'static>(ctx: &mut KaytonContext, name: &str, value: T) -> Result
 /// value of another type under that name is `Error::Host(-3)` (EKIND).
 pub fn get<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<&'static T, Error> {
     let kind = kind_of::<T>(ctx)?;
-    let h = ctx.get_global_ptr(name, kind)? as usize as HKayRef;
+    let h = match ctx.get_global_ptr(name, kind) {
+        Ok(p) => p as usize as HKayRef,
+        Err(Error::Host(EKIND)) => {
+            return Err(Error::Message(format!(
+                "get!: the value kept as \"{}\" is not a {}: it was kept with \
+                 another type (a type defined again in a later cell is a new \
+                 type; values kept before keep the old one)",
+                name,
+                std::any::type_name::<T>()
+            )))
+        }
+        Err(Error::Host(ENOTFOUND)) => {
+            return Err(Error::Message(format!(
+                "get!: nothing is kept as \"{}\"; keep it first, with \
+                 keep!(\"{}\", value) in an earlier cell",
+                name, name
+            )))
+        }
+        Err(e) => return Err(e),
+    };
     let p = ctx.get_handle::<T>(h, kind)?;
     // SAFETY: the VM owns the box behind the handle until the session
     // closes or the name is kept again; cells run one at a time.
