@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Per-cell cost with a rimported crate (reqwest, blocking), side by side in
-# one run:
-#  R  rimport: compile + load + run of each cell (`rimport run` of N cells,
-#     minus a 1-cell run, divided by N-1; plugins already in the cache);
-#  F  the floor: a bare `rustc --extern` of the same generated cell sources
-#     against the same plugin (what rimport runs, without rimport);
-#  E  evcxr's default: a cargo crate per cell that depends on reqwest itself
-#     (dependencies linked into every cell), `cargo build` each time.
-# Then resident memory after M cells: rimport's process against a process
-# that has loaded M of E's cell dylibs.
-# Needs Debian's librust-reqwest-dev; usage: bench/cell_bench.sh [build-dir]
+# Per-cell cost, side by side in one run (issue 9; DESIGN.md fact 7):
+#
+#  1. A small reqwest cell: rimport's compile + load + run of a cell (each
+#     cell new to the cache), against a minimal hand-written cell that makes
+#     the same calls through the same plugin with no rimport wrapper
+#     (`rustc --extern` of one function, loaded and run from Python), and
+#     against an empty `rustc --crate-type dylib -C prefer-dynamic` crate.
+#     Target: rimport <= 1.1x the hand-written cell.
+#  2. A session where every cell defines an item and uses the previous
+#     cell's: rimport's compile of cell 200 against cell 2 (from `run
+#     --json`'s compile_seconds), next to an evcxr-style baseline that
+#     re-emits every earlier item in each cell (cell k compiles items 1..k).
+#     Target: rimport's cell 200 <= 1.2x its cell 2.
+#  3. The second run of an unchanged 20-cell file against the first (every
+#     compiled cell from the cache). Target: >= 10x faster.
+#  4. Resident memory after M cells: rimport's process against a process
+#     that has loaded M evcxr-style cell dylibs (each with reqwest linked in).
+#
+# Needs Debian's librust-reqwest-dev and python3; usage:
+#   bench/cell_bench.sh [build-dir]      (N=20 M=100 CHAIN=200 by default)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -17,60 +26,153 @@ RIMPORT=$BUILD/rimport
 REG=/usr/share/cargo/registry
 N=${N:-20}
 M=${M:-100}
+CHAIN=${CHAIN:-200}
 [ -x "$RIMPORT" ] || { echo "build rimport first (scripts/demo.sh)" >&2; exit 1; }
 W=$(mktemp -d /tmp/rimport-cellbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 C=$W/cache
 now() { date +%s.%N; }
 R=("$RIMPORT" --cache-dir "$C" --source-dir "$REG" --offline)
+SALT=$RANDOM$RANDOM # cells new to the cache in every bench run
 
-cells() { # cells N file: N cells using reqwest
+cells() { # cells N file [tag]: N reqwest cells
   {
     echo 'rimport reqwest(version="0.11", features=["blocking"])'
     echo 'from reqwest rimport StatusCode'
     for i in $(seq "$1"); do
       [ "$i" -gt 1 ] && echo '%%'
-      echo "let s = StatusCode::from_u16(200 + $i % 100).unwrap();"
+      echo "let s = StatusCode::from_u16(200 + ($SALT$i${3:-}) % 100).unwrap();"
       echo "kprintln!(\"cell $i: {}\", s);"
     done
   } >"$2"
 }
 
 echo "== warming the plugin cache (builds reqwest's plugin once)"
-cells 1 "$W/one.cell"
-"${R[@]}" run "$W/one.cell" >/dev/null 2>&1
-cells "$N" "$W/many.cell"
+cells 1 "$W/warm.cell" 7
+"${R[@]}" run "$W/warm.cell" >/dev/null 2>&1
 
-echo "== R: rimport, $N cells"
+echo "== 1. a small reqwest cell: rimport, $N cells"
+cells 1 "$W/one.cell" 8
+cells "$N" "$W/many.cell" 9
 t0=$(now); "${R[@]}" run "$W/one.cell" >/dev/null 2>&1; t1=$(now)
 "${R[@]}" run "$W/many.cell" >"$W/many.out" 2>&1; t2=$(now)
 grep -q "cell $N: " "$W/many.out" || { cat "$W/many.out"; exit 1; }
 r=$(echo "(($t2 - $t1) - ($t1 - $t0)) / ($N - 1)" | bc -l)
 
-echo "== F: bare rustc --extern of the same sources"
+echo "== 1. the hand-written cell and the empty crate: rustc, load, run"
 entry=$(ls -d "$C"/reqwest/*/ | head -1)
-plugin=$(ls "$entry"/lib/*.so)
+plugin=$(ls "$entry"lib/*.so)
 pname=$(basename "$plugin" .so); pname=${pname#lib}
-api=$(ls "$entry"/deps/libkayton_api.so)
 sysroot=$(rustc --print sysroot)
-sess=$(for d in "$C"/_cells/*/; do echo "$(ls "$d" | wc -l) $d"; done |
-  awk -v n="$N" '$1 == n { print $2; exit }')
-srcs=$(for i in $(seq "$N"); do echo "$sess$i"; done)
+libdir=$(rustc --print target-libdir)
+std=$(ls "$libdir"/libstd-*.so)
+RUSTC=("$sysroot/bin/rustc" --edition 2021 --crate-type dylib
+  -C prefer-dynamic -C debuginfo=0 -L "dependency=$entry/deps")
+mkdir -p "$W/hand" "$W/empty"
+for i in $(seq "$N"); do
+  cat >"$W/hand/h$i.rs" <<RS
+use $pname::items::StatusCode;
+#[no_mangle] pub extern "C" fn hand_run(out: *mut u8, cap: usize) -> usize {
+    let s = StatusCode::from_u16(200 + ($SALT$i) % 100).unwrap();
+    let text = format!("cell $i: {}\n", s);
+    let n = text.len().min(cap);
+    unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), out, n) };
+    n
+}
+RS
+  echo "" >"$W/empty/e$i.rs"
+done
+cat >"$W/load.py" <<'PY'
+# Loads std and the plugin, then each given cell dylib, and calls its
+# hand_run (what the cell prints goes into a buffer, as kprintln! does).
+import ctypes, os, sys
+for lib in sys.argv[1:3]:
+    ctypes.CDLL(lib, mode=os.RTLD_NOW | os.RTLD_GLOBAL)
+buf = ctypes.create_string_buffer(256)
+for path in sys.argv[3:]:
+    f = ctypes.CDLL(path, mode=os.RTLD_NOW).hand_run
+    f.restype = ctypes.c_size_t
+    n = f(buf, 256)
+    assert buf.raw[:n].startswith(b"cell "), buf.raw[:n]
+PY
 t0=$(now)
-for d in $srcs; do
-  f=$(ls "$d"/*.cell)
-  "$sysroot/bin/rustc" --edition 2021 --crate-type dylib -C prefer-dynamic \
-    -C debuginfo=0 --crate-name "floor_$(basename "$d")" \
-    -L "dependency=$entry/deps" --extern "$pname=$plugin" \
-    --extern "kayton_api=$api" -o "$W/libfloor_$(basename "$d").so" "$f" 2>/dev/null
+for i in $(seq "$N"); do
+  "${RUSTC[@]}" --crate-name "hand$i" --extern "$pname=$plugin" \
+    -o "$W/hand/libhand$i.so" "$W/hand/h$i.rs"
 done
 t1=$(now)
-f=$(echo "($t1 - $t0) / $N" | bc -l)
+python3 "$W/load.py" "$std" "$plugin" "$W"/hand/libhand*.so
+t2=$(now)
+python3 "$W/load.py" "$std" "$plugin"
+t3=$(now)
+for i in $(seq "$N"); do
+  "${RUSTC[@]}" --crate-name "empty$i" -o "$W/empty/libempty$i.so" "$W/empty/e$i.rs"
+done
+t4=$(now)
+h=$(echo "(($t1 - $t0) + ($t2 - $t1) - ($t3 - $t2)) / $N" | bc -l)
+e=$(echo "($t4 - $t3) / $N" | bc -l)
+printf 'per cell: rimport %.3f s, hand-written %.3f s, empty crate %.3f s\n' "$r" "$h" "$e"
+printf 'rimport/hand-written = %.2f (target <= 1.1)\n' "$(echo "$r / $h" | bc -l)"
 
-echo "== E: a cargo crate per cell depending on reqwest (evcxr's default)"
+echo "== 2. a session of $CHAIN cells, each using the previous cell's items"
+chain() { # chain N file: cell k defines f_k and S_k, using f_(k-1)
+  {
+    for k in $(seq "$1"); do
+      [ "$k" -gt 1 ] && echo '%%'
+      if [ "$k" -eq 1 ]; then
+        echo "fn f_1(x: i64) -> i64 { x + $SALT }"
+      else
+        echo "fn f_$k(x: i64) -> i64 { f_$((k - 1))(x) + 1 }"
+      fi
+      echo "#[derive(Debug, Clone)] struct S_$k { v: i64 }"
+      echo "impl S_$k { fn get(&self) -> i64 { self.v } }"
+      echo "kprintln!(\"cell $k: {}\", S_$k { v: f_$k(0) }.get());"
+    done
+  } >"$2"
+}
+chain "$CHAIN" "$W/chain.cell"
+t0=$(now)
+"${R[@]}" run --json "$W/chain.cell" >"$W/chain.json" 2>"$W/chain.err" ||
+  { cat "$W/chain.err"; exit 1; }
+t1=$(now)
+c2=$(python3 -c 'import json,sys; print([json.loads(l)["compile_seconds"] for l in open(sys.argv[1])][1])' "$W/chain.json")
+cn=$(python3 -c 'import json,sys; print([json.loads(l)["compile_seconds"] for l in open(sys.argv[1])][-1])' "$W/chain.json")
+# evcxr-style: cell k re-emits the items of cells 1..k (and runs its own
+# statements), compiled with the same rustc flags.
+evc() { # evc k: the crate of cell k
+  {
+    for j in $(seq "$1"); do
+      if [ "$j" -eq 1 ]; then echo "pub fn f_1(x: i64) -> i64 { x + $SALT }"
+      else echo "pub fn f_$j(x: i64) -> i64 { f_$((j - 1))(x) + 1 }"; fi
+      echo "#[derive(Debug, Clone)] pub struct S_$j { pub v: i64 }"
+      echo "impl S_$j { pub fn get(&self) -> i64 { self.v } }"
+    done
+    echo "#[no_mangle] pub extern \"C\" fn run() -> i64 { S_$1 { v: f_$1(0) }.get() }"
+  } >"$W/evc$1.rs"
+  local s; s=$(now)
+  "${RUSTC[@]}" --crate-name "evc$1" -o "$W/libevc$1.so" "$W/evc$1.rs"
+  echo "$(now) - $s" | bc -l
+}
+e2=$(evc 2)
+en=$(evc "$CHAIN")
+printf 'compile: rimport cell 2 %.3f s, cell %d %.3f s (%.2fx, target <= 1.2); evcxr-style cell 2 %.3f s, cell %d %.3f s (%.2fx); the %d cells took %.1f s\n' \
+  "$c2" "$CHAIN" "$cn" "$(echo "$cn / $c2" | bc -l)" "$e2" "$CHAIN" "$en" \
+  "$(echo "$en / $e2" | bc -l)" "$CHAIN" "$(echo "$t1 - $t0" | bc -l)"
+
+echo "== 3. an unchanged 20-cell file, run twice"
+chain 20 "$W/twenty.cell"
+sed -i "s/x + $SALT/x + $SALT + 20/" "$W/twenty.cell" # new to the cache
+t0=$(now); "${R[@]}" run "$W/twenty.cell" >/dev/null 2>&1; t1=$(now)
+"${R[@]}" run "$W/twenty.cell" >"$W/twenty.out" 2>&1; t2=$(now)
+grep -q "cell 20: " "$W/twenty.out" || { cat "$W/twenty.out"; exit 1; }
+printf 'first run %.3f s, second run %.3f s: %.1fx faster (target >= 10x)\n' \
+  "$(echo "$t1 - $t0" | bc -l)" "$(echo "$t2 - $t1" | bc -l)" \
+  "$(echo "($t1 - $t0) / ($t2 - $t1)" | bc -l)"
+
+echo "== 4. resident memory after $M cells"
 E=$W/evcxr
 mkdir -p "$E/src"
-ecell() { # ecell i: crate cell_i
+ecell() { # ecell i: a cargo crate cell_i that depends on reqwest itself
   cat >"$E/Cargo.toml" <<TOML
 [package]
 name = "cell_$1"
@@ -92,32 +194,19 @@ RS
     --config "source.d.directory=\"$REG\"" >/dev/null 2>&1)
   cp "$W/etarget/release/libcell_$1.so" "$W/libecell_$1.so"
 }
-ecell 0 # dependencies compiled once, not counted
-t0=$(now)
-for i in $(seq "$N"); do ecell "$i"; done
-t1=$(now)
-e=$(echo "($t1 - $t0) / $N" | bc -l)
-printf 'per cell: rimport %.3f s, floor (rustc) %.3f s, evcxr-style cargo %.3f s\n' "$r" "$f" "$e"
-printf 'rimport/floor = %.2f (target <= 1.25), cargo/rimport = %.1fx (target >= 3x)\n' \
-  "$(echo "$r / $f" | bc -l)" "$(echo "$e / $r" | bc -l)"
-printf 'cell dylib size: rimport %s bytes, evcxr-style %s bytes\n' \
-  "$(stat -c %s "$(ls "$sess$N"/lib*.so)")" "$(stat -c %s "$W/libecell_1.so")"
-
-echo "== resident memory after $M cells"
-cells "$M" "$W/m.cell"
-cells 1 "$W/m1.cell"
+cells "$M" "$W/m.cell" 5
+cells 1 "$W/m1.cell" 6
 rss() { RIMPORT_REPORT_RSS=1 "$@" 2>&1 >/dev/null | sed -n 's/^rimport: resident memory \([0-9]*\) KiB$/\1/p'; }
 r1=$(rss "${R[@]}" run "$W/m1.cell")
 rm=$(rss "${R[@]}" run "$W/m.cell")
-for i in $(seq $((N + 1)) "$M"); do ecell "$i"; done
-cat >"$W/load.py" <<'PY'
+for i in $(seq "$M"); do ecell "$i"; done
+cat >"$W/eload.py" <<'PY'
 import ctypes, os, sys
 n = int(sys.argv[1]); d = sys.argv[2]
 def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
-base = rss()
 for i in range(1, n + 1):
     lib = ctypes.CDLL(os.path.join(d, "libecell_%d.so" % i), mode=os.RTLD_NOW)
     lib.run_cell()
@@ -125,7 +214,7 @@ for i in range(1, n + 1):
         one = rss()
 print(one, rss())
 PY
-read -r e1 em < <(python3 "$W/load.py" "$M" "$W")
+read -r e1 em < <(python3 "$W/eload.py" "$M" "$W")
 gr=$(echo "($rm - $r1) / ($M - 1)" | bc -l)
 ge=$(echo "($em - $e1) / ($M - 1)" | bc -l)
 printf 'RSS: rimport %d KiB after 1 cell, %d KiB after %d (%.1f KiB/cell); evcxr-style %d KiB after 1, %d KiB after %d (%.1f KiB/cell); ratio %.1fx (target >= 20x)\n' \

@@ -3,7 +3,9 @@
 # to end (plugin built with cargo from Debian's crates, loaded, registered,
 # cells compiled against it and run; a Client kept by cell 1 is used by
 # cell 2), twice: the second run builds nothing. Before it, `rimport doctor`
-# and `rimport plan`.
+# and `rimport plan`; after it, the notebook examples/notebook.cell (items
+# defined in one cell used by later ones, a serde derive round trip, a
+# panic the session survives), twice: the second run compiles nothing.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_packages "${BASE_PACKAGES[@]}" "${CRATE_PACKAGES[@]}"
@@ -25,6 +27,14 @@ log "rimport run examples/reqwest.cell (the first run builds reqwest's plugin: ~
 (cd "$ROOT" && "${RIMPORT[@]}" run examples/reqwest.cell)
 log "rimport run examples/reqwest.cell again: the plugins come from the cache"
 (cd "$ROOT" && "${RIMPORT[@]}" run examples/reqwest.cell)
+log "rimport run examples/notebook.cell: items across cells, a serde derive round trip, a panic the session survives (exit 1: cell 3 panics on purpose)"
+status=0
+(cd "$ROOT" && "${RIMPORT[@]}" run examples/notebook.cell) || status=$?
+[ "$status" -eq 1 ] || { echo "error: expected exit 1 (one cell panics), got $status" >&2; exit 1; }
+log "rimport run examples/notebook.cell again: every cell comes from the cache (no rustc)"
+status=0
+(cd "$ROOT" && "${RIMPORT[@]}" run examples/notebook.cell) || status=$?
+[ "$status" -eq 1 ] || { echo "error: expected exit 1 (one cell panics), got $status" >&2; exit 1; }
 log "a malformed cell: rimport plan examples/bad/typo.cell (fails on purpose)"
 if (cd "$ROOT" && "${RIMPORT[@]}" plan examples/bad/typo.cell); then
   echo "error: the malformed cell was accepted" >&2

@@ -137,6 +137,9 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
   rimport_buf text = RIMPORT_BUF_INIT, output = RIMPORT_BUF_INIT,
               items = RIMPORT_BUF_INIT, statements = RIMPORT_BUF_INIT;
   int status = 0, code = 0;
+  uint64_t started = 0;
+  c->compile_seconds = 0;
+  c->cell_from_cache = 0;
   if (payload == NULL && !c->json_lines) { /* rimport run: a header per cell */
     printf("-- %s\n", cell->origin);
     fflush(stdout);
@@ -157,6 +160,7 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
               rimport_cell_split(text.ptr, text.size, &items, &statements) !=
                   0) ||
              (co.items = items.ptr, co.items_len = items.size,
+              started = uv_hrtime(),
               rimport_cell_compile(s, statements.ptr, statements.size, plan,
                                    &co, &compiled) != 0)) {
     code = last_code();
@@ -164,6 +168,8 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
     status = 1;
   } else {
     unsigned long reported = c->reported;
+    c->compile_seconds = (double)(uv_hrtime() - started) / 1e9;
+    c->cell_from_cache = rimport_cell_reused(compiled);
     if ((code = rimport_cell_run(s, compiled,
                                  c->json_lines ? &output : NULL)) != 0) {
       /* A failing cell does not end the session: report and go on. A

@@ -14,6 +14,9 @@ typedef struct cli {
   int json_output;        /* run --json: each cell's object carries "output" */
   int failed_cells;       /* rimport run: cells that failed (the rest ran) */
   unsigned long reported; /* how many stderr-level reports were printed */
+  /* rimport run: the last cell's compile (or cache lookup), for --json */
+  double compile_seconds;
+  int cell_from_cache;
   const char *prog;
 } cli;
 

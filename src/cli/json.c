@@ -123,9 +123,14 @@ int cli_json_cell(const cli *c, const cli_cell *cell,
       (plugins = cJSON_AddArrayToObject(o, "plugins")) != NULL &&
       fill_plugins(plugins, built) == 0;
   if (ok && c->json_output)
-    ok = cJSON_AddStringToObject(
-             o, "output",
-             output != NULL && output->ptr != NULL ? output->ptr : "") != NULL;
+    ok = cJSON_AddStringToObject(o, "output",
+                                 output != NULL && output->ptr != NULL
+                                     ? output->ptr
+                                     : "") != NULL &&
+         cJSON_AddBoolToObject(o, "cell_from_cache", c->cell_from_cache) !=
+             NULL &&
+         cJSON_AddNumberToObject(o, "compile_seconds", c->compile_seconds) !=
+             NULL;
   ok = ok && cJSON_AddBoolToObject(o, "ok", code == 0) != NULL;
   if (ok && code == 0)
     ok = cJSON_AddNullToObject(o, "error") != NULL;

@@ -37,21 +37,29 @@ static void hash_is_hex_and_stable(void **state) {
   assert_ptr_equal(rimport__template_hash(), h);
 }
 
-/* Renders cell/lib.rs.tpl with `lead` blank lines and the given body. */
-static void render_cell(const char *lead, const char *body, int own_line,
-                        rimport_buf *out) {
+/* Renders cell/lib.rs.tpl (the crate root: the items after `lead` blank
+ * lines) and cell/body.rs.tpl (the statements, after `body_lead` blank
+ * lines and the entry point's opening) into root and body. */
+static void render_cell(const char *lead, const char *items,
+                        const char *body_lead, const char *statements,
+                        int own_line, rimport_buf *root, rimport_buf *body) {
   static const rimport__tpl_record none = {NULL, 0, NULL, 0};
-  rimport__tpl_var vars[3] = {
-      {"lead", lead}, {"body", body}, {"manifest", "{\"kind\":\"cell\"}"}};
+  rimport__tpl_var vars[4] = {{"lead", lead},
+                              {"items", items},
+                              {"manifest", "{\"kind\":\"cell\"}"},
+                              {"body", "x.cell (statements)"}};
+  rimport__tpl_var bvars[2] = {{"lead", body_lead}, {"statements", statements}};
   rimport__tpl_var api = {"api_lib", "/k/src/lib.rs"};
   rimport__tpl_record api_rec = {&api, 1, NULL, 0};
-  rimport__tpl_list lists[4] = {{"own_line", &none, 0},
-                                {"api_module", &api_rec, 1},
+  rimport__tpl_list lists[4] = {{"api_module", &api_rec, 1},
                                 {"plugins", &none, 0},
+                                {"cells", &none, 0},
                                 {"scope", &none, 0}};
-  rimport__tpl_record root = {vars, 3, lists, 4};
-  lists[0].count = own_line ? 1 : 0;
-  if (rimport__template_render("cell/lib.rs.tpl", &root, out) != 0)
+  rimport__tpl_list own = {"own_line", &none, 0};
+  rimport__tpl_record r = {vars, 4, lists, 4}, br = {bvars, 2, &own, 1};
+  own.count = own_line ? 1 : 0;
+  if (rimport__template_render("cell/lib.rs.tpl", &r, root) != 0 ||
+      rimport__template_render("cell/body.rs.tpl", &br, body) != 0)
     fail_msg("render: %s", rimport_error_last()->message);
 }
 
@@ -66,27 +74,35 @@ static unsigned line_of(const char *text, const char *needle) {
   return line;
 }
 
-/* A cell that starts on line 5 of its file: the entry point's opening on
- * line 4 (the `%%` line), the cell's lines on 5 and 6, nothing before. */
+/* A cell that starts on line 5 of its file: in the crate root its items
+ * from line 5 on, nothing before them; in the body module the entry
+ * point's opening on line 4 (the `%%` line) and the statements on 5 and
+ * 6. */
 static void cell_source_keeps_the_cells_lines(void **state) {
-  rimport_buf out = RIMPORT_BUF_INIT;
+  rimport_buf root = RIMPORT_BUF_INIT, body = RIMPORT_BUF_INIT;
   (void)state;
-  render_cell("\n\n\n", "let a = 1;\nkprintln!(\"{}\", a);", 1, &out);
-  assert_memory_equal(out.ptr, "\n\n\n#![allow(", 12);
-  assert_int_equal(line_of(out.ptr, "fn kayton_cell_run"), 4);
-  assert_int_equal(line_of(out.ptr, "let a = 1;"), 5);
-  assert_int_equal(line_of(out.ptr, "kprintln!(\"{}\", a);"), 6);
-  /* Its columns too: the line holds the cell's text alone. */
-  assert_non_null(strstr(out.ptr, "\nlet a = 1;\n"));
+  render_cell("\n\n\n\n", "fn f() {}\n          ", "\n\n\n",
+              "          \nlet a = f();\nkprintln!(\"{:?}\", a);", 1, &root,
+              &body);
+  assert_memory_equal(root.ptr, "\n\n\n\nfn f() {}\n", 14);
+  assert_int_equal(line_of(body.ptr, "fn __kayton_cell_run"), 4);
+  assert_int_equal(line_of(body.ptr, "let a = f();"), 6);
+  assert_int_equal(line_of(body.ptr, "kprintln!(\"{:?}\", a);"), 7);
+  /* Columns too: the statements' lines hold the cell's text alone. */
+  assert_non_null(strstr(body.ptr, "\nlet a = f();\n"));
+  assert_non_null(strstr(body.ptr, "use super::*;"));
   assert_non_null(
-      strstr(out.ptr, "#[path = \"/k/src/lib.rs\"] mod kayton_api;"));
-  assert_null(strstr(out.ptr, "extern crate kayton_api;"));
-  assert_non_null(strstr(out.ptr, "concat!(\"{\\\"kind\\\":\\\"cell\\\"}\""));
+      strstr(root.ptr, "#[path = \"/k/src/lib.rs\"] mod kayton_api;"));
+  assert_non_null(strstr(
+      root.ptr, "#[path = \"x.cell (statements)\"] mod __kayton_cell_body;"));
+  assert_null(strstr(root.ptr, "extern crate kayton_api;"));
+  assert_non_null(strstr(root.ptr, "concat!(\"{\\\"kind\\\":\\\"cell\\\"}\""));
   /* A cell on line 1 shares the opening's line. */
-  render_cell("", "x();", 0, &out);
-  assert_int_equal(line_of(out.ptr, "fn kayton_cell_run"), 1);
-  assert_int_equal(line_of(out.ptr, "x();"), 1);
-  rimport_buf_dispose(&out);
+  render_cell("", "", "", "x();", 0, &root, &body);
+  assert_int_equal(line_of(body.ptr, "fn __kayton_cell_run"), 1);
+  assert_int_equal(line_of(body.ptr, "x();"), 1);
+  rimport_buf_dispose(&root);
+  rimport_buf_dispose(&body);
 }
 
 /* One release profile: the template every root package inserts. */

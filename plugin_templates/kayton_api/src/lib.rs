@@ -474,14 +474,52 @@ fn install_hook() {
     });
 }
 
-/// Appends the stack backtrace when `RUST_BACKTRACE` asks for one.
+/// Appends the stack backtrace when `RUST_BACKTRACE` asks for one: with
+/// `full`, every frame; else, as Rust's own hook does, the frames between
+/// the panic machinery and the entry point (from the panic's start up to
+/// the frame that called [`catch`]).
 #[cfg(kayton_backtrace)]
 fn backtrace_into(text: &mut String) {
     let bt = std::backtrace::Backtrace::capture();
-    if bt.status() == std::backtrace::BacktraceStatus::Captured {
-        text.push_str("\nstack backtrace:\n");
-        text.push_str(&bt.to_string());
+    if bt.status() != std::backtrace::BacktraceStatus::Captured {
+        return;
     }
+    let all = bt.to_string();
+    text.push_str("\nstack backtrace:\n");
+    if std::env::var_os("RUST_BACKTRACE").map_or(false, |v| v == "full") {
+        text.push_str(&all);
+        return;
+    }
+    // Frames: a line "   N: symbol", then its "at file:line" lines.
+    let mut frames: Vec<Vec<&str>> = Vec::new();
+    for line in all.lines() {
+        let t = line.trim_start();
+        let digits = t.bytes().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 && t[digits..].starts_with(": ") {
+            frames.push(vec![&t[digits + 2..]]);
+        } else if let Some(f) = frames.last_mut() {
+            f.push(line);
+        }
+    }
+    let start = frames
+        .iter()
+        .position(|f| f[0].contains("__rust_end_short_backtrace"))
+        .map_or(0, |i| i + 1);
+    let end = frames
+        .iter()
+        .position(|f| f[0].starts_with("kayton_api::catch"))
+        .unwrap_or(frames.len())
+        .max(start);
+    for (n, f) in frames[start..end].iter().enumerate() {
+        text.push_str(&format!("{:>4}: {}\n", n, f[0]));
+        for line in &f[1..] {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text.push_str(
+        "note: some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.",
+    );
 }
 
 /// Without std::backtrace (Rust before 1.65): says so when one is asked.
