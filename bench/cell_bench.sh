@@ -41,7 +41,7 @@ cells() { # cells N file [tag]: N reqwest cells
     echo 'from reqwest rimport StatusCode'
     for i in $(seq "$1"); do
       [ "$i" -gt 1 ] && echo '%%'
-      echo "let s = StatusCode::from_u16(200 + ($SALT$i${3:-}) % 100).unwrap();"
+      echo "let s = StatusCode::from_u16(200 + ($SALT$i${3:-}u64 % 100) as u16).unwrap();"
       echo "kprintln!(\"cell $i: {}\", s);"
     done
   } >"$2"
@@ -66,14 +66,15 @@ pname=$(basename "$plugin" .so); pname=${pname#lib}
 sysroot=$(rustc --print sysroot)
 libdir=$(rustc --print target-libdir)
 std=$(ls "$libdir"/libstd-*.so)
-RUSTC=("$sysroot/bin/rustc" --edition 2021 --crate-type dylib
+api=$(ls "$entry"deps/libkayton_api.so)
+RUSTC=("$sysroot/bin/rustc" --edition 2021 --crate-type dylib --cap-lints allow
   -C prefer-dynamic -C debuginfo=0 -L "dependency=$entry/deps")
 mkdir -p "$W/hand" "$W/empty"
 for i in $(seq "$N"); do
   cat >"$W/hand/h$i.rs" <<RS
 use $pname::items::StatusCode;
 #[no_mangle] pub extern "C" fn hand_run(out: *mut u8, cap: usize) -> usize {
-    let s = StatusCode::from_u16(200 + ($SALT$i) % 100).unwrap();
+    let s = StatusCode::from_u16(200 + ($SALT${i}u64 % 100) as u16).unwrap();
     let text = format!("cell $i: {}\n", s);
     let n = text.len().min(cap);
     unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), out, n) };
@@ -83,13 +84,14 @@ RS
   echo "" >"$W/empty/e$i.rs"
 done
 cat >"$W/load.py" <<'PY'
-# Loads std and the plugin, then each given cell dylib, and calls its
-# hand_run (what the cell prints goes into a buffer, as kprintln! does).
+# Loads std, kayton_api and the plugin, then each given cell dylib, and
+# calls its hand_run (what the cell prints goes into a buffer, as kprintln!
+# does).
 import ctypes, os, sys
-for lib in sys.argv[1:3]:
+for lib in sys.argv[1:4]:
     ctypes.CDLL(lib, mode=os.RTLD_NOW | os.RTLD_GLOBAL)
 buf = ctypes.create_string_buffer(256)
-for path in sys.argv[3:]:
+for path in sys.argv[4:]:
     f = ctypes.CDLL(path, mode=os.RTLD_NOW).hand_run
     f.restype = ctypes.c_size_t
     n = f(buf, 256)
@@ -101,9 +103,9 @@ for i in $(seq "$N"); do
     -o "$W/hand/libhand$i.so" "$W/hand/h$i.rs"
 done
 t1=$(now)
-python3 "$W/load.py" "$std" "$plugin" "$W"/hand/libhand*.so
+python3 "$W/load.py" "$std" "$api" "$plugin" "$W"/hand/libhand*.so
 t2=$(now)
-python3 "$W/load.py" "$std" "$plugin"
+python3 "$W/load.py" "$std" "$api" "$plugin"
 t3=$(now)
 for i in $(seq "$N"); do
   "${RUSTC[@]}" --crate-name "empty$i" -o "$W/empty/libempty$i.so" "$W/empty/e$i.rs"

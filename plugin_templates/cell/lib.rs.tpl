@@ -4,13 +4,15 @@
 // on; its statements are blanked here and stand on their own lines in the
 // body module below (cell/body.rs.tpl). Nothing may come before the items:
 // this comment and everything below come after them.
-{{#api_module}}
-// No plugin is loaded yet: the kayton_api crate is compiled in as a module.
-#[path = "{{rust:api_lib}}"] mod kayton_api;
-{{/api_module}}
-{{^api_module}}
+{{#cell_api}}
+// No plugin is loaded yet: kayton_api as rimport compiles it for cells
+// (kayton_cellapi, once per toolchain; cells that come after a plugin use
+// the plugins' copy).
+extern crate kayton_cellapi as kayton_api;
+{{/cell_api}}
+{{^cell_api}}
 extern crate kayton_api;
-{{/api_module}}
+{{/cell_api}}
 {{#plugins}}
 extern crate {{plugin}};
 {{/plugins}}

@@ -31,6 +31,7 @@ struct rimport__cell_state {
   rimport__cell_rec *recs;
   size_t rec_count, rec_cap;
   unsigned int cells; /* cells compiled so far */
+  size_t api_rec;     /* 1 + the rec of kayton_cellapi, 0 while none */
   char id[24];        /* session id */
 };
 

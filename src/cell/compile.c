@@ -103,6 +103,7 @@ typedef struct cell_job {
   const char **externs; /* "<lib>=<path>" of the plugins' crates */
   size_t extern_count;
   int always; /* the items hold a trait impl */
+  long api;   /* the rec of kayton_cellapi when no kayton_api is loaded */
   char key[33];
   rimport_buf crate;  /* kayton_cell_<16 hex> */
   rimport_buf origin; /* the directory rustc shows for the sources */
@@ -249,6 +250,8 @@ static int plan_links(cell_job *j) {
   for (i = 0; rc == 0 && i < st->rec_count; i++)
     if (st->recs[i].always)
       rc = add_index(&j->links, &j->link_count, &link_cap, i);
+  if (rc == 0 && j->api >= 0)
+    rc = add_index(&j->links, &j->link_count, &link_cap, (size_t)j->api);
   for (i = 0; rc == 0 && i < j->link_count; i++)
     rc = add_index(&j->closure, &j->closure_count, &closure_cap, j->links[i]);
   /* Breadth first: what the linked cells link, and so on. */
@@ -352,6 +355,8 @@ static int cell_key(cell_job *j) {
         {"plugins", plugins.ptr, plugins.size},
         {"externs", externs.ptr, externs.size},
         {"cells", cells.ptr, cells.size},
+        {"api", j->api >= 0 ? env->state->recs[j->api].key : "-",
+         j->api >= 0 ? strlen(env->state->recs[j->api].key) : 1},
         {"scope", scope.ptr, scope.size},
         {"items", j->items.ptr, j->items.size},
         {"statements", j->statements.ptr, j->statements.size}};
@@ -373,12 +378,12 @@ static int cell_key(cell_job *j) {
 
 /* The files of one compile, in the workshop <cache>/_cells/<key>. */
 typedef struct cell_files {
-  rimport_buf dir;     /* the workshop */
-  rimport_buf root;    /* <dir>/i/<base>: the crate root, with the items */
-  rimport_buf body;    /* <dir>/i/<base> (statements) */
-  rimport_buf lib;     /* <dir>/<dl prefix><crate><dl ext> */
-  rimport_buf api_dir; /* kayton_api's source, when it is not loaded yet */
-  rimport_buf remap;   /* <dir>/i=<origin> */
+  rimport_buf dir;       /* the workshop */
+  rimport_buf root;      /* <dir>/i/<base>: the crate root, with the items */
+  rimport_buf body;      /* <dir>/i/<base> (statements) */
+  rimport_buf lib;       /* <dir>/<dl prefix><crate><dl ext> */
+  rimport_buf remap;     /* <dir>/i=<origin> */
+  rimport_buf remap_dir; /* <dir>/i */
 } cell_files;
 
 /* The body module's file name is the cell's with this after it: rustc
@@ -393,8 +398,8 @@ static void files_dispose(cell_files *f) {
   rimport_buf_dispose(&f->root);
   rimport_buf_dispose(&f->body);
   rimport_buf_dispose(&f->lib);
-  rimport_buf_dispose(&f->api_dir);
   rimport_buf_dispose(&f->remap);
+  rimport_buf_dispose(&f->remap_dir);
 }
 
 static int cell_paths(const cell_job *j, cell_files *f) {
@@ -417,18 +422,9 @@ static int cell_paths(const cell_job *j, cell_files *f) {
   if (rimport__fs_is_dir(f->dir.ptr) &&
       (rc = rimport__fs_remove_tree(f->dir.ptr, NULL)) != 0)
     return rc;
-  if ((rc = rimport__buf_printf(&f->api_dir, "%s%ci", f->dir.ptr, sep)) != 0 ||
-      (rc = rimport__fs_mkdir_p(f->api_dir.ptr)) != 0)
-    return rc;
-  rimport__buf_clear(&f->api_dir);
-  /* Before any plugin is loaded there is no kayton_api library to link:
-   * the cell compiles the crate's source in as a module. */
-  if (rimport__loader_kayton_api(env->loader) == NULL &&
-      ((rc = rimport__gen_kayton_api_dir(env->opts->cache_dir, &f->api_dir)) !=
-           0 ||
-       (rc = rimport__gen_kayton_api(f->api_dir.ptr)) != 0))
-    return rc;
-  return 0;
+  return rimport__path_dir(f->root.ptr, &f->remap_dir) == 0
+             ? rimport__fs_mkdir_p(f->remap_dir.ptr)
+             : rimport__error_nomem();
 }
 
 static const rimport__tpl_record no_values = {NULL, 0, NULL, 0};
@@ -482,12 +478,11 @@ static int write_root(const cell_job *j, const cell_files *f,
   rimport__tpl_record *recs = rimport__calloc(nrec + 1, sizeof(*recs));
   rimport__tpl_list *alias =
       rimport__calloc(j->scope_count + 1, sizeof(*alias));
-  rimport__tpl_var root_vars[4], api_var;
+  rimport__tpl_var root_vars[4];
   rimport__tpl_list lists[4];
-  rimport__tpl_record root = no_values, api_rec = no_values;
+  rimport__tpl_record root = no_values;
   rimport_buf lines = RIMPORT_BUF_INIT, manifest = RIMPORT_BUF_INIT,
-              api_lib = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT,
-              body = RIMPORT_BUF_INIT;
+              out = RIMPORT_BUF_INIT, body = RIMPORT_BUF_INIT;
   rimport__tpl_var *v = vars;
   rimport__tpl_record *r = recs;
   int rc = vars && recs && alias ? 0 : rimport__error_nomem();
@@ -524,17 +519,6 @@ static int write_root(const cell_job *j, const cell_files *f,
     rc = rimport__buf_printf(&body, "%s" BODY_SUFFIX, j->base.ptr);
   if (rc == 0)
     rc = cell_manifest(env->tc, j->key, &manifest);
-  /* kayton_api's lib.rs as seen from the root's directory: a #[path]
-   * relative to the source, which any rustc reads the same way. */
-  if (rc == 0 && f->api_dir.size > 0) {
-    rimport_buf dir = RIMPORT_BUF_INIT;
-    if ((rc = rimport__path_dir(f->root.ptr, &dir)) == 0 &&
-        (rc = rimport__buf_printf(&out, "%s%csrc%clib.rs", f->api_dir.ptr,
-                                  rimport__dir_sep, rimport__dir_sep)) == 0)
-      rc = rimport__path_relative(dir.ptr, out.ptr, &api_lib);
-    rimport_buf_dispose(&dir);
-    rimport__buf_clear(&out);
-  }
   if (rc == 0) {
     root_vars[0].name = "lead";
     root_vars[0].value = lines.ptr ? lines.ptr : "";
@@ -544,13 +528,9 @@ static int write_root(const cell_job *j, const cell_files *f,
     root_vars[2].value = manifest.ptr;
     root_vars[3].name = "body";
     root_vars[3].value = body.ptr;
-    api_var.name = "api_lib";
-    api_var.value = api_lib.ptr ? api_lib.ptr : "";
-    api_rec.vars = &api_var;
-    api_rec.var_count = 1;
-    lists[0].name = "api_module";
-    lists[0].records = &api_rec;
-    lists[0].count = f->api_dir.size > 0;
+    lists[0].name = "cell_api";
+    lists[0].records = &no_values;
+    lists[0].count = j->api >= 0;
     lists[1].name = "plugins";
     lists[1].records = recs;
     lists[1].count = np;
@@ -573,7 +553,6 @@ static int write_root(const cell_job *j, const cell_files *f,
   rimport__free(alias);
   rimport_buf_dispose(&lines);
   rimport_buf_dispose(&manifest);
-  rimport_buf_dispose(&api_lib);
   rimport_buf_dispose(&out);
   rimport_buf_dispose(&body);
   return rc;
@@ -630,7 +609,7 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
     rimport__argv_add(argv, "--extern");
     rimport__argv_addf(argv, "%s=%s", r->crate, r->dylib);
   }
-  if (f->api_dir.size == 0) { /* kayton_api: the loaded copy */
+  if (j->api < 0) { /* kayton_api: the loaded copy */
     rimport__argv_add(argv, "--extern");
     rimport__argv_addf(argv, "kayton_api=%s",
                        rimport__loader_kayton_api(env->loader));
@@ -803,39 +782,54 @@ static int find_or_compile(const cell_job *j, rimport__entry **e, int *reused) {
   return rc;
 }
 
-/* Records the cell and binds the names its items define. */
-static int record(cell_job *j, const rimport__entry *e, size_t *index) {
-  rimport__cell_state *st = j->env->state;
+/* Adds a compiled crate (a cell, or kayton_cellapi) to the session's
+ * records: *index is its place. The links move from *links. */
+static int add_rec(rimport__cell_state *st, const char *crate, const char *key,
+                   const char *dylib, size_t **links, size_t *link_count,
+                   size_t *index) {
   rimport__cell_rec *r;
-  rimport_buf path = RIMPORT_BUF_INIT;
-  size_t i;
+  rimport_buf dir = RIMPORT_BUF_INIT;
   int rc;
   if ((rc = rimport__grow((void **)&st->recs, &st->rec_cap, st->rec_count + 1,
                           sizeof(*st->recs))) != 0)
     return rc;
   r = &st->recs[st->rec_count];
   memset(r, 0, sizeof(*r));
-  r->crate = rimport__strdup(j->crate.ptr);
-  r->key = rimport__strdup(j->key);
-  r->dylib = rimport__strdup(e->dylib);
+  r->crate = rimport__strdup(crate);
+  r->key = rimport__strdup(key);
+  r->dylib = rimport__strdup(dylib);
   if (r->crate == NULL || r->key == NULL || r->dylib == NULL ||
-      rimport__path_dir(e->dylib, &path) != 0 ||
-      (r->lib_dir = rimport__buf_detach(&path)) == NULL) {
+      rimport__path_dir(dylib, &dir) != 0 ||
+      (r->lib_dir = rimport__buf_detach(&dir)) == NULL) {
     rimport__free(r->crate);
     rimport__free(r->key);
     rimport__free(r->dylib);
-    rimport_buf_dispose(&path);
+    rimport_buf_dispose(&dir);
     return rimport__error_nomem();
   }
-  r->links = j->links;
-  r->link_count = j->link_count;
-  j->links = NULL;
-  j->link_count = 0;
-  r->always = j->always;
+  if (links != NULL) {
+    r->links = *links;
+    r->link_count = *link_count;
+    *links = NULL;
+    *link_count = 0;
+  }
   *index = st->rec_count++;
+  return 0;
+}
+
+/* Records the cell and binds the names its items define. */
+static int record(cell_job *j, const rimport__entry *e, size_t *index) {
+  rimport__cell_state *st = j->env->state;
+  rimport_buf path = RIMPORT_BUF_INIT;
+  size_t i;
+  int rc = add_rec(st, j->crate.ptr, j->key, e->dylib, &j->links,
+                   &j->link_count, index);
+  if (rc != 0)
+    return rc;
+  st->recs[*index].always = j->always;
   for (i = 0; rc == 0 && i < j->defined.count; i++) {
     rimport__buf_clear(&path);
-    if ((rc = rimport__buf_printf(&path, "::%s::%s", r->crate,
+    if ((rc = rimport__buf_printf(&path, "::%s::%s", st->recs[*index].crate,
                                   j->defined.v[i].name)) == 0)
       rc = rimport__cell_scope_set(st, j->defined.v[i].name, path.ptr, 0,
                                    (long)*index);
@@ -844,6 +838,165 @@ static int record(cell_job *j, const rimport__entry *e, size_t *index) {
       rimport__cell_scope_always(st, j->defined.v[i].name);
   }
   rimport_buf_dispose(&path);
+  return rc;
+}
+
+/* --- kayton_cellapi --------------------------------------------------------
+ * Cells before the session's first plugin have no kayton_api library to
+ * link (the plugins bring it). rimport compiles kayton_api's source once,
+ * as the crate kayton_cellapi, into a cache entry of its own (keyed by the
+ * templates, the toolchain and the flags), which those cells link as
+ * `kayton_api` — instead of compiling it into every cell. Cells after a
+ * plugin use the plugins' copy. */
+
+#define CELL_API "kayton_cellapi"
+
+static int compile_cell_api(const cell_job *j, const char *key,
+                            rimport__entry **e) {
+  const rimport__cell_env *env = j->env;
+  const char sep = rimport__dir_sep;
+  rimport_buf api = RIMPORT_BUF_INIT, src = RIMPORT_BUF_INIT,
+              dir = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT,
+              rustc = RIMPORT_BUF_INIT, deps = RIMPORT_BUF_INIT;
+  rimport__argv argv = RIMPORT__ARGV_INIT;
+  rimport__proc_opts po;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  rimport__stage *st = NULL;
+  cJSON *extra = NULL;
+  stage_walk w;
+  int rc;
+  if ((rc = rimport__gen_kayton_api_dir(env->opts->cache_dir, &api)) == 0 &&
+      (rc = rimport__gen_kayton_api(api.ptr)) == 0 &&
+      (rc = rimport__buf_printf(&src, "%s%csrc%clib.rs", api.ptr, sep, sep)) ==
+          0 &&
+      (rc = rimport__buf_printf(&dir, "%s%c_cells%c%s", env->opts->cache_dir,
+                                sep, sep, key)) == 0 &&
+      (rc = rimport__buf_printf(&lib, "%s%c%s" CELL_API "%s", dir.ptr, sep,
+                                rimport__dl_prefix(), rimport__dl_ext())) ==
+          0 &&
+      (!rimport__fs_is_dir(dir.ptr) ||
+       (rc = rimport__fs_remove_tree(dir.ptr, NULL)) == 0) &&
+      (rc = rimport__fs_mkdir_p(dir.ptr)) == 0 &&
+      (rc = rustc_binary(env->tc, &rustc)) == 0) {
+    rimport__argv_addv(&argv, rustc.ptr, "--edition", "2021", "--crate-type",
+                       "dylib", "-C", "prefer-dynamic", "-C", "debuginfo=0",
+                       "--cap-lints", "allow", "--color", "never",
+                       "--crate-name", CELL_API, NULL);
+    if (has_backtrace(env->tc))
+      rimport__argv_addv(&argv, "--cfg", "kayton_backtrace", NULL);
+    if (strcmp(env->tc->target, env->tc->host) != 0)
+      rimport__argv_addv(&argv, "--target", env->tc->target, NULL);
+    rc = rimport__argv_addv(&argv, "-o", lib.ptr, src.ptr, NULL);
+  }
+  if (rc == 0) {
+    memset(&po, 0, sizeof(po));
+    po.file = rustc.ptr;
+    po.args = argv.v;
+    po.cwd = dir.ptr;
+    po.timeout_ms = env->opts->build_timeout_ms;
+    po.max_capture = 4u * 1024 * 1024;
+    po.cancel = env->cancel;
+    rc = rimport__proc_run(&po, &res);
+  }
+  if (rc == 0 && (res.exit_status != 0 || res.term_signal != 0))
+    rc = rimport__error_set(RIMPORT_ECOMPILE,
+                            "compiling kayton_api for cells (%s) failed; "
+                            "rustc said:\n%s",
+                            src.ptr, res.err.size ? res.err.ptr : "(nothing)");
+  if (rc == 0)
+    rc = (extra = cJSON_CreateObject()) != NULL &&
+                 cJSON_AddStringToObject(extra, "kind", "cellapi") &&
+                 cJSON_AddStringToObject(extra, "crate_name", CELL_API)
+             ? 0
+             : rimport__error_nomem();
+  if (rc == 0)
+    rc = rimport__stage_begin(env->opts->cache_dir, CELL_CRATE, key, &st);
+  if (rc == 0 &&
+      (rc = rimport__path_join(&deps, rimport__stage_dir(st), "deps")) == 0)
+    rc = rimport__fs_mkdir_p(deps.ptr);
+  if (rc == 0) {
+    w.st = st;
+    w.dir = dir.ptr;
+    w.crate = CELL_API;
+    w.rc = 0;
+    if ((rc = rimport__fs_list_dir(dir.ptr, stage_output, &w)) == 0)
+      rc = w.rc;
+  }
+  if (rc == 0)
+    rc = rimport__stage_add(st, src.ptr, "crate/lib.rs", "source");
+  if (rc == 0) {
+    rc = rimport__stage_publish(st, extra, e);
+    st = NULL; /* consumed */
+  }
+  rimport__stage_abort(st);
+  if (rc == 0)
+    rimport__fs_remove_tree(dir.ptr, NULL);
+  cJSON_Delete(extra);
+  rimport__proc_result_dispose(&res);
+  rimport__argv_dispose(&argv);
+  rimport_buf_dispose(&api);
+  rimport_buf_dispose(&src);
+  rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&lib);
+  rimport_buf_dispose(&rustc);
+  rimport_buf_dispose(&deps);
+  return rc;
+}
+
+/* j->api: the rec of kayton_cellapi (found or compiled, then recorded
+ * once per session) when no kayton_api is loaded; else -1. */
+static int ensure_cell_api(cell_job *j) {
+  const rimport__cell_env *env = j->env;
+  rimport__cell_state *st = env->state;
+  const char *cache = env->opts->cache_dir;
+  const char *bt = has_backtrace(env->tc) ? "--cfg kayton_backtrace" : "";
+  rimport__entry *e = NULL;
+  rimport__lock *lock = NULL;
+  rimport_buf input = RIMPORT_BUF_INIT;
+  char key[33];
+  size_t index;
+  int rc;
+  j->api = -1;
+  if (rimport__loader_kayton_api(env->loader) != NULL)
+    return 0;
+  if (st->api_rec > 0) {
+    j->api = (long)st->api_rec - 1;
+    return 0;
+  }
+  {
+    const rimport__cell_key_part parts[] = {
+        {"kind", CELL_API, strlen(CELL_API)},
+        {"toolchain", env->tc->fingerprint, strlen(env->tc->fingerprint)},
+        {"target", env->tc->target, strlen(env->tc->target)},
+        {"flags", bt, strlen(bt)}};
+    rc = rimport__cell_key(parts, RIMPORT__ARRAY_SIZE(parts), &input, key);
+  }
+  rimport_buf_dispose(&input);
+  if (rc == 0 &&
+      (rc = rimport__loader_mark_in_use(cache, CELL_CRATE, key)) == 0)
+    rc = rimport__cache_lookup(cache, CELL_CRATE, key, RIMPORT__VERIFY_QUICK,
+                               &e);
+  if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
+    rimport_error_clear();
+    if ((rc = rimport__cache_lock(cache, CELL_CRATE, key,
+                                  env->opts->build_timeout_ms, NULL, NULL,
+                                  env->cancel, &lock)) == 0) {
+      rc = rimport__cache_lookup(cache, CELL_CRATE, key, RIMPORT__VERIFY_QUICK,
+                                 &e);
+      if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
+        rimport_error_clear();
+        if ((rc = compile_cell_api(j, key, &e)) == 0)
+          rc = rimport__loader_mark_in_use(cache, CELL_CRATE, key);
+      }
+      rimport__cache_unlock(lock);
+    }
+  }
+  if (rc == 0 &&
+      (rc = add_rec(st, CELL_API, key, e->dylib, NULL, NULL, &index)) == 0) {
+    st->api_rec = index + 1;
+    j->api = (long)index;
+  }
+  rimport__entry_free(e);
   return rc;
 }
 
@@ -873,7 +1026,8 @@ int rimport__cell_compile(const rimport__cell_env *env, const char *rust,
       (rc = rimport__rs_make_public(j.items.ptr, j.items.size, &j.public)) ==
           0 &&
       (rc = source_names(&j)) == 0 && (rc = find_externs(&j)) == 0 &&
-      (rc = plan_links(&j)) == 0 && (rc = cell_key(&j)) == 0 &&
+      (rc = ensure_cell_api(&j)) == 0 && (rc = plan_links(&j)) == 0 &&
+      (rc = cell_key(&j)) == 0 &&
       (rc = find_or_compile(&j, &e, &reused)) == 0) {
     j.always = j.defined.has_trait_impl;
     rc = record(&j, e, &index);

@@ -245,7 +245,7 @@ static size_t skip_attrs(const rimport__rs_toks *t, size_t i, size_t hi,
 /* Is an item at boundary i? Fills *it when it is. */
 static int classify(const rimport__rs_toks *t, size_t i, size_t hi,
                     rimport__rs_item *it) {
-  size_t k, n;
+  size_t k, n = RIMPORT__RS_NO;
   int semi = 0, angles = 1, guard;
   k = skip_attrs(t, i, hi, it);
   if (k == RIMPORT__RS_NO || k >= hi)

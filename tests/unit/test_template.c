@@ -49,9 +49,7 @@ static void render_cell(const char *lead, const char *items,
                               {"manifest", "{\"kind\":\"cell\"}"},
                               {"body", "x.cell (statements)"}};
   rimport__tpl_var bvars[2] = {{"lead", body_lead}, {"statements", statements}};
-  rimport__tpl_var api = {"api_lib", "/k/src/lib.rs"};
-  rimport__tpl_record api_rec = {&api, 1, NULL, 0};
-  rimport__tpl_list lists[4] = {{"api_module", &api_rec, 1},
+  rimport__tpl_list lists[4] = {{"cell_api", &none, 1},
                                 {"plugins", &none, 0},
                                 {"cells", &none, 0},
                                 {"scope", &none, 0}};
@@ -92,7 +90,7 @@ static void cell_source_keeps_the_cells_lines(void **state) {
   assert_non_null(strstr(body.ptr, "\nlet a = f();\n"));
   assert_non_null(strstr(body.ptr, "use super::*;"));
   assert_non_null(
-      strstr(root.ptr, "#[path = \"/k/src/lib.rs\"] mod kayton_api;"));
+      strstr(root.ptr, "extern crate kayton_cellapi as kayton_api;"));
   assert_non_null(strstr(
       root.ptr, "#[path = \"x.cell (statements)\"] mod __kayton_cell_body;"));
   assert_null(strstr(root.ptr, "extern crate kayton_api;"));

@@ -587,6 +587,21 @@ where
     }
 }
 
+/// The statements of a cell, as its entry point runs them
+/// (plugin_templates/cell/body.rs.tpl): [`catch_raw`] with an error of any
+/// type (a cell's `?`) handed to the host as its Display text. Not generic:
+/// a cell compiles none of this, only its own closure.
+///
+/// # Safety
+/// As [`KaytonContext::from_ptr`], for the duration of the call.
+pub unsafe fn run_cell(
+    ctx: *mut KaytonContext,
+    body: &mut dyn FnMut(&mut KaytonContext) -> Result<(), Box<dyn std::error::Error>>,
+) -> i32 {
+    // SAFETY: forwarded from the caller.
+    unsafe { catch_raw(ctx, |c| body(c).map_err(|e| Error::Message(e.to_string()))) }
+}
+
 /// The kind rimport uses for values of type `T` kept with [`keep`]: one per
 /// Rust type name (a type exists once in the process: every crate is loaded
 /// once), registered on first use.
