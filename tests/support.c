@@ -1053,6 +1053,9 @@ static const windows_skip windows_skips[] = {
      "Debian's crates cannot build reqwest for Windows: mio's Windows "
      "dependency (windows-sys) is stripped from librust-mio-dev (DESIGN.md "
      "fact 15)"},
+    {"test_build", "loaded_copy_gets_no_other_platforms_features", NULL,
+     "it builds tokio-util, whose mio needs windows-sys on Windows, which "
+     "Debian strips from librust-mio-dev (as for reqwest_from_debian)"},
     {"test_build", "builds_for_another_target", NULL,
      "a Windows process builds every plugin for its own target "
      "(x86_64-pc-windows-gnu) already, which the whole Windows stage tests; "

@@ -285,8 +285,8 @@ static int gen_crate(job *j, const char *package) {
 
 /* Records where a package comes from: "source" is cargo's (a registry's
  * "registry+<url>") or null for a local crate, whose directory is "path"
- * as cargo spells it. The plan stage reads both to import a crate the
- * session already links as it is (src/plan/adopt.c). */
+ * (resolved, as the host spells paths). The plan stage reads both to import a
+ * crate the session already links as it is (src/plan/adopt.c). */
 static int add_source(cJSON *c, const cJSON *pkg) {
   const char *source = rimport__json_str(pkg, "source");
   const char *manifest = rimport__json_str(pkg, "manifest_path");
@@ -295,9 +295,18 @@ static int add_source(cJSON *c, const cJSON *pkg) {
   if (source != NULL)
     return cJSON_AddStringToObject(c, "source", source) != NULL;
   ok = cJSON_AddNullToObject(c, "source") != NULL;
-  if (ok && manifest != NULL)
-    ok = rimport__path_dir(manifest, &dir) == 0 &&
-         cJSON_AddStringToObject(c, "path", dir.ptr) != NULL;
+  if (ok && manifest != NULL) {
+    rimport_buf real = RIMPORT_BUF_INIT;
+    /* In the host's own spelling (cargo under wine says Z:/…): the plan
+     * compares it with the paths statements name. */
+    ok = rimport__path_dir(manifest, &dir) == 0;
+    if (ok && rimport__fs_realpath(dir.ptr, &real) == 0)
+      ok = cJSON_AddStringToObject(c, "path", real.ptr) != NULL;
+    else if (ok)
+      ok = cJSON_AddStringToObject(c, "path", dir.ptr) != NULL;
+    rimport_buf_dispose(&real);
+    rimport_error_clear();
+  }
   rimport_buf_dispose(&dir);
   return ok;
 }

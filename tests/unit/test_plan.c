@@ -729,10 +729,20 @@ static void loaded_path_crate_keeps_its_directory(void **state) {
   snprintf(file, sizeof(file), "%s/Cargo.toml", other);
   rimport_test_write_file(file, "[package]\nname = \"feat_core\"\n");
   assert_int_equal(rimport__fs_realpath(core, &real), 0);
-  snprintf(graph, sizeof(graph),
-           "[{\"name\":\"feat_core\",\"version\":\"0.1.0\","
-           "\"features\":[\"alpha\"],\"source\":null,\"path\":\"%s\"}]",
-           real.ptr);
+  {
+    /* built with cJSON: a Windows path has backslashes to escape */
+    cJSON *g = cJSON_Parse("[{\"name\":\"feat_core\",\"version\":\"0.1.0\","
+                           "\"features\":[\"alpha\"],\"source\":null}]");
+    char *text;
+    assert_non_null(g);
+    assert_non_null(
+        cJSON_AddStringToObject(cJSON_GetArrayItem(g, 0), "path", real.ptr));
+    text = cJSON_PrintUnformatted(g);
+    assert_non_null(text);
+    snprintf(graph, sizeof(graph), "%s", text);
+    cJSON_free(text);
+    cJSON_Delete(g);
+  }
   push_loaded(f, "feat_x", 'a', graph);
   plan = plan_ok(f, &imp, 1);
   assert_int_equal(rimport_cell_plan_array(plan)->source, RIMPORT_FROM_PATH);
