@@ -17,9 +17,13 @@
  * earlier one holds trait impls (which rustc only sees in crates it
  * loads); so a changed cell changes the keys of the cells that use it and
  * of no other. */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "cell_internal.h"
 #include "../cache/cache.h"
@@ -594,9 +598,12 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   for (i = 0; i < n; i++)
     rimport__argv_addf(argv, "-Ldependency=%s",
                        rimport__loader_at(env->loader, i)->deps_dir);
-  for (i = 0; i < j->closure_count; i++)
-    rimport__argv_addf(argv, "-Ldependency=%s",
-                       st->recs[j->closure[i]].lib_dir);
+  /* The cells behind the linked ones: all in the lib farm (one -L, which
+   * rustc and the linker search, however many cells there are). */
+  if (j->closure_count > 0)
+    rimport__argv_addf(argv, "-Ldependency=%s%c_cells%clib",
+                       env->opts->cache_dir, rimport__dir_sep,
+                       rimport__dir_sep);
   for (i = 0; i < n; i++) {
     const rimport__loaded *l = rimport__loader_at(env->loader, i);
     rimport__argv_add(argv, "--extern");
@@ -607,7 +614,9 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   for (i = 0; i < j->link_count; i++) {
     const rimport__cell_rec *r = &st->recs[j->links[i]];
     rimport__argv_add(argv, "--extern");
-    rimport__argv_addf(argv, "%s=%s", r->crate, r->dylib);
+    rimport__argv_addf(argv, "%s=%s%c_cells%clib%c%s", r->crate,
+                       env->opts->cache_dir, rimport__dir_sep, rimport__dir_sep,
+                       rimport__dir_sep, rimport__path_base(r->dylib));
   }
   if (j->api < 0) { /* kayton_api: the loaded copy */
     rimport__argv_add(argv, "--extern");
@@ -782,6 +791,64 @@ static int find_or_compile(const cell_job *j, rimport__entry **e, int *reused) {
   return rc;
 }
 
+/* The lib farm, <cache>/_cells/lib: a hard link (or, where there can be
+ * none, a copy) of the library files of every compiled cell, so that a
+ * cell compile gives rustc one -L dependency= for all the cells behind the
+ * ones it links — rustc and the linker search every -L directory, and a
+ * session of 200 cells would give 200. Names hold the cell's key: a file
+ * there is never replaced. */
+typedef struct farm_walk {
+  const char *from, *to;
+  int rc;
+} farm_walk;
+
+static int farm_file(const rimport__dirent *ent, void *payload) {
+  farm_walk *w = payload;
+  rimport_buf src = RIMPORT_BUF_INIT, dst = RIMPORT_BUF_INIT,
+              tmp = RIMPORT_BUF_INIT;
+  uv_fs_t req;
+  int r;
+  if (ent->is_dir || ent->is_link)
+    return 0;
+  if ((w->rc = rimport__path_join(&src, w->from, ent->name)) == 0 &&
+      (w->rc = rimport__path_join(&dst, w->to, ent->name)) == 0 &&
+      !rimport__fs_is_file(dst.ptr)) {
+    r = uv_fs_link(NULL, &req, src.ptr, dst.ptr, NULL);
+    uv_fs_req_cleanup(&req);
+    /* No hard link (another file system, or one without): a copy, put in
+     * place by rename so that no one sees half of it. */
+    if (r != 0 && r != UV_EEXIST &&
+        (w->rc = rimport__buf_printf(&tmp, "%s.tmp-%d", dst.ptr,
+                                     (int)uv_os_getpid())) == 0 &&
+        (w->rc = rimport__fs_copy_file(src.ptr, tmp.ptr, NULL, NULL, NULL)) ==
+            0 &&
+        (w->rc = rimport__fs_rename(tmp.ptr, dst.ptr, NULL)) != 0)
+      rimport__fs_unlink(tmp.ptr);
+  }
+  rimport_buf_dispose(&src);
+  rimport_buf_dispose(&dst);
+  rimport_buf_dispose(&tmp);
+  return w->rc != 0;
+}
+
+static int farm_add(const char *cache_dir, const char *lib_dir) {
+  rimport_buf farm = RIMPORT_BUF_INIT;
+  farm_walk w;
+  int rc = rimport__buf_printf(&farm, "%s%c_cells%clib", cache_dir,
+                               rimport__dir_sep, rimport__dir_sep);
+  if (rc == 0)
+    rc = rimport__fs_mkdir_p(farm.ptr);
+  if (rc == 0) {
+    w.from = lib_dir;
+    w.to = farm.ptr;
+    w.rc = 0;
+    if ((rc = rimport__fs_list_dir(lib_dir, farm_file, &w)) == 0)
+      rc = w.rc;
+  }
+  rimport_buf_dispose(&farm);
+  return rc;
+}
+
 /* Adds a compiled crate (a cell, or kayton_cellapi) to the session's
  * records: *index is its place. The links move from *links. */
 static int add_rec(rimport__cell_state *st, const char *crate, const char *key,
@@ -824,6 +891,8 @@ static int record(cell_job *j, const rimport__entry *e, size_t *index) {
   size_t i;
   int rc = add_rec(st, j->crate.ptr, j->key, e->dylib, &j->links,
                    &j->link_count, index);
+  if (rc == 0)
+    rc = farm_add(j->env->opts->cache_dir, st->recs[*index].lib_dir);
   if (rc != 0)
     return rc;
   st->recs[*index].always = j->always;
@@ -992,7 +1061,8 @@ static int ensure_cell_api(cell_job *j) {
     }
   }
   if (rc == 0 &&
-      (rc = add_rec(st, CELL_API, key, e->dylib, NULL, NULL, &index)) == 0) {
+      (rc = add_rec(st, CELL_API, key, e->dylib, NULL, NULL, &index)) == 0 &&
+      (rc = farm_add(cache, st->recs[index].lib_dir)) == 0) {
     st->api_rec = index + 1;
     j->api = (long)index;
   }
