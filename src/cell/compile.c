@@ -751,6 +751,8 @@ static int publish(const cell_job *j, const cell_files *f,
   return rc;
 }
 
+static int farm_add(const char *cache_dir, const char *lib_dir);
+
 /* Finds the cell's entry, or compiles and publishes it under the key's
  * lock (another process compiling the same cell is waited for). */
 static int find_or_compile(const cell_job *j, rimport__entry **e, int *reused) {
@@ -775,10 +777,18 @@ static int find_or_compile(const cell_job *j, rimport__entry **e, int *reused) {
                              e);
   if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
     unsigned first = j->opts->first_line ? j->opts->first_line : 1;
+    size_t i;
     rimport_error_clear();
+    rc = 0;
     *reused = 0;
+    /* The lib farm holds what this compile links (`rimport cache clear`
+     * may have emptied it since those cells were recorded). */
+    for (i = 0; i < j->closure_count; i++)
+      if ((rc = farm_add(cache, env->state->recs[j->closure[i]].lib_dir)) != 0)
+        break;
     memset(&f, 0, sizeof(f));
-    if ((rc = cell_paths(j, &f)) == 0 && (rc = write_body(j, &f, first)) == 0 &&
+    if (rc == 0 && (rc = cell_paths(j, &f)) == 0 &&
+        (rc = write_body(j, &f, first)) == 0 &&
         (rc = write_root(j, &f, first)) == 0 && (rc = run_rustc(j, &f)) == 0 &&
         (rc = publish(j, &f, e)) == 0)
       rc = rimport__loader_mark_in_use(cache, CELL_CRATE, j->key);
