@@ -626,6 +626,20 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   return rimport__argv_addv(argv, "-o", f->lib.ptr, f->root.ptr, NULL);
 }
 
+/* Runs rustc (argv[0]) in cwd, with the session's time limit and cancel. */
+static int spawn_rustc(const rimport__cell_env *env, const rimport__argv *argv,
+                       const char *cwd, rimport__proc_result *res) {
+  rimport__proc_opts po;
+  memset(&po, 0, sizeof(po));
+  po.file = argv->v[0];
+  po.args = argv->v;
+  po.cwd = cwd;
+  po.timeout_ms = env->opts->build_timeout_ms;
+  po.max_capture = 4u * 1024 * 1024;
+  po.cancel = env->cancel;
+  return rimport__proc_run(&po, res);
+}
+
 /* rustc's message with the body module's file shown as the user's: every
  * "<base> (statements)" becomes "<base>". */
 static int show_user_paths(const cell_job *j, const char *text,
@@ -646,21 +660,12 @@ static int show_user_paths(const cell_job *j, const char *text,
 
 static int run_rustc(const cell_job *j, const cell_files *f) {
   rimport__argv argv = RIMPORT__ARGV_INIT;
-  rimport__proc_opts po;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   rimport_buf rustc = RIMPORT_BUF_INIT;
   int rc;
   if ((rc = rustc_binary(j->env->tc, &rustc)) == 0 &&
-      (rc = rustc_argv(j, f, rustc.ptr, &argv)) == 0) {
-    memset(&po, 0, sizeof(po));
-    po.file = rustc.ptr;
-    po.args = argv.v;
-    po.cwd = f->dir.ptr;
-    po.timeout_ms = j->env->opts->build_timeout_ms;
-    po.max_capture = 4u * 1024 * 1024;
-    po.cancel = j->env->cancel;
-    rc = rimport__proc_run(&po, &res);
-  }
+      (rc = rustc_argv(j, f, rustc.ptr, &argv)) == 0)
+    rc = spawn_rustc(j->env, &argv, f->dir.ptr, &res);
   if (rc == 0 && (res.exit_status != 0 || res.term_signal != 0)) {
     rimport_buf said = RIMPORT_BUF_INIT;
     rc = show_user_paths(
@@ -711,36 +716,42 @@ static int stage_output(const rimport__dirent *ent, void *payload) {
   return w->rc != 0;
 }
 
-/* Publishes the compiled cell as <cache>/kayton_cell/<key>: its library,
- * its two sources, an empty deps/ (the cell's crates are its plugins'). */
-static int publish(const cell_job *j, const cell_files *f,
-                   rimport__entry **out) {
+/* A source file of an entry: `src` staged as `rel` ("crate/lib.rs"). */
+typedef struct entry_source {
+  const char *src, *rel;
+} entry_source;
+
+/* Publishes <cache>/kayton_cell/<key>: what rustc wrote into `dir` for
+ * `crate` (lib/), its sources (crate/), an empty deps/ (a cell's crates
+ * are its plugins'); `kind` ("cell", "cellapi") goes into the manifest. */
+static int publish_entry(const char *cache, const char *key, const char *crate,
+                         const char *kind, const char *dir,
+                         const entry_source *sources, size_t n,
+                         rimport__entry **out) {
   rimport__stage *st = NULL;
   rimport_buf deps = RIMPORT_BUF_INIT;
   stage_walk w;
+  size_t i;
   cJSON *extra = cJSON_CreateObject();
-  int rc = extra && cJSON_AddStringToObject(extra, "kind", "cell") &&
-                   cJSON_AddStringToObject(extra, "crate_name", j->crate.ptr)
+  int rc = extra && cJSON_AddStringToObject(extra, "kind", kind) &&
+                   cJSON_AddStringToObject(extra, "crate_name", crate)
                ? 0
                : rimport__error_nomem();
   if (rc == 0)
-    rc = rimport__stage_begin(j->env->opts->cache_dir, CELL_CRATE, j->key, &st);
+    rc = rimport__stage_begin(cache, CELL_CRATE, key, &st);
   if (rc == 0 &&
       (rc = rimport__path_join(&deps, rimport__stage_dir(st), "deps")) == 0)
     rc = rimport__fs_mkdir_p(deps.ptr);
   if (rc == 0) {
     w.st = st;
-    w.dir = f->dir.ptr;
-    w.crate = j->crate.ptr;
+    w.dir = dir;
+    w.crate = crate;
     w.rc = 0;
-    rc = rimport__fs_list_dir(f->dir.ptr, stage_output, &w);
-    if (rc == 0)
+    if ((rc = rimport__fs_list_dir(dir, stage_output, &w)) == 0)
       rc = w.rc;
   }
-  if (rc == 0)
-    rc = rimport__stage_add(st, f->root.ptr, "crate/lib.rs", "source");
-  if (rc == 0)
-    rc = rimport__stage_add(st, f->body.ptr, "crate/body.rs", "source");
+  for (i = 0; rc == 0 && i < n; i++)
+    rc = rimport__stage_add(st, sources[i].src, sources[i].rel, "source");
   if (rc == 0) {
     rc = rimport__stage_publish(st, extra, out);
     st = NULL; /* consumed */
@@ -749,6 +760,15 @@ static int publish(const cell_job *j, const cell_files *f,
   cJSON_Delete(extra);
   rimport_buf_dispose(&deps);
   return rc;
+}
+
+/* Publishes the compiled cell: its library and its two sources. */
+static int publish(const cell_job *j, const cell_files *f,
+                   rimport__entry **out) {
+  const entry_source sources[] = {{f->root.ptr, "crate/lib.rs"},
+                                  {f->body.ptr, "crate/body.rs"}};
+  return publish_entry(j->env->opts->cache_dir, j->key, j->crate.ptr, "cell",
+                       f->dir.ptr, sources, RIMPORT__ARRAY_SIZE(sources), out);
 }
 
 static int farm_add(const char *cache_dir, const char *lib_dir);
@@ -936,13 +956,9 @@ static int compile_cell_api(const cell_job *j, const char *key,
   const char sep = rimport__dir_sep;
   rimport_buf api = RIMPORT_BUF_INIT, src = RIMPORT_BUF_INIT,
               dir = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT,
-              rustc = RIMPORT_BUF_INIT, deps = RIMPORT_BUF_INIT;
+              rustc = RIMPORT_BUF_INIT;
   rimport__argv argv = RIMPORT__ARGV_INIT;
-  rimport__proc_opts po;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
-  rimport__stage *st = NULL;
-  cJSON *extra = NULL;
-  stage_walk w;
   int rc;
   if ((rc = rimport__gen_kayton_api_dir(env->opts->cache_dir, &api)) == 0 &&
       (rc = rimport__gen_kayton_api(api.ptr)) == 0 &&
@@ -967,50 +983,20 @@ static int compile_cell_api(const cell_job *j, const char *key,
       rimport__argv_addv(&argv, "--target", env->tc->target, NULL);
     rc = rimport__argv_addv(&argv, "-o", lib.ptr, src.ptr, NULL);
   }
-  if (rc == 0) {
-    memset(&po, 0, sizeof(po));
-    po.file = rustc.ptr;
-    po.args = argv.v;
-    po.cwd = dir.ptr;
-    po.timeout_ms = env->opts->build_timeout_ms;
-    po.max_capture = 4u * 1024 * 1024;
-    po.cancel = env->cancel;
-    rc = rimport__proc_run(&po, &res);
-  }
+  if (rc == 0)
+    rc = spawn_rustc(env, &argv, dir.ptr, &res);
   if (rc == 0 && (res.exit_status != 0 || res.term_signal != 0))
     rc = rimport__error_set(RIMPORT_ECOMPILE,
                             "compiling kayton_api for cells (%s) failed; "
                             "rustc said:\n%s",
                             src.ptr, res.err.size ? res.err.ptr : "(nothing)");
-  if (rc == 0)
-    rc = (extra = cJSON_CreateObject()) != NULL &&
-                 cJSON_AddStringToObject(extra, "kind", "cellapi") &&
-                 cJSON_AddStringToObject(extra, "crate_name", CELL_API)
-             ? 0
-             : rimport__error_nomem();
-  if (rc == 0)
-    rc = rimport__stage_begin(env->opts->cache_dir, CELL_CRATE, key, &st);
-  if (rc == 0 &&
-      (rc = rimport__path_join(&deps, rimport__stage_dir(st), "deps")) == 0)
-    rc = rimport__fs_mkdir_p(deps.ptr);
   if (rc == 0) {
-    w.st = st;
-    w.dir = dir.ptr;
-    w.crate = CELL_API;
-    w.rc = 0;
-    if ((rc = rimport__fs_list_dir(dir.ptr, stage_output, &w)) == 0)
-      rc = w.rc;
+    const entry_source source = {src.ptr, "crate/lib.rs"};
+    rc = publish_entry(env->opts->cache_dir, key, CELL_API, "cellapi", dir.ptr,
+                       &source, 1, e);
   }
-  if (rc == 0)
-    rc = rimport__stage_add(st, src.ptr, "crate/lib.rs", "source");
-  if (rc == 0) {
-    rc = rimport__stage_publish(st, extra, e);
-    st = NULL; /* consumed */
-  }
-  rimport__stage_abort(st);
   if (rc == 0)
     rimport__fs_remove_tree(dir.ptr, NULL);
-  cJSON_Delete(extra);
   rimport__proc_result_dispose(&res);
   rimport__argv_dispose(&argv);
   rimport_buf_dispose(&api);
@@ -1018,7 +1004,6 @@ static int compile_cell_api(const cell_job *j, const char *key,
   rimport_buf_dispose(&dir);
   rimport_buf_dispose(&lib);
   rimport_buf_dispose(&rustc);
-  rimport_buf_dispose(&deps);
   return rc;
 }
 
