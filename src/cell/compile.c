@@ -140,23 +140,13 @@ static const char *plugin_name(const rimport__cell_env *env, const char *key) {
 }
 
 /* `text` (len bytes) into out with its rimport statements blanked out
- * (newlines kept, so every line stays where it was). */
+ * (lines and columns kept). */
 static int blank_statements(const char *text, size_t len, rimport_buf *out) {
-  rimport_imports *imps = NULL;
-  size_t i, k;
   int rc;
   rimport__buf_clear(out);
-  if ((rc = rimport__buf_put(out, text ? text : "", len)) != 0 ||
-      (rc = rimport_parse(out->ptr, out->size, &imps)) != 0)
+  if ((rc = rimport__buf_put(out, text ? text : "", len)) != 0)
     return rc;
-  for (i = 0; i < rimport_imports_count(imps); i++) {
-    const rimport_span *sp = &rimport_imports_array(imps)[i].span;
-    for (k = sp->start; k < sp->end && k < out->size; k++)
-      if (out->ptr[k] != '\n')
-        out->ptr[k] = ' ';
-  }
-  rimport_imports_free(imps);
-  return 0;
+  return rimport__rs_blank_imports(out);
 }
 
 /* A name as it is mentioned: without the `r#` of a raw identifier. */

@@ -14,6 +14,12 @@
 
 #include "../common/common.h"
 
+/* Blanks the rimport statements (`rimport x`, `from x rimport y`: the
+ * spans rimport_parse gives) of the text in b: every byte but '\n' and
+ * '\r' becomes ' ', so lines and columns stay. 0, or rimport_parse's
+ * error. */
+int rimport__rs_blank_imports(rimport_buf *b);
+
 /* What a name is (or what an item is: the scanner uses the same list). */
 typedef enum rimport__rs_kind {
   RIMPORT__RS_NONE = 0,

@@ -23,8 +23,7 @@ static int copy_into(rimport_buf *b, const char *text, size_t len) {
   return rimport__buf_put(b, text != NULL ? text : "", len);
 }
 
-/* Blanks the rimport statements of the text in b (rimport_parse's spans). */
-static int blank_imports(rimport_buf *b) {
+int rimport__rs_blank_imports(rimport_buf *b) {
   rimport_imports *imps = NULL;
   size_t i;
   int rc = rimport_parse(b->ptr, b->size, &imps);
@@ -64,7 +63,7 @@ int rimport_cell_split(const char *text, size_t len, rimport_buf *items,
   }
   /* The rimport statements first: blanked in both texts. */
   if ((rc = copy_into(items, text, len)) != 0 ||
-      (rc = blank_imports(items)) != 0 ||
+      (rc = rimport__rs_blank_imports(items)) != 0 ||
       (rc = copy_into(statements, items->ptr, len)) != 0)
     goto fail;
   rc = rimport__rs_tokenize(items->ptr, len, 1,
