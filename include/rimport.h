@@ -19,6 +19,7 @@
 #include "rimport/session.h"
 #include "rimport/plan.h"
 #include "rimport/build.h"
+#include "rimport/api.h"
 #include "rimport/run.h"
 
 #endif /* RIMPORT_H */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "api/api.h"
 #include "cell/cell.h"
 #include "common/fs.h"
 #include "load/load.h"
@@ -28,6 +29,7 @@ struct rimport_session {
   rimport__loader *loader;              /* src/load */
   rimport__vm *vm; /* the reference VM, unless the host gave a context */
   rimport__cell_state *cells; /* src/cell */
+  rimport__api_state *api;    /* src/api */
   atomic_int cancel;          /* rimport_cancel sets it */
 };
 
@@ -167,6 +169,7 @@ int rimport_session_open(rimport_session **out,
       (rc = rimport__plan_state_new(&s->plans)) != 0 ||
       (rc = rimport__loader_new(&s->loader)) != 0 ||
       (rc = rimport__cell_state_new(&s->cells)) != 0 ||
+      (rc = rimport__api_state_new(&s->api)) != 0 ||
       (opts->context == NULL && (rc = open_vm(s)) != 0)) {
     rimport_session_close(s);
     return rc;
@@ -179,6 +182,7 @@ void rimport_session_close(rimport_session *s) {
   if (s == NULL)
     return;
   rimport__cell_state_free(s->cells);
+  rimport__api_state_free(s->api);
   /* Every value kept in the VM is dropped here (drop functions live in
    * libraries that stay loaded: the loader unloads nothing). */
   rimport__vm_free(s->vm);
@@ -245,6 +249,10 @@ rimport__vm *rimport__session_vm(rimport_session *s) {
 
 rimport__cell_state *rimport__session_cells(rimport_session *s) {
   return s->cells;
+}
+
+rimport__api_state *rimport__session_api(rimport_session *s) {
+  return s->api;
 }
 
 atomic_int *rimport__session_cancel(rimport_session *s) {

@@ -22,6 +22,7 @@ struct rimport__plan_state;
 struct rimport__loader;
 struct rimport__vm;
 struct rimport__cell_state;
+struct rimport__api_state;
 
 /* The options the session was opened with. Strings point at the session's
  * own copies; `cache_dir` is absolute and exists. */
@@ -42,6 +43,9 @@ struct rimport__vm *rimport__session_vm(rimport_session *session);
 
 /* Names in scope for cells, the cell counter (src/cell). */
 struct rimport__cell_state *rimport__session_cells(rimport_session *session);
+
+/* The API indexes read so far and the names cells bind (src/api). */
+struct rimport__api_state *rimport__session_api(rimport_session *session);
 
 /* Set by rimport_cancel from any thread; a build clears it when it starts,
  * child processes are killed when it is set. */

@@ -1,0 +1,530 @@
+/* The api stage (src/api): rustdoc JSON → the API index (every item kind,
+ * shapes, receivers, traits, re-exports to public paths) with the
+ * toolchain's rustdoc and, when installed, Debian's 1.63 (format 15); the
+ * documents it refuses (other formats, garbage, truncations) without a
+ * crash; and the public lookups over a session's plugins: by path, by
+ * member, by a bound name, near names, a crate without a plugin, a plugin
+ * without an index, and the JSON of an item. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+#include "api/api.h"
+#include "common/common.h"
+#include "common/fs.h"
+#include "session.h"
+#include "stack/stack.h"
+
+#define FIXTURE RIMPORT_TEST_FIXTURES "/apidoc/src/lib.rs"
+
+/* rustdoc's JSON of the apidoc fixture by `rustdoc` (a name on PATH or a
+ * path), in *json; 0 when that rustdoc is not there. */
+static int rustdoc_json(const char *rustdoc, const char *tag,
+                        rimport_buf *json) {
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf out = RIMPORT_BUF_INIT, file = RIMPORT_BUF_INIT;
+  const char *env[] = {"RUSTC_BOOTSTRAP=1", NULL};
+  const char *dir;
+  if (strchr(rustdoc, '/') ? !rimport__fs_is_file(rustdoc)
+                           : !rimport_test_have_program(rustdoc))
+    return 0;
+  dir = rimport_test_tmpdir(tag);
+  rimport__buf_printf(&out, "%s/out", dir);
+  {
+    const char *argv[] = {rustdoc,           "--edition", "2018",
+                          "--crate-type",    "lib",       "--crate-name",
+                          "apidoc",          "-Z",        "unstable-options",
+                          "--output-format", "json",      "-o",
+                          out.ptr,           FIXTURE,     NULL};
+    rimport_test_exec(&r, argv, NULL, env, 120000);
+  }
+  if (r.status != 0 || r.term_signal != 0)
+    fail_msg("%s failed: %s", rustdoc, r.err.ptr);
+  rimport__buf_printf(&file, "%s/apidoc.json", out.ptr);
+  assert_int_equal(rimport__fs_read_file(file.ptr, 64u << 20, json), 0);
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&file);
+  return 1;
+}
+
+static cJSON *convert(const rimport_buf *json) {
+  rimport__rustdoc_doc d = {json->ptr, json->size, "rustdoc JSON of apidoc"};
+  rimport_buf out = RIMPORT_BUF_INIT;
+  cJSON *index;
+  if (rimport__api_from_rustdoc(&d, 1, "apidoc", "0.3.1", &out) != 0)
+    fail_msg("converting: %s", rimport_error_last()->message);
+  index = cJSON_Parse(out.ptr);
+  assert_non_null(index);
+  rimport_buf_dispose(&out);
+  return index;
+}
+
+static const cJSON *item(const cJSON *index, const char *path) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItem(index, "items")) {
+    const cJSON *p = cJSON_GetObjectItem(it, "path");
+    if (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0)
+      return it;
+  }
+  fail_msg("the index has no item %s", path);
+  return NULL;
+}
+
+static const char *str(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItem(o, name);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *param(const cJSON *fn, int i) {
+  return cJSON_GetArrayItem(cJSON_GetObjectItem(fn, "params"), i);
+}
+
+static const cJSON *member(const cJSON *ty, const char *name) {
+  const cJSON *m;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItem(ty, "members")) {
+    if (strcmp(str(m, "name"), name) == 0)
+      return m;
+  }
+  fail_msg("%s has no member %s", str(ty, "path"), name);
+  return NULL;
+}
+
+static int has_string(const cJSON *arr, const char *s) {
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr) {
+    if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* What both formats must give for the fixture. */
+static void check_fixture_index(const cJSON *index, int format) {
+  const cJSON *it, *m, *p;
+  assert_int_equal(cJSON_GetObjectItem(index, "rustdoc_format")->valueint,
+                   format);
+  assert_string_equal(str(index, "crate"), "apidoc");
+  /* the crate root: a module with its items, docs' first paragraph */
+  it = item(index, "apidoc");
+  assert_string_equal(str(it, "kind"), "module");
+  assert_non_null(strstr(str(it, "docs"), "one item of each kind"));
+  assert_null(strstr(str(it, "docs"), "Second paragraph"));
+  assert_true(has_string(cJSON_GetObjectItem(it, "items"), "Counter"));
+  /* a struct from a private module, listed at its public path */
+  it = item(index, "apidoc::Counter");
+  assert_string_equal(str(it, "kind"), "struct");
+  assert_string_equal(str(it, "docs"),
+                      "A counter kept in a private module and re-exported "
+                      "at the root.");
+  assert_true(has_string(cJSON_GetObjectItem(it, "traits"), "Display"));
+  assert_true(has_string(cJSON_GetObjectItem(it, "traits"), "Debug"));
+  assert_true(has_string(cJSON_GetObjectItem(it, "traits"), "Clone"));
+  assert_true(has_string(cJSON_GetObjectItem(it, "traits"), "Default"));
+  assert_true(has_string(cJSON_GetObjectItem(it, "traits"), "Send"));
+  assert_true(has_string(cJSON_GetObjectItem(it, "traits"), "Sync"));
+  p = cJSON_GetArrayItem(cJSON_GetObjectItem(it, "fields"), 0);
+  assert_string_equal(str(p, "name"), "count");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(it, "fields")), 1);
+  /* members: constructor, receivers, an associated const */
+  m = member(it, "new");
+  assert_null(str(m, "receiver"));
+  assert_string_equal(str(cJSON_GetObjectItem(m, "output"), "shape"), "opaque");
+  assert_string_equal(str(cJSON_GetObjectItem(m, "output"), "opaque"),
+                      "apidoc::Counter");
+  assert_string_equal(str(member(it, "bump"), "receiver"), "&mut self");
+  assert_string_equal(str(member(it, "get"), "receiver"), "&self");
+  assert_string_equal(str(member(it, "into_inner"), "receiver"), "self");
+  assert_string_equal(str(member(it, "get"), "sig"),
+                      "pub fn get(&self) -> i64");
+  m = member(it, "MAX");
+  assert_string_equal(str(m, "kind"), "assoc_const");
+  /* shapes */
+  it = item(index, "apidoc::shapes::ints");
+  assert_string_equal(str(param(it, 0), "shape"), "i64");
+  assert_string_equal(str(param(it, 0), "min"), "0");
+  assert_string_equal(str(param(it, 0), "max"), "255");
+  assert_string_equal(str(param(it, 1), "min"), "-32768");
+  assert_string_equal(str(param(it, 4), "max"), "18446744073709551615");
+  assert_string_equal(str(param(it, 5), "shape"), "f64");
+  assert_string_equal(str(param(it, 6), "shape"), "bool");
+  assert_string_equal(str(cJSON_GetObjectItem(it, "output"), "shape"), "f64");
+  it = item(index, "apidoc::shapes::greet");
+  assert_string_equal(str(param(it, 0), "shape"), "str");
+  assert_string_equal(str(param(it, 0), "type"), "&str");
+  assert_string_equal(str(param(it, 1), "shape"), "str");
+  assert_string_equal(str(cJSON_GetObjectItem(it, "output"), "shape"), "str");
+  it = item(index, "apidoc::shapes::sum");
+  assert_string_equal(str(param(it, 0), "shape"), "vec_i64");
+  assert_string_equal(str(param(it, 0), "max"), "2147483647");
+  assert_string_equal(str(param(it, 1), "shape"), "vec_f64");
+  it = item(index, "apidoc::shapes::parse");
+  p = cJSON_GetObjectItem(it, "output");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(p, "fallible")));
+  assert_string_equal(str(p, "shape"), "i64");
+  assert_string_equal(str(p, "error"), "ParseIntError");
+  it = item(index, "apidoc::shapes::maybe");
+  p = cJSON_GetObjectItem(it, "output");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(p, "optional")));
+  assert_string_equal(str(p, "opaque"), "apidoc::Counter");
+  it = item(index, "apidoc::shapes::nothing");
+  assert_string_equal(str(cJSON_GetObjectItem(it, "output"), "shape"), "unit");
+  it = item(index, "apidoc::shapes::odd");
+  assert_string_equal(str(param(it, 0), "why"), "a tuple");
+  assert_string_equal(str(param(it, 1), "why"), "a slice or array");
+  assert_string_equal(str(param(it, 2), "why"), "a char");
+  assert_string_equal(str(param(it, 3), "why"), "a generic parameter");
+  assert_string_equal(str(param(it, 4), "why"), "impl Trait");
+  assert_string_equal(str(it, "generics"), "<T: Clone>");
+  it = item(index, "apidoc::shapes::peek");
+  assert_string_equal(str(param(it, 0), "ref"), "&");
+  assert_string_equal(str(param(it, 1), "ref"), "&mut");
+  assert_string_equal(str(param(it, 1), "opaque"), "apidoc::Counter");
+  /* a type alias is followed: Res<i64> is a fallible i64 */
+  it = item(index, "apidoc::checked");
+  p = cJSON_GetObjectItem(it, "output");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(p, "fallible")));
+  assert_string_equal(str(p, "shape"), "i64");
+  assert_string_equal(str(item(index, "apidoc::Res"), "kind"), "type_alias");
+  /* enums, generic types, traits, consts, statics, macros, unions */
+  it = item(index, "apidoc::Fruit");
+  assert_string_equal(str(it, "kind"), "enum");
+  assert_true(has_string(cJSON_GetObjectItem(it, "variants"), "Pear(u32)"));
+  assert_true(has_string(cJSON_GetObjectItem(it, "variants"), "Plum { .. }"));
+  assert_false(has_string(cJSON_GetObjectItem(it, "traits"), "Display"));
+  it = item(index, "apidoc::Stack");
+  assert_string_equal(str(it, "generics"), "<T>");
+  assert_string_equal(
+      str(cJSON_GetObjectItem(member(it, "new"), "output"), "shape"), "none");
+  it = item(index, "apidoc::largest");
+  assert_string_equal(str(it, "sig"),
+                      "pub fn largest<T: PartialOrd + Copy>(a: T, b: T) -> T");
+  it = item(index, "apidoc::Speak");
+  assert_string_equal(str(it, "kind"), "trait");
+  assert_string_equal(str(member(it, "twice"), "receiver"), "&self");
+  it = item(index, "apidoc::ANSWER");
+  assert_string_equal(str(it, "kind"), "constant");
+  assert_string_equal(str(cJSON_GetObjectItem(it, "type"), "max"),
+                      "4294967295");
+  assert_string_equal(str(item(index, "apidoc::GREETING"), "kind"), "static");
+  it = item(index, "apidoc::fruit");
+  assert_string_equal(str(it, "kind"), "macro");
+  assert_string_equal(str(it, "macro"), "macro_rules");
+  assert_string_equal(str(item(index, "apidoc::Bits"), "kind"), "union");
+  /* re-exports: the other public paths lead to the canonical ones */
+  p = cJSON_GetObjectItem(index, "aliases");
+  assert_string_equal(str(p, "apidoc::prelude::greet"),
+                      "apidoc::shapes::greet");
+  assert_string_equal(str(p, "apidoc::prelude::Kind"), "apidoc::Fruit");
+  /* a private module's path is nowhere */
+  cJSON_ArrayForEach(it, cJSON_GetObjectItem(index, "items")) {
+    assert_null(strstr(str(it, "path"), "inner"));
+  }
+}
+
+static void index_of_current_rustdoc(void **state) {
+  rimport_buf json = RIMPORT_BUF_INIT;
+  cJSON *index;
+  (void)state;
+  if (!rustdoc_json("rustdoc", "api-current", &json))
+    skip();
+  index = convert(&json);
+  check_fixture_index(
+      index, (int)cJSON_GetObjectItem(index, "rustdoc_format")->valuedouble);
+  assert_true(cJSON_GetObjectItem(index, "rustdoc_format")->valueint >= 15);
+  cJSON_Delete(index);
+  rimport_buf_dispose(&json);
+}
+
+static void index_of_debian_rustdoc_163(void **state) {
+  rimport_buf json = RIMPORT_BUF_INIT;
+  cJSON *index;
+  (void)state;
+  if (!rustdoc_json("/usr/bin/rustdoc", "api-163", &json))
+    skip();
+  index = convert(&json);
+  check_fixture_index(index, 15);
+  cJSON_Delete(index);
+  rimport_buf_dispose(&json);
+}
+
+static void refuses_other_formats_and_garbage(void **state) {
+  static const char *const corrupt[] = {
+      "",
+      "not json",
+      "[1,2,3]",
+      "{\"format_version\": 57}",
+      "{\"format_version\": \"57\", \"index\": {}, \"paths\": {}}",
+      "{\"format_version\": 57, \"index\": [], \"paths\": {}}",
+      "{\"format_version\": 57, \"index\": {}, \"paths\": {}, \"root\": 1}",
+  };
+  rimport_buf out = RIMPORT_BUF_INIT;
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(corrupt) / sizeof(corrupt[0]); i++) {
+    rimport__rustdoc_doc d = {corrupt[i], strlen(corrupt[i]), "doc"};
+    assert_int_equal(rimport__api_from_rustdoc(&d, 1, "x", "1", &out),
+                     RIMPORT_ECORRUPT);
+    assert_non_null(strstr(rimport_error_last()->message, "reading the doc"));
+  }
+  {
+    const char *future =
+        "{\"format_version\": 99, \"index\": {}, \"paths\": {}, \"root\": 0}";
+    rimport__rustdoc_doc d = {future, strlen(future), "rustdoc JSON of x"};
+    rimport_test_assert_error(rimport__api_from_rustdoc(&d, 1, "x", "1", &out),
+                              RIMPORT_EUNSUPPORTED,
+                              "its format_version is 99, and this rimport "
+                              "reads 15 to 57");
+  }
+  assert_int_equal(rimport__api_from_rustdoc(NULL, 0, "x", "1", &out),
+                   RIMPORT_EINVAL);
+  rimport_buf_dispose(&out);
+}
+
+/* Documents whose parts are of the wrong types, point nowhere, or go round
+ * in circles give an index (maybe a poor one), never a crash. */
+static void odd_documents_give_an_index(void **state) {
+  static const char *const odd[] = {
+      /* a module that re-exports itself by a glob, and one by name */
+      "{\"format_version\":57,\"root\":0,\"paths\":{},\"index\":{"
+      "\"0\":{\"id\":0,\"name\":\"x\",\"inner\":{\"module\":{\"items\":[1,2]}}}"
+      ","
+      "\"1\":{\"id\":1,\"name\":null,\"inner\":{\"use\":{\"name\":\"x\","
+      "\"id\":0,\"is_glob\":true}}},"
+      "\"2\":{\"id\":2,\"name\":null,\"inner\":{\"use\":{\"name\":\"again\","
+      "\"id\":0,\"is_glob\":false}}}}}",
+      /* items of the wrong types, ids that point nowhere */
+      "{\"format_version\":57,\"root\":0,\"paths\":{\"5\":7},\"index\":{"
+      "\"0\":{\"id\":0,\"name\":\"x\",\"inner\":{\"module\":{\"items\":[1,2,3,"
+      "\"q\",null,{}]}}},"
+      "\"1\":{\"id\":1,\"name\":\"f\",\"inner\":{\"function\":{\"sig\":{"
+      "\"inputs\":[[\"a\",{\"resolved_path\":{\"path\":7,\"id\":99}}],[],"
+      "null,[1,2]],\"output\":{\"tuple\":7}}}}},"
+      "\"2\":{\"id\":2,\"name\":\"S\",\"inner\":{\"struct\":{\"kind\":7,"
+      "\"impls\":[0,1,2,44],\"generics\":{\"params\":[{\"name\":1}]}}}},"
+      "\"3\":{\"id\":3,\"name\":\"E\",\"inner\":{\"enum\":{\"variants\":[0,1,"
+      "2,3]}}}}}",
+      /* deep nesting of references */
+      "{\"format_version\":57,\"root\":0,\"paths\":{},\"index\":{"
+      "\"0\":{\"id\":0,\"name\":\"x\",\"inner\":{\"module\":{\"items\":[1]}}},"
+      "\"1\":{\"id\":1,\"name\":\"f\",\"inner\":{\"function\":{\"sig\":{"
+      "\"inputs\":[[\"a\",{\"borrowed_ref\":{\"type\":{\"borrowed_ref\":{"
+      "\"type\":{\"slice\":{\"slice\":{\"slice\":{\"primitive\":\"u8\"}}}}}}}}"
+      "]],\"output\":null}}}}}}",
+  };
+  rimport_buf out = RIMPORT_BUF_INIT;
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+    rimport__rustdoc_doc d = {odd[i], strlen(odd[i]), "odd"};
+    int rc = rimport__api_from_rustdoc(&d, 1, "x", "1", &out);
+    if (rc != 0)
+      fail_msg("document %zu: %s", i, rimport_error_last()->message);
+    assert_non_null(strstr(out.ptr, "\"format\":1"));
+  }
+  rimport_buf_dispose(&out);
+}
+
+/* Every prefix of a real document: refused or read, never a crash. */
+static void truncated_documents(void **state) {
+  rimport_buf json = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT;
+  size_t n, step;
+  (void)state;
+  if (!rustdoc_json("rustdoc", "api-trunc", &json))
+    skip();
+  step = json.size / 40 + 1;
+  for (n = 0; n < json.size; n += step) {
+    rimport__rustdoc_doc d = {json.ptr, n, "cut"};
+    assert_int_equal(rimport__api_from_rustdoc(&d, 1, "apidoc", "1", &out),
+                     RIMPORT_ECORRUPT);
+  }
+  rimport_buf_dispose(&json);
+  rimport_buf_dispose(&out);
+}
+
+/* --- lookups ------------------------------------------------------------ */
+
+/* A session whose stack has the apidoc plugin (an entry directory holding
+ * the index made from `json`; NULL: an entry without one). */
+static rimport_session *session_with(const char *tag, const rimport_buf *json) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  rimport__built b;
+  rimport_buf entry = RIMPORT_BUF_INIT, file = RIMPORT_BUF_INIT,
+              index = RIMPORT_BUF_INIT, cache = RIMPORT_BUF_INIT;
+  const char *dir = rimport_test_tmpdir(tag);
+  rimport__buf_printf(&cache, "%s/cache", dir);
+  o.cache_dir = cache.ptr;
+  if (rimport_session_open(&s, &o) != 0)
+    fail_msg("session: %s", rimport_error_last()->message);
+  rimport__buf_printf(&entry, "%s/entry", dir);
+  assert_int_equal(rimport__fs_mkdir_p(entry.ptr), 0);
+  if (json != NULL) {
+    rimport__rustdoc_doc d = {json->ptr, json->size, "rustdoc JSON of apidoc"};
+    assert_int_equal(
+        rimport__api_from_rustdoc(&d, 1, "apidoc", "0.3.1", &index), 0);
+    rimport__buf_printf(&file, "%s/%s", entry.ptr, RIMPORT__API_INDEX_FILE);
+    rimport_test_write_file(file.ptr, index.ptr);
+  }
+  memset(&b, 0, sizeof(b));
+  b.crate = "apidoc";
+  b.plugin = "kayton_rplugin__apidoc";
+  b.base_key = b.key = json ? "0123456789abcdef0123456789abcdef"
+                            : "fedcba9876543210fedcba9876543210";
+  b.key_input = "";
+  b.work_dir = entry.ptr;
+  b.entry_dir = entry.ptr;
+  b.dylib = entry.ptr;
+  b.deps_dir = entry.ptr;
+  b.version = "0.3.1";
+  assert_int_equal(rimport__stack_push(rimport__session_stack(s), &b), 0);
+  rimport_buf_dispose(&entry);
+  rimport_buf_dispose(&file);
+  rimport_buf_dispose(&index);
+  rimport_buf_dispose(&cache);
+  return s;
+}
+
+static void lookups_by_path_member_and_name(void **state) {
+  rimport_buf json = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT;
+  const rimport_api_item *it = NULL;
+  rimport_session *s;
+  (void)state;
+  if (!rustdoc_json("rustdoc", "api-lookup-doc", &json))
+    skip();
+  s = session_with("api-lookup", &json);
+  assert_int_equal(rimport_api_lookup(s, "apidoc::Counter", &it), 0);
+  assert_int_equal(it->kind, RIMPORT_API_STRUCT);
+  assert_string_equal(it->kind_name, "struct");
+  assert_string_equal(it->crate, "apidoc");
+  assert_int_equal(it->traits, RIMPORT_TRAIT_DISPLAY | RIMPORT_TRAIT_DEBUG |
+                                   RIMPORT_TRAIT_CLONE | RIMPORT_TRAIT_DEFAULT |
+                                   RIMPORT_TRAIT_SEND | RIMPORT_TRAIT_SYNC);
+  assert_int_equal(it->field_count, 1);
+  assert_string_equal(it->fields[0].name, "count");
+  assert_true(it->member_count >= 5);
+  /* a member, and a leading :: */
+  assert_int_equal(rimport_api_lookup(s, "::apidoc::Counter::bump", &it), 0);
+  assert_int_equal(it->kind, RIMPORT_API_FUNCTION);
+  assert_string_equal(it->receiver, "&mut self");
+  assert_int_equal(it->param_count, 0);
+  assert_int_equal(it->output->kind, RIMPORT_VM_I64);
+  /* a function's parameters */
+  assert_int_equal(rimport_api_lookup(s, "apidoc::shapes::peek", &it), 0);
+  assert_int_equal(it->param_count, 2);
+  assert_string_equal(it->params[1].name, "m");
+  assert_int_equal(it->params[1].shape.kind, RIMPORT_VM_OPAQUE);
+  assert_int_equal(it->params[1].shape.by_ref, 2);
+  assert_string_equal(it->params[1].shape.opaque, "apidoc::Counter");
+  assert_null(it->receiver);
+  /* a re-export leads to the canonical item; so does its member */
+  assert_int_equal(rimport_api_lookup(s, "apidoc::prelude::greet", &it), 0);
+  assert_string_equal(it->path, "apidoc::shapes::greet");
+  assert_int_equal(it->params[0].shape.kind, RIMPORT_VM_STR);
+  assert_int_equal(rimport_api_lookup(s, "apidoc::prelude::Kind", &it), 0);
+  assert_string_equal(it->path, "apidoc::Fruit");
+  assert_int_equal(it->variant_count, 3);
+  /* the crate: its root module */
+  assert_int_equal(rimport_api_lookup(s, "apidoc", &it), 0);
+  assert_int_equal(it->kind, RIMPORT_API_MODULE);
+  assert_true(it->item_count >= 10);
+  /* fallible, optional, the alias followed */
+  assert_int_equal(rimport_api_lookup(s, "apidoc::checked", &it), 0);
+  assert_true(it->output->fallible);
+  assert_string_equal(it->output->error, "String");
+  assert_int_equal(rimport_api_lookup(s, "apidoc::shapes::maybe", &it), 0);
+  assert_true(it->output->optional);
+  assert_string_equal(rimport_vm_shape_name(it->output->kind), "opaque");
+  /* by a bound name, and a path after it */
+  assert_int_equal(
+      rimport__api_bind(rimport__session_api(s), "C", "apidoc::Counter"), 0);
+  assert_int_equal(rimport_api_lookup_name(s, "C::get", &it), 0);
+  assert_string_equal(it->path, "apidoc::Counter::get");
+  assert_int_equal(
+      rimport__api_bind(rimport__session_api(s), "C", "apidoc::shapes::greet"),
+      0); /* bound again: the latest counts */
+  assert_int_equal(rimport_api_lookup_name(s, "C", &it), 0);
+  assert_string_equal(it->path, "apidoc::shapes::greet");
+  rimport_test_assert_error(rimport_api_lookup_name(s, "Nope", &it),
+                            RIMPORT_ENOTFOUND,
+                            "no rimport statement built so far binds it");
+  assert_null(it);
+  /* JSON */
+  assert_int_equal(rimport_api_lookup(s, "apidoc::Counter", &it), 0);
+  assert_int_equal(rimport_api_item_json(it, &out), 0);
+  assert_non_null(strstr(out.ptr, "\"path\":\"apidoc::Counter\""));
+  assert_non_null(strstr(out.ptr, "\"receiver\":\"&mut self\""));
+  assert_non_null(strstr(out.ptr, "\"traits\":[\"Display\""));
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&json);
+  rimport_session_close(s);
+}
+
+static void lookups_that_fail_say_why(void **state) {
+  rimport_buf json = RIMPORT_BUF_INIT;
+  const rimport_api_item *it = (const rimport_api_item *)1;
+  rimport_session *s, *bare;
+  (void)state;
+  if (!rustdoc_json("rustdoc", "api-fail-doc", &json))
+    skip();
+  s = session_with("api-fail", &json);
+  /* near names: a typo, and the same name in another module */
+  rimport_test_assert_error(rimport_api_lookup(s, "apidoc::Countr", &it),
+                            RIMPORT_ENOTFOUND, "apidoc::Counter");
+  assert_null(it);
+  rimport_test_assert_error(rimport_api_lookup(s, "apidoc::greet", &it),
+                            RIMPORT_ENOTFOUND, "apidoc::shapes::greet");
+  rimport_test_assert_error(rimport_api_lookup(s, "apidoc::Counter::bmp", &it),
+                            RIMPORT_ENOTFOUND, "apidoc::Counter::bump");
+  /* private paths are not the API */
+  rimport_test_assert_error(
+      rimport_api_lookup(s, "apidoc::inner::Counter", &it), RIMPORT_ENOTFOUND,
+      "no such public item");
+  rimport_test_assert_error(rimport_api_lookup(s, "reqwest::Client", &it),
+                            RIMPORT_ENOTFOUND,
+                            "no plugin of this session imports the crate "
+                            "`reqwest`");
+  rimport_test_assert_error(rimport_api_lookup(s, "::", &it), RIMPORT_EINVAL,
+                            "a path such as");
+  rimport_test_assert_error(rimport_api_lookup(NULL, "x", &it), RIMPORT_EINVAL,
+                            "rimport_api_lookup");
+  rimport_session_close(s);
+  /* a plugin whose entry has no index */
+  bare = session_with("api-noindex", NULL);
+  rimport_test_assert_error(rimport_api_lookup(bare, "apidoc::Counter", &it),
+                            RIMPORT_ENOTFOUND, "has no API index");
+  rimport_session_close(bare);
+  rimport_buf_dispose(&json);
+}
+
+static void corrupt_index_is_an_error(void **state) {
+  rimport_session *s = session_with("api-corrupt", NULL);
+  const rimport__built *b = rimport__stack_at(rimport__session_stack(s), 0);
+  const rimport_api_item *it;
+  rimport_buf file = RIMPORT_BUF_INIT;
+  (void)state;
+  rimport__buf_printf(&file, "%s/%s", b->entry_dir, RIMPORT__API_INDEX_FILE);
+  rimport_test_write_file(file.ptr, "{\"format\": 1, \"items\": [");
+  rimport_test_assert_error(rimport_api_lookup(s, "apidoc::Counter", &it),
+                            RIMPORT_ECORRUPT, "it is not JSON");
+  /* read once: then it is a plugin without an index */
+  rimport_test_assert_error(rimport_api_lookup(s, "apidoc::Counter", &it),
+                            RIMPORT_ENOTFOUND, "has no API index");
+  rimport_buf_dispose(&file);
+  rimport_session_close(s);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(index_of_current_rustdoc),
+    cmocka_unit_test(index_of_debian_rustdoc_163),
+    cmocka_unit_test(refuses_other_formats_and_garbage),
+    cmocka_unit_test(odd_documents_give_an_index),
+    cmocka_unit_test(truncated_documents),
+    cmocka_unit_test(lookups_by_path_member_and_name),
+    cmocka_unit_test(lookups_that_fail_say_why),
+    cmocka_unit_test(corrupt_index_is_an_error),
+};
+
+RIMPORT_TEST_MAIN(tests, NULL)
