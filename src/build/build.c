@@ -23,6 +23,7 @@
 #include "../gen/gen.h"
 #include "../plan/plan.h"
 #include "build.h"
+#include "../api/api.h"
 #include "../platform.h"
 #include "../proc/proc.h"
 #include "../session.h"
@@ -948,6 +949,28 @@ int rimport__build_plan(const rimport__build_env *env,
   return 0;
 }
 
+/* The names the plan's statements bind, for rimport_api_lookup_name:
+ * "<crate>[::<module>][::<item>]". */
+static int bind_names(rimport__api_state *api, const rimport_cell_plan *plan) {
+  const rimport_plugin *ps = rimport_cell_plan_array(plan);
+  rimport_buf path = RIMPORT_BUF_INIT;
+  size_t i, k;
+  int rc = 0;
+  for (i = 0; rc == 0 && i < rimport_cell_plan_count(plan); i++)
+    for (k = 0; rc == 0 && k < ps[i].binding_count; k++) {
+      const rimport_binding *b = &ps[i].bindings[k];
+      rimport__buf_clear(&path);
+      rc = rimport__buf_printf(&path, "%s%s%s%s%s", ps[i].crate,
+                               b->module ? "::" : "",
+                               b->module ? b->module : "", b->item ? "::" : "",
+                               b->item ? b->item : "");
+      if (rc == 0)
+        rc = rimport__api_bind(api, b->name, path.ptr);
+    }
+  rimport_buf_dispose(&path);
+  return rc;
+}
+
 int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
                   rimport_build_result **out) {
   rimport__build_env env;
@@ -966,5 +989,10 @@ int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
   env.cancel = rimport__session_cancel(s);
   if ((rc = rimport_session_toolchain(s, &env.tc)) != 0)
     return rc;
-  return rimport__build_plan(&env, plan, out);
+  if ((rc = rimport__build_plan(&env, plan, out)) == 0 &&
+      (rc = bind_names(rimport__session_api(s), plan)) != 0) {
+    rimport_build_result_free(*out);
+    *out = NULL;
+  }
+  return rc;
 }

@@ -128,6 +128,7 @@ int cli_build(cli *c, int argc, char **argv);
 int cli_run(cli *c, int argc, char **argv);
 int cli_repl(cli *c, int argc, char **argv);
 int cli_doctor(cli *c, int argc, char **argv);
+int cli_doc(cli *c, int argc, char **argv);
 /* rimport cache list|verify|gc|clear (cache.c). */
 int cli_cache(cli *c, int argc, char **argv);
 

@@ -63,6 +63,25 @@ const cli_cmd cli_cmds[] = {
      "Line editing and history come from libedit when rimport was built\n"
      "with it.\n",
      NULL},
+    {"doc", cli_doc, "<crate>[.module...][::Item...] [<statement>...] [--json]",
+     "show an imported crate's items: kinds, signatures, docs",
+     "Prints what the API index of the crate's plugin says about a crate,\n"
+     "a module or an item: its kind and public path, its signature, the\n"
+     "first paragraph of its docs, and how each parameter and result maps\n"
+     "to a value of the VM (i64 with its range, f64, bool, str, vec_i64,\n"
+     "vec_f64, unit, an opaque handle of a kind, or none: not\n"
+     "representable, with why). A type lists the traits it implements\n"
+     "(of Display, Debug, Clone, Default, Send, Sync), its fields or\n"
+     "variants and its methods; a module its items. Modules are written\n"
+     "with dots as in `from reqwest.blocking rimport Client`, or with ::.\n"
+     "\n"
+     "The plugin is built first when the cache has none (`rimport <crate>`;\n"
+     "give the statements to import it otherwise, each as one argument:\n"
+     "rimport doc reqwest.blocking::Client \\\n"
+     "  'rimport reqwest(version=\"0.11\", features=[\"blocking\"])').\n"
+     "\n"
+     "  --json  print the item as rimport_api_item_json writes it\n",
+     NULL},
     {"doctor", cli_doctor, "", "check the toolchain, cargo, cache and source",
      "Prints one line per thing rimport needs, ok or FAIL with what to do:\n"
      "the cache directory, rustc and its std dylib, cargo, and the crate\n"
