@@ -710,6 +710,49 @@ static void same_cell_feature_the_copy_lacks_is_refused(void **state) {
   rimport_session_close(s);
 }
 
+/* A local crate that another local crate of the same cell brings:
+ * `rimport feat_x(path="feat_x")` and `from feat_core rimport features`.
+ * feat_core's plugin takes feat_core from its directory with the features
+ * feat_x's plugin has (alpha), after that plugin is built; nothing is
+ * compiled twice, and the cell sees the one copy. */
+static void same_cell_local_crate_is_taken_from_its_directory(void **state) {
+  static const char cell[] =
+      "rimport feat_x(path=\"feat_x\")\n"
+      "from feat_core rimport features\n"
+      "kprintln!(\"{} {}\", feat_x::core_features(), features());\n";
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_plugin *p;
+  rimport_buf out = RIMPORT_BUF_INIT, real = RIMPORT_BUF_INIT;
+  char from[128];
+  (void)state;
+  plan = rimport_test_plan(s, cell);
+  p = rimport_cell_plan_array(plan);
+  assert_int_equal(p[1].default_features, 1);
+  r = rimport_test_build(s, plan);
+  assert_int_equal(
+      rimport__fs_realpath(RIMPORT_TEST_FIXTURES "/feat_core", &real), 0);
+  assert_int_equal(p[1].source, RIMPORT_FROM_PATH);
+  assert_string_equal(p[1].path, real.ptr);
+  assert_int_equal(p[1].default_features, 0);
+  assert_int_equal(p[1].feature_count, 0);
+  assert_string_equal(rimport_build_result_array(r)[1].key, p[1].key);
+  adopted_from_at(plan, 1, from, sizeof(from));
+  assert_string_equal(from, "kayton_rplugin__feat_x");
+  assert_int_equal(
+      rimport_test_count_prefixed(rimport_build_result_array(r)[1].deps_dir,
+                                  "libfeat_core-"),
+      0);
+  run_cell(s, cell, plan, r, &out);
+  assert_string_equal(out.ptr, "alpha alpha\n");
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&real);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 /* `cargo metadata` lists tokio behind tokio-util (feature net) with
  * `winapi`, a feature only Windows dependencies turn on; the Linux build
  * does not have it. The plugin that takes the loaded tokio asks for no
@@ -1038,6 +1081,8 @@ static const struct CMUnitTest tests[] = {
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(same_cell_feature_the_copy_lacks_is_refused,
                                     setup, teardown),
+    cmocka_unit_test_setup_teardown(
+        same_cell_local_crate_is_taken_from_its_directory, setup, teardown),
     cmocka_unit_test_setup_teardown(feature_the_loaded_copy_lacks_is_refused,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(
