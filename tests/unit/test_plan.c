@@ -1063,17 +1063,20 @@ static void readopt_changes_this_key_and_later_ones(void **state) {
 }
 
 /* The keys of a plan that took a copy at build time are the keys two
- * cells would have: `rimport serde_json`, then `from serde rimport
- * Serialize`, `rimport toml` and a local crate — so both ways share the
- * cache entries. */
+ * cells would have: after a cell that imported toml, one cell with
+ * `rimport serde_json`, `from serde rimport Serialize`, `from toml
+ * rimport Value` and a local crate, or serde_json in one cell and the
+ * rest in the next — so both ways share the cache entries. toml's second
+ * plugin is a thin one, whose name has its key: it changes too. */
 static void readopted_keys_are_a_later_cells_keys(void **state) {
   fixture *f = *state;
   plan_session one = plan_session_new(), two = plan_session_new();
   rimport_item it[] = {{"Serialize", NULL, NULL, 0, {0}}};
-  rimport_import imps[4];
-  rimport_cell_plan *a, *b1, *b2;
+  rimport_item val[] = {{"Value", NULL, NULL, 0, {0}}};
+  rimport_import imps[4], toml = crate_import("toml", "rimport toml", 1);
+  rimport_cell_plan *t1, *t2, *a, *b1, *b2;
   const rimport_plugin *pa, *pb;
-  char local[4200], file[4300];
+  char local[4200], file[4300], thin[128];
   size_t i, k;
   snprintf(local, sizeof(local), "%s/local", f->dir);
   assert_int_equal(rimport__fs_mkdir_p(local), 0);
@@ -1081,16 +1084,24 @@ static void readopted_keys_are_a_later_cells_keys(void **state) {
   rimport_test_write_file(file, "[package]\nname = \"local\"\n");
   imps[0] = crate_import("serde_json", "rimport serde_json", 1);
   imps[1] = items_import("serde", NULL, it, 1);
-  imps[2] = crate_import("toml", "rimport toml", 3);
+  imps[2] = items_import("toml", NULL, val, 1);
   imps[3] = crate_import("local", "rimport local(path=\"local\")", 4);
   imps[3].path = "local";
+  /* both sessions: toml first */
+  t1 = plan_in(&one, f->dir, &toml, 1);
+  push_built(&one, t1, 0, TOML_GRAPH);
+  t2 = plan_in(&two, f->dir, &toml, 1);
+  push_built(&two, t2, 0, TOML_GRAPH);
   /* one cell, built plugin by plugin */
   a = plan_in(&one, f->dir, imps, 4);
+  snprintf(thin, sizeof(thin), "%s", rimport_cell_plan_array(a)[2].plugin);
+  assert_non_null(strstr(thin, "kayton_rplugin__toml__"));
   for (i = 0; i < 4; i++) {
     (void)readopt(&one, a, i);
     push_built(&one, a, i, i == 0 ? SERDE_JSON_GRAPH : "[]");
   }
   assert_non_null(a->adopted[1]);
+  assert_string_not_equal(rimport_cell_plan_array(a)[2].plugin, thin);
   /* two cells */
   b1 = plan_in(&two, f->dir, imps, 1);
   assert_int_equal(readopt(&two, b1, 0), 0);
@@ -1112,6 +1123,8 @@ static void readopted_keys_are_a_later_cells_keys(void **state) {
     for (k = 0; k < pa->parent_count; k++)
       assert_string_equal(pa->parents[k], pb->parents[k]);
   }
+  rimport_cell_plan_free(t1);
+  rimport_cell_plan_free(t2);
   rimport_cell_plan_free(a);
   rimport_cell_plan_free(b1);
   rimport_cell_plan_free(b2);
