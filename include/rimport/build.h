@@ -38,6 +38,21 @@ typedef struct rimport_build_result rimport_build_result;
  * plugin another process is building is waited for (progress phase WAIT),
  * then reused. A failed build leaves no entry behind.
  *
+ * The plugins are built in the plan's order, each stacked on those before
+ * it. rimport_build updates `plan` (the pointer is to const because the
+ * caller keeps and frees the plan, not because it stays as it was): a
+ * plugin that rimport_plan made as written because nothing loaded had its
+ * crate, whose crate an earlier plugin of the same plan turns out to link
+ * (known only once that plugin is built), takes that copy as a later
+ * cell's import would (its exact version or directory, default features
+ * off, only the features named; README "Plans and cache keys") if the
+ * statements allow it. Its key and the keys of the later plugins of the
+ * plan change; from then on rimport_cell_plan_array and
+ * rimport_cell_plan_to_json show the keys that were built (those of the
+ * result), and the session records the crate as a loaded one, no longer
+ * as named by this plan. Building the same plan again changes nothing
+ * more. No other thread may read the plan during the call.
+ *
  * @param out receives the result (free with rimport_build_result_free); NULL on
  *            failure
  * @return 0; RIMPORT_ENOTFOUND (crate or version missing from the source:

@@ -109,6 +109,12 @@ typedef struct rimport_cell_plan rimport_cell_plan;
  * On success the session remembers each crate's source and features, and
  * later plans that do not say them inherit them.
  *
+ * A crate that a plugin the session built links is imported as it is
+ * loaded when the statements allow it (README "Plans and cache keys"); a
+ * plan builds nothing, so a crate that only an earlier plugin of the same
+ * plan links is planned as written here and taken as loaded by
+ * rimport_build, which then updates the plan's keys.
+ *
  * The key needs the toolchain fingerprint (rimport_session_toolchain): a
  * warm process reads it from disk and spawns nothing.
  *
@@ -133,7 +139,12 @@ RIMPORT_EXTERN size_t rimport_cell_plan_count(const rimport_cell_plan *plan);
 
 /**
  * The plugins, an array of rimport_cell_plan_count() entries in the order
- * their crates were first named. Owned by the plan.
+ * their crates were first named. Owned by the plan. After rimport_build
+ * they are the plugins that were built: a plugin that took a crate an
+ * earlier plugin of the plan links has its new source and key, and the
+ * later plugins their new keys and parents (rimport_build). The array
+ * stays where it is, and strings read from it before stay valid until the
+ * plan is freed.
  */
 RIMPORT_EXTERN const rimport_plugin *
 rimport_cell_plan_array(const rimport_cell_plan *plan);

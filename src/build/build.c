@@ -372,6 +372,24 @@ static void join_strings(const cJSON *arr, rimport_buf *out) {
     rimport__buf_puts(out, "no features");
 }
 
+/* Whether `b` is a plugin of the plan being built that was not on the
+ * stack when the plan was made: built for an earlier import of the cell. */
+static int built_for_this_plan(const job *j, const rimport__built *b) {
+  const rimport_cell_plan *plan = j->env->plan;
+  size_t i;
+  if (plan == NULL)
+    return 0;
+  for (i = 0; i < plan->stack_count; i++) {
+    const rimport__built *had = rimport__stack_at(j->env->stack, i);
+    if (had != NULL && strcmp(had->key, b->key) == 0)
+      return 0;
+  }
+  for (i = 0; i < plan->count; i++)
+    if (&plan->plugins[i] != j->p && strcmp(plan->plugins[i].key, b->key) == 0)
+      return 1;
+  return 0;
+}
+
 /* Every crate this plugin shares with a plugin it stacks on must resolve to
  * the same version with the same features: one copy of each crate in the
  * process (invariant 1). Said before the long build. */
@@ -411,7 +429,7 @@ static int check_shared(job *j) {
             "features cannot change: restart the session and import `%s` "
             "first, with the version and every feature the plugins need "
             "(here: %s), then the others; or leave %s out of this "
-            "session%s",
+            "session%s%s%s%s",
             j->what.ptr, name, b->plugin, name,
             rimport__json_str(theirs, "version"), tf.ptr, j->p->crate, name,
             rimport__json_str(mine, "version"), mf.ptr, name, mf.ptr,
@@ -420,6 +438,13 @@ static int check_shared(job *j) {
             strcmp(name, j->package.ptr) == 0 && rimport__plan_can_adopt(theirs)
                 ? "; or import it naming no features, default_features, "
                   "version or path, which takes the loaded copy as it is"
+                : "",
+            built_for_this_plan(j, b) ? " (" : "",
+            built_for_this_plan(j, b) ? b->plugin : "",
+            built_for_this_plan(j, b)
+                ? " was built for an earlier import of this cell: a cell's "
+                  "plugins are built in the order their crates are first "
+                  "named)"
                 : "");
         rimport_buf_dispose(&mf);
         rimport_buf_dispose(&tf);
@@ -919,14 +944,31 @@ static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
   return rc;
 }
 
-int rimport__build_plan(const rimport__build_env *env,
-                        const rimport_cell_plan *plan,
+/* Says that a plugin takes the copy of its crate an earlier plugin of
+ * its plan links. */
+static void report_taken(const rimport_session_options *o,
+                         const rimport_plugin *p, const rimport__adopted *ad) {
+  rimport_buf msg = RIMPORT_BUF_INIT;
+  if (ad != NULL &&
+      rimport__buf_printf(&msg,
+                          "takes %s %s%s%s as %s links it (an earlier import "
+                          "of this cell)",
+                          ad->package, ad->version, ad->path ? " from " : "",
+                          ad->path ? ad->path : "", ad->plugin) == 0)
+    report(o, RIMPORT_PROGRESS_RESOLVE, p->crate, msg.ptr);
+  rimport_buf_dispose(&msg);
+}
+
+int rimport__build_plan(const rimport__build_env *env, rimport_cell_plan *plan,
                         rimport_build_result **out) {
   rimport_build_result *r;
+  rimport__build_env with_plan = *env;
   size_t n = rimport_cell_plan_count(plan), i;
   const rimport_plugin *ps = rimport_cell_plan_array(plan);
-  int rc;
+  int rc, changed;
   *out = NULL;
+  with_plan.plan = plan;
+  env = &with_plan;
   if ((r = rimport__calloc(1, sizeof(*r))) == NULL)
     return rimport__error_nomem();
   if (n > 0 && (r->plugins = rimport__arena_alloc(
@@ -936,6 +978,16 @@ int rimport__build_plan(const rimport__build_env *env,
   }
   for (i = 0; i < n; i++) {
     rimport_built_plugin *bp = &r->plugins[i];
+    /* The plugins before it are on the stack now: a crate one of them
+     * links is taken as it has it (its key and the later ones change). */
+    if ((rc = rimport__plan_readopt(plan, i, env->plans, env->stack, env->tc,
+                                    &changed)) != 0) {
+      rimport__error_prefix("building the plugin for %s", ps[i].crate);
+      rimport_build_result_free(r);
+      return rc;
+    }
+    if (changed)
+      report_taken(env->opts, &ps[i], plan->adopted[i]);
     bp->crate = rimport__arena_strdup(&r->arena, ps[i].crate);
     bp->key = rimport__arena_strdup(&r->arena, ps[i].key);
     if ((rc = ensure_plugin(env, &ps[i], plan->base_keys[i], bp, &r->arena)) !=
@@ -984,12 +1036,16 @@ int rimport_build(rimport_session *s, const rimport_cell_plan *plan,
   memset(&env, 0, sizeof(env));
   env.opts = rimport__session_options(s);
   env.stack = rimport__session_stack(s);
+  env.plans = rimport__session_plans(s);
   /* A new build: no request yet (env.cancel is read-only below). */
   atomic_store(rimport__session_cancel(s), 0);
   env.cancel = rimport__session_cancel(s);
   if ((rc = rimport_session_toolchain(s, &env.tc)) != 0)
     return rc;
-  if ((rc = rimport__build_plan(&env, plan, out)) == 0 &&
+  /* The plan is the caller's and rimport_build's contract says that it
+   * updates it (a crate an earlier plugin of the plan links is taken as
+   * loaded); it was allocated writable by rimport_plan. */
+  if ((rc = rimport__build_plan(&env, (rimport_cell_plan *)plan, out)) == 0 &&
       (rc = bind_names(rimport__session_api(s), plan)) != 0) {
     rimport_build_result_free(*out);
     *out = NULL;

@@ -7,6 +7,7 @@
 
 #include "../common/common.h"
 
+struct rimport__plan_state;
 struct rimport__stack;
 
 /* What a build uses of its session. */
@@ -16,13 +17,20 @@ typedef struct rimport__build_env {
   const rimport_session_options *opts;
   const rimport_toolchain *tc;
   struct rimport__stack *stack; /* built plugins are pushed on it */
-  const atomic_int *cancel;     /* may be NULL */
+  /* The session's plan records: a crate an earlier plugin of the plan
+   * turns out to link is a loaded one (rimport__plan_readopt). May be
+   * NULL. */
+  struct rimport__plan_state *plans;
+  const atomic_int *cancel; /* may be NULL */
+  /* The plan being built (rimport__build_plan sets it), for messages. */
+  const rimport_cell_plan *plan;
 } rimport__build_env;
 
 /* rimport_build without the session: the session's stack is `env->stack`.
- * *out is NULL on failure. */
-int rimport__build_plan(const rimport__build_env *env,
-                        const rimport_cell_plan *plan,
+ * Before it builds a plugin, a crate that the plan's earlier plugins turn
+ * out to link is taken as they have it (rimport__plan_readopt), which
+ * updates the plan's keys from that plugin on. *out is NULL on failure. */
+int rimport__build_plan(const rimport__build_env *env, rimport_cell_plan *plan,
                         rimport_build_result **out);
 
 #endif

@@ -345,16 +345,16 @@ static int str_eq(const char *a, const char *b) {
   return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
-/* The copies of `name` in the graphs of the stack, each once: a crate
- * several plugins link is one copy (the build stage checked that they
- * agree). */
-static int find_loaded(const rimport__stack *stack, const char *name,
-                       loaded **out, size_t *count) {
+/* The copies of `name` in the graphs of the plugins `from`, each once: a
+ * crate several plugins link is one copy (the build stage checked that
+ * they agree). */
+static int find_loaded(const rimport__built *const *from, size_t from_count,
+                       const char *name, loaded **out, size_t *count) {
   size_t cap = 0, i, j;
   *out = NULL;
   *count = 0;
-  for (i = 0; i < rimport__stack_count(stack); i++) {
-    const rimport__built *b = rimport__stack_at(stack, i);
+  for (i = 0; i < from_count; i++) {
+    const rimport__built *b = from[i];
     const cJSON *entry;
     cJSON_ArrayForEach(entry, b->crates) {
       const char *n = rimport__json_str(entry, "name");
@@ -468,9 +468,10 @@ static int make_adopted(rimport__arena *a, const loaded *l,
   return 0;
 }
 
-int rimport__plan_adopt(const rimport__stack *stack, rimport__arena *a,
-                        const rimport__asked *asked, int *found,
-                        const rimport__adopted **out) {
+int rimport__plan_adopt_from(const rimport__built *const *from,
+                             size_t from_count, rimport__arena *a,
+                             const rimport__asked *asked, int *found,
+                             const rimport__adopted **out) {
   loaded *ls = NULL;
   const loaded *pick = NULL;
   semver best, v;
@@ -478,8 +479,9 @@ int rimport__plan_adopt(const rimport__stack *stack, rimport__arena *a,
   int rc;
   *found = 0;
   *out = NULL;
-  if ((rc = find_loaded(stack, asked->package ? asked->package : asked->crate,
-                        &ls, &n)) != 0) {
+  if ((rc = find_loaded(from, from_count,
+                        asked->package ? asked->package : asked->crate, &ls,
+                        &n)) != 0) {
     rimport__free(ls);
     return rc;
   }
@@ -507,5 +509,22 @@ int rimport__plan_adopt(const rimport__stack *stack, rimport__arena *a,
   }
   rc = pick ? make_adopted(a, pick, out) : 0;
   rimport__free(ls);
+  return rc;
+}
+
+int rimport__plan_adopt(const rimport__stack *stack, rimport__arena *a,
+                        const rimport__asked *asked, int *found,
+                        const rimport__adopted **out) {
+  const rimport__built **from = NULL;
+  size_t n = rimport__stack_count(stack), i;
+  int rc;
+  *found = 0;
+  *out = NULL;
+  if (n > 0 && (from = rimport__calloc(n, sizeof(*from))) == NULL)
+    return rimport__error_nomem();
+  for (i = 0; i < n; i++)
+    from[i] = rimport__stack_at(stack, i);
+  rc = rimport__plan_adopt_from(from, n, a, asked, found, out);
+  rimport__free(from);
   return rc;
 }

@@ -1,4 +1,5 @@
 /* rimport_plan: descriptors → plugins with keys (DESIGN.md "plan"). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct rimport__plan_state {
   rimport__committed *committed;
   size_t count, cap;
   unsigned int plans; /* plans made so far, for "cell N" */
+  unsigned long id;   /* tells its plans from other states' */
 };
 
 typedef struct planner {
@@ -447,15 +449,17 @@ static int resolve_path(planner *pl, crate_acc *acc, rimport_buf *out) {
   return rc;
 }
 
-/* The key with the stack: a plugin the session built with the same inputs
- * is reused as it is; a new one stacks on every plugin the session built
- * and on the earlier plugins of this plan. */
-static int stack_key(planner *pl, rimport_plugin *p,
-                     const rimport_toolchain *tc, const char *stamp,
-                     rimport_buf *key_input, char base[33], char key[33]) {
-  const rimport__stack *stack = pl->stack;
-  size_t built_count = rimport__stack_count(stack);
-  rimport__arena *a = pl->arena;
+/* The key of plugin `index` with the stack: a plugin the session built
+ * with the same inputs is reused as it is; a new one stacks on every
+ * plugin the session had built when the plan was made (the first
+ * plan->stack_count of `stack`) and on the earlier plugins of this plan. */
+static int stack_key(rimport_cell_plan *plan, const rimport__stack *stack,
+                     size_t index, const rimport_toolchain *tc,
+                     const char *stamp, rimport_buf *key_input, char base[33],
+                     char key[33]) {
+  rimport_plugin *p = &plan->plugins[index];
+  size_t built_count = plan->stack_count;
+  rimport__arena *a = &plan->arena;
   const char **parents;
   size_t n = 0, i, j;
   int rc;
@@ -482,14 +486,14 @@ static int stack_key(planner *pl, rimport_plugin *p,
         return RIMPORT_ENOMEM;
     return 0;
   }
-  parents = rimport__arena_alloc(a, (built_count + pl->plan->count + 1) *
-                                        sizeof(*parents));
+  parents =
+      rimport__arena_alloc(a, (built_count + index + 1) * sizeof(*parents));
   if (parents == NULL)
     return RIMPORT_ENOMEM;
   for (i = 0; i < built_count; i++)
     parents[n++] = rimport__stack_at(stack, i)->key;
-  for (i = 0; i < pl->plan->count; i++) { /* earlier in this plan */
-    const char *k = pl->plan->plugins[i].key;
+  for (i = 0; i < index; i++) { /* earlier in this plan */
+    const char *k = plan->plugins[i].key;
     for (j = 0; j < n && strcmp(parents[j], k) != 0; j++)
       ;
     if (j == n)
@@ -601,20 +605,56 @@ static int plugin_bindings(rimport__arena *a, rimport_plugin *p,
   return 0;
 }
 
+static void asked_of(const crate_acc *acc, const char *resolved_path,
+                     rimport__asked *asked) {
+  memset(asked, 0, sizeof(*asked));
+  asked->crate = acc->name;
+  asked->package = acc->package;
+  asked->version = acc->version;
+  asked->path = resolved_path;
+  asked->features = acc->features;
+  asked->feature_count = acc->feature_count;
+  asked->default_features = acc->default_features;
+}
+
 /* A crate no earlier plan named that a plugin of the stack links: taken as
  * it is loaded when the statements allow it (adopt.c). */
 static int adopt(planner *pl, crate_acc *acc, const char *resolved_path) {
   rimport__asked asked;
-  memset(&asked, 0, sizeof(asked));
-  asked.crate = acc->name;
-  asked.package = acc->package;
-  asked.version = acc->version;
-  asked.path = resolved_path;
-  asked.features = acc->features;
-  asked.feature_count = acc->feature_count;
-  asked.default_features = acc->default_features;
+  asked_of(acc, resolved_path, &asked);
   return rimport__plan_adopt(pl->stack, pl->arena, &asked, &acc->loaded,
                              &acc->adopted);
+}
+
+/* What the statements asked, kept in the plan's arena for
+ * rimport__plan_readopt: a crate planned as written because nothing
+ * loaded had it may be linked by an earlier plugin of this plan, which
+ * only its build tells. */
+static int keep_asked(planner *pl, const crate_acc *acc,
+                      const char *resolved_path, const rimport__asked **out) {
+  rimport__arena *a = pl->arena;
+  rimport__asked tmp, *kept = rimport__arena_alloc(a, sizeof(*kept));
+  const char **features;
+  size_t i;
+  asked_of(acc, resolved_path, &tmp);
+  features = rimport__arena_alloc(
+      a, (tmp.feature_count ? tmp.feature_count : 1) * sizeof(*features));
+  if (kept == NULL || features == NULL)
+    return RIMPORT_ENOMEM;
+  *kept = tmp;
+  kept->crate = rimport__arena_strdup(a, tmp.crate);
+  kept->package = rimport__arena_strdup(a, tmp.package);
+  kept->version = rimport__arena_strdup(a, tmp.version);
+  kept->path = rimport__arena_strdup(a, tmp.path);
+  for (i = 0; i < tmp.feature_count; i++)
+    if ((features[i] = rimport__arena_strdup(a, tmp.features[i])) == NULL)
+      return RIMPORT_ENOMEM;
+  kept->features = features;
+  if (kept->crate == NULL || (tmp.package && !kept->package) ||
+      (tmp.version && !kept->version) || (tmp.path && !kept->path))
+    return RIMPORT_ENOMEM;
+  *out = kept;
+  return 0;
 }
 
 /* Source, package, version and default features: what an earlier plan of
@@ -665,19 +705,31 @@ static int plugin_source(planner *pl, const crate_acc *acc, rimport_plugin *p,
            : plugin_features(a, p, acc->features, acc->feature_count);
 }
 
-/* The plugin's key (with the stack), its key input and its base key. */
-static int plugin_key(planner *pl, rimport_plugin *p,
-                      const rimport_toolchain *tc) {
-  rimport__arena *a = pl->arena;
+/* The key of plugin `index` (with the stack), its key input and its base
+ * key. A local crate's files are stamped when `stamp_again` is set or no
+ * stamp was taken yet; else the plan's stamp is used, so that computing
+ * the key again gives the same key. */
+static int plugin_key(rimport_cell_plan *plan, const rimport__stack *stack,
+                      size_t index, const rimport_toolchain *tc,
+                      int stamp_again) {
+  rimport__arena *a = &plan->arena;
+  rimport_plugin *p = &plan->plugins[index];
   rimport_buf key_input = RIMPORT_BUF_INIT;
   char stamp[33], key[33], base[33];
-  const char **base_key = &pl->plan->base_keys[p - pl->plan->plugins];
+  const char **base_key = &plan->base_keys[index];
+  const char **have_stamp = &plan->stamps[index];
   int rc = 0;
-  if (p->source == RIMPORT_FROM_PATH)
-    rc = rimport__plan_path_stamp(p->path, stamp);
+  if (p->source != RIMPORT_FROM_PATH)
+    *have_stamp = NULL;
+  else if (*have_stamp != NULL && !stamp_again)
+    memcpy(stamp, *have_stamp, 33);
+  else if ((rc = rimport__plan_path_stamp(p->path, stamp)) == 0 &&
+           (*have_stamp = rimport__arena_strdup(a, stamp)) == NULL)
+    rc = RIMPORT_ENOMEM;
   if (rc == 0)
-    rc = stack_key(pl, p, tc, p->source == RIMPORT_FROM_PATH ? stamp : NULL,
-                   &key_input, base, key);
+    rc = stack_key(plan, stack, index, tc,
+                   p->source == RIMPORT_FROM_PATH ? stamp : NULL, &key_input,
+                   base, key);
   if (rc == 0) {
     p->key = rimport__arena_strdup(a, key);
     *base_key = rimport__arena_strdup(a, base);
@@ -705,12 +757,16 @@ static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
     rc = plugin_source(pl, acc, p, acc->path ? path.ptr : NULL);
   if (rc == 0)
     pl->plan->adopted[p - pl->plan->plugins] = acc->adopted;
+  if (rc == 0 && acc->committed == NULL && !acc->loaded)
+    rc = keep_asked(pl, acc, acc->path ? path.ptr : NULL,
+                    &pl->plan->asked[p - pl->plan->plugins]);
   if (rc == 0)
     rc = plugin_items(pl->arena, p, acc);
   if (rc == 0)
     rc = plugin_bindings(pl->arena, p, acc);
   if (rc == 0)
-    rc = plugin_key(pl, p, tc);
+    rc =
+        plugin_key(pl->plan, pl->stack, (size_t)(p - pl->plan->plugins), tc, 1);
   rimport_buf_dispose(&path);
   return rc;
 }
@@ -767,8 +823,10 @@ static void committed_dispose(rimport__committed *c) {
 }
 
 int rimport__plan_state_new(rimport__plan_state **out) {
+  static atomic_ulong last_id;
   if ((*out = rimport__calloc(1, sizeof(**out))) == NULL)
     return rimport__error_nomem();
+  (*out)->id = atomic_fetch_add(&last_id, 1) + 1;
   return 0;
 }
 
@@ -806,6 +864,7 @@ static int commit(planner *pl) {
     c = &pl->state->committed[pl->state->count];
     memset(c, 0, sizeof(*c));
     c->default_features = p->default_features;
+    c->plan = pl->plan->number;
     if ((rc = dup_into(&c->crate, p->crate)) != 0 ||
         (rc = dup_into(&c->package, p->package)) != 0 ||
         (rc = dup_into(&c->version, p->version)) != 0 ||
@@ -847,6 +906,119 @@ static int commit(planner *pl) {
   return rc;
 }
 
+/* --- at build time: a crate an earlier plugin of the plan links ---------- */
+
+/* Drops the record that plan `number` made for `crate`, if it made one. */
+static void uncommit(rimport__plan_state *st, unsigned int number,
+                     const char *crate) {
+  size_t i;
+  for (i = 0; i < st->count; i++) {
+    if (st->committed[i].plan != number ||
+        strcmp(st->committed[i].crate, crate) != 0)
+      continue;
+    committed_dispose(&st->committed[i]);
+    memmove(&st->committed[i], &st->committed[i + 1],
+            (st->count - i - 1) * sizeof(*st->committed));
+    st->count--;
+    return;
+  }
+}
+
+/* Plugin `index` takes the copy `ad`, as a plan made after the plugins it
+ * stacks on would have taken it (plugin_source): its exact version or its
+ * directory, default features off, the features the statements named
+ * (already the plugin's: no plan named the crate before). Its key and
+ * those of the later plugins are computed again; on failure everything is
+ * put back. */
+static int take_copy(rimport_cell_plan *plan, size_t index,
+                     const rimport__adopted *ad, const rimport__stack *stack,
+                     const rimport_toolchain *tc) {
+  size_t later = plan->count - index, i;
+  rimport_plugin *saved = rimport__calloc(later, sizeof(*saved));
+  const char **saved_keys = rimport__calloc(2 * later, sizeof(*saved_keys));
+  rimport_plugin *p = &plan->plugins[index];
+  rimport_buf exact = RIMPORT_BUF_INIT;
+  int rc = 0;
+  if (saved == NULL || saved_keys == NULL) {
+    rimport__free(saved);
+    rimport__free(saved_keys);
+    return rimport__error_nomem();
+  }
+  for (i = 0; i < later; i++) {
+    saved[i] = plan->plugins[index + i];
+    saved_keys[2 * i] = plan->base_keys[index + i];
+    saved_keys[2 * i + 1] = plan->stamps[index + i];
+  }
+  if (ad->path != NULL) {
+    p->source = RIMPORT_FROM_PATH;
+    p->version = NULL;
+    if ((p->path = rimport__arena_strdup(&plan->arena, ad->path)) == NULL)
+      rc = RIMPORT_ENOMEM;
+  } else {
+    p->source = RIMPORT_FROM_REGISTRY;
+    p->path = NULL;
+    if ((rc = rimport__buf_printf(&exact, "=%s", ad->version)) == 0 &&
+        (p->version = rimport__arena_strndup(&plan->arena, exact.ptr,
+                                             exact.size)) == NULL)
+      rc = RIMPORT_ENOMEM;
+  }
+  p->default_features = 0;
+  for (i = index; rc == 0 && i < plan->count; i++)
+    rc = plugin_key(plan, stack, i, tc, i == index);
+  if (rc != 0)
+    for (i = 0; i < later; i++) {
+      plan->plugins[index + i] = saved[i];
+      plan->base_keys[index + i] = saved_keys[2 * i];
+      plan->stamps[index + i] = saved_keys[2 * i + 1];
+    }
+  else
+    plan->adopted[index] = ad;
+  rimport_buf_dispose(&exact);
+  rimport__free(saved);
+  rimport__free(saved_keys);
+  return rc;
+}
+
+int rimport__plan_readopt(rimport_cell_plan *plan, size_t index,
+                          rimport__plan_state *state,
+                          const rimport__stack *stack,
+                          const rimport_toolchain *tc, int *changed) {
+  const rimport__built **from = NULL;
+  const rimport__adopted *ad = NULL;
+  const rimport__asked *asked;
+  const rimport_plugin *p;
+  size_t n = 0, i;
+  int found = 0, rc;
+  *changed = 0;
+  if (plan == NULL || index >= plan->count || plan->asked == NULL ||
+      (asked = plan->asked[index]) == NULL)
+    return 0;
+  p = &plan->plugins[index];
+  /* Only the plugins it stacks on: cargo unites its request with theirs,
+   * which is what makes the crate resolve to their copy. */
+  if (p->parent_count > 0 &&
+      (from = rimport__calloc(p->parent_count, sizeof(*from))) == NULL)
+    return rimport__error_nomem();
+  for (i = 0; i < p->parent_count; i++) {
+    const rimport__built *b = rimport__stack_find(stack, p->parents[i]);
+    if (b != NULL)
+      from[n++] = b;
+  }
+  rc = rimport__plan_adopt_from(from, n, &plan->arena, asked, &found, &ad);
+  rimport__free(from);
+  if (rc == 0 && ad != NULL &&
+      (rc = take_copy(plan, index, ad, stack, tc)) == 0)
+    *changed = 1;
+  if (rc != 0)
+    return rc;
+  plan->asked[index] = NULL; /* looked once */
+  /* Linked by a plugin it stacks on: a loaded crate, recorded by the
+   * stack, as when a later cell imports it. */
+  if (found && state != NULL && state->id == plan->state_id)
+    uncommit(state, plan->number, p->crate);
+  return 0;
+}
+
 /* --- public ------------------------------------------------------------- */
 
 static void planner_dispose(planner *pl) {
@@ -881,6 +1053,9 @@ int rimport__plan_make(rimport__plan_state *state, const rimport__stack *stack,
   pl.imports = imports;
   pl.count = count;
   pl.base_dir = opts->base_dir;
+  plan->state_id = state->id;
+  plan->number = state->plans + 1;
+  plan->stack_count = rimport__stack_count(stack);
 
   if (opts->origin != NULL)
     rc = rimport__buf_puts(&origin, opts->origin);
@@ -907,8 +1082,12 @@ int rimport__plan_make(rimport__plan_state *state, const rimport__stack *stack,
         rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->base_keys));
     plan->adopted =
         rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->adopted));
+    plan->asked =
+        rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->asked));
+    plan->stamps =
+        rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->stamps));
     if (plan->plugins == NULL || plan->base_keys == NULL ||
-        plan->adopted == NULL)
+        plan->adopted == NULL || plan->asked == NULL || plan->stamps == NULL)
       rc = RIMPORT_ENOMEM;
   }
   for (i = 0; rc == 0 && i < pl.acc_count; i++) {

@@ -8,6 +8,7 @@
 #include "kayton_api.h"
 
 struct cJSON;
+struct rimport__built;
 struct rimport__stack;
 
 /* Inputs of every key that are rimport's own: the key format (bump it when
@@ -30,6 +31,7 @@ typedef struct rimport__committed {
   int default_features;
   /* Who fixed what, for messages: "cell 1, line 2: `rimport …`". */
   char *first_by, *version_by, *path_by, *package_by, *default_features_by;
+  unsigned int plan; /* the plan that fixed it (rimport_cell_plan number) */
 } rimport__committed;
 
 /* A crate that a plugin of the session's stack already links, as a plan
@@ -46,6 +48,18 @@ typedef struct rimport__adopted {
   size_t feature_count;
 } rimport__adopted;
 
+/* What a cell asks of one crate (its statements merged), for
+ * rimport__plan_adopt. */
+typedef struct rimport__asked {
+  const char *crate;           /* Rust name: '-' already '_' */
+  const char *package;         /* package=, or NULL */
+  const char *version;         /* version=, or NULL */
+  const char *path;            /* path=, resolved (real path), or NULL */
+  const char *const *features; /* named features (repeats allowed) */
+  size_t feature_count;
+  int default_features; /* -1: not said, 0, 1 */
+} rimport__asked;
+
 struct rimport_cell_plan {
   rimport__arena arena;
   rimport_plugin *plugins;
@@ -54,7 +68,17 @@ struct rimport_cell_plan {
                              inputs (build stage) */
   const rimport__adopted **adopted; /* per plugin: the loaded copy it
                                        takes, or NULL */
+  /* Per plugin: what its statements asked, when it was planned as written
+   * because nothing loaded had its crate and no earlier plan had named it
+   * (so an earlier plugin of this plan may turn out to link it:
+   * rimport__plan_readopt looks once, at build time); else NULL. */
+  const rimport__asked **asked;
+  const char **stamps; /* per plugin: a local crate's path stamp, or NULL */
   size_t count;
+  size_t stack_count;     /* plugins on the stack when it was planned: the
+                             first parents of every plugin that stacks */
+  unsigned long state_id; /* the rimport__plan_state that made it */
+  unsigned int number;    /* its number among that state's plans, from 1 */
   const char *origin;
   const char *fingerprint; /* toolchain fingerprint and host the keys use */
   const char *host;
@@ -78,18 +102,6 @@ int rimport__plan_make(rimport__plan_state *state,
                        const rimport_plan_options *opts,
                        rimport_cell_plan **out);
 
-/* What a cell asks of one crate (its statements merged), for
- * rimport__plan_adopt. */
-typedef struct rimport__asked {
-  const char *crate;           /* Rust name: '-' already '_' */
-  const char *package;         /* package=, or NULL */
-  const char *version;         /* version=, or NULL */
-  const char *path;            /* path=, resolved (real path), or NULL */
-  const char *const *features; /* named features (repeats allowed) */
-  size_t feature_count;
-  int default_features; /* -1: not said, 0, 1 */
-} rimport__asked;
-
 /* Looks for the crate among the crates the plugins of `stack` link (their
  * resolved graphs; '_' and '-' alike). *found: some plugin links a crate
  * of that name. *out: the copy the statement takes as it is, in `a`, or
@@ -106,6 +118,33 @@ typedef struct rimport__asked {
 int rimport__plan_adopt(const struct rimport__stack *stack, rimport__arena *a,
                         const rimport__asked *asked, int *found,
                         const rimport__adopted **out);
+
+/* rimport__plan_adopt among the plugins `from` (in load order) instead
+ * of a whole stack. */
+int rimport__plan_adopt_from(const struct rimport__built *const *from,
+                             size_t from_count, rimport__arena *a,
+                             const rimport__asked *asked, int *found,
+                             const rimport__adopted **out);
+
+/* Called by the build stage before it builds plugin `index` of `plan`,
+ * once the plugins before it are on `stack`. A plugin planned as written
+ * because nothing loaded had its crate yet (plan->asked[index]) is looked
+ * up again among the plugins it stacks on: an earlier plugin of the same
+ * plan may link the crate. If one does and the statements allow it
+ * (rimport__plan_adopt's rule), the plugin takes that copy as a later
+ * cell would: exact version or directory, default features off, the
+ * features named; its key and the keys of the later plugins of the plan
+ * (which stack on it) are computed again, exactly as a plan made after
+ * that build would compute them, so both ways share cache entries.
+ * *changed says whether keys changed. If any plugin links the crate, the
+ * record this plan made for it in `state` (may be NULL) is dropped: the
+ * crate is a loaded one now, and the stack is its record (a later import
+ * takes the copy again, or is refused by the build). Looks once per
+ * plugin; on failure the plan and the state are as they were. */
+int rimport__plan_readopt(rimport_cell_plan *plan, size_t index,
+                          rimport__plan_state *state,
+                          const struct rimport__stack *stack,
+                          const rimport_toolchain *tc, int *changed);
 
 /* Whether the plan can name where a crate of a plugin's graph
  * ({name, version, features, source[, path]}) came from, and so take it

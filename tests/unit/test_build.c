@@ -370,22 +370,28 @@ static void run_cell(rimport_session *s, const char *cell,
   rimport_cell_free(compiled);
 }
 
-/* The "adopted" object of a plan's first plugin, as `rimport plan --json`
- * prints it: the plugin it names (NULL for null) into `plugin`. */
-static void adopted_from(const rimport_cell_plan *plan, char *plugin,
-                         size_t size) {
+/* The "adopted" object of a plan's plugin i, as `rimport plan --json`
+ * prints it: the plugin it names ("" for null) into `plugin`. */
+static void adopted_from_at(const rimport_cell_plan *plan, int i, char *plugin,
+                            size_t size) {
   rimport_buf json = RIMPORT_BUF_INIT;
   cJSON *root, *ad;
   assert_int_equal(rimport_cell_plan_to_json(plan, 0, &json), 0);
   root = cJSON_Parse(json.ptr);
   ad = cJSON_GetObjectItem(
-      cJSON_GetArrayItem(cJSON_GetObjectItem(root, "plugins"), 0), "adopted");
+      cJSON_GetArrayItem(cJSON_GetObjectItem(root, "plugins"), i), "adopted");
   assert_non_null(ad);
   snprintf(plugin, size, "%s",
            cJSON_IsNull(ad) ? ""
                             : cJSON_GetObjectItem(ad, "plugin")->valuestring);
   cJSON_Delete(root);
   rimport_buf_dispose(&json);
+}
+
+/* The same, of the plan's first plugin. */
+static void adopted_from(const rimport_cell_plan *plan, char *plugin,
+                         size_t size) {
+  adopted_from_at(plan, 0, plugin, size);
 }
 
 /* `rimport serde_json`, then `from serde rimport Serialize` in a later
@@ -488,6 +494,262 @@ static void feature_the_loaded_copy_lacks_is_refused(void **state) {
   rimport_cell_plan_free(p1);
   rimport_cell_plan_free(p2);
   rimport_cell_plan_free(p3);
+  rimport_session_close(s);
+}
+
+/* --- ... and one the same cell's plan builds first ------------------------ */
+
+/* What a cell does with serde's trait and serde_json. */
+#define SHOW_CELL                                                              \
+  "fn show<T: Serialize>(t: &T) -> String {\n"                                 \
+  "    serde_json::to_string(t).unwrap()\n"                                    \
+  "}\n"                                                                        \
+  "kprintln!(\"{}\", show(&(1, \"two\")));\n"
+
+/* `rimport serde_json` and `from serde rimport Serialize` in one cell.
+ * Planned, serde is as written (nothing loaded links it yet); once
+ * serde_json's plugin is built, serde's takes serde as it links it, as a
+ * later cell would: the build updates the plan (the plugin's version,
+ * default features, adopted, key) and builds that, one copy of serde, and
+ * the cell runs. Building the plan again builds nothing. serde is a
+ * loaded crate now: a later cell that asks for derive is refused by the
+ * build with the usual message, a later one that names no features takes
+ * the copy. A new session that imports the two in two cells gets the same
+ * keys, all from the cache. */
+static void same_cell_takes_what_an_earlier_plugin_links(void **state) {
+  static const char cell[] = "rimport serde_json\n"
+                             "from serde rimport Serialize\n" SHOW_CELL;
+  rimport_session *s;
+  rimport_cell_plan *plan, *later;
+  rimport_build_result *r, *again, *refused = NULL;
+  const rimport_plugin *p;
+  const rimport_built_plugin *b;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  char planned[33], keys[2][33], from[128];
+  (void)state;
+  if (!have_debian_crate("serde_json-1") || !have_debian_crate("serde-1") ||
+      !have_debian_crate("serde_derive-1"))
+    skip();
+  s = debian_session();
+  plan = rimport_test_plan(s, cell);
+  p = rimport_cell_plan_array(plan);
+  assert_null(p[1].version);
+  assert_int_equal(p[1].default_features, 1);
+  adopted_from_at(plan, 1, from, sizeof(from));
+  assert_string_equal(from, "");
+  memcpy(planned, p[1].key, 33);
+  r = rimport_test_build(s, plan);
+  b = rimport_build_result_array(r);
+  assert_string_not_equal(p[1].key, planned);
+  assert_string_equal(b[0].key, p[0].key);
+  assert_string_equal(b[1].key, p[1].key);
+  assert_true(strncmp(p[1].version, "=1.0.", 5) == 0);
+  assert_string_equal(b[1].version, p[1].version + 1);
+  assert_int_equal(p[1].default_features, 0);
+  assert_int_equal(p[1].feature_count, 0);
+  assert_int_equal(p[1].parent_count, 1);
+  assert_string_equal(p[1].parents[0], p[0].key);
+  adopted_from_at(plan, 1, from, sizeof(from));
+  assert_string_equal(from, "kayton_rplugin__serde_json");
+  assert_int_equal(rimport_test_count_prefixed(b[1].deps_dir, "libserde-"), 0);
+  run_cell(s, cell, plan, r, &out);
+  assert_string_equal(out.ptr, "[1,\"two\"]\n");
+  rimport_buf_dispose(&out);
+  memcpy(keys[0], p[0].key, 33);
+  memcpy(keys[1], p[1].key, 33);
+  again = rimport_test_build(s, plan);
+  assert_string_equal(rimport_build_result_array(again)[1].key, keys[1]);
+  assert_true(rimport_build_result_array(again)[0].from_cache);
+  assert_true(rimport_build_result_array(again)[1].from_cache);
+  rimport_build_result_free(again);
+  /* later cells */
+  later = rimport_test_plan(s, "rimport serde(features=[\"derive\"])\n");
+  rimport_test_assert_error(rimport_build(s, later, &refused),
+                            RIMPORT_ECONFLICT,
+                            "shares the crate `serde` with the plugin "
+                            "kayton_rplugin__serde_json");
+  assert_non_null(
+      strstr(rimport_error_last()->message, "takes the loaded copy as it is"));
+  assert_null(strstr(rimport_error_last()->message, "of this cell"));
+  assert_null(refused);
+  rimport_cell_plan_free(later);
+  later = rimport_test_plan(s, "from serde rimport Deserialize\n");
+  adopted_from(later, from, sizeof(from));
+  assert_string_equal(from, "kayton_rplugin__serde_json");
+  again = rimport_test_build(s, later);
+  rimport_build_result_free(again);
+  rimport_cell_plan_free(later);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  /* two cells in a new session: the same plugins */
+  s = debian_session();
+  plan = rimport_test_plan(s, "rimport serde_json\n");
+  r = rimport_test_build(s, plan);
+  assert_string_equal(rimport_build_result_array(r)->key, keys[0]);
+  assert_true(rimport_build_result_array(r)->from_cache);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  plan = rimport_test_plan(s, "from serde rimport Serialize\n");
+  assert_string_equal(rimport_cell_plan_array(plan)->key, keys[1]);
+  r = rimport_test_build(s, plan);
+  assert_true(rimport_build_result_array(r)->from_cache);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* The other order: `from serde rimport Serialize`, then `rimport
+ * serde_json`. serde is built first, as written (default features on:
+ * nothing links it yet), and serde_json's plugin stacks on it, taking
+ * serde from it; nothing is adopted and the cell runs. The cell named
+ * serde first, so serde keeps that cell's settings: a later cell cannot
+ * add derive (the plan says so). */
+static void same_cell_crate_named_first_is_built_first(void **state) {
+  static const char cell[] = "from serde rimport Serialize\n"
+                             "rimport serde_json\n" SHOW_CELL;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_plugin *p;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  rimport_imports *imps = NULL;
+  rimport_cell_plan *refused = NULL;
+  char planned[2][33], from[128];
+  static const char derive[] = "rimport serde(features=[\"derive\"])\n";
+  (void)state;
+  if (!have_debian_crate("serde_json-1") || !have_debian_crate("serde-1"))
+    skip();
+  s = debian_session();
+  plan = rimport_test_plan(s, cell);
+  p = rimport_cell_plan_array(plan);
+  memcpy(planned[0], p[0].key, 33);
+  memcpy(planned[1], p[1].key, 33);
+  r = rimport_test_build(s, plan);
+  assert_string_equal(p[0].key, planned[0]);
+  assert_string_equal(p[1].key, planned[1]);
+  assert_null(p[0].version);
+  assert_int_equal(p[0].default_features, 1);
+  adopted_from_at(plan, 0, from, sizeof(from));
+  assert_string_equal(from, "");
+  adopted_from_at(plan, 1, from, sizeof(from));
+  assert_string_equal(from, "");
+  /* serde_json's entry has no serde of its own: serde's plugin has it */
+  assert_int_equal(rimport_test_count_prefixed(
+                       rimport_build_result_array(r)[1].deps_dir, "libserde-"),
+                   0);
+  run_cell(s, cell, plan, r, &out);
+  assert_string_equal(out.ptr, "[1,\"two\"]\n");
+  assert_int_equal(rimport_parse(derive, strlen(derive), &imps), 0);
+  rimport_test_assert_error(
+      rimport_plan(s, rimport_imports_array(imps), rimport_imports_count(imps),
+                   NULL, &refused),
+      RIMPORT_ECONFLICT, "asks for the feature \"derive\"");
+  assert_null(refused);
+  rimport_imports_free(imps);
+  rimport_buf_dispose(&out);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* `rimport serde_json`, then `rimport serde(features=["derive"])` in one
+ * cell: serde_json's serde has no derive, so serde is built as written
+ * and refused, with the message that names both feature sets and says
+ * that serde_json's plugin came from this cell; nothing is published for
+ * serde. Naming serde first with derive works: serde_json then stacks on
+ * it (a new session), and a derive runs. */
+static void same_cell_feature_the_copy_lacks_is_refused(void **state) {
+  static const char cell[] = "rimport serde_json\n"
+                             "rimport serde(features=[\"derive\"])\n";
+  static const char first[] = "rimport serde(features=[\"derive\"])\n"
+                              "rimport serde_json\n"
+                              "#[derive(serde::Serialize)]\n"
+                              "struct P { x: i64 }\n"
+                              "kprintln!(\"{}\", "
+                              "serde_json::to_string(&P { x: 1 }).unwrap());\n";
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  rimport__entry *e = NULL;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  const char *msg;
+  char from[128];
+  (void)state;
+  if (!have_debian_crate("serde_json-1") || !have_debian_crate("serde-1") ||
+      !have_debian_crate("serde_derive-1"))
+    skip();
+  s = debian_session();
+  plan = rimport_test_plan(s, cell);
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ECONFLICT,
+                            "shares the crate `serde` with the plugin "
+                            "kayton_rplugin__serde_json");
+  msg = rimport_error_last()->message;
+  assert_non_null(strstr(msg, "(std)"));
+  assert_non_null(strstr(msg, "derive"));
+  assert_non_null(strstr(msg, "kayton_rplugin__serde_json was built for an "
+                              "earlier import of this cell"));
+  assert_null(r);
+  assert_null(rimport_cell_plan_array(plan)[1].version);
+  adopted_from_at(plan, 1, from, sizeof(from));
+  assert_string_equal(from, "");
+  assert_int_equal(rimport__cache_lookup(cache_dir, "serde",
+                                         rimport_cell_plan_array(plan)[1].key,
+                                         0, &e),
+                   RIMPORT_ENOTFOUND);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  s = debian_session();
+  plan = rimport_test_plan(s, first);
+  r = rimport_test_build(s, plan);
+  run_cell(s, first, plan, r, &out);
+  assert_string_equal(out.ptr, "{\"x\":1}\n");
+  rimport_buf_dispose(&out);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* A local crate that another local crate of the same cell brings:
+ * `rimport feat_x(path="feat_x")` and `from feat_core rimport features`.
+ * feat_core's plugin takes feat_core from its directory with the features
+ * feat_x's plugin has (alpha), after that plugin is built; nothing is
+ * compiled twice, and the cell sees the one copy. */
+static void same_cell_local_crate_is_taken_from_its_directory(void **state) {
+  static const char cell[] =
+      "rimport feat_x(path=\"feat_x\")\n"
+      "from feat_core rimport features\n"
+      "kprintln!(\"{} {}\", feat_x::core_features(), features());\n";
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_plugin *p;
+  rimport_buf out = RIMPORT_BUF_INIT, real = RIMPORT_BUF_INIT;
+  char from[128];
+  (void)state;
+  plan = rimport_test_plan(s, cell);
+  p = rimport_cell_plan_array(plan);
+  assert_int_equal(p[1].default_features, 1);
+  r = rimport_test_build(s, plan);
+  assert_int_equal(
+      rimport__fs_realpath(RIMPORT_TEST_FIXTURES "/feat_core", &real), 0);
+  assert_int_equal(p[1].source, RIMPORT_FROM_PATH);
+  assert_string_equal(p[1].path, real.ptr);
+  assert_int_equal(p[1].default_features, 0);
+  assert_int_equal(p[1].feature_count, 0);
+  assert_string_equal(rimport_build_result_array(r)[1].key, p[1].key);
+  adopted_from_at(plan, 1, from, sizeof(from));
+  assert_string_equal(from, "kayton_rplugin__feat_x");
+  assert_int_equal(
+      rimport_test_count_prefixed(rimport_build_result_array(r)[1].deps_dir,
+                                  "libfeat_core-"),
+      0);
+  run_cell(s, cell, plan, r, &out);
+  assert_string_equal(out.ptr, "alpha alpha\n");
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&real);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
 
@@ -813,6 +1075,14 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(missing_crate_and_version, setup, teardown),
     cmocka_unit_test_setup_teardown(loaded_crate_is_imported_as_it_is, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(
+        same_cell_takes_what_an_earlier_plugin_links, setup, teardown),
+    cmocka_unit_test_setup_teardown(same_cell_crate_named_first_is_built_first,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(same_cell_feature_the_copy_lacks_is_refused,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(
+        same_cell_local_crate_is_taken_from_its_directory, setup, teardown),
     cmocka_unit_test_setup_teardown(feature_the_loaded_copy_lacks_is_refused,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(

@@ -192,14 +192,16 @@ static void doctor_says_what_to_do(void **state) {
   run_free(&r);
 }
 
-/* Runs `rimport <command> <cell>` once cold, then again under strace: the
- * warm run starts no child process (one execve, the command's own; no
- * fork or clone). Its stdout must contain `expect`. */
-static void warm_run_spawns_nothing(const char *command, const char *cell,
-                                    const char *expect) {
+/* Runs `rimport [--source-dir <source_dir>] <command> <cell>` once cold,
+ * then again under strace: the warm run starts no child process (one
+ * execve, the command's own; no fork or clone). Its stdout must contain
+ * `expect`. source_dir: NULL for none. */
+static void warm_run_from_spawns_nothing(const char *source_dir,
+                                         const char *command, const char *cell,
+                                         const char *expect) {
   rimport_buf strace = RIMPORT_BUF_INIT, content = RIMPORT_BUF_INIT;
   char log[4200], *text = NULL;
-  const char *cold[] = {"--offline", command, cell, NULL};
+  const char *cold[] = {"--offline", command, cell, NULL, NULL, NULL};
   run_result r;
   rimport__proc_opts o;
   rimport__proc_result pr = RIMPORT__PROC_RESULT_INIT;
@@ -215,7 +217,15 @@ static void warm_run_spawns_nothing(const char *command, const char *cell,
                         "--offline",
                         command,
                         cell,
+                        NULL,
+                        NULL,
                         NULL};
+  if (source_dir != NULL) { /* a global option: before the command */
+    cold[1] = argv[10] = "--source-dir";
+    cold[2] = argv[11] = source_dir;
+    cold[3] = argv[12] = command;
+    cold[4] = argv[13] = cell;
+  }
   size_t execs = 0;
   static const char *const no_lsan[] = {"ASAN_OPTIONS=detect_leaks=0", NULL};
   if (rimport__find_executable("strace", &strace) != 0) {
@@ -248,6 +258,11 @@ static void warm_run_spawns_nothing(const char *command, const char *cell,
   rimport__proc_result_dispose(&pr);
   rimport_buf_dispose(&content);
   rimport_buf_dispose(&strace);
+}
+
+static void warm_run_spawns_nothing(const char *command, const char *cell,
+                                    const char *expect) {
+  warm_run_from_spawns_nothing(NULL, command, cell, expect);
 }
 
 static void warm_plan_spawns_nothing(void **state) {
@@ -360,6 +375,30 @@ static void run_derives_of_debian_crates(void **state) {
       strstr(r.out, "[{\"Circle\":{\"r\":1.5}},{\"Square\":2.0}] true\n"));
   assert_non_null(strstr(r.out, "sensor t9 is out of range\n"));
   run_free(&r);
+}
+
+/* `rimport serde_json` and `from serde rimport Serialize` in one cell:
+ * serde's plugin takes serde as serde_json's plugin (built first) links
+ * it, and the cell uses both; run again in a new process, the same file
+ * builds and compiles nothing (strace: no process is started). Skipped
+ * without Debian's crates (librust-serde-json-dev). */
+static void run_same_cell_takes_a_loaded_crate(void **state) {
+  char cell[4200];
+  (void)state;
+  if (!rimport__fs_is_dir("/usr/share/cargo/registry/serde_json-1.0.87") ||
+      !rimport__fs_is_dir("/usr/share/cargo/registry/serde-1.0.152"))
+    skip();
+  /* beside the cache, which the cold run makes */
+  snprintf(cell, sizeof(cell), "%.*s/same_cell.cell",
+           (int)(strlen(cache_dir) - strlen("/cache")), cache_dir);
+  rimport_test_write_file(cell, "rimport serde_json\n"
+                                "from serde rimport Serialize\n"
+                                "fn show<T: Serialize>(t: &T) -> String {\n"
+                                "    serde_json::to_string(t).unwrap()\n"
+                                "}\n"
+                                "kprintln!(\"{}\", show(&(1, \"two\")));\n");
+  warm_run_from_spawns_nothing("/usr/share/cargo/registry", "run", cell,
+                               "[1,\"two\"]\n");
 }
 
 /* A panic's report has a backtrace when RUST_BACKTRACE asks for one, and
@@ -969,6 +1008,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(warm_run_compiles_nothing, setup),
     cmocka_unit_test_setup(run_macros_of_an_imported_crate, setup),
     cmocka_unit_test_setup(run_derives_of_debian_crates, setup),
+    cmocka_unit_test_setup(run_same_cell_takes_a_loaded_crate, setup),
     cmocka_unit_test_setup(run_panic_backtrace_as_asked, setup),
 };
 

@@ -843,6 +843,295 @@ static void crate_named_before_keeps_its_record(void **state) {
   rimport_cell_plan_free(plan);
 }
 
+/* --- a crate an earlier plugin of the same plan links (build time) ------ */
+
+/* A session's plan records and stack, without a session: two of them
+ * stand for two sessions on one cache. */
+typedef struct plan_session {
+  rimport__plan_state *st;
+  rimport__stack *stack;
+} plan_session;
+
+static plan_session plan_session_new(void) {
+  plan_session ps;
+  assert_int_equal(rimport__plan_state_new(&ps.st), 0);
+  assert_int_equal(rimport__stack_new(&ps.stack), 0);
+  return ps;
+}
+
+static void plan_session_free(plan_session *ps) {
+  rimport__stack_free(ps->stack);
+  rimport__plan_state_free(ps->st);
+}
+
+static rimport_cell_plan *plan_in(plan_session *ps, const char *base_dir,
+                                  const rimport_import *imps, size_t n) {
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  rimport_cell_plan *plan = NULL;
+  po.base_dir = base_dir;
+  if (rimport__plan_make(ps->st, ps->stack, &rimport_test_fake_toolchain, imps,
+                         n, &po, &plan) != 0)
+    fail_msg("plan failed: %s", rimport_error_last()->message);
+  return plan;
+}
+
+/* What the build stage does with plugin i of a plan: it looks again
+ * (rimport__plan_readopt); returns whether keys changed. */
+static int readopt(plan_session *ps, rimport_cell_plan *plan, size_t i) {
+  int changed = -1;
+  if (rimport__plan_readopt(plan, i, ps->st, ps->stack,
+                            &rimport_test_fake_toolchain, &changed) != 0)
+    fail_msg("readopt failed: %s", rimport_error_last()->message);
+  assert_true(changed == 0 || changed == 1);
+  return changed;
+}
+
+/* ... then builds it and pushes it on the stack, with the resolved graph
+ * `graph` (JSON). */
+static void push_built(plan_session *ps, const rimport_cell_plan *plan,
+                       size_t i, const char *graph) {
+  const rimport_plugin *p = &rimport_cell_plan_array(plan)[i];
+  rimport__built b;
+  memset(&b, 0, sizeof(b));
+  b.crate = p->crate;
+  b.plugin = p->plugin;
+  b.base_key = plan->base_keys[i];
+  b.key = p->key;
+  b.key_input = p->key_input;
+  b.parents = p->parents;
+  b.parent_count = p->parent_count;
+  b.crates = cJSON_Parse(graph);
+  assert_non_null(b.crates);
+  assert_int_equal(rimport__stack_push(ps->stack, &b), 0);
+  cJSON_Delete(b.crates);
+}
+
+/* A plan that must fail in `ps`, with `code` and `needle`. */
+static void plan_in_fails(plan_session *ps, const rimport_import *imps,
+                          size_t n, int code, const char *needle) {
+  rimport_plan_options po = RIMPORT_PLAN_OPTIONS_INIT;
+  rimport_cell_plan *plan = NULL;
+  po.base_dir = "/";
+  rimport_test_assert_error(rimport__plan_make(ps->st, ps->stack,
+                                               &rimport_test_fake_toolchain,
+                                               imps, n, &po, &plan),
+                            code, needle);
+  assert_null(plan);
+}
+
+#define TOML_GRAPH                                                             \
+  "[{\"name\":\"toml\",\"version\":\"0.5.9\",\"features\":[\"default\"],"      \
+  "\"source\":" CRATES_IO "}]"
+#define SERDE_GRAPH                                                            \
+  "[{\"name\":\"serde\",\"version\":\"1.0.152\",\"features\":[\"std\"],"       \
+  "\"source\":" CRATES_IO "}]"
+
+/* `rimport serde_json` and `rimport toml` in one cell: serde_json's graph
+ * has no toml, so toml stays as planned, and the plan's records of both
+ * stay (a later cell cannot add a feature to toml). Nothing changes
+ * before the first plugin is built either. */
+static void readopt_with_nothing_to_take(void **state) {
+  plan_session ps = plan_session_new();
+  const char *feats[] = {"preserve_order"};
+  rimport_import imps[2], later;
+  rimport_cell_plan *plan;
+  char key0[33], key1[33];
+  (void)state;
+  imps[0] = crate_import("serde_json", "rimport serde_json", 1);
+  imps[1] = crate_import("toml", "rimport toml", 2);
+  plan = plan_in(&ps, "/", imps, 2);
+  memcpy(key0, rimport_cell_plan_array(plan)[0].key, 33);
+  memcpy(key1, rimport_cell_plan_array(plan)[1].key, 33);
+  assert_int_equal(readopt(&ps, plan, 0), 0);
+  push_built(&ps, plan, 0, SERDE_JSON_GRAPH);
+  assert_int_equal(readopt(&ps, plan, 1), 0);
+  assert_string_equal(rimport_cell_plan_array(plan)[0].key, key0);
+  assert_string_equal(rimport_cell_plan_array(plan)[1].key, key1);
+  assert_null(rimport_cell_plan_array(plan)[1].version);
+  assert_int_equal(rimport_cell_plan_array(plan)[1].default_features, 1);
+  assert_null(plan->adopted[1]);
+  /* past the end, and a second look: nothing */
+  assert_int_equal(readopt(&ps, plan, 2), 0);
+  assert_int_equal(readopt(&ps, plan, 1), 0);
+  later = crate_import("toml", "rimport toml(features=[...])", 1);
+  later.features = feats;
+  later.feature_count = 1;
+  plan_in_fails(&ps, &later, 1, RIMPORT_ECONFLICT,
+                "asks for the feature \"preserve_order\"");
+  rimport_cell_plan_free(plan);
+  plan_session_free(&ps);
+}
+
+/* `rimport serde_json`, `from serde rimport Serialize` and `rimport toml`
+ * in one cell. Planned, serde is as written; once serde_json's plugin is
+ * built, serde takes its copy: exact version, default features off, no
+ * features; its key changes, and so does toml's (it stacks on serde);
+ * serde_json's does not. The record the plan made of serde is gone:
+ * serde is a loaded crate now, so a later `rimport serde(features=
+ * ["derive"])` is planned as written (the build refuses it) and a later
+ * `from serde rimport Deserialize` takes the copy again. */
+static void readopt_changes_this_key_and_later_ones(void **state) {
+  plan_session ps = plan_session_new();
+  static const char *const derive[] = {"derive"};
+  rimport_item it[] = {{"Serialize", NULL, NULL, 0, {0}}};
+  rimport_item de[] = {{"Deserialize", NULL, NULL, 0, {0}}};
+  rimport_import imps[3], later;
+  rimport_cell_plan *plan, *p2;
+  const rimport_plugin *p;
+  char key0[33], key1[33], key2[33];
+  cJSON *root;
+  (void)state;
+  imps[0] = crate_import("serde_json", "rimport serde_json", 1);
+  imps[1] = items_import("serde", NULL, it, 1);
+  imps[2] = crate_import("toml", "rimport toml", 3);
+  plan = plan_in(&ps, "/", imps, 3);
+  p = rimport_cell_plan_array(plan);
+  assert_null(p[1].version);
+  assert_int_equal(p[1].default_features, 1);
+  memcpy(key0, p[0].key, 33);
+  memcpy(key1, p[1].key, 33);
+  memcpy(key2, p[2].key, 33);
+  assert_int_equal(readopt(&ps, plan, 0), 0);
+  push_built(&ps, plan, 0, SERDE_JSON_GRAPH);
+  assert_int_equal(readopt(&ps, plan, 1), 1);
+  assert_string_equal(p[0].key, key0);
+  assert_string_not_equal(p[1].key, key1);
+  assert_string_not_equal(p[2].key, key2);
+  assert_string_equal(p[1].version, "=1.0.152");
+  assert_int_equal(p[1].source, RIMPORT_FROM_REGISTRY);
+  assert_int_equal(p[1].default_features, 0);
+  assert_int_equal(p[1].feature_count, 0);
+  assert_string_equal(p[1].plugin, "kayton_rplugin__serde");
+  assert_non_null(strstr(p[1].key_input, "source-registry 8:=1.0.152\n"
+                                         "default-features 0\n"));
+  assert_int_equal(p[1].parent_count, 1);
+  assert_string_equal(p[1].parents[0], key0);
+  /* toml stacks on both, with serde's new key */
+  assert_int_equal(p[2].parent_count, 2);
+  assert_string_equal(p[2].parents[0], key0);
+  assert_string_equal(p[2].parents[1], p[1].key);
+  /* the plan's JSON says where serde comes from */
+  {
+    const cJSON *ad;
+    rimport_buf json = RIMPORT_BUF_INIT;
+    assert_int_equal(rimport_cell_plan_to_json(plan, 0, &json), 0);
+    root = cJSON_Parse(json.ptr);
+    rimport_buf_dispose(&json);
+    ad = cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(root, "plugins"), 1), "adopted");
+    assert_true(cJSON_IsObject(ad));
+    assert_string_equal(cJSON_GetObjectItem(ad, "plugin")->valuestring,
+                        "kayton_rplugin__serde_json");
+    assert_string_equal(
+        cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(root, "plugins"), 1), "key")
+            ->valuestring,
+        p[1].key);
+    cJSON_Delete(root);
+  }
+  /* once: the same plugin is not looked at again (its own graph is on
+   * the stack after its build) */
+  memcpy(key1, p[1].key, 33);
+  push_built(&ps, plan, 1, SERDE_GRAPH);
+  assert_int_equal(readopt(&ps, plan, 1), 0);
+  assert_string_equal(p[1].key, key1);
+  assert_int_equal(readopt(&ps, plan, 2), 0);
+  push_built(&ps, plan, 2, TOML_GRAPH);
+  /* a later cell: the feature serde_json's serde lacks, as written */
+  later = crate_import("serde", "rimport serde(features=[\"derive\"])", 1);
+  later.features = derive;
+  later.feature_count = 1;
+  p2 = plan_in(&ps, "/", &later, 1);
+  assert_null(rimport_cell_plan_array(p2)->version);
+  assert_int_equal(rimport_cell_plan_array(p2)->default_features, 1);
+  assert_features(rimport_cell_plan_array(p2), derive, 1);
+  assert_null(p2->adopted[0]);
+  rimport_cell_plan_free(p2);
+  /* ... and another item: the copy again */
+  later = items_import("serde", NULL, de, 1);
+  p2 = plan_in(&ps, "/", &later, 1);
+  assert_string_equal(rimport_cell_plan_array(p2)->version, "=1.0.152");
+  assert_int_equal(rimport_cell_plan_array(p2)->default_features, 0);
+  assert_non_null(p2->adopted[0]);
+  rimport_cell_plan_free(p2);
+  /* serde_json and toml were named first by the plan: they keep it */
+  later = crate_import("toml", "rimport toml(default_features=False)", 1);
+  later.default_features = RIMPORT_FALSE;
+  plan_in_fails(&ps, &later, 1, RIMPORT_ECONFLICT, "default_features=False");
+  rimport_cell_plan_free(plan);
+  plan_session_free(&ps);
+}
+
+/* The keys of a plan that took a copy at build time are the keys two
+ * cells would have: after a cell that imported toml, one cell with
+ * `rimport serde_json`, `from serde rimport Serialize`, `from toml
+ * rimport Value` and a local crate, or serde_json in one cell and the
+ * rest in the next — so both ways share the cache entries. toml's second
+ * plugin is a thin one, whose name has its key: it changes too. */
+static void readopted_keys_are_a_later_cells_keys(void **state) {
+  fixture *f = *state;
+  plan_session one = plan_session_new(), two = plan_session_new();
+  rimport_item it[] = {{"Serialize", NULL, NULL, 0, {0}}};
+  rimport_item val[] = {{"Value", NULL, NULL, 0, {0}}};
+  rimport_import imps[4], toml = crate_import("toml", "rimport toml", 1);
+  rimport_cell_plan *t1, *t2, *a, *b1, *b2;
+  const rimport_plugin *pa, *pb;
+  char local[4200], file[4300], thin[128];
+  size_t i, k;
+  snprintf(local, sizeof(local), "%s/local", f->dir);
+  assert_int_equal(rimport__fs_mkdir_p(local), 0);
+  snprintf(file, sizeof(file), "%s/Cargo.toml", local);
+  rimport_test_write_file(file, "[package]\nname = \"local\"\n");
+  imps[0] = crate_import("serde_json", "rimport serde_json", 1);
+  imps[1] = items_import("serde", NULL, it, 1);
+  imps[2] = items_import("toml", NULL, val, 1);
+  imps[3] = crate_import("local", "rimport local(path=\"local\")", 4);
+  imps[3].path = "local";
+  /* both sessions: toml first */
+  t1 = plan_in(&one, f->dir, &toml, 1);
+  push_built(&one, t1, 0, TOML_GRAPH);
+  t2 = plan_in(&two, f->dir, &toml, 1);
+  push_built(&two, t2, 0, TOML_GRAPH);
+  /* one cell, built plugin by plugin */
+  a = plan_in(&one, f->dir, imps, 4);
+  snprintf(thin, sizeof(thin), "%s", rimport_cell_plan_array(a)[2].plugin);
+  assert_non_null(strstr(thin, "kayton_rplugin__toml__"));
+  for (i = 0; i < 4; i++) {
+    (void)readopt(&one, a, i);
+    push_built(&one, a, i, i == 0 ? SERDE_JSON_GRAPH : "[]");
+  }
+  assert_non_null(a->adopted[1]);
+  assert_string_not_equal(rimport_cell_plan_array(a)[2].plugin, thin);
+  /* two cells */
+  b1 = plan_in(&two, f->dir, imps, 1);
+  assert_int_equal(readopt(&two, b1, 0), 0);
+  push_built(&two, b1, 0, SERDE_JSON_GRAPH);
+  b2 = plan_in(&two, f->dir, imps + 1, 3);
+  for (i = 0; i < 3; i++)
+    assert_int_equal(readopt(&two, b2, i), 0); /* planned as loaded */
+  assert_non_null(b2->adopted[0]);
+  pa = rimport_cell_plan_array(a);
+  assert_string_equal(pa[0].key, rimport_cell_plan_array(b1)[0].key);
+  for (i = 0; i < 3; i++) {
+    pa = &rimport_cell_plan_array(a)[i + 1];
+    pb = &rimport_cell_plan_array(b2)[i];
+    assert_string_equal(pa->key, pb->key);
+    assert_string_equal(pa->key_input, pb->key_input);
+    assert_string_equal(pa->plugin, pb->plugin);
+    assert_string_equal(a->base_keys[i + 1], b2->base_keys[i]);
+    assert_int_equal(pa->parent_count, pb->parent_count);
+    for (k = 0; k < pa->parent_count; k++)
+      assert_string_equal(pa->parents[k], pb->parents[k]);
+  }
+  rimport_cell_plan_free(t1);
+  rimport_cell_plan_free(t2);
+  rimport_cell_plan_free(a);
+  rimport_cell_plan_free(b1);
+  rimport_cell_plan_free(b2);
+  plan_session_free(&one);
+  plan_session_free(&two);
+}
+
 /* Cargo's requirement syntax, as the semver crate reads it. */
 static void version_requirements_match_as_cargo_does(void **state) {
   static const struct {
@@ -1164,6 +1453,10 @@ static const struct CMUnitTest tests[] = {
         two_loaded_versions_take_the_highest_that_fits, setup, teardown),
     cmocka_unit_test_setup_teardown(crate_named_before_keeps_its_record, setup,
                                     teardown),
+    cmocka_unit_test(readopt_with_nothing_to_take),
+    cmocka_unit_test(readopt_changes_this_key_and_later_ones),
+    cmocka_unit_test_setup_teardown(readopted_keys_are_a_later_cells_keys,
+                                    setup, teardown),
     cmocka_unit_test(version_requirements_match_as_cargo_does),
     cmocka_unit_test(key_ignores_order_and_aliases),
     cmocka_unit_test(key_changes_with_every_input),
