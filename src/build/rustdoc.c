@@ -176,14 +176,26 @@ static int same_str(const char *a, const char *b) {
   return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
+/* The length of the start of `path` that names the directory `dir` and
+ * the separator after it (any separator matches any), or 0. cargo's
+ * paths and the caller's may spell separators differently (Windows). */
+static size_t under_dir(const char *path, const char *dir) {
+  size_t i;
+  for (i = 0; dir[i] != '\0'; i++)
+    if (path[i] != dir[i] &&
+        !(rimport__is_dir_sep(path[i]) && rimport__is_dir_sep(dir[i])))
+      return 0;
+  if (i > 0 && rimport__is_dir_sep(dir[i - 1]))
+    return i;
+  return rimport__is_dir_sep(path[i]) ? i + 1 : 0;
+}
+
 /* Is `path` under <target_dir>/<triple>/, where cargo puts what it builds
  * for --target <triple>? */
 static int in_target_dir(const rimport__rustdoc_job *job, const char *path) {
-  size_t n = strlen(job->target_dir), t = strlen(job->tc->target);
-  return strncmp(path, job->target_dir, n) == 0 &&
-         rimport__is_dir_sep(path[n]) &&
-         strncmp(path + n + 1, job->tc->target, t) == 0 &&
-         rimport__is_dir_sep(path[n + 1 + t]);
+  size_t n = under_dir(path, job->target_dir), t = strlen(job->tc->target);
+  return n > 0 && strncmp(path + n, job->tc->target, t) == 0 &&
+         rimport__is_dir_sep(path[n + t]);
 }
 
 static int cross(const rimport__rustdoc_job *job) {
@@ -605,8 +617,9 @@ int rimport__rustdoc_json(const rimport__rustdoc_job *job,
         package_id);
   c.job = job;
   c.version = pkg_str(pkg, "version");
-  if ((rc = rimport__buf_printf(&c.what, "documenting `%s` %s (rustdoc JSON)",
-                                pkg_str(pkg, "name"), c.version)) != 0)
+  if ((rc = rimport__buf_printf(&c.what, "documenting `%s`%s%s (rustdoc JSON)",
+                                pkg_str(pkg, "name"), c.version[0] ? " " : "",
+                                c.version)) != 0)
     goto done;
   if ((lib = find_library(job, package_id, NULL)) == NULL) {
     rc = rimport__error_set(
