@@ -6,12 +6,13 @@
 # (CMAKE_CROSSCOMPILING_EMULATOR, cmake/mingw-w64-x86_64.cmake) in a wine
 # prefix and with a wineserver of its own, stopped at the end.
 #
-# cargo and rustc are Linux programs here, which a Windows program cannot
-# start under wine: build-win/tests/wine-bin/{cargo,rustc}.exe, copies of the
-# test-only shim tests/wine/linux_exec.c, stand in for them, first on wine's
-# PATH, and run Debian's cargo and rustc 1.63 (/usr/bin, with
-# libstd-rust-dev-windows: plugins and cells build for x86_64-pc-windows-gnu,
-# the default target of a Windows process whose rustc is not a Windows one).
+# cargo, rustc and rustdoc are Linux programs here, which a Windows program
+# cannot start under wine: build-win/tests/wine-bin/{cargo,rustc,rustdoc}.exe,
+# copies of the test-only shim tests/wine/linux_exec.c, stand in for them,
+# first on wine's PATH, and run Debian's cargo, rustc and rustdoc 1.63
+# (/usr/bin, with libstd-rust-dev-windows: plugins and cells build for
+# x86_64-pc-windows-gnu, the default target of a Windows process whose rustc
+# is not a Windows one).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_packages gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 dpkg-dev \
@@ -41,10 +42,12 @@ WINESERVER=/usr/lib/wine/wineserver64
 export WINEPREFIX=${RIMPORT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/rimport-wine}
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES='mscoree,mshtml=' # no Mono or Gecko prompt
-# the stand-ins for cargo.exe and rustc.exe, then the dependencies' DLLs
+# the stand-ins for cargo.exe, rustc.exe and rustdoc.exe, then the
+# dependencies' DLLs
 winpath() { local p=${1//\//\\}; echo "Z:$p"; }
 export WINEPATH="$(winpath "$ROOT/build-win/tests/wine-bin");$(winpath "$PREFIX/bin")"
-export RIMPORT_LINUX_CARGO=/usr/bin/cargo RIMPORT_LINUX_RUSTC=/usr/bin/rustc
+export RIMPORT_LINUX_CARGO=/usr/bin/cargo RIMPORT_LINUX_RUSTC=/usr/bin/rustc \
+  RIMPORT_LINUX_RUSTDOC=/usr/bin/rustdoc
 mkdir -p "$WINEPREFIX"
 # Our own wineserver (one left running in this prefix is stopped first),
 # and wine's services started once with no pipe of ours, so that they do

@@ -106,6 +106,9 @@ typedef struct job {
   rimport_buf what;     /* "building the plugin for reqwest" */
   rimport__cargo_report report;
   cJSON *crates; /* resolved graph: [{name, version, features}] */
+  /* The whole `cargo metadata` document of the graph that resolved
+   * (packages, resolve.nodes), for rustdoc (rustdoc.h). */
+  cJSON *metadata;
   uint64_t started;
 } job;
 
@@ -480,7 +483,12 @@ static int read_resolved(job *j, const char *json) {
     if ((j->crates = graph_crates(root)) == NULL)
       rc = rimport__error_nomem();
   }
-  cJSON_Delete(root);
+  if (rc == 0) { /* kept for rustdoc */
+    cJSON_Delete(j->metadata);
+    j->metadata = root;
+  } else {
+    cJSON_Delete(root);
+  }
   if (rc == RIMPORT_ENOTFOUND)
     rc = rimport__error_set(RIMPORT_ECHILD,
                             "%s: cargo resolved the plugin but `%s` is not "
@@ -840,6 +848,7 @@ static void job_dispose(job *j) {
   rimport_buf_dispose(&j->what);
   rimport__cargo_report_dispose(&j->report);
   cJSON_Delete(j->crates);
+  cJSON_Delete(j->metadata);
 }
 
 /* Fills the job's paths and makes the workshop directories. */

@@ -18,6 +18,35 @@ void rimport__cargo_report_init(rimport__cargo_report *r) {
   memset(r, 0, sizeof(*r));
 }
 
+static void strings_dispose(rimport__cargo_strings *l) {
+  size_t i;
+  for (i = 0; i < l->count; i++)
+    rimport__free(l->v[i]);
+  rimport__free(l->v);
+  l->v = NULL;
+  l->count = 0;
+}
+
+/* The strings of the JSON array `arr` (anything else: none), copied. */
+static int strings_copy(const cJSON *arr, rimport__cargo_strings *out) {
+  const cJSON *e;
+  int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+  out->v = NULL;
+  out->count = 0;
+  if (n <= 0)
+    return 0;
+  if ((out->v = rimport__calloc((size_t)n, sizeof(char *))) == NULL)
+    return RIMPORT_ENOMEM;
+  cJSON_ArrayForEach(e, arr) {
+    if (!cJSON_IsString(e) || (size_t)n == out->count)
+      continue;
+    if ((out->v[out->count] = rimport__strdup(e->valuestring)) == NULL)
+      return RIMPORT_ENOMEM;
+    out->count++;
+  }
+  return 0;
+}
+
 static void artifact_dispose(rimport__cargo_artifact *a) {
   size_t i;
   for (i = 0; i < a->filename_count; i++)
@@ -26,6 +55,18 @@ static void artifact_dispose(rimport__cargo_artifact *a) {
   rimport__free(a->package_id);
   rimport__free(a->target_name);
   rimport__free(a->kind);
+  rimport__free(a->src_path);
+  rimport__free(a->edition);
+  rimport__free(a->opt_level);
+  strings_dispose(&a->crate_types);
+  strings_dispose(&a->features);
+}
+
+static void script_dispose(rimport__cargo_build_script *b) {
+  rimport__free(b->package_id);
+  rimport__free(b->out_dir);
+  strings_dispose(&b->cfgs);
+  strings_dispose(&b->env);
 }
 
 void rimport__cargo_report_dispose(rimport__cargo_report *r) {
@@ -33,6 +74,9 @@ void rimport__cargo_report_dispose(rimport__cargo_report *r) {
   for (i = 0; i < r->artifact_count; i++)
     artifact_dispose(&r->artifacts[i]);
   rimport__free(r->artifacts);
+  for (i = 0; i < r->script_count; i++)
+    script_dispose(&r->scripts[i]);
+  rimport__free(r->scripts);
   rimport_buf_dispose(&r->diagnostics);
   rimport_buf_dispose(&r->stderr_tail);
   rimport_buf_dispose(&r->stdout_noise);
@@ -41,17 +85,37 @@ void rimport__cargo_report_dispose(rimport__cargo_report *r) {
   memset(r, 0, sizeof(*r));
 }
 
+/* A copy of the string member `name` of obj; NULL when there is none (or
+ * it is not a string): *ok is cleared only when the copy failed. */
+static char *str_copy(const cJSON *obj, const char *name, int *ok) {
+  const char *v = rimport__json_str(obj, name);
+  char *c = rimport__strdup(v);
+  if (v != NULL && c == NULL)
+    *ok = 0;
+  return c;
+}
+
 static int add_artifact(rimport__cargo_report *r, const cJSON *msg) {
   const cJSON *target = cJSON_GetObjectItemCaseSensitive(msg, "target");
   const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(target, "kind");
   const cJSON *files = cJSON_GetObjectItemCaseSensitive(msg, "filenames");
+  const cJSON *profile = cJSON_GetObjectItemCaseSensitive(msg, "profile");
   const cJSON *f;
   rimport__cargo_artifact a;
-  int rc;
+  int rc, ok = 1;
   memset(&a, 0, sizeof(a));
   a.fresh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "fresh"));
-  a.package_id = rimport__strdup(rimport__json_str(msg, "package_id"));
-  a.target_name = rimport__strdup(rimport__json_str(target, "name"));
+  a.package_id = str_copy(msg, "package_id", &ok);
+  a.target_name = str_copy(target, "name", &ok);
+  a.src_path = str_copy(target, "src_path", &ok);
+  a.edition = str_copy(target, "edition", &ok);
+  a.opt_level = str_copy(profile, "opt_level", &ok);
+  if (!ok ||
+      strings_copy(cJSON_GetObjectItemCaseSensitive(target, "crate_types"),
+                   &a.crate_types) != 0 ||
+      strings_copy(cJSON_GetObjectItemCaseSensitive(msg, "features"),
+                   &a.features) != 0)
+    goto nomem;
   a.kind = rimport__strdup(cJSON_IsArray(kinds) &&
                                    cJSON_IsString(cJSON_GetArrayItem(kinds, 0))
                                ? cJSON_GetArrayItem(kinds, 0)->valuestring
@@ -84,6 +148,53 @@ nomem:
   return rimport__error_nomem();
 }
 
+/* A `build-script-executed` message; one without a package id is
+ * ignored, and so is an `env` pair that is not two strings with a name
+ * that can be an environment variable's. */
+static int add_script(rimport__cargo_report *r, const cJSON *msg) {
+  const cJSON *env = cJSON_GetObjectItemCaseSensitive(msg, "env"), *pair,
+              *pairs;
+  rimport__cargo_build_script b;
+  int rc, n, ok = 1;
+  memset(&b, 0, sizeof(b));
+  if (rimport__json_str(msg, "package_id") == NULL)
+    return 0;
+  b.package_id = str_copy(msg, "package_id", &ok);
+  b.out_dir = str_copy(msg, "out_dir", &ok);
+  if (!ok ||
+      strings_copy(cJSON_GetObjectItemCaseSensitive(msg, "cfgs"), &b.cfgs) != 0)
+    goto nomem;
+  n = cJSON_IsArray(env) ? cJSON_GetArraySize(env) : 0;
+  pairs = n > 0 ? env : NULL;
+  if (n > 0 && (b.env.v = rimport__calloc((size_t)n, sizeof(char *))) == NULL)
+    goto nomem;
+  cJSON_ArrayForEach(pair, pairs) {
+    const cJSON *k = cJSON_GetArrayItem(pair, 0),
+                *v = cJSON_GetArrayItem(pair, 1);
+    rimport_buf e = RIMPORT_BUF_INIT;
+    if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
+        !cJSON_IsString(k) || !cJSON_IsString(v) || k->valuestring[0] == '\0' ||
+        strchr(k->valuestring, '=') != NULL || (size_t)n == b.env.count)
+      continue;
+    if (rimport__buf_printf(&e, "%s=%s", k->valuestring, v->valuestring) != 0 ||
+        (b.env.v[b.env.count] = rimport__buf_detach(&e)) == NULL) {
+      rimport_buf_dispose(&e);
+      goto nomem;
+    }
+    b.env.count++;
+  }
+  if ((rc = rimport__grow((void **)&r->scripts, &r->script_cap,
+                          r->script_count + 1, sizeof(*r->scripts))) != 0) {
+    script_dispose(&b);
+    return rc;
+  }
+  r->scripts[r->script_count++] = b;
+  return 0;
+nomem:
+  script_dispose(&b);
+  return rimport__error_nomem();
+}
+
 static int handle_line(rimport__cargo_report *r, const char *line, size_t len) {
   cJSON *msg;
   const char *reason;
@@ -109,6 +220,8 @@ static int handle_line(rimport__cargo_report *r, const char *line, size_t len) {
     /* JSON without a reason: not cargo's; ignore. */
   } else if (strcmp(reason, "compiler-artifact") == 0) {
     rc = add_artifact(r, msg);
+  } else if (strcmp(reason, "build-script-executed") == 0) {
+    rc = add_script(r, msg);
   } else if (strcmp(reason, "compiler-message") == 0) {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
     const char *level = rimport__json_str(m, "level"),

@@ -10,20 +10,45 @@
 #include "../common/common.h"
 #include "../proc/proc.h"
 
-/* One `compiler-artifact` message. */
+/* A list of strings from a JSON array (elements that are not strings are
+ * left out). */
+typedef struct rimport__cargo_strings {
+  char **v;
+  size_t count;
+} rimport__cargo_strings;
+
+/* One `compiler-artifact` message. Every string may be NULL when the
+ * message lacked it (or had another type there), except `kind`. */
 typedef struct rimport__cargo_artifact {
   char *package_id;
   char *target_name;
-  char *kind;       /* the target's first kind: "lib", "dylib", … */
+  char *kind;       /* the target's first kind: "lib", "dylib", … ("" when
+                       none) */
   char **filenames; /* absolute */
   size_t filename_count;
   int fresh;
+  char *src_path;  /* target.src_path: the crate root's source file */
+  char *edition;   /* target.edition: "2018" */
+  char *opt_level; /* profile.opt_level: "3", "0", "s" */
+  rimport__cargo_strings crate_types; /* target.crate_types */
+  rimport__cargo_strings features;    /* the unit's features */
 } rimport__cargo_artifact;
+
+/* One `build-script-executed` message: what a package's build script said
+ * to its package's compile (cargo sends it for fresh units too). */
+typedef struct rimport__cargo_build_script {
+  char *package_id;            /* never NULL */
+  char *out_dir;               /* OUT_DIR of the package's compile, or NULL */
+  rimport__cargo_strings cfgs; /* `name` or `name="value"` */
+  rimport__cargo_strings env;  /* "NAME=value" (cargo:rustc-env) */
+} rimport__cargo_build_script;
 
 /* What a cargo run produced, read from its streams as they came. */
 typedef struct rimport__cargo_report {
   rimport__cargo_artifact *artifacts;
   size_t artifact_count, artifact_cap;
+  rimport__cargo_build_script *scripts; /* in the order cargo sent them */
+  size_t script_count, script_cap;
   rimport_buf diagnostics; /* rendered compiler errors, in order */
   size_t error_count;
   int finished;             /* a build-finished message was seen */

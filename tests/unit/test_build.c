@@ -8,11 +8,15 @@
 #include <uv.h>
 
 #include "support.h"
+#include "build/cargo.h"
+#include "build/rustdoc.h"
 #include "cache/cache.h"
 #include "common/common.h"
 #include "common/fs.h"
 #include "common/json.h"
 #include "platform.h"
+#include "proc/proc.h"
+#include "session.h"
 
 static char cache_dir[4096];
 
@@ -839,6 +843,670 @@ static void missing_cargo_is_a_toolchain_error(void **state) {
   rimport_session_close(s);
 }
 
+/* --- rustdoc JSON from a finished build (build/rustdoc.h) ----------------- */
+
+/* What a finished plugin build leaves for rustdoc, as build.c holds it
+ * after its `cargo build`: cargo's messages and the `cargo metadata`
+ * document of the graph. */
+typedef struct built_graph {
+  rimport__cargo_report report;
+  cJSON *metadata;
+  rimport_buf cargo, root, manifest, target;
+  rimport__rustdoc_job job;
+} built_graph;
+
+static void graph_stdout(const char *data, size_t len, void *payload) {
+  rimport__cargo_report *r = payload;
+  if (rimport__cargo_feed_stdout(r, data, len) != 0)
+    r->overflow = 1;
+}
+
+/* Runs `cargo <sub…>` on the plugin's build root as build.c does (the
+ * session's source, --offline, the environment); its stdout is captured,
+ * or fed to g->report when `feed` is set. */
+static void graph_cargo(built_graph *g, rimport_session *s,
+                        const char *const *sub, int feed,
+                        rimport__proc_result *res) {
+  const rimport_session_options *o = rimport__session_options(s);
+  const rimport_toolchain *tc;
+  rimport__argv argv = RIMPORT__ARGV_INIT, env = RIMPORT__ARGV_INIT;
+  rimport__proc_opts po;
+  size_t i;
+  assert_int_equal(rimport_session_toolchain(s, &tc), 0);
+  rimport__argv_add(&argv, g->cargo.ptr);
+  for (i = 0; sub[i] != NULL; i++)
+    rimport__argv_add(&argv, sub[i]);
+  rimport__argv_addv(&argv, "--manifest-path", g->manifest.ptr, NULL);
+  rimport__cargo_common_args(&argv, o);
+  rimport__cargo_env(&env, tc->rustc);
+  assert_int_equal(argv.rc, 0);
+  assert_int_equal(env.rc, 0);
+  memset(&po, 0, sizeof(po));
+  po.file = g->cargo.ptr;
+  po.args = argv.v;
+  po.cwd = g->root.ptr;
+  po.env = env.v;
+  po.max_capture = 256u * 1024 * 1024;
+  po.on_stdout = feed ? graph_stdout : NULL;
+  po.payload = &g->report;
+  if (rimport__proc_run(&po, res) != 0)
+    fail_msg("cargo %s: %s", sub[0], rimport_error_last()->message);
+  if (feed)
+    rimport__cargo_feed_end(&g->report);
+  if (res->exit_status != 0 || res->term_signal != 0)
+    fail_msg("cargo %s failed:\n%s", sub[0], res->err.ptr);
+  rimport__argv_dispose(&argv);
+  rimport__argv_dispose(&env);
+}
+
+/* The messages and metadata of the build of `bp` in `s`: its `cargo
+ * build` and `cargo metadata` run again on the plugin's build root, where
+ * every unit is fresh (checked: nothing is compiled again), and a job for
+ * rimport__rustdoc_json from them. */
+static void graph_of(built_graph *g, rimport_session *s,
+                     const rimport_built_plugin *bp) {
+  const rimport_session_options *o = rimport__session_options(s);
+  const rimport_toolchain *tc;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  size_t i;
+  int cross;
+  memset(g, 0, sizeof(*g));
+  rimport__cargo_report_init(&g->report);
+  assert_int_equal(rimport_session_toolchain(s, &tc), 0);
+  cross = strcmp(tc->target, tc->host) != 0;
+  assert_int_equal(rimport__cargo_find(o, &g->cargo), 0);
+  assert_int_equal(rimport__buf_printf(&g->root, "%s%c_work%c%s-%s.root",
+                                       o->cache_dir, rimport__dir_sep,
+                                       rimport__dir_sep, bp->crate, bp->key),
+                   0);
+  assert_int_equal(rimport__path_join(&g->manifest, g->root.ptr, "Cargo.toml"),
+                   0);
+  assert_int_equal(rimport__buf_printf(&g->target, "%s%c_target", o->cache_dir,
+                                       rimport__dir_sep),
+                   0);
+  {
+    const char *const meta[] = {"metadata", "--format-version",
+                                "1",        cross ? "--filter-platform" : NULL,
+                                tc->target, NULL};
+    const char *const build[] = {
+        "build",        "--release",   "--message-format=json",
+        "--target-dir", g->target.ptr, cross ? "--target" : NULL,
+        tc->target,     NULL};
+    graph_cargo(g, s, meta, 0, &res);
+    g->metadata = cJSON_Parse(res.out.ptr);
+    assert_non_null(g->metadata);
+    rimport__proc_result_dispose(&res);
+    graph_cargo(g, s, build, 1, &res);
+    rimport__proc_result_dispose(&res);
+  }
+  assert_true(g->report.success);
+  assert_true(g->report.artifact_count > 0);
+  for (i = 0; i < g->report.artifact_count; i++)
+    if (!g->report.artifacts[i].fresh)
+      fail_msg("cargo compiled %s again: the build was not reproduced",
+               g->report.artifacts[i].target_name);
+  g->job.tc = tc;
+  g->job.metadata = g->metadata;
+  g->job.report = &g->report;
+  g->job.target_dir = g->target.ptr;
+  g->job.cargo = g->cargo.ptr;
+  g->job.opts = o;
+  g->job.plugin = bp->crate;
+}
+
+static void graph_dispose(built_graph *g) {
+  rimport__cargo_report_dispose(&g->report);
+  cJSON_Delete(g->metadata);
+  rimport_buf_dispose(&g->cargo);
+  rimport_buf_dispose(&g->root);
+  rimport_buf_dispose(&g->manifest);
+  rimport_buf_dispose(&g->target);
+}
+
+/* Where the cases have rustdoc write: beside the cache. */
+static const char *doc_dir(void) {
+  static char dir[4200];
+  snprintf(dir, sizeof(dir), "%s-doc", cache_dir);
+  return dir;
+}
+
+/* The JSON file at `path`, parsed (the test fails when it is not JSON). */
+static cJSON *read_json(const char *path) {
+  rimport_buf text = RIMPORT_BUF_INIT;
+  cJSON *doc;
+  if (rimport__fs_read_file(path, 256u * 1024 * 1024, &text) != 0)
+    fail_msg("reading %s: %s", path, rimport_error_last()->message);
+  doc = cJSON_ParseWithLength(text.ptr, text.size);
+  if (doc == NULL)
+    fail_msg("%s is not JSON", path);
+  rimport_buf_dispose(&text);
+  return doc;
+}
+
+/* rimport__rustdoc_json for the package `name` at `version` of the graph;
+ * the parsed JSON (the test fails when rustdoc fails). *seconds, when not
+ * NULL, gets how long it took. */
+static cJSON *rustdoc_of(const built_graph *g, const char *name,
+                         const char *version, double *seconds) {
+  const char *id = rimport__rustdoc_package_id(g->metadata, name, version);
+  rimport_buf path = RIMPORT_BUF_INIT;
+  uint64_t t0 = uv_hrtime();
+  cJSON *doc;
+  char file[128];
+  if (id == NULL)
+    fail_msg("%s %s is not in the build's metadata", name, version);
+  if (rimport__rustdoc_json(&g->job, id, doc_dir(), &path) != 0)
+    fail_msg("rustdoc of %s: %s", name, rimport_error_last()->message);
+  if (seconds != NULL)
+    *seconds = (double)(uv_hrtime() - t0) / 1e9;
+  snprintf(file, sizeof(file), "%s.json", name);
+  assert_true(rimport_test_path_ends_with(path.ptr, file));
+  doc = read_json(path.ptr);
+  rimport_buf_dispose(&path);
+  return doc;
+}
+
+/* An item's kind: formats up to ~35 say it in "kind"; later ones name it
+ * as the only key of "inner". "" when neither. */
+static const char *item_kind(const cJSON *item) {
+  const char *k = rimport__json_str(item, "kind");
+  const cJSON *inner = cJSON_GetObjectItemCaseSensitive(item, "inner");
+  if (k != NULL)
+    return k;
+  if (cJSON_IsObject(inner) && inner->child != NULL &&
+      inner->child->string != NULL)
+    return inner->child->string;
+  return "";
+}
+
+/* The item `name` of kind `kind` of the documented crate (crate_id 0), or
+ * NULL. */
+static const cJSON *local_item(const cJSON *doc, const char *name,
+                               const char *kind) {
+  const cJSON *item;
+  cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "index")) {
+    const cJSON *crate = cJSON_GetObjectItemCaseSensitive(item, "crate_id");
+    const char *n = rimport__json_str(item, "name");
+    if (cJSON_IsNumber(crate) && crate->valueint == 0 && n != NULL &&
+        strcmp(n, name) == 0 && strcmp(item_kind(item), kind) == 0)
+      return item;
+  }
+  return NULL;
+}
+
+/* The docs of local_item(name, kind); the test fails when there is no
+ * such item. */
+static const char *item_docs(const cJSON *doc, const char *name,
+                             const char *kind) {
+  const cJSON *item = local_item(doc, name, kind);
+  const char *docs;
+  if (item == NULL)
+    fail_msg("the rustdoc JSON has no %s `%s`", kind, name);
+  docs = rimport__json_str(item, "docs");
+  return docs ? docs : "";
+}
+
+static int format_version(const cJSON *doc) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "format_version");
+  assert_true(cJSON_IsNumber(v));
+  return v->valueint;
+}
+
+/* Every library file the build reported (.rmeta, .rlib, …) with its
+ * mtime, "path\tsec.nsec\n" each, into out. */
+static void lib_mtimes(const built_graph *g, rimport_buf *out) {
+  size_t i, k;
+  rimport__buf_clear(out);
+  for (i = 0; i < g->report.artifact_count; i++) {
+    const rimport__cargo_artifact *a = &g->report.artifacts[i];
+    for (k = 0; k < a->filename_count; k++) {
+      rimport__stat st;
+      if (rimport__fs_stat(a->filenames[k], &st) != 0)
+        fail_msg("%s: %s", a->filenames[k], rimport_error_last()->message);
+      rimport__buf_printf(out, "%s\t%lld.%09lld\n", a->filenames[k],
+                          (long long)st.mtime_sec, (long long)st.mtime_nsec);
+    }
+  }
+}
+
+/* serde_json's rustdoc JSON from its plugin's build (Debian's crates):
+ * it parses, has a format_version and serde_json::to_string, took a
+ * fraction of the build's time, and compiled nothing (the deps' files are
+ * untouched). Skipped without librust-serde-json-dev. */
+static void rustdoc_json_of_serde_json(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_built_plugin *bp;
+  rimport_session_options o;
+  rimport_test_progress pr;
+  rimport_buf before = RIMPORT_BUF_INIT, after = RIMPORT_BUF_INIT;
+  built_graph g;
+  cJSON *doc;
+  double secs;
+  (void)state;
+  if (!have_debian_crate("serde_json-1"))
+    skip();
+  s = debian_session();
+  plan = rimport_test_plan(s, "rimport serde_json\n");
+  r = rimport_test_build(s, plan);
+  bp = rimport_build_result_array(r);
+  graph_of(&g, s, bp);
+  o = *g.job.opts;
+  memset(&pr, 0, sizeof(pr));
+  o.progress = rimport_test_on_progress;
+  o.progress_payload = &pr;
+  g.job.opts = &o;
+  lib_mtimes(&g, &before);
+  doc = rustdoc_of(&g, "serde_json", bp->version, &secs);
+  lib_mtimes(&g, &after);
+  assert_string_equal(after.ptr, before.ptr);
+  assert_true(format_version(doc) > 0);
+  assert_string_equal(rimport__json_str(doc, "crate_version"), bp->version);
+  assert_non_null(local_item(doc, "to_string", "function"));
+  assert_non_null(local_item(doc, "Value", "enum"));
+  assert_int_equal(pr.calls, 1);
+  assert_non_null(strstr(pr.message, "documenting `serde_json`"));
+  assert_null(getenv("RUSTC_BOOTSTRAP")); /* rustdoc's environment only */
+  print_message("rustdoc JSON of serde_json %s: %.2f s (its plugin's build: "
+                "%.1f s), format_version %d, %d items\n",
+                bp->version, secs, bp->build_seconds, format_version(doc),
+                cJSON_GetArraySize(cJSON_GetObjectItem(doc, "index")));
+  assert_true(secs < bp->build_seconds);
+  cJSON_Delete(doc);
+  rimport_buf_dispose(&before);
+  rimport_buf_dispose(&after);
+  graph_dispose(&g);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* Debian's Rust 1.63 (rustc, cargo and rustdoc in /usr/bin) documents
+ * serde_json from its own build: rustdoc JSON format_version 15, whose
+ * items name their kind in "kind". Skipped without Debian's toolchain or
+ * crates; and on Windows, where the stage runs every case with that
+ * toolchain already (behind the wine stand-ins) and this case's Linux
+ * paths name programs a Windows process cannot start. */
+static void rustdoc_json_with_debian_rust_163(void **state) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_built_plugin *bp;
+  const rimport_toolchain *tc;
+  built_graph g;
+  cJSON *doc;
+  rimport_buf rustdoc = RIMPORT_BUF_INIT;
+  double secs;
+  (void)state;
+  if (rimport__exe_suffix[0] != '\0' ||
+      !rimport__fs_is_file("/usr/bin/rustc") ||
+      !rimport__fs_is_file("/usr/bin/cargo") ||
+      !rimport__fs_is_file("/usr/bin/rustdoc") ||
+      !have_debian_crate("serde_json-1"))
+    skip(); /* apt-get install rustc cargo librust-serde-json-dev */
+  o.rustc_path = "/usr/bin/rustc";
+  o.cargo_path = "/usr/bin/cargo";
+  o.source_kind = RIMPORT_SOURCE_DIRECTORY;
+  o.source = DEBIAN_REGISTRY;
+  s = rimport_test_session_open(cache_dir, &o);
+  assert_int_equal(rimport_session_toolchain(s, &tc), 0);
+  assert_string_equal(tc->release, "1.63.0");
+  assert_int_equal(rimport__rustdoc_find(tc, NULL, &rustdoc), 0);
+  assert_string_equal(rustdoc.ptr, "/usr/bin/rustdoc");
+  plan = rimport_test_plan(s, "rimport serde_json\n");
+  r = rimport_test_build(s, plan);
+  bp = rimport_build_result_array(r);
+  graph_of(&g, s, bp);
+  doc = rustdoc_of(&g, "serde_json", bp->version, &secs);
+  assert_int_equal(format_version(doc), 15);
+  assert_string_equal(item_kind(local_item(doc, "to_string", "function")),
+                      "function");
+  print_message("rustdoc 1.63 JSON of serde_json: %.2f s (build %.1f s)\n",
+                secs, bp->build_seconds);
+  cJSON_Delete(doc);
+  rimport_buf_dispose(&rustdoc);
+  graph_dispose(&g);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* reqwest 0.11 (blocking) from Debian's crates: its rustdoc JSON from the
+ * plugin's build, with the time it takes. Skipped without
+ * librust-reqwest-dev, and for Windows targets (Debian's crates cannot
+ * build reqwest there: see reqwest_from_debian). */
+static void rustdoc_json_of_reqwest(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_built_plugin *bp;
+  const rimport_toolchain *tc;
+  built_graph g;
+  cJSON *doc;
+  double secs;
+  (void)state;
+  if (!have_debian_crate("reqwest-0.11"))
+    skip();
+  s = debian_session();
+  assert_int_equal(rimport_session_toolchain(s, &tc), 0);
+  if (strstr(tc->target, "windows") != NULL) {
+    rimport_session_close(s);
+    skip();
+  }
+  plan = rimport_test_plan(s, "rimport reqwest(version=\"0.11\", "
+                              "features=[\"blocking\"])\n");
+  r = rimport_test_build(s, plan);
+  bp = rimport_build_result_array(r);
+  graph_of(&g, s, bp);
+  doc = rustdoc_of(&g, "reqwest", bp->version, &secs);
+  assert_non_null(local_item(doc, "get", "function"));
+  assert_non_null(local_item(doc, "Client", "struct"));
+  assert_non_null(local_item(doc, "blocking", "module"));
+  print_message("rustdoc JSON of reqwest %s: %.2f s (its plugin's build: "
+                "%.1f s), format_version %d, %d items\n",
+                bp->version, secs, bp->build_seconds, format_version(doc),
+                cJSON_GetArraySize(cJSON_GetObjectItem(doc, "index")));
+  assert_true(secs < bp->build_seconds);
+  cJSON_Delete(doc);
+  graph_dispose(&g);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* The kdoc fixture built as a plugin, and its rustdoc JSON. kdoc compiles
+ * only with its build script's cfg, env and OUT_DIR, its feature, cargo's
+ * CARGO_PKG_* variables and its renamed dependency. */
+static cJSON *kdoc_json(void) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan =
+      rimport_test_plan(s, "rimport kdoc(path=\"kdoc\")\n");
+  rimport_build_result *r = rimport_test_build(s, plan);
+  built_graph g;
+  cJSON *doc;
+  graph_of(&g, s, rimport_build_result_array(r));
+  doc = rustdoc_of(&g, "kdoc", "0.3.1-rc.2", NULL);
+  graph_dispose(&g);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  return doc;
+}
+
+/* The build script's cargo:rustc-cfg (kfix_cfg, without which the crate
+ * is a compile_error!), cargo:rustc-env (KFIX_ENV) and the file it writes
+ * into OUT_DIR (include!d) reach rustdoc. */
+static void rustdoc_gets_build_script_cfg_env_out_dir(void **state) {
+  cJSON *doc = kdoc_json();
+  (void)state;
+  assert_string_equal(item_docs(doc, "from_build_script", "function"),
+                      "KFIX_ENV=yes");
+  assert_string_equal(item_docs(doc, "generated", "function"),
+                      "generated in OUT_DIR by build.rs");
+  cJSON_Delete(doc);
+}
+
+/* env!("CARGO_PKG_VERSION") and cargo's other variables have the values
+ * cargo gives rustc. */
+static void rustdoc_gets_cargo_pkg_variables(void **state) {
+  cJSON *doc = kdoc_json();
+  const char *dir;
+  (void)state;
+  assert_string_equal(item_docs(doc, "version", "function"),
+                      "version 0.3.1-rc.2 major 0 minor 3 patch 1 pre rc.2");
+  assert_string_equal(item_docs(doc, "about", "function"),
+                      "by Ada <ada@example.org>:Bo <bo@example.org>; name "
+                      "kdoc; crate kdoc; license MIT");
+  dir = item_docs(doc, "manifest_dir", "function");
+  assert_true(rimport_test_path_ends_with(dir, "fixtures/crates/kdoc"));
+  assert_string_equal(rimport__json_str(doc, "crate_version"), "0.3.1-rc.2");
+  cJSON_Delete(doc);
+}
+
+/* kdoc names its dependency kdoc_dep `kren` (package = "kdoc_dep"): rustdoc
+ * gets --extern kren=…, and the JSON knows the type by its crate's name. */
+static void rustdoc_gets_renamed_dependency(void **state) {
+  cJSON *doc = kdoc_json();
+  const cJSON *p, *c;
+  int found = 0;
+  (void)state;
+  assert_non_null(local_item(doc, "dep_thing", "function"));
+  cJSON_ArrayForEach(p, cJSON_GetObjectItem(doc, "paths")) {
+    const cJSON *path = cJSON_GetObjectItem(p, "path");
+    if (cJSON_GetArraySize(path) == 2 &&
+        strcmp(cJSON_GetArrayItem(path, 0)->valuestring, "kdoc_dep") == 0 &&
+        strcmp(cJSON_GetArrayItem(path, 1)->valuestring, "DepThing") == 0)
+      found = 1;
+  }
+  assert_true(found);
+  found = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "external_crates")) {
+    found |= strcmp(rimport__json_str(c, "name"), "kdoc_dep") == 0;
+  }
+  assert_true(found);
+  cJSON_Delete(doc);
+}
+
+/* kruntime and the proc-macro crate it re-exports macros of (kmacros):
+ * kmacros is documented as a proc-macro crate (its derive, attribute and
+ * function-like macros), kruntime with kmacros's shared library as
+ * --extern. */
+static void rustdoc_json_of_proc_macro_crates(void **state) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan =
+      rimport_test_plan(s, "rimport kruntime(path=\"kruntime\")\n");
+  rimport_build_result *r = rimport_test_build(s, plan);
+  built_graph g;
+  cJSON *doc;
+  (void)state;
+  graph_of(&g, s, rimport_build_result_array(r));
+  doc = rustdoc_of(&g, "kmacros", "0.1.0", NULL);
+  assert_non_null(local_item(doc, "Describe", "proc_macro"));
+  assert_non_null(local_item(doc, "traced", "proc_macro"));
+  cJSON_Delete(doc);
+  doc = rustdoc_of(&g, "kruntime", "0.1.0", NULL);
+  assert_non_null(local_item(doc, "Describe", "trait"));
+  assert_non_null(local_item(doc, "traced_calls", "function"));
+  cJSON_Delete(doc);
+  graph_dispose(&g);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* Acts as rustdoc: $FAKE_RUSTDOC "fail" says what it got on stderr and
+ * exits 1; "nofile" exits 0 without writing anything. */
+static int fake_rustdoc(int argc, char **argv) {
+  const char *mode = getenv("FAKE_RUSTDOC");
+  const char *bootstrap = getenv("RUSTC_BOOTSTRAP"),
+             *name = getenv("CARGO_PKG_NAME");
+  int i;
+  if (mode != NULL && strcmp(mode, "nofile") == 0)
+    return 0;
+  for (i = 1; i < argc; i++)
+    fprintf(stderr, "arg %s\n", argv[i]);
+  fprintf(stderr,
+          "error: fake rustdoc failed on purpose (RUSTC_BOOTSTRAP %s, "
+          "CARGO_PKG_NAME %s)\n",
+          bootstrap ? bootstrap : "unset", name ? name : "unset");
+  return 1;
+}
+
+/* A rustdoc that fails: ECHILD naming the crate, with the end of its
+ * stderr and the command; an older JSON file is gone; a rustdoc that
+ * writes nothing, one that cannot start, a package not in the graph and
+ * a toolchain without rustdoc are errors too, and nothing crashes. */
+static void rustdoc_failure_names_crate_and_stderr(void **state) {
+  rimport_session *s = open_session(NULL, 0);
+  rimport_cell_plan *plan = rimport_test_plan(s, RIMPORT_TEST_KITCHEN);
+  rimport_build_result *r = rimport_test_build(s, plan);
+  rimport_buf path = RIMPORT_BUF_INIT, old = RIMPORT_BUF_INIT;
+  rimport_toolchain no_rustdoc = rimport_test_fake_toolchain;
+  const char *id, *msg;
+  built_graph g;
+  (void)state;
+  graph_of(&g, s, rimport_build_result_array(r));
+  id = rimport__rustdoc_package_id(g.metadata, "kitchen", "0.1.0");
+  assert_non_null(id);
+  assert_int_equal(rimport__fs_mkdir_p(doc_dir()), 0);
+  assert_int_equal(rimport__path_join(&old, doc_dir(), "kitchen.json"), 0);
+  rimport_test_write_file(old.ptr, "{\"format_version\": 1}");
+
+  g.job.rustdoc = rimport_test_fake_begin("fake-rustdoc", NULL, NULL);
+  rimport_test_setenv("FAKE_RUSTDOC", "fail");
+  rimport_test_assert_error(rimport__rustdoc_json(&g.job, id, doc_dir(), &path),
+                            RIMPORT_ECHILD,
+                            "documenting `kitchen` 0.1.0 (rustdoc JSON) "
+                            "failed (exit status 1)");
+  msg = rimport_error_last()->message;
+  assert_non_null(strstr(msg, "fake rustdoc failed on purpose "
+                              "(RUSTC_BOOTSTRAP 1, CARGO_PKG_NAME kitchen)"));
+  assert_non_null(strstr(msg, "arg --crate-name\narg kitchen\n"));
+  assert_non_null(strstr(msg, "arg --output-format\narg json\n"));
+  assert_non_null(strstr(msg, "It ran in "));
+  assert_null(path.ptr);
+  assert_false(rimport__fs_is_file(old.ptr));
+
+  rimport_test_setenv("FAKE_RUSTDOC", "nofile");
+  rimport_test_assert_error(rimport__rustdoc_json(&g.job, id, doc_dir(), &path),
+                            RIMPORT_ECHILD, "rustdoc finished but wrote no");
+  rimport_test_fake_end("FAKE_RUSTDOC", NULL);
+
+  g.job.rustdoc = "/nonexistent/bin/rustdoc";
+  rimport_test_assert_error(rimport__rustdoc_json(&g.job, id, doc_dir(), &path),
+                            RIMPORT_ETOOLCHAIN, "could not be started");
+  assert_non_null(
+      strstr(rimport_error_last()->message, "documenting `kitchen`"));
+  g.job.rustdoc = NULL;
+  rimport_test_assert_error(
+      rimport__rustdoc_json(&g.job, "no-such-package 1.0.0", doc_dir(), &path),
+      RIMPORT_ENOTFOUND, "no-such-package 1.0.0");
+  rimport_test_assert_error(rimport__rustdoc_json(NULL, id, doc_dir(), &path),
+                            RIMPORT_EINVAL, NULL);
+  no_rustdoc.rustc = "/nonexistent/bin/rustc";
+  rimport_test_assert_error(rimport__rustdoc_find(&no_rustdoc, NULL, &path),
+                            RIMPORT_ETOOLCHAIN, "/sysroot");
+  assert_non_null(strstr(rimport_error_last()->message, "/nonexistent/bin"));
+  assert_null(path.ptr);
+  rimport_buf_dispose(&old);
+  graph_dispose(&g);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* cargo's messages with fields of other types, missing or odd, are read
+ * without a crash (what is unusable is left out), and so is metadata of
+ * the wrong shape; rustdoc gets only what is well-formed. */
+static void rustdoc_odd_cargo_messages_are_safe(void **state) {
+  static const char *const lines[] = {
+      "{\"reason\":\"compiler-artifact\",\"package_id\":7,\"target\":\"x\","
+      "\"filenames\":{\"a\":1},\"features\":[1,null,\"f\"],\"profile\":[]}\n",
+      "{\"reason\":\"compiler-artifact\",\"package_id\":\"p\",\"target\":{"
+      "\"name\":\"p\",\"kind\":[\"lib\"],\"crate_types\":[\"lib\",3],"
+      "\"src_path\":5,\"edition\":[]},\"filenames\":[\"/x/libp.rmeta\",2],"
+      "\"features\":\"f\",\"profile\":{\"opt_level\":3}}\n",
+      "{\"reason\":\"build-script-executed\"}\n",
+      "{\"reason\":\"build-script-executed\",\"package_id\":\"p\",\"cfgs\":"
+      "\"c\",\"env\":[[1,2],[\"A\"],[\"=x\",\"y\"],[\"\",\"v\"],[\"OK\",\"v\"],"
+      "\"s\",[\"B\",\"w\",\"x\"],{\"K\":\"V\"}],\"out_dir\":1}\n",
+      "{\"reason\":\"build-script-executed\",\"package_id\":\"p\",\"cfgs\":["
+      "\"c\",1,{}],\"env\":{\"K\":\"V\"},\"out_dir\":null}\n",
+      "{\"reason\":[],\"package_id\":\"p\"}\n",
+      "[1,2,3]\n",
+      "{\"reason\":\"compiler-artifact\"}\n",
+      "{\"reason\":\"compiler-artifact\",\"target\":{\"kind\":{\"a\":\"b\"},"
+      "\"crate_types\":{\"x\":\"lib\"}}}\n",
+      "{\n"};
+  static const char meta[] =
+      "{\"packages\":[{\"id\":\"p\",\"name\":\"p\",\"version\":1,\"authors\":"
+      "\"me\",\"targets\":{\"name\":\"p\"}}],\"resolve\":{\"nodes\":[{\"id\":"
+      "\"p\",\"deps\":[{\"name\":\"a b\",\"pkg\":\"q\"},{\"name\":\"q\","
+      "\"pkg\":7},{\"name\":\"r\",\"pkg\":\"r\",\"dep_kinds\":[{\"kind\":"
+      "\"dev\"}]},{\"name\":\"s\",\"pkg\":\"s\",\"dep_kinds\":\"x\"},"
+      "{\"name\":\"t\",\"pkg\":\"t\",\"dep_kinds\":[7,{\"kind\":null}]}]}]}}";
+  rimport__cargo_report rep;
+  rimport__rustdoc_job job;
+  rimport_toolchain tc = rimport_test_fake_toolchain;
+  rimport_buf path = RIMPORT_BUF_INIT, manifest = RIMPORT_BUF_INIT,
+              dir = RIMPORT_BUF_INIT;
+  cJSON *doc, *pkg, *targets;
+  const char *msg;
+  size_t i;
+  (void)state;
+  rimport__cargo_report_init(&rep);
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(lines); i++)
+    assert_int_equal(
+        rimport__cargo_feed_stdout(&rep, lines[i], strlen(lines[i])), 0);
+  assert_int_equal(rimport__cargo_feed_end(&rep), 0);
+  assert_int_equal(rep.artifact_count, 4);
+  assert_null(rep.artifacts[0].package_id);
+  assert_int_equal(rep.artifacts[0].filename_count, 0);
+  assert_int_equal(rep.artifacts[0].features.count, 1);
+  assert_string_equal(rep.artifacts[0].features.v[0], "f");
+  assert_null(rep.artifacts[0].opt_level);
+  assert_string_equal(rep.artifacts[1].package_id, "p");
+  assert_int_equal(rep.artifacts[1].crate_types.count, 1);
+  assert_null(rep.artifacts[1].src_path);
+  assert_null(rep.artifacts[1].edition);
+  assert_null(rep.artifacts[1].opt_level);
+  assert_int_equal(rep.artifacts[1].filename_count, 1);
+  assert_int_equal(rep.artifacts[1].features.count, 0);
+  assert_int_equal(rep.artifacts[3].crate_types.count, 0);
+  assert_int_equal(rep.script_count, 2);
+  assert_null(rep.scripts[0].out_dir);
+  assert_int_equal(rep.scripts[0].cfgs.count, 0);
+  assert_int_equal(rep.scripts[0].env.count, 1);
+  assert_string_equal(rep.scripts[0].env.v[0], "OK=v");
+  assert_int_equal(rep.scripts[1].cfgs.count, 1);
+  assert_int_equal(rep.scripts[1].env.count, 0);
+
+  /* The job, with metadata of odd shapes. */
+  memset(&job, 0, sizeof(job));
+  job.tc = &tc;
+  job.report = &rep;
+  job.target_dir = "/x";
+  job.metadata = doc = cJSON_Parse("{\"packages\":{\"id\":\"p\"}}");
+  rimport_test_assert_error(rimport__rustdoc_json(&job, "p", doc_dir(), &path),
+                            RIMPORT_ENOTFOUND, "documenting the package p");
+  assert_null(rimport__rustdoc_package_id(doc, "p", "1"));
+  cJSON_Delete(doc);
+  job.metadata = doc = cJSON_Parse(meta);
+  assert_non_null(doc);
+  pkg = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "packages"), 0);
+  rimport_test_assert_error(rimport__rustdoc_json(&job, "p", doc_dir(), &path),
+                            RIMPORT_ENOTFOUND, "manifest_path");
+  /* A manifest in a directory that exists (rustdoc runs there). */
+  assert_int_equal(rimport__buf_printf(&dir, "%s-odd", cache_dir), 0);
+  assert_int_equal(rimport__fs_mkdir_p(dir.ptr), 0);
+  assert_int_equal(rimport__path_join(&manifest, dir.ptr, "Cargo.toml"), 0);
+  cJSON_AddStringToObject(pkg, "manifest_path", manifest.ptr);
+  rimport_test_assert_error(rimport__rustdoc_json(&job, "p", doc_dir(), &path),
+                            RIMPORT_ENOTFOUND, "source file");
+  targets = cJSON_Parse("[{\"name\":\"p\",\"src_path\":\"/x/src/lib.rs\","
+                        "\"edition\":\"2021\"}]");
+  cJSON_ReplaceItemInObject(pkg, "targets", targets);
+  job.rustdoc = rimport_test_fake_begin("fake-rustdoc", NULL, NULL);
+  rimport_test_setenv("FAKE_RUSTDOC", "fail");
+  rimport_test_assert_error(rimport__rustdoc_json(&job, "p", doc_dir(), &path),
+                            RIMPORT_ECHILD, "documenting `p` (rustdoc JSON)");
+  rimport_test_fake_end("FAKE_RUSTDOC", NULL);
+  msg = rimport_error_last()->message;
+  assert_non_null(strstr(msg, "arg --edition\narg 2021\n"));
+  assert_non_null(strstr(msg, "arg --cfg\narg c\n"));
+  assert_non_null(strstr(msg, "arg -L\narg dependency=/x\n"));
+  assert_non_null(strstr(msg, "arg /x/src/lib.rs\n"));
+  assert_null(strstr(msg, "--extern"));
+  assert_null(strstr(msg, "--crate-version"));
+  assert_non_null(strstr(msg, "no library for, not given to rustdoc: s, t"));
+  cJSON_Delete(doc);
+  rimport_buf_dispose(&manifest);
+  rimport_buf_dispose(&dir);
+  rimport__cargo_report_dispose(&rep);
+}
+
 /* --- a fake cargo --------------------------------------------------------- */
 
 /* Acts as cargo: `metadata` prints a small graph; `build` does what
@@ -917,6 +1585,7 @@ static int child_build(int argc, char **argv) {
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
       {"fake-cargo", fake_cargo, 1},
+      {"fake-rustdoc", fake_rustdoc, 1},
       {"build", child_build, 2},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
@@ -1090,6 +1759,23 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(
         loaded_copy_gets_no_other_platforms_features, setup, teardown),
     cmocka_unit_test_setup_teardown(missing_cargo_is_a_toolchain_error, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_json_of_serde_json, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_json_with_debian_rust_163, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_json_of_reqwest, setup, teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_gets_build_script_cfg_env_out_dir,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_gets_cargo_pkg_variables, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_gets_renamed_dependency, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_json_of_proc_macro_crates, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_failure_names_crate_and_stderr,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(rustdoc_odd_cargo_messages_are_safe, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(fake_cargo_crash, setup, teardown),
     cmocka_unit_test_setup_teardown(fake_cargo_garbage, setup, teardown),
