@@ -585,7 +585,8 @@ int rimport__rustdoc_json(const rimport__rustdoc_job *job,
   rimport__argv argv = RIMPORT__ARGV_INIT, env = RIMPORT__ARGV_INIT;
   rimport_buf rustdoc = RIMPORT_BUF_INIT, manifest_dir = RIMPORT_BUF_INIT,
               json = RIMPORT_BUF_INIT, dirs = RIMPORT_BUF_INIT,
-              crate = RIMPORT_BUF_INIT;
+              crate = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT,
+              cwd = RIMPORT_BUF_INIT;
   const cJSON *pkg, *node, *t, *targets;
   const rimport__cargo_artifact *lib;
   const rimport__cargo_build_script *script;
@@ -631,11 +632,12 @@ int rimport__rustdoc_json(const rimport__rustdoc_job *job,
     goto done;
   }
   /* The crate's name in Rust: the target's, '-' made '_'. */
-  rc = rimport__buf_puts(&crate, lib->target_name);
-  for (i = 0; rc == 0 && i < crate.size; i++)
+  if ((rc = rimport__buf_puts(&crate, lib->target_name)) != 0)
+    goto done;
+  for (i = 0; i < crate.size; i++)
     if (crate.ptr[i] == '-')
       crate.ptr[i] = '_';
-  if (rc == 0 && !is_ident(crate.ptr)) {
+  if (!is_ident(crate.ptr)) {
     rc = rimport__error_set(RIMPORT_EINVAL,
                             "%s: cargo named its library `%s`, which is not "
                             "a crate name",
@@ -667,10 +669,15 @@ int rimport__rustdoc_json(const rimport__rustdoc_job *job,
     goto done;
   }
   script = find_script(job, package_id, lib);
+  /* rustdoc runs elsewhere: out_dir made absolute. */
+  if (rimport__path_is_absolute(out_dir))
+    rc = rimport__buf_puts(&out, out_dir);
+  else if ((rc = rimport__cwd(&cwd)) == 0)
+    rc = rimport__path_join(&out, cwd.ptr, out_dir);
   if (rc == 0)
     rc = rimport__path_dir(manifest, &manifest_dir);
   if (rc == 0)
-    rc = rimport__path_join(&json, out_dir, crate.ptr);
+    rc = rimport__path_join(&json, out.ptr, crate.ptr);
   if (rc == 0)
     rc = rimport__buf_puts(&json, ".json");
   if (rc == 0)
@@ -697,7 +704,7 @@ int rimport__rustdoc_json(const rimport__rustdoc_job *job,
   for (i = 0; script != NULL && i < script->cfgs.count; i++)
     rimport__argv_addv(&argv, "--cfg", script->cfgs.v[i], NULL);
   rimport__argv_addv(&argv, "-Z", "unstable-options", "--output-format", "json",
-                     "-o", out_dir, NULL);
+                     "-o", out.ptr, NULL);
   add_externs(&argv, &dirs, &c.left_out, job, node, lib);
   dependency_dir(&argv, &dirs, extern_file(lib));
   if (cross(job) && !proc_macro)
@@ -708,7 +715,7 @@ int rimport__rustdoc_json(const rimport__rustdoc_job *job,
   if ((rc = argv.rc) != 0 || (rc = env.rc) != 0)
     goto done;
   /* No older JSON may pass for this run's. */
-  if ((rc = rimport__fs_mkdir_p(out_dir)) != 0 ||
+  if ((rc = rimport__fs_mkdir_p(out.ptr)) != 0 ||
       (rc = rimport__fs_unlink(json.ptr)) != 0) {
     rimport__error_prefix("%s", c.what.ptr);
     goto done;
@@ -716,10 +723,12 @@ int rimport__rustdoc_json(const rimport__rustdoc_job *job,
   if ((rc = run(&c, argv.v, env.v)) == 0) {
     rimport__buf_clear(json_path);
     rc = rimport__buf_puts(json_path, json.ptr);
-  } else {
+  } else if (rimport__fs_is_file(json.ptr)) {
     rimport__fs_unlink(json.ptr); /* a part, if rustdoc wrote one */
   }
 done:
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&cwd);
   rimport__argv_dispose(&argv);
   rimport__argv_dispose(&env);
   rimport_buf_dispose(&rustdoc);

@@ -78,11 +78,12 @@ typedef struct rimport__rustdoc_job {
  * way only when cross-compiling (OUT_DIR in the target directory);
  * otherwise the last one cargo reported is used.
  *
- * out_dir is created when missing; rustdoc writes <out_dir>/<crate
- * name>.json (an older file of that name is removed first, so that a
- * failure never leaves one behind). On success *json_path (replaced) is
- * that file. The JSON's format_version is the caller's to check (15 for
- * Rust 1.63, 57 for 1.95): it changes between releases.
+ * out_dir (relative: to the current directory) is created when missing;
+ * rustdoc writes <out_dir>/<crate name>.json (an older file of that name
+ * is removed first, so that a failure never leaves one behind). On
+ * success *json_path (replaced) is that file, absolute. The JSON's
+ * format_version is the caller's to check (15 for Rust 1.63, 57 for 1.95): it
+ * changes between releases.
  *
  * Returns 0; RIMPORT_EINVAL (a NULL argument, a job without toolchain,
  * metadata, report or target_dir); RIMPORT_ENOTFOUND (the package is not
