@@ -35,7 +35,11 @@ typedef enum rimport_progress_phase {
   RIMPORT_PROGRESS_RESOLVE = 2,   /**< resolving a plugin's dependencies */
   RIMPORT_PROGRESS_BUILD = 3,     /**< cargo compiles units */
   RIMPORT_PROGRESS_WAIT = 4,      /**< waiting for another process's lock */
-  RIMPORT_PROGRESS_DONE = 5       /**< a plugin is ready */
+  RIMPORT_PROGRESS_DONE = 5,      /**< a plugin is ready */
+  RIMPORT_PROGRESS_WARNING = 6    /**< something failed that the import
+                                       does without (the API index, say):
+                                       the message starts with "warning: "
+                                       and says what and why */
 } rimport_progress_phase;
 
 /** One progress report. Every pointer is valid during the callback only. */

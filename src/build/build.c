@@ -12,6 +12,7 @@
 #endif
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -23,6 +24,7 @@
 #include "../gen/gen.h"
 #include "../plan/plan.h"
 #include "build.h"
+#include "apiindex.h"
 #include "../api/api.h"
 #include "../platform.h"
 #include "../proc/proc.h"
@@ -780,17 +782,44 @@ static cJSON *manifest_extra(const job *j) {
   return extra;
 }
 
+/* The API index of the crate (apiindex.c): its file in *path, or empty
+ * when there is none (a warning said why). */
+static int api_index(const job *j, rimport_buf *path) {
+  rimport__rustdoc_job rj;
+  memset(&rj, 0, sizeof(rj));
+  rj.tc = j->tc;
+  rj.metadata = j->metadata;
+  rj.report = &j->report;
+  rj.target_dir = j->target.ptr;
+  rj.cargo = j->cargo.ptr;
+  rj.opts = j->opts;
+  rj.cancel = j->env->cancel;
+  rj.plugin = j->p->crate;
+  /* Another rustdoc than the toolchain's (a minimal toolchain has none). */
+  rj.rustdoc = getenv("RIMPORT_RUSTDOC");
+  if (rj.rustdoc != NULL && rj.rustdoc[0] == '\0')
+    rj.rustdoc = NULL;
+  return rimport__build_api_index(&rj, j->p->crate, j->package.ptr,
+                                  j->version.ptr, j->work.ptr, path);
+}
+
 /* Copies what the build made into a stage and publishes it. */
 static int publish(job *j, rimport__entry **out) {
   rimport__stage *st = NULL;
   cJSON *extra = NULL;
+  rimport_buf index = RIMPORT_BUF_INIT;
   const char *dylib;
   int rc;
-  if ((rc = built_dylib(j, &dylib)) != 0 ||
+  if ((rc = built_dylib(j, &dylib)) != 0 || (rc = api_index(j, &index)) != 0 ||
       (rc = rimport__stage_begin(j->opts->cache_dir, j->p->crate, j->p->key,
-                                 &st)) != 0)
+                                 &st)) != 0) {
+    rimport_buf_dispose(&index);
     return rc;
+  }
   if ((rc = stage_file(st, dylib, "lib", "dylib")) == 0 &&
+      (index.size == 0 ||
+       (rc = rimport__stage_add(st, index.ptr, RIMPORT__API_INDEX_FILE,
+                                "api")) == 0) &&
       (rc = stage_artifacts(j, st)) == 0) {
     if ((extra = manifest_extra(j)) == NULL)
       rc = rimport__error_nomem();
@@ -801,6 +830,7 @@ static int publish(job *j, rimport__entry **out) {
   }
   rimport__stage_abort(st);
   cJSON_Delete(extra);
+  rimport_buf_dispose(&index);
   return rc;
 }
 
@@ -1021,10 +1051,10 @@ static int bind_names(rimport__api_state *api, const rimport_cell_plan *plan) {
     for (k = 0; rc == 0 && k < ps[i].binding_count; k++) {
       const rimport_binding *b = &ps[i].bindings[k];
       rimport__buf_clear(&path);
-      rc = rimport__buf_printf(&path, "%s%s%s%s%s", ps[i].crate,
-                               b->module ? "::" : "",
-                               b->module ? b->module : "", b->item ? "::" : "",
-                               b->item ? b->item : "");
+      rc =
+          rimport__buf_printf(&path, "%s%s%s%s%s", ps[i].crate,
+                              b->module ? "::" : "", b->module ? b->module : "",
+                              b->item ? "::" : "", b->item ? b->item : "");
       if (rc == 0)
         rc = rimport__api_bind(api, b->name, path.ptr);
     }

@@ -28,7 +28,7 @@
  *   { "format": 1, "crate": "<crate>", "key": "<key>",
  *     "created": "2026-11-23T22:45:31Z",          (UTC)
  *     "artifacts": [ { "path": "lib/libx.so",      (relative, '/')
- *                      "kind": "dylib",            (or "dep", "source")
+ *                      "kind": "dylib",     (or "dep", "source", "api")
  *                      "size": 5712344,            (bytes)
  *                      "xxh3": "<32 hex>" }, … ],  (XXH3-128, canonical)
  *     …members of `extra` }
@@ -119,7 +119,7 @@ int rimport__stage_begin(const char *cache_dir, const char *crate,
                          const char *key, rimport__stage **out);
 const char *rimport__stage_dir(const rimport__stage *st);
 /* Copies src into the stage at rel ("deps/libfoo.rlib"), hashing it on the
- * way; kind is "dylib", "dep" or "source". */
+ * way; kind is "dylib", "dep", "source" or "api" (the API index). */
 int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
                        const char *kind);
 /* Writes manifest.json (extra: an object whose members are added, e.g. key

@@ -92,7 +92,7 @@ const char *rimport__cache_check_rel(const char *rel) {
 int rimport__cache_kind_ok(const char *kind) {
   return kind != NULL &&
          (strcmp(kind, "dylib") == 0 || strcmp(kind, "dep") == 0 ||
-          strcmp(kind, "source") == 0);
+          strcmp(kind, "source") == 0 || strcmp(kind, "api") == 0);
 }
 
 /* ---------------------------------------------------------------- paths */

@@ -516,6 +516,183 @@ static void corrupt_index_is_an_error(void **state) {
   rimport_session_close(s);
 }
 
+/* --- the index of a real build ------------------------------------------ */
+
+typedef struct warnings {
+  unsigned int count;
+  char last[8192];
+} warnings;
+
+static void on_progress(const rimport_progress *p, void *payload) {
+  warnings *w = payload;
+  if (p->phase != RIMPORT_PROGRESS_WARNING)
+    return;
+  assert_non_null(p->message);
+  assert_int_equal(strncmp(p->message, "warning: ", 9), 0);
+  w->count++;
+  snprintf(w->last, sizeof(w->last), "%s", p->message);
+}
+
+/* A session on <dir>/cache (dir: a rimport_test_tmpdir). */
+static rimport_session *build_session(const char *dir, warnings *w) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  char cache[4200];
+  snprintf(cache, sizeof(cache), "%s/cache", dir);
+  o.progress = on_progress;
+  o.progress_payload = w;
+  return rimport_test_session_open(cache, &o);
+}
+
+static const char apidoc_cell[] =
+    "rimport apidoc(path=\"apidoc\")\n"
+    "from apidoc rimport Counter\n"
+    "from apidoc.prelude rimport greet as hello\n";
+
+/* Whether the entry's manifest lists api.json as its "api" artifact. */
+static int manifest_lists_index(const char *entry_dir) {
+  rimport_buf path = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT;
+  cJSON *m;
+  const cJSON *a;
+  int found = 0;
+  rimport__buf_printf(&path, "%s/manifest.json", entry_dir);
+  assert_int_equal(rimport__fs_read_file(path.ptr, 1u << 24, &text), 0);
+  m = cJSON_Parse(text.ptr);
+  assert_non_null(m);
+  cJSON_ArrayForEach(a, cJSON_GetObjectItem(m, "artifacts")) {
+    if (strcmp(str(a, "path"), "api.json") == 0 &&
+        strcmp(str(a, "kind"), "api") == 0)
+      found = 1;
+  }
+  cJSON_Delete(m);
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&text);
+  return found;
+}
+
+static void build_makes_an_index(void **state) {
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_api_item *it;
+  rimport_buf file = RIMPORT_BUF_INIT;
+  const char *dir = rimport_test_tmpdir("api-build");
+  int round;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  for (round = 0; round < 2; round++) { /* built, then from the cache */
+    s = build_session(dir, &w);
+    plan = rimport_test_plan(s, apidoc_cell);
+    r = rimport_test_build(s, plan);
+    assert_int_equal(rimport_build_result_array(r)->from_cache, round == 1);
+    assert_int_equal(w.count, 0);
+    rimport__buf_clear(&file);
+    rimport__buf_printf(&file, "%s/%s",
+                        rimport_build_result_array(r)->entry_dir,
+                        RIMPORT__API_INDEX_FILE);
+    assert_true(rimport__fs_is_file(file.ptr));
+    assert_true(manifest_lists_index(rimport_build_result_array(r)->entry_dir));
+    assert_int_equal(rimport_api_lookup(s, "apidoc::Counter::bump", &it), 0);
+    assert_string_equal(it->receiver, "&mut self");
+    /* the names the cell binds */
+    assert_int_equal(rimport_api_lookup_name(s, "Counter::get", &it), 0);
+    assert_string_equal(it->path, "apidoc::Counter::get");
+    assert_int_equal(rimport_api_lookup_name(s, "hello", &it), 0);
+    assert_string_equal(it->path, "apidoc::shapes::greet");
+    assert_int_equal(rimport_api_lookup_name(s, "apidoc", &it), 0);
+    assert_int_equal(it->kind, RIMPORT_API_MODULE);
+    rimport_build_result_free(r);
+    rimport_cell_plan_free(plan);
+    rimport_session_close(s);
+  }
+  rimport_buf_dispose(&file);
+}
+
+#ifndef _WIN32
+#include <sys/stat.h>
+
+/* A fake rustdoc (a shell script) as RIMPORT_RUSTDOC. */
+static void fake_rustdoc(const char *tag, const char *body) {
+  rimport_buf path = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT;
+  char bin[200];
+  snprintf(bin, sizeof(bin), "%s-bin", tag);
+  rimport__buf_printf(&path, "%s/rustdoc", rimport_test_tmpdir(bin));
+  rimport__buf_printf(&text, "#!/bin/sh\n%s", body);
+  rimport_test_write_file(path.ptr, text.ptr);
+  assert_int_equal(chmod(path.ptr, 0755), 0);
+  rimport_test_setenv("RIMPORT_RUSTDOC", path.ptr);
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&text);
+}
+#endif
+
+/* An import whose rustdoc fails (or speaks a format this rimport does not
+ * read) works as before: a warning says why, the entry has no index, the
+ * cell runs. (One per process: a process loads one kayton_api, and each
+ * case has a cache of its own.) */
+static void index_failure_is_a_warning(const char *tag, const char *script,
+                                       const char *said) {
+#ifdef _WIN32
+  (void)tag;
+  (void)script;
+  (void)said;
+  skip(); /* the fake rustdoc is a shell script */
+#else
+  static const char code[] = "kprintln!(\"{}\", Counter::new(41).bump());";
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_api_item *it;
+  rimport_buf out = RIMPORT_BUF_INIT, file = RIMPORT_BUF_INIT;
+  rimport_cell *cell = NULL;
+  memset(&w, 0, sizeof(w));
+  fake_rustdoc(tag, script);
+  s = build_session(rimport_test_tmpdir(tag), &w);
+  plan = rimport_test_plan(s, apidoc_cell);
+  r = rimport_test_build(s, plan);
+  rimport_test_setenv("RIMPORT_RUSTDOC", NULL);
+  assert_int_equal(w.count, 1);
+  if (strstr(w.last, "warning: no API index for apidoc") == NULL ||
+      strstr(w.last, said) == NULL)
+    fail_msg("the warning: %s", w.last);
+  rimport__buf_printf(&file, "%s/%s", rimport_build_result_array(r)->entry_dir,
+                      RIMPORT__API_INDEX_FILE);
+  assert_false(rimport__fs_is_file(file.ptr));
+  rimport_test_assert_error(rimport_api_lookup(s, "apidoc::Counter", &it),
+                            RIMPORT_ENOTFOUND, "has no API index");
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0 ||
+      rimport_cell_compile(s, code, strlen(code), plan, NULL, &cell) != 0 ||
+      rimport_cell_run(s, cell, &out) != 0)
+    fail_msg("the cell: %s", rimport_error_last()->message);
+  assert_string_equal(out.ptr, "42\n");
+  rimport_cell_free(cell);
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&file);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+#endif
+}
+
+static void rustdoc_failure_is_a_warning(void **state) {
+  (void)state;
+  index_failure_is_a_warning("api-rustdoc-fails",
+                             "echo 'rustdoc: simulated failure' >&2\nexit 3\n",
+                             "simulated failure");
+}
+
+static void rustdoc_format_unknown_is_a_warning(void **state) {
+  (void)state;
+  index_failure_is_a_warning(
+      "api-rustdoc-future",
+      "while [ $# -gt 0 ]; do case \"$1\" in -o) o=\"$2\"; shift;; "
+      "--crate-name) n=\"$2\"; shift;; esac; shift; done\n"
+      "mkdir -p \"$o\" && echo '{\"format_version\": 99, \"index\": {}, "
+      "\"paths\": {}, \"root\": 0}' > \"$o/$n.json\"\n",
+      "its format_version is 99");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(index_of_current_rustdoc),
     cmocka_unit_test(index_of_debian_rustdoc_163),
@@ -525,6 +702,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(lookups_by_path_member_and_name),
     cmocka_unit_test(lookups_that_fail_say_why),
     cmocka_unit_test(corrupt_index_is_an_error),
+    cmocka_unit_test(build_makes_an_index),
+    cmocka_unit_test(rustdoc_failure_is_a_warning),
+    cmocka_unit_test(rustdoc_format_unknown_is_a_warning),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
