@@ -1081,6 +1081,10 @@ static const windows_skip windows_skips[] = {
      "it counts the processes a warm run starts with strace, a Linux "
      "tracer; under wine, test_wine.pipeline_crates_then_a_warm_run checks "
      "that a warm run starts no cargo and no rustc"},
+    {"test_api", "rustdoc_failure_is_a_warning", NULL,
+     "its stand-in rustdoc (RIMPORT_RUSTDOC) is a shell script"},
+    {"test_api", "rustdoc_format_unknown_is_a_warning", NULL,
+     "its stand-in rustdoc (RIMPORT_RUSTDOC) is a shell script"},
     {"test_gen", "kitchen_plugin_builds_and_loads", "cargo", NEEDS_CARGO},
     {"test_gen", "whole_crate_and_items_build_and_a_cell_runs", "cargo",
      NEEDS_CARGO},
