@@ -442,6 +442,14 @@ static size_t edit_distance(const char *a, const char *b) {
   return row[lb];
 }
 
+/* Whether a starts b, letters in either case. */
+static int prefix_of(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+      return 0;
+  return *a == '\0';
+}
+
 typedef struct near {
   const char *path;
   size_t score; /* 0: the same name elsewhere */
@@ -450,13 +458,21 @@ typedef struct near {
 static void consider(near *best, size_t *count, const char *path,
                      const char *want) {
   const char *last = strrchr(path, ':'), *wl = strrchr(want, ':');
-  size_t d, i, limit;
+  size_t d, i, limit, clen = strcspn(want, ":");
+  /* the asked crate's paths only (another crate's items it re-exports
+   * count by their paths in it) */
+  if (strncmp(path, want, clen) != 0 || (path[clen] != ':' && path[clen]))
+    return;
   last = last ? last + 1 : path;
   wl = wl ? wl + 1 : want;
   if (strcmp(path, want) == 0)
     return;
   d = edit_distance(last, wl);
   limit = strlen(wl) / 3 > 1 ? strlen(wl) / 3 : 1;
+  /* one name the start of the other ("get" for "get_it") */
+  if (d > limit && strlen(last) >= 3 && strlen(wl) >= 3 &&
+      (prefix_of(last, wl) || prefix_of(wl, last)))
+    d = limit;
   if (d > limit)
     return;
   for (i = 0; i < *count; i++)
