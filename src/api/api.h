@@ -87,4 +87,11 @@ void rimport__api_state_free(rimport__api_state *st); /* NULL: no-op */
 int rimport__api_bind(rimport__api_state *st, const char *name,
                       const char *path);
 
+/* For a path the crate lacks: "; it has a::X, b::X, a::Y" (items of that
+ * name in other modules, then near names) from an index document (text),
+ * appended to out; nothing when there are none. 0, RIMPORT_ECORRUPT for a
+ * document that is not an index, or RIMPORT_ENOMEM. */
+int rimport__api_suggest(const char *index, size_t len, const char *crate,
+                         const char *path, rimport_buf *out);
+
 #endif

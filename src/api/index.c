@@ -295,14 +295,16 @@ static int index_path(const rimport__built *b, rimport_buf *out) {
                              RIMPORT__API_INDEX_FILE);
 }
 
+static int parse_index(loaded_index *ix, const char *text, size_t len,
+                       const char *file, const char *crate);
+
 /* The index of a plugin of the stack, read on first use. */
 static int load_index(rimport__api_state *st, const rimport__built *b,
                       loaded_index **out) {
   rimport_buf path = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT;
   loaded_index *ix;
-  const cJSON *items, *e;
   size_t i;
-  int rc, nomem = 0;
+  int rc;
   for (i = 0; i < st->index_count; i++)
     if (strcmp(st->indexes[i].key, b->key) == 0) {
       *out = &st->indexes[i];
@@ -328,12 +330,30 @@ static int load_index(rimport__api_state *st, const rimport__built *b,
     return 0;
   }
   rc = rimport__fs_read_file(path.ptr, INDEX_MAX, &text);
-  if (rc == 0 && (ix->doc = cJSON_ParseWithLength(text.ptr, text.size)) == NULL)
+  if (rc == 0)
+    rc = parse_index(ix, text.ptr, text.size, path.ptr, b->crate);
+  if (rc != 0) { /* tried once; not again */
+    cJSON_Delete(ix->doc);
+    ix->doc = NULL;
+    ix->missing = 1;
+  }
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&text);
+  return rc;
+}
+
+/* Reads an index document into ix (its crate set). `file` names it for
+ * messages. */
+static int parse_index(loaded_index *ix, const char *text, size_t len,
+                       const char *file, const char *crate) {
+  const cJSON *items, *e;
+  int rc = 0, nomem = 0;
+  if ((ix->doc = cJSON_ParseWithLength(text, len)) == NULL)
     rc = rimport__error_set(RIMPORT_ECORRUPT,
                             "reading the API index %s of the plugin for %s: "
                             "it is not JSON; clear the entry (rimport cache "
                             "clear %s) and build it again",
-                            path.ptr, b->crate, b->crate);
+                            file, crate, crate);
   if (rc == 0 &&
       (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(ix->doc, "format")) ||
        cJSON_GetObjectItemCaseSensitive(ix->doc, "format")->valuedouble !=
@@ -342,8 +362,7 @@ static int load_index(rimport__api_state *st, const rimport__built *b,
                             "reading the API index %s of the plugin for %s: "
                             "it is not of format %d; clear the entry "
                             "(rimport cache clear %s) and build it again",
-                            path.ptr, b->crate, RIMPORT__API_INDEX_FORMAT,
-                            b->crate);
+                            file, crate, RIMPORT__API_INDEX_FORMAT, crate);
   items = cJSON_GetObjectItemCaseSensitive(ix->doc, "items");
   if (rc == 0 && cJSON_GetArraySize(items) > 0) {
     ix->items = rimport__arena_alloc(
@@ -358,13 +377,6 @@ static int load_index(rimport__api_state *st, const rimport__built *b,
     if (rc == 0 && nomem)
       rc = rimport__error_nomem();
   }
-  if (rc != 0) { /* tried once; not again */
-    cJSON_Delete(ix->doc);
-    ix->doc = NULL;
-    ix->missing = 1;
-  }
-  rimport_buf_dispose(&path);
-  rimport_buf_dispose(&text);
   return rc;
 }
 
@@ -455,10 +467,22 @@ typedef struct near {
   size_t score; /* 0: the same name elsewhere */
 } near;
 
+/* Whether path's module is want's ("a::b::X" and "a::b::Y"). */
+static int same_parent(const char *path, const char *want) {
+  const char *pl = strrchr(path, ':'), *wl = strrchr(want, ':');
+  size_t pn = pl ? (size_t)(pl - path) : 0, wn = wl ? (size_t)(wl - want) : 0;
+  return pn == wn && strncmp(path, want, pn) == 0;
+}
+
+/* Scores a candidate (lower is nearer): the edit distance of the last
+ * segments, a name that only starts the other after those, and one in
+ * another module after one in the asked module. Keeps the NEAR_MAX
+ * nearest. */
 static void consider(near *best, size_t *count, const char *path,
                      const char *want) {
   const char *last = strrchr(path, ':'), *wl = strrchr(want, ':');
-  size_t d, i, limit, clen = strcspn(want, ":");
+  size_t d, i, limit, score, worst, clen = strcspn(want, ":");
+  int prefix = 0;
   /* the asked crate's paths only (another crate's items it re-exports
    * count by their paths in it) */
   if (strncmp(path, want, clen) != 0 || (path[clen] != ':' && path[clen]))
@@ -471,23 +495,27 @@ static void consider(near *best, size_t *count, const char *path,
   limit = strlen(wl) / 3 > 1 ? strlen(wl) / 3 : 1;
   /* one name the start of the other ("get" for "get_it") */
   if (d > limit && strlen(last) >= 3 && strlen(wl) >= 3 &&
-      (prefix_of(last, wl) || prefix_of(wl, last)))
+      (prefix_of(last, wl) || prefix_of(wl, last))) {
     d = limit;
+    prefix = 1;
+  }
   if (d > limit)
     return;
+  score = 4 * d + (prefix ? 2 : 0) + (same_parent(path, want) ? 0 : 1);
   for (i = 0; i < *count; i++)
     if (strcmp(best[i].path, path) == 0)
       return;
   if (*count < NEAR_MAX) {
     best[*count].path = path;
-    best[(*count)++].score = d;
-  } else {
-    for (i = 0; i < *count; i++)
-      if (best[i].score > d) {
-        best[i].path = path;
-        best[i].score = d;
-        break;
-      }
+    best[(*count)++].score = score;
+    return;
+  }
+  for (worst = 0, i = 1; i < *count; i++)
+    if (best[i].score > best[worst].score)
+      worst = i;
+  if (best[worst].score > score) {
+    best[worst].path = path;
+    best[worst].score = score;
   }
 }
 
@@ -498,33 +526,62 @@ static int cmp_near(const void *a, const void *b) {
   return strcmp(x->path, y->path);
 }
 
-/* "; near names: a::X (…), b::Y" for what the indexes of `crate` have. */
-static int near_names(const rimport__api_state *st, const char *crate,
-                      const char *want, rimport_buf *out) {
-  near best[NEAR_MAX];
-  size_t count = 0, i, j, k;
+/* The candidates of one index for `want`. */
+static void near_in(const loaded_index *ix, const char *want, near *best,
+                    size_t *count) {
+  size_t j, k;
   const cJSON *a;
-  int rc = 0;
-  for (i = 0; i < st->index_count; i++) {
-    const loaded_index *ix = &st->indexes[i];
-    if (ix->doc == NULL || strcmp(ix->crate, crate) != 0)
-      continue;
-    for (j = 0; j < ix->count; j++) {
-      consider(best, &count, ix->items[j].path, want);
-      for (k = 0; k < ix->items[j].member_count; k++)
-        consider(best, &count, ix->items[j].members[k].path, want);
-    }
-    cJSON_ArrayForEach(a,
-                       cJSON_GetObjectItemCaseSensitive(ix->doc, "aliases")) {
-      consider(best, &count, a->string, want);
-    }
+  if (ix->doc == NULL)
+    return;
+  for (j = 0; j < ix->count; j++) {
+    consider(best, count, ix->items[j].path, want);
+    for (k = 0; k < ix->items[j].member_count; k++)
+      consider(best, count, ix->items[j].members[k].path, want);
   }
+  cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(ix->doc, "aliases")) {
+    consider(best, count, a->string, want);
+  }
+}
+
+/* "; it has a::X, b::X, a::Y" (the same name elsewhere, then near names). */
+static int near_text(near *best, size_t count, rimport_buf *out) {
+  size_t i;
+  int rc = 0;
   if (count == 0)
     return 0;
   qsort(best, count, sizeof(*best), cmp_near);
   rc = rimport__buf_puts(out, "; it has ");
   for (i = 0; rc == 0 && i < count; i++)
     rc = rimport__buf_printf(out, "%s%s", i ? ", " : "", best[i].path);
+  return rc;
+}
+
+/* The near names of `want` in the indexes of `crate`. */
+static int near_names(const rimport__api_state *st, const char *crate,
+                      const char *want, rimport_buf *out) {
+  near best[NEAR_MAX];
+  size_t count = 0, i;
+  for (i = 0; i < st->index_count; i++)
+    if (strcmp(st->indexes[i].crate, crate) == 0)
+      near_in(&st->indexes[i], want, best, &count);
+  return near_text(best, count, out);
+}
+
+int rimport__api_suggest(const char *index, size_t len, const char *crate,
+                         const char *path, rimport_buf *out) {
+  loaded_index ix;
+  near best[NEAR_MAX];
+  size_t count = 0;
+  int rc;
+  memset(&ix, 0, sizeof(ix));
+  ix.crate = (char *)crate;
+  rc = parse_index(&ix, index, len, "made for the message", crate);
+  if (rc == 0 && find_in(&ix, path, 0) == NULL) {
+    near_in(&ix, path, best, &count);
+    rc = near_text(best, count, out);
+  }
+  cJSON_Delete(ix.doc);
+  rimport__arena_free(&ix.arena);
   return rc;
 }
 

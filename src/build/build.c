@@ -834,6 +834,83 @@ static int publish(job *j, rimport__entry **out) {
   return rc;
 }
 
+/* A requested item the crate lacks (rustc's "unresolved import" in the
+ * generated plugin): said at the statement that asks for it, with the
+ * items of that name in other modules and the near names, from the API
+ * index of the crate cargo built before the plugin failed. Keeps the
+ * error as it is when the index cannot be made. */
+static int missing_item(const job *j, int rc) {
+  static const char mark[] = "unresolved import `";
+  const rimport_cell_plan *plan = j->env->plan;
+  const char *d = j->report.diagnostics.ptr, *p, *e;
+  rimport_buf want = RIMPORT_BUF_INIT, index = RIMPORT_BUF_INIT,
+              text = RIMPORT_BUF_INIT, near = RIMPORT_BUF_INIT,
+              item = RIMPORT_BUF_INIT, said = RIMPORT_BUF_INIT;
+  const rimport_span *span = NULL;
+  size_t k, pi;
+  if (rc != RIMPORT_ENOTFOUND || d == NULL || (p = strstr(d, mark)) == NULL ||
+      (e = strchr(p + sizeof(mark) - 1, '`')) == NULL)
+    return rc;
+  p += sizeof(mark) - 1;
+  if (strncmp(p, "::", 2) == 0)
+    p += 2;
+  if (rimport__buf_put(&want, p, (size_t)(e - p)) != 0 ||
+      rimport__buf_puts(&said, rimport_error_last()->message) != 0)
+    goto done;
+  /* the statement that asks for it */
+  pi = plan && j->p >= plan->plugins && j->p < plan->plugins + plan->count
+           ? (size_t)(j->p - plan->plugins)
+           : (size_t)-1;
+  for (k = 0; pi != (size_t)-1 && plan->spans && k < j->p->item_count; k++) {
+    const rimport_plugin_item *it = &j->p->items[k];
+    rimport__buf_clear(&item);
+    if (rimport__buf_printf(&item, "%s%s%s::%s", j->p->crate,
+                            it->module ? "::" : "",
+                            it->module ? it->module : "", it->name) != 0)
+      goto done;
+    if (strcmp(item.ptr, want.ptr) == 0)
+      span = &plan->spans[pi][k];
+  }
+  if (api_index(j, &index) != 0 || index.size == 0 ||
+      rimport__fs_read_file(index.ptr, 256u << 20, &text) != 0 ||
+      rimport__api_suggest(text.ptr, text.size, j->p->crate, want.ptr, &near) !=
+          0) {
+    rimport_error_clear();
+    rimport__error_set(RIMPORT_ENOTFOUND, "%s", said.ptr);
+    goto done;
+  }
+  if (span != NULL && span->line > 0) {
+    /* "x.cell:3:1: …" for a file; "cell 2, line 3, column 1: …" when the
+     * front-end named no origin */
+    const char *o = plan->origin ? plan->origin : "the cell";
+    int numbered = strncmp(o, "cell ", 5) == 0 && o[5] != '\0' &&
+                   strspn(o + 5, "0123456789") == strlen(o + 5);
+    rc = rimport__error_set_at(
+        RIMPORT_ENOTFOUND, span->line, span->column, NULL, 0,
+        numbered ? "%s, line %u, column %u: `%s` does not exist in the crate "
+                   "`%s`%s. Check the item's name and its module (`from "
+                   "crate.module rimport Item`)"
+                 : "%s:%u:%u: `%s` does not exist in the crate `%s`%s. Check "
+                   "the item's name and its module (`from crate.module "
+                   "rimport Item`)",
+        o, span->line, span->column, want.ptr, j->p->crate,
+        near.size ? near.ptr : "");
+  } else
+    rc = rimport__error_set(
+        RIMPORT_ENOTFOUND,
+        "%s: `%s` does not exist in the crate `%s`%s. Check the item's name "
+        "and its module (`from crate.module rimport Item`)",
+        j->what.ptr, want.ptr, j->p->crate, near.size ? near.ptr : "");
+done:
+  rimport_buf_dispose(&want);
+  rimport_buf_dispose(&index);
+  rimport_buf_dispose(&text);
+  rimport_buf_dispose(&near);
+  rimport_buf_dispose(&item);
+  rimport_buf_dispose(&said);
+  return rc;
+}
+
 static int build_one(job *j, rimport__entry **out) {
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   rimport__argv sub = RIMPORT__ARGV_INIT;
@@ -857,8 +934,9 @@ static int build_one(job *j, rimport__entry **out) {
   }
   if (rc == 0 &&
       (res.exit_status != 0 || res.term_signal != 0 || !j->report.success))
-    rc = rimport__cargo_error(&j->report, j->opts, j->what.ptr, j->package.ptr,
-                              res.exit_status, res.term_signal);
+    rc = missing_item(j, rimport__cargo_error(&j->report, j->opts, j->what.ptr,
+                                              j->package.ptr, res.exit_status,
+                                              res.term_signal));
   if (rc == 0)
     rc = publish(j, out);
   rimport__proc_result_dispose(&res);

@@ -72,6 +72,12 @@ static int fill_error(cJSON *o, const cli_cell *cell, int code) {
              cli_rustc_location(e->message, &at, &file_len, &line, &column) ==
                  0) {
     file = at;
+  } else if (code != RIMPORT_EPARSE && code != RIMPORT_ECOMPILE &&
+             e->line > 0) {
+    /* A statement's place (a requested item the crate lacks): the plan's
+     * lines count from the top of the file. */
+    line = e->line;
+    column = e->column > 0 ? e->column : 1;
   }
   if ((file_z = malloc(file_len + 1)) == NULL)
     return -1;

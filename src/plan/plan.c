@@ -21,7 +21,8 @@ typedef struct crate_acc {
   const char **features;
   size_t feature_count, feature_cap;
   rimport_plugin_item *items;
-  size_t item_count, item_cap;
+  rimport_span *item_spans; /* the statement of each of items */
+  size_t item_count, item_cap, span_cap;
   rimport_binding *bindings;
   size_t binding_count, binding_cap;
   const rimport__committed *committed;
@@ -298,10 +299,14 @@ static int add_import(planner *pl, const rimport_import *imp) {
                           it->name};
     if ((rc = rimport__grow((void **)&acc->items, &acc->item_cap,
                             acc->item_count + 1, sizeof(*acc->items))) != 0 ||
+        (rc = rimport__grow((void **)&acc->item_spans, &acc->span_cap,
+                            acc->item_count + 1, sizeof(*acc->item_spans))) !=
+            0 ||
         (rc = rimport__grow((void **)&acc->bindings, &acc->binding_cap,
                             acc->binding_count + 1, sizeof(*acc->bindings))) !=
             0)
       return rc;
+    acc->item_spans[acc->item_count] = imp->span;
     acc->items[acc->item_count++] = pi;
     acc->bindings[acc->binding_count++] = bd;
   }
@@ -573,6 +578,25 @@ static int plugin_items(rimport__arena *a, rimport_plugin *p,
   return 0;
 }
 
+/* Where each of the plugin's items was first asked for. */
+static int plugin_spans(rimport__arena *a, const rimport_plugin *p,
+                        const crate_acc *acc, const rimport_span **out) {
+  rimport_span *spans =
+      rimport__arena_alloc(a, (p->item_count ? p->item_count : 1) *
+                                  sizeof(*spans));
+  size_t i, k;
+  if (spans == NULL)
+    return RIMPORT_ENOMEM;
+  for (i = 0; i < p->item_count; i++)
+    for (k = 0; k < acc->item_count; k++)
+      if (cmp_item(&p->items[i], &acc->items[k]) == 0) {
+        spans[i] = acc->item_spans[k];
+        break;
+      }
+  *out = spans;
+  return 0;
+}
+
 /* Bindings in statement order, repeats dropped. */
 static int plugin_bindings(rimport__arena *a, rimport_plugin *p,
                            const crate_acc *acc) {
@@ -762,6 +786,9 @@ static int finish_plugin(planner *pl, crate_acc *acc, rimport_plugin *p,
                     &pl->plan->asked[p - pl->plan->plugins]);
   if (rc == 0)
     rc = plugin_items(pl->arena, p, acc);
+  if (rc == 0)
+    rc = plugin_spans(pl->arena, p, acc,
+                      &pl->plan->spans[p - pl->plan->plugins]);
   if (rc == 0)
     rc = plugin_bindings(pl->arena, p, acc);
   if (rc == 0)
@@ -1026,6 +1053,7 @@ static void planner_dispose(planner *pl) {
   for (i = 0; i < pl->acc_count; i++) {
     rimport__free(pl->accs[i].features);
     rimport__free(pl->accs[i].items);
+    rimport__free(pl->accs[i].item_spans);
     rimport__free(pl->accs[i].bindings);
   }
   rimport__free(pl->accs);
@@ -1086,8 +1114,11 @@ int rimport__plan_make(rimport__plan_state *state, const rimport__stack *stack,
         rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->asked));
     plan->stamps =
         rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->stamps));
+    plan->spans =
+        rimport__arena_alloc(pl.arena, pl.acc_count * sizeof(*plan->spans));
     if (plan->plugins == NULL || plan->base_keys == NULL ||
-        plan->adopted == NULL || plan->asked == NULL || plan->stamps == NULL)
+        plan->adopted == NULL || plan->asked == NULL || plan->stamps == NULL ||
+        plan->spans == NULL)
       rc = RIMPORT_ENOMEM;
   }
   for (i = 0; rc == 0 && i < pl.acc_count; i++) {

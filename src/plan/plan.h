@@ -74,6 +74,10 @@ struct rimport_cell_plan {
    * rimport__plan_readopt looks once, at build time); else NULL. */
   const rimport__asked **asked;
   const char **stamps; /* per plugin: a local crate's path stamp, or NULL */
+  /* Per plugin, per item (in its items' order): where the first statement
+   * that asks for it stands (line and column as the front-end gave them;
+   * 0 when it gave none), for messages about the item. */
+  const rimport_span **spans;
   size_t count;
   size_t stack_count;     /* plugins on the stack when it was planned: the
                              first parents of every plugin that stacks */

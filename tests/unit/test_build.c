@@ -237,7 +237,12 @@ static void missing_item_names_the_near_match(void **state) {
   (void)state;
   rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_ENOTFOUND,
                             "`kitchen::Pointt` does not exist in the crate "
-                            "(did you mean `kitchen::Point`?)");
+                            "`kitchen`; it has kitchen::Point");
+  /* said at the statement: line 2 of the cell, column 1 */
+  assert_int_equal(rimport_error_last()->line, 2);
+  assert_int_equal(rimport_error_last()->column, 1);
+  assert_non_null(
+      strstr(rimport_error_last()->message, ", line 2, column 1: "));
   rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }
