@@ -232,9 +232,9 @@ static int child_mark(int argc, char **argv) {
 }
 
 /* race <cache> <crate> <ready> <found> <key>…: says it is ready, then for
- * each key marks it and looks its entry up (as the loader does); writes
- * the keys it found, one a line, to <found>, and waits (60 s at most) for
- * <found>.done. */
+ * each key (5 ms apart) marks it and looks its entry up (as the loader
+ * does); writes the keys it found, one a line, to <found>, and waits (60 s
+ * at most) for <found>.done. */
 static int child_race(int argc, char **argv) {
   rimport__marks *m = NULL;
   rimport_buf found = RIMPORT_BUF_INIT, done = RIMPORT_BUF_INIT;
@@ -246,6 +246,7 @@ static int child_race(int argc, char **argv) {
   for (i = 5; i < argc; i++) {
     rimport__entry *e = NULL;
     int rc;
+    uv_sleep(5);
     if (rimport__marks_add(m, argv[2], argv[i]) != 0)
       return child_fail("race: mark");
     rc = rimport__cache_lookup(argv[1], argv[2], argv[i], RIMPORT__VERIFY_QUICK,
@@ -1604,11 +1605,13 @@ static void cache_mark_is_listed_before_the_fence(void **state) {
   assert_int_equal(session_files(), 0);
 }
 
-/* Clear after clear while another process marks and looks up entry after
- * entry: every entry it found (so would load) is still there. */
+/* Clear after clear (each entry it removed put back: a copy renamed into
+ * place) while another process marks and looks up entry after entry:
+ * every entry it found (so would load) is still there. */
 static void cache_clear_racing_marks_spares_what_was_found(void **state) {
-  enum { N = 24 };
-  char keys[N][33], ready[4300], found[4300], done[4300];
+  enum { N = 40 };
+  char keys[N][33], ready[4300], found[4300], done[4300], small[4300],
+      tmpl[4300], p[4300], from[4400], tmp[4300];
   const char *args[6 + N];
   rimport_test_child *c;
   rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
@@ -1616,6 +1619,7 @@ static void cache_clear_racing_marks_spares_what_was_found(void **state) {
   rimport__entry *e = NULL;
   const char *line;
   int i, clears = 0, kept = 0;
+  uint64_t t0;
   (void)state;
   fresh_dirs("cache-marks-race");
   snprintf(ready, sizeof(ready), "%s/../ready-race", cache_dir);
@@ -1626,21 +1630,52 @@ static void cache_clear_racing_marks_spares_what_was_found(void **state) {
   args[2] = "demo";
   args[3] = ready;
   args[4] = found;
+  /* Small entries, published once in a template cache. */
+  snprintf(small, sizeof(small), "%s/../small", cache_dir);
+  snprintf(tmpl, sizeof(tmpl), "%s/../tmpl", cache_dir);
+  must(rimport__fs_mkdir_p(small));
+  path_of(p, sizeof(p), small, "libkayton_rplugin__demo.so");
+  write_bytes(p, 3000, 5);
+  path_of(p, sizeof(p), small, "libdep-1234.rlib");
+  write_bytes(p, 1000, 6);
+  path_of(p, sizeof(p), small, "Cargo.toml");
+  rimport_test_write_file(p, CARGO_TOML);
   for (i = 0; i < N; i++) {
     nth_key(keys[i], 1000u + (unsigned int)i);
-    must(publish(cache_dir, src_dir, "demo", keys[i], &e));
+    must(publish(tmpl, small, "demo", keys[i], &e));
     rimport__entry_free(e);
     args[5 + i] = keys[i];
   }
   args[5 + N] = NULL;
+  crate_path(p, sizeof(p), "demo", NULL);
+  must(rimport__fs_mkdir_p(p));
   c = rimport_test_child_start(args, 0);
   if (!rimport_test_wait_for_file(ready, 30000))
     fail_msg("the racing child did not start");
+  t0 = uv_hrtime();
   while (!rimport__fs_is_file(found)) {
-    int rc = rimport__cache_clear(cache_dir);
+    int rc;
+    if (!rimport__proc_alive(rimport_test_child_pid(c))) {
+      rimport_test_child_wait(c, &out);
+      fail_msg("the racing child ended (exit %d): a lookup saw an entry "
+               "being removed?",
+               (int)out.status);
+    }
+    if (uv_hrtime() - t0 > 60000000000u)
+      fail_msg("the racing child did not finish in 60 s");
+    rc = rimport__cache_clear(cache_dir);
     if (rc != 0 && rc != RIMPORT_ELOCKED)
       must(rc);
     clears++;
+    for (i = 0; i < N; i++) {
+      crate_path(p, sizeof(p), "demo", keys[i]);
+      if (rimport__fs_is_dir(p))
+        continue;
+      snprintf(from, sizeof(from), "%s/demo/%s", tmpl, keys[i]);
+      crate_path(tmp, sizeof(tmp), "demo", "copy");
+      rimport_test_copy_tree(from, tmp);
+      must(rimport__fs_rename(tmp, p, NULL));
+    }
   }
   must(rimport__fs_read_file(found, 1u << 20, &text));
   for (line = text.ptr; *line != '\0'; line += 33) {
