@@ -134,22 +134,32 @@ void rimport__cache_unlock(rimport__lock *lock);
  *   B. it takes <key>.use shared and lets it go at once (waiting, up to
  *      60 s, while gc or clear hold it), and only then looks the entry up
  *      and loads it;
- *   C. gc and clear take <key>.use exclusively (after the key lock
- *      <key>.lock: the protocol with builders is unchanged) and only then
- *      read the live sessions' lists again (what was appended since their
- *      last read, and new sessions), and keep <key>.use until they have
- *      moved or removed what they decided to.
+ *   C. gc and clear take <key>.use exclusively (for an entry, after its
+ *      key lock <key>.lock, as before: the protocol with builders is
+ *      unchanged; a corrupt copy moved aside is removed under the fence
+ *      alone, as before), only then read the live sessions' lists again
+ *      (what was appended since their last read, and sessions that
+ *      appeared), and hold <key>.use until they have moved or removed
+ *      what they decided to.
  * The fence's shared hold (B) and gc's exclusive hold (C) cannot overlap,
  * so one came first. If B came first, A came before C's read, which sees
  * the line: the entry is kept. If C came first, B waited until gc was
  * done: the process's lookup sees the cache as gc left it (the entry
  * there, or gone: ENOTFOUND, and it is built again), never half an entry.
- * When <crate>/ does not exist at B (no entry of the crate; clear removes
- * the directory only after every lock is released), B is skipped: no gc
- * can be working on the key then, and any later gc reads the line of A.
- * gc and clear never wait for a fence, so there is no deadlock; a marking
- * process holds the fence for an instant, and no other lock meanwhile
- * (cells mark under their key lock, which gc only tries).
+ * When <crate>/ does not exist at B (no entry of the crate yet, or clear
+ * removed it, which it does only after its trees and locks are gone), B
+ * is skipped: no gc or clear is at work on the key then, and any later
+ * one reads the line of A.
+ * A session's files are removed only by whoever holds its lock: gc and
+ * clear when they can take it (the process has ended; a process just
+ * making its files that finds its new lock taken picks another name), or
+ * the process itself (rimport__marks_close). A gc or clear in a process
+ * that has marks opens that process's session lock through the lock
+ * registry (src/platform.h), which keeps the process's lock.
+ * gc and clear never wait for a fence, so there is no deadlock; a
+ * marking process waits for a fence only, holding at most a key lock
+ * (a cell marks its key again after publishing it), which gc and clear
+ * only try.
  *
  * Older rimport processes held <key>.use shared for their whole life
  * instead of listing keys: gc and clear still honour that (they cannot

@@ -55,6 +55,15 @@ int rimport__cache_lookup_ex(const char *cache_dir, const char *crate,
                              const char *key, int verify, int move_aside,
                              rimport__entry **out, char **aside);
 
+/* B of cache.h's "Use marks": takes <crate>/<key>.use shared, waiting
+ * as rimport__cache_use does, and lets it go. 0 also when <crate>/ does
+ * not exist or this process may not write in it (then it cannot remove
+ * anything there either); any other failure to open the fence (out of
+ * descriptors) is an error (EIO, with the message), as is
+ * RIMPORT_ELOCKED after 60 s. */
+int rimport__cache_fence(const char *cache_dir, const char *crate,
+                         const char *key);
+
 /* What gc and clear know of the use marks of live processes (cache.h,
  * "Use marks"; marks.c). */
 typedef struct rimport__live_marks rimport__live_marks;

@@ -260,7 +260,6 @@ int rimport__marks_open(const char *cache_dir, rimport__marks **out) {
 
 int rimport__marks_add(rimport__marks *m, const char *crate, const char *key) {
   rimport_buf name = RIMPORT_BUF_INIT, line = RIMPORT_BUF_INIT;
-  rimport__lock *fence = NULL;
   mark_slot *slot;
   int rc;
   if (m == NULL)
@@ -291,8 +290,7 @@ int rimport__marks_add(rimport__marks *m, const char *crate, const char *key) {
   }
   /* The fence (invariant B): past it, no gc or clear that missed the line
    * is still at work on this key. */
-  if ((rc = rimport__cache_use(m->cache_dir, crate, key, &fence)) == 0) {
-    rimport__cache_unlock(fence);
+  if ((rc = rimport__cache_fence(m->cache_dir, crate, key)) == 0) {
     uv_mutex_lock(&m->mutex);
     if ((slot = set_find(&m->set, name.ptr, name.size)) != NULL)
       slot->value = 1;
