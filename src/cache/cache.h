@@ -191,9 +191,10 @@ int rimport__cache_use(const char *cache_dir, const char *crate,
  * object may be used from any number of threads at once. */
 typedef struct rimport__marks rimport__marks;
 /* Makes <cache>/_sessions/<id>.use (locked exclusively) and <id>.keys.
- * *out NULL and 0 when they cannot be made (a cache directory this user
- * may not write: no one can remove its entries either); RIMPORT_ENOMEM is
- * an error. */
+ * *out NULL and 0 when the cache is one this process may not write in
+ * (it cannot remove entries there either: they are used unmarked); other
+ * failures are errors (RIMPORT_EIO naming the file and the OS reason, e.g.
+ * out of descriptors; RIMPORT_ENOMEM). */
 int rimport__marks_open(const char *cache_dir, rimport__marks **out);
 /* Marks <crate>/<key> in use: A and B above, once per key (0 at once for
  * a key marked before). Call it before the entry is looked up (or built)

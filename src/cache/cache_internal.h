@@ -55,6 +55,10 @@ int rimport__cache_lookup_ex(const char *cache_dir, const char *crate,
                              const char *key, int verify, int move_aside,
                              rimport__entry **out, char **aside);
 
+/* Non-zero when this process may write in the directory `dir` (it
+ * exists; no descriptor is used, so this works when they ran out). */
+int rimport__cache_dir_writable(const char *dir);
+
 /* B of cache.h's "Use marks": takes <crate>/<key>.use shared, waiting
  * as rimport__cache_use does, and lets it go. 0 also when <crate>/ does
  * not exist or this process may not write in it (then it cannot remove

@@ -146,8 +146,7 @@ void rimport__cache_unlock(rimport__lock *lock) {
   rimport__free(lock);
 }
 
-/* Non-zero when this process may write in dir (no descriptor needed). */
-static int writable(const char *dir) {
+int rimport__cache_dir_writable(const char *dir) {
   uv_fs_t req;
   int rc = uv_fs_access(NULL, &req, dir, W_OK, NULL);
   uv_fs_req_cleanup(&req);
@@ -169,7 +168,8 @@ static int use_fence(const char *cache_dir, const char *crate, const char *key,
     goto done;
   if ((rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
     if (rc == RIMPORT_ENOTFOUND ||
-        (rc != RIMPORT_ENOMEM && (!strict || !writable(dir.ptr)))) {
+        (rc != RIMPORT_ENOMEM &&
+         (!strict || !rimport__cache_dir_writable(dir.ptr)))) {
       /* no entry, or nobody may remove it */
       rimport_error_clear();
       rc = 0;

@@ -162,8 +162,11 @@ static int open_once(const char *dir, const char *cache_dir,
       (rc = rimport__buf_puts(&keys, ".keys")) != 0)
     goto done;
   if ((rc = rimport__file_lock_open(use.ptr, &lock)) == RIMPORT_ENOTFOUND ||
-      (rc == 0 && (rc = rimport__file_lock_try(lock, NULL)) == RIMPORT_ELOCKED))
+      (rc == 0 &&
+       (rc = rimport__file_lock_try(lock, NULL)) == RIMPORT_ELOCKED)) {
+    rimport_error_clear();
     rc = 1; /* clear removed the directory; gc took the new file as dead */
+  }
   if (rc != 0)
     goto done;
   fd = uv_fs_open(NULL, &req, keys.ptr,
@@ -173,6 +176,7 @@ static int open_once(const char *dir, const char *cache_dir,
   uv_fs_req_cleanup(&req);
   if (fd < 0) {
     rc = fd == UV_ENOENT ? 1 : uv_fail(fd, "creating", keys.ptr);
+    fd = -1;
     goto done;
   }
   if ((m = rimport__calloc(1, sizeof(*m))) == NULL ||
@@ -226,7 +230,7 @@ done:
 }
 
 int rimport__marks_open(const char *cache_dir, rimport__marks **out) {
-  rimport_buf dir = RIMPORT_BUF_INIT;
+  rimport_buf dir = RIMPORT_BUF_INIT, top = RIMPORT_BUF_INIT;
   int rc, tries;
   *out = NULL;
   if (cache_dir == NULL)
@@ -234,8 +238,9 @@ int rimport__marks_open(const char *cache_dir, rimport__marks **out) {
                               "making the use marks of a cache: cache_dir is "
                               "NULL");
   if ((rc = rimport__cache_path(&dir, cache_dir, RIMPORT__CACHE_SESSIONS,
-                                NULL)) != 0)
-    return rc;
+                                NULL)) != 0 ||
+      (rc = rimport__path_dir(dir.ptr, &top)) != 0)
+    goto done;
   for (tries = 0; tries < OPEN_TRIES; tries++) {
     if ((rc = rimport__fs_mkdir_p(dir.ptr)) == 0)
       rc = open_once(dir.ptr, cache_dir, out);
@@ -244,17 +249,26 @@ int rimport__marks_open(const char *cache_dir, rimport__marks **out) {
   }
   if (rc == 1)
     rc = rimport__error_set(RIMPORT_EIO,
-                            "making the use marks file in \"%s\" failed: "
-                            "its directory or lock keeps being taken away "
+                            "its directory or lock kept being taken away "
                             "(%d tries); is another program deleting files "
                             "in the cache directory?",
-                            dir.ptr, OPEN_TRIES);
-  if (rc != 0 && rc != RIMPORT_ENOMEM) {
-    /* A cache nobody can write: nobody can remove its entries either. */
+                            OPEN_TRIES);
+  if (rc != 0 && rc != RIMPORT_ENOMEM &&
+      !(rimport__fs_is_dir(dir.ptr) ? rimport__cache_dir_writable(dir.ptr)
+                                    : rimport__cache_dir_writable(top.ptr))) {
+    /* A cache this process may not write in: it cannot remove entries
+     * there either, and uses them unmarked. */
     rimport_error_clear();
     rc = 0;
+  } else if (rc != 0 && rc != RIMPORT_ENOMEM) {
+    rimport__error_prefix("making this process's use marks file in \"%s\" "
+                          "(it stays open while the process runs; if the "
+                          "process ran out of descriptors, raise its limit)",
+                          dir.ptr);
   }
+done:
   rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&top);
   return rc;
 }
 

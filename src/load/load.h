@@ -79,7 +79,8 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
  * entries that a process loads (compiled cells). Call it before the
  * entry is looked up or built; again for the same key is cheap (0).
  * Thread-safe. 0, or the error of rimport__marks_add (RIMPORT_EINVAL,
- * RIMPORT_EIO, RIMPORT_ELOCKED) or RIMPORT_ENOMEM. */
+ * RIMPORT_EIO, RIMPORT_ELOCKED), of rimport__marks_open (RIMPORT_EIO:
+ * the session file could not be made) or RIMPORT_ENOMEM. */
 int rimport__loader_mark_in_use(const char *cache_dir, const char *crate,
                                 const char *key);
 
