@@ -1716,6 +1716,14 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
       rimport__cache_lock(cache_dir, "demo", KEY1, 0, NULL, NULL, NULL, &lock),
       RIMPORT_EIO, cache_dir);
   assert_null(lock);
+  /* No use marks can be made, and none are needed: nobody here can remove
+   * anything either. */
+  {
+    rimport__marks *m = NULL;
+    must(rimport__marks_open(cache_dir, &m));
+    assert_null(m);
+    must(rimport__marks_add(m, "demo", KEY1));
+  }
   rimport_test_allow_writes(cache_dir);
 }
 
