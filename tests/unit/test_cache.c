@@ -208,6 +208,10 @@ static int child_use(int argc, char **argv) {
   return 0;
 }
 
+/* The marks of child_mark, kept to the end of the process as the
+ * loader's are (reachable: not a leak). */
+static rimport__marks *volatile child_marks;
+
 /* mark <cache> <crate> <ready> <done> <key>…: marks the keys in use (as a
  * process that loads them does), says so in <ready>, and waits for <done>
  * (60 s at most); it ends without closing its marks, as a process that
@@ -221,6 +225,7 @@ static int child_mark(int argc, char **argv) {
     fprintf(stderr, "child mark: no session file was made\n");
     return 1;
   }
+  child_marks = m;
   for (i = 5; i < argc; i++)
     if (rimport__marks_add(m, argv[2], argv[i]) != 0)
       return child_fail("mark");
@@ -1671,7 +1676,7 @@ static void cache_clear_racing_marks_spares_what_was_found(void **state) {
       crate_path(p, sizeof(p), "demo", keys[i]);
       if (rimport__fs_is_dir(p))
         continue;
-      snprintf(from, sizeof(from), "%s/demo/%s", tmpl, keys[i]);
+      snprintf(from, sizeof(from), "%s/demo/%.32s", tmpl, keys[i]);
       crate_path(tmp, sizeof(tmp), "demo", "copy");
       rimport_test_copy_tree(from, tmp);
       must(rimport__fs_rename(tmp, p, NULL));
