@@ -24,9 +24,13 @@
  * mark and kept for the life of the process, as the DLLs are (nothing is
  * ever unloaded), so that no `rimport cache gc` or `clear` removes an
  * entry while it is loaded here. Two descriptors per cache directory,
- * however many entries (plugins, cells) are marked. */
+ * however many entries (plugins, cells) are marked. A child forked
+ * without exec does not hold its parent's session lock (fcntl locks are
+ * not inherited): it makes marks of its own, and leaves the parent's (and
+ * their descriptors) alone. */
 typedef struct cache_marks {
   char *cache_dir;
+  int pid; /* the process that made them (a forked child makes its own) */
   rimport__marks *marks;
 } cache_marks;
 
@@ -53,7 +57,8 @@ static int marks_of(const char *cache_dir, rimport__marks **out) {
   uv_once(&marks_once, marks_init);
   uv_mutex_lock(&marks_mutex);
   for (i = 0; i < cache_count; i++)
-    if (strcmp(caches[i].cache_dir, cache_dir) == 0) {
+    if (caches[i].pid == (int)uv_os_getpid() &&
+        strcmp(caches[i].cache_dir, cache_dir) == 0) {
       *out = caches[i].marks;
       break;
     }
@@ -66,6 +71,7 @@ static int marks_of(const char *cache_dir, rimport__marks **out) {
                          sizeof(*caches));
     if (rc == 0) {
       caches[cache_count].cache_dir = copy;
+      caches[cache_count].pid = (int)uv_os_getpid();
       caches[cache_count++].marks = m;
       *out = m;
     } else {
