@@ -46,8 +46,8 @@ static void marks_init(void) {
 
 /* This process's marks on cache_dir, made at the first call: 0 and *out
  * (NULL when the cache cannot hold marks: its directory is not writable,
- * so no one removes anything from it; tried again next time), or
- * ENOMEM. */
+ * so no one removes anything from it; tried again next time), or the
+ * error of rimport__marks_open (EIO, ENOMEM). */
 static int marks_of(const char *cache_dir, rimport__marks **out) {
   rimport__marks *m = NULL;
   char *copy = NULL;
