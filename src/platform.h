@@ -152,8 +152,10 @@ int rimport__env_name_equal(const char *a, size_t alen, const char *b,
  *   "hold" it, and closing any descriptor of the file would drop it. Both
  *   are handled by a process-wide registry (guarded by a uv_mutex) of the
  *   lock files this process has open, by device and inode: every handle of
- *   one file shares one descriptor, which stays open while any handle does,
- *   and a second handle sees the lock as held (ELOCKED, owner = own pid)
+ *   one file shares one descriptor, which stays open while any handle does
+ *   (a second handle of an open file does not open it again: closing that
+ *   descriptor would drop the lock), and a second handle sees the lock as
+ *   held (ELOCKED, owner = own pid)
  *   while another handle of this process holds it. Nothing else in the
  *   process may open a lock file (that would drop the lock on close). A
  *   lock file removed while another process had it open is noticed after

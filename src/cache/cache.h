@@ -9,16 +9,29 @@
  *                                   behind the plugin (for cell compiles)
  *       crate/Cargo.toml, crate/Cargo.lock, crate/src/lib.rs
  *   <cache>/<crate>/<key>.lock      per-key lock file (holds the owner pid)
- *   <cache>/<crate>/<key>.use       held shared by every process that has
- *                                   the entry loaded (rimport__cache_use)
+ *   <cache>/<crate>/<key>.use       the key's use fence: held shared for an
+ *                                   instant by a process marking the entry
+ *                                   in use, exclusively by gc and clear
+ *                                   while they decide on and remove
+ *                                   anything of the key (rimport__cache_use)
  *   <cache>/<crate>/.stage-<key>-…  an entry being built (never loaded)
  *
  *   <cache>/<crate>/.corrupt-<key>-… an entry that failed verification,
  *                                   moved aside (removed by gc)
  *
+ *   <cache>/_sessions/<id>.use      a process's session lock: held
+ *                                   exclusively for the process's life
+ *                                   (holds its pid); <id> is
+ *                                   "<pid>-<hex time>-<n>"
+ *   <cache>/_sessions/<id>.keys     that process's use marks: a header
+ *                                   line starting with '#', then one
+ *                                   "<crate> <key>" line per entry it has
+ *                                   loaded or is about to load
+ *
  * Names starting with '_' directly under <cache> belong to rimport
- * (_target/, _work/, _kayton_api/); so does toolchain/ (toolchain records,
- * README "The toolchain"). Crate names cannot start with '_'.
+ * (_target/, _work/, _kayton_api/, _sessions/); so does toolchain/
+ * (toolchain records, README "The toolchain"). Crate names cannot start
+ * with '_'.
  *
  * crate: a crates.io name (src/common/names.h); key: 16 to 64 lowercase
  * hex digits (plan keys are 32). Other values are RIMPORT_EINVAL, so that
@@ -96,22 +109,105 @@ int rimport__cache_lock(const char *cache_dir, const char *crate,
                         const atomic_int *cancel, rimport__lock **out);
 void rimport__cache_unlock(rimport__lock *lock);
 
-/* Marks the entry <crate>/<key> in use by this process until
- * rimport__cache_unlock(*out): a shared lock on <cache>/<crate>/<key>.use
- * (src/platform.h), which any number of processes (and loaders of one
- * process) hold together, taken before the entry is looked up and loaded
- * and kept while its DLL is (for the process's life: DLLs are not
- * unloaded). gc and clear take it exclusively before they move or remove
- * anything of that key, and leave the entry alone while anyone holds it:
- * a loaded DLL cannot be removed on Windows, and a process compiles its
- * later cells against the entry's files on every platform. While gc or
- * clear holds it, this waits (polling every 50 ms) up to 60 s, then
- * RIMPORT_ELOCKED (naming the process). When the mark cannot be made at
+/* Use marks. A process that loads an entry (a plugin, a compiled cell)
+ * marks it in use for the rest of its life (DLLs are never unloaded), and
+ * gc and clear leave marked entries alone: a loaded DLL cannot be removed
+ * on Windows, and a process compiles its later cells against the entry's
+ * files on every platform.
+ *
+ * How (rimport__marks_*): each process has one session file per cache,
+ * <cache>/_sessions/<id>.keys, beside its session lock <id>.use, which it
+ * holds exclusively from the first mark until it ends; a mark is a line
+ * "<crate> <key>" appended to the file. So a process holds two
+ * descriptors (handles) per cache for its marks, however many entries it
+ * loads (before, it held one per entry: a notebook of 1000 cells ran out
+ * of descriptors). gc and clear list _sessions/: a lock they can take
+ * belongs to a process that has ended (the OS drops the locks of a dead
+ * process, however it died), and they remove its two files; a lock they
+ * cannot take belongs to a live process, whose list they read, and every
+ * listed key is in use.
+ *
+ * The race: a process marks a key while gc decides on it. The per-key
+ * file <crate>/<key>.use is the fence between them:
+ *   A. the marking process appends its line (one write, flushed to the
+ *      OS before the call returns: any later read sees it) BEFORE
+ *   B. it takes <key>.use shared and lets it go at once (waiting, up to
+ *      60 s, while gc or clear hold it), and only then looks the entry up
+ *      and loads it;
+ *   C. gc and clear take <key>.use exclusively (for an entry, after its
+ *      key lock <key>.lock, as before: the protocol with builders is
+ *      unchanged; a corrupt copy moved aside is removed under the fence
+ *      alone, as before), only then read the live sessions' lists again
+ *      (what was appended since their last read, and sessions that
+ *      appeared), and hold <key>.use until they have moved or removed
+ *      what they decided to.
+ * The fence's shared hold (B) and gc's exclusive hold (C) cannot overlap,
+ * so one came first. If B came first, A came before C's read, which sees
+ * the line: the entry is kept. If C came first, B waited until gc was
+ * done: the process's lookup sees the cache as gc left it (the entry
+ * there, or gone: ENOTFOUND, and it is built again), never half an entry.
+ * When <crate>/ does not exist at B (no entry of the crate yet, or clear
+ * removed it, which it does only after its trees and locks are gone), B
+ * is skipped: no gc or clear is at work on the key then, and any later
+ * one reads the line of A.
+ * A session's files are removed only by whoever holds its lock: gc and
+ * clear when they can take it (the process has ended; a process just
+ * making its files that finds its new lock taken picks another name), or
+ * the process itself (rimport__marks_close). A gc or clear in a process
+ * that has marks opens that process's session lock through the lock
+ * registry (src/platform.h), which keeps the process's lock.
+ * gc and clear never wait for a fence, so there is no deadlock; a
+ * marking process waits for a fence only, holding at most a key lock
+ * (a cell marks its key again after publishing it), which gc and clear
+ * only try.
+ *
+ * Older rimport processes held <key>.use shared for their whole life
+ * instead of listing keys: gc and clear still honour that (they cannot
+ * take the fence exclusively, and keep the entry), so old and new
+ * processes can share a cache.
+ *
+ * A mark lasts until the process ends (or rimport__marks_close), also
+ * when the load that made it failed (a failed load may have loaded the
+ * library anyway); then the key's corrupt copy moved aside stays until
+ * the process ends. On NFS, the list is read after the fence as on a
+ * local disk only if the client's cache does not hide the append (fcntl
+ * locks revalidate the locked file, not the list); use a local cache
+ * directory. */
+
+/* The fence of <crate>/<key>, and the whole mark of an older rimport:
+ * until rimport__cache_unlock(*out), a shared lock on
+ * <cache>/<crate>/<key>.use (src/platform.h), which any number of
+ * processes (and threads of one process) hold together, and which gc and
+ * clear take exclusively before they move or remove anything of the key.
+ * While gc or clear holds it, this waits (polling every 50 ms) up to 60 s,
+ * then RIMPORT_ELOCKED (naming the process). When it cannot be taken at
  * all (no <crate>/ directory: there is no entry; a cache directory this
- * user may not write), *out is NULL and 0 is returned: the entry is used
- * unmarked, as no one can remove it then either. ENOMEM is an error. */
+ * user may not write), *out is NULL and 0 is returned. ENOMEM is an
+ * error. */
 int rimport__cache_use(const char *cache_dir, const char *crate,
                        const char *key, rimport__lock **out);
+
+/* A process's use marks on one cache (see "Use marks"). Thread-safe: one
+ * object may be used from any number of threads at once. */
+typedef struct rimport__marks rimport__marks;
+/* Makes <cache>/_sessions/<id>.use (locked exclusively) and <id>.keys.
+ * *out NULL and 0 when the cache is one this process may not write in
+ * (it cannot remove entries there either: they are used unmarked); other
+ * failures are errors (RIMPORT_EIO naming the file and the OS reason, e.g.
+ * out of descriptors; RIMPORT_ENOMEM). */
+int rimport__marks_open(const char *cache_dir, rimport__marks **out);
+/* Marks <crate>/<key> in use: A and B above, once per key (0 at once for
+ * a key marked before). Call it before the entry is looked up (or built)
+ * and loaded. m NULL: 0 (unmarked). Errors: RIMPORT_EINVAL (bad crate or
+ * key), RIMPORT_EIO (the line could not be written: the message names the
+ * file and the OS reason), RIMPORT_ELOCKED (the fence: gc or clear held
+ * it for 60 s). */
+int rimport__marks_add(rimport__marks *m, const char *crate, const char *key);
+/* The session file's path (for messages and tests), or NULL. */
+const char *rimport__marks_path(const rimport__marks *m);
+/* Ends the marks: removes the list, then the session lock. NULL is a
+ * no-op. A process that keeps its DLLs loaded never calls it. */
+void rimport__marks_close(rimport__marks *m);
 
 /* Building an entry aside and publishing it by rename. */
 typedef struct rimport__stage rimport__stage;
@@ -147,14 +243,15 @@ typedef void (*rimport__cache_visit_fn)(const char *crate, const char *key,
  * A missing cache dir has no entries (0). */
 int rimport__cache_walk(const char *cache_dir, int verify,
                         rimport__cache_visit_fn fn, void *payload);
-/* Removes stages, lock files and use marks no process holds, corrupt
+/* Removes stages, lock files and use fences no process holds, corrupt
  * entries (the cheap checks of lookup; `rimport cache verify` checks
  * hashes), and the cargo workshop (_target, _work) when no lock is held;
  * never an entry or stage whose key lock is held, nor a stage whose
  * creating process is alive, nor an entry (corrupt or aside) of a key that
- * a process has in use (rimport__cache_use): those are reported as kept,
- * with the reason. Each is taken under its key lock (and use mark) while
- * it is removed. *freed (may be NULL) gets the bytes removed. Caveat: a
+ * a live process has marked in use (see "Use marks"): those are reported
+ * as kept, with the reason. Each is taken under its key lock (and use
+ * fence) while it is removed. The session files of processes that have
+ * ended are removed. *freed (may be NULL) gets the bytes removed. Caveat: a
  * build that starts while gc removes the workshop may fail (and can be
  * retried); no entry is ever left half. */
 int rimport__cache_gc(const char *cache_dir, unsigned long long *freed);
@@ -169,14 +266,15 @@ typedef void (*rimport__cache_gc_fn)(const char *path, unsigned long long bytes,
 int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
                              void *payload, unsigned long long *freed);
 /* Removes everything under the cache dir that rimport made: in each crate
- * directory the entries, stages, corrupt entries, lock files and use marks
+ * directory the entries, stages, corrupt entries, lock files and use fences
  * (the directory itself when that empties it), toolchain/ records, and
- * every name starting with '_'. Anything else is left alone (a cache_dir
+ * every name starting with '_' except _sessions/, where only the files of
+ * processes that have ended go. Anything else is left alone (a cache_dir
  * set to a directory of other things loses nothing else). Refuses with
  * RIMPORT_ELOCKED, removing nothing, while any key lock is held (message:
  * which process builds which crate); otherwise holds every key lock while
- * it removes, and removes the lock files last. An entry some process has
- * in use (rimport__cache_use) is kept, with its use mark, and the rest is
+ * it removes, and removes the lock files last. An entry some live process
+ * has marked in use is kept, with its use fence, and the rest is
  * removed: 0, and fn (may be NULL) is told of each kept entry. A build
  * starting in that last moment may find its crate directory gone and fail
  * (retry it). */

@@ -10,6 +10,8 @@
 #define RIMPORT__CACHE_FORMAT  1
 #define RIMPORT__CACHE_KEY_MIN 16
 #define RIMPORT__CACHE_KEY_MAX 64
+/* <cache>/<this>: the use marks of processes (cache.h, "Use marks"). */
+#define RIMPORT__CACHE_SESSIONS "_sessions"
 /* Longest manifest read back (a plugin with thousands of deps is far
  * below). */
 #define RIMPORT__CACHE_MANIFEST_MAX (64u * 1024u * 1024u)
@@ -52,6 +54,40 @@ int rimport__cache_kind_ok(const char *kind);
 int rimport__cache_lookup_ex(const char *cache_dir, const char *crate,
                              const char *key, int verify, int move_aside,
                              rimport__entry **out, char **aside);
+
+/* Non-zero when this process may write in the directory `dir` (it
+ * exists; no descriptor is used, so this works when they ran out). */
+int rimport__cache_dir_writable(const char *dir);
+
+/* B of cache.h's "Use marks": takes <crate>/<key>.use shared, waiting
+ * as rimport__cache_use does, and lets it go. 0 also when <crate>/ does
+ * not exist or this process may not write in it (then it cannot remove
+ * anything there either); any other failure to open the fence (out of
+ * descriptors) is an error (EIO, with the message), as is
+ * RIMPORT_ELOCKED after 60 s. */
+int rimport__cache_fence(const char *cache_dir, const char *crate,
+                         const char *key);
+
+/* What gc and clear know of the use marks of live processes (cache.h,
+ * "Use marks"; marks.c). */
+typedef struct rimport__live_marks rimport__live_marks;
+/* An empty view of <cache>/_sessions. 0 or ENOMEM. */
+int rimport__live_marks_new(const char *cache_dir, rimport__live_marks **out);
+/* Reads again: sessions that appeared, and what live ones appended since
+ * the last read; the files of sessions whose lock is free (the process
+ * ended) are removed. Call it after taking a key's use fence
+ * exclusively, before deciding on that key. A session seen live stays
+ * live for the view's life (it is only ever more careful). 0, or the
+ * first error (the view may then lack marks: callers keep what they were
+ * deciding on). */
+int rimport__live_marks_refresh(rimport__live_marks *v);
+/* Non-zero when a live session lists <crate>/<key> (klen chars); *pid
+ * (may be NULL) gets its pid, or 0 when unknown. */
+int rimport__live_marks_find(rimport__live_marks *v, const char *crate,
+                             const char *key, size_t klen, int *pid);
+/* How many live sessions the view has seen. */
+int rimport__live_marks_count(const rimport__live_marks *v);
+void rimport__live_marks_free(rimport__live_marks *v);
 
 /* The ISO-8601 UTC time now ("2026-11-23T22:45:31Z"). */
 void rimport__cache_now_utc(char out[32]);

@@ -138,6 +138,7 @@ typedef struct gc_ctx {
   const char *crate;
   rimport_buf crate_dir;
   rimport_buf reason;
+  rimport__live_marks *marks; /* what live processes have marked */
   int first_error;
 } gc_ctx;
 
@@ -189,13 +190,33 @@ static void gc_kept(gc_ctx *g, const char *name, int owner) {
   rimport_buf_dispose(&path);
 }
 
-/* The use mark of the key of `name`, without waiting: 0 and *out (nobody
- * uses the key); RIMPORT_ELOCKED: in use, `name` reported kept; or an
+/* Call with the key's use fence held exclusively (cache.h, "Use marks",
+ * C): non-zero when a live process has marked <crate>/<key> (*owner: its
+ * pid, or 0). When the marks cannot be read, the key counts as in use and
+ * the error is recorded. */
+static int gc_marked(gc_ctx *g, const char *key, size_t klen, int *owner) {
+  int rc = rimport__live_marks_refresh(g->marks);
+  if (rc != 0) {
+    gc_error(g, rc);
+    *owner = 0;
+    return 1;
+  }
+  return rimport__live_marks_find(g->marks, g->crate, key, klen, owner);
+}
+
+/* The use fence of the key of `name`, without waiting: 0 and *out (nobody
+ * uses the key); RIMPORT_ELOCKED: in use (an older process holds the
+ * fence, or a live one has marked the key), `name` reported kept; or an
  * error (recorded). */
 static int gc_try_use(gc_ctx *g, const char *name, const char *key, size_t klen,
                       rimport__file_lock **out) {
   int owner = 0;
   int rc = try_key_file(g->crate_dir.ptr, key, klen, ".use", out, &owner);
+  if (rc == 0 && gc_marked(g, key, klen, &owner)) {
+    rimport__file_lock_close(*out);
+    *out = NULL;
+    rc = RIMPORT_ELOCKED;
+  }
   if (rc == RIMPORT_ELOCKED)
     gc_kept(g, name, owner);
   else if (rc != 0)
@@ -230,7 +251,8 @@ static int gc_entry(const rimport__dirent *ent, void *payload) {
     return 0; /* being built */
   }
   rc = try_key_file(g->crate_dir.ptr, ent->name, klen, ".use", &use, &owner);
-  in_use = rc == RIMPORT_ELOCKED;
+  in_use = rc == RIMPORT_ELOCKED ||
+           (rc == 0 && gc_marked(g, ent->name, klen, &owner));
   if (rc != 0 && !in_use)
     gc_error(g, rc);
   if (rc == 0 || in_use) {
@@ -279,7 +301,7 @@ static int gc_aside(const rimport__dirent *ent, void *payload) {
   return 0;
 }
 
-/* Pass 3: lock files and use marks nobody holds. */
+/* Pass 3: lock files and use fences nobody holds. */
 static int gc_lock_file(const rimport__dirent *ent, void *payload) {
   gc_ctx *g = payload;
   rimport__file_lock *lock;
@@ -338,7 +360,11 @@ int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
   g.cache_dir = cache_dir;
   g.fn = fn;
   g.payload = payload;
-  rc = rimport__fs_list_dir(cache_dir, gc_crate, &g);
+  /* Also removes the session files of processes that have ended. */
+  if ((rc = rimport__live_marks_new(cache_dir, &g.marks)) == 0)
+    gc_error(&g, rimport__live_marks_refresh(g.marks));
+  if (rc == 0)
+    rc = rimport__fs_list_dir(cache_dir, gc_crate, &g);
   if (rc == 0 && !g.any_held) {
     /* No build runs: cargo's workshop can go (it is rebuilt as needed). */
     for (i = 0; i < RIMPORT__ARRAY_SIZE(workshop); i++) {
@@ -356,6 +382,7 @@ int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
                           cache_dir);
   if (freed != NULL)
     *freed = g.freed;
+  rimport__live_marks_free(g.marks);
   rimport_buf_dispose(&g.crate_dir);
   rimport_buf_dispose(&g.reason);
   rimport_buf_dispose(&path);
@@ -368,18 +395,21 @@ int rimport__cache_gc(const char *cache_dir, unsigned long long *freed) {
 
 /* ---------------------------------------------------------------- clear */
 
-/* A use mark clear tried: held by clear (lock), or in use (owner). */
+/* A use fence clear tried: held by clear (lock), or in use (owner). */
 typedef struct use_mark {
   char *path;
-  rimport__file_lock *lock; /* NULL: someone uses the key */
-  int owner;                /* then: a user's pid, or 0 */
+  rimport__file_lock *lock; /* NULL: an older process holds the fence */
+  int marked;               /* a live process has marked the key */
+  int owner;                /* in use: a user's pid, or 0 */
 } use_mark;
 
 typedef struct clear_ctx {
   const char *cache_dir;
   rimport__cache_gc_fn fn;
   void *payload;
+  const char *crate;
   rimport_buf crate_dir;
+  rimport__live_marks *marks; /* what live processes have marked */
   rimport__file_lock **locks;
   size_t count, cap;
   use_mark *uses;
@@ -388,9 +418,11 @@ typedef struct clear_ctx {
   int first_error;
 } clear_ctx;
 
-/* The use mark of <crate_dir>/<key> (klen chars), taken exclusively once
- * per clear: 0 (held), RIMPORT_ELOCKED (*owner: a user, or 0), or an
- * error. */
+/* The use fence of <crate_dir>/<key> (klen chars), taken exclusively
+ * once per clear and held to the end, and whether a live process has
+ * marked the key (read after it was taken: cache.h, "Use marks", C): 0
+ * (held, not marked), RIMPORT_ELOCKED (in use; *owner: a user, or 0), or
+ * an error. */
 static int clear_use(clear_ctx *c, const char *key, size_t klen, int *owner) {
   rimport_buf name = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT;
   use_mark *m = NULL;
@@ -417,11 +449,18 @@ static int clear_use(clear_ctx *c, const char *key, size_t klen, int *owner) {
     }
     if (rc != 0 && rc != RIMPORT_ELOCKED)
       goto done;
+    if (rc == 0) {
+      int mrc = rimport__live_marks_refresh(c->marks);
+      if (mrc != 0 && c->first_error == 0)
+        c->first_error = mrc; /* and the key is kept, to be safe */
+      m->marked = mrc != 0 || rimport__live_marks_find(c->marks, c->crate, key,
+                                                       klen, &m->owner);
+    }
     m->path = rimport__buf_detach(&path);
     c->ucount++;
   }
   *owner = m->owner;
-  rc = m->lock != NULL ? 0 : RIMPORT_ELOCKED;
+  rc = m->lock != NULL && !m->marked ? 0 : RIMPORT_ELOCKED;
 done:
   rimport_buf_dispose(&name);
   rimport_buf_dispose(&path);
@@ -477,6 +516,7 @@ static int clear_lock_crate(const rimport__dirent *ent, void *payload) {
   if ((rc = rimport__cache_path(&c->crate_dir, c->cache_dir, ent->name,
                                 NULL)) != 0)
     return rc;
+  c->crate = ent->name;
   rc = rimport__fs_list_dir(c->crate_dir.ptr, clear_take_lock, c);
   return rc == RIMPORT_ENOTFOUND ? 0 : rc;
 }
@@ -516,10 +556,13 @@ static int clear_in_crate(const rimport__dirent *ent, void *payload) {
 static int clear_top(const rimport__dirent *ent, void *payload) {
   clear_ctx *c = payload;
   int rc = 0;
-  if (ent->name[0] == '_' || strcmp(ent->name, "toolchain") == 0) {
+  if (strcmp(ent->name, RIMPORT__CACHE_SESSIONS) == 0) {
+    /* Live processes' marks: only those of ended ones went (refresh). */
+  } else if (ent->name[0] == '_' || strcmp(ent->name, "toolchain") == 0) {
     if ((rc = rimport__path_join(&c->crate_dir, c->cache_dir, ent->name)) == 0)
       rc = rimport__fs_remove_tree(c->crate_dir.ptr, NULL);
   } else if (is_crate_dir(ent)) {
+    c->crate = ent->name;
     if ((rc = rimport__cache_path(&c->crate_dir, c->cache_dir, ent->name,
                                   NULL)) == 0)
       rc = rimport__fs_list_dir(c->crate_dir.ptr, clear_in_crate, c);
@@ -555,9 +598,16 @@ int rimport__cache_clear_report(const char *cache_dir, rimport__cache_gc_fn fn,
   c.cache_dir = cache_dir;
   c.fn = fn;
   c.payload = payload;
+  /* The session files of processes that have ended go first. */
+  if ((rc = rimport__live_marks_new(cache_dir, &c.marks)) == 0) {
+    int mrc = rimport__live_marks_refresh(c.marks);
+    if (mrc != 0)
+      c.first_error = mrc;
+  }
   /* Every key lock first, held until the trees are gone: nothing is
    * removed while anyone builds. */
-  rc = rimport__fs_list_dir(cache_dir, clear_lock_crate, &c);
+  if (rc == 0)
+    rc = rimport__fs_list_dir(cache_dir, clear_lock_crate, &c);
   if (rc == 0)
     rc = rimport__fs_list_dir(cache_dir, clear_top, &c);
   for (i = 0; i < c.count; i++) {
@@ -577,10 +627,18 @@ int rimport__cache_clear_report(const char *cache_dir, rimport__cache_gc_fn fn,
   rimport__free(c.uses);
   if (rc == 0)
     rc = rimport__fs_list_dir(cache_dir, clear_rmdir, &c);
+  if (rc == 0 &&
+      rimport__path_join(&c.crate_dir, cache_dir, RIMPORT__CACHE_SESSIONS) ==
+          0) { /* gone when no process has marks left in it */
+    uv_fs_t req;
+    uv_fs_rmdir(NULL, &req, c.crate_dir.ptr, NULL);
+    uv_fs_req_cleanup(&req);
+  }
   if (rc == 0)
     rc = c.first_error;
   if (rc != 0 && rc != RIMPORT_ELOCKED)
     rimport__error_prefix("clearing the cache \"%s\"", cache_dir);
+  rimport__live_marks_free(c.marks);
   rimport_buf_dispose(&c.crate_dir);
   rimport_buf_dispose(&c.reason);
   return rc;

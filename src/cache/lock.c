@@ -1,6 +1,6 @@
 /* The per-key lock: <cache>/<crate>/<key>.lock through the platform's file
- * lock, polled with progress, timeout and cancel; and the use mark,
- * <cache>/<crate>/<key>.use held shared. */
+ * lock, polled with progress, timeout and cancel; and the use fence,
+ * <cache>/<crate>/<key>.use held shared (cache.h, "Use marks"). */
 #ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -10,6 +10,10 @@
 #include "cache_internal.h"
 #include "../common/fs.h"
 #include "../platform.h"
+
+#ifndef W_OK /* uv.h gives it on Windows; access(2)'s value elsewhere */
+#define W_OK 2
+#endif
 
 #define POLL_MS         50u
 #define REPORT_EVERY_MS 5000u
@@ -142,8 +146,18 @@ void rimport__cache_unlock(rimport__lock *lock) {
   rimport__free(lock);
 }
 
-int rimport__cache_use(const char *cache_dir, const char *crate,
-                       const char *key, rimport__lock **out) {
+int rimport__cache_dir_writable(const char *dir) {
+  uv_fs_t req;
+  int rc = uv_fs_access(NULL, &req, dir, W_OK, NULL);
+  uv_fs_req_cleanup(&req);
+  return rc == 0;
+}
+
+/* rimport__cache_use; strict: only a missing <crate>/, or one this
+ * process may not write in, is "cannot be taken" (0, *out NULL); any
+ * other failure to open the file (out of descriptors) is an error. */
+static int use_fence(const char *cache_dir, const char *crate, const char *key,
+                     int strict, rimport__lock **out) {
   rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT;
   rimport__file_lock *file = NULL;
   uint64_t start = uv_hrtime();
@@ -153,9 +167,17 @@ int rimport__cache_use(const char *cache_dir, const char *crate,
                      ".use", &dir, &path)) != 0)
     goto done;
   if ((rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
-    if (rc != RIMPORT_ENOMEM) { /* no entry, or nobody may remove it */
+    if (rc == RIMPORT_ENOTFOUND ||
+        (rc != RIMPORT_ENOMEM &&
+         (!strict || !rimport__cache_dir_writable(dir.ptr)))) {
+      /* no entry, or nobody may remove it */
       rimport_error_clear();
       rc = 0;
+    } else if (rc != RIMPORT_ENOMEM) {
+      rimport__error_prefix("marking the cache entry %s (%s) in use: its "
+                            "fence could not be taken (if the process ran "
+                            "out of descriptors, raise its limit)",
+                            crate, key);
     }
     goto done;
   }
@@ -181,5 +203,18 @@ done:
   rimport__file_lock_close(file);
   rimport_buf_dispose(&path);
   rimport_buf_dispose(&dir);
+  return rc;
+}
+
+int rimport__cache_use(const char *cache_dir, const char *crate,
+                       const char *key, rimport__lock **out) {
+  return use_fence(cache_dir, crate, key, 0, out);
+}
+
+int rimport__cache_fence(const char *cache_dir, const char *crate,
+                         const char *key) {
+  rimport__lock *lock = NULL;
+  int rc = use_fence(cache_dir, crate, key, 1, &lock);
+  rimport__cache_unlock(lock);
   return rc;
 }

@@ -19,61 +19,67 @@
 #include "../common/fs.h"
 #include "../platform.h"
 
-/* The use marks (rimport__cache_use) of the entries this process loaded,
- * by "<cache_dir>\n<crate>\n<key>": kept for the life of the process, as the
- * DLLs are (nothing is ever unloaded), so that no `rimport cache gc` or `clear`
- * removes an entry while it is loaded here. */
-typedef struct use_mark {
-  char *id;
-  rimport__lock *lock;
-} use_mark;
+/* The use marks of the entries this process loaded (src/cache/cache.h,
+ * "Use marks"): one rimport__marks per cache directory, made at the first
+ * mark and kept for the life of the process, as the DLLs are (nothing is
+ * ever unloaded), so that no `rimport cache gc` or `clear` removes an
+ * entry while it is loaded here. Two descriptors per cache directory,
+ * however many entries (plugins, cells) are marked. A child forked
+ * without exec does not hold its parent's session lock (fcntl locks are
+ * not inherited): it makes marks of its own, and leaves the parent's (and
+ * their descriptors) alone. */
+typedef struct cache_marks {
+  char *cache_dir;
+  int pid; /* the process that made them (a forked child makes its own) */
+  rimport__marks *marks;
+} cache_marks;
 
 static uv_once_t marks_once = UV_ONCE_INIT;
 static uv_mutex_t marks_mutex;
-static use_mark *marks;
-static size_t mark_count, mark_cap;
+static cache_marks *caches;
+static size_t cache_count, cache_cap;
 
 static void marks_init(void) {
   if (uv_mutex_init(&marks_mutex) != 0)
     abort(); /* cannot happen short of resource exhaustion */
 }
 
-/* Non-zero when this process marked the entry in use already. */
-static int marked(const char *id) {
+/* This process's marks on cache_dir, made at the first call: 0 and *out
+ * (NULL when the cache cannot hold marks: its directory is not writable,
+ * so no one removes anything from it; tried again next time), or the
+ * error of rimport__marks_open (EIO, ENOMEM). */
+static int marks_of(const char *cache_dir, rimport__marks **out) {
+  rimport__marks *m = NULL;
+  char *copy = NULL;
   size_t i;
-  int found = 0;
+  int rc = 0;
+  *out = NULL;
   uv_once(&marks_once, marks_init);
   uv_mutex_lock(&marks_mutex);
-  for (i = 0; i < mark_count && !found; i++)
-    found = strcmp(marks[i].id, id) == 0;
-  uv_mutex_unlock(&marks_mutex);
-  return found;
-}
-
-/* Keeps `lock` (may be NULL: the mark could not be made) for the
- * process's life. 0 or ENOMEM (the mark is then released). */
-static int keep_mark(const char *id, rimport__lock *lock) {
-  char *copy;
-  int rc;
-  if (lock == NULL)
-    return 0;
-  if ((copy = rimport__strdup(id)) == NULL) {
-    rimport__cache_unlock(lock);
-    return rimport__error_nomem();
-  }
-  uv_once(&marks_once, marks_init);
-  uv_mutex_lock(&marks_mutex);
-  rc =
-      rimport__grow((void **)&marks, &mark_cap, mark_count + 1, sizeof(*marks));
-  if (rc == 0) {
-    marks[mark_count].id = copy;
-    marks[mark_count++].lock = lock;
+  for (i = 0; i < cache_count; i++)
+    if (caches[i].pid == (int)uv_os_getpid() &&
+        strcmp(caches[i].cache_dir, cache_dir) == 0) {
+      *out = caches[i].marks;
+      break;
+    }
+  if (*out == NULL && (rc = rimport__marks_open(cache_dir, &m)) == 0 &&
+      m != NULL) {
+    if ((copy = rimport__strdup(cache_dir)) == NULL)
+      rc = rimport__error_nomem();
+    else
+      rc = rimport__grow((void **)&caches, &cache_cap, cache_count + 1,
+                         sizeof(*caches));
+    if (rc == 0) {
+      caches[cache_count].cache_dir = copy;
+      caches[cache_count].pid = (int)uv_os_getpid();
+      caches[cache_count++].marks = m;
+      *out = m;
+    } else {
+      rimport__free(copy);
+      rimport__marks_close(m);
+    }
   }
   uv_mutex_unlock(&marks_mutex);
-  if (rc != 0) {
-    rimport__free(copy);
-    rimport__cache_unlock(lock);
-  }
   return rc;
 }
 
@@ -382,14 +388,15 @@ static int check_embedded(rimport__dl *dl, const rimport_toolchain *tc,
 
 int rimport__loader_mark_in_use(const char *cache_dir, const char *crate,
                                 const char *key) {
-  rimport_buf id = RIMPORT_BUF_INIT;
-  rimport__lock *use = NULL;
-  int rc = rimport__buf_printf(&id, "%s\n%s\n%s", cache_dir, crate, key);
-  if (rc == 0 && !marked(id.ptr) &&
-      (rc = rimport__cache_use(cache_dir, crate, key, &use)) == 0)
-    rc = keep_mark(id.ptr, use);
-  rimport_buf_dispose(&id);
-  return rc;
+  rimport__marks *m;
+  int rc;
+  if (cache_dir == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "marking a cache entry in use: cache_dir is "
+                              "NULL");
+  if ((rc = marks_of(cache_dir, &m)) != 0)
+    return rc;
+  return rimport__marks_add(m, crate, key);
 }
 
 /* --- loading -------------------------------------------------------------- */
@@ -498,11 +505,10 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
                          const char *cache_dir, const char *crate,
                          const char *key, const rimport__loaded **out) {
   rimport__entry *e = NULL;
-  rimport__lock *use = NULL;
-  rimport_buf what = RIMPORT_BUF_INIT, id = RIMPORT_BUF_INIT;
+  rimport_buf what = RIMPORT_BUF_INIT;
   const rimport__loaded *done;
   size_t idx;
-  int rc, was_marked = 0;
+  int rc;
   if (out)
     *out = NULL;
   if (ld == NULL || tc == NULL || tc->fingerprint == NULL ||
@@ -516,11 +522,9 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
   }
   if ((rc = rimport__buf_printf(&what, "plugin %s (%s)", crate, key)) != 0)
     return rc;
-  /* In use before it is looked at: gc and clear then leave it alone. */
-  if ((rc = rimport__buf_printf(&id, "%s\n%s\n%s", cache_dir, crate, key)) ==
-          0 &&
-      !(was_marked = marked(id.ptr)))
-    rc = rimport__cache_use(cache_dir, crate, key, &use);
+  /* In use before it is looked at: gc and clear then leave it alone (a
+   * mark stays when the load fails: the library may be loaded anyway). */
+  rc = rimport__loader_mark_in_use(cache_dir, crate, key);
   if (rc == 0)
     rc =
         rimport__cache_lookup(cache_dir, crate, key, RIMPORT__VERIFY_QUICK, &e);
@@ -553,14 +557,8 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
     rc = check_embedded(ld->libs[idx].dl, tc, key, what.ptr, e->dylib);
   if (rc == 0)
     rc = add_plugin(ld, e, crate, key, idx, out);
-  if (rc == 0 && !was_marked) {
-    rc = keep_mark(id.ptr, use);
-    use = NULL;
-  }
-  rimport__cache_unlock(use);
   rimport__entry_free(e);
   rimport_buf_dispose(&what);
-  rimport_buf_dispose(&id);
   return rc;
 }
 

@@ -72,9 +72,15 @@ int rimport__loader_load(rimport__loader *ld, const rimport_toolchain *tc,
                          const char *key, const rimport__loaded **out);
 
 /* Marks the cache entry <cache_dir>/<crate>/<key> in use by this process
- * for the process's life (rimport__cache_use), once: what rimport__loader_
- * load does before it looks an entry up, for other entries that a process
- * loads (compiled cells). 0, or the error of rimport__cache_use. */
+ * for the process's life (src/cache/cache.h, "Use marks"; the process's
+ * one session file per cache directory, so a process holds two
+ * descriptors for its marks however many entries it marks): what
+ * rimport__loader_load does before it looks an entry up, for other
+ * entries that a process loads (compiled cells). Call it before the
+ * entry is looked up or built; again for the same key is cheap (0).
+ * Thread-safe. 0, or the error of rimport__marks_add (RIMPORT_EINVAL,
+ * RIMPORT_EIO, RIMPORT_ELOCKED), of rimport__marks_open (RIMPORT_EIO:
+ * the session file could not be made) or RIMPORT_ENOMEM. */
 int rimport__loader_mark_in_use(const char *cache_dir, const char *crate,
                                 const char *key);
 

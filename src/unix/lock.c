@@ -53,12 +53,31 @@ static int sys_error(int err, const char *what, const char *path) {
                             uv_err_name(uv_translate_sys_error(err)));
 }
 
-/* Opens path and attaches the handle to the registry. Call with the mutex
- * held. */
+/* The registry's record of the file (dev, ino), or NULL. Call with the
+ * mutex held. */
+static lock_file *registered(dev_t dev, ino_t ino) {
+  lock_file *f;
+  for (f = registry; f != NULL; f = f->next)
+    if (f->dev == dev && f->ino == ino)
+      break;
+  return f;
+}
+
+/* Opens path and attaches the handle to the registry. A file the process
+ * has open already is not opened again: closing a second descriptor of
+ * it would drop every lock the process holds on it (fcntl locks belong to
+ * the process, and any close of the file releases them). Call with the
+ * mutex held. */
 static int attach(rimport__file_lock *lock) {
   struct stat st;
   lock_file *f;
   int fd;
+  if (stat(lock->path, &st) == 0 &&
+      (f = registered(st.st_dev, st.st_ino)) != NULL) {
+    f->refs++;
+    lock->file = f;
+    return 0;
+  }
   do
     fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   while (fd < 0 && errno == EINTR);
@@ -69,11 +88,11 @@ static int attach(rimport__file_lock *lock) {
     close(fd);
     return sys_error(err, "reading the status of", lock->path);
   }
-  for (f = registry; f != NULL; f = f->next)
-    if (f->dev == st.st_dev && f->ino == st.st_ino)
-      break;
-  if (f != NULL) {
-    close(fd); /* closing it drops no lock: f->fd is still open */
+  if ((f = registered(st.st_dev, st.st_ino)) != NULL) {
+    /* The path named another file at the stat above and this one now,
+     * which only a rename of lock files (never done) makes: the extra
+     * descriptor stays open for the process's life, as closing it would
+     * drop the locks held through f->fd. */
     f->refs++;
   } else {
     if ((f = rimport__calloc(1, sizeof(*f))) == NULL) {

@@ -8,6 +8,12 @@
 #include <string.h>
 #include <uv.h>
 
+#ifndef _WIN32
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 #include "support.h"
 #include "cache/cache.h"
 #include "common/common.h"
@@ -202,12 +208,114 @@ static int child_use(int argc, char **argv) {
   return 0;
 }
 
+/* The marks of child_mark, kept to the end of the process as the
+ * loader's are (reachable: not a leak). */
+static rimport__marks *volatile child_marks;
+
+/* mark <cache> <crate> <ready> <done> <key>…: marks the keys in use (as a
+ * process that loads them does), says so in <ready>, and waits for <done>
+ * (60 s at most); it ends without closing its marks, as a process that
+ * loaded DLLs does. */
+static int child_mark(int argc, char **argv) {
+  rimport__marks *m = NULL;
+  int i;
+  if (rimport__marks_open(argv[1], &m) != 0)
+    return child_fail("mark");
+  if (m == NULL) {
+    fprintf(stderr, "child mark: no session file was made\n");
+    return 1;
+  }
+  child_marks = m;
+  for (i = 5; i < argc; i++)
+    if (rimport__marks_add(m, argv[2], argv[i]) != 0)
+      return child_fail("mark");
+  if (rimport__fs_write_atomic(argv[3], "ready\n", 6) != 0)
+    return child_fail("mark");
+  if (!rimport_test_wait_for_file(argv[4], 60000))
+    return 3;
+  return 0;
+}
+
+/* race <cache> <crate> <ready> <found> <key>…: says it is ready, then for
+ * each key (5 ms apart) marks it and looks its entry up (as the loader
+ * does); writes the keys it found, one a line, to <found>, and waits (60 s
+ * at most) for <found>.done. */
+static int child_race(int argc, char **argv) {
+  rimport__marks *m = NULL;
+  rimport_buf found = RIMPORT_BUF_INIT, done = RIMPORT_BUF_INIT;
+  int i;
+  if (rimport__marks_open(argv[1], &m) != 0 || m == NULL)
+    return child_fail("race");
+  if (rimport__fs_write_atomic(argv[3], "ready\n", 6) != 0)
+    return child_fail("race");
+  for (i = 5; i < argc; i++) {
+    rimport__entry *e = NULL;
+    int rc;
+    uv_sleep(5);
+    if (rimport__marks_add(m, argv[2], argv[i]) != 0)
+      return child_fail("race: mark");
+    rc = rimport__cache_lookup(argv[1], argv[2], argv[i], RIMPORT__VERIFY_QUICK,
+                               &e);
+    if (rc == 0)
+      rimport__buf_printf(&found, "%s\n", argv[i]);
+    else if (rc != RIMPORT_ENOTFOUND)
+      return child_fail("race: lookup");
+    rimport__entry_free(e);
+  }
+  rimport__buf_printf(&done, "%s.done", argv[4]);
+  if (rimport__fs_write_atomic(argv[4], found.ptr ? found.ptr : "",
+                               found.size) != 0)
+    return child_fail("race");
+  if (!rimport_test_wait_for_file(done.ptr, 60000))
+    return 3;
+  rimport_buf_dispose(&found);
+  rimport_buf_dispose(&done);
+  rimport__marks_close(m);
+  return 0;
+}
+
+static void count_tidy(const char *path, unsigned long long bytes,
+                       const char *kept, void *payload) {
+  int *counts = payload;
+  (void)path;
+  (void)bytes;
+  counts[kept != NULL]++;
+}
+
+/* probe <lock file>: exit 10 when someone holds it, 0 when it was free. */
+static int child_probe(int argc, char **argv) {
+  rimport__file_lock *l = NULL;
+  int rc;
+  (void)argc;
+  if (rimport__file_lock_open(argv[1], &l) != 0)
+    return child_fail("probe");
+  rc = rimport__file_lock_try(l, NULL);
+  rimport__file_lock_close(l);
+  if (rc != 0 && rc != RIMPORT_ELOCKED)
+    return child_fail("probe");
+  return rc == RIMPORT_ELOCKED ? 10 : 0;
+}
+
+/* tidy <gc|clear> <cache>: runs it, prints "removed <n> kept <n>". */
+static int child_tidy(int argc, char **argv) {
+  int counts[2] = {0, 0}, rc;
+  (void)argc;
+  if (strcmp(argv[1], "gc") == 0)
+    rc = rimport__cache_gc_report(argv[2], count_tidy, counts, NULL);
+  else
+    rc = rimport__cache_clear_report(argv[2], count_tidy, counts);
+  if (rc != 0)
+    return child_fail("tidy");
+  printf("removed %d kept %d\n", counts[0], counts[1]);
+  return 0;
+}
+
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
-      {"hold", child_hold, 6},
-      {"publish", child_publish, 6},
-      {"stage", child_stage, 6},
-      {"use", child_use, 6},
+      {"hold", child_hold, 6},   {"publish", child_publish, 6},
+      {"stage", child_stage, 6}, {"use", child_use, 6},
+      {"mark", child_mark, 6},   {"race", child_race, 6},
+      {"tidy", child_tidy, 3},   {"probe", child_probe, 2},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
                                      argc, argv);
@@ -734,6 +842,53 @@ static void cache_file_lock_survives_removal(void **state) {
   rimport__file_lock_close(b);
 }
 
+/* Whether another process finds the lock file held (1) or free (0). */
+static int held_elsewhere(const char *path) {
+  const char *args[] = {"probe", path, NULL};
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  int64_t status;
+  rimport_test_exec_self(&out, args, 30000);
+  status = out.status;
+  if (status != 0 && status != 10)
+    fail_msg("probe: exit %d: %s", (int)status, out.err.ptr);
+  rimport_test_output_free(&out);
+  return status == 10;
+}
+
+/* Opening and closing more handles of a lock file this process holds (as
+ * gc and clear do when they look at this process's session lock) leaves
+ * it held for other processes too (unix: closing a second descriptor of
+ * the file would drop the process's fcntl lock; the registry opens none). */
+static void cache_file_lock_holds_through_other_handles(void **state) {
+  rimport__file_lock *a = NULL, *b = NULL, *s1 = NULL, *s2 = NULL;
+  char path[4300], shared[4300];
+  int i, owner = 0;
+  (void)state;
+  fresh_dirs("cache-flock-handles");
+  path_of(path, sizeof(path), cache_dir, "x.lock");
+  path_of(shared, sizeof(shared), cache_dir, "x.use");
+  must(rimport__file_lock_open(path, &a));
+  must(rimport__file_lock_try(a, &owner));
+  must(rimport__file_lock_open(shared, &s1));
+  must(rimport__file_lock_try_shared(s1, &owner));
+  assert_true(held_elsewhere(path));
+  assert_true(held_elsewhere(shared));
+  for (i = 0; i < 3; i++) {
+    must(rimport__file_lock_open(path, &b));
+    assert_int_equal(rimport__file_lock_try(b, &owner), RIMPORT_ELOCKED);
+    rimport__file_lock_close(b);
+    must(rimport__file_lock_open(shared, &s2));
+    assert_int_equal(rimport__file_lock_try(s2, &owner), RIMPORT_ELOCKED);
+    rimport__file_lock_close(s2);
+  }
+  assert_true(held_elsewhere(path));
+  assert_true(held_elsewhere(shared));
+  rimport__file_lock_close(a);
+  rimport__file_lock_close(s1);
+  assert_false(held_elsewhere(path));
+  assert_false(held_elsewhere(shared));
+}
+
 /* A child marking <crate> <key> in use until <dir>/done exists; its
  * ready file is <dir>/ready-<key>. */
 static rimport_test_child *start_user(const char *crate, const char *key,
@@ -1089,6 +1244,467 @@ static void cache_gc_and_clear_keep_entries_in_use(void **state) {
   rimport__entry_free(e2);
 }
 
+/* ------------------------------------------------------------ use marks */
+
+/* The n-th of many keys: 32 hex digits. */
+static void nth_key(char out[33], unsigned int n) {
+  snprintf(out, 33, "%032x", n);
+}
+
+#ifndef _WIN32
+/* Descriptors open below 1024. */
+static int open_descriptors(void) {
+  int fd, n = 0;
+  for (fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) != -1)
+      n++;
+  return n;
+}
+#endif
+
+/* Lowers the soft limit of open descriptors to n (unix; valgrind allows
+ * the soft limit only) and returns the old one, to be given back to
+ * restore_descriptors. Windows has no such limit: 0. */
+static unsigned long long limit_descriptors(unsigned long long n) {
+#ifndef _WIN32
+  struct rlimit rl;
+  unsigned long long old;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  old = (unsigned long long)rl.rlim_cur;
+  rl.rlim_cur = (rlim_t)n;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    fail_msg("setrlimit(RLIMIT_NOFILE, %llu) failed", n);
+  return old;
+#else
+  (void)n;
+  return 0;
+#endif
+}
+
+static void restore_descriptors(unsigned long long old) {
+#ifndef _WIN32
+  struct rlimit rl;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  rl.rlim_cur = (rlim_t)old;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+#else
+  (void)old;
+#endif
+}
+
+/* How many lines of the .keys files in <cache>/_sessions list "<crate>
+ * <key>". */
+typedef struct marks_scan {
+  const char *dir;
+  const char *line;
+  int files, hits;
+} marks_scan;
+
+static int scan_keys_file(const rimport__dirent *ent, void *payload) {
+  marks_scan *m = payload;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  char p[4300];
+  const char *at;
+  size_t n = strlen(ent->name);
+  if (n < 5 || strcmp(ent->name + n - 5, ".keys") != 0)
+    return 0;
+  m->files++;
+  path_of(p, sizeof(p), m->dir, ent->name);
+  must(rimport__fs_read_file(p, 1u << 24, &text));
+  for (at = text.ptr; (at = strstr(at, m->line)) != NULL; at++)
+    m->hits++;
+  rimport_buf_dispose(&text);
+  return 0;
+}
+
+static int listed(const char *crate, const char *key, int *files) {
+  marks_scan m;
+  char dir[4300], line[200];
+  path_of(dir, sizeof(dir), cache_dir, "_sessions");
+  snprintf(line, sizeof(line), "\n%s %s\n", crate, key);
+  memset(&m, 0, sizeof(m));
+  m.dir = dir;
+  m.line = line;
+  if (rimport__fs_is_dir(dir))
+    must(rimport__fs_list_dir(dir, scan_keys_file, &m));
+  if (files != NULL)
+    *files = m.files;
+  return m.hits;
+}
+
+/* Files in <cache>/_sessions (-1: no such directory). */
+static int session_files(void) {
+  char dir[4300];
+  path_of(dir, sizeof(dir), cache_dir, "_sessions");
+  return rimport__fs_is_dir(dir) ? rimport_test_count_prefixed(dir, "") : -1;
+}
+
+/* Marking 200 entries under a limit of 64 descriptors: the marks hold two
+ * (the session lock and its list), however many entries they mark; the
+ * per-entry locks older rimport held run out there. */
+static void cache_marks_hold_few_descriptors(void **state) {
+  rimport__marks *m = NULL;
+  rimport__lock *old[200];
+  rimport__entry *e = NULL;
+  gc_log log;
+  char key[33], p[4300];
+  unsigned long long saved;
+  unsigned int i;
+  int files = 0, unmarked = 0;
+#ifndef _WIN32
+  int before;
+#endif
+  (void)state;
+  fresh_dirs("cache-marks-fds");
+  crate_path(p, sizeof(p), "demo", NULL);
+  must(rimport__fs_mkdir_p(p)); /* so that every fence opens its file */
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+  nth_key(key, 7);
+  must(publish(cache_dir, src_dir, "demo", key, &e));
+  rimport__entry_free(e);
+  saved = limit_descriptors(64);
+#ifndef _WIN32
+  before = open_descriptors();
+#endif
+  must(rimport__marks_open(cache_dir, &m));
+  assert_non_null(m);
+  for (i = 0; i < 200; i++) {
+    nth_key(key, i);
+    must(rimport__marks_add(m, "demo", key));
+  }
+  must(rimport__marks_add(m, "demo", key)); /* again: nothing new */
+#ifndef _WIN32
+  assert_true(open_descriptors() - before <= 2);
+#endif
+  assert_int_equal(listed("demo", key, &files), 1);
+  assert_int_equal(files, 1);
+  nth_key(key, 0);
+  assert_int_equal(listed("demo", key, NULL), 1);
+
+  /* What older rimport did: a descriptor per entry, which runs out (the
+   * marks that cannot be made come back NULL: unmarked). */
+  for (i = 0; i < 200; i++) {
+    nth_key(key, i);
+    old[i] = NULL;
+    must(rimport__cache_use(cache_dir, "demo", key, &old[i]));
+    unmarked += old[i] == NULL;
+  }
+  for (i = 0; i < 200; i++)
+    rimport__cache_unlock(old[i]);
+#ifndef _WIN32
+  assert_true(unmarked > 0);
+#else
+  (void)unmarked;
+#endif
+
+  /* Clear, in this process, reads the marks and keeps what they list
+   * (with every limit back: clear holds every key's lock and fence until
+   * it is done). */
+  restore_descriptors(saved);
+  memset(&log, 0, sizeof(log));
+  must(rimport__cache_clear_report(cache_dir, on_gc, &log));
+  assert_int_equal(log.kept, 1);
+  nth_key(key, 7);
+  crate_path(p, sizeof(p), "demo", key);
+  rimport_test_assert_path_equal(log.kept_path[0], p);
+  assert_in_use_by(&log, (int)uv_os_getpid(), "rimport cache clear");
+  crate_path(p, sizeof(p), "demo", KEY1);
+  assert_false(rimport__fs_is_dir(p));
+
+  rimport__marks_close(m);
+  assert_int_equal(session_files(), 0);
+  must(rimport__cache_clear(cache_dir));
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_false(rimport__fs_is_dir(p));
+  assert_int_equal(session_files(), -1);
+}
+
+/* Starts `mark` marking keys[0..n) of demo; ready/done under <cache>/.. */
+static rimport_test_child *start_marker(const char *const *keys, int n,
+                                        const char *tag) {
+  char ready[4300], done[4300];
+  const char *args[16] = {"mark", cache_dir, "demo", ready, done};
+  rimport_test_child *c;
+  int i;
+  assert_true(n <= 10);
+  snprintf(ready, sizeof(ready), "%s/../ready-%s", cache_dir, tag);
+  snprintf(done, sizeof(done), "%s/../done-%s", cache_dir, tag);
+  for (i = 0; i < n; i++)
+    args[5 + i] = keys[i];
+  c = rimport_test_child_start(args, 0);
+  if (!rimport_test_wait_for_file(ready, 30000))
+    fail_msg("the marking child did not get ready");
+  return c;
+}
+
+/* gc and clear keep what a live process has marked (and name it), take
+ * the rest, and once that process is killed, take its marks' files and
+ * everything. */
+static void cache_marks_of_live_processes_are_kept(void **state) {
+  static const char *const keys[] = {KEY1, KEY2};
+  rimport__entry *e[4] = {NULL, NULL, NULL, NULL};
+  const char *all[4] = {KEY1, KEY2, KEY3, KEY4};
+  rimport_test_child *c;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  gc_log log;
+  char p[4300];
+  int i;
+  (void)state;
+  fresh_dirs("cache-marks-live");
+  for (i = 0; i < 4; i++)
+    must(publish(cache_dir, src_dir, "demo", all[i], &e[i]));
+  c = start_marker(keys, 2, "live");
+  assert_int_equal(session_files(), 2);
+  assert_int_equal(listed("demo", KEY1, NULL), 1);
+  /* KEY1 (marked) and KEY3 (not) lose their dylib. */
+  rimport_test_make_writable(e[0]->dir);
+  remove_file(e[0]->dylib);
+  rimport_test_make_writable(e[2]->dir);
+  remove_file(e[2]->dylib);
+
+  memset(&log, 0, sizeof(log));
+  must(rimport__cache_gc_report(cache_dir, on_gc, &log, NULL));
+  assert_int_equal(log.kept, 1);
+  rimport_test_assert_path_equal(log.kept_path[0], e[0]->dir);
+  assert_in_use_by(&log, rimport_test_child_pid(c), "rimport cache gc");
+  assert_true(rimport__fs_is_dir(e[0]->dir));
+  assert_false(rimport__fs_is_dir(e[2]->dir));
+  crate_path(p, sizeof(p), "demo", NULL);
+  assert_int_equal(rimport_test_count_prefixed(p, ".corrupt-"), 0);
+
+  memset(&log, 0, sizeof(log));
+  must(rimport__cache_clear_report(cache_dir, on_gc, &log));
+  assert_int_equal(log.kept, 2);
+  rimport_test_assert_path_equal(log.kept_path[0], e[0]->dir);
+  rimport_test_assert_path_equal(log.kept_path[1], e[1]->dir);
+  assert_in_use_by(&log, rimport_test_child_pid(c), "rimport cache clear");
+  assert_true(rimport__fs_is_file(e[1]->dylib));
+  assert_false(rimport__fs_is_dir(e[3]->dir));
+  assert_int_equal(session_files(), 2); /* a live process's */
+
+  /* Killed: the OS drops its session lock; gc takes its files, and then
+   * nothing is in use. */
+  rimport_test_child_kill(c, &out);
+  assert_int_not_equal(out.term_signal, 0);
+  rimport_test_output_free(&out);
+  assert_int_equal(session_files(), 2);
+  must(rimport__cache_gc(cache_dir, NULL));
+  assert_int_equal(session_files(), 0);
+  memset(&log, 0, sizeof(log));
+  must(rimport__cache_clear_report(cache_dir, on_gc, &log));
+  assert_int_equal(log.kept, 0);
+  assert_false(rimport__fs_is_dir(p));
+  assert_int_equal(session_files(), -1);
+  for (i = 0; i < 4; i++)
+    rimport__entry_free(e[i]);
+}
+
+/* Runs `tidy <what>` in another process; its "removed … kept …" line. */
+static void tidy_elsewhere(const char *what, rimport_test_output *out) {
+  const char *args[] = {"tidy", what, cache_dir, NULL};
+  rimport_test_exec_self(out, args, 60000);
+  if (out->status != 0)
+    fail_msg("tidy %s: exit %d: %s", what, (int)out->status, out->err.ptr);
+}
+
+/* This process's marks hold against gc and clear in another process, and
+ * against its own (which read the marks without dropping its lock). */
+static void cache_marks_hold_against_other_processes(void **state) {
+  rimport__marks *m = NULL;
+  rimport__entry *e = NULL;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  char p1[4300], p2[4300];
+  (void)state;
+  fresh_dirs("cache-marks-others");
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+  must(publish(cache_dir, src_dir, "demo", KEY2, &e));
+  rimport__entry_free(e);
+  crate_path(p1, sizeof(p1), "demo", KEY1);
+  crate_path(p2, sizeof(p2), "demo", KEY2);
+  must(rimport__marks_open(cache_dir, &m));
+  assert_non_null(m);
+  must(rimport__marks_add(m, "demo", KEY1));
+  /* Our own gc and clear first. */
+  must(rimport__cache_gc(cache_dir, NULL));
+  must(rimport__cache_clear(cache_dir));
+  assert_true(rimport__fs_is_dir(p1));
+  assert_false(rimport__fs_is_dir(p2));
+  /* Another process's: our lock still holds. */
+  must(publish(cache_dir, src_dir, "demo", KEY2, &e));
+  rimport__entry_free(e);
+  tidy_elsewhere("gc", &out);
+  rimport_test_output_free(&out);
+  tidy_elsewhere("clear", &out);
+  if (strstr(out.out.ptr, "kept 1") == NULL)
+    fail_msg("clear elsewhere: %s", out.out.ptr);
+  rimport_test_output_free(&out);
+  assert_true(rimport__fs_is_dir(p1));
+  assert_false(rimport__fs_is_dir(p2));
+  /* A mark added now is seen too; closed marks keep nothing. */
+  must(publish(cache_dir, src_dir, "demo", KEY2, &e));
+  rimport__entry_free(e);
+  must(rimport__marks_add(m, "demo", KEY2));
+  tidy_elsewhere("clear", &out);
+  if (strstr(out.out.ptr, "kept 2") == NULL)
+    fail_msg("clear elsewhere: %s", out.out.ptr);
+  rimport_test_output_free(&out);
+  rimport__marks_close(m);
+  tidy_elsewhere("clear", &out);
+  if (strstr(out.out.ptr, "kept 0") == NULL)
+    fail_msg("clear elsewhere: %s", out.out.ptr);
+  rimport_test_output_free(&out);
+  assert_false(rimport__fs_is_dir(p1));
+  assert_int_equal(session_files(), -1);
+}
+
+/* The order that makes gc safe: a process lists the key, then passes the
+ * key's fence; while gc holds the fence, the marking process waits, its
+ * line already written (so gc, reading after it took the fence, sees it). */
+static void cache_mark_is_listed_before_the_fence(void **state) {
+  static const char *const keys[] = {KEY1};
+  rimport__file_lock *x = NULL;
+  rimport_test_child *c;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  char ready[4300], done[4300], p[4300];
+  const char *args[] = {"mark", cache_dir, "demo", ready, done, KEY1, NULL};
+  int owner = 0;
+  uint64_t t0;
+  (void)state;
+  fresh_dirs("cache-marks-fence");
+  crate_path(p, sizeof(p), "demo", KEY1 ".use");
+  must(rimport__fs_mkdir_p(cache_dir));
+  crate_path(done, sizeof(done), "demo", NULL);
+  must(rimport__fs_mkdir_p(done));
+  must(rimport__file_lock_open(p, &x));
+  must(rimport__file_lock_try(x, &owner)); /* as gc and clear take it */
+  snprintf(ready, sizeof(ready), "%s/../ready-fence", cache_dir);
+  snprintf(done, sizeof(done), "%s/../done-fence", cache_dir);
+  c = rimport_test_child_start(args, 0);
+  t0 = uv_hrtime();
+  while (listed("demo", KEY1, NULL) == 0) {
+    if (uv_hrtime() - t0 > 30000000000u)
+      fail_msg("the marking child listed nothing");
+    uv_sleep(20);
+  }
+  /* Listed, and waiting at the fence. */
+  assert_false(rimport_test_wait_for_file(ready, 700));
+  assert_int_equal(listed("demo", KEY1, NULL), 1);
+  rimport__file_lock_close(x);
+  if (!rimport_test_wait_for_file(ready, 30000))
+    fail_msg("the marking child did not pass the free fence");
+  assert_true(uv_hrtime() - t0 >= 700000000u);
+  rimport_test_write_file(done, "done\n");
+  rimport_test_child_wait(c, &out);
+  assert_int_equal(out.status, 0);
+  rimport_test_output_free(&out);
+  /* A marker that lists KEY1 and is done at once. */
+  c = start_marker(keys, 1, "again");
+  snprintf(done, sizeof(done), "%s/../done-again", cache_dir);
+  rimport_test_write_file(done, "done\n");
+  rimport_test_child_wait(c, &out);
+  assert_int_equal(out.status, 0);
+  rimport_test_output_free(&out);
+  must(rimport__cache_gc(cache_dir, NULL));
+  assert_int_equal(session_files(), 0);
+}
+
+/* Clear after clear (each entry it removed put back: a copy renamed into
+ * place) while another process marks and looks up entry after entry:
+ * every entry it found (so would load) is still there. */
+static void cache_clear_racing_marks_spares_what_was_found(void **state) {
+  enum { N = 40 };
+  char keys[N][33], ready[4300], found[4300], done[4300], small[4300],
+      tmpl[4300], p[4300], from[4400], tmp[4300];
+  const char *args[6 + N];
+  rimport_test_child *c;
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  rimport__entry *e = NULL;
+  const char *line;
+  int i, clears = 0, kept = 0;
+  uint64_t t0;
+  (void)state;
+  fresh_dirs("cache-marks-race");
+  snprintf(ready, sizeof(ready), "%s/../ready-race", cache_dir);
+  snprintf(found, sizeof(found), "%s/../found", cache_dir);
+  snprintf(done, sizeof(done), "%s/../found.done", cache_dir);
+  args[0] = "race";
+  args[1] = cache_dir;
+  args[2] = "demo";
+  args[3] = ready;
+  args[4] = found;
+  /* Small entries, published once in a template cache. */
+  snprintf(small, sizeof(small), "%s/../small", cache_dir);
+  snprintf(tmpl, sizeof(tmpl), "%s/../tmpl", cache_dir);
+  must(rimport__fs_mkdir_p(small));
+  path_of(p, sizeof(p), small, "libkayton_rplugin__demo.so");
+  write_bytes(p, 3000, 5);
+  path_of(p, sizeof(p), small, "libdep-1234.rlib");
+  write_bytes(p, 1000, 6);
+  path_of(p, sizeof(p), small, "Cargo.toml");
+  rimport_test_write_file(p, CARGO_TOML);
+  for (i = 0; i < N; i++) {
+    nth_key(keys[i], 1000u + (unsigned int)i);
+    must(publish(tmpl, small, "demo", keys[i], &e));
+    rimport__entry_free(e);
+    args[5 + i] = keys[i];
+  }
+  args[5 + N] = NULL;
+  crate_path(p, sizeof(p), "demo", NULL);
+  must(rimport__fs_mkdir_p(p));
+  c = rimport_test_child_start(args, 0);
+  if (!rimport_test_wait_for_file(ready, 30000))
+    fail_msg("the racing child did not start");
+  t0 = uv_hrtime();
+  while (!rimport__fs_is_file(found)) {
+    int rc;
+    if (!rimport__proc_alive(rimport_test_child_pid(c))) {
+      rimport_test_child_wait(c, &out);
+      fail_msg("the racing child ended (exit %d): a lookup saw an entry "
+               "being removed?",
+               (int)out.status);
+    }
+    if (uv_hrtime() - t0 > 60000000000u)
+      fail_msg("the racing child did not finish in 60 s");
+    rc = rimport__cache_clear(cache_dir);
+    if (rc != 0 && rc != RIMPORT_ELOCKED)
+      must(rc);
+    clears++;
+    for (i = 0; i < N; i++) {
+      crate_path(p, sizeof(p), "demo", keys[i]);
+      if (rimport__fs_is_dir(p))
+        continue;
+      snprintf(from, sizeof(from), "%s/demo/%.32s", tmpl, keys[i]);
+      crate_path(tmp, sizeof(tmp), "demo", "copy");
+      rimport_test_copy_tree(from, tmp);
+      must(rimport__fs_rename(tmp, p, NULL));
+    }
+  }
+  must(rimport__fs_read_file(found, 1u << 20, &text));
+  for (line = text.ptr; *line != '\0'; line += 33) {
+    char key[33];
+    memcpy(key, line, 32);
+    key[32] = '\0';
+    if (rimport__cache_lookup(cache_dir, "demo", key, RIMPORT__VERIFY_FULL,
+                              &e) != 0)
+      fail_msg("the child found %s, which clear then removed: %s", key,
+               rimport_error_last()->message);
+    rimport__entry_free(e);
+    kept++;
+  }
+  print_message("%d clears; the child found %d of %d entries\n", clears, kept,
+                N);
+  rimport_test_write_file(done, "done\n");
+  rimport_test_child_wait(c, &out);
+  assert_int_equal(out.status, 0);
+  rimport_test_output_free(&out);
+  rimport_buf_dispose(&text);
+  must(rimport__cache_clear(cache_dir));
+  assert_int_equal(session_files(), -1);
+}
+
 static void cache_unwritable_dir_is_a_clear_error(void **state) {
   rimport__stage *st = NULL;
   rimport__lock *lock = NULL;
@@ -1105,6 +1721,14 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
       rimport__cache_lock(cache_dir, "demo", KEY1, 0, NULL, NULL, NULL, &lock),
       RIMPORT_EIO, cache_dir);
   assert_null(lock);
+  /* No use marks can be made, and none are needed: nobody here can remove
+   * anything either. */
+  {
+    rimport__marks *m = NULL;
+    must(rimport__marks_open(cache_dir, &m));
+    assert_null(m);
+    must(rimport__marks_add(m, "demo", KEY1));
+  }
   rimport_test_allow_writes(cache_dir);
 }
 
@@ -1291,9 +1915,15 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_lock_cancel),
     cmocka_unit_test(cache_lock_threads_exclude_each_other),
     cmocka_unit_test(cache_file_lock_survives_removal),
+    cmocka_unit_test(cache_file_lock_holds_through_other_handles),
     cmocka_unit_test(cache_use_marks_are_shared),
     cmocka_unit_test(cache_gc_spares_what_is_in_use),
     cmocka_unit_test(cache_gc_and_clear_keep_entries_in_use),
+    cmocka_unit_test(cache_marks_hold_few_descriptors),
+    cmocka_unit_test(cache_marks_of_live_processes_are_kept),
+    cmocka_unit_test(cache_marks_hold_against_other_processes),
+    cmocka_unit_test(cache_mark_is_listed_before_the_fence),
+    cmocka_unit_test(cache_clear_racing_marks_spares_what_was_found),
     cmocka_unit_test(cache_clear_removes_rimports_files_only),
     cmocka_unit_test(cache_unwritable_dir_is_a_clear_error),
     cmocka_unit_test(cache_walk_lists_entries),

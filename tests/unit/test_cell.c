@@ -6,8 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <sys/resource.h>
+#endif
 
 #include "support.h"
+#include "cache/cache.h"
 #include "common/common.h"
 #include "common/fs.h"
 
@@ -294,6 +298,84 @@ static void cell_without_plugins(void **state) {
   rimport_buf_dispose(&log.text);
 }
 
+/* Lowers the soft limit of open descriptors to n (unix; valgrind allows
+ * the soft limit only); the old one, for restore_descriptors. Windows has
+ * no such limit: 0. */
+static unsigned long long limit_descriptors(unsigned long long n) {
+#ifndef _WIN32
+  struct rlimit rl;
+  unsigned long long old;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  old = (unsigned long long)rl.rlim_cur;
+  rl.rlim_cur = (rlim_t)n;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    fail_msg("setrlimit(RLIMIT_NOFILE, %llu) failed", n);
+  return old;
+#else
+  (void)n;
+  return 0;
+#endif
+}
+
+static void restore_descriptors(unsigned long long old) {
+#ifndef _WIN32
+  struct rlimit rl;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  rl.rlim_cur = (rlim_t)old;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+#else
+  (void)old;
+#endif
+}
+
+static void count_kept(const char *path, unsigned long long bytes,
+                       const char *kept, void *payload) {
+  (void)path;
+  (void)bytes;
+  *(int *)payload += kept != NULL;
+}
+
+/* More cells than descriptors: each cell is a cache entry the session
+ * marks in use, and the marks hold two descriptors in all (before, one a
+ * cell: the 46th cell failed, rustc could not be started). A clear while
+ * the session runs keeps every cell, and the session goes on. */
+static void many_cells_under_a_low_descriptor_limit(void **state) {
+  enum { CELLS = 80 };
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT;
+  char cell[64], dir[4200];
+  unsigned long long saved;
+  int i, reused, kept = 0, entries;
+  (void)state;
+  saved = limit_descriptors(64);
+  for (i = 0; i < CELLS; i++) {
+    snprintf(cell, sizeof(cell), "fn f_%d() -> i64 { %d }\n", i, i);
+    assert_int_equal(split_run(s, cell, &reused, &out), 0);
+    assert_int_equal(reused, 0);
+  }
+  assert_int_equal(
+      split_run(s, "kprintln!(\"{}\", f_0() + f_79());\n", &reused, &out), 0);
+  assert_string_equal(out.ptr, "79\n");
+  snprintf(dir, sizeof(dir), "%s/kayton_cell", cache_dir);
+  entries = rimport_test_count_prefixed(dir, "");
+  /* clear holds a lock of every key while it works: its own limit. */
+  restore_descriptors(saved);
+  if (rimport__cache_clear_report(cache_dir, count_kept, &kept) != 0)
+    fail_msg("clear: %s", rimport_error_last()->message);
+  assert_int_equal(kept, CELLS + 2); /* and the cell API's entry */
+  assert_int_equal(rimport_test_count_prefixed(dir, ""), kept);
+  assert_true(entries >= kept);
+  saved = limit_descriptors(64);
+  assert_int_equal(
+      split_run(s, "kprintln!(\"{}\", f_5() * 2);\n", &reused, &out), 0);
+  assert_string_equal(out.ptr, "10\n");
+  restore_descriptors(saved);
+  rimport_buf_dispose(&out);
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cell_without_plugins),
     cmocka_unit_test(cells_keep_values_and_survive_panics),
@@ -301,6 +383,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cargo_route_builds_a_cell_crate),
     cmocka_unit_test(changed_cell_recompiles_only_its_dependents),
     cmocka_unit_test(kept_value_of_a_shadowed_type),
+    cmocka_unit_test(many_cells_under_a_low_descriptor_limit),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

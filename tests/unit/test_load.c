@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef _WIN32
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 #include "support.h"
 #include "cache/cache.h"
 #include "common/common.h"
@@ -589,6 +595,121 @@ static void clear_spares_a_plugin_loaded_elsewhere(void **state) {
   rimport_session_close(b.s);
 }
 
+/* Lowers the soft limit of open descriptors to n (unix; valgrind allows
+ * the soft limit only); the old one, for restore_descriptors. Windows has
+ * no such limit: 0. */
+static unsigned long long limit_descriptors(unsigned long long n) {
+#ifndef _WIN32
+  struct rlimit rl;
+  unsigned long long old;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  old = (unsigned long long)rl.rlim_cur;
+  rl.rlim_cur = (rlim_t)n;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    fail_msg("setrlimit(RLIMIT_NOFILE, %llu) failed", n);
+  return old;
+#else
+  (void)n;
+  return 0;
+#endif
+}
+
+static void restore_descriptors(unsigned long long old) {
+#ifndef _WIN32
+  struct rlimit rl;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  rl.rlim_cur = (rlim_t)old;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+#else
+  (void)old;
+#endif
+}
+
+/* Descriptors open below 1024 (Windows: 0, not counted). */
+static int open_descriptors(void) {
+  int n = 0;
+#ifndef _WIN32
+  int fd;
+  for (fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) != -1)
+      n++;
+#endif
+  return n;
+}
+
+/* Lines of the one .keys file in <cache>/_sessions (0: none). */
+typedef struct keys_count {
+  const char *dir;
+  int files, lines;
+} keys_count;
+
+static int count_keys(const rimport__dirent *ent, void *payload) {
+  keys_count *k = payload;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  char p[4300];
+  size_t i, n = strlen(ent->name);
+  if (n < 5 || strcmp(ent->name + n - 5, ".keys") != 0)
+    return 0;
+  k->files++;
+  snprintf(p, sizeof(p), "%s/%s", k->dir, ent->name);
+  assert_int_equal(rimport__fs_read_file(p, 1u << 24, &text), 0);
+  for (i = 0; i < text.size; i++)
+    k->lines += text.ptr[i] == '\n';
+  rimport_buf_dispose(&text);
+  return 0;
+}
+
+static keys_count session_keys(const char *cache) {
+  keys_count k;
+  char dir[4300];
+  snprintf(dir, sizeof(dir), "%s/_sessions", cache);
+  memset(&k, 0, sizeof(k));
+  k.dir = dir;
+  if (rimport__fs_is_dir(dir) && rimport__fs_list_dir(dir, count_keys, &k) != 0)
+    fail_msg("listing %s: %s", dir, rimport_error_last()->message);
+  return k;
+}
+
+/* The loader's marks (what rimport__loader_load and every cell compile
+ * make) on 200 entries, under a limit of 64 descriptors: the process
+ * holds two for them (its session lock and list), not one per entry as
+ * before; a second cache gets its own pair. */
+static void marks_of_many_entries_hold_two_descriptors(void **state) {
+  char cache[4300], other[4300], p[4400], key[33];
+  const char *tmp = rimport_test_tmpdir("load-marks");
+  unsigned long long saved;
+  keys_count k;
+  int before, i;
+  (void)state;
+  snprintf(cache, sizeof(cache), "%s/cache", tmp);
+  snprintf(other, sizeof(other), "%s/other", tmp);
+  snprintf(p, sizeof(p), "%s/kayton_cell", cache);
+  assert_int_equal(rimport__fs_mkdir_p(p), 0); /* every fence opens a file */
+  saved = limit_descriptors(64);
+  before = open_descriptors();
+  for (i = 0; i < 200; i++) {
+    snprintf(key, sizeof(key), "%032x", (unsigned int)i);
+    if (rimport__loader_mark_in_use(cache, "kayton_cell", key) != 0)
+      fail_msg("mark %d: %s", i, rimport_error_last()->message);
+  }
+  for (i = 0; i < 200; i += 7) { /* again: nothing new */
+    snprintf(key, sizeof(key), "%032x", (unsigned int)i);
+    assert_int_equal(rimport__loader_mark_in_use(cache, "kayton_cell", key), 0);
+  }
+  assert_true(open_descriptors() - before <= 2);
+  k = session_keys(cache);
+  assert_int_equal(k.files, 1);
+  assert_int_equal(k.lines, 201); /* the header and a line per key */
+  assert_int_equal(rimport__loader_mark_in_use(other, "kayton_cell", key), 0);
+  assert_true(open_descriptors() - before <= 4);
+  k = session_keys(other);
+  assert_int_equal(k.files, 1);
+  assert_int_equal(k.lines, 2);
+  rimport_test_assert_error(rimport__loader_mark_in_use(cache, "../x", key),
+                            RIMPORT_EINVAL, "../x");
+  restore_descriptors(saved);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(loads_in_order_and_registers, setup,
                                     teardown),
@@ -606,6 +727,7 @@ static const struct CMUnitTest tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(clear_spares_a_plugin_loaded_elsewhere,
                                     setup, teardown),
+    cmocka_unit_test(marks_of_many_entries_hold_two_descriptors),
 };
 
 RIMPORT_TEST_MAIN(tests, child_main)
