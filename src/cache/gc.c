@@ -558,6 +558,17 @@ static int clear_top(const rimport__dirent *ent, void *payload) {
   int rc = 0;
   if (strcmp(ent->name, RIMPORT__CACHE_SESSIONS) == 0) {
     /* Live processes' marks: only those of ended ones went (refresh). */
+  } else if (strcmp(ent->name, "_cells") == 0 && c->marks != NULL &&
+             rimport__live_marks_count(c->marks) > 0) {
+    /* A live session's cells link each other through the lib farm in
+     * _cells/lib and compile in _cells/<key>: kept while one runs (the
+     * farm holds links to entries, a few KiB). */
+    if (c->fn != NULL &&
+        rimport__path_join(&c->crate_dir, c->cache_dir, ent->name) == 0)
+      c->fn(c->crate_dir.ptr, 0,
+            "kept: a live session compiles cells with it (rimport cache "
+            "clear removes it once no session uses this cache)",
+            c->payload);
   } else if (ent->name[0] == '_' || strcmp(ent->name, "toolchain") == 0) {
     if ((rc = rimport__path_join(&c->crate_dir, c->cache_dir, ent->name)) == 0)
       rc = rimport__fs_remove_tree(c->crate_dir.ptr, NULL);
