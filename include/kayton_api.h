@@ -60,6 +60,10 @@ extern "C" {
 
 /** A VM handle: a counted reference to a host-owned value. 0 is no
  * handle. */
+/** A Rust error or panic in a plugin's thunk: the message went to
+ *  set_error. */
+#define KAYTON_ERUST -5
+
 typedef uint64_t HKayRef;
 
 /** A kind of value (a Rust type a plugin registered). 0 is invalid. */
@@ -158,6 +162,59 @@ struct KaytonContext {
   void *host_data;      /**< the host's state */
   const KaytonApi *api; /**< the host's functions */
 };
+
+/* --- thunks -----------------------------------------------------------------
+ * A plugin compiles an `extern "C"` thunk for every requested function,
+ * associated function and inherent method whose parameters and result map
+ * to VM shapes (README "The API index"), named in its manifest
+ * (`kayton_plugin_manifest`: "thunks": [{"path", "symbol", "receiver",
+ * "params", "output"}]) and published as a VM global of kind
+ * "kayton.thunk" under its path. A thunk is
+ *
+ *   int32_t thunk(KaytonContext *ctx, KaytonValue *out, <parameters>);
+ *
+ * with, in order, the receiver (a method's `self`, `&self` or `&mut self`:
+ * an HKayRef) and one or two C parameters per Rust parameter:
+ *
+ *   shape i64      int64_t (checked against the Rust type's range)
+ *   shape f64      double
+ *   shape bool     int32_t (0 false, else true)
+ *   shape str      const uint8_t *ptr, size_t len (UTF-8, checked)
+ *   shape vec_i64  const int64_t *ptr, size_t len (each element checked)
+ *   shape vec_f64  const double *ptr, size_t len
+ *   shape opaque   HKayRef: `&T`/`&mut T` borrow the handle's value, `T`
+ *                  (and an owned `self`) moves it out: the handle stays
+ *                  valid and the caller still releases it, but the value
+ *                  is gone (a later use is KAYTON_EKIND with a message)
+ *
+ * It returns KAYTON_OK with the result in *out, or a negative KAYTON_E*
+ * code after set_error with the message (an `Err`'s Display, a panic, an
+ * argument out of range: KAYTON_ERUST; a handle of another kind:
+ * KAYTON_EKIND; …). It never unwinds. A result's buffers (STR, VEC_*)
+ * belong to the plugin until the host gives them back with
+ * `kayton_plugin_free_value(KaytonValue *)`; a HANDLE result is a new
+ * handle whose one reference the caller owns. */
+
+#define KAYTON_VALUE_UNIT    0u /**< `()` */
+#define KAYTON_VALUE_I64     1u /**< `i`; also every integer type */
+#define KAYTON_VALUE_F64     2u /**< `f` */
+#define KAYTON_VALUE_BOOL    3u /**< `i`: 0 or 1 */
+#define KAYTON_VALUE_STR     4u /**< `ptr`/`len`: UTF-8 bytes */
+#define KAYTON_VALUE_VEC_I64 5u /**< `ptr`/`len`: int64_t elements */
+#define KAYTON_VALUE_VEC_F64 6u /**< `ptr`/`len`: double elements */
+#define KAYTON_VALUE_HANDLE  7u /**< `h`: a new handle (kind: the type) */
+#define KAYTON_VALUE_NONE    8u /**< an `Option`'s `None` */
+
+/** A thunk's result. */
+typedef struct KaytonValue {
+  uint32_t tag;      /**< KAYTON_VALUE_* */
+  uint32_t reserved; /**< 0 */
+  int64_t i;         /**< I64, BOOL */
+  double f;          /**< F64 */
+  void *ptr;         /**< STR, VEC_I64, VEC_F64 */
+  size_t len;        /**< bytes (STR) or elements (VEC_*) */
+  HKayRef h;         /**< HANDLE */
+} KaytonValue;
 
 #ifdef __cplusplus
 }
