@@ -63,9 +63,10 @@ const cli_cmd cli_cmds[] = {
      "Line editing and history come from libedit when rimport was built\n"
      "with it.\n",
      NULL},
-    {"doc", cli_doc, "<crate>[.module...][::Item...] [<statement>...] [--json]",
+    {"doc", cli_doc, "<path> [<statement>...] [--json]",
      "show an imported crate's items: kinds, signatures, docs",
-     "Prints what the API index of the crate's plugin says about a crate,\n"
+     "Prints what the API index of the crate's plugin says about <path>:\n"
+     "a crate, a module or an item (crate[.module...][::Item...]):\n"
      "a module or an item: its kind and public path, its signature, the\n"
      "first paragraph of its docs, and how each parameter and result maps\n"
      "to a value of the VM (i64 with its range, f64, bool, str, vec_i64,\n"
