@@ -64,10 +64,10 @@ const cli_cmd cli_cmds[] = {
      "with it.\n",
      NULL},
     {"doc", cli_doc, "<path> [<statement>...] [--json]",
-     "show an imported crate's items: kinds, signatures, docs",
+     "show a crate's items: kinds, signatures, docs",
      "Prints what the API index of the crate's plugin says about <path>:\n"
-     "a crate, a module or an item (crate[.module...][::Item...]):\n"
-     "a module or an item: its kind and public path, its signature, the\n"
+     "a crate, a module or an item (crate[.module...][::Item...]): its\n"
+     "kind and public path, its signature, the\n"
      "first paragraph of its docs, and how each parameter and result maps\n"
      "to a value of the VM (i64 with its range, f64, bool, str, vec_i64,\n"
      "vec_f64, unit, an opaque handle of a kind, or none: not\n"
