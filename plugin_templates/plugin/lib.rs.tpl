@@ -90,11 +90,86 @@ pub mod inst {
 {{/inst_tree}}
 }
 
-/// Registration: checks the context (size, ABI version, function table).
-/// Nothing is registered yet: kinds need the items' types, which come with
-/// rustdoc.
+/// Thunks (kayton_api.h "thunks"): one `extern "C"` function per requested
+/// function, method and associated function whose signature maps to VM
+/// shapes (the API index says which), named in the manifest.
+{{#thunks}}
+#[no_mangle]
+pub unsafe extern "C" fn {{symbol}}(ctx: *mut kayton_api::KaytonContext, out: *mut kayton_api::KaytonValue{{#recv}}, this: kayton_api::HKayRef{{/recv}}{{#params}}{{#int}}, a{{i}}: i64{{/int}}{{#float}}, a{{i}}: f64{{/float}}{{#boolean}}, a{{i}}: i32{{/boolean}}{{#str_ref}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_ref}}{{#str_owned}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_owned}}{{#str_string_ref}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_string_ref}}{{#vec_int}}, a{{i}}: *const i64, a{{i}}_len: usize{{/vec_int}}{{#vec_float}}, a{{i}}: *const f64, a{{i}}_len: usize{{/vec_float}}{{#opaque}}, a{{i}}: kayton_api::HKayRef{{/opaque}}{{/params}}) -> i32 {
+    // SAFETY: the host passes a valid context and a writable `out`, and
+    // (ptr, len) pairs it owns for the call (kayton_api.h).
+    unsafe {
+        kayton_api::thunk(ctx, out, "{{rust:path}}", |ctx| {
+{{#recv}}
+            let this = kayton_api::{{access}}::<{{self_ty}}>(ctx, this, "{{rust:self_kind}}", "self")?;
+{{/recv}}
+{{#params}}
+{{#int}}
+            let a{{i}} = kayton_api::arg_int::<{{ty}}>(a{{i}}, "{{ty}}", "argument {{n}} ({{rust:name}})")?;
+{{/int}}
+{{#float}}
+            let a{{i}} = a{{i}} as {{ty}};
+{{/float}}
+{{#boolean}}
+            let a{{i}} = a{{i}} != 0;
+{{/boolean}}
+{{#str_ref}}
+            let a{{i}} = kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?;
+{{/str_ref}}
+{{#str_owned}}
+            let a{{i}} = kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?.to_owned();
+{{/str_owned}}
+{{#str_string_ref}}
+            let a{{i}} = &kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?.to_owned();
+{{/str_string_ref}}
+{{#vec_int}}
+            let a{{i}} = kayton_api::arg_vec_int::<{{ty}}>(a{{i}}, a{{i}}_len, "{{ty}}", "argument {{n}} ({{rust:name}})")?;
+{{/vec_int}}
+{{#vec_float}}
+            let a{{i}} = kayton_api::arg_vec_f64::<{{ty}}>(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?;
+{{/vec_float}}
+{{#opaque}}
+            let a{{i}} = kayton_api::{{access}}::<{{ty}}>(ctx, a{{i}}, "{{rust:kind}}", "argument {{n}} ({{rust:name}})")?;
+{{/opaque}}
+{{/params}}
+            let r = {{call}}({{#recv}}this{{/recv}}{{#params}}{{sep}}a{{i}}{{/params}});
+{{#out_value}}
+            kayton_api::IntoValue::into_value(r)
+{{/out_value}}
+{{#out_handle}}
+            kayton_api::{{ret}}(ctx, "{{rust:out_kind}}", r)
+{{/out_handle}}
+        })
+    }
+}
+
+{{/thunks}}
+/// Gives back the buffer of a thunk's STR or VEC_* result (kayton_api.h).
+///
+/// # Safety
+/// `v` is NULL or a KaytonValue a thunk of this plugin wrote, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn kayton_plugin_free_value(v: *mut kayton_api::KaytonValue) {
+    // SAFETY: forwarded from the caller.
+    unsafe { kayton_api::free_value(v) }
+}
+
+/// Registration: checks the context (size, ABI version, function table),
+/// registers the kinds of the opaque values the thunks take and give, and
+/// publishes every thunk as a VM global of kind "kayton.thunk" under its
+/// path.
 fn register(ctx: &mut kayton_api::KaytonContext) -> Result<(), kayton_api::Error> {
-    ctx.check()
+    ctx.check()?;
+{{#kinds}}
+    kayton_api::slot_kind::<{{ty}}>(ctx, "{{rust:kind}}")?;
+{{/kinds}}
+{{#thunks}}
+    {
+        let k = ctx.register_kind("kayton.thunk", None)?;
+        ctx.set_global_ptr("{{rust:path}}", k, {{symbol}} as *mut ::std::ffi::c_void)?;
+    }
+{{/thunks}}
+    Ok(())
 }
 
 /// The entry point for Rust hosts. Errors and panics go to the context's

@@ -111,6 +111,9 @@ typedef struct job {
   /* The whole `cargo metadata` document of the graph that resolved
    * (packages, resolve.nodes), for rustdoc (rustdoc.h). */
   cJSON *metadata;
+  /* The API index once made (api.json's text), for the plugin's thunks
+   * (gen_crate); empty before. */
+  rimport_buf index_text;
   uint64_t started;
 } job;
 
@@ -281,6 +284,8 @@ static int gen_crate(job *j, const char *package) {
   in.parents = parents;
   in.parent_count = j->p->parent_count;
   in.toolchain = j->tc;
+  in.api_index = j->index_text.size ? j->index_text.ptr : NULL;
+  in.api_index_len = j->index_text.size;
   if (rc == 0)
     rc = rimport__gen_plugin(&in, j->work.ptr);
   if (rc == 0)
@@ -803,22 +808,20 @@ static int api_index(const job *j, rimport_buf *path) {
                                   j->version.ptr, j->work.ptr, path);
 }
 
-/* Copies what the build made into a stage and publishes it. */
-static int publish(job *j, rimport__entry **out) {
+/* Copies what the build made into a stage and publishes it; `index`: the
+ * API index file, or empty. */
+static int publish(job *j, const rimport_buf *index, rimport__entry **out) {
   rimport__stage *st = NULL;
   cJSON *extra = NULL;
-  rimport_buf index = RIMPORT_BUF_INIT;
   const char *dylib;
   int rc;
-  if ((rc = built_dylib(j, &dylib)) != 0 || (rc = api_index(j, &index)) != 0 ||
+  if ((rc = built_dylib(j, &dylib)) != 0 ||
       (rc = rimport__stage_begin(j->opts->cache_dir, j->p->crate, j->p->key,
-                                 &st)) != 0) {
-    rimport_buf_dispose(&index);
+                                 &st)) != 0)
     return rc;
-  }
   if ((rc = stage_file(st, dylib, "lib", "dylib")) == 0 &&
-      (index.size == 0 ||
-       (rc = rimport__stage_add(st, index.ptr, RIMPORT__API_INDEX_FILE,
+      (index->size == 0 ||
+       (rc = rimport__stage_add(st, index->ptr, RIMPORT__API_INDEX_FILE,
                                 "api")) == 0) &&
       (rc = stage_artifacts(j, st)) == 0) {
     if ((extra = manifest_extra(j)) == NULL)
@@ -830,7 +833,6 @@ static int publish(job *j, rimport__entry **out) {
   }
   rimport__stage_abort(st);
   cJSON_Delete(extra);
-  rimport_buf_dispose(&index);
   return rc;
 }
 
@@ -911,16 +913,12 @@ done:
   return rc;
 }
 
-static int build_one(job *j, rimport__entry **out) {
+/* `cargo build` of the plugin's build root: 0 with the report, or the
+ * error in the user's terms. */
+static int cargo_build(job *j) {
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   rimport__argv sub = RIMPORT__ARGV_INIT;
   int rc;
-  if ((rc = resolve(j)) != 0)
-    return rc;
-  /* Render again with the resolved version in the manifest; unchanged
-   * files are not rewritten. */
-  if ((rc = gen_crate(j, j->package.ptr)) != 0)
-    return rc;
   rimport__argv_addv(&sub, "build", "--release", "--message-format=json",
                      "--target-dir", j->target.ptr, NULL);
   if (strcmp(j->tc->target, j->tc->host) !=
@@ -937,10 +935,66 @@ static int build_one(job *j, rimport__entry **out) {
     rc = missing_item(j, rimport__cargo_error(&j->report, j->opts, j->what.ptr,
                                               j->package.ptr, res.exit_status,
                                               res.term_signal));
-  if (rc == 0)
-    rc = publish(j, out);
   rimport__proc_result_dispose(&res);
   rimport__argv_dispose(&sub);
+  return rc;
+}
+
+/* The plugin again, with thunks for what the API index describes
+ * (kayton_api.h "thunks"); only the plugin's own unit recompiles. When
+ * that fails (a signature the generator read wrong), a warning says so
+ * and the plugin is built as before, without thunks. */
+static int with_thunks(job *j, const rimport_buf *index) {
+  int rc;
+  if ((rc = rimport__fs_read_file(index->ptr, 256u << 20, &j->index_text)) !=
+      0) {
+    rimport_error_clear();
+    return 0;
+  }
+  if ((rc = gen_crate(j, j->package.ptr)) != 0 || (rc = cargo_build(j)) == 0)
+    return rc;
+  if (rc == RIMPORT_ECANCELED || rc == RIMPORT_ETIMEDOUT ||
+      rc == RIMPORT_ENOMEM)
+    return rc;
+  {
+    rimport_buf msg = RIMPORT_BUF_INIT;
+    rimport_progress pr;
+    if (rimport__buf_printf(&msg,
+                            "warning: the plugin's thunks for dynamic calls "
+                            "did not compile, so %s has none (cells are not "
+                            "affected); rustc said: %s",
+                            j->p->crate, rimport_error_last()->message) == 0 &&
+        j->opts->progress != NULL) {
+      memset(&pr, 0, sizeof(pr));
+      pr.phase = RIMPORT_PROGRESS_WARNING;
+      pr.plugin = j->p->crate;
+      pr.message = msg.ptr;
+      j->opts->progress(&pr, j->opts->progress_payload);
+    }
+    rimport_buf_dispose(&msg);
+  }
+  rimport_error_clear();
+  rimport__buf_clear(&j->index_text);
+  if ((rc = gen_crate(j, j->package.ptr)) == 0)
+    rc = cargo_build(j);
+  return rc;
+}
+
+static int build_one(job *j, rimport__entry **out) {
+  rimport_buf index = RIMPORT_BUF_INIT;
+  int rc;
+  if ((rc = resolve(j)) != 0)
+    return rc;
+  /* Render again with the resolved version in the manifest; unchanged
+   * files are not rewritten. */
+  if ((rc = gen_crate(j, j->package.ptr)) != 0)
+    return rc;
+  if ((rc = cargo_build(j)) == 0 && (rc = api_index(j, &index)) == 0 &&
+      index.size > 0)
+    rc = with_thunks(j, &index);
+  if (rc == 0)
+    rc = publish(j, &index, out);
+  rimport_buf_dispose(&index);
   return rc;
 }
 
@@ -954,6 +1008,7 @@ static void job_dispose(job *j) {
   rimport_buf_dispose(&j->package);
   rimport_buf_dispose(&j->version);
   rimport_buf_dispose(&j->what);
+  rimport_buf_dispose(&j->index_text);
   rimport__cargo_report_dispose(&j->report);
   cJSON_Delete(j->crates);
   cJSON_Delete(j->metadata);

@@ -122,6 +122,9 @@ typedef struct gen {
   const rimport__gen_input *in;
   const char *crate; /* Rust name */
   const char *dir;   /* where the crate is written */
+  cJSON *index;      /* the API index (in->api_index), or NULL */
+  cJSON *thunks;     /* the manifest's "thunks" */
+  cJSON *kinds;      /* kind name → true (registered) */
 } gen;
 
 /* A directory as the crate's Cargo.toml names it: relative to the crate
@@ -139,7 +142,7 @@ static const char *rel_to_crate(gen *g, const char *to) {
 typedef struct rec {
   rimport__tpl_var vars[16];
   size_t nv;
-  rimport__tpl_list lists[8];
+  rimport__tpl_list lists[12];
   size_t nl;
 } rec;
 
@@ -566,6 +569,340 @@ static int validate(gen *g) {
   return 0;
 }
 
+/* --- thunks (kayton_api.h "thunks") ----------------------------------------
+ * For each requested function, and each inherent method and associated
+ * function of a requested type, whose parameters and result map to VM
+ * shapes (the API index says which), a record of the `thunks` list that
+ * plugin/lib.rs.tpl renders into an extern "C" thunk. Anything the
+ * generator cannot name or convert gets no thunk (the cell path is
+ * unaffected). */
+
+static const char *const int_types[] = {"i8",   "i16",   "i32",  "i64",
+                                        "i128", "isize", "u8",   "u16",
+                                        "u32",  "u64",   "u128", "usize"};
+
+static int is_int_type(const char *t) {
+  size_t i;
+  for (i = 0; t && i < sizeof(int_types) / sizeof(int_types[0]); i++)
+    if (strcmp(int_types[i], t) == 0)
+      return 1;
+  return 0;
+}
+
+static const char *jstr(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int jtrue(const cJSON *o, const char *name) {
+  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+/* The thunk's symbol for an item's canonical path: "kayton_thunk_" and,
+ * per segment, its length and the segment (kayton_api.h). */
+static char *thunk_symbol(gen *g, const char *path) {
+  rimport_buf b = RIMPORT_BUF_INIT;
+  const char *p = path;
+  char *s = NULL;
+  int rc = rimport__buf_puts(&b, "kayton_thunk_");
+  while (rc == 0 && *p) {
+    size_t n = strcspn(p, ":");
+    rc = rimport__buf_printf(&b, "%zu%.*s", n, (int)n, p);
+    p += n;
+    while (*p == ':')
+      p++;
+  }
+  if (rc == 0)
+    s = rimport__arena_strdup(&g->arena, b.ptr);
+  rimport_buf_dispose(&b);
+  return s;
+}
+
+/* An index item by path: an item, or a re-export of one. */
+static const cJSON *index_item(const gen *g, const char *path) {
+  const cJSON *it, *canon;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(g->index, "items")) {
+    const char *p = jstr(it, "path");
+    if (p != NULL && strcmp(p, path) == 0)
+      return it;
+  }
+  canon = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(g->index, "aliases"), path);
+  if (cJSON_IsString(canon) && strcmp(canon->valuestring, path) != 0)
+    return index_item(g, canon->valuestring);
+  return NULL;
+}
+
+/* A path the plugin can name for a type's canonical path: the path itself
+ * when it is in the crate, else a re-export of it in the crate (reqwest's
+ * `reqwest::StatusCode` for `http::status::StatusCode`); NULL when there is
+ * none, or the type has arguments. "::"-rooted, in the arena. */
+static const char *nameable(gen *g, const char *path) {
+  size_t n = strlen(g->crate);
+  const cJSON *a;
+  if (path == NULL || strchr(path, '<') != NULL)
+    return NULL;
+  if (strncmp(path, g->crate, n) == 0 && path[n] == ':')
+    return gen_printf(g, "::%s", path);
+  cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(g->index, "aliases")) {
+    if (cJSON_IsString(a) && strcmp(a->valuestring, path) == 0 &&
+        strncmp(a->string, g->crate, n) == 0 && a->string[n] == ':')
+      return gen_printf(g, "::%s", a->string);
+  }
+  return NULL;
+}
+
+/* "Vec<u16>" → "u16". */
+static const char *vec_elem(gen *g, const char *type) {
+  size_t n;
+  if (type == NULL || strncmp(type, "Vec<", 4) != 0)
+    return NULL;
+  n = strlen(type);
+  if (n < 6 || type[n - 1] != '>')
+    return NULL;
+  return rimport__arena_strndup(&g->arena, type + 4, n - 5);
+}
+
+/* A section record: `name` renders once (on) or never. */
+static void rec_flag(rec *r, const char *name, int on) {
+  static const rimport__tpl_record one = {NULL, 0, NULL, 0};
+  r->lists[r->nl].name = name;
+  r->lists[r->nl].records = &one;
+  r->lists[r->nl].count = on ? 1 : 0;
+  r->nl++;
+}
+
+/* Registers the kind of an opaque type the thunks use (once). */
+static int use_kind(gen *g, rvec *kinds, const char *kind, const char *ty) {
+  rec r;
+  if (cJSON_GetObjectItemCaseSensitive(g->kinds, kind) != NULL)
+    return 0;
+  if (!cJSON_AddTrueToObject(g->kinds, kind))
+    return RIMPORT_ENOMEM;
+  memset(&r, 0, sizeof(r));
+  rec_var(&r, "kind", kind);
+  rec_var(&r, "ty", ty);
+  return rvec_push(g, kinds, &r);
+}
+
+/* One parameter's record: 0 when it converts, 1 when it does not. */
+static int thunk_param(gen *g, const cJSON *p, size_t i, const char *path,
+                       rvec *kinds, rec *r) {
+  const char *shape = jstr(p, "shape"), *type = jstr(p, "type"),
+             *ref = jstr(p, "ref"), *name = jstr(p, "name");
+  const char *ty = NULL, *access = NULL, *kind = NULL, *elem = NULL;
+  int is_int = 0, is_float = 0, is_bool = 0, is_str = 0, owned = 0, vint = 0,
+      vfloat = 0, opaque = 0;
+  if (shape == NULL || type == NULL || jtrue(p, "optional") ||
+      jtrue(p, "fallible"))
+    return 1;
+  if (strcmp(shape, "i64") == 0 && is_int_type(type)) {
+    is_int = 1;
+    ty = type;
+  } else if (strcmp(shape, "f64") == 0 &&
+             (strcmp(type, "f64") == 0 || strcmp(type, "f32") == 0)) {
+    is_float = 1;
+    ty = type;
+  } else if (strcmp(shape, "bool") == 0 && strcmp(type, "bool") == 0) {
+    is_bool = 1;
+  } else if (strcmp(shape, "str") == 0) {
+    is_str = 1;
+    owned = strcmp(type, "String") == 0;
+    if (!owned && type[0] != '&')
+      return 1;
+    if (type[0] == '&' && strstr(type, "String") != NULL)
+      owned = 2; /* &String */
+  } else if (strcmp(shape, "vec_i64") == 0 &&
+             is_int_type(elem = vec_elem(g, type))) {
+    vint = 1;
+    ty = elem;
+  } else if (strcmp(shape, "vec_f64") == 0 &&
+             (elem = vec_elem(g, type)) != NULL &&
+             (strcmp(elem, "f64") == 0 || strcmp(elem, "f32") == 0)) {
+    vfloat = 1;
+    ty = elem;
+  } else if (strcmp(shape, "opaque") == 0 &&
+             (ty = nameable(g, jstr(p, "opaque"))) != NULL) {
+    opaque = 1;
+    kind = jstr(p, "opaque");
+    access = ref == NULL                ? "take"
+             : strcmp(ref, "&mut") == 0 ? "borrow_mut"
+                                        : "borrow";
+    if (use_kind(g, kinds, kind, ty) != 0)
+      return RIMPORT_ENOMEM;
+  } else {
+    return 1;
+  }
+  memset(r, 0, sizeof(*r));
+  rec_var(r, "i", gen_printf(g, "%zu", i));
+  rec_var(r, "n", gen_printf(g, "%zu", i + 1));
+  rec_var(r, "name", name ? name : "_");
+  rec_var(r, "ty", ty ? ty : "");
+  rec_var(r, "access", access ? access : "");
+  rec_var(r, "kind", kind ? kind : "");
+  rec_var(r, "path", path);
+  rec_var(r, "sep", i > 0 ? ", " : "");
+  rec_flag(r, "int", is_int);
+  rec_flag(r, "float", is_float);
+  rec_flag(r, "boolean", is_bool);
+  rec_flag(r, "str_ref", is_str && owned == 0);
+  rec_flag(r, "str_owned", is_str && owned == 1);
+  rec_flag(r, "str_string_ref", is_str && owned == 2);
+  rec_flag(r, "vec_int", vint);
+  rec_flag(r, "vec_float", vfloat);
+  rec_flag(r, "opaque", opaque);
+  return r->vars[0].value && r->vars[1].value ? 0 : RIMPORT_ENOMEM;
+}
+
+/* A thunk for `fn` (an index item) called as `call`; `self_ty`/`self_kind`
+ * for a method's receiver. Skipped (0) when something does not convert. */
+static int add_thunk(gen *g, const cJSON *fn, const char *call,
+                     const char *self_ty, const char *self_kind, rvec *thunks,
+                     rvec *kinds) {
+  const char *recv = jstr(fn, "receiver"), *generics = jstr(fn, "generics"),
+             *sig = jstr(fn, "sig"), *path = jstr(fn, "path");
+  const cJSON *params = cJSON_GetObjectItemCaseSensitive(fn, "params"), *p;
+  const cJSON *out = cJSON_GetObjectItemCaseSensitive(fn, "output");
+  const char *oshape = jstr(out, "shape"), *oty = NULL, *ret = NULL;
+  rvec prs = {NULL, 0, 0}, recvs = {NULL, 0, 0};
+  rec r, pr;
+  size_t i = 0;
+  int rc, value = 0;
+  cJSON *m, *ps;
+  if (path == NULL || sig == NULL || strstr(sig, "unsafe fn") != NULL ||
+      strstr(sig, "async fn") != NULL || oshape == NULL)
+    return 0;
+  /* type parameters (lifetimes are fine) leave the call open */
+  if (generics != NULL && generics[0] == '<') {
+    const char *q = generics + 1;
+    while (*q) {
+      while (*q == ' ' || *q == ',')
+        q++;
+      if (*q == '\0' || *q == '>')
+        break;
+      if (*q != '\'')
+        return 0;
+      q += strcspn(q, ",>");
+    }
+  }
+  if (strstr(sig, " where ") != NULL)
+    return 0;
+  if (recv != NULL) {
+    const char *access = strcmp(recv, "&self") == 0       ? "borrow"
+                         : strcmp(recv, "&mut self") == 0 ? "borrow_mut"
+                         : strcmp(recv, "self") == 0      ? "take"
+                                                          : NULL;
+    if (access == NULL || self_ty == NULL)
+      return 0;
+    if ((rc = use_kind(g, kinds, self_kind, self_ty)) != 0)
+      return rc;
+    memset(&r, 0, sizeof(r));
+    rec_var(&r, "access", access);
+    rec_var(&r, "self_ty", self_ty);
+    rec_var(&r, "self_kind", self_kind);
+    if ((rc = rvec_push(g, &recvs, &r)) != 0)
+      return rc;
+  }
+  cJSON_ArrayForEach(p, params) {
+    if ((rc = thunk_param(g, p, i++, path, kinds, &pr)) != 0)
+      return rc == 1 ? 0 : rc;
+    if (recv != NULL)
+      pr.vars[7].value = ", "; /* after `this` */
+    if ((rc = rvec_push(g, &prs, &pr)) != 0)
+      return rc;
+  }
+  if (strcmp(oshape, "opaque") == 0) {
+    int opt = jtrue(out, "optional"), res = jtrue(out, "fallible");
+    if (jstr(out, "ref") != NULL ||
+        (oty = nameable(g, jstr(out, "opaque"))) == NULL)
+      return 0;
+    ret = opt && res ? "ret_res_opt_handle"
+          : res      ? "ret_res_handle"
+          : opt      ? "ret_opt_handle"
+                     : "ret_handle";
+    if ((rc = use_kind(g, kinds, jstr(out, "opaque"), oty)) != 0)
+      return rc;
+  } else if (strcmp(oshape, "none") == 0 ||
+             (jstr(out, "ref") != NULL && strcmp(oshape, "str") != 0)) {
+    return 0;
+  } else {
+    value = 1;
+  }
+  memset(&r, 0, sizeof(r));
+  rec_var(&r, "symbol", thunk_symbol(g, path));
+  rec_var(&r, "path", path);
+  rec_var(&r, "call", gen_printf(g, "::%s", call));
+  rec_var(&r, "ret", ret ? ret : "");
+  rec_var(&r, "out_ty", oty ? oty : "");
+  rec_var(&r, "out_kind", ret ? jstr(out, "opaque") : "");
+  rec_list(&r, "recv", &recvs);
+  rec_list(&r, "params", &prs);
+  rec_flag(&r, "out_value", value);
+  rec_flag(&r, "out_handle", !value);
+  if (r.vars[0].value == NULL || r.vars[2].value == NULL)
+    return RIMPORT_ENOMEM;
+  if ((rc = rvec_push(g, thunks, &r)) != 0)
+    return rc;
+  /* the manifest's record */
+  if ((m = cJSON_CreateObject()) == NULL ||
+      !cJSON_AddItemToArray(g->thunks, m) ||
+      !cJSON_AddStringToObject(m, "path", path) ||
+      !cJSON_AddStringToObject(m, "symbol", r.vars[0].value) ||
+      (recv && !cJSON_AddStringToObject(m, "receiver", recv)) ||
+      (ps = cJSON_AddArrayToObject(m, "params")) == NULL ||
+      !cJSON_AddStringToObject(m, "output", oshape))
+    return RIMPORT_ENOMEM;
+  cJSON_ArrayForEach(p, params) {
+    if (!cJSON_AddItemToArray(ps, cJSON_CreateString(jstr(p, "shape"))))
+      return RIMPORT_ENOMEM;
+  }
+  return 0;
+}
+
+/* The thunks of the plugin's requested items. */
+static int emit_thunks(gen *g, rvec *thunks, rvec *kinds) {
+  const rimport_plugin *p = g->in->plugin;
+  size_t i;
+  int rc = 0;
+  if (g->index == NULL)
+    return 0;
+  for (i = 0; rc == 0 && i < p->item_count; i++) {
+    const rimport_plugin_item *it = &p->items[i];
+    const cJSON *item, *m;
+    const char *req, *kind;
+    if (it->shape_count || strcmp(it->name, "*") == 0)
+      continue;
+    req = gen_printf(g, "%s%s%s::%s", g->crate, it->module ? "::" : "",
+                     it->module ? it->module : "", it->name);
+    if (req == NULL)
+      return RIMPORT_ENOMEM;
+    if ((item = index_item(g, req)) == NULL || jtrue(item, "external"))
+      continue;
+    kind = jstr(item, "kind");
+    if (kind && strcmp(kind, "function") == 0) {
+      rc = add_thunk(g, item, req, NULL, NULL, thunks, kinds);
+    } else if (kind &&
+               (strcmp(kind, "struct") == 0 || strcmp(kind, "enum") == 0 ||
+                strcmp(kind, "union") == 0) &&
+               jstr(item, "generics") && jstr(item, "generics")[0] == '\0') {
+      const char *self_ty = gen_printf(g, "::%s", req);
+      if (self_ty == NULL)
+        return RIMPORT_ENOMEM;
+      if ((rc = use_kind(g, kinds, jstr(item, "path"), self_ty)) != 0)
+        break;
+      cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(item, "members")) {
+        const char *mk = jstr(m, "kind"), *mn = jstr(m, "name"), *call;
+        if (rc != 0 || mk == NULL || mn == NULL || strcmp(mk, "function") != 0)
+          continue;
+        if ((call = gen_printf(g, "%s::%s", req, mn)) == NULL)
+          return RIMPORT_ENOMEM;
+        rc = add_thunk(g, m, call, self_ty, jstr(item, "path"), thunks, kinds);
+      }
+    }
+  }
+  return rc;
+}
+
 /* --- the manifest ----------------------------------------------------------
  */
 
@@ -630,6 +967,14 @@ static char *manifest_json(gen *g, const char *package) {
       ok = ok && add_str(o, "kind", inst_is_type(it) ? "type" : "function");
     ok = ok && add_str(o, "export", exp);
   }
+  if (ok && g->thunks != NULL) {
+    cJSON *kinds = cJSON_AddArrayToObject(root, "kinds"), *k;
+    ok = kinds != NULL &&
+         cJSON_AddItemReferenceToObject(root, "thunks", g->thunks);
+    cJSON_ArrayForEach(k, g->kinds) {
+      ok = ok && cJSON_AddItemToArray(kinds, cJSON_CreateString(k->string));
+    }
+  }
   ok = ok && (parents = cJSON_AddArrayToObject(root, "parents")) != NULL;
   for (i = 0; ok && i < in->parent_count; i++)
     ok = cJSON_AddItemToArray(parents,
@@ -645,10 +990,19 @@ static char *manifest_json(gen *g, const char *package) {
 
 /* --- the plugin ----------------------------------------------------------- */
 
-static int build_root(gen *g, rec *root, rvec lists[6]) {
+static int build_root(gen *g, rec *root, rvec lists[8]) {
   const rimport__gen_input *in = g->in;
   const rimport_plugin *p = in->plugin;
-  enum { L_PARENTS, L_REGISTRY, L_LOCAL, L_FEATURES, L_ITEMS, L_INST };
+  enum {
+    L_PARENTS,
+    L_REGISTRY,
+    L_LOCAL,
+    L_FEATURES,
+    L_ITEMS,
+    L_INST,
+    L_THUNKS,
+    L_KINDS
+  };
   mnode items_root, inst_root;
   const char *package = in->package  ? in->package
                         : p->package ? p->package
@@ -708,6 +1062,8 @@ static int build_root(gen *g, rec *root, rvec lists[6]) {
   node_free(inst_root.child);
   rimport__free((void *)items_root.items);
   rimport__free((void *)inst_root.items);
+  if (rc == 0)
+    rc = emit_thunks(g, &lists[L_THUNKS], &lists[L_KINDS]);
   if (rc != 0)
     return rc == RIMPORT_ENOMEM ? rimport__error_nomem() : rc;
   if ((manifest = manifest_json(g, package)) == NULL)
@@ -719,6 +1075,8 @@ static int build_root(gen *g, rec *root, rvec lists[6]) {
   rec_list(root, "features", &lists[L_FEATURES]);
   rec_list(root, "items_tree", &lists[L_ITEMS]);
   rec_list(root, "inst_tree", &lists[L_INST]);
+  rec_list(root, "thunks", &lists[L_THUNKS]);
+  rec_list(root, "kinds", &lists[L_KINDS]);
   {
     /* `whole_crate`: a section that renders once or not at all. */
     static const rimport__tpl_record one = {NULL, 0, NULL, 0};
@@ -733,7 +1091,7 @@ static int build_root(gen *g, rec *root, rvec lists[6]) {
 int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
   gen g;
   rec root;
-  rvec lists[6];
+  rvec lists[8];
   rimport__tpl_record root_rec;
   rimport_buf toml = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT,
               src = RIMPORT_BUF_INIT;
@@ -755,6 +1113,18 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
     if (*c == '-')
       *c = '_';
   g.crate = crate;
+  g.thunks = cJSON_CreateArray();
+  g.kinds = cJSON_CreateObject();
+  if (g.thunks == NULL || g.kinds == NULL) {
+    cJSON_Delete(g.thunks);
+    cJSON_Delete(g.kinds);
+    rimport__free(crate);
+    return rimport__error_nomem();
+  }
+  /* The API index: thunks for what it describes (an index that is not
+   * JSON gives none: the plugin builds as without one). */
+  if (in->api_index != NULL)
+    g.index = cJSON_ParseWithLength(in->api_index, in->api_index_len);
   rc = validate(&g);
   if (rc == 0) /* made first: the paths in it are relative to it */
     rc = rimport__fs_mkdir_p(dir);
@@ -779,6 +1149,9 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
   rimport_buf_dispose(&src);
   rimport__arena_free(&g.arena);
   rimport__free(crate);
+  cJSON_Delete(g.index);
+  cJSON_Delete(g.thunks);
+  cJSON_Delete(g.kinds);
   return rc;
 }
 

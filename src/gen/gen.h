@@ -25,6 +25,13 @@ typedef struct rimport__gen_input {
   const rimport__gen_parent *parents;
   size_t parent_count;
   const rimport_toolchain *toolchain; /* fingerprint, release, host */
+  /* The API index of the crate (src/api, api.json), or NULL: with it, the
+   * plugin gets a thunk for every requested function, method and
+   * associated function whose signature maps to VM shapes, registers the
+   * kinds they use, and lists both in its manifest (kayton_api.h
+   * "thunks"). */
+  const char *api_index;
+  size_t api_index_len;
 } rimport__gen_input;
 
 /* Writes <dir>/Cargo.toml and <dir>/src/lib.rs for the plugin (dir is

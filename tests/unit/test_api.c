@@ -14,6 +14,9 @@
 #include "api/api.h"
 #include "common/common.h"
 #include "common/fs.h"
+#include "kayton_api.h"
+#include "load/load.h"
+#include "vm/vm.h"
 #include "session.h"
 #include "stack/stack.h"
 
@@ -693,6 +696,134 @@ static void rustdoc_format_unknown_is_a_warning(void **state) {
       "its format_version is 99");
 }
 
+/* --- thunks of a real plugin (kayton_api.h "thunks") -------------------- */
+
+typedef int32_t (*thunk0)(KaytonContext *, KaytonValue *);
+typedef int32_t (*thunk_i)(KaytonContext *, KaytonValue *, int64_t);
+typedef int32_t (*thunk_h)(KaytonContext *, KaytonValue *, HKayRef);
+typedef int32_t (*thunk_s)(KaytonContext *, KaytonValue *, const uint8_t *,
+                           size_t);
+typedef int32_t (*thunk_ss)(KaytonContext *, KaytonValue *, const uint8_t *,
+                            size_t, const uint8_t *, size_t);
+typedef int32_t (*thunk_ints)(KaytonContext *, KaytonValue *, int64_t, int64_t,
+                              int64_t, int64_t, int64_t, double, int32_t);
+typedef void (*free_value_fn)(KaytonValue *);
+
+/* The plugin's exported symbol `name` (the test fails without it). */
+static void *symbol(rimport_session *s, const char *key, const char *name) {
+  void *f = rimport__loader_symbol(rimport__session_loader(s), key, name);
+  if (f == NULL)
+    fail_msg("the plugin has no %s", name);
+  return f;
+}
+
+/* The apidoc plugin gets a thunk for each requested function, method and
+ * associated function whose signature maps to VM shapes; called through
+ * their C ABI with the reference VM: values and handles in and out, ranges
+ * checked, errors and Option's None, a value moved out by `self`, the
+ * registered kind and the thunk globals. */
+static void plugin_thunks_run(void **state) {
+  static const char cell[] =
+      "rimport apidoc(path=\"apidoc\")\n"
+      "from apidoc rimport Counter, checked, largest\n"
+      "from apidoc.shapes rimport greet, ints, parse, maybe, nothing\n";
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const char *key;
+  KaytonContext *ctx;
+  rimport__vm *vm;
+  KaytonValue v;
+  HKayRef h;
+  KaytonKind kind;
+  free_value_fn free_value;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  s = build_session(rimport_test_tmpdir("api-thunks"), &w);
+  plan = rimport_test_plan(s, cell);
+  r = rimport_test_build(s, plan);
+  assert_int_equal(w.count, 0);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  key = rimport_build_result_array(r)->key;
+  vm = rimport__session_vm(s);
+  ctx = rimport__vm_context(vm);
+  free_value = (free_value_fn)symbol(s, key, "kayton_plugin_free_value");
+  /* registration: the kind and a global per thunk */
+  assert_int_equal(rimport__vm_kind_by_name(vm, "apidoc::Counter", &kind), 0);
+  /* a constructor gives a handle; methods borrow it */
+  assert_int_equal(
+      ((thunk_i)symbol(s, key, "kayton_thunk_6apidoc7Counter3new"))(ctx, &v,
+                                                                    41),
+      0);
+  assert_int_equal(v.tag, KAYTON_VALUE_HANDLE);
+  h = v.h;
+  assert_int_equal(
+      ((thunk_h)symbol(s, key, "kayton_thunk_6apidoc7Counter4bump"))(ctx, &v,
+                                                                     h),
+      0);
+  assert_int_equal(v.tag, KAYTON_VALUE_I64);
+  assert_int_equal(v.i, 42);
+  /* strings in and out; the buffer goes back to the plugin */
+  assert_int_equal(
+      ((thunk_ss)symbol(s, key, "kayton_thunk_6apidoc6shapes5greet"))(
+          ctx, &v, (const uint8_t *)"ab", 2, (const uint8_t *)"cd", 2),
+      0);
+  assert_int_equal(v.tag, KAYTON_VALUE_STR);
+  assert_int_equal(v.len, 4);
+  assert_memory_equal(v.ptr, "abcd", 4);
+  free_value(&v);
+  assert_null(v.ptr);
+  /* every integer width checked: 300 is not a u8 */
+  assert_int_equal(
+      ((thunk_ints)symbol(s, key, "kayton_thunk_6apidoc6shapes4ints"))(
+          ctx, &v, 1, 2, 3, 4, 5, 0.5, 1),
+      0);
+  assert_true(v.tag == KAYTON_VALUE_F64 && v.f == 16.5);
+  assert_int_equal(
+      ((thunk_ints)symbol(s, key, "kayton_thunk_6apidoc6shapes4ints"))(
+          ctx, &v, 300, 2, 3, 4, 5, 0.5, 1),
+      KAYTON_ERUST);
+  assert_non_null(strstr(rimport__vm_last_error(vm),
+                         "argument 1 (a): 300 is out of range for u8"));
+  /* an Err's Display is the error; an Option's None is NONE */
+  assert_int_equal(
+      ((thunk_s)symbol(s, key, "kayton_thunk_6apidoc6shapes5parse"))(
+          ctx, &v, (const uint8_t *)"x1", 2),
+      KAYTON_ERUST);
+  assert_non_null(strstr(rimport__vm_last_error(vm), "invalid digit"));
+  assert_int_equal(
+      ((thunk_i)symbol(s, key, "kayton_thunk_6apidoc6shapes5maybe"))(ctx, &v,
+                                                                     0),
+      0);
+  assert_int_equal(v.tag, KAYTON_VALUE_NONE);
+  assert_int_equal(
+      ((thunk_i)symbol(s, key, "kayton_thunk_6apidoc7checked"))(ctx, &v, -1),
+      KAYTON_ERUST);
+  assert_non_null(strstr(rimport__vm_last_error(vm), "negative"));
+  assert_int_equal(
+      ((thunk0)symbol(s, key, "kayton_thunk_6apidoc6shapes7nothing"))(ctx, &v),
+      0);
+  assert_int_equal(v.tag, KAYTON_VALUE_UNIT);
+  /* `self` moves the value out: the handle stays, empty */
+  assert_int_equal(
+      ((thunk_h)symbol(s, key, "kayton_thunk_6apidoc7Counter10into_inner"))(
+          ctx, &v, h),
+      0);
+  assert_int_equal(v.i, 42);
+  assert_int_equal(
+      ((thunk_h)symbol(s, key, "kayton_thunk_6apidoc7Counter3get"))(ctx, &v, h),
+      KAYTON_ERUST);
+  assert_non_null(strstr(rimport__vm_last_error(vm), "was moved out"));
+  /* a generic function gets no thunk */
+  assert_null(rimport__loader_symbol(rimport__session_loader(s), key,
+                                     "kayton_thunk_6apidoc7largest"));
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(index_of_current_rustdoc),
     cmocka_unit_test(index_of_debian_rustdoc_163),
@@ -705,6 +836,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(build_makes_an_index),
     cmocka_unit_test(rustdoc_failure_is_a_warning),
     cmocka_unit_test(rustdoc_format_unknown_is_a_warning),
+    cmocka_unit_test(plugin_thunks_run),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

@@ -654,3 +654,418 @@ pub fn get<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<&'static T
     // closes or the name is kept again; cells run one at a time.
     Ok(unsafe { &*p })
 }
+
+// --- thunks (kayton_api.h "thunks") -----------------------------------------
+//
+// A plugin's thunks are generated (plugin/lib.rs.tpl) as a few calls to
+// the helpers below: each argument converted (ranges checked), the item
+// called, the result written to the host's KaytonValue. Values of opaque
+// types live behind handles as `Slot<T>` (an `Option<T>`), so that a thunk
+// taking `self` or a `T` by value can move the value out and leave the
+// handle empty.
+
+pub const ERUST: i32 = -5;
+
+pub const VALUE_UNIT: u32 = 0;
+pub const VALUE_I64: u32 = 1;
+pub const VALUE_F64: u32 = 2;
+pub const VALUE_BOOL: u32 = 3;
+pub const VALUE_STR: u32 = 4;
+pub const VALUE_VEC_I64: u32 = 5;
+pub const VALUE_VEC_F64: u32 = 6;
+pub const VALUE_HANDLE: u32 = 7;
+pub const VALUE_NONE: u32 = 8;
+
+/// A thunk's result (`KaytonValue`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct KaytonValue {
+    pub tag: u32,
+    pub reserved: u32,
+    pub i: i64,
+    pub f: f64,
+    pub ptr: *mut c_void,
+    pub len: usize,
+    pub h: HKayRef,
+}
+
+impl KaytonValue {
+    fn tagged(tag: u32) -> KaytonValue {
+        KaytonValue { tag, reserved: 0, i: 0, f: 0.0, ptr: ptr::null_mut(), len: 0, h: 0 }
+    }
+}
+
+/// What a thunk's value of an opaque type is held as behind its handle.
+pub type Slot<T> = Option<T>;
+
+/// The kind of opaque values of type `T` named `name` (the type's public
+/// path), with the drop function of `Slot<T>`.
+pub fn slot_kind<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<Kind, Error> {
+    ctx.register_kind(name, Some(drop_box::<Slot<T>>))
+}
+
+fn slot<'a, T: 'static>(
+    ctx: &mut KaytonContext,
+    h: HKayRef,
+    kind: &str,
+    what: &str,
+) -> Result<&'a mut Slot<T>, Error> {
+    let k = slot_kind::<T>(ctx, kind)?;
+    match ctx.get_handle::<Slot<T>>(h, k) {
+        // SAFETY: a handle of this kind holds a Box<Slot<T>> (slot_kind's
+        // drop function says so); the caller holds a reference to it for
+        // the call.
+        Ok(p) => Ok(unsafe { &mut *p }),
+        Err(Error::Host(EKIND)) => Err(Error::Message(format!(
+            "{}: the handle {} is not a {}",
+            what, h, kind
+        ))),
+        Err(Error::Host(ENOTFOUND)) => Err(Error::Message(format!(
+            "{}: there is no handle {} (released already?)",
+            what, h
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// `&T` from a handle.
+pub fn borrow<'a, T: 'static>(
+    ctx: &mut KaytonContext,
+    h: HKayRef,
+    kind: &str,
+    what: &str,
+) -> Result<&'a T, Error> {
+    match slot::<T>(ctx, h, kind, what)? {
+        Some(v) => Ok(v),
+        None => Err(moved(h, kind, what)),
+    }
+}
+
+/// `&mut T` from a handle.
+pub fn borrow_mut<'a, T: 'static>(
+    ctx: &mut KaytonContext,
+    h: HKayRef,
+    kind: &str,
+    what: &str,
+) -> Result<&'a mut T, Error> {
+    match slot::<T>(ctx, h, kind, what)? {
+        Some(v) => Ok(v),
+        None => Err(moved(h, kind, what)),
+    }
+}
+
+/// `T` moved out of a handle (which stays, empty).
+pub fn take<T: 'static>(
+    ctx: &mut KaytonContext,
+    h: HKayRef,
+    kind: &str,
+    what: &str,
+) -> Result<T, Error> {
+    match slot::<T>(ctx, h, kind, what)?.take() {
+        Some(v) => Ok(v),
+        None => Err(moved(h, kind, what)),
+    }
+}
+
+fn moved(h: HKayRef, kind: &str, what: &str) -> Error {
+    Error::Message(format!(
+        "{}: the {} behind handle {} was moved out by an earlier call that \
+         took it by value",
+        what, kind, h
+    ))
+}
+
+/// An integer argument of Rust type `T`, checked against its range.
+pub fn arg_int<T: TryFrom<i64>>(v: i64, ty: &str, what: &str) -> Result<T, Error> {
+    T::try_from(v).map_err(|_| Error::Message(format!("{}: {} is out of range for {}", what, v, ty)))
+}
+
+/// A u64/u128/i128/usize argument: an i64 the type holds.
+pub fn arg_wide<T: TryFrom<i64>>(v: i64, ty: &str, what: &str) -> Result<T, Error> {
+    arg_int::<T>(v, ty, what)
+}
+
+/// A str argument: (ptr, len), UTF-8.
+pub fn arg_str<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a str, Error> {
+    if p.is_null() && len > 0 {
+        return Err(Error::Message(format!("{}: a NULL string", what)));
+    }
+    let bytes: &[u8] = if len == 0 {
+        &[]
+    } else {
+        // SAFETY: the host passes `len` readable bytes at `p` (kayton_api.h).
+        unsafe { std::slice::from_raw_parts(p, len) }
+    };
+    std::str::from_utf8(bytes).map_err(|e| Error::Message(format!("{}: not UTF-8 ({})", what, e)))
+}
+
+/// A Vec of integers of type `T`, each checked.
+pub fn arg_vec_int<T: TryFrom<i64>>(
+    p: *const i64,
+    len: usize,
+    ty: &str,
+    what: &str,
+) -> Result<Vec<T>, Error> {
+    if p.is_null() && len > 0 {
+        return Err(Error::Message(format!("{}: a NULL array", what)));
+    }
+    let v: &[i64] = if len == 0 {
+        &[]
+    } else {
+        // SAFETY: the host passes `len` readable elements at `p`.
+        unsafe { std::slice::from_raw_parts(p, len) }
+    };
+    v.iter().map(|&x| arg_int::<T>(x, ty, what)).collect()
+}
+
+/// A Vec of floats (f64 as given; f32 rounded).
+pub fn arg_vec_f64<T: FromF64>(p: *const f64, len: usize, what: &str) -> Result<Vec<T>, Error> {
+    if p.is_null() && len > 0 {
+        return Err(Error::Message(format!("{}: a NULL array", what)));
+    }
+    let v: &[f64] = if len == 0 {
+        &[]
+    } else {
+        // SAFETY: the host passes `len` readable elements at `p`.
+        unsafe { std::slice::from_raw_parts(p, len) }
+    };
+    Ok(v.iter().map(|&x| T::from_f64(x)).collect())
+}
+
+/// f64 → f32 or f64.
+pub trait FromF64 {
+    fn from_f64(v: f64) -> Self;
+}
+impl FromF64 for f64 {
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+impl FromF64 for f32 {
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+}
+
+fn bytes_value(tag: u32, b: Box<[u8]>) -> KaytonValue {
+    let mut v = KaytonValue::tagged(tag);
+    v.len = b.len();
+    v.ptr = Box::into_raw(b) as *mut u8 as *mut c_void;
+    v
+}
+
+/// A result of a value shape (not opaque).
+pub trait IntoValue {
+    fn into_value(self) -> Result<KaytonValue, Error>;
+}
+
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl IntoValue for $t {
+            fn into_value(self) -> Result<KaytonValue, Error> {
+                let i = i64::try_from(self).map_err(|_| Error::Message(format!(
+                    "the result {} does not fit an i64", self)))?;
+                let mut v = KaytonValue::tagged(VALUE_I64);
+                v.i = i;
+                Ok(v)
+            }
+        }
+    )*};
+}
+int_value!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+impl IntoValue for f64 {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        let mut v = KaytonValue::tagged(VALUE_F64);
+        v.f = self;
+        Ok(v)
+    }
+}
+impl IntoValue for f32 {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        f64::from(self).into_value()
+    }
+}
+impl IntoValue for bool {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        let mut v = KaytonValue::tagged(VALUE_BOOL);
+        v.i = self as i64;
+        Ok(v)
+    }
+}
+impl IntoValue for () {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        Ok(KaytonValue::tagged(VALUE_UNIT))
+    }
+}
+impl IntoValue for String {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        Ok(bytes_value(VALUE_STR, self.into_bytes().into_boxed_slice()))
+    }
+}
+impl<'a> IntoValue for &'a str {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        self.to_owned().into_value()
+    }
+}
+impl<'a> IntoValue for &'a String {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        self.clone().into_value()
+    }
+}
+macro_rules! vec_int_value {
+    ($($t:ty),*) => {$(
+        impl IntoValue for Vec<$t> {
+            fn into_value(self) -> Result<KaytonValue, Error> {
+                let mut out = Vec::with_capacity(self.len());
+                for x in self {
+                    out.push(i64::try_from(x).map_err(|_| Error::Message(format!(
+                        "an element {} of the result does not fit an i64", x)))?);
+                }
+                let b = out.into_boxed_slice();
+                let mut v = KaytonValue::tagged(VALUE_VEC_I64);
+                v.len = b.len();
+                v.ptr = Box::into_raw(b) as *mut i64 as *mut c_void;
+                Ok(v)
+            }
+        }
+    )*};
+}
+vec_int_value!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+macro_rules! vec_float_value {
+    ($($t:ty),*) => {$(
+        impl IntoValue for Vec<$t> {
+            fn into_value(self) -> Result<KaytonValue, Error> {
+                let b: Box<[f64]> = self.into_iter().map(f64::from).collect();
+                let mut v = KaytonValue::tagged(VALUE_VEC_F64);
+                v.len = b.len();
+                v.ptr = Box::into_raw(b) as *mut f64 as *mut c_void;
+                Ok(v)
+            }
+        }
+    )*};
+}
+vec_float_value!(f32, f64);
+impl<T: IntoValue> IntoValue for Option<T> {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        match self {
+            Some(v) => v.into_value(),
+            None => Ok(KaytonValue::tagged(VALUE_NONE)),
+        }
+    }
+}
+impl<T: IntoValue, E: fmt::Display> IntoValue for Result<T, E> {
+    fn into_value(self) -> Result<KaytonValue, Error> {
+        match self {
+            Ok(v) => v.into_value(),
+            Err(e) => Err(Error::Message(e.to_string())),
+        }
+    }
+}
+
+/// A result of an opaque type: a new handle of `kind`.
+pub fn ret_handle<T: 'static>(ctx: &mut KaytonContext, kind: &str, value: T) -> Result<KaytonValue, Error> {
+    let k = slot_kind::<T>(ctx, kind)?;
+    let h = ctx.new_handle::<Slot<T>>(k, Box::new(Some(value)))?;
+    let mut v = KaytonValue::tagged(VALUE_HANDLE);
+    v.h = h;
+    Ok(v)
+}
+
+/// `Option<T>` of an opaque type.
+pub fn ret_opt_handle<T: 'static>(
+    ctx: &mut KaytonContext,
+    kind: &str,
+    value: Option<T>,
+) -> Result<KaytonValue, Error> {
+    match value {
+        Some(v) => ret_handle(ctx, kind, v),
+        None => Ok(KaytonValue::tagged(VALUE_NONE)),
+    }
+}
+
+/// `Result<T, E>` of an opaque type.
+pub fn ret_res_handle<T: 'static, E: fmt::Display>(
+    ctx: &mut KaytonContext,
+    kind: &str,
+    value: Result<T, E>,
+) -> Result<KaytonValue, Error> {
+    match value {
+        Ok(v) => ret_handle(ctx, kind, v),
+        Err(e) => Err(Error::Message(e.to_string())),
+    }
+}
+
+/// `Result<Option<T>, E>` of an opaque type.
+pub fn ret_res_opt_handle<T: 'static, E: fmt::Display>(
+    ctx: &mut KaytonContext,
+    kind: &str,
+    value: Result<Option<T>, E>,
+) -> Result<KaytonValue, Error> {
+    match value {
+        Ok(v) => ret_opt_handle(ctx, kind, v),
+        Err(e) => Err(Error::Message(e.to_string())),
+    }
+}
+
+/// Runs a thunk's body: the result into `*out`, or the error (or panic)
+/// through `set_error` with ERUST. Never unwinds.
+///
+/// # Safety
+/// `ctx` as [`KaytonContext::from_ptr`]; `out` NULL or writable.
+pub unsafe fn thunk<F>(ctx: *mut KaytonContext, out: *mut KaytonValue, path: &str, f: F) -> i32
+where
+    F: FnOnce(&mut KaytonContext) -> Result<KaytonValue, Error>,
+{
+    if out.is_null() {
+        return EINVAL;
+    }
+    let mut result: Option<KaytonValue> = None;
+    // SAFETY: forwarded from the caller.
+    let rc = unsafe {
+        catch_raw(ctx, |c| {
+            result = Some(f(c).map_err(|e| match e {
+                Error::Message(m) => Error::Message(format!("{}: {}", path, m)),
+                other => other,
+            })?);
+            Ok(())
+        })
+    };
+    match (rc, result) {
+        (OK, Some(v)) => {
+            // SAFETY: out is writable (checked above, the caller's promise).
+            unsafe { out.write(v) };
+            OK
+        }
+        (OK, None) => EINVAL,
+        (rc, _) if rc == EINVAL || rc == -1 => ERUST,
+        (rc, _) => rc,
+    }
+}
+
+/// Gives back the buffer of a thunk's STR or VEC_* result.
+///
+/// # Safety
+/// `v` NULL or a KaytonValue a thunk of this process wrote, freed once.
+pub unsafe fn free_value(v: *mut KaytonValue) {
+    if v.is_null() {
+        return;
+    }
+    // SAFETY: the caller's promise.
+    let v = unsafe { &mut *v };
+    if v.ptr.is_null() {
+        return;
+    }
+    // SAFETY: ptr/len came from Box::into_raw of a boxed slice of the tag's
+    // element type (bytes_value, vec_*_value).
+    unsafe {
+        match v.tag {
+            VALUE_STR => drop(Box::from_raw(std::slice::from_raw_parts_mut(v.ptr as *mut u8, v.len))),
+            VALUE_VEC_I64 => drop(Box::from_raw(std::slice::from_raw_parts_mut(v.ptr as *mut i64, v.len))),
+            VALUE_VEC_F64 => drop(Box::from_raw(std::slice::from_raw_parts_mut(v.ptr as *mut f64, v.len))),
+            _ => return,
+        }
+    }
+    v.ptr = ptr::null_mut();
+    v.len = 0;
+}
