@@ -7,12 +7,14 @@
 #     (`rustc --extern` of one function, loaded and run from Python), and
 #     against an empty `rustc --crate-type dylib -C prefer-dynamic` crate.
 #     Target: rimport <= 1.1x the hand-written cell.
-#  2. A session where every cell defines an item and uses the previous
-#     cell's: rimport's compile of cell 200 against cell 2 (from `run
-#     --json`'s compile_seconds; each the mean of ten neighbouring cells:
-#     2-11 and 191-200), next to an evcxr-style baseline that
-#     re-emits every earlier item in each cell (cell k compiles items 1..k).
-#     Target: rimport's cell 200 <= 1.2x its cell 2.
+#  2. Sessions where every cell defines items and uses an earlier cell's:
+#     rimport's compile of cell 200 against cell 2 (from `run --json`'s
+#     compile_seconds; each the mean of ten neighbouring cells: 2-11 and
+#     191-200), for a notebook-like session (cell k uses cell k/2) and the
+#     worst case (cell k uses cell k-1, so its crate depends on every
+#     earlier cell and rustc loads them all), next to an evcxr-style
+#     baseline that re-emits every earlier item in each cell (cell k
+#     compiles items 1..k). Target: rimport's cell 200 <= 1.2x its cell 2.
 #  3. The second run of an unchanged 20-cell file against the first (every
 #     compiled cell from the cache). Target: >= 10x faster.
 #  4. Resident memory after M cells: rimport's process against a process
@@ -117,31 +119,45 @@ e=$(echo "($t4 - $t3) / $N" | bc -l)
 printf 'per cell: rimport %.3f s, hand-written %.3f s, empty crate %.3f s\n' "$r" "$h" "$e"
 printf 'rimport/hand-written = %.2f (target <= 1.1)\n' "$(echo "$r / $h" | bc -l)"
 
-echo "== 2. a session of $CHAIN cells, each using the previous cell's items"
-chain() { # chain N file: cell k defines f_k and S_k, using f_(k-1)
+echo "== 2. sessions of $CHAIN cells, each defining items and using an earlier cell's"
+# chain N file parent: cell k defines f_k and S_k and uses f_(parent k).
+# parent k-1: every cell uses the one before it, so cell k's crate depends
+# on all k-1 earlier ones (the worst case: rustc loads the whole chain).
+# parent k/2: each cell uses one earlier cell, as notebook cells do; cell
+# k's crate depends on log2(k) earlier ones.
+chain() {
   {
     for k in $(seq "$1"); do
       [ "$k" -gt 1 ] && echo '%%'
       if [ "$k" -eq 1 ]; then
         echo "fn f_1(x: i64) -> i64 { x + $SALT }"
       else
-        echo "fn f_$k(x: i64) -> i64 { f_$((k - 1))(x) + 1 }"
+        echo "fn f_$k(x: i64) -> i64 { f_$(($2))(x) + 1 }"
       fi
       echo "#[derive(Debug, Clone)] struct S_$k { v: i64 }"
       echo "impl S_$k { fn get(&self) -> i64 { self.v } }"
       echo "kprintln!(\"cell $k: {}\", S_$k { v: f_$k(0) }.get());"
     done
-  } >"$2"
+  } >"$3"
 }
-chain "$CHAIN" "$W/chain.cell"
-t0=$(now)
-"${R[@]}" run --json "$W/chain.cell" >"$W/chain.json" 2>"$W/chain.err" ||
-  { cat "$W/chain.err"; exit 1; }
-t1=$(now)
-# One compile is noisy: cell 2 is the mean of cells 2-11, cell N the mean
-# of the last ten.
-c2=$(python3 -c 'import json,sys; t=[json.loads(l)["compile_seconds"] for l in open(sys.argv[1])]; print(sum(t[1:11]) / 10)' "$W/chain.json")
-cn=$(python3 -c 'import json,sys; t=[json.loads(l)["compile_seconds"] for l in open(sys.argv[1])]; print(sum(t[-10:]) / 10)' "$W/chain.json")
+# session <name> <parent expression>: compiles the session's cells and
+# prints cell 2 (the mean of cells 2-11) against cell N (the mean of the
+# last ten): one compile is noisy.
+session() {
+  chain "$CHAIN" "$2" "$W/$1.cell"
+  local t0 t1 c2 cn
+  t0=$(now)
+  "${R[@]}" run --json "$W/$1.cell" >"$W/$1.json" 2>"$W/$1.err" ||
+    { cat "$W/$1.err"; exit 1; }
+  t1=$(now)
+  c2=$(python3 -c 'import json,sys; t=[json.loads(l)["compile_seconds"] for l in open(sys.argv[1])]; print(sum(t[1:11]) / 10)' "$W/$1.json")
+  cn=$(python3 -c 'import json,sys; t=[json.loads(l)["compile_seconds"] for l in open(sys.argv[1])]; print(sum(t[-10:]) / 10)' "$W/$1.json")
+  printf '%s: compile of cell 2 %.3f s, cell %d %.3f s (%.2fx, target <= 1.2); the %d cells took %.1f s\n' \
+    "$3" "$c2" "$CHAIN" "$cn" "$(echo "$cn / $c2" | bc -l)" "$CHAIN" \
+    "$(echo "$t1 - $t0" | bc -l)"
+}
+session notebook 'k / 2' "each cell uses cell k/2's items (notebook-like)"
+session chain 'k - 1' "each cell uses the previous cell's items (worst case)"
 # evcxr-style: cell k re-emits the items of cells 1..k (and runs its own
 # statements), compiled with the same rustc flags.
 evc() { # evc k: the crate of cell k
@@ -160,12 +176,11 @@ evc() { # evc k: the crate of cell k
 }
 e2=$(evc 2)
 en=$(evc "$CHAIN")
-printf 'compile: rimport cell 2 %.3f s, cell %d %.3f s (%.2fx, target <= 1.2); evcxr-style cell 2 %.3f s, cell %d %.3f s (%.2fx); the %d cells took %.1f s\n' \
-  "$c2" "$CHAIN" "$cn" "$(echo "$cn / $c2" | bc -l)" "$e2" "$CHAIN" "$en" \
-  "$(echo "$en / $e2" | bc -l)" "$CHAIN" "$(echo "$t1 - $t0" | bc -l)"
+printf 'evcxr-style (every earlier item re-emitted): cell 2 %.3f s, cell %d %.3f s (%.2fx)\n' \
+  "$e2" "$CHAIN" "$en" "$(echo "$en / $e2" | bc -l)"
 
 echo "== 3. an unchanged 20-cell file, run twice"
-chain 20 "$W/twenty.cell"
+chain 20 'k - 1' "$W/twenty.cell"
 sed -i "s/x + $SALT/x + $SALT + 20/" "$W/twenty.cell" # new to the cache
 t0=$(now); "${R[@]}" run "$W/twenty.cell" >/dev/null 2>&1; t1=$(now)
 "${R[@]}" run "$W/twenty.cell" >"$W/twenty.out" 2>&1; t2=$(now)
