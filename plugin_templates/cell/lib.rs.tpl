@@ -6,9 +6,9 @@
 // this comment and everything below come after them.
 {{#cell_api}}
 // No plugin is loaded yet: kayton_api as rimport compiles it for cells
-// (kayton_cellapi, once per toolchain; cells that come after a plugin use
-// the plugins' copy).
-extern crate kayton_cellapi as kayton_api;
+// (kayton_cellapi_<key>, once per toolchain and rimport version; cells that
+// come after a plugin use the plugins' copy).
+extern crate {{cell_api_crate}} as kayton_api;
 {{/cell_api}}
 {{^cell_api}}
 extern crate kayton_api;

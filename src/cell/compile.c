@@ -437,25 +437,55 @@ static int lead(rimport_buf *out, unsigned count) {
  * the statements on their own lines. */
 static int write_body(const cell_job *j, const cell_files *f,
                       unsigned first_line) {
-  rimport__tpl_var vars[2];
-  rimport__tpl_list own_line = {"own_line", &no_values, first_line > 1};
+  rimport__tpl_var vars[3];
+  rimport__tpl_list lists[3];
   rimport__tpl_record root = no_values;
-  rimport_buf lines = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT;
+  rimport_buf lines = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT,
+              head = RIMPORT_BUF_INIT;
+  const char *text = j->statements.ptr ? j->statements.ptr : "";
+  size_t len = j->statements.size, start = 0;
+  int has_tail = 0;
   int rc = lead(&lines, first_line > 2 ? first_line - 2 : 0);
+  /* The last expression (after the last `;`), shown as a notebook shows
+   * it; a tail that is a `let` (a missing `;`) is not an expression. */
+  if (rc == 0 && len > 0 &&
+      (rc = rimport__rs_tail(text, len, &start, &has_tail)) == 0 && has_tail) {
+    size_t k = start;
+    while (k < len && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' ||
+                       text[k] == '\t'))
+      k++;
+    if (len - k >= 4 && strncmp(text + k, "let", 3) == 0 &&
+        (text[k + 3] == ' ' || text[k + 3] == '\n' || text[k + 3] == '\t'))
+      has_tail = 0;
+  }
+  if (rc == 0)
+    rc = rimport__buf_put(&head, text, has_tail ? start : len);
   vars[0].name = "lead";
   vars[0].value = lines.ptr ? lines.ptr : "";
-  vars[1].name = "statements";
-  vars[1].value = j->statements.ptr ? j->statements.ptr : "";
+  vars[1].name = "head";
+  vars[1].value = head.ptr ? head.ptr : "";
+  vars[2].name = "tail";
+  vars[2].value = has_tail ? text + start : "";
+  lists[0].name = "own_line";
+  lists[0].records = &no_values;
+  lists[0].count = first_line > 1;
+  lists[1].name = "tail_first";
+  lists[1].records = &no_values;
+  lists[1].count = has_tail && start == 0;
+  lists[2].name = "tail_later";
+  lists[2].records = &no_values;
+  lists[2].count = has_tail && start > 0;
   root.vars = vars;
-  root.var_count = 2;
-  root.lists = &own_line;
-  root.list_count = 1;
+  root.var_count = 3;
+  root.lists = lists;
+  root.list_count = 3;
   if (rc == 0)
     rc = rimport__template_render("cell/body.rs.tpl", &root, &out);
   if (rc == 0)
     rc = rimport__fs_write_atomic(f->body.ptr, out.ptr, out.size);
   rimport_buf_dispose(&lines);
   rimport_buf_dispose(&out);
+  rimport_buf_dispose(&head);
   return rc;
 }
 
@@ -472,7 +502,7 @@ static int write_root(const cell_job *j, const cell_files *f,
   rimport__tpl_record *recs = rimport__calloc(nrec + 1, sizeof(*recs));
   rimport__tpl_list *alias =
       rimport__calloc(j->scope_count + 1, sizeof(*alias));
-  rimport__tpl_var root_vars[4];
+  rimport__tpl_var root_vars[5];
   rimport__tpl_list lists[4];
   rimport__tpl_record root = no_values;
   rimport_buf lines = RIMPORT_BUF_INIT, manifest = RIMPORT_BUF_INIT,
@@ -522,6 +552,8 @@ static int write_root(const cell_job *j, const cell_files *f,
     root_vars[2].value = manifest.ptr;
     root_vars[3].name = "body";
     root_vars[3].value = body.ptr;
+    root_vars[4].name = "cell_api_crate";
+    root_vars[4].value = j->api >= 0 ? st->recs[j->api].crate : "";
     lists[0].name = "cell_api";
     lists[0].records = &no_values;
     lists[0].count = j->api >= 0;
@@ -535,7 +567,7 @@ static int write_root(const cell_job *j, const cell_files *f,
     lists[3].records = recs + np + j->link_count;
     lists[3].count = j->scope_count;
     root.vars = root_vars;
-    root.var_count = 4;
+    root.var_count = 5;
     root.lists = lists;
     root.list_count = 4;
     rc = rimport__template_render("cell/lib.rs.tpl", &root, &out);
@@ -946,7 +978,7 @@ static int compile_cell_api(const cell_job *j, const char *key,
   const char sep = rimport__dir_sep;
   rimport_buf api = RIMPORT_BUF_INIT, src = RIMPORT_BUF_INIT,
               dir = RIMPORT_BUF_INIT, lib = RIMPORT_BUF_INIT,
-              rustc = RIMPORT_BUF_INIT;
+              rustc = RIMPORT_BUF_INIT, crate = RIMPORT_BUF_INIT;
   rimport__argv argv = RIMPORT__ARGV_INIT;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
   int rc;
@@ -956,9 +988,10 @@ static int compile_cell_api(const cell_job *j, const char *key,
           0 &&
       (rc = rimport__buf_printf(&dir, "%s%c_cells%c%s", env->opts->cache_dir,
                                 sep, sep, key)) == 0 &&
-      (rc = rimport__buf_printf(&lib, "%s%c%s" CELL_API "%s", dir.ptr, sep,
-                                rimport__dl_prefix(), rimport__dl_ext())) ==
-          0 &&
+      (rc = rimport__buf_printf(&crate, CELL_API "_%.16s", key)) == 0 &&
+      (rc = rimport__buf_printf(&lib, "%s%c%s%s%s", dir.ptr, sep,
+                                rimport__dl_prefix(), crate.ptr,
+                                rimport__dl_ext())) == 0 &&
       (!rimport__fs_is_dir(dir.ptr) ||
        (rc = rimport__fs_remove_tree(dir.ptr, NULL)) == 0) &&
       (rc = rimport__fs_mkdir_p(dir.ptr)) == 0 &&
@@ -966,7 +999,7 @@ static int compile_cell_api(const cell_job *j, const char *key,
     rimport__argv_addv(&argv, rustc.ptr, "--edition", "2021", "--crate-type",
                        "dylib", "-C", "prefer-dynamic", "-C", "debuginfo=0",
                        "--cap-lints", "allow", "--color", "never",
-                       "--crate-name", CELL_API, NULL);
+                       "--crate-name", crate.ptr, NULL);
     if (has_backtrace(env->tc))
       rimport__argv_addv(&argv, "--cfg", "kayton_backtrace", NULL);
     if (strcmp(env->tc->target, env->tc->host) != 0)
@@ -982,7 +1015,7 @@ static int compile_cell_api(const cell_job *j, const char *key,
                             src.ptr, res.err.size ? res.err.ptr : "(nothing)");
   if (rc == 0) {
     const entry_source source = {src.ptr, "crate/lib.rs"};
-    rc = publish_entry(env->opts->cache_dir, key, CELL_API, "cellapi", dir.ptr,
+    rc = publish_entry(env->opts->cache_dir, key, crate.ptr, "cellapi", dir.ptr,
                        &source, 1, e);
   }
   if (rc == 0)
@@ -994,6 +1027,7 @@ static int compile_cell_api(const cell_job *j, const char *key,
   rimport_buf_dispose(&dir);
   rimport_buf_dispose(&lib);
   rimport_buf_dispose(&rustc);
+  rimport_buf_dispose(&crate);
   return rc;
 }
 
@@ -1006,7 +1040,7 @@ static int ensure_cell_api(cell_job *j) {
   const char *bt = has_backtrace(env->tc) ? "--cfg kayton_backtrace" : "";
   rimport__entry *e = NULL;
   rimport__lock *lock = NULL;
-  rimport_buf input = RIMPORT_BUF_INIT;
+  rimport_buf input = RIMPORT_BUF_INIT, crate = RIMPORT_BUF_INIT;
   char key[33];
   size_t index;
   int rc;
@@ -1046,12 +1080,14 @@ static int ensure_cell_api(cell_job *j) {
     }
   }
   if (rc == 0 &&
-      (rc = add_rec(st, CELL_API, key, e->dylib, NULL, NULL, &index)) == 0 &&
+      (rc = rimport__buf_printf(&crate, CELL_API "_%.16s", key)) == 0 &&
+      (rc = add_rec(st, crate.ptr, key, e->dylib, NULL, NULL, &index)) == 0 &&
       (rc = farm_add(cache, st->recs[index].lib_dir)) == 0) {
     st->api_rec = index + 1;
     j->api = (long)index;
   }
   rimport__entry_free(e);
+  rimport_buf_dispose(&crate);
   return rc;
 }
 

@@ -153,4 +153,14 @@ int rimport__rs_make_public(const char *items, size_t len, rimport_buf *out);
 int rimport__rs_make_public_ex(const char *items, size_t len, rimport_buf *out,
                                rimport__rs_shifts *shifts);
 
+/* The tail of a cell's statements: the text after the last `;` at
+ * delimiter depth 0 (comments, strings and attributes understood), when
+ * something other than comments follows it — the expression whose value a
+ * notebook shows (with any block-like statements before it: wrapped in a
+ * block, they keep their meaning). *start is that offset (0 when there is
+ * no `;`), *has_tail whether anything but blanks and comments follows.
+ * RIMPORT_EPARSE for an unterminated literal or unbalanced delimiters. */
+int rimport__rs_tail(const char *text, size_t len, size_t *start,
+                     int *has_tail);
+
 #endif

@@ -383,6 +383,44 @@ static void many_cells_under_a_low_descriptor_limit(void **state) {
   rimport_buf_dispose(&log.text);
 }
 
+/* A cell's last expression is shown in its output, as a notebook shows
+ * it: Debug, else Display, else the type's name; nothing for () or a cell
+ * that ends with `;`; a `let` without its `;` is no expression. */
+static void cell_shows_its_last_value(void **state) {
+  static const struct {
+    const char *cell, *out;
+  } cases[] = {
+      {"let a = 40;\na + 2\n", "42\n"},
+      {"\"hi\"", "\"hi\"\n"},
+      {"let v = vec![1, 2];\nfor x in &v { kprintln!(\"{}\", x); }\n"
+       "v.len() * 10 // a comment; with a semicolon\n",
+       "1\n2\n20\n"},
+      {"kprintln!(\"x\");\n", "x\n"},
+      {"kprintln!(\"y\")\n", "y\n"},
+      {"()", ""},
+      {"struct Q;\nQ\n", "<Q>\n"},
+      {"let s = \"a;b\"; s.len()", "3\n"},
+      {"let z = 5\n", ""},
+      {"if 1 > 0 { Some(\"yes\") } else { None }", "Some(\"yes\")\n"},
+  };
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT;
+  size_t i;
+  int reused;
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    rimport__buf_clear(&out);
+    assert_int_equal(split_run(s, cases[i].cell, &reused, &out), 0);
+    if (strcmp(out.ptr ? out.ptr : "", cases[i].out) != 0)
+      fail_msg("cell %zu (%s) printed \"%s\", not \"%s\"", i, cases[i].cell,
+               out.ptr ? out.ptr : "", cases[i].out);
+  }
+  rimport_buf_dispose(&out);
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cell_without_plugins),
     cmocka_unit_test(cells_keep_values_and_survive_panics),
@@ -391,6 +429,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(changed_cell_recompiles_only_its_dependents),
     cmocka_unit_test(kept_value_of_a_shadowed_type),
     cmocka_unit_test(many_cells_under_a_low_descriptor_limit),
+    cmocka_unit_test(cell_shows_its_last_value),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

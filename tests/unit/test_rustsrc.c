@@ -1192,6 +1192,41 @@ static void large_and_deep_inputs(void **state) {
   rimport_buf_dispose(&pub);
 }
 
+/* The tail of a cell's statements: after the last `;` at depth 0. */
+static void tail_of_statements(void **state) {
+  static const struct {
+    const char *text;
+    const char *tail; /* NULL: none */
+  } cases[] = {
+      {"let a = 1;\na + 1", "\na + 1"},
+      {"f(1);", NULL},
+      {"f(1); // done;", NULL},
+      {"for x in v { f(x); }", "for x in v { f(x); }"},
+      {"let s = \"a;b\"; s", " s"},
+      {"let c = ';'; c", " c"},
+      {"/* ; */ x", "/* ; */ x"},
+      {"{ a; b }", "{ a; b }"},
+      {"#[allow(x)] let a = [1; 3]; a", " a"},
+      {"", NULL},
+  };
+  size_t i, start;
+  int has;
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const char *t = cases[i].text;
+    assert_int_equal(rimport__rs_tail(t, strlen(t), &start, &has), 0);
+    if (cases[i].tail == NULL) {
+      if (has)
+        fail_msg("%s: a tail at %zu", t, start);
+    } else if (!has || strcmp(t + start, cases[i].tail) != 0) {
+      fail_msg("%s: tail \"%s\" (%d), not \"%s\"", t, t + start, has,
+               cases[i].tail);
+    }
+  }
+  rimport_test_assert_error(rimport__rs_tail("f(\"x", 4, &start, &has),
+                            RIMPORT_EPARSE, "1:3");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(lex_literals_and_numbers),
     cmocka_unit_test(lex_doc_comment_kinds),
@@ -1230,6 +1265,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(idents_of_code_and_macros),
     cmocka_unit_test(idents_dedup_and_append),
     cmocka_unit_test(large_and_deep_inputs),
+    cmocka_unit_test(tail_of_statements),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

@@ -44,18 +44,23 @@ static void render_cell(const char *lead, const char *items,
                         const char *body_lead, const char *statements,
                         int own_line, rimport_buf *root, rimport_buf *body) {
   static const rimport__tpl_record none = {NULL, 0, NULL, 0};
-  rimport__tpl_var vars[4] = {{"lead", lead},
-                              {"items", items},
-                              {"manifest", "{\"kind\":\"cell\"}"},
-                              {"body", "x.cell (statements)"}};
-  rimport__tpl_var bvars[2] = {{"lead", body_lead}, {"statements", statements}};
+  rimport__tpl_var vars[5] = {
+      {"lead", lead},
+      {"items", items},
+      {"manifest", "{\"kind\":\"cell\"}"},
+      {"body", "x.cell (statements)"},
+      {"cell_api_crate", "kayton_cellapi_0123456789abcdef"}};
+  rimport__tpl_var bvars[3] = {
+      {"lead", body_lead}, {"head", statements}, {"tail", ""}};
   rimport__tpl_list lists[4] = {{"cell_api", &none, 1},
                                 {"plugins", &none, 0},
                                 {"cells", &none, 0},
                                 {"scope", &none, 0}};
-  rimport__tpl_list own = {"own_line", &none, 0};
-  rimport__tpl_record r = {vars, 4, lists, 4}, br = {bvars, 2, &own, 1};
-  own.count = own_line ? 1 : 0;
+  rimport__tpl_list blists[3] = {{"own_line", &none, 0},
+                                 {"tail_first", &none, 0},
+                                 {"tail_later", &none, 0}};
+  rimport__tpl_record r = {vars, 5, lists, 4}, br = {bvars, 3, blists, 3};
+  blists[0].count = own_line ? 1 : 0;
   if (rimport__template_render("cell/lib.rs.tpl", &r, root) != 0 ||
       rimport__template_render("cell/body.rs.tpl", &br, body) != 0)
     fail_msg("render: %s", rimport_error_last()->message);
@@ -89,8 +94,9 @@ static void cell_source_keeps_the_cells_lines(void **state) {
   /* Columns too: the statements' lines hold the cell's text alone. */
   assert_non_null(strstr(body.ptr, "\nlet a = f();\n"));
   assert_non_null(strstr(body.ptr, "use super::*;"));
-  assert_non_null(
-      strstr(root.ptr, "extern crate kayton_cellapi as kayton_api;"));
+  assert_non_null(strstr(root.ptr,
+                         "extern crate kayton_cellapi_0123456789abcdef as "
+                         "kayton_api;"));
   assert_non_null(strstr(
       root.ptr, "#[path = \"x.cell (statements)\"] mod __kayton_cell_body;"));
   assert_null(strstr(root.ptr, "extern crate kayton_api;"));

@@ -1069,3 +1069,72 @@ pub unsafe fn free_value(v: *mut KaytonValue) {
     v.ptr = ptr::null_mut();
     v.len = 0;
 }
+
+/// What a cell shows for the value of its last expression, as a notebook
+/// does (plugin_templates/cell/body.rs.tpl): nothing for `()`, else its
+/// Debug text, else its Display text, else its type's name. Chosen at
+/// compile time by autoref specialization: the cell calls
+/// `(&&&&Wrap(&v)).kayton_show()`, and the first trait whose impl matches
+/// the receiver's reference depth wins.
+pub mod show {
+    use std::fmt::{Debug, Display};
+
+    pub struct Wrap<'a, T: ?Sized>(pub &'a T);
+
+    /// A type's name without the cell crates' names (`kayton_cell_<16 hex
+    /// digits>::`), as the user wrote it.
+    pub fn without_cell_crates(name: &str) -> String {
+        const PREFIX: &str = "kayton_cell_";
+        let mut out = String::with_capacity(name.len());
+        let mut rest = name;
+        while let Some(at) = rest.find(PREFIX) {
+            let after = &rest[at + PREFIX.len()..];
+            let hex = after.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
+            out.push_str(&rest[..at]);
+            if hex == 16 && after[hex..].starts_with("::") {
+                rest = &after[hex + 2..];
+            } else {
+                out.push_str(PREFIX);
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    pub trait ShowUnit {
+        fn kayton_show(&self) -> Option<String>;
+    }
+    impl<'a> ShowUnit for &&&Wrap<'a, ()> {
+        fn kayton_show(&self) -> Option<String> {
+            None
+        }
+    }
+
+    pub trait ShowDebug {
+        fn kayton_show(&self) -> Option<String>;
+    }
+    impl<'a, T: Debug + ?Sized> ShowDebug for &&Wrap<'a, T> {
+        fn kayton_show(&self) -> Option<String> {
+            Some(format!("{:?}\n", self.0))
+        }
+    }
+
+    pub trait ShowDisplay {
+        fn kayton_show(&self) -> Option<String>;
+    }
+    impl<'a, T: Display + ?Sized> ShowDisplay for &Wrap<'a, T> {
+        fn kayton_show(&self) -> Option<String> {
+            Some(format!("{}\n", self.0))
+        }
+    }
+
+    pub trait ShowAny {
+        fn kayton_show(&self) -> Option<String>;
+    }
+    impl<'a, T: ?Sized> ShowAny for Wrap<'a, T> {
+        fn kayton_show(&self) -> Option<String> {
+            Some(format!("<{}>\n", without_cell_crates(std::any::type_name::<T>())))
+        }
+    }
+}
