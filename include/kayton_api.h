@@ -193,7 +193,18 @@ struct KaytonContext {
  * KAYTON_EKIND; …). It never unwinds. A result's buffers (STR, VEC_*)
  * belong to the plugin until the host gives them back with
  * `kayton_plugin_free_value(KaytonValue *)`; a HANDLE result is a new
- * handle whose one reference the caller owns. */
+ * handle whose one reference the caller owns.
+ *
+ * For each kind whose type implements Display or Debug, the plugin also
+ * exports a render thunk (in the manifest's "kinds": {"name", "render",
+ * "display", "debug"}), named "kayton_render_" and the kind's path
+ * mangled as for thunks:
+ *
+ *   int32_t render(KaytonContext *ctx, KaytonValue *out, HKayRef h,
+ *                  int32_t debug);
+ *
+ * which gives the value's Display text (its Debug text when `debug` is
+ * non-zero and the type has Debug, or when it has only Debug) as STR. */
 
 #define KAYTON_VALUE_UNIT    0u /**< `()` */
 #define KAYTON_VALUE_I64     1u /**< `i`; also every integer type */

@@ -144,6 +144,35 @@ pub unsafe extern "C" fn {{symbol}}(ctx: *mut kayton_api::KaytonContext, out: *m
 }
 
 {{/thunks}}
+/// Renders: for every kind whose type implements Display or Debug, its text
+/// (Display, or Debug when `debug` is non-zero and it has Debug) as STR, so
+/// that a host can show a value a cell kept (kayton_api.h "thunks").
+{{#kinds}}
+{{#render}}
+#[no_mangle]
+pub unsafe extern "C" fn {{render_symbol}}(ctx: *mut kayton_api::KaytonContext, out: *mut kayton_api::KaytonValue, h: kayton_api::HKayRef, debug: i32) -> i32 {
+    // SAFETY: as every thunk's (kayton_api.h).
+    unsafe {
+        kayton_api::thunk(ctx, out, "{{rust:kind}}", |ctx| {
+            let v = kayton_api::borrow::<{{ty}}>(ctx, h, "{{rust:kind}}", "the value")?;
+{{#both}}
+            let s = if debug != 0 { format!("{:?}", v) } else { format!("{}", v) };
+{{/both}}
+{{#display_only}}
+            let _ = debug;
+            let s = format!("{}", v);
+{{/display_only}}
+{{#debug_only}}
+            let _ = debug;
+            let s = format!("{:?}", v);
+{{/debug_only}}
+            kayton_api::IntoValue::into_value(s)
+        })
+    }
+}
+
+{{/render}}
+{{/kinds}}
 /// Gives back the buffer of a thunk's STR or VEC_* result (kayton_api.h).
 ///
 /// # Safety

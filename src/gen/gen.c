@@ -672,16 +672,44 @@ static void rec_flag(rec *r, const char *name, int on) {
   r->nl++;
 }
 
-/* Registers the kind of an opaque type the thunks use (once). */
+static const cJSON *index_item(const gen *g, const char *path);
+
+static int has_trait(const cJSON *item, const char *name) {
+  const cJSON *t;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(item, "traits")) {
+    if (cJSON_IsString(t) && strcmp(t->valuestring, name) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* Registers the kind of an opaque type the thunks use (once), with a
+ * render thunk (its Display or Debug text) when the type has either. */
 static int use_kind(gen *g, rvec *kinds, const char *kind, const char *ty) {
+  const cJSON *item = index_item(g, kind);
+  int display = has_trait(item, "Display"), debug = has_trait(item, "Debug");
+  cJSON *m;
+  char *render = NULL;
   rec r;
   if (cJSON_GetObjectItemCaseSensitive(g->kinds, kind) != NULL)
     return 0;
-  if (!cJSON_AddTrueToObject(g->kinds, kind))
+  if ((display || debug) &&
+      (render = thunk_symbol(g, kind)) != NULL) /* kayton_thunk_… */
+    render = gen_printf(g, "kayton_render_%s", render + 13);
+  if ((m = cJSON_CreateObject()) == NULL ||
+      !cJSON_AddItemToObject(g->kinds, kind, m) ||
+      (render && (!cJSON_AddStringToObject(m, "render", render) ||
+                  !cJSON_AddBoolToObject(m, "display", display) ||
+                  !cJSON_AddBoolToObject(m, "debug", debug))))
     return RIMPORT_ENOMEM;
   memset(&r, 0, sizeof(r));
   rec_var(&r, "kind", kind);
   rec_var(&r, "ty", ty);
+  rec_var(&r, "render_symbol", render ? render : "");
+  rec_flag(&r, "render", render != NULL);
+  rec_flag(&r, "both", display && debug);
+  rec_flag(&r, "display_only", display && !debug);
+  rec_flag(&r, "debug_only", debug && !display);
   return rvec_push(g, kinds, &r);
 }
 
@@ -972,7 +1000,9 @@ static char *manifest_json(gen *g, const char *package) {
     ok = kinds != NULL &&
          cJSON_AddItemReferenceToObject(root, "thunks", g->thunks);
     cJSON_ArrayForEach(k, g->kinds) {
-      ok = ok && cJSON_AddItemToArray(kinds, cJSON_CreateString(k->string));
+      cJSON *o = cJSON_Duplicate(k, 1);
+      ok = ok && o != NULL && cJSON_AddStringToObject(o, "name", k->string) &&
+           cJSON_AddItemToArray(kinds, o);
     }
   }
   ok = ok && (parents = cJSON_AddArrayToObject(root, "parents")) != NULL;

@@ -806,6 +806,21 @@ static void plugin_thunks_run(void **state) {
       ((thunk0)symbol(s, key, "kayton_thunk_6apidoc6shapes7nothing"))(ctx, &v),
       0);
   assert_int_equal(v.tag, KAYTON_VALUE_UNIT);
+  /* the kind's render thunk: Display, or Debug on request */
+  {
+    typedef int32_t (*render_fn)(KaytonContext *, KaytonValue *, HKayRef,
+                                 int32_t);
+    render_fn render =
+        (render_fn)symbol(s, key, "kayton_render_6apidoc7Counter");
+    assert_int_equal(render(ctx, &v, h, 0), 0);
+    assert_int_equal(v.tag, KAYTON_VALUE_STR);
+    assert_memory_equal(v.ptr, "Counter(42)", 11);
+    free_value(&v);
+    assert_int_equal(render(ctx, &v, h, 1), 0);
+    assert_int_equal(v.len, strlen("Counter { count: 42, hidden: 0 }"));
+    assert_memory_equal(v.ptr, "Counter { count: 42, hidden: 0 }", v.len);
+    free_value(&v);
+  }
   /* `self` moves the value out: the handle stays, empty */
   assert_int_equal(
       ((thunk_h)symbol(s, key, "kayton_thunk_6apidoc7Counter10into_inner"))(
