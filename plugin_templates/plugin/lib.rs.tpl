@@ -84,6 +84,9 @@ pub mod inst {
 {{#func}}
 {{indent}}pub use ::{{crate}}::{{path}} as {{alias}};
 {{/func}}
+{{#wrap}}
+{{indent}}pub fn {{alias}}({{#params}}{{sep}}a{{i}}: {{ty}}{{/params}}) -> {{ret}} { ::{{crate}}::{{path}}::<{{args}}>({{#params}}{{sep}}a{{i}}{{/params}}) }
+{{/wrap}}
 {{#close}}
 {{indent}}}
 {{/close}}

@@ -836,6 +836,17 @@ static int publish(job *j, const rimport_buf *index, rimport__entry **out) {
   return rc;
 }
 
+/* Where a statement stands, for messages: "x.cell:3:1" for a file, "cell
+ * 2, line 3, column 1" when the front-end named no origin. */
+static void statement_place(const rimport_cell_plan *plan,
+                            const rimport_span *sp, char *out, size_t size) {
+  const char *o = plan && plan->origin ? plan->origin : "the cell";
+  int numbered = strncmp(o, "cell ", 5) == 0 && o[5] != '\0' &&
+                 strspn(o + 5, "0123456789") == strlen(o + 5);
+  snprintf(out, size, numbered ? "%s, line %u, column %u" : "%s:%u:%u", o,
+           sp->line, sp->column);
+}
+
 /* A requested item the crate lacks (rustc's "unresolved import" in the
  * generated plugin): said at the statement that asks for it, with the
  * items of that name in other modules and the near names, from the API
@@ -882,21 +893,13 @@ static int missing_item(const job *j, int rc) {
     goto done;
   }
   if (span != NULL && span->line > 0) {
-    /* "x.cell:3:1: …" for a file; "cell 2, line 3, column 1: …" when the
-     * front-end named no origin */
-    const char *o = plan->origin ? plan->origin : "the cell";
-    int numbered = strncmp(o, "cell ", 5) == 0 && o[5] != '\0' &&
-                   strspn(o + 5, "0123456789") == strlen(o + 5);
+    char where[512];
+    statement_place(plan, span, where, sizeof(where));
     rc = rimport__error_set_at(
         RIMPORT_ENOTFOUND, span->line, span->column, NULL, 0,
-        numbered ? "%s, line %u, column %u: `%s` does not exist in the crate "
-                   "`%s`%s. Check the item's name and its module (`from "
-                   "crate.module rimport Item`)"
-                 : "%s:%u:%u: `%s` does not exist in the crate `%s`%s. Check "
-                   "the item's name and its module (`from crate.module "
-                   "rimport Item`)",
-        o, span->line, span->column, want.ptr, j->p->crate,
-        near.size ? near.ptr : "");
+        "%s: `%s` does not exist in the crate `%s`%s. Check the item's name "
+        "and its module (`from crate.module rimport Item`)",
+        where, want.ptr, j->p->crate, near.size ? near.ptr : "");
   } else
     rc = rimport__error_set(
         RIMPORT_ENOTFOUND,
@@ -940,6 +943,68 @@ static int cargo_build(job *j) {
   return rc;
 }
 
+/* A generic instance whose shapes do not satisfy the item's bounds: the
+ * concrete wrapper (gen.c) did not compile with E0277. Said at the
+ * statement, naming the bound; 1 when the failure is something else. */
+static int unmet_bound(const job *j) {
+  static const char mark[] = "the trait bound `";
+  const char *d = j->report.diagnostics.ptr, *b, *e, *colon;
+  const rimport_cell_plan *plan = j->env->plan;
+  rimport_buf name = RIMPORT_BUF_INIT, fn = RIMPORT_BUF_INIT,
+              shapes = RIMPORT_BUF_INIT;
+  size_t k, s, pi;
+  int rc = 1;
+  if (d == NULL || strstr(d, "E0277") == NULL ||
+      (b = strstr(d, mark)) == NULL ||
+      (e = strstr(b + sizeof(mark) - 1, "` is not satisfied")) == NULL)
+    return 1;
+  b += sizeof(mark) - 1;
+  for (colon = e; colon > b && !(colon[0] == ':' && colon[1] == ' '); colon--)
+    ;
+  if (colon == b)
+    return 1;
+  for (k = 0; rc == 1 && k < j->p->item_count; k++) {
+    const rimport_plugin_item *it = &j->p->items[k];
+    if (it->shape_count == 0)
+      continue;
+    rimport__buf_clear(&name);
+    rimport__buf_clear(&fn);
+    if (rimport__gen_instance_name(it, &name) != 0 ||
+        rimport__buf_printf(&fn, "fn %s(", name.ptr) != 0)
+      break;
+    if (strstr(d, fn.ptr) == NULL)
+      continue;
+    rimport__buf_clear(&shapes);
+    for (s = 0; s < it->shape_count; s++)
+      rimport__buf_printf(&shapes, "%s%s", s ? ", " : "",
+                          rimport_shape_name(it->shapes[s]));
+    pi = plan && j->p >= plan->plugins && j->p < plan->plugins + plan->count
+             ? (size_t)(j->p - plan->plugins)
+             : (size_t)-1;
+    {
+      const rimport_span *sp =
+          pi != (size_t)-1 && plan->spans ? &plan->spans[pi][k] : NULL;
+      char where[512];
+      if (sp != NULL && sp->line > 0)
+        statement_place(plan, sp, where, sizeof(where));
+      else
+        snprintf(where, sizeof(where), "%s", j->what.ptr);
+      rc = rimport__error_set_at(
+          RIMPORT_EBUILD, sp ? sp->line : 0, sp ? sp->column : 0, NULL, 0,
+          "%s: `%s[%s]`: `%.*s` does not satisfy the bound `%.*s` of "
+          "`%s%s%s::%s`; instantiate it with a shape that does (rustc "
+          "said:\n%s)",
+          where, it->name, shapes.ptr, (int)(colon - b), b,
+          (int)(e - colon - 2), colon + 2, j->p->crate, it->module ? "::" : "",
+          it->module ? it->module : "", it->name, d);
+    }
+  }
+  rimport_buf_dispose(&name);
+  rimport_buf_dispose(&fn);
+  rimport_buf_dispose(&shapes);
+  return rc;
+}
+
 /* The plugin again, with thunks for what the API index describes
  * (kayton_api.h "thunks"); only the plugin's own unit recompiles. When
  * that fails (a signature the generator read wrong), a warning says so
@@ -956,6 +1021,8 @@ static int with_thunks(job *j, const rimport_buf *index) {
   if (rc == RIMPORT_ECANCELED || rc == RIMPORT_ETIMEDOUT ||
       rc == RIMPORT_ENOMEM)
     return rc;
+  if (unmet_bound(j) != 1)
+    return RIMPORT_EBUILD;
   {
     rimport_buf msg = RIMPORT_BUF_INIT;
     rimport_progress pr;
@@ -980,6 +1047,39 @@ static int with_thunks(job *j, const rimport_buf *index) {
   return rc;
 }
 
+/* The concrete generic instances the plugin now has (gen.h
+ * RIMPORT__GEN_INSTANCES) go into the API index, so that lookups and
+ * dynamic calls find them. A failure leaves the index as it was. */
+static int add_instances(const job *j, const rimport_buf *index) {
+  rimport_buf path = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT,
+              idx = RIMPORT_BUF_INIT, out = RIMPORT_BUF_INIT;
+  cJSON *inst = NULL, *doc = NULL, *it;
+  int rc = 0;
+  if (rimport__path_join(&path, j->work.ptr, RIMPORT__GEN_INSTANCES) != 0 ||
+      !rimport__fs_is_file(path.ptr) ||
+      rimport__fs_read_file(path.ptr, 64u << 20, &text) != 0 ||
+      (inst = cJSON_Parse(text.ptr)) == NULL || cJSON_GetArraySize(inst) == 0 ||
+      rimport__fs_read_file(index->ptr, 256u << 20, &idx) != 0 ||
+      (doc = cJSON_Parse(idx.ptr)) == NULL ||
+      !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "items")))
+    goto done;
+  while ((it = inst->child) != NULL) {
+    cJSON_DetachItemViaPointer(inst, it);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(doc, "items"), it);
+  }
+  if ((rc = rimport__json_print(doc, 0, &out)) == 0)
+    rc = rimport__fs_write_atomic(index->ptr, out.ptr, out.size);
+done:
+  rimport_error_clear();
+  cJSON_Delete(inst);
+  cJSON_Delete(doc);
+  rimport_buf_dispose(&path);
+  rimport_buf_dispose(&text);
+  rimport_buf_dispose(&idx);
+  rimport_buf_dispose(&out);
+  return rc == RIMPORT_ENOMEM ? rc : 0;
+}
+
 static int build_one(job *j, rimport__entry **out) {
   rimport_buf index = RIMPORT_BUF_INIT;
   int rc;
@@ -990,8 +1090,9 @@ static int build_one(job *j, rimport__entry **out) {
   if ((rc = gen_crate(j, j->package.ptr)) != 0)
     return rc;
   if ((rc = cargo_build(j)) == 0 && (rc = api_index(j, &index)) == 0 &&
-      index.size > 0)
-    rc = with_thunks(j, &index);
+      index.size > 0 && (rc = with_thunks(j, &index)) == 0 &&
+      j->index_text.size > 0)
+    rc = add_instances(j, &index);
   if (rc == 0)
     rc = publish(j, &index, out);
   rimport_buf_dispose(&index);

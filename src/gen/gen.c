@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 #include <uv.h>
@@ -120,11 +121,13 @@ typedef struct rvec {
 typedef struct gen {
   rimport__arena arena;
   const rimport__gen_input *in;
-  const char *crate; /* Rust name */
-  const char *dir;   /* where the crate is written */
-  cJSON *index;      /* the API index (in->api_index), or NULL */
-  cJSON *thunks;     /* the manifest's "thunks" */
-  cJSON *kinds;      /* kind name → true (registered) */
+  const char *crate;              /* Rust name */
+  const char *dir;                /* where the crate is written */
+  cJSON *index;                   /* the API index (in->api_index), or NULL */
+  cJSON *thunks;                  /* the manifest's "thunks" */
+  cJSON *kinds;                   /* kind name → its record (registered) */
+  cJSON *instances;               /* index records of the concrete instances */
+  rvec *inst_thunks, *inst_kinds; /* where emit_inst's thunks go */
 } gen;
 
 /* A directory as the crate's Cargo.toml names it: relative to the crate
@@ -285,11 +288,12 @@ typedef enum line_kind {
   LINE_TYPE,
   LINE_FUNC,
   LINE_CLOSE,
+  LINE_WRAP,
   LINE_KINDS
 } line_kind;
 
-static const char *const line_names[LINE_KINDS] = {"open", "use", "type",
-                                                   "func", "close"};
+static const char *const line_names[LINE_KINDS] = {"open", "use",   "type",
+                                                   "func", "close", "wrap"};
 
 /* One line of a tree: its values, and one list per kind of line of which
  * only its own holds a record (an empty one: inside, names come from the
@@ -446,6 +450,275 @@ static char *inst_args(gen *g, const rimport_plugin_item *it) {
 
 /* `inst`: a module per module path with a type alias per instantiated type
  * and a renamed re-export per instantiated function. */
+/* --- concrete instances --------------------------------------------------
+ * `largest[i64]` becomes `pub fn largest__i64(a0: i64, a1: i64) -> i64 {
+ * ::crate::largest::<i64>(a0, a1) }`, compiled once in the plugin, when the
+ * API index gives the function's signature and every type in it, once the
+ * type parameters are replaced by the shapes' types, is one the plugin can
+ * write (primitives, str, String, Vec, Option, references of them);
+ * otherwise the function is re-exported under the instance name as before
+ * (the cell's call fixes the types). A thunk is made for the wrapper like
+ * for any function. */
+
+static const cJSON *index_item(const gen *g, const char *path);
+static const char *jstr(const cJSON *o, const char *name);
+static int add_thunk(gen *g, const cJSON *fn, const char *call,
+                     const char *self_ty, const char *self_kind, rvec *thunks,
+                     rvec *kinds);
+
+/* The names of the type parameters in "<'a, T: Bound, U>" (lifetimes
+ * left out), or -1 for what this reader does not take (const
+ * parameters). */
+static int type_params(const char *generics, const char *names[8]) {
+  const char *p = generics;
+  int n = 0, depth = 0;
+  if (p == NULL || *p != '<')
+    return 0;
+  p++;
+  while (*p && n < 8) {
+    const char *start;
+    while (*p == ' ' || *p == ',')
+      p++;
+    if (*p == '>' || *p == '\0')
+      break;
+    start = p;
+    if (strncmp(p, "const ", 6) == 0)
+      return -1;
+    /* to the next top-level comma or the closing '>' */
+    while (*p && !(depth == 0 && (*p == ',' || *p == '>'))) {
+      if (*p == '<' || *p == '(')
+        depth++;
+      else if ((*p == '>' && p[-1] != '-') || *p == ')')
+        depth--;
+      p++;
+    }
+    if (*start != '\'') {
+      size_t k = strcspn(start, ":,> ");
+      static char buf[8][64];
+      if (k == 0 || k >= sizeof(buf[0]))
+        return -1;
+      memcpy(buf[n], start, k);
+      buf[n][k] = '\0';
+      names[n] = buf[n];
+      n++;
+    }
+  }
+  return n;
+}
+
+/* The type text with the type parameters replaced, in the arena; NULL
+ * when it names anything the plugin could not write. */
+static char *concrete_type(gen *g, const char *type, const char **names,
+                           const char **types, int count) {
+  static const char *const ok[] = {
+      "i8",  "i16",    "i32",  "i64",    "i128", "isize", "u8",   "u16",
+      "u32", "u64",    "u128", "usize",  "f32",  "f64",   "bool", "char",
+      "str", "String", "Vec",  "Option", "mut",  "static"};
+  rimport_buf out = RIMPORT_BUF_INIT;
+  const char *p = type;
+  char *r = NULL;
+  int rc = 0;
+  while (rc == 0 && p && *p) {
+    if (isalpha((unsigned char)*p) || *p == '_') {
+      size_t k = 0, i;
+      int found = 0;
+      while (isalnum((unsigned char)p[k]) || p[k] == '_')
+        k++;
+      for (i = 0; i < (size_t)count; i++)
+        if (strlen(names[i]) == k && strncmp(names[i], p, k) == 0) {
+          rc = rimport__buf_puts(&out, types[i]);
+          found = 1;
+        }
+      for (i = 0; !found && i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (strlen(ok[i]) == k && strncmp(ok[i], p, k) == 0) {
+          rc = rimport__buf_put(&out, p, k);
+          found = 1;
+        }
+      if (!found || (p > type && p[-1] == '\'' && 0))
+        goto done;
+      p += k;
+    } else if (*p == '\'') { /* a lifetime: 'a, 'static */
+      p++;
+      while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+      rc = rimport__buf_puts(&out, "'_");
+      if (rc == 0 && *p == ' ')
+        p++;
+      if (rc == 0)
+        rc = rimport__buf_putc(&out, ' ');
+    } else if (strchr("&<>,()[] ;", *p) != NULL) {
+      rc = rimport__buf_putc(&out, *p++);
+    } else {
+      goto done;
+    }
+  }
+  if (rc == 0)
+    r = rimport__arena_strdup(&g->arena, out.ptr ? out.ptr : "()");
+done:
+  rimport_buf_dispose(&out);
+  return r;
+}
+
+/* The VM shape of a concrete type text, for the wrapper's index record:
+ * {"type", "shape", …} as src/api writes them. */
+static cJSON *concrete_shape(const char *ty) {
+  cJSON *t = cJSON_CreateObject();
+  const char *shape = "none";
+  static const struct {
+    const char *ty, *shape, *min, *max;
+  } map[] = {
+      {"i64", "i64", "-9223372036854775808", "9223372036854775807"},
+      {"i32", "i64", "-2147483648", "2147483647"},
+      {"u64", "i64", "0", "18446744073709551615"},
+      {"u32", "i64", "0", "4294967295"},
+      {"usize", "i64", "0", "18446744073709551615"},
+      {"f64", "f64", NULL, NULL},
+      {"f32", "f64", NULL, NULL},
+      {"bool", "bool", NULL, NULL},
+      {"&'_ str", "str", NULL, NULL},
+      {"&str", "str", NULL, NULL},
+      {"String", "str", NULL, NULL},
+      {"Vec<i64>", "vec_i64", "-9223372036854775808", "9223372036854775807"},
+      {"Vec<f64>", "vec_f64", NULL, NULL},
+      {"()", "unit", NULL, NULL}};
+  size_t i;
+  if (t == NULL)
+    return NULL;
+  for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+    if (strcmp(map[i].ty, ty) == 0) {
+      shape = map[i].shape;
+      if (map[i].min && (!cJSON_AddStringToObject(t, "min", map[i].min) ||
+                         !cJSON_AddStringToObject(t, "max", map[i].max))) {
+        cJSON_Delete(t);
+        return NULL;
+      }
+      break;
+    }
+  if (!cJSON_AddStringToObject(t, "type", ty) ||
+      !cJSON_AddStringToObject(t, "shape", shape) ||
+      (strcmp(shape, "none") == 0 &&
+       !cJSON_AddStringToObject(t, "why", "not one of the VM's shapes"))) {
+    cJSON_Delete(t);
+    return NULL;
+  }
+  return t;
+}
+
+/* The wrapper line of a function instance, and its index record in
+ * g->instances, its thunk; 1 when the function cannot have one (the
+ * caller re-exports it instead). */
+static int emit_wrapper(gen *g, const rimport_plugin_item *it, const mnode *n,
+                        const char *alias, const char *path, rvec *out,
+                        rvec *thunks, rvec *kinds) {
+  const char *names[8], *types[8], *req, *ret;
+  const cJSON *fn, *p, *outp;
+  static const rimport__tpl_record one = {NULL, 0, NULL, 0};
+  static const char spaces[] = "                                        ";
+  rvec prs = {NULL, 0, 0};
+  cJSON *rec_json = NULL, *params;
+  int count, i, rc, width = 4 * (n->depth + 1);
+  size_t k = 0;
+  rec r, pr;
+  if (g->index == NULL)
+    return 1;
+  req = gen_printf(g, "%s::%s", g->crate, path);
+  if (req == NULL)
+    return RIMPORT_ENOMEM;
+  fn = index_item(g, req);
+  if (fn == NULL || jstr(fn, "kind") == NULL ||
+      strcmp(jstr(fn, "kind"), "function") != 0 || jstr(fn, "receiver") != NULL)
+    return 1;
+  count = type_params(jstr(fn, "generics"), names);
+  if (count < 0 || (size_t)count != it->shape_count)
+    return 1;
+  for (i = 0; i < count; i++)
+    if ((types[i] = shape_type(it->shapes[i])) == NULL ||
+        it->shapes[i] == RIMPORT_SHAPE_DYNAMIC)
+      return 1;
+  if ((rec_json = cJSON_CreateObject()) == NULL ||
+      (params = cJSON_AddArrayToObject(rec_json, "params")) == NULL)
+    goto nomem;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(fn, "params")) {
+    char *ty = concrete_type(g, jstr(p, "type"), names, types, count);
+    cJSON *t;
+    if (ty == NULL) {
+      cJSON_Delete(rec_json);
+      return 1;
+    }
+    memset(&pr, 0, sizeof(pr));
+    rec_var(&pr, "i", gen_printf(g, "%zu", k));
+    rec_var(&pr, "ty", ty);
+    rec_var(&pr, "sep", k > 0 ? ", " : "");
+    if (pr.vars[0].value == NULL || (rc = rvec_push(g, &prs, &pr)) != 0 ||
+        (t = concrete_shape(ty)) == NULL ||
+        !cJSON_AddStringToObject(t, "name",
+                                 jstr(p, "name") ? jstr(p, "name") : "_") ||
+        !cJSON_AddItemToArray(params, t))
+      goto nomem;
+    k++;
+  }
+  outp = cJSON_GetObjectItemCaseSensitive(fn, "output");
+  ret = concrete_type(g, jstr(outp, "type") ? jstr(outp, "type") : "()", names,
+                      types, count);
+  if (ret == NULL) {
+    cJSON_Delete(rec_json);
+    return 1;
+  }
+  /* the line */
+  memset(&r, 0, sizeof(r));
+  if (width > (int)sizeof(spaces) - 1)
+    width = (int)sizeof(spaces) - 1;
+  rec_var(&r, "indent", spaces + sizeof(spaces) - 1 - width);
+  rec_var(&r, "path", path);
+  rec_var(&r, "alias", alias);
+  rec_var(&r, "args", inst_args(g, it));
+  rec_var(&r, "ret", ret);
+  for (i = 0; i < LINE_KINDS; i++) {
+    r.lists[r.nl].name = line_names[i];
+    r.lists[r.nl].records = &one;
+    r.lists[r.nl].count = i == (int)LINE_WRAP ? 1 : 0;
+    r.nl++;
+  }
+  rec_list(&r, "params", &prs);
+  if (r.vars[3].value == NULL || (rc = rvec_push(g, out, &r)) != 0)
+    goto nomem;
+  /* its index record and thunk: <crate>::<module>::<alias> */
+  {
+    const char *wpath = gen_printf(g, "%s::%s%s%s", g->crate,
+                                   n->path[0] ? n->path : "", "", alias);
+    cJSON *o = concrete_shape(ret), *o2;
+    if (wpath == NULL || o == NULL)
+      goto nomem;
+    if (!cJSON_AddItemToObject(rec_json, "output", o) ||
+        !cJSON_AddStringToObject(rec_json, "path", wpath) ||
+        !cJSON_AddStringToObject(rec_json, "name", alias) ||
+        !cJSON_AddStringToObject(rec_json, "kind", "function") ||
+        !cJSON_AddStringToObject(rec_json, "docs",
+                                 jstr(fn, "docs") ? jstr(fn, "docs") : "") ||
+        !cJSON_AddStringToObject(
+            rec_json, "sig",
+            gen_printf(g, "pub fn %s(…) -> %s (%s)", alias, ret,
+                       jstr(fn, "sig") ? jstr(fn, "sig") : "")) ||
+        !cJSON_AddStringToObject(rec_json, "generics", "") ||
+        !cJSON_AddStringToObject(rec_json, "instance_of", req))
+      goto nomem;
+    /* kept (in g->instances) for as long as the thunk's record points
+     * into it */
+    if (!cJSON_AddItemToArray(g->instances, rec_json))
+      goto nomem;
+    o2 = rec_json;
+    rec_json = NULL;
+    if ((rc = add_thunk(g, o2,
+                        gen_printf(g, "crate::inst::%s%s", n->path, alias),
+                        NULL, NULL, thunks, kinds)) != 0)
+      return rc;
+  }
+  return 0;
+nomem:
+  cJSON_Delete(rec_json);
+  return RIMPORT_ENOMEM;
+}
+
 static int emit_inst(gen *g, const mnode *n, rvec *out) {
   const mnode *c;
   size_t i, j;
@@ -467,6 +740,14 @@ static int emit_inst(gen *g, const mnode *n, rvec *out) {
     if ((path = gen_printf(g, "%s%s", n->path, it->name)) == NULL ||
         (inst_is_type(it) && (args = inst_args(g, it)) == NULL))
       return RIMPORT_ENOMEM;
+    if (!inst_is_type(it) && g->inst_thunks != NULL) {
+      rc = emit_wrapper(g, it, n, alias, path, out, g->inst_thunks,
+                        g->inst_kinds);
+      if (rc == 0)
+        continue;
+      if (rc != 1)
+        return rc;
+    }
     if ((rc = add_line(g, out, inst_is_type(it) ? LINE_TYPE : LINE_FUNC,
                        n->depth + 1, NULL, path, alias, args)) != 0)
       return rc;
@@ -859,7 +1140,9 @@ static int add_thunk(gen *g, const cJSON *fn, const char *call,
   memset(&r, 0, sizeof(r));
   rec_var(&r, "symbol", thunk_symbol(g, path));
   rec_var(&r, "path", path);
-  rec_var(&r, "call", gen_printf(g, "::%s", call));
+  rec_var(
+      &r, "call",
+      gen_printf(g, strncmp(call, "crate::", 7) == 0 ? "%s" : "::%s", call));
   rec_var(&r, "ret", ret ? ret : "");
   rec_var(&r, "out_ty", oty ? oty : "");
   rec_var(&r, "out_kind", ret ? jstr(out, "opaque") : "");
@@ -1086,6 +1369,8 @@ static int build_root(gen *g, rec *root, rvec lists[8]) {
   }
   if (rc == 0)
     rc = emit_items(g, &items_root, 0, &lists[L_ITEMS]);
+  g->inst_thunks = &lists[L_THUNKS];
+  g->inst_kinds = &lists[L_KINDS];
   if (rc == 0)
     rc = emit_inst(g, &inst_root, &lists[L_INST]);
   node_free(items_root.child);
@@ -1145,9 +1430,11 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
   g.crate = crate;
   g.thunks = cJSON_CreateArray();
   g.kinds = cJSON_CreateObject();
-  if (g.thunks == NULL || g.kinds == NULL) {
+  g.instances = cJSON_CreateArray();
+  if (g.thunks == NULL || g.kinds == NULL || g.instances == NULL) {
     cJSON_Delete(g.thunks);
     cJSON_Delete(g.kinds);
+    cJSON_Delete(g.instances);
     rimport__free(crate);
     return rimport__error_nomem();
   }
@@ -1174,6 +1461,14 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
       (rc = rimport__fs_mkdir_p(src.ptr)) == 0 &&
       (rc = write_in(dir, "Cargo.toml", toml.ptr, toml.size)) == 0)
     rc = write_in(dir, "src/lib.rs", lib.ptr, lib.size);
+  /* The concrete instances' index records, for the build to add to the
+   * API index (rimport__gen_instances_file). */
+  if (rc == 0) {
+    char *text = cJSON_PrintUnformatted(g.instances);
+    rc = text ? write_in(dir, RIMPORT__GEN_INSTANCES, text, strlen(text))
+              : rimport__error_nomem();
+    cJSON_free(text);
+  }
   rimport_buf_dispose(&toml);
   rimport_buf_dispose(&lib);
   rimport_buf_dispose(&src);
@@ -1182,6 +1477,7 @@ int rimport__gen_plugin(const rimport__gen_input *in, const char *dir) {
   cJSON_Delete(g.index);
   cJSON_Delete(g.thunks);
   cJSON_Delete(g.kinds);
+  cJSON_Delete(g.instances);
   return rc;
 }
 

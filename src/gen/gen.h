@@ -34,9 +34,14 @@ typedef struct rimport__gen_input {
   size_t api_index_len;
 } rimport__gen_input;
 
-/* Writes <dir>/Cargo.toml and <dir>/src/lib.rs for the plugin (dir is
- * created). Files are written atomically; an unchanged file is not
- * rewritten (cargo's freshness is by mtime). */
+/* The file beside a generated plugin's sources that lists the index
+ * records (src/api format) of its concrete generic instances (`pub fn
+ * largest__i64(…)`), a JSON array; the build adds them to the API index. */
+#define RIMPORT__GEN_INSTANCES "instances.json"
+
+/* Writes <dir>/Cargo.toml, <dir>/src/lib.rs and <dir>/instances.json for
+ * the plugin (dir is created). Files are written atomically; an unchanged file
+ * is not rewritten (cargo's freshness is by mtime). */
 int rimport__gen_plugin(const rimport__gen_input *in, const char *dir);
 
 /* Writes the package cargo builds for a plugin (Cargo.toml, lib.rs) into

@@ -839,6 +839,78 @@ static void plugin_thunks_run(void **state) {
   rimport_session_close(s);
 }
 
+/* `largest[i64]` compiles into the plugin as a concrete function (with a
+ * thunk and an index record); a shape that does not satisfy the item's
+ * bounds is an error at its statement naming the bound. */
+static void instances_are_concrete(void **state) {
+  static const char cell[] = "rimport apidoc(path=\"apidoc\")\n"
+                             "from apidoc rimport largest[i64], largest[f64]\n";
+  static const char code[] = "kprintln!(\"{}\", largest__i64(3, 9));";
+  typedef int32_t (*thunk_ii)(KaytonContext *, KaytonValue *, int64_t, int64_t);
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  rimport_cell *compiled = NULL;
+  const rimport_api_item *it;
+  rimport_buf src = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT,
+              out = RIMPORT_BUF_INIT;
+  KaytonValue v;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  s = build_session(rimport_test_tmpdir("api-inst"), &w);
+  plan = rimport_test_plan(s, cell);
+  r = rimport_test_build(s, plan);
+  assert_int_equal(w.count, 0);
+  rimport__buf_printf(&src, "%s/crate/src/lib.rs",
+                      rimport_build_result_array(r)->entry_dir);
+  assert_int_equal(rimport__fs_read_file(src.ptr, 1u << 24, &text), 0);
+  assert_non_null(strstr(text.ptr, "pub fn largest__i64(a0: i64, a1: i64) -> "
+                                   "i64 { ::apidoc::largest::<i64>(a0, a1) }"));
+  assert_int_equal(rimport_api_lookup(s, "apidoc::largest__f64", &it), 0);
+  assert_int_equal(it->param_count, 2);
+  assert_int_equal(it->params[0].shape.kind, RIMPORT_VM_F64);
+  assert_int_equal(it->output->kind, RIMPORT_VM_F64);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0 ||
+      rimport_cell_compile(s, code, strlen(code), plan, NULL, &compiled) != 0 ||
+      rimport_cell_run(s, compiled, &out) != 0)
+    fail_msg("the cell: %s", rimport_error_last()->message);
+  assert_string_equal(out.ptr, "9\n");
+  assert_int_equal(((thunk_ii)symbol(s, rimport_build_result_array(r)->key,
+                                     "kayton_thunk_6apidoc12largest__i64"))(
+                       rimport__vm_context(rimport__session_vm(s)), &v, 3, 9),
+                   0);
+  assert_int_equal(v.i, 9);
+  rimport_cell_free(compiled);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  rimport_buf_dispose(&src);
+  rimport_buf_dispose(&text);
+  rimport_buf_dispose(&out);
+}
+
+static void unmet_bound_is_an_error_at_the_statement(void **state) {
+  static const char cell[] = "rimport apidoc(path=\"apidoc\")\n"
+                             "from apidoc rimport largest[Vec[i64]]\n";
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  s = build_session(rimport_test_tmpdir("api-bound"), &w);
+  plan = rimport_test_plan(s, cell);
+  rimport_test_assert_error(rimport_build(s, plan, &r), RIMPORT_EBUILD,
+                            "`largest[Vec[i64]]`: `Vec<i64>` does not "
+                            "satisfy the bound `Copy` of `apidoc::largest`");
+  assert_int_equal(rimport_error_last()->line, 2);
+  assert_int_equal(rimport_error_last()->column, 1);
+  assert_null(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(index_of_current_rustdoc),
     cmocka_unit_test(index_of_debian_rustdoc_163),
@@ -852,6 +924,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(rustdoc_failure_is_a_warning),
     cmocka_unit_test(rustdoc_format_unknown_is_a_warning),
     cmocka_unit_test(plugin_thunks_run),
+    cmocka_unit_test(instances_are_concrete),
+    cmocka_unit_test(unmet_bound_is_an_error_at_the_statement),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
