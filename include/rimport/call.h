@@ -88,7 +88,9 @@ typedef struct rimport_value {
 /** A UNIT value. */
 #define RIMPORT_VALUE_INIT                                                     \
   {                                                                            \
-    RIMPORT_VALUE_UNIT, { 0 }                                                  \
+    RIMPORT_VALUE_UNIT, {                                                      \
+      0                                                                        \
+    }                                                                          \
   }
 
 /**

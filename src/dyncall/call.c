@@ -73,8 +73,7 @@ static int find_thunk(rimport_session *s, const rimport_api_item *item,
     if ((thunk = rimport__loader_symbol(ld, p->key, sym.ptr)) == NULL)
       continue;
     t->thunk = thunk;
-    free_value =
-        rimport__loader_symbol(ld, p->key, "kayton_plugin_free_value");
+    free_value = rimport__loader_symbol(ld, p->key, "kayton_plugin_free_value");
     if (free_value != NULL)
       memcpy(&t->free_value, &free_value, sizeof(free_value));
     rimport_buf_dispose(&sym);

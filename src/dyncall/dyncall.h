@@ -110,8 +110,8 @@ typedef struct rimport__dyncall_expr {
 /* Parses text[0..len) (need not be NUL-terminated; a NUL byte is an
  * error). `ref` (NULL: $N is an error) resolves $N. 0, or RIMPORT_EPARSE
  * with line 1 and the column (in characters, from 1) of the problem and
- * what was expected; RIMPORT_ENOMEM. *out is freed with
- * rimport__dyncall_expr_free in either case. */
+ * what was expected; RIMPORT_ENOMEM; the resolver's error. On success free
+ * *out with rimport__dyncall_expr_free; on failure it is empty. */
 int rimport__dyncall_parse(const char *text, size_t len,
                            rimport__dyncall_ref_fn ref, void *payload,
                            rimport__dyncall_expr *out);

@@ -3,7 +3,7 @@
  * prints for a value. Every input gives an expression or a parse error
  * with its column: nothing is read past `len`. */
 #include <errno.h>
-#include <math.h>
+#include <math.h> /* isnan, isinf: macros, no libm */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,9 +46,9 @@ static int fail_at(const parser *p, size_t at, const char *fmt, ...) {
   rc = rimport__buf_vprintf(&msg, fmt, ap);
   va_end(ap);
   if (rc == 0)
-    rc = rimport__error_set_at(RIMPORT_EPARSE, 1, column_of(p, at), p->s,
-                               p->len, "column %u: %s", column_of(p, at),
-                               msg.ptr);
+    rc =
+        rimport__error_set_at(RIMPORT_EPARSE, 1, column_of(p, at), p->s, p->len,
+                              "column %u: %s", column_of(p, at), msg.ptr);
   rimport_buf_dispose(&msg);
   return rc;
 }
@@ -156,8 +156,7 @@ static int parse_number(parser *p, rimport_value *v) {
     if (peek(p) == '-' || peek(p) == '+')
       p->pos++;
     if (!is_digit(peek(p)))
-      return fail_at(p, p->pos,
-                     "expected the digits of the exponent, got %s",
+      return fail_at(p, p->pos, "expected the digits of the exponent, got %s",
                      what_here(p, buf, sizeof(buf)));
     while (is_digit(peek(p)))
       p->pos++;
@@ -169,14 +168,13 @@ static int parse_number(parser *p, rimport_value *v) {
                    what_here(p, buf, sizeof(buf)));
   n = p->pos - start;
   if (n > NUMBER_MAX)
-    return fail_at(p, start, "a number of more than %d characters",
-                   NUMBER_MAX);
+    return fail_at(p, start, "a number of more than %d characters", NUMBER_MAX);
   memcpy(text, p->s + start, n);
   text[n] = '\0';
   errno = 0;
   if (is_float) {
     double d = strtod(text, &end);
-    if (*end != '\0' || (errno == ERANGE && fabs(d) > 1.0))
+    if (*end != '\0' || (errno == ERANGE && (d > 1.0 || d < -1.0)))
       return fail_at(p, start, "%s is out of the range of f64", text);
     v->tag = RIMPORT_VALUE_F64;
     v->as.f64 = d;
@@ -268,8 +266,7 @@ static int parse_escape(parser *p, rimport_buf *b) {
     while (!at_end(p) && peek(p) != '}') {
       int h = hex_digit(peek(p));
       if (h < 0 || digits == 6)
-        return fail_at(p, at,
-                       "\\u{…} takes 1 to 6 hex digits, got %s",
+        return fail_at(p, at, "\\u{…} takes 1 to 6 hex digits, got %s",
                        what_here(p, buf, sizeof(buf)));
       cp = cp * 16 + (uint32_t)h;
       digits++;
@@ -347,8 +344,7 @@ static int parse_list(parser *p, rimport_value *v) {
       break;
     }
     if (n == MAX_ELEMENTS) {
-      rc = fail_at(p, p->pos, "a list of more than %u elements",
-                   MAX_ELEMENTS);
+      rc = fail_at(p, p->pos, "a list of more than %u elements", MAX_ELEMENTS);
       break;
     }
     if ((rc = parse_number(p, &e)) != 0)
@@ -373,8 +369,7 @@ static int parse_list(parser *p, rimport_value *v) {
       blanks(p);
     } else if (peek(p) != ']') {
       rc = at_end(p) ? fail_at(p, start, "this list has no closing ]")
-                     : fail_at(p, p->pos,
-                               "expected , or ] in the list, got %s",
+                     : fail_at(p, p->pos, "expected , or ] in the list, got %s",
                                what_here(p, buf, sizeof(buf)));
     }
   }
@@ -520,22 +515,27 @@ int rimport__dyncall_parse(const char *text, size_t len,
       return fail_at(&p, i, "a NUL byte (write \\0 in a string)");
   }
   blanks(&p);
-  if ((rc = parse_path(&p)) != 0)
-    return rc;
-  blanks(&p);
-  if (peek(&p) != '(')
-    return fail_at(&p, p.pos,
+  rc = parse_path(&p);
+  if (rc == 0) {
+    blanks(&p);
+    if (peek(&p) != '(')
+      rc = fail_at(&p, p.pos,
                    "expected ( and the arguments after the function%s, got "
                    "%s",
                    peek(&p) == '.' ? " (paths use ::, not .)" : "",
                    what_here(&p, buf, sizeof(buf)));
-  if ((rc = parse_args(&p)) != 0)
-    return rc;
-  blanks(&p);
-  if (!at_end(&p))
-    return fail_at(&p, p.pos, "unexpected %s after the closing )",
+  }
+  if (rc == 0)
+    rc = parse_args(&p);
+  if (rc == 0) {
+    blanks(&p);
+    if (!at_end(&p))
+      rc = fail_at(&p, p.pos, "unexpected %s after the closing )",
                    what_here(&p, buf, sizeof(buf)));
-  return 0;
+  }
+  if (rc != 0)
+    rimport__dyncall_expr_free(out);
+  return rc;
 }
 
 void rimport__dyncall_expr_free(rimport__dyncall_expr *e) {

@@ -121,8 +121,7 @@ void rimport_value_dispose(rimport_value *v) {
   v->tag = RIMPORT_VALUE_UNIT;
 }
 
-int rimport__dyncall_signature(const rimport_api_item *item,
-                               rimport_buf *out) {
+int rimport__dyncall_signature(const rimport_api_item *item, rimport_buf *out) {
   size_t i;
   int rc = rimport__buf_printf(out, "%s(", item->path);
   if (rc == 0 && item->receiver != NULL)
@@ -145,10 +144,9 @@ static int describe(const rimport_api_type *t, rimport_buf *out) {
   case RIMPORT_VM_I64:
   case RIMPORT_VM_VEC_I64:
     if (t->min != NULL && t->max != NULL)
-      return rimport__buf_printf(out, "%s (%s %s %s..=%s)", type,
-                                 rimport_vm_shape_name(t->kind),
-                                 t->kind == RIMPORT_VM_I64 ? "in" : "of",
-                                 t->min, t->max);
+      return rimport__buf_printf(
+          out, "%s (%s %s %s..=%s)", type, rimport_vm_shape_name(t->kind),
+          t->kind == RIMPORT_VM_I64 ? "in" : "of", t->min, t->max);
     return rimport__buf_printf(out, "%s (%s)", type,
                                rimport_vm_shape_name(t->kind));
   case RIMPORT_VM_OPAQUE:
@@ -289,9 +287,9 @@ static void range_of(const rimport_api_type *t, int64_t *lo, int64_t *hi) {
 /* Everything a call's conversion needs. */
 typedef struct conv {
   const rimport_api_item *item;
-  slot *slots;     /* one per C parameter */
-  void **values;   /* ffi_call's avalues: ctx, out, then &slots[i] */
-  void **temps;    /* buffers made for the call (vec_i64 → vec_f64) */
+  slot *slots;   /* one per C parameter */
+  void **values; /* ffi_call's avalues: ctx, out, then &slots[i] */
+  void **temps;  /* buffers made for the call (vec_i64 → vec_f64) */
   size_t ntemps;
   rimport_buf key; /* the C signature */
   size_t next;     /* the next slot */
@@ -405,16 +403,16 @@ static int convert(conv *c, size_t number, const char *name,
   case RIMPORT_VM_VEC_F64:
     if (v->tag == RIMPORT_VALUE_VEC_F64) {
       if (v->as.vec_f64.ptr == NULL && v->as.vec_f64.len > 0)
-        return bad_arg(c, number, name, t,
-                       "a vec_f64 of %zu elements at NULL", v->as.vec_f64.len);
+        return bad_arg(c, number, name, t, "a vec_f64 of %zu elements at NULL",
+                       v->as.vec_f64.len);
       return put_buffer(c, v->as.vec_f64.ptr, v->as.vec_f64.len);
     }
     if (v->tag == RIMPORT_VALUE_VEC_I64) { /* [1, 2] for a Vec<f64> */
       double *d = NULL;
       size_t n = v->as.vec_i64.len;
       if (v->as.vec_i64.ptr == NULL && n > 0)
-        return bad_arg(c, number, name, t,
-                       "a vec_i64 of %zu elements at NULL", n);
+        return bad_arg(c, number, name, t, "a vec_i64 of %zu elements at NULL",
+                       n);
       if (n > 0) {
         if (n > SIZE_MAX / sizeof(double) ||
             (d = rimport__malloc(n * sizeof(double))) == NULL)
@@ -434,10 +432,9 @@ static int convert(conv *c, size_t number, const char *name,
     s.h = v->as.handle;
     return put(c, RIMPORT__DYNCALL_C_HANDLE, s);
   default: /* refused by rimport__dyncall_check */
-    return rimport__error_set(RIMPORT_EINTERNAL,
-                              "calling `%s`: argument %zu has shape %s",
-                              c->item->path, number,
-                              rimport_vm_shape_name(t->kind));
+    return rimport__error_set(
+        RIMPORT_EINTERNAL, "calling `%s`: argument %zu has shape %s",
+        c->item->path, number, rimport_vm_shape_name(t->kind));
   }
 }
 
@@ -648,7 +645,8 @@ static int take_result(const rimport_api_item *item,
   }
 }
 
-/* --- the call -------------------------------------------------------------- */
+/* --- the call --------------------------------------------------------------
+ */
 
 int rimport__dyncall_invoke(rimport__dyncall_state *st,
                             const rimport_api_item *item,
@@ -685,8 +683,8 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
     if ((rc = rimport__dyncall_signature(item, &sig)) == 0)
       rc = rimport__error_set(
           RIMPORT_EINVAL, "%s takes %zu argument%s%s, got %zu", sig.ptr, want,
-          want == 1 ? "" : "s",
-          recv ? " (the receiver first: a handle)" : "", nargs);
+          want == 1 ? "" : "s", recv ? " (the receiver first: a handle)" : "",
+          nargs);
     rimport_buf_dispose(&sig);
     return rc;
   }
@@ -729,7 +727,8 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
                       &args[first + i])) != 0)
       goto done;
   }
-  if ((rc = rimport__dyncall_cif_get(st, c.key.ptr ? c.key.ptr : "", &cif)) != 0)
+  if ((rc = rimport__dyncall_cif_get(st, c.key.ptr ? c.key.ptr : "", &cif)) !=
+      0)
     goto done;
   ctx = t->ctx;
   memset(&out, 0, sizeof(out));

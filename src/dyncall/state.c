@@ -60,7 +60,7 @@ static ffi_type *c_type(char c) {
 }
 
 int rimport__dyncall_cif_get(rimport__dyncall_state *st, const char *key,
-                         rimport__dyncall_cif **out) {
+                             rimport__dyncall_cif **out) {
   rimport__dyncall_cif *e;
   size_t i, n = strlen(key);
   ffi_status status;
@@ -113,8 +113,7 @@ int rimport__dyncall_cif_get(rimport__dyncall_state *st, const char *key,
 /* Whether the host's table has function `f` (kayton_api.h: check the size
  * before calling). */
 #define HAS(api, f)                                                            \
-  ((api)->size >= offsetof(KaytonApi, f) + sizeof((api)->f) &&                 \
-   (api)->f != NULL)
+  ((api)->size >= offsetof(KaytonApi, f) + sizeof((api)->f) && (api)->f != NULL)
 
 static void drop_state(void *p) {
   rimport__dyncall_state_free(p);
@@ -131,8 +130,7 @@ rimport__dyncall_state *rimport__dyncall_context_state(KaytonContext *ctx) {
       !HAS(api, get_global_ptr) || !HAS(api, set_global_ptr) ||
       !HAS(api, new_handle) || !HAS(api, release_handle))
     return NULL;
-  if (api->register_kind(ctx, STATE_NAME, len, drop_state, &kind) !=
-      KAYTON_OK)
+  if (api->register_kind(ctx, STATE_NAME, len, drop_state, &kind) != KAYTON_OK)
     return NULL;
   if (api->get_global_ptr(ctx, STATE_NAME, len, kind, &p) == KAYTON_OK &&
       p != NULL)

@@ -25,6 +25,6 @@ typedef struct rimport__dyncall_cif {
  * rimport__dyncall_prepared). 0, RIMPORT_ENOMEM, RIMPORT_EINTERNAL (libffi
  * refused: with its status). */
 int rimport__dyncall_cif_get(rimport__dyncall_state *st, const char *key,
-                         rimport__dyncall_cif **out);
+                             rimport__dyncall_cif **out);
 
 #endif
