@@ -19,8 +19,8 @@
  * prepared once per dyncall state and reused by every item with the same
  * C signature; entries are never freed before the state.
  *
- * Not thread-safe: a state belongs to one session, used by one thread at
- * a time. */
+ * A state may be used from several threads (its table is locked): a host
+ * may give one context to sessions on different threads. */
 #ifndef RIMPORT_SRC_DYNCALL_H
 #define RIMPORT_SRC_DYNCALL_H
 
@@ -37,7 +37,7 @@ int rimport__dyncall_state_new(rimport__dyncall_state **out);
 /* NULL is a no-op. */
 void rimport__dyncall_state_free(rimport__dyncall_state *st);
 /* How many ffi_cif the state has prepared (one per C signature). */
-size_t rimport__dyncall_prepared(const rimport__dyncall_state *st);
+size_t rimport__dyncall_prepared(rimport__dyncall_state *st);
 
 /* The state kept for the session whose context is ctx, made on first use:
  * a VM global "rimport.dyncall" of kind "rimport.dyncall", owned by a

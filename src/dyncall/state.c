@@ -3,11 +3,15 @@
 #include <ffi.h>
 #include <stddef.h>
 #include <string.h>
+#include <uv.h>
 
 #include "dyncall.h"
 #include "state.h"
 
 struct rimport__dyncall_state {
+  /* Guards the table: a host may hand one context (and so one state) to
+   * sessions on different threads. A cif, once made, is only read. */
+  uv_mutex_t lock;
   rimport__dyncall_cif **cifs; /* each allocated once: a cif never moves */
   size_t count, cap;
   size_t prepared;
@@ -16,6 +20,12 @@ struct rimport__dyncall_state {
 int rimport__dyncall_state_new(rimport__dyncall_state **out) {
   if ((*out = rimport__calloc(1, sizeof(**out))) == NULL)
     return rimport__error_nomem();
+  if (uv_mutex_init(&(*out)->lock) != 0) {
+    rimport__free(*out);
+    *out = NULL;
+    return rimport__error_set(RIMPORT_ENOMEM,
+                              "making the lock of a dyncall state failed");
+  }
   return 0;
 }
 
@@ -29,11 +39,18 @@ void rimport__dyncall_state_free(rimport__dyncall_state *st) {
     rimport__free(st->cifs[i]);
   }
   rimport__free(st->cifs);
+  uv_mutex_destroy(&st->lock);
   rimport__free(st);
 }
 
-size_t rimport__dyncall_prepared(const rimport__dyncall_state *st) {
-  return st == NULL ? 0 : st->prepared;
+size_t rimport__dyncall_prepared(rimport__dyncall_state *st) {
+  size_t n;
+  if (st == NULL)
+    return 0;
+  uv_mutex_lock(&st->lock);
+  n = st->prepared;
+  uv_mutex_unlock(&st->lock);
+  return n;
 }
 
 static ffi_type *size_type(void) {
@@ -59,8 +76,8 @@ static ffi_type *c_type(char c) {
   }
 }
 
-int rimport__dyncall_cif_get(rimport__dyncall_state *st, const char *key,
-                             rimport__dyncall_cif **out) {
+static int cif_get(rimport__dyncall_state *st, const char *key,
+                   rimport__dyncall_cif **out) {
   rimport__dyncall_cif *e;
   size_t i, n = strlen(key);
   ffi_status status;
@@ -104,6 +121,15 @@ int rimport__dyncall_cif_get(rimport__dyncall_state *st, const char *key,
   st->prepared++;
   *out = e;
   return 0;
+}
+
+int rimport__dyncall_cif_get(rimport__dyncall_state *st, const char *key,
+                             rimport__dyncall_cif **out) {
+  int rc;
+  uv_mutex_lock(&st->lock);
+  rc = cif_get(st, key, out);
+  uv_mutex_unlock(&st->lock);
+  return rc;
 }
 
 /* --- the session's state, kept by its context --------------------------- */
