@@ -1285,6 +1285,187 @@ static void session_calls_find_the_item(void **state) {
   rimport_session_close(s);
 }
 
+/* --- a real plugin's thunks ---------------------------------------------- */
+
+/* The apidoc fixture built, loaded and registered, then called through
+ * rimport_call by path and by bound name: values and handles in and out,
+ * range checks before the call, an Err and a moved-out value as errors,
+ * Option's None, a function that has no thunk, a generic one refused. */
+static void real_plugin_calls(void **state) {
+  static const char cell[] =
+      "rimport apidoc(path=\"apidoc\")\n"
+      "from apidoc rimport Counter, checked, largest\n"
+      "from apidoc.shapes rimport greet, ints, parse, maybe, sum, peek\n";
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *built;
+  rimport__dyncall_state *st;
+  rimport_value a[7], c, m, v;
+  char cache[4200];
+  size_t prepared;
+  (void)state;
+  snprintf(cache, sizeof(cache), "%s/cache",
+           rimport_test_tmpdir("dyncall-real"));
+  s = rimport_test_session_open(cache, NULL);
+  plan = rimport_test_plan(s, cell);
+  built = rimport_test_build(s, plan);
+  if (rimport_load(s, built) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  /* a constructor by bound name, a method by path */
+  a[0] = i64v(41);
+  if (rimport_call(s, "Counter::new", a, 1, &c) != 0)
+    fail_msg("Counter::new: %s", rimport_error_last()->message);
+  assert_int_equal(c.tag, RIMPORT_VALUE_HANDLE);
+  assert_int_equal(rimport_call(s, "apidoc::Counter::bump", &c, 1, &v), 0);
+  assert_int_equal(v.tag, RIMPORT_VALUE_I64);
+  assert_int_equal(v.as.i64, 42);
+  /* the cif of (HKayRef) is prepared once */
+  st = rimport__dyncall_context_state(rimport_session_context(s));
+  assert_non_null(st);
+  prepared = rimport__dyncall_prepared(st);
+  assert_int_equal(rimport_call(s, "Counter::bump", &c, 1, &v), 0);
+  assert_int_equal(rimport_call(s, "Counter::get", &c, 1, &v), 0);
+  assert_int_equal(v.as.i64, 43);
+  assert_int_equal(rimport__dyncall_prepared(st), prepared);
+  /* strings in and out, re-exported path */
+  a[0] = strv("ab", 2);
+  a[1] = strv("cé", 3);
+  assert_int_equal(rimport_call(s, "apidoc::prelude::greet", a, 2, &v), 0);
+  assert_int_equal(v.tag, RIMPORT_VALUE_STR);
+  assert_string_equal(v.as.str.ptr, "abcé");
+  rimport_value_dispose(&v);
+  /* every integer width; a u8 out of range is refused before the call */
+  a[0] = i64v(1);
+  a[1] = i64v(-2);
+  a[2] = i64v(3);
+  a[3] = i64v(4);
+  a[4] = i64v(5);
+  a[5] = f64v(0.5);
+  a[6] = boolv(1);
+  assert_int_equal(rimport_call(s, "ints", a, 7, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_F64 && v.as.f64 == 12.5);
+  a[0] = i64v(300);
+  rimport_test_assert_error(rimport_call(s, "ints", a, 7, &v), RIMPORT_EINVAL,
+                            "argument 1 (a) of apidoc::shapes::ints is u8 "
+                            "(i64 in 0..=255); got 300, out of that range");
+  /* vectors */
+  {
+    static const int64_t ints[] = {1, 2};
+    static const double floats[] = {0.5};
+    a[0] = veci(ints, 2);
+    a[1] = vecf(floats, 1);
+    assert_int_equal(rimport_call(s, "sum", a, 2, &v), 0);
+    assert_int_equal(v.tag, RIMPORT_VALUE_VEC_I64);
+    assert_int_equal(v.as.vec_i64.len, 0);
+    rimport_value_dispose(&v);
+  }
+  /* an Err is an error with its Display; Ok is the value */
+  a[0] = strv("x1", 2);
+  rimport_test_assert_error(rimport_call(s, "parse", a, 1, &v), RIMPORT_EPANIC,
+                            "invalid digit");
+  a[0] = strv("65535", 5);
+  assert_int_equal(rimport_call(s, "parse", a, 1, &v), 0);
+  assert_int_equal(v.as.i64, 65535);
+  a[0] = i64v(-1);
+  rimport_test_assert_error(rimport_call(s, "checked", a, 1, &v),
+                            RIMPORT_EPANIC, "negative");
+  /* Option: None, or a new handle; opaque values by reference */
+  a[0] = i64v(0);
+  assert_int_equal(rimport_call(s, "maybe", a, 1, &v), 0);
+  assert_int_equal(v.tag, RIMPORT_VALUE_NONE);
+  a[0] = i64v(5);
+  assert_int_equal(rimport_call(s, "maybe", a, 1, &m), 0);
+  assert_int_equal(m.tag, RIMPORT_VALUE_HANDLE);
+  a[0] = c;
+  a[1] = m;
+  assert_int_equal(rimport_call(s, "peek", a, 2, &v), 0);
+  assert_int_equal(v.as.i64, 43 + 6);
+  a[1] = i64v(5);
+  rimport_test_assert_error(rimport_call(s, "peek", a, 2, &v), RIMPORT_EINVAL,
+                            "argument 2 (m) of apidoc::shapes::peek is &mut "
+                            "Counter (a handle of apidoc::Counter); got an "
+                            "i64");
+  /* arity, a generic function, a function that was not requested */
+  rimport_test_assert_error(
+      rimport_call(s, "Counter::new", NULL, 0, &v), RIMPORT_EINVAL,
+      "apidoc::Counter::new(start: i64) takes 1 argument, got 0");
+  a[0] = i64v(1);
+  a[1] = i64v(2);
+  rimport_test_assert_error(rimport_call(s, "largest", a, 2, &v),
+                            RIMPORT_EUNSUPPORTED, "generic");
+  rimport_test_assert_error(
+      rimport_call(s, "apidoc::shapes::nothing", NULL, 0, &v),
+      RIMPORT_ENOTFOUND,
+      "has no thunk for it (no symbol kayton_thunk_6apidoc6shapes7nothing)");
+  /* self moves the value out; the handle stays, empty */
+  assert_int_equal(rimport_call(s, "Counter::into_inner", &c, 1, &v), 0);
+  assert_int_equal(v.as.i64, 43);
+  rimport_test_assert_error(rimport_call(s, "Counter::get", &c, 1, &v),
+                            RIMPORT_EPANIC, "was moved out");
+  rimport_build_result_free(built);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s); /* drops the handles' values */
+}
+
+/* `rimport repl`: a cell imports apidoc, then :call lines use it, keep
+ * handles as $N and print values; errors leave the session going. */
+static void repl_calls_a_real_plugin(void **state) {
+#ifdef RIMPORT_CLI_PATH
+  char input[4300], cache[4300];
+  const char *argv[] = {RIMPORT_CLI_PATH, "--cache-dir", cache,
+                        "--offline",      "repl",        NULL};
+  rimport__proc_opts o;
+  rimport__proc_result r = RIMPORT__PROC_RESULT_INIT;
+  const char *dir = rimport_test_tmpdir("dyncall-repl-real");
+  (void)state;
+  snprintf(cache, sizeof(cache), "%s/cache", dir);
+  snprintf(input, sizeof(input), "%s/input.txt", dir);
+  rimport_test_write_file(input, "rimport apidoc(path=\"" RIMPORT_TEST_FIXTURES
+                                 "/apidoc\")\n"
+                                 "from apidoc rimport Counter\n"
+                                 "from apidoc.shapes rimport greet, maybe\n"
+                                 "\n"
+                                 ":call Counter::new(41)\n"
+                                 ":call Counter::bump($1)\n"
+                                 ":call greet(\"a\\n\", \"\\u{e9}\")\n"
+                                 ":call maybe(0)\n"
+                                 ":call maybe(2)\n"
+                                 ":call apidoc::Counter::get($2)\n"
+                                 ":call Counter::new(\"x\")\n"
+                                 ":call Counter::into_inner($1)\n"
+                                 ":call Counter::get($1)\n"
+                                 ":call Counter::get($3)\n"
+                                 ":quit\n");
+  memset(&o, 0, sizeof(o));
+  o.file = RIMPORT_CLI_PATH;
+  o.args = argv;
+  o.stdin_path = input;
+  o.timeout_ms = 300000;
+  assert_int_equal(rimport__proc_run(&o, &r), 0);
+  assert_int_equal(r.term_signal, 0);
+  if (r.exit_status != 0 ||
+      !strstr(r.out.ptr, "$1 = apidoc::Counter handle\n"
+                         "42\n"
+                         "\"a\\né\"\n"
+                         "None\n"
+                         "$2 = apidoc::Counter handle\n"
+                         "2\n"
+                         "42\n") ||
+      !strstr(r.err.ptr, "argument 1 (start) of apidoc::Counter::new is i64 "
+                         "(i64 in -9223372036854775808..=9223372036854775807); "
+                         "got a str") ||
+      !strstr(r.err.ptr, "was moved out") ||
+      !strstr(r.err.ptr, "$3: no :call has returned that handle (the kept "
+                         "ones are $1 to $2)"))
+    fail_msg("repl exited %d and printed:\n%s\n%s", (int)r.exit_status,
+             r.out.ptr, r.err.ptr);
+  rimport__proc_result_dispose(&r);
+#else
+  (void)state;
+  skip();
+#endif
+}
+
 /* --- the REPL's syntax -----------------------------------------------------
  */
 
@@ -1679,6 +1860,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(odd_lines_never_crash),
     cmocka_unit_test(values_print_as_the_repl_shows_them),
     cmocka_unit_test(repl_call_lines_report_and_go_on),
+    cmocka_unit_test(real_plugin_calls),
+    cmocka_unit_test(repl_calls_a_real_plugin),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
