@@ -645,8 +645,7 @@ static int take_result(const rimport_api_item *item,
   }
 }
 
-/* --- the call --------------------------------------------------------------
- */
+/* --- the call ------------------------------------------------------------- */
 
 int rimport__dyncall_invoke(rimport__dyncall_state *st,
                             const rimport_api_item *item,

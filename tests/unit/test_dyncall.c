@@ -374,8 +374,7 @@ static void *addr(void (*f)(void)) {
 }
 #define THUNK(f) addr((void (*)(void))(f))
 
-/* --- signatures by hand -----------------------------------------------------
- */
+/* --- signatures by hand --------------------------------------------------- */
 
 static rimport_api_type ty(rimport_vm_shape kind, const char *type) {
   rimport_api_type t;
@@ -611,8 +610,7 @@ static void refused(fixture *f, const fn *fn_, void *thunk,
   assert_int_equal(r.tag, RIMPORT_VALUE_UNIT);
 }
 
-/* --- every shape ------------------------------------------------------------
- */
+/* --- every shape ---------------------------------------------------------- */
 
 static void scalars_in_and_out(void **state) {
   fixture *f = *state;
@@ -1466,8 +1464,7 @@ static void repl_calls_a_real_plugin(void **state) {
 #endif
 }
 
-/* --- the REPL's syntax -----------------------------------------------------
- */
+/* --- the REPL's syntax ---------------------------------------------------- */
 
 static int refs_seen;
 
