@@ -20,6 +20,7 @@
 #include "rimport/plan.h"
 #include "rimport/build.h"
 #include "rimport/api.h"
+#include "rimport/call.h"
 #include "rimport/run.h"
 
 #endif /* RIMPORT_H */

@@ -69,6 +69,19 @@ int rimport__api_from_rustdoc(const rimport__rustdoc_doc *docs, size_t count,
 int rimport__api_reexported_crates(const rimport__rustdoc_doc *doc,
                                    rimport_buf *out);
 
+/* --- thunk symbols (mangle.c) ----------------------------------------------
+ * The exported name of the thunk of the item at `path` (its canonical
+ * path; include/kayton_api.h, "thunks"): "kayton_thunk_" followed, for
+ * each segment of the path, by the segment's length in decimal and the
+ * segment. A leading "::" is ignored, and so is a raw identifier's "r#".
+ *   reqwest::StatusCode::from_u16 → kayton_thunk_7reqwest10StatusCode8from_u16
+ * The plugin generator names thunks with it and the dynamic calls
+ * (src/dyncall) look them up with it. Writes the name into *out
+ * (replaced); RIMPORT_EINVAL (with a message) when a segment is empty or
+ * not an ASCII identifier ([A-Za-z_][A-Za-z0-9_]*), RIMPORT_ENOMEM. */
+#define RIMPORT__API_THUNK_PREFIX "kayton_thunk_"
+int rimport__api_thunk_symbol(const char *path, rimport_buf *out);
+
 /* The file of a plugin's index in its cache entry. */
 #define RIMPORT__API_INDEX_FILE "api.json"
 

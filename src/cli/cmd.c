@@ -61,7 +61,21 @@ const cli_cmd cli_cmds[] = {
      "input ends the session. A failing cell is reported and the session\n"
      "goes on. In rustc's messages a cell's first typed line is line 2.\n"
      "Line editing and history come from libedit when rimport was built\n"
-     "with it.\n",
+     "with it.\n"
+     "\n"
+     "A line `:call <path-or-name>(<args>)` at the start of a cell calls a\n"
+     "function, method or associated function of an imported crate at\n"
+     "once, through its plugin's thunk: no rustc, no cell. The function is\n"
+     "a path (reqwest::StatusCode::from_u16) or a name a cell bound\n"
+     "(StatusCode::from_u16, add); its plugin must be loaded (a cell that\n"
+     "imports the crate ran). Arguments are literals: integers (-7),\n"
+     "floats (1.5, 2e-3), true, false, \"strings\" (escapes \\n \\t \\\"\n"
+     "\\\\ \\0 \\xHH \\u{e9}), lists [1, 2, 3] or [0.5, 1], and $N, a handle\n"
+     "an earlier :call returned (a method's receiver comes first). A\n"
+     "handle result is kept and printed as `$3 = <kind> handle`; other\n"
+     "results print their value (() for unit, None for an Option's None).\n"
+     "A bad line, a wrong argument or a failing call is reported and the\n"
+     "session goes on.\n",
      NULL},
     {"doc", cli_doc, "<path> [<statement>...] [--json]",
      "show a crate's items: kinds, signatures, docs",

@@ -3,10 +3,18 @@
  * line `%%`); `:quit` or end of input ends the session. In rustc's
  * messages a cell's first typed line is line 2. Line editing and
  * history come from libedit when it is there (Debian: libedit-dev); without
- * it, or when stdin is not a terminal, lines are read as they come. */
+ * it, or when stdin is not a terminal, lines are read as they come.
+ *
+ * `:call <path-or-name>(<args>)` at the start of a cell calls a function
+ * of an imported crate at once, through its plugin's thunk (rimport_call:
+ * no rustc, no cell). Arguments are literals (src/dyncall/dyncall.h has
+ * the syntax) or $N, a handle an earlier :call returned: the REPL keeps
+ * those as $1, $2, … and prints `$3 = <kind> handle`; other results print
+ * their value. */
 #ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
 #define _POSIX_C_SOURCE 200809L
 #endif
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +22,7 @@
 
 #include "cli.h"
 #include "common/common.h"
+#include "dyncall/dyncall.h"
 
 #ifdef RIMPORT_HAVE_LIBEDIT
 #include <editline/readline.h>
@@ -44,7 +53,97 @@ static char *read_line(const char *prompt, int tty) {
   }
 }
 
+/* The handles :call returned, $1 first. */
+typedef struct kept_handles {
+  uint64_t *handles;
+  size_t count, cap;
+} kept_handles;
+
+static int resolve_ref(void *payload, unsigned long n, rimport_value *out) {
+  const kept_handles *k = payload;
+  if (n == 0 || n > k->count) {
+    if (k->count == 0)
+      return rimport__error_set(RIMPORT_ENOTFOUND,
+                                "$%lu: no :call has returned a handle yet", n);
+    return rimport__error_set(RIMPORT_ENOTFOUND,
+                              "$%lu: no :call has returned that handle (the "
+                              "kept ones are $1 to $%zu)",
+                              n, k->count);
+  }
+  out->tag = RIMPORT_VALUE_HANDLE;
+  out->as.handle = k->handles[n - 1];
+  return 0;
+}
+
+/* Prints the expression and a caret under the column of the last error. */
+static void show_column(const char *text) {
+  const rimport_error *e = rimport_error_last();
+  unsigned int col;
+  if (e->code != RIMPORT_EPARSE || e->column == 0)
+    return;
+  fprintf(stderr, "    %s\n    ", text);
+  for (col = 1; col < e->column; col++)
+    fputc(' ', stderr);
+  fputs("^\n", stderr);
+}
+
+/* `:call <expr>`: parses, calls and prints the result; errors are printed
+ * and the session goes on. */
+static void repl_call(cli *c, rimport_session *s, const char *text,
+                      kept_handles *k) {
+  rimport__dyncall_expr e;
+  const rimport_api_item *item = NULL;
+  rimport_value r = RIMPORT_VALUE_INIT;
+  rimport_buf shown = RIMPORT_BUF_INIT;
+  while (*text == ' ' || *text == '\t')
+    text++;
+  if (*text == '\0') {
+    fprintf(stderr,
+            "%s: error: :call needs a function and its arguments: "
+            ":call <path-or-name>(<args>), e.g. :call add(40, 2)\n",
+            c->prog);
+    return;
+  }
+  if (rimport__dyncall_parse(text, strlen(text), resolve_ref, k, &e) != 0) {
+    cli_fail(c, ":call");
+    show_column(text);
+  } else if (rimport_call_lookup(s, e.path, &item) != 0 ||
+             rimport_call_item(s, item, e.args, e.nargs, &r) != 0) {
+    cli_fail(c, ":call");
+  } else if (r.tag == RIMPORT_VALUE_HANDLE) {
+    if (rimport__grow((void **)&k->handles, &k->cap, k->count + 1,
+                      sizeof(*k->handles)) != 0) {
+      cli_fail(c, "keeping the handle");
+    } else {
+      k->handles[k->count++] = r.as.handle;
+      printf("$%zu = %s handle\n", k->count,
+             item->output && item->output->opaque ? item->output->opaque
+             : item->output && item->output->type ? item->output->type
+                                                  : "a");
+    }
+  } else if (rimport__dyncall_value_text(&r, &shown) != 0) {
+    cli_fail(c, "printing the result");
+  } else {
+    printf("%s\n", shown.ptr);
+  }
+  fflush(stdout);
+  rimport_value_dispose(&r);
+  rimport_buf_dispose(&shown);
+  rimport__dyncall_expr_free(&e);
+}
+
+/* The text after `:call` when the line is a :call line, else NULL. */
+static const char *call_line(const char *line) {
+  while (*line == ' ' || *line == '\t')
+    line++;
+  if (strncmp(line, ":call", 5) != 0 ||
+      (line[5] != '\0' && line[5] != ' ' && line[5] != '\t'))
+    return NULL;
+  return line + 5;
+}
+
 int cli_repl(cli *c, int argc, char **argv) {
+  kept_handles kept = {NULL, 0, 0};
   rimport_session *s = NULL;
   char cwd[4096];
   size_t cwd_len = sizeof(cwd);
@@ -59,7 +158,8 @@ int cli_repl(cli *c, int argc, char **argv) {
   if (uv_cwd(cwd, &cwd_len) != 0)
     snprintf(cwd, sizeof(cwd), ".");
   if (tty)
-    printf("rimport %s: a cell ends at an empty line; :quit to leave\n",
+    printf("rimport %s: a cell ends at an empty line; :call f(args) calls a "
+           "function without a cell; :quit to leave\n",
            rimport_version());
   while (!done) {
     rimport_buf text = RIMPORT_BUF_INIT;
@@ -76,6 +176,11 @@ int cli_repl(cli *c, int argc, char **argv) {
         free(line);
         done = 1;
         break;
+      }
+      if (text.size == 0 && call_line(line) != NULL) {
+        repl_call(c, s, call_line(line), &kept);
+        free(line);
+        continue;
       }
       if (line[0] == '\0' || strcmp(line, "%%") == 0) {
         free(line);
@@ -104,6 +209,7 @@ int cli_repl(cli *c, int argc, char **argv) {
     }
     rimport_buf_dispose(&text);
   }
-  rimport_session_close(s);
+  rimport_session_close(s); /* drops the kept handles' values */
+  rimport__free(kept.handles);
   return 0;
 }
