@@ -581,9 +581,8 @@ static int plugin_items(rimport__arena *a, rimport_plugin *p,
 /* Where each of the plugin's items was first asked for. */
 static int plugin_spans(rimport__arena *a, const rimport_plugin *p,
                         const crate_acc *acc, const rimport_span **out) {
-  rimport_span *spans =
-      rimport__arena_alloc(a, (p->item_count ? p->item_count : 1) *
-                                  sizeof(*spans));
+  rimport_span *spans = rimport__arena_alloc(
+      a, (p->item_count ? p->item_count : 1) * sizeof(*spans));
   size_t i, k;
   if (spans == NULL)
     return RIMPORT_ENOMEM;
