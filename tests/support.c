@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <sys/resource.h>
+#endif
 #include <uv.h>
 #include <xxhash.h>
 
@@ -1251,4 +1254,33 @@ int rimport_test_run(const char *group, const struct CMUnitTest *tests,
   free(run);
   rimport_error_clear();
   return rc;
+}
+
+/* --- descriptor limits ------------------------------------------------- */
+
+unsigned long long rimport_test_limit_descriptors(unsigned long long n) {
+#ifndef _WIN32
+  struct rlimit rl;
+  unsigned long long old;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  old = (unsigned long long)rl.rlim_cur;
+  rl.rlim_cur = (rlim_t)n;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    fail_msg("setrlimit(RLIMIT_NOFILE, %llu) failed", n);
+  return old;
+#else
+  (void)n;
+  return 0;
+#endif
+}
+
+void rimport_test_restore_descriptors(unsigned long long old) {
+#ifndef _WIN32
+  struct rlimit rl;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  rl.rlim_cur = (rlim_t)old;
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+#else
+  (void)old;
+#endif
 }

@@ -276,6 +276,12 @@ void rimport_test_exec_self(rimport_test_output *r,
 void rimport_test_run_cli(rimport_test_output *r, const char *cache_dir,
                           const char *const *args, unsigned int timeout_ms);
 
+/* Lowers the soft limit of open descriptors to n (unix; valgrind allows
+ * the soft limit only) and returns the old one, for
+ * rimport_test_restore_descriptors. Windows has no such limit: 0. */
+unsigned long long rimport_test_limit_descriptors(unsigned long long n);
+void rimport_test_restore_descriptors(unsigned long long old);
+
 /* Non-zero when `name` (no directory part) is an executable on PATH. */
 int rimport_test_have_program(const char *name);
 

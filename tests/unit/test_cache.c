@@ -10,7 +10,6 @@
 
 #ifndef _WIN32
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
@@ -1262,36 +1261,6 @@ static int open_descriptors(void) {
 }
 #endif
 
-/* Lowers the soft limit of open descriptors to n (unix; valgrind allows
- * the soft limit only) and returns the old one, to be given back to
- * restore_descriptors. Windows has no such limit: 0. */
-static unsigned long long limit_descriptors(unsigned long long n) {
-#ifndef _WIN32
-  struct rlimit rl;
-  unsigned long long old;
-  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  old = (unsigned long long)rl.rlim_cur;
-  rl.rlim_cur = (rlim_t)n;
-  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-    fail_msg("setrlimit(RLIMIT_NOFILE, %llu) failed", n);
-  return old;
-#else
-  (void)n;
-  return 0;
-#endif
-}
-
-static void restore_descriptors(unsigned long long old) {
-#ifndef _WIN32
-  struct rlimit rl;
-  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  rl.rlim_cur = (rlim_t)old;
-  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-#else
-  (void)old;
-#endif
-}
-
 /* How many lines of the .keys files in <cache>/_sessions list "<crate>
  * <key>". */
 typedef struct marks_scan {
@@ -1363,7 +1332,7 @@ static void cache_marks_hold_few_descriptors(void **state) {
   nth_key(key, 7);
   must(publish(cache_dir, src_dir, "demo", key, &e));
   rimport__entry_free(e);
-  saved = limit_descriptors(64);
+  saved = rimport_test_limit_descriptors(64);
 #ifndef _WIN32
   before = open_descriptors();
 #endif
@@ -1401,7 +1370,7 @@ static void cache_marks_hold_few_descriptors(void **state) {
   /* Clear, in this process, reads the marks and keeps what they list
    * (with every limit back: clear holds every key's lock and fence until
    * it is done). */
-  restore_descriptors(saved);
+  rimport_test_restore_descriptors(saved);
   memset(&log, 0, sizeof(log));
   must(rimport__cache_clear_report(cache_dir, on_gc, &log));
   assert_int_equal(log.kept, 1);

@@ -6,9 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifndef _WIN32
-#include <sys/resource.h>
-#endif
 
 #include "support.h"
 #include "cache/cache.h"
@@ -298,36 +295,6 @@ static void cell_without_plugins(void **state) {
   rimport_buf_dispose(&log.text);
 }
 
-/* Lowers the soft limit of open descriptors to n (unix; valgrind allows
- * the soft limit only); the old one, for restore_descriptors. Windows has
- * no such limit: 0. */
-static unsigned long long limit_descriptors(unsigned long long n) {
-#ifndef _WIN32
-  struct rlimit rl;
-  unsigned long long old;
-  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  old = (unsigned long long)rl.rlim_cur;
-  rl.rlim_cur = (rlim_t)n;
-  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-    fail_msg("setrlimit(RLIMIT_NOFILE, %llu) failed", n);
-  return old;
-#else
-  (void)n;
-  return 0;
-#endif
-}
-
-static void restore_descriptors(unsigned long long old) {
-#ifndef _WIN32
-  struct rlimit rl;
-  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  rl.rlim_cur = (rlim_t)old;
-  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-#else
-  (void)old;
-#endif
-}
-
 static void count_kept(const char *path, unsigned long long bytes,
                        const char *kept, void *payload) {
   (void)path;
@@ -348,7 +315,7 @@ static void many_cells_under_a_low_descriptor_limit(void **state) {
   unsigned long long saved;
   int i, reused, kept = 0, entries;
   (void)state;
-  saved = limit_descriptors(64);
+  saved = rimport_test_limit_descriptors(64);
   for (i = 0; i < CELLS; i++) {
     snprintf(cell, sizeof(cell), "fn f_%d() -> i64 { %d }\n", i, i);
     assert_int_equal(split_run(s, cell, &reused, &out), 0);
@@ -360,7 +327,7 @@ static void many_cells_under_a_low_descriptor_limit(void **state) {
   snprintf(dir, sizeof(dir), "%s/kayton_cell", cache_dir);
   entries = rimport_test_count_prefixed(dir, "");
   /* clear holds a lock of every key while it works: its own limit. */
-  restore_descriptors(saved);
+  rimport_test_restore_descriptors(saved);
   if (rimport__cache_clear_report(cache_dir, count_kept, &kept) != 0)
     fail_msg("clear: %s", rimport_error_last()->message);
   /* every cell and the cell API's entry, and _cells (the lib farm the
@@ -373,11 +340,11 @@ static void many_cells_under_a_low_descriptor_limit(void **state) {
     assert_true(rimport__fs_is_dir(farm));
   }
   assert_true(entries >= kept);
-  saved = limit_descriptors(64);
+  saved = rimport_test_limit_descriptors(64);
   assert_int_equal(
       split_run(s, "kprintln!(\"{}\", f_5() * 2);\n", &reused, &out), 0);
   assert_string_equal(out.ptr, "10\n");
-  restore_descriptors(saved);
+  rimport_test_restore_descriptors(saved);
   rimport_buf_dispose(&out);
   rimport_session_close(s);
   rimport_buf_dispose(&log.text);

@@ -10,7 +10,6 @@
 
 #ifndef _WIN32
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
@@ -595,36 +594,6 @@ static void clear_spares_a_plugin_loaded_elsewhere(void **state) {
   rimport_session_close(b.s);
 }
 
-/* Lowers the soft limit of open descriptors to n (unix; valgrind allows
- * the soft limit only); the old one, for restore_descriptors. Windows has
- * no such limit: 0. */
-static unsigned long long limit_descriptors(unsigned long long n) {
-#ifndef _WIN32
-  struct rlimit rl;
-  unsigned long long old;
-  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  old = (unsigned long long)rl.rlim_cur;
-  rl.rlim_cur = (rlim_t)n;
-  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-    fail_msg("setrlimit(RLIMIT_NOFILE, %llu) failed", n);
-  return old;
-#else
-  (void)n;
-  return 0;
-#endif
-}
-
-static void restore_descriptors(unsigned long long old) {
-#ifndef _WIN32
-  struct rlimit rl;
-  assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-  rl.rlim_cur = (rlim_t)old;
-  assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-#else
-  (void)old;
-#endif
-}
-
 /* Descriptors open below 1024 (Windows: 0, not counted). */
 static int open_descriptors(void) {
   int n = 0;
@@ -685,7 +654,7 @@ static void marks_of_many_entries_hold_two_descriptors(void **state) {
   snprintf(other, sizeof(other), "%s/other", tmp);
   snprintf(p, sizeof(p), "%s/kayton_cell", cache);
   assert_int_equal(rimport__fs_mkdir_p(p), 0); /* every fence opens a file */
-  saved = limit_descriptors(64);
+  saved = rimport_test_limit_descriptors(64);
   before = open_descriptors();
   for (i = 0; i < 200; i++) {
     snprintf(key, sizeof(key), "%032x", (unsigned int)i);
@@ -707,7 +676,7 @@ static void marks_of_many_entries_hold_two_descriptors(void **state) {
   assert_int_equal(k.lines, 2);
   rimport_test_assert_error(rimport__loader_mark_in_use(cache, "../x", key),
                             RIMPORT_EINVAL, "../x");
-  restore_descriptors(saved);
+  rimport_test_restore_descriptors(saved);
 }
 
 static const struct CMUnitTest tests[] = {
