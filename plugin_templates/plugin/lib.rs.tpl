@@ -87,6 +87,9 @@ pub mod inst {
 {{#wrap}}
 {{indent}}pub fn {{alias}}({{#params}}{{sep}}a{{i}}: {{ty}}{{/params}}) -> {{ret}} { ::{{crate}}::{{path}}::<{{args}}>({{#params}}{{sep}}a{{i}}{{/params}}) }
 {{/wrap}}
+{{#method}}
+{{indent}}pub fn {{alias}}({{#params}}{{sep}}{{name}}: {{ty}}{{/params}}) -> {{ret}} { {{type_alias}}::{{member}}({{#params}}{{sep}}{{name}}{{/params}}) }
+{{/method}}
 {{#close}}
 {{indent}}}
 {{/close}}

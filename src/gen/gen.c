@@ -289,11 +289,12 @@ typedef enum line_kind {
   LINE_FUNC,
   LINE_CLOSE,
   LINE_WRAP,
+  LINE_METHOD,
   LINE_KINDS
 } line_kind;
 
-static const char *const line_names[LINE_KINDS] = {"open", "use",   "type",
-                                                   "func", "close", "wrap"};
+static const char *const line_names[LINE_KINDS] = {
+    "open", "use", "type", "func", "close", "wrap", "method"};
 
 /* One line of a tree: its values, and one list per kind of line of which
  * only its own holds a record (an empty one: inside, names come from the
@@ -719,6 +720,153 @@ nomem:
   return RIMPORT_ENOMEM;
 }
 
+/* A type instance (`Stack[Vec[i64]]`): after its alias, a concrete
+ * wrapper of each constructor and method the index shows whose types the
+ * plugin can write once instantiated (`pub fn Stack__Vec_i64__push(this:
+ * &mut Stack__Vec_i64, a0: Vec<i64>) { Stack__Vec_i64::push(this, a0) }`),
+ * each with its index record (as a member of the alias) and thunk; the
+ * kind of its values is the instance, "apidoc::Stack<Vec<i64>>". */
+static int emit_type_wrappers(gen *g, const rimport_plugin_item *it,
+                              const mnode *n, const char *alias,
+                              const char *path, rvec *out, rvec *thunks,
+                              rvec *kinds) {
+  const char *names[9], *types[9], *req, *kind, *self_rust;
+  const cJSON *ty, *m;
+  static const rimport__tpl_record one = {NULL, 0, NULL, 0};
+  static const char spaces[] = "                                        ";
+  int count, i, width = 4 * (n->depth + 1);
+  if (g->index == NULL)
+    return 0;
+  if ((req = gen_printf(g, "%s::%s", g->crate, path)) == NULL)
+    return RIMPORT_ENOMEM;
+  ty = index_item(g, req);
+  if (ty == NULL || jstr(ty, "kind") == NULL ||
+      (strcmp(jstr(ty, "kind"), "struct") != 0 &&
+       strcmp(jstr(ty, "kind"), "enum") != 0))
+    return 0;
+  count = type_params(jstr(ty, "generics"), names);
+  if (count < 0 || (size_t)count != it->shape_count || count > 8)
+    return 0;
+  for (i = 0; i < count; i++)
+    if ((types[i] = shape_type(it->shapes[i])) == NULL ||
+        it->shapes[i] == RIMPORT_SHAPE_DYNAMIC)
+      return 0;
+  names[count] = "Self";
+  types[count] = alias;
+  kind = gen_printf(g, "%s<%s>", jstr(ty, "path"), inst_args(g, it));
+  self_rust = gen_printf(g, "crate::inst::%s%s", n->path, alias);
+  if (kind == NULL || self_rust == NULL)
+    return RIMPORT_ENOMEM;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(ty, "members")) {
+    const char *mk = jstr(m, "kind"), *mn = jstr(m, "name"),
+               *recv = jstr(m, "receiver"), *ret, *fname;
+    const cJSON *p, *outp = cJSON_GetObjectItemCaseSensitive(m, "output");
+    rvec prs = {NULL, 0, 0};
+    cJSON *rec_json, *params, *o;
+    size_t k = 0;
+    int skip = 0, rc;
+    rec r, pr;
+    if (mk == NULL || mn == NULL || strcmp(mk, "function") != 0)
+      continue;
+    if (jstr(m, "generics") && jstr(m, "generics")[0] != '\0')
+      continue; /* its own type parameters */
+    if (recv != NULL && strcmp(recv, "&self") != 0 &&
+        strcmp(recv, "&mut self") != 0 && strcmp(recv, "self") != 0)
+      continue;
+    if ((rec_json = cJSON_CreateObject()) == NULL ||
+        !cJSON_AddItemToArray(g->instances, rec_json) ||
+        (params = cJSON_AddArrayToObject(rec_json, "params")) == NULL)
+      return RIMPORT_ENOMEM;
+    if (recv != NULL) {
+      memset(&pr, 0, sizeof(pr));
+      rec_var(&pr, "i", "");
+      rec_var(&pr, "name", "this");
+      rec_var(&pr, "ty",
+              gen_printf(g, "%s%s",
+                         strcmp(recv, "self") == 0    ? ""
+                         : strcmp(recv, "&self") == 0 ? "&"
+                                                      : "&mut ",
+                         alias));
+      rec_var(&pr, "sep", "");
+      if (pr.vars[2].value == NULL || rvec_push(g, &prs, &pr) != 0)
+        return RIMPORT_ENOMEM;
+    }
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(m, "params")) {
+      char *pty = concrete_type(g, jstr(p, "type"), names, types, count + 1);
+      cJSON *t;
+      if (pty == NULL) {
+        skip = 1;
+        break;
+      }
+      memset(&pr, 0, sizeof(pr));
+      rec_var(&pr, "i", gen_printf(g, "%zu", k));
+      rec_var(&pr, "name", gen_printf(g, "a%zu", k));
+      rec_var(&pr, "ty", pty);
+      rec_var(&pr, "sep", (k > 0 || recv) ? ", " : "");
+      if (pr.vars[0].value == NULL || rvec_push(g, &prs, &pr) != 0 ||
+          (t = concrete_shape(pty)) == NULL ||
+          !cJSON_AddStringToObject(t, "name",
+                                   jstr(p, "name") ? jstr(p, "name") : "_") ||
+          !cJSON_AddItemToArray(params, t))
+        return RIMPORT_ENOMEM;
+      k++;
+    }
+    ret = skip
+              ? NULL
+              : concrete_type(g, jstr(outp, "type") ? jstr(outp, "type") : "()",
+                              names, types, count + 1);
+    if (ret == NULL)
+      continue;
+    fname = gen_printf(g, "%s__%s", alias, mn);
+    if (fname == NULL)
+      return RIMPORT_ENOMEM;
+    memset(&r, 0, sizeof(r));
+    if (width > (int)sizeof(spaces) - 1)
+      width = (int)sizeof(spaces) - 1;
+    rec_var(&r, "indent", spaces + sizeof(spaces) - 1 - width);
+    rec_var(&r, "alias", fname);
+    rec_var(&r, "type_alias", alias);
+    rec_var(&r, "member", mn);
+    rec_var(&r, "ret", ret);
+    for (i = 0; i < LINE_KINDS; i++) {
+      r.lists[r.nl].name = line_names[i];
+      r.lists[r.nl].records = &one;
+      r.lists[r.nl].count = i == (int)LINE_METHOD ? 1 : 0;
+      r.nl++;
+    }
+    rec_list(&r, "params", &prs);
+    if ((rc = rvec_push(g, out, &r)) != 0)
+      return rc;
+    /* its record (a member of the alias) and thunk */
+    o = strcmp(ret, alias) == 0 ? cJSON_CreateObject() : concrete_shape(ret);
+    if (o == NULL || !cJSON_AddItemToObject(rec_json, "output", o) ||
+        (strcmp(ret, alias) == 0 &&
+         (!cJSON_AddStringToObject(o, "type", ret) ||
+          !cJSON_AddStringToObject(o, "shape", "opaque") ||
+          !cJSON_AddStringToObject(o, "opaque", kind) ||
+          !cJSON_AddStringToObject(o, "rust", self_rust))) ||
+        !cJSON_AddStringToObject(
+            rec_json, "path",
+            gen_printf(g, "%s::%s%s::%s", g->crate, n->path, alias, mn)) ||
+        !cJSON_AddStringToObject(rec_json, "name", mn) ||
+        !cJSON_AddStringToObject(rec_json, "kind", "function") ||
+        !cJSON_AddStringToObject(rec_json, "docs",
+                                 jstr(m, "docs") ? jstr(m, "docs") : "") ||
+        !cJSON_AddStringToObject(rec_json, "sig",
+                                 jstr(m, "sig") ? jstr(m, "sig") : "") ||
+        !cJSON_AddStringToObject(rec_json, "generics", "") ||
+        !cJSON_AddStringToObject(rec_json, "instance_of",
+                                 gen_printf(g, "%s::%s", req, mn)) ||
+        (recv && !cJSON_AddStringToObject(rec_json, "receiver", recv)))
+      return RIMPORT_ENOMEM;
+    if ((rc = add_thunk(g, rec_json,
+                        gen_printf(g, "crate::inst::%s%s", n->path, fname),
+                        self_rust, kind, thunks, kinds)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
 static int emit_inst(gen *g, const mnode *n, rvec *out) {
   const mnode *c;
   size_t i, j;
@@ -750,6 +898,10 @@ static int emit_inst(gen *g, const mnode *n, rvec *out) {
     }
     if ((rc = add_line(g, out, inst_is_type(it) ? LINE_TYPE : LINE_FUNC,
                        n->depth + 1, NULL, path, alias, args)) != 0)
+      return rc;
+    if (inst_is_type(it) && g->inst_thunks != NULL &&
+        (rc = emit_type_wrappers(g, it, n, alias, path, out, g->inst_thunks,
+                                 g->inst_kinds)) != 0)
       return rc;
   }
   for (c = n->child; c; c = c->next) {
@@ -1031,7 +1183,8 @@ static int thunk_param(gen *g, const cJSON *p, size_t i, const char *path,
     vfloat = 1;
     ty = elem;
   } else if (strcmp(shape, "opaque") == 0 &&
-             (ty = nameable(g, jstr(p, "opaque"))) != NULL) {
+             (ty = jstr(p, "rust") ? jstr(p, "rust")
+                                   : nameable(g, jstr(p, "opaque"))) != NULL) {
     opaque = 1;
     kind = jstr(p, "opaque");
     access = ref == NULL                ? "take"
@@ -1123,7 +1276,8 @@ static int add_thunk(gen *g, const cJSON *fn, const char *call,
   if (strcmp(oshape, "opaque") == 0) {
     int opt = jtrue(out, "optional"), res = jtrue(out, "fallible");
     if (jstr(out, "ref") != NULL ||
-        (oty = nameable(g, jstr(out, "opaque"))) == NULL)
+        (oty = jstr(out, "rust") ? jstr(out, "rust")
+                                 : nameable(g, jstr(out, "opaque"))) == NULL)
       return 0;
     ret = opt && res ? "ret_res_opt_handle"
           : res      ? "ret_res_handle"

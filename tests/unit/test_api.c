@@ -890,6 +890,61 @@ static void instances_are_concrete(void **state) {
   rimport_buf_dispose(&out);
 }
 
+/* `Stack[Vec[i64]]`: the alias, and concrete wrappers of its constructor
+ * and method with thunks (the kind: the instance) and index records. */
+static void type_instances_get_wrappers(void **state) {
+  static const char cell[] = "rimport apidoc(path=\"apidoc\")\n"
+                             "from apidoc rimport Stack[Vec[i64]]\n";
+  typedef int32_t (*push_fn)(KaytonContext *, KaytonValue *, HKayRef,
+                             const int64_t *, size_t);
+  static const int64_t items[] = {1, 2, 3};
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_api_item *it;
+  rimport_buf src = RIMPORT_BUF_INIT, text = RIMPORT_BUF_INIT;
+  KaytonContext *ctx;
+  KaytonValue v;
+  const char *key;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  s = build_session(rimport_test_tmpdir("api-tinst"), &w);
+  plan = rimport_test_plan(s, cell);
+  r = rimport_test_build(s, plan);
+  assert_int_equal(w.count, 0);
+  key = rimport_build_result_array(r)->key;
+  rimport__buf_printf(&src, "%s/crate/src/lib.rs",
+                      rimport_build_result_array(r)->entry_dir);
+  assert_int_equal(rimport__fs_read_file(src.ptr, 1u << 24, &text), 0);
+  assert_non_null(strstr(text.ptr, "pub type Stack__Vec_i64 = "
+                                   "::apidoc::Stack<Vec<i64>>;"));
+  assert_non_null(strstr(text.ptr, "pub fn Stack__Vec_i64__push(this: &mut "
+                                   "Stack__Vec_i64, a0: Vec<i64>)"));
+  assert_int_equal(rimport_api_lookup(s, "apidoc::Stack__Vec_i64::push", &it),
+                   0);
+  assert_string_equal(it->receiver, "&mut self");
+  assert_int_equal(it->params[0].shape.kind, RIMPORT_VM_VEC_I64);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  ctx = rimport__vm_context(rimport__session_vm(s));
+  assert_int_equal(
+      ((thunk0)symbol(s, key, "kayton_thunk_6apidoc14Stack__Vec_i643new"))(ctx,
+                                                                           &v),
+      0);
+  assert_int_equal(v.tag, KAYTON_VALUE_HANDLE);
+  assert_int_equal(
+      ((push_fn)symbol(s, key, "kayton_thunk_6apidoc14Stack__Vec_i644push"))(
+          ctx, &v, v.h, items, 3),
+      0);
+  assert_int_equal(v.tag, KAYTON_VALUE_UNIT);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  rimport_buf_dispose(&src);
+  rimport_buf_dispose(&text);
+}
+
 static void unmet_bound_is_an_error_at_the_statement(void **state) {
   static const char cell[] = "rimport apidoc(path=\"apidoc\")\n"
                              "from apidoc rimport largest[Vec[i64]]\n";
@@ -925,6 +980,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(rustdoc_format_unknown_is_a_warning),
     cmocka_unit_test(plugin_thunks_run),
     cmocka_unit_test(instances_are_concrete),
+    cmocka_unit_test(type_instances_get_wrappers),
     cmocka_unit_test(unmet_bound_is_an_error_at_the_statement),
 };
 
