@@ -12,6 +12,11 @@ trap 'rm -rf "$inc"' EXIT
 # shadow mingw's). libuv's uv.h picks uv/win.h by itself on _WIN32.
 ln -s /usr/include/uv.h /usr/include/uv /usr/include/cjson /usr/include/xxhash.h \
   /usr/include/cmocka.h "$inc"/
+# libffi's headers are in the multiarch directory on Debian.
+for h in /usr/include/ffi.h /usr/include/ffitarget.h \
+  /usr/include/x86_64-linux-gnu/ffi.h /usr/include/x86_64-linux-gnu/ffitarget.h; do
+  [ -e "$h" ] && [ ! -e "$inc/$(basename "$h")" ] && ln -s "$h" "$inc"/
+done
 shopt -s nullglob
 n=0
 for f in "$ROOT"/src/*.c "$ROOT"/src/*/*.c "$ROOT"/tests/support.c \

@@ -173,6 +173,23 @@ RIMPORT_EXTERN int rimport_call_item(rimport_session *session,
  */
 RIMPORT_EXTERN void rimport_value_dispose(rimport_value *value);
 
+/**
+ * The text of the value behind `handle` (a HANDLE result of rimport_call,
+ * say), as its type shows it: its Display text, or its Debug text when
+ * `debug` is non-zero and the type has Debug (or has only Debug), through
+ * the render thunk a plugin has for the handle's kind (kayton_api.h).
+ *
+ * @param out receives the text (replaced; free with rimport_buf_dispose)
+ * @return 0; RIMPORT_ENOTFOUND (no such live handle, or no plugin renders
+ *         its kind: its type implements neither Display nor Debug);
+ *         RIMPORT_EPANIC (the plugin's Display or Debug failed: the
+ *         message); RIMPORT_EUNSUPPORTED (the session runs with the host's
+ *         own VM context); RIMPORT_EINVAL.
+ */
+RIMPORT_EXTERN int rimport_value_render(rimport_session *session,
+                                        uint64_t handle, int debug,
+                                        rimport_buf *out);
+
 /** The name of a tag: "unit", "i64", "f64", "bool", "str", "vec_i64",
  *  "vec_f64", "handle", "none"; "unknown" for others. Static. */
 RIMPORT_EXTERN const char *rimport_value_tag_name(rimport_value_tag tag);

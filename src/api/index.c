@@ -462,10 +462,10 @@ static int prefix_of(const char *a, const char *b) {
   return *a == '\0';
 }
 
-typedef struct near {
+typedef struct nearby {
   const char *path;
   size_t score; /* 0: the same name elsewhere */
-} near;
+} nearby;
 
 /* Whether path's module is want's ("a::b::X" and "a::b::Y"). */
 static int same_parent(const char *path, const char *want) {
@@ -478,7 +478,7 @@ static int same_parent(const char *path, const char *want) {
  * segments, a name that only starts the other after those, and one in
  * another module after one in the asked module. Keeps the NEAR_MAX
  * nearest. */
-static void consider(near *best, size_t *count, const char *path,
+static void consider(nearby *best, size_t *count, const char *path,
                      const char *want) {
   const char *last = strrchr(path, ':'), *wl = strrchr(want, ':');
   size_t d, i, limit, score, worst, clen = strcspn(want, ":");
@@ -520,14 +520,14 @@ static void consider(near *best, size_t *count, const char *path,
 }
 
 static int cmp_near(const void *a, const void *b) {
-  const near *x = a, *y = b;
+  const nearby *x = a, *y = b;
   if (x->score != y->score)
     return x->score < y->score ? -1 : 1;
   return strcmp(x->path, y->path);
 }
 
 /* The candidates of one index for `want`. */
-static void near_in(const loaded_index *ix, const char *want, near *best,
+static void near_in(const loaded_index *ix, const char *want, nearby *best,
                     size_t *count) {
   size_t j, k;
   const cJSON *a;
@@ -544,7 +544,7 @@ static void near_in(const loaded_index *ix, const char *want, near *best,
 }
 
 /* "; it has a::X, b::X, a::Y" (the same name elsewhere, then near names). */
-static int near_text(near *best, size_t count, rimport_buf *out) {
+static int near_text(nearby *best, size_t count, rimport_buf *out) {
   size_t i;
   int rc = 0;
   if (count == 0)
@@ -559,7 +559,7 @@ static int near_text(near *best, size_t count, rimport_buf *out) {
 /* The near names of `want` in the indexes of `crate`. */
 static int near_names(const rimport__api_state *st, const char *crate,
                       const char *want, rimport_buf *out) {
-  near best[NEAR_MAX];
+  nearby best[NEAR_MAX];
   size_t count = 0, i;
   for (i = 0; i < st->index_count; i++)
     if (strcmp(st->indexes[i].crate, crate) == 0)
@@ -570,7 +570,7 @@ static int near_names(const rimport__api_state *st, const char *crate,
 int rimport__api_suggest(const char *index, size_t len, const char *crate,
                          const char *path, rimport_buf *out) {
   loaded_index ix;
-  near best[NEAR_MAX];
+  nearby best[NEAR_MAX];
   size_t count = 0;
   int rc;
   memset(&ix, 0, sizeof(ix));

@@ -857,7 +857,7 @@ static int missing_item(const job *j, int rc) {
   const rimport_cell_plan *plan = j->env->plan;
   const char *d = j->report.diagnostics.ptr, *p, *e;
   rimport_buf want = RIMPORT_BUF_INIT, index = RIMPORT_BUF_INIT,
-              text = RIMPORT_BUF_INIT, near = RIMPORT_BUF_INIT,
+              text = RIMPORT_BUF_INIT, hints = RIMPORT_BUF_INIT,
               item = RIMPORT_BUF_INIT, said = RIMPORT_BUF_INIT;
   const rimport_span *span = NULL;
   size_t k, pi;
@@ -886,8 +886,8 @@ static int missing_item(const job *j, int rc) {
   }
   if (api_index(j, &index) != 0 || index.size == 0 ||
       rimport__fs_read_file(index.ptr, 256u << 20, &text) != 0 ||
-      rimport__api_suggest(text.ptr, text.size, j->p->crate, want.ptr, &near) !=
-          0) {
+      rimport__api_suggest(text.ptr, text.size, j->p->crate, want.ptr,
+                           &hints) != 0) {
     rimport_error_clear();
     rimport__error_set(RIMPORT_ENOTFOUND, "%s", said.ptr);
     goto done;
@@ -899,18 +899,18 @@ static int missing_item(const job *j, int rc) {
         RIMPORT_ENOTFOUND, span->line, span->column, NULL, 0,
         "%s: `%s` does not exist in the crate `%s`%s. Check the item's name "
         "and its module (`from crate.module rimport Item`)",
-        where, want.ptr, j->p->crate, near.size ? near.ptr : "");
+        where, want.ptr, j->p->crate, hints.size ? hints.ptr : "");
   } else
     rc = rimport__error_set(
         RIMPORT_ENOTFOUND,
         "%s: `%s` does not exist in the crate `%s`%s. Check the item's name "
         "and its module (`from crate.module rimport Item`)",
-        j->what.ptr, want.ptr, j->p->crate, near.size ? near.ptr : "");
+        j->what.ptr, want.ptr, j->p->crate, hints.size ? hints.ptr : "");
 done:
   rimport_buf_dispose(&want);
   rimport_buf_dispose(&index);
   rimport_buf_dispose(&text);
-  rimport_buf_dispose(&near);
+  rimport_buf_dispose(&hints);
   rimport_buf_dispose(&item);
   rimport_buf_dispose(&said);
   return rc;

@@ -115,11 +115,19 @@ static void repl_call(cli *c, rimport_session *s, const char *text,
                       sizeof(*k->handles)) != 0) {
       cli_fail(c, "keeping the handle");
     } else {
+      rimport_buf seen = RIMPORT_BUF_INIT;
       k->handles[k->count++] = r.as.handle;
-      printf("$%zu = %s handle\n", k->count,
+      printf("$%zu = %s handle", k->count,
              item->output && item->output->opaque ? item->output->opaque
              : item->output && item->output->type ? item->output->type
                                                   : "a");
+      /* its text, when its type has Display or Debug */
+      if (rimport_value_render(s, r.as.handle, 0, &seen) == 0)
+        printf(": %s", seen.ptr ? seen.ptr : "");
+      else
+        rimport_error_clear();
+      printf("\n");
+      rimport_buf_dispose(&seen);
     }
   } else if (rimport__dyncall_value_text(&r, &shown) != 0) {
     cli_fail(c, "printing the result");

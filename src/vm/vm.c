@@ -724,3 +724,15 @@ int rimport__vm_handle_refs(const rimport__vm *vm, HKayRef h, uint64_t *out) {
   unlock_const(vm);
   return e != NULL ? 0 : RIMPORT_ENOTFOUND;
 }
+
+int rimport__vm_handle_kind(const rimport__vm *vm, HKayRef h, KaytonKind *out) {
+  vm_handle *e;
+  if (vm == NULL || out == NULL)
+    return RIMPORT_EINVAL;
+  lock_const(vm);
+  e = handles_find(vm, h);
+  if (e != NULL)
+    *out = e->kind;
+  unlock_const(vm);
+  return e != NULL ? 0 : RIMPORT_ENOTFOUND;
+}

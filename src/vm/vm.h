@@ -73,5 +73,7 @@ const char *rimport__vm_kind_name(const rimport__vm *vm, KaytonKind kind);
 size_t rimport__vm_live_handles(const rimport__vm *vm);
 /* The reference count of live handle `h`: 0 or RIMPORT_ENOTFOUND. */
 int rimport__vm_handle_refs(const rimport__vm *vm, HKayRef h, uint64_t *out);
+/* The kind of live handle `h`: 0 or RIMPORT_ENOTFOUND. */
+int rimport__vm_handle_kind(const rimport__vm *vm, HKayRef h, KaytonKind *out);
 
 #endif

@@ -966,6 +966,44 @@ static void unmet_bound_is_an_error_at_the_statement(void **state) {
   rimport_session_close(s);
 }
 
+/* rimport_value_render: a handle's text through its kind's render thunk
+ * (Display, or Debug on request). */
+static void handles_render_as_their_type_shows_them(void **state) {
+  static const char cell[] = "rimport apidoc(path=\"apidoc\")\n"
+                             "from apidoc rimport Counter\n";
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  rimport_value arg = RIMPORT_VALUE_INIT, res = RIMPORT_VALUE_INIT;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  s = build_session(rimport_test_tmpdir("api-render"), &w);
+  plan = rimport_test_plan(s, cell);
+  r = rimport_test_build(s, plan);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  arg.tag = RIMPORT_VALUE_I64;
+  arg.as.i64 = 41;
+  if (rimport_call(s, "apidoc::Counter::new", &arg, 1, &res) != 0)
+    fail_msg("call: %s", rimport_error_last()->message);
+  assert_int_equal(res.tag, RIMPORT_VALUE_HANDLE);
+  assert_int_equal(rimport_value_render(s, res.as.handle, 0, &text), 0);
+  assert_string_equal(text.ptr, "Counter(41)");
+  assert_int_equal(rimport_value_render(s, res.as.handle, 1, &text), 0);
+  assert_string_equal(text.ptr, "Counter { count: 41, hidden: 0 }");
+  rimport_test_assert_error(rimport_value_render(s, 987654, 0, &text),
+                            RIMPORT_ENOTFOUND, "no such live handle");
+  rimport_test_assert_error(rimport_value_render(NULL, 1, 0, &text),
+                            RIMPORT_EINVAL, "rimport_value_render");
+  rimport_value_dispose(&res);
+  rimport_buf_dispose(&text);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(index_of_current_rustdoc),
     cmocka_unit_test(index_of_debian_rustdoc_163),
@@ -981,6 +1019,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(plugin_thunks_run),
     cmocka_unit_test(instances_are_concrete),
     cmocka_unit_test(type_instances_get_wrappers),
+    cmocka_unit_test(handles_render_as_their_type_shows_them),
     cmocka_unit_test(unmet_bound_is_an_error_at_the_statement),
 };
 

@@ -1442,11 +1442,11 @@ static void repl_calls_a_real_plugin(void **state) {
   assert_int_equal(rimport__proc_run(&o, &r), 0);
   assert_int_equal(r.term_signal, 0);
   if (r.exit_status != 0 ||
-      !strstr(r.out.ptr, "$1 = apidoc::Counter handle\n"
+      !strstr(r.out.ptr, "$1 = apidoc::Counter handle: Counter(41)\n"
                          "42\n"
                          "\"a\\né\"\n"
                          "None\n"
-                         "$2 = apidoc::Counter handle\n"
+                         "$2 = apidoc::Counter handle: Counter(2)\n"
                          "2\n"
                          "42\n") ||
       !strstr(r.err.ptr, "argument 1 (start) of apidoc::Counter::new is i64 "
