@@ -20,6 +20,7 @@
 
 #include "kayton_api.h"
 #include "gen.h"
+#include "../api/api.h"
 #include "../common/arena.h"
 #include "../common/fs.h"
 #include "../common/names.h"
@@ -1031,22 +1032,16 @@ static int jtrue(const cJSON *o, const char *name) {
   return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, name));
 }
 
-/* The thunk's symbol for an item's canonical path: "kayton_thunk_" and,
- * per segment, its length and the segment (kayton_api.h). */
+/* The thunk's symbol for an item's canonical path (the one rule,
+ * rimport__api_thunk_symbol), in the arena; NULL when the path has a
+ * segment no symbol can hold (no thunk then). */
 static char *thunk_symbol(gen *g, const char *path) {
   rimport_buf b = RIMPORT_BUF_INIT;
-  const char *p = path;
   char *s = NULL;
-  int rc = rimport__buf_puts(&b, "kayton_thunk_");
-  while (rc == 0 && *p) {
-    size_t n = strcspn(p, ":");
-    rc = rimport__buf_printf(&b, "%zu%.*s", n, (int)n, p);
-    p += n;
-    while (*p == ':')
-      p++;
-  }
-  if (rc == 0)
+  if (rimport__api_thunk_symbol(path, &b) == 0)
     s = rimport__arena_strdup(&g->arena, b.ptr);
+  else
+    rimport_error_clear();
   rimport_buf_dispose(&b);
   return s;
 }
@@ -1225,7 +1220,8 @@ static int add_thunk(gen *g, const cJSON *fn, const char *call,
              *sig = jstr(fn, "sig"), *path = jstr(fn, "path");
   const cJSON *params = cJSON_GetObjectItemCaseSensitive(fn, "params"), *p;
   const cJSON *out = cJSON_GetObjectItemCaseSensitive(fn, "output");
-  const char *oshape = jstr(out, "shape"), *oty = NULL, *ret = NULL;
+  const char *oshape = jstr(out, "shape"), *oty = NULL, *ret = NULL,
+             *sym = NULL;
   rvec prs = {NULL, 0, 0}, recvs = {NULL, 0, 0};
   rec r, pr;
   size_t i = 0;
@@ -1291,8 +1287,10 @@ static int add_thunk(gen *g, const cJSON *fn, const char *call,
   } else {
     value = 1;
   }
+  if ((sym = thunk_symbol(g, path)) == NULL)
+    return 0; /* a path no symbol can hold */
   memset(&r, 0, sizeof(r));
-  rec_var(&r, "symbol", thunk_symbol(g, path));
+  rec_var(&r, "symbol", sym);
   rec_var(&r, "path", path);
   rec_var(
       &r, "call",
