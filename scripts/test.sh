@@ -2,8 +2,8 @@
 # Every test: the cmocka suite (each case its own CTest test), the same suite
 # under ASan+UBSan and under valgrind, every build type compiled with gcc and
 # clang, the Windows stage (mingw-w64 build, the suite under wine64:
-# scripts/test-windows.sh), and short fuzzing runs of the parser and the
-# Rust source scanner.
+# scripts/test-windows.sh), and short fuzzing runs of the parser, the
+# Rust source scanner and the rustdoc JSON reader.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Debian's rustc 1.63 and cargo too (/usr/bin; rustup's stay first on PATH):
@@ -67,6 +67,12 @@ corpus=$(mktemp -d)
 cp "$ROOT"/tests/fuzz/corpus/rustsrc/* "$corpus"/
 "$ROOT/build-fuzz/tests/fuzz/fuzz_rustsrc" -max_total_time=30 -timeout=10 \
   -dict="$ROOT/tests/fuzz/rustsrc.dict" -print_final_stats=1 "$corpus" 2>&1 | tail -15
+rm -rf "$corpus"
+log "fuzz the rustdoc JSON reader (the API index) for 30 s (build-fuzz/)"
+corpus=$(mktemp -d)
+cp "$ROOT"/tests/fuzz/corpus/rustdoc/* "$corpus"/
+"$ROOT/build-fuzz/tests/fuzz/fuzz_rustdoc" -max_total_time=30 -timeout=10 \
+  -print_final_stats=1 "$corpus" 2>&1 | tail -15
 rm -rf "$corpus"
 log "all tests passed"
 # One closing line over the runs of the suite (Linux three times, wine).

@@ -1389,10 +1389,23 @@ static int record_item(conv *c, const rd *d, const cJSON *item,
 static int public_modules(const rd *d, const cJSON *module, const char *path,
                           cJSON *set, int depth) {
   const cJSON *inner, *id;
+  char key[80], buf[32];
+  const char *k = id_key(get(module, "id"), buf);
   int rc = 0;
   if (depth > MAX_DEPTH || get(set, path) != NULL)
     return 0;
   if (!cJSON_AddTrueToObject(set, path))
+    return RIMPORT_ENOMEM;
+  /* A module is gone through once, by its first path: another path to it
+   * (a re-export, or a document that goes round in circles) counts as a
+   * public module path, but its insides are not walked again (they would
+   * be walked once per path, exponentially in a cycle). */
+  if (k == NULL)
+    return 0;
+  snprintf(key, sizeof(key), "\001%p:%s", (const void *)d, k);
+  if (get(set, key) != NULL)
+    return 0;
+  if (!cJSON_AddTrueToObject(set, key))
     return RIMPORT_ENOMEM;
   item_kind(module, &inner);
   cJSON_ArrayForEach(id, get(inner, "items")) {
