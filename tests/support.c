@@ -1084,6 +1084,14 @@ static const windows_skip windows_skips[] = {
      "it counts the processes a warm run starts with strace, a Linux "
      "tracer; under wine, test_wine.pipeline_crates_then_a_warm_run checks "
      "that a warm run starts no cargo and no rustc"},
+    {"test_api", "index_of_debian_rustdoc_163", NULL,
+     "it names Debian's rustdoc by its Linux path; under wine the "
+     "stage's rustdoc.exe stand-in runs that same rustdoc 1.63, which "
+     "index_of_current_rustdoc reads there (format 15)"},
+    {"test_cell", "many_cells_under_a_low_descriptor_limit", NULL,
+     "Windows has no descriptor limit to lower (the case lowers "
+     "RLIMIT_NOFILE); the session files' marks are checked under wine by "
+     "test_cache and test_load"},
     {"test_api", "rustdoc_failure_is_a_warning", NULL,
      "its stand-in rustdoc (RIMPORT_RUSTDOC) is a shell script"},
     {"test_api", "rustdoc_format_unknown_is_a_warning", NULL,
