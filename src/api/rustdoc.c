@@ -1577,16 +1577,21 @@ static int open_doc(const rimport__rustdoc_doc *in, rd *d) {
                               "reading the %s: it has no format_version, "
                               "index or paths, so it is not rustdoc's JSON",
                               what);
-  d->version = (int)v->valuedouble;
+  /* (a number of any size: compared as a double before it is an int) */
+  d->version = v->valuedouble >= RIMPORT__RUSTDOC_FORMAT_MIN &&
+                       v->valuedouble <= RIMPORT__RUSTDOC_FORMAT_MAX
+                   ? (int)v->valuedouble
+               : v->valuedouble < 0 ? -1
+                                    : RIMPORT__RUSTDOC_FORMAT_MAX + 1;
   if (d->version < RIMPORT__RUSTDOC_FORMAT_MIN ||
       d->version > RIMPORT__RUSTDOC_FORMAT_MAX)
     return rimport__error_set(
         RIMPORT_EUNSUPPORTED,
-        "reading the %s: its format_version is %d, and this rimport reads "
+        "reading the %s: its format_version is %.17g, and this rimport reads "
         "%d to %d (Rust 1.63 to 1.95); the import works without signatures. "
         "Use a toolchain in that range, or a rimport that knows the newer "
         "format",
-        what, d->version, RIMPORT__RUSTDOC_FORMAT_MIN,
+        what, v->valuedouble, RIMPORT__RUSTDOC_FORMAT_MIN,
         RIMPORT__RUSTDOC_FORMAT_MAX);
   root_item = by_id(d, get(d->root, "root"));
   d->crate = rimport__json_str(root_item, "name");
