@@ -7,6 +7,7 @@
  * {"<kind>": …} or {"kind": …, "inner": …}, ids as numbers or strings,
  * and the renamed fields (path/name, is_mutable/mutable, sig/decl, …). */
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,115 @@
 
 #define MAX_DEPTH 48 /* modules and types nest at most this deep */
 
+/* A set of strings (open addressing, FNV-1a): a crate's index has tens of
+ * thousands of paths, too many for cJSON objects' linear lookups. */
+typedef struct strset {
+  char **slots;
+  size_t cap, count;
+} strset;
+
+static size_t str_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return (size_t)h;
+}
+
+static int strset_has(const strset *set, const char *s) {
+  size_t i;
+  if (set->cap == 0)
+    return 0;
+  for (i = str_hash(s) & (set->cap - 1); set->slots[i];
+       i = (i + 1) & (set->cap - 1))
+    if (strcmp(set->slots[i], s) == 0)
+      return 1;
+  return 0;
+}
+
+/* 0 (added, or there already), or RIMPORT_ENOMEM. */
+static int strset_add(strset *set, const char *s) {
+  size_t i;
+  if (strset_has(set, s))
+    return 0;
+  if (2 * (set->count + 1) > set->cap) {
+    size_t cap = set->cap ? 2 * set->cap : 64, k;
+    char **slots = rimport__calloc(cap, sizeof(*slots));
+    if (slots == NULL)
+      return RIMPORT_ENOMEM;
+    for (k = 0; k < set->cap; k++)
+      if (set->slots[k]) {
+        for (i = str_hash(set->slots[k]) & (cap - 1); slots[i];
+             i = (i + 1) & (cap - 1))
+          ;
+        slots[i] = set->slots[k];
+      }
+    rimport__free(set->slots);
+    set->slots = slots;
+    set->cap = cap;
+  }
+  for (i = str_hash(s) & (set->cap - 1); set->slots[i];
+       i = (i + 1) & (set->cap - 1))
+    ;
+  if ((set->slots[i] = rimport__strdup(s)) == NULL)
+    return RIMPORT_ENOMEM;
+  set->count++;
+  return 0;
+}
+
+static void strset_free(strset *set) {
+  size_t i;
+  for (i = 0; i < set->cap; i++)
+    rimport__free(set->slots[i]);
+  rimport__free(set->slots);
+  memset(set, 0, sizeof(*set));
+}
+
+/* The members of a cJSON object by name (the document's index and paths
+ * tables, tens of thousands of entries), in a hash table. */
+typedef struct idmap {
+  const cJSON **slots;
+  size_t cap;
+} idmap;
+
+static int idmap_build(idmap *m, const cJSON *obj) {
+  const cJSON *e;
+  size_t n = 0, i;
+  cJSON_ArrayForEach(e, obj) {
+    n++;
+  }
+  m->cap = 64;
+  while (m->cap < 2 * n + 1)
+    m->cap *= 2;
+  if ((m->slots = rimport__calloc(m->cap, sizeof(*m->slots))) == NULL)
+    return RIMPORT_ENOMEM;
+  cJSON_ArrayForEach(e, obj) {
+    if (e->string == NULL)
+      continue;
+    for (i = str_hash(e->string) & (m->cap - 1); m->slots[i];
+         i = (i + 1) & (m->cap - 1))
+      if (strcmp(m->slots[i]->string, e->string) == 0)
+        break; /* a repeated name: the first one counts, as cJSON's */
+    if (m->slots[i] == NULL)
+      m->slots[i] = e;
+  }
+  return 0;
+}
+
+static const cJSON *idmap_get(const idmap *m, const char *key) {
+  size_t i;
+  if (m->cap == 0 || key == NULL)
+    return NULL;
+  for (i = str_hash(key) & (m->cap - 1); m->slots[i];
+       i = (i + 1) & (m->cap - 1))
+    if (strcmp(m->slots[i]->string, key) == 0)
+      return m->slots[i];
+  return NULL;
+}
+
 typedef struct rd {
   cJSON *root;
   const cJSON *index, *paths, *crates;
+  idmap index_map, paths_map; /* index and paths by id */
   int version;
   const char *what;
   const char *crate; /* the documented crate's name */
@@ -27,10 +134,11 @@ typedef struct rd {
 typedef struct conv {
   rd *docs;
   size_t count;
-  cJSON *items;   /* the index's items */
-  cJSON *seen;    /* canonical path → true */
-  cJSON *aliases; /* public path → canonical path */
-  cJSON *walked;  /* "<doc>:<module id>" → true */
+  cJSON *items;      /* the index's items */
+  strset seen;       /* canonical paths recorded */
+  cJSON *aliases;    /* public path → canonical path */
+  strset alias_keys; /* the aliases' public paths */
+  strset walked;     /* "<doc>:<module id>" of modules walked */
 } conv;
 
 /* --- accessors ------------------------------------------------------------ */
@@ -52,14 +160,12 @@ static const char *id_key(const cJSON *id, char buf[32]) {
 
 static const cJSON *by_id(const rd *d, const cJSON *id) {
   char buf[32];
-  const char *k = id_key(id, buf);
-  return k ? get(d->index, k) : NULL;
+  return idmap_get(&d->index_map, id_key(id, buf));
 }
 
 static const cJSON *path_of_id(const rd *d, const cJSON *id) {
   char buf[32];
-  const char *k = id_key(id, buf);
-  return k ? get(d->paths, k) : NULL;
+  return idmap_get(&d->paths_map, id_key(id, buf));
 }
 
 /* Old and new names of a kind. */
@@ -1061,8 +1167,10 @@ static int walk_module(conv *c, const rd *d, const cJSON *module,
                        const char *path, int depth);
 
 static int add_alias(conv *c, const char *from, const char *to) {
-  if (strcmp(from, to) == 0 || get(c->aliases, from) != NULL)
+  if (strcmp(from, to) == 0 || strset_has(&c->alias_keys, from))
     return 0;
+  if (strset_add(&c->alias_keys, from) != 0)
+    return RIMPORT_ENOMEM;
   return cJSON_AddStringToObject(c->aliases, from, to) ? 0 : RIMPORT_ENOMEM;
 }
 
@@ -1072,7 +1180,7 @@ static int record_external(conv *c, const rd *d, const cJSON *id,
                            const char *canon) {
   const char *kind = norm_kind(rimport__json_str(path_of_id(d, id), "kind"));
   cJSON *it;
-  if (get(c->seen, canon) != NULL)
+  if (strset_has(&c->seen, canon))
     return 0;
   if ((it = new_item(canon, last_segment(canon), kind, NULL)) == NULL ||
       !cJSON_AddBoolToObject(it, "external", 1) ||
@@ -1080,7 +1188,7 @@ static int record_external(conv *c, const rd *d, const cJSON *id,
     cJSON_Delete(it);
     return RIMPORT_ENOMEM;
   }
-  return cJSON_AddTrueToObject(c->seen, canon) ? 0 : RIMPORT_ENOMEM;
+  return strset_add(&c->seen, canon);
 }
 
 /* The "a::b::C" of a paths-table entry, in out. */
@@ -1121,7 +1229,7 @@ static int record_from_other(conv *c, const rd *d, const char *canon,
       if (!cJSON_IsNumber(cid) || cid->valuedouble != 0 ||
           entry_path(e, &p) != 0 || strcmp(p.ptr, canon) != 0)
         continue;
-      item = get(o->index, e->string);
+      item = idmap_get(&o->index_map, e->string);
       rimport_buf_dispose(&p);
       if (item == NULL)
         return 0;
@@ -1187,12 +1295,12 @@ static int walk_module(conv *c, const rd *d, const cJSON *module,
   if (depth > MAX_DEPTH || k == NULL)
     return 0;
   snprintf(key, sizeof(key), "%p:%s", (const void *)d, k);
-  if (get(c->walked, key) != NULL) /* walked already (a second path to it) */
+  if (strset_has(&c->walked, key)) /* walked already (a second path to it) */
     return 0;
-  if (!cJSON_AddTrueToObject(c->walked, key))
+  if (strset_add(&c->walked, key) != 0)
     return RIMPORT_ENOMEM;
   item_kind(module, &inner);
-  if (get(c->seen, path) == NULL) {
+  if (!strset_has(&c->seen, path)) {
     self = new_item(path, last_segment(path), "module",
                     rimport__json_str(module, "docs"));
     if (self == NULL ||
@@ -1203,7 +1311,7 @@ static int walk_module(conv *c, const rd *d, const cJSON *module,
       cJSON_Delete(self);
       return RIMPORT_ENOMEM;
     }
-    if (!cJSON_AddTrueToObject(c->seen, path))
+    if (strset_add(&c->seen, path) != 0)
       return RIMPORT_ENOMEM;
   }
   cJSON_ArrayForEach(id, get(inner, "items")) {
@@ -1257,7 +1365,7 @@ static int record_item(conv *c, const rd *d, const cJSON *item,
   cJSON *it;
   ty_env env;
   int rc = 0;
-  if (get(c->seen, path) != NULL || name == NULL || depth > MAX_DEPTH)
+  if (strset_has(&c->seen, path) || name == NULL || depth > MAX_DEPTH)
     return 0;
   if (strcmp(kind, "module") == 0)
     return walk_module(c, d, item, path, depth + 1);
@@ -1268,7 +1376,7 @@ static int record_item(conv *c, const rd *d, const cJSON *item,
   if ((it = new_item(path, name, kind, rimport__json_str(item, "docs"))) ==
       NULL)
     return RIMPORT_ENOMEM;
-  if (!cJSON_AddTrueToObject(c->seen, path)) {
+  if (strset_add(&c->seen, path) != 0) {
     cJSON_Delete(it);
     return RIMPORT_ENOMEM;
   }
@@ -1387,14 +1495,14 @@ static int record_item(conv *c, const rd *d, const cJSON *item,
 /* Every module path of d a user can name: the root's, and those reached
  * through public modules and re-exports. */
 static int public_modules(const rd *d, const cJSON *module, const char *path,
-                          cJSON *set, int depth) {
+                          strset *set, int depth) {
   const cJSON *inner, *id;
   char key[80], buf[32];
   const char *k = id_key(get(module, "id"), buf);
   int rc = 0;
-  if (depth > MAX_DEPTH || get(set, path) != NULL)
+  if (depth > MAX_DEPTH || strset_has(set, path))
     return 0;
-  if (!cJSON_AddTrueToObject(set, path))
+  if (strset_add(set, path) != 0)
     return RIMPORT_ENOMEM;
   /* A module is gone through once, by its first path: another path to it
    * (a re-export, or a document that goes round in circles) counts as a
@@ -1403,9 +1511,9 @@ static int public_modules(const rd *d, const cJSON *module, const char *path,
   if (k == NULL)
     return 0;
   snprintf(key, sizeof(key), "\001%p:%s", (const void *)d, k);
-  if (get(set, key) != NULL)
+  if (strset_has(set, key))
     return 0;
-  if (!cJSON_AddTrueToObject(set, key))
+  if (strset_add(set, key) != 0)
     return RIMPORT_ENOMEM;
   item_kind(module, &inner);
   cJSON_ArrayForEach(id, get(inner, "items")) {
@@ -1434,7 +1542,7 @@ static int public_modules(const rd *d, const cJSON *module, const char *path,
   return 0;
 }
 
-static int parent_is(const char *path, const cJSON *set) {
+static int parent_is(const char *path, const strset *set) {
   const char *end = strrchr(path, ':');
   char buf[1024];
   size_t n;
@@ -1445,7 +1553,7 @@ static int parent_is(const char *path, const cJSON *set) {
     return 0;
   memcpy(buf, path, n);
   buf[n] = '\0';
-  return get(set, buf) != NULL;
+  return strset_has(set, buf);
 }
 
 static int rename_item(conv *c, cJSON *it, const char *from, const char *to) {
@@ -1468,8 +1576,8 @@ static int rename_item(conv *c, cJSON *it, const char *from, const char *to) {
       cJSON_SetValuestring(a, to);
   }
   cJSON_DeleteItemFromObjectCaseSensitive(c->aliases, to);
-  cJSON_DeleteItemFromObjectCaseSensitive(c->seen, from);
-  if (rc == 0 && !cJSON_AddTrueToObject(c->seen, to))
+  /* (`from` stays in seen: nothing is recorded there again) */
+  if (rc == 0 && strset_add(&c->seen, to) != 0)
     rc = RIMPORT_ENOMEM;
   /* the item's own path last: `from` may point into it */
   if (rc == 0)
@@ -1510,12 +1618,13 @@ static int fix_opaque(cJSON *o, const cJSON *renamed, int depth) {
 }
 
 static int fix_public_paths(conv *c) {
-  cJSON *set = cJSON_CreateObject(), *renamed = cJSON_CreateObject(), *it, *a;
+  strset set = {NULL, 0, 0};
+  cJSON *renamed = cJSON_CreateObject(), *it, *a;
   size_t i;
-  int rc = set && renamed ? 0 : RIMPORT_ENOMEM;
+  int rc = renamed ? 0 : RIMPORT_ENOMEM;
   for (i = 0; rc == 0 && i < c->count; i++) {
     const rd *d = &c->docs[i];
-    rc = public_modules(d, by_id(d, get(d->root, "root")), d->crate, set, 0);
+    rc = public_modules(d, by_id(d, get(d->root, "root")), d->crate, &set, 0);
   }
   cJSON_ArrayForEach(it, c->items) {
     const char *path = rimport__json_str(it, "path"), *best = NULL;
@@ -1524,11 +1633,11 @@ static int fix_public_paths(conv *c) {
       break;
     if (path == NULL || cJSON_IsTrue(get(it, "external")) ||
         strcmp(rimport__json_str(it, "kind"), "module") == 0 ||
-        parent_is(path, set))
+        parent_is(path, &set))
       continue;
     cJSON_ArrayForEach(a, c->aliases) {
       if (cJSON_IsString(a) && strcmp(a->valuestring, path) == 0 &&
-          parent_is(a->string, set) &&
+          parent_is(a->string, &set) &&
           (best == NULL || strlen(a->string) < strlen(best)))
         best = a->string;
     }
@@ -1549,7 +1658,7 @@ static int fix_public_paths(conv *c) {
   }
   if (rc == 0 && renamed->child != NULL)
     rc = fix_opaque(c->items, renamed, 0);
-  cJSON_Delete(set);
+  strset_free(&set);
   cJSON_Delete(renamed);
   return rc;
 }
@@ -1577,6 +1686,9 @@ static int open_doc(const rimport__rustdoc_doc *in, rd *d) {
                               "reading the %s: it has no format_version, "
                               "index or paths, so it is not rustdoc's JSON",
                               what);
+  if (idmap_build(&d->index_map, d->index) != 0 ||
+      idmap_build(&d->paths_map, d->paths) != 0)
+    return rimport__error_nomem();
   /* (a number of any size: compared as a double before it is an int) */
   d->version = v->valuedouble >= RIMPORT__RUSTDOC_FORMAT_MIN &&
                        v->valuedouble <= RIMPORT__RUSTDOC_FORMAT_MAX
@@ -1620,9 +1732,7 @@ int rimport__api_from_rustdoc(const rimport__rustdoc_doc *docs, size_t count,
     rc = open_doc(&docs[i], &c.docs[i]);
   if (rc == 0) {
     index = cJSON_CreateObject();
-    c.seen = cJSON_CreateObject();
-    c.walked = cJSON_CreateObject();
-    if (index == NULL || c.seen == NULL || c.walked == NULL ||
+    if (index == NULL ||
         !cJSON_AddNumberToObject(index, "format", RIMPORT__API_INDEX_FORMAT) ||
         !cJSON_AddStringToObject(index, "crate", crate) ||
         !cJSON_AddStringToObject(index, "version", version ? version : "") ||
@@ -1641,12 +1751,16 @@ int rimport__api_from_rustdoc(const rimport__rustdoc_doc *docs, size_t count,
   }
   if (rc == 0)
     rc = rimport__json_print(index, 0, out);
-  for (i = 0; i < count; i++)
+  for (i = 0; i < count; i++) {
     cJSON_Delete(c.docs[i].root);
+    rimport__free(c.docs[i].index_map.slots);
+    rimport__free(c.docs[i].paths_map.slots);
+  }
   rimport__free(c.docs);
   cJSON_Delete(index);
-  cJSON_Delete(c.seen);
-  cJSON_Delete(c.walked);
+  strset_free(&c.seen);
+  strset_free(&c.walked);
+  strset_free(&c.alias_keys);
   return rc;
 }
 
@@ -1681,5 +1795,7 @@ int rimport__api_reexported_crates(const rimport__rustdoc_doc *doc,
     }
   }
   cJSON_Delete(d.root);
+  rimport__free(d.index_map.slots);
+  rimport__free(d.paths_map.slots);
   return rc;
 }
