@@ -1,5 +1,8 @@
 /* A dyncall state: the ffi_cif of every C signature called so far, and
  * where a session keeps its state (a global of its context). */
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <ffi.h>
 #include <stddef.h>
 #include <string.h>
