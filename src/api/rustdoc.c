@@ -19,10 +19,10 @@
 
 /* A set of strings (open addressing, FNV-1a): a crate's index has tens of
  * thousands of paths, too many for cJSON objects' linear lookups. */
-typedef struct strset {
+typedef struct pathset {
   char **slots;
   size_t cap, count;
-} strset;
+} pathset;
 
 static size_t str_hash(const char *s) {
   uint64_t h = 1469598103934665603ull;
@@ -31,7 +31,7 @@ static size_t str_hash(const char *s) {
   return (size_t)h;
 }
 
-static int strset_has(const strset *set, const char *s) {
+static int pathset_has(const pathset *set, const char *s) {
   size_t i;
   if (set->cap == 0)
     return 0;
@@ -43,9 +43,9 @@ static int strset_has(const strset *set, const char *s) {
 }
 
 /* 0 (added, or there already), or RIMPORT_ENOMEM. */
-static int strset_add(strset *set, const char *s) {
+static int pathset_add(pathset *set, const char *s) {
   size_t i;
-  if (strset_has(set, s))
+  if (pathset_has(set, s))
     return 0;
   if (2 * (set->count + 1) > set->cap) {
     size_t cap = set->cap ? 2 * set->cap : 64, k;
@@ -72,7 +72,7 @@ static int strset_add(strset *set, const char *s) {
   return 0;
 }
 
-static void strset_free(strset *set) {
+static void pathset_free(pathset *set) {
   size_t i;
   for (i = 0; i < set->cap; i++)
     rimport__free(set->slots[i]);
@@ -134,11 +134,11 @@ typedef struct rd {
 typedef struct conv {
   rd *docs;
   size_t count;
-  cJSON *items;      /* the index's items */
-  strset seen;       /* canonical paths recorded */
-  cJSON *aliases;    /* public path → canonical path */
-  strset alias_keys; /* the aliases' public paths */
-  strset walked;     /* "<doc>:<module id>" of modules walked */
+  cJSON *items;       /* the index's items */
+  pathset seen;       /* canonical paths recorded */
+  cJSON *aliases;     /* public path → canonical path */
+  pathset alias_keys; /* the aliases' public paths */
+  pathset walked;     /* "<doc>:<module id>" of modules walked */
 } conv;
 
 /* --- accessors ------------------------------------------------------------ */
@@ -1167,9 +1167,9 @@ static int walk_module(conv *c, const rd *d, const cJSON *module,
                        const char *path, int depth);
 
 static int add_alias(conv *c, const char *from, const char *to) {
-  if (strcmp(from, to) == 0 || strset_has(&c->alias_keys, from))
+  if (strcmp(from, to) == 0 || pathset_has(&c->alias_keys, from))
     return 0;
-  if (strset_add(&c->alias_keys, from) != 0)
+  if (pathset_add(&c->alias_keys, from) != 0)
     return RIMPORT_ENOMEM;
   return cJSON_AddStringToObject(c->aliases, from, to) ? 0 : RIMPORT_ENOMEM;
 }
@@ -1180,7 +1180,7 @@ static int record_external(conv *c, const rd *d, const cJSON *id,
                            const char *canon) {
   const char *kind = norm_kind(rimport__json_str(path_of_id(d, id), "kind"));
   cJSON *it;
-  if (strset_has(&c->seen, canon))
+  if (pathset_has(&c->seen, canon))
     return 0;
   if ((it = new_item(canon, last_segment(canon), kind, NULL)) == NULL ||
       !cJSON_AddBoolToObject(it, "external", 1) ||
@@ -1188,7 +1188,7 @@ static int record_external(conv *c, const rd *d, const cJSON *id,
     cJSON_Delete(it);
     return RIMPORT_ENOMEM;
   }
-  return strset_add(&c->seen, canon);
+  return pathset_add(&c->seen, canon);
 }
 
 /* The "a::b::C" of a paths-table entry, in out. */
@@ -1295,12 +1295,12 @@ static int walk_module(conv *c, const rd *d, const cJSON *module,
   if (depth > MAX_DEPTH || k == NULL)
     return 0;
   snprintf(key, sizeof(key), "%p:%s", (const void *)d, k);
-  if (strset_has(&c->walked, key)) /* walked already (a second path to it) */
+  if (pathset_has(&c->walked, key)) /* walked already (a second path to it) */
     return 0;
-  if (strset_add(&c->walked, key) != 0)
+  if (pathset_add(&c->walked, key) != 0)
     return RIMPORT_ENOMEM;
   item_kind(module, &inner);
-  if (!strset_has(&c->seen, path)) {
+  if (!pathset_has(&c->seen, path)) {
     self = new_item(path, last_segment(path), "module",
                     rimport__json_str(module, "docs"));
     if (self == NULL ||
@@ -1311,7 +1311,7 @@ static int walk_module(conv *c, const rd *d, const cJSON *module,
       cJSON_Delete(self);
       return RIMPORT_ENOMEM;
     }
-    if (strset_add(&c->seen, path) != 0)
+    if (pathset_add(&c->seen, path) != 0)
       return RIMPORT_ENOMEM;
   }
   cJSON_ArrayForEach(id, get(inner, "items")) {
@@ -1365,7 +1365,7 @@ static int record_item(conv *c, const rd *d, const cJSON *item,
   cJSON *it;
   ty_env env;
   int rc = 0;
-  if (strset_has(&c->seen, path) || name == NULL || depth > MAX_DEPTH)
+  if (pathset_has(&c->seen, path) || name == NULL || depth > MAX_DEPTH)
     return 0;
   if (strcmp(kind, "module") == 0)
     return walk_module(c, d, item, path, depth + 1);
@@ -1376,7 +1376,7 @@ static int record_item(conv *c, const rd *d, const cJSON *item,
   if ((it = new_item(path, name, kind, rimport__json_str(item, "docs"))) ==
       NULL)
     return RIMPORT_ENOMEM;
-  if (strset_add(&c->seen, path) != 0) {
+  if (pathset_add(&c->seen, path) != 0) {
     cJSON_Delete(it);
     return RIMPORT_ENOMEM;
   }
@@ -1495,14 +1495,14 @@ static int record_item(conv *c, const rd *d, const cJSON *item,
 /* Every module path of d a user can name: the root's, and those reached
  * through public modules and re-exports. */
 static int public_modules(const rd *d, const cJSON *module, const char *path,
-                          strset *set, int depth) {
+                          pathset *set, int depth) {
   const cJSON *inner, *id;
   char key[80], buf[32];
   const char *k = id_key(get(module, "id"), buf);
   int rc = 0;
-  if (depth > MAX_DEPTH || strset_has(set, path))
+  if (depth > MAX_DEPTH || pathset_has(set, path))
     return 0;
-  if (strset_add(set, path) != 0)
+  if (pathset_add(set, path) != 0)
     return RIMPORT_ENOMEM;
   /* A module is gone through once, by its first path: another path to it
    * (a re-export, or a document that goes round in circles) counts as a
@@ -1511,9 +1511,9 @@ static int public_modules(const rd *d, const cJSON *module, const char *path,
   if (k == NULL)
     return 0;
   snprintf(key, sizeof(key), "\001%p:%s", (const void *)d, k);
-  if (strset_has(set, key))
+  if (pathset_has(set, key))
     return 0;
-  if (strset_add(set, key) != 0)
+  if (pathset_add(set, key) != 0)
     return RIMPORT_ENOMEM;
   item_kind(module, &inner);
   cJSON_ArrayForEach(id, get(inner, "items")) {
@@ -1542,7 +1542,7 @@ static int public_modules(const rd *d, const cJSON *module, const char *path,
   return 0;
 }
 
-static int parent_is(const char *path, const strset *set) {
+static int parent_is(const char *path, const pathset *set) {
   const char *end = strrchr(path, ':');
   char buf[1024];
   size_t n;
@@ -1553,7 +1553,7 @@ static int parent_is(const char *path, const strset *set) {
     return 0;
   memcpy(buf, path, n);
   buf[n] = '\0';
-  return strset_has(set, buf);
+  return pathset_has(set, buf);
 }
 
 static int rename_item(conv *c, cJSON *it, const char *from, const char *to) {
@@ -1577,7 +1577,7 @@ static int rename_item(conv *c, cJSON *it, const char *from, const char *to) {
   }
   cJSON_DeleteItemFromObjectCaseSensitive(c->aliases, to);
   /* (`from` stays in seen: nothing is recorded there again) */
-  if (rc == 0 && strset_add(&c->seen, to) != 0)
+  if (rc == 0 && pathset_add(&c->seen, to) != 0)
     rc = RIMPORT_ENOMEM;
   /* the item's own path last: `from` may point into it */
   if (rc == 0)
@@ -1618,7 +1618,7 @@ static int fix_opaque(cJSON *o, const cJSON *renamed, int depth) {
 }
 
 static int fix_public_paths(conv *c) {
-  strset set = {NULL, 0, 0};
+  pathset set = {NULL, 0, 0};
   cJSON *renamed = cJSON_CreateObject(), *it, *a;
   size_t i;
   int rc = renamed ? 0 : RIMPORT_ENOMEM;
@@ -1658,7 +1658,7 @@ static int fix_public_paths(conv *c) {
   }
   if (rc == 0 && renamed->child != NULL)
     rc = fix_opaque(c->items, renamed, 0);
-  strset_free(&set);
+  pathset_free(&set);
   cJSON_Delete(renamed);
   return rc;
 }
@@ -1758,9 +1758,9 @@ int rimport__api_from_rustdoc(const rimport__rustdoc_doc *docs, size_t count,
   }
   rimport__free(c.docs);
   cJSON_Delete(index);
-  strset_free(&c.seen);
-  strset_free(&c.walked);
-  strset_free(&c.alias_keys);
+  pathset_free(&c.seen);
+  pathset_free(&c.walked);
+  pathset_free(&c.alias_keys);
   return rc;
 }
 
