@@ -4,6 +4,8 @@
 #ifndef RIMPORT_SRC_ESCAPE_H
 #define RIMPORT_SRC_ESCAPE_H
 
+#include <stdint.h>
+
 #include "common.h"
 
 typedef enum rimport__quote {
@@ -18,5 +20,11 @@ int rimport__escape(rimport_buf *out, const char *s, rimport__quote mode,
 /* "…" as a TOML basic string (EINVAL with a message for invalid UTF-8).
  * Rust string literals are written by the template renderer. */
 int rimport__toml_string(rimport_buf *out, const char *s);
+
+/* Appends code point cp (at most 0x10FFFF) as UTF-8. */
+int rimport__put_utf8(rimport_buf *b, uint32_t cp);
+
+/* The value of a hex digit, or -1. */
+int rimport__hex_value(int c);
 
 #endif

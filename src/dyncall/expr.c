@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dyncall.h"
+#include "../common/escape.h"
 #include "../common/names.h"
 
 #define MAX_ARGS     256
@@ -191,42 +192,6 @@ static int parse_number(parser *p, rimport_value *v) {
   return 0;
 }
 
-static int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* Appends code point cp as UTF-8. */
-static int put_utf8(rimport_buf *b, uint32_t cp) {
-  char u[4];
-  size_t n;
-  if (cp < 0x80) {
-    u[0] = (char)cp;
-    n = 1;
-  } else if (cp < 0x800) {
-    u[0] = (char)(0xC0 | (cp >> 6));
-    u[1] = (char)(0x80 | (cp & 0x3F));
-    n = 2;
-  } else if (cp < 0x10000) {
-    u[0] = (char)(0xE0 | (cp >> 12));
-    u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    u[2] = (char)(0x80 | (cp & 0x3F));
-    n = 3;
-  } else {
-    u[0] = (char)(0xF0 | (cp >> 18));
-    u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    u[3] = (char)(0x80 | (cp & 0x3F));
-    n = 4;
-  }
-  return rimport__buf_put(b, u, n);
-}
-
 /* One escape after the backslash at p->pos - 1. */
 static int parse_escape(parser *p, rimport_buf *b) {
   size_t at = p->pos - 1;
@@ -251,8 +216,8 @@ static int parse_escape(parser *p, rimport_buf *b) {
   case '\'':
     return rimport__buf_putc(b, c);
   case 'x':
-    h1 = p->len - p->pos >= 1 ? hex_digit(p->s[p->pos]) : -1;
-    h2 = p->len - p->pos >= 2 ? hex_digit(p->s[p->pos + 1]) : -1;
+    h1 = p->len - p->pos >= 1 ? rimport__hex_value(p->s[p->pos]) : -1;
+    h2 = p->len - p->pos >= 2 ? rimport__hex_value(p->s[p->pos + 1]) : -1;
     if (h1 < 0 || h2 < 0 || h1 > 7)
       return fail_at(p, at,
                      "\\x takes two hex digits, 00 to 7F (\\u{…} for "
@@ -264,7 +229,7 @@ static int parse_escape(parser *p, rimport_buf *b) {
       return fail_at(p, at, "\\u takes a code point in braces: \\u{e9}");
     p->pos++;
     while (!at_end(p) && peek(p) != '}') {
-      int h = hex_digit(peek(p));
+      int h = rimport__hex_value(peek(p));
       if (h < 0 || digits == 6)
         return fail_at(p, at, "\\u{…} takes 1 to 6 hex digits, got %s",
                        what_here(p, buf, sizeof(buf)));
@@ -278,7 +243,7 @@ static int parse_escape(parser *p, rimport_buf *b) {
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
       return fail_at(p, at, "\\u{%X} is not a Unicode scalar value",
                      (unsigned)cp);
-    rc = put_utf8(b, cp);
+    rc = rimport__put_utf8(b, cp);
     return rc;
   default:
     p->pos--;

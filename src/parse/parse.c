@@ -9,6 +9,7 @@
 
 #include "parse_internal.h"
 #include "../common/arena.h"
+#include "../common/escape.h"
 #include "../common/names.h"
 
 /* --- shapes --------------------------------------------------------------- */
@@ -338,41 +339,6 @@ static int expect_ident(parser *p, rimport__tok *t, const char *what,
 /* --- string literals --------------------------------------------------------
  */
 
-static int put_utf8(rimport_buf *b, uint32_t c) {
-  char s[4];
-  size_t n;
-  if (c < 0x80) {
-    s[0] = (char)c;
-    n = 1;
-  } else if (c < 0x800) {
-    s[0] = (char)(0xC0 | (c >> 6));
-    s[1] = (char)(0x80 | (c & 0x3F));
-    n = 2;
-  } else if (c < 0x10000) {
-    s[0] = (char)(0xE0 | (c >> 12));
-    s[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-    s[2] = (char)(0x80 | (c & 0x3F));
-    n = 3;
-  } else {
-    s[0] = (char)(0xF0 | (c >> 18));
-    s[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    s[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    s[3] = (char)(0x80 | (c & 0x3F));
-    n = 4;
-  }
-  return rimport__buf_put(b, s, n);
-}
-
-static int hex_value(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* How many hex digits the escape `\e` takes; 0 if it takes none. */
 static int hex_digits(int e) {
   return e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
@@ -411,7 +377,7 @@ static int decode_hex_escape(parser *p, const rimport__tok *t, size_t i,
                    "hex digits",
                    e, digits);
   for (k = 0; k < digits; k++) {
-    int h = hex_value(s[i + 2 + (size_t)k]);
+    int h = rimport__hex_value(s[i + 2 + (size_t)k]);
     if (h < 0)
       return fail_in(p, t, i, (size_t)digits + 2,
                      "invalid escape `\\%c`: expected %d hex digits "
@@ -474,7 +440,7 @@ static int decode_string(parser *p, const rimport__tok *t) {
   while (i < end) {
     if (s[i] == '\\') {
       if ((rc = decode_escape(p, t, i, end, &cp, &n)) != 0 ||
-          (rc = put_utf8(&p->buf, cp)) != 0)
+          (rc = rimport__put_utf8(&p->buf, cp)) != 0)
         return rc;
     } else {
       if ((n = rimport__utf8_decode(s + i, end - i, &cp)) == 0)
