@@ -1025,19 +1025,12 @@ static int with_thunks(job *j, const rimport_buf *index) {
     return RIMPORT_EBUILD;
   {
     rimport_buf msg = RIMPORT_BUF_INIT;
-    rimport_progress pr;
     if (rimport__buf_printf(&msg,
                             "warning: the plugin's thunks for dynamic calls "
                             "did not compile, so %s has none (cells are not "
                             "affected); rustc said: %s",
-                            j->p->crate, rimport_error_last()->message) == 0 &&
-        j->opts->progress != NULL) {
-      memset(&pr, 0, sizeof(pr));
-      pr.phase = RIMPORT_PROGRESS_WARNING;
-      pr.plugin = j->p->crate;
-      pr.message = msg.ptr;
-      j->opts->progress(&pr, j->opts->progress_payload);
-    }
+                            j->p->crate, rimport_error_last()->message) == 0)
+      report(j->opts, RIMPORT_PROGRESS_WARNING, j->p->crate, msg.ptr);
     rimport_buf_dispose(&msg);
   }
   rimport_error_clear();
