@@ -713,6 +713,20 @@ size_t rimport__vm_live_handles(const rimport__vm *vm) {
   return n;
 }
 
+void rimport__vm_counts(const rimport__vm *vm, size_t *kinds, size_t *globals) {
+  size_t k = 0, g = 0;
+  if (vm != NULL) {
+    lock_const(vm);
+    k = vm->kind_count;
+    g = vm->globals.count;
+    unlock_const(vm);
+  }
+  if (kinds != NULL)
+    *kinds = k;
+  if (globals != NULL)
+    *globals = g;
+}
+
 int rimport__vm_handle_refs(const rimport__vm *vm, HKayRef h, uint64_t *out) {
   vm_handle *e;
   if (vm == NULL || out == NULL)

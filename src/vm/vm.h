@@ -71,6 +71,8 @@ int rimport__vm_kind_by_name(const rimport__vm *vm, const char *name,
 const char *rimport__vm_kind_name(const rimport__vm *vm, KaytonKind kind);
 /* The number of live handles. */
 size_t rimport__vm_live_handles(const rimport__vm *vm);
+/* The number of kinds registered and of globals set (NULL: not wanted). */
+void rimport__vm_counts(const rimport__vm *vm, size_t *kinds, size_t *globals);
 /* The reference count of live handle `h`: 0 or RIMPORT_ENOTFOUND. */
 int rimport__vm_handle_refs(const rimport__vm *vm, HKayRef h, uint64_t *out);
 /* The kind of live handle `h`: 0 or RIMPORT_ENOTFOUND. */

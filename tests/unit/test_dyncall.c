@@ -9,6 +9,7 @@
  * back; the thunk symbol rule; the public calls on a session (lookups, a
  * plugin that is not loaded); the REPL's call syntax on many odd lines,
  * and `:call` in `rimport repl`. */
+#include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include "common/common.h"
 #include "common/fs.h"
 #include "dyncall/dyncall.h"
+#include "load/load.h"
+#include "platform.h"
 #include "proc/proc.h"
 #include "session.h"
 #include "stack/stack.h"
@@ -1464,6 +1467,178 @@ static void repl_calls_a_real_plugin(void **state) {
 #endif
 }
 
+/* The issue's scenario with the real reqwest 0.11 from Debian's crates:
+ * after `from reqwest.blocking rimport Client` and `from reqwest rimport
+ * StatusCode` are registered, the reference VM has one kind per opaque
+ * type the manifest names (plus "kayton.thunk") and one global per thunk,
+ * holding the thunk's address; StatusCode::from_u16(404) and as_u16 run
+ * through the dynamic path from C. Then `rimport repl` makes the same
+ * calls, and again under strace once its cell of imports is cached: no
+ * process is started (no rustc, no cargo). Skipped without librust-reqwest-dev.
+ */
+static void reqwest_status_code_through_the_dynamic_path(void **state) {
+  static const char cell[] = "rimport reqwest(version=\"0.11\", "
+                             "features=[\"blocking\"])\n"
+                             "from reqwest.blocking rimport Client\n"
+                             "from reqwest rimport StatusCode\n";
+  static const char registry[] = "/usr/share/cargo/registry";
+  rimport_session_options so = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *built;
+  rimport__vm *vm;
+  cJSON *manifest;
+  const cJSON *k, *t;
+  const char *(*manifest_fn)(void);
+  const char *key, *dir = rimport_test_tmpdir("dyncall-reqwest");
+  rimport_value a, code, v;
+  size_t kinds = 0, globals = 0, thunks = 0, opaque = 0;
+  char cache[4200];
+  (void)state;
+  if (rimport_test_count_prefixed(registry, "reqwest-0.11") == 0)
+    skip();
+  snprintf(cache, sizeof(cache), "%s/cache", dir);
+  so.source_kind = RIMPORT_SOURCE_DIRECTORY;
+  so.source = registry;
+  s = rimport_test_session_open(cache, &so);
+  plan = rimport_test_plan(s, cell);
+  built = rimport_test_build(s, plan);
+  if (rimport_load(s, built) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  key = rimport_build_result_array(built)->key;
+  vm = rimport__session_vm(s);
+  *(void **)&manifest_fn = rimport__loader_symbol(
+      rimport__session_loader(s), key, "kayton_plugin_manifest");
+  assert_non_null(manifest_fn);
+  manifest = cJSON_Parse(manifest_fn());
+  assert_non_null(manifest);
+  /* one kind per opaque type, with the types the issue names */
+  cJSON_ArrayForEach(k, cJSON_GetObjectItem(manifest, "kinds")) {
+    KaytonKind kind;
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(k, "name"));
+    assert_non_null(name);
+    if (rimport__vm_kind_by_name(vm, name, &kind) != 0)
+      fail_msg("the kind %s is not registered", name);
+    opaque++;
+  }
+  {
+    KaytonKind kind;
+    assert_int_equal(
+        rimport__vm_kind_by_name(vm, "http::status::StatusCode", &kind), 0);
+    assert_int_equal(
+        rimport__vm_kind_by_name(vm, "reqwest::blocking::Client", &kind), 0);
+  }
+  /* one global per thunk, holding the thunk */
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(manifest, "thunks")) {
+    const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(t, "path"));
+    const char *sym = cJSON_GetStringValue(cJSON_GetObjectItem(t, "symbol"));
+    KaytonKind tk = 0;
+    void *ptr = NULL;
+    KaytonContext *ctx = rimport__vm_context(vm);
+    assert_non_null(path);
+    assert_non_null(sym);
+    assert_int_equal(rimport__vm_kind_by_name(vm, "kayton.thunk", &tk), 0);
+    if (ctx->api->get_global_ptr(ctx, path, strlen(path), tk, &ptr) != 0 ||
+        ptr != rimport__loader_symbol(rimport__session_loader(s), key, sym))
+      fail_msg("the global %s is not the thunk %s", path, sym);
+    thunks++;
+  }
+  rimport__vm_counts(vm, &kinds, &globals);
+  print_message("reqwest: %zu kinds, %zu thunks\n", opaque, thunks);
+  assert_true(opaque >= 2 && thunks >= 10);
+  assert_int_equal(kinds, opaque + 1); /* + kayton.thunk */
+  assert_int_equal(globals, thunks);
+  cJSON_Delete(manifest);
+  /* StatusCode::from_u16(404), then as_u16 on its handle */
+  a = i64v(404);
+  if (rimport_call(s, "StatusCode::from_u16", &a, 1, &code) != 0)
+    fail_msg("from_u16: %s", rimport_error_last()->message);
+  assert_int_equal(code.tag, RIMPORT_VALUE_HANDLE);
+  assert_int_equal(rimport_call(s, "StatusCode::as_u16", &code, 1, &v), 0);
+  assert_int_equal(v.tag, RIMPORT_VALUE_I64);
+  assert_int_equal(v.as.i64, 404);
+  assert_int_equal(
+      rimport_call(s, "reqwest::StatusCode::is_client_error", &code, 1, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && v.as.boolean);
+  a = i64v(99);
+  rimport_test_assert_error(rimport_call(s, "StatusCode::from_u16", &a, 1, &v),
+                            RIMPORT_EPANIC, "invalid status code");
+  rimport_build_result_free(built);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+#ifdef RIMPORT_CLI_PATH
+  {
+    rimport_buf strace = RIMPORT_BUF_INIT, log_text = RIMPORT_BUF_INIT;
+    char input[4300], log[4300];
+    static const char *const no_lsan[] = {"ASAN_OPTIONS=detect_leaks=0", NULL};
+    const char *argv[] = {NULL,
+                          "-f",
+                          "-e",
+                          "trace=execve,clone,clone3,fork,vfork",
+                          "-o",
+                          log,
+                          RIMPORT_CLI_PATH,
+                          "--cache-dir",
+                          cache,
+                          "--source-dir",
+                          registry,
+                          "--offline",
+                          "repl",
+                          NULL};
+    rimport__proc_opts o;
+    rimport__proc_result r = RIMPORT__PROC_RESULT_INIT;
+    const char *p;
+    size_t execs = 0;
+    if (rimport__find_executable("strace", &strace) != 0) {
+      rimport_buf_dispose(&strace);
+      return;
+    }
+    snprintf(input, sizeof(input), "%s/input.txt", dir);
+    snprintf(log, sizeof(log), "%s/strace.log", dir);
+    rimport_test_write_file(input, "rimport reqwest(version=\"0.11\", "
+                                   "features=[\"blocking\"])\n"
+                                   "from reqwest.blocking rimport Client\n"
+                                   "from reqwest rimport StatusCode\n"
+                                   "\n"
+                                   ":call StatusCode::from_u16(404)\n"
+                                   ":call StatusCode::as_u16($1)\n"
+                                   ":quit\n");
+    /* once without strace: the cell of imports is compiled (and cached) */
+    memset(&o, 0, sizeof(o));
+    o.file = RIMPORT_CLI_PATH;
+    o.args = argv + 6;
+    o.stdin_path = input;
+    o.timeout_ms = 120000;
+    assert_int_equal(rimport__proc_run(&o, &r), 0);
+    if (r.exit_status != 0)
+      fail_msg("repl exited %d: %s", (int)r.exit_status, r.err.ptr);
+    rimport__proc_result_dispose(&r);
+    argv[0] = strace.ptr;
+    memset(&o, 0, sizeof(o));
+    o.file = strace.ptr;
+    o.args = argv;
+    o.env = no_lsan; /* LeakSanitizer cannot run under ptrace */
+    o.stdin_path = input;
+    o.timeout_ms = 120000;
+    assert_int_equal(rimport__proc_run(&o, &r), 0);
+    if (r.exit_status != 0 ||
+        !strstr(r.out.ptr, "$1 = http::status::StatusCode handle: 404 Not "
+                           "Found\n404\n"))
+      fail_msg("repl exited %d and printed:\n%s\n%s", (int)r.exit_status,
+               r.out.ptr, r.err.ptr);
+    assert_int_equal(rimport__fs_read_file(log, 1 << 24, &log_text), 0);
+    for (p = log_text.ptr; (p = strstr(p, "execve(")) != NULL; p++)
+      execs++;
+    if (execs != 1 || strstr(log_text.ptr, "clone(") ||
+        strstr(log_text.ptr, "clone3(") || strstr(log_text.ptr, "fork("))
+      fail_msg("the warm repl started a process:\n%s", log_text.ptr);
+    rimport__proc_result_dispose(&r);
+    rimport_buf_dispose(&log_text);
+    rimport_buf_dispose(&strace);
+  }
+#endif
+}
+
 /* --- the REPL's syntax ---------------------------------------------------- */
 
 static int refs_seen;
@@ -1859,6 +2034,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(repl_call_lines_report_and_go_on),
     cmocka_unit_test(real_plugin_calls),
     cmocka_unit_test(repl_calls_a_real_plugin),
+    cmocka_unit_test(reqwest_status_code_through_the_dynamic_path),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
