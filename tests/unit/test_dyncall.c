@@ -1639,6 +1639,111 @@ static void reqwest_status_code_through_the_dynamic_path(void **state) {
 #endif
 }
 
+/* semver and regex from Debian's crates: their indexes describe the
+ * requested types (kinds, traits, fallible constructors), and their
+ * thunks run from C: a Version and a VersionReq parsed, matched and
+ * rendered; a Regex compiled and matched; an invalid pattern's Err is the
+ * error with regex's own message; a method whose result borrows its
+ * arguments (find) has no thunk, and a generic one (replace_all) is
+ * refused before any call. Skipped without librust-semver-dev or
+ * librust-regex-dev. */
+static void semver_and_regex_from_debian(void **state) {
+  static const char registry[] = "/usr/share/cargo/registry";
+  rimport_session_options so = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *built;
+  const rimport_api_item *it = NULL;
+  rimport_value a[3], ver, req, re, v;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  char cache[4200];
+  (void)state;
+  if (rimport_test_count_prefixed(registry, "semver-1") == 0 ||
+      rimport_test_count_prefixed(registry, "regex-1") == 0)
+    skip();
+  snprintf(cache, sizeof(cache), "%s/cache",
+           rimport_test_tmpdir("dyncall-semver-regex"));
+  so.source_kind = RIMPORT_SOURCE_DIRECTORY;
+  so.source = registry;
+  s = rimport_test_session_open(cache, &so);
+  plan = rimport_test_plan(s, "from semver rimport Version, VersionReq\n"
+                              "from regex rimport Regex\n");
+  built = rimport_test_build(s, plan);
+  if (rimport_load(s, built) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  /* the indexes */
+  assert_int_equal(rimport_api_lookup(s, "semver::Version", &it), 0);
+  assert_int_equal(it->kind, RIMPORT_API_STRUCT);
+  assert_true(
+      (it->traits &
+       (RIMPORT_TRAIT_DISPLAY | RIMPORT_TRAIT_DEBUG | RIMPORT_TRAIT_CLONE)) ==
+      (RIMPORT_TRAIT_DISPLAY | RIMPORT_TRAIT_DEBUG | RIMPORT_TRAIT_CLONE));
+  assert_true(it->field_count >= 3);
+  assert_string_equal(it->fields[0].name, "major");
+  assert_int_equal(rimport_api_lookup(s, "semver::Version::parse", &it), 0);
+  assert_int_equal(it->param_count, 1);
+  assert_int_equal(it->params[0].shape.kind, RIMPORT_VM_STR);
+  assert_true(it->output->fallible);
+  assert_int_equal(it->output->kind, RIMPORT_VM_OPAQUE);
+  assert_string_equal(it->output->opaque, "semver::Version");
+  assert_int_equal(rimport_api_lookup(s, "regex::Regex::is_match", &it), 0);
+  assert_string_equal(it->receiver, "&self");
+  assert_int_equal(it->output->kind, RIMPORT_VM_BOOL);
+  /* semver: parse, new (u64 parts), a requirement that matches */
+  a[0] = strv("1.2.3-beta.1", 12);
+  if (rimport_call(s, "Version::parse", a, 1, &ver) != 0)
+    fail_msg("Version::parse: %s", rimport_error_last()->message);
+  assert_int_equal(ver.tag, RIMPORT_VALUE_HANDLE);
+  assert_int_equal(rimport_value_render(s, ver.as.handle, 0, &text), 0);
+  assert_string_equal(text.ptr, "1.2.3-beta.1");
+  a[0] = i64v(1);
+  a[1] = i64v(2);
+  a[2] = i64v(3);
+  assert_int_equal(rimport_call(s, "semver::Version::new", a, 3, &ver), 0);
+  a[0] = i64v(-1);
+  rimport_test_assert_error(rimport_call(s, "Version::new", a, 3, &v),
+                            RIMPORT_EINVAL, "out of that range");
+  a[0] = strv(">=1.2, <2", 9);
+  assert_int_equal(rimport_call(s, "VersionReq::parse", a, 1, &req), 0);
+  a[0] = req;
+  a[1] = ver;
+  assert_int_equal(rimport_call(s, "VersionReq::matches", a, 2, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && v.as.boolean);
+  a[0] = strv("x", 1);
+  rimport_test_assert_error(rimport_call(s, "Version::parse", a, 1, &v),
+                            RIMPORT_EPANIC,
+                            "unexpected character 'x' while parsing major "
+                            "version number");
+  /* regex */
+  a[0] = strv("a+b", 3);
+  assert_int_equal(rimport_call(s, "Regex::new", a, 1, &re), 0);
+  a[0] = re;
+  a[1] = strv("xaab", 4);
+  assert_int_equal(rimport_call(s, "regex::Regex::is_match", a, 2, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && v.as.boolean);
+  a[1] = strv("xba", 3);
+  assert_int_equal(rimport_call(s, "Regex::is_match", a, 2, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && !v.as.boolean);
+  assert_int_equal(rimport_call(s, "Regex::as_str", &re, 1, &v), 0);
+  assert_int_equal(v.tag, RIMPORT_VALUE_STR);
+  assert_string_equal(v.as.str.ptr, "a+b");
+  rimport_value_dispose(&v);
+  a[0] = strv("(", 1);
+  rimport_test_assert_error(rimport_call(s, "Regex::new", a, 1, &v),
+                            RIMPORT_EPANIC, "unclosed group");
+  a[0] = re;
+  a[1] = strv("aab", 3);
+  rimport_test_assert_error(rimport_call(s, "Regex::find", a, 2, &v),
+                            RIMPORT_ENOTFOUND, "has no thunk for it");
+  a[2] = strv("-", 1);
+  rimport_test_assert_error(rimport_call(s, "Regex::replace_all", a, 3, &v),
+                            RIMPORT_EUNSUPPORTED, "a generic parameter");
+  rimport_buf_dispose(&text);
+  rimport_build_result_free(built);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 /* --- the REPL's syntax ---------------------------------------------------- */
 
 static int refs_seen;
@@ -2035,6 +2140,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(real_plugin_calls),
     cmocka_unit_test(repl_calls_a_real_plugin),
     cmocka_unit_test(reqwest_status_code_through_the_dynamic_path),
+    cmocka_unit_test(semver_and_regex_from_debian),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)
