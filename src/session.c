@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "cell/cell.h"
 #include "common/fs.h"
+#include "dyncall/dyncall.h"
 #include "load/load.h"
 #include "plan/plan.h"
 #include "platform.h"
@@ -28,9 +29,10 @@ struct rimport_session {
   rimport__plan_state *plans;           /* src/plan */
   rimport__loader *loader;              /* src/load */
   rimport__vm *vm; /* the reference VM, unless the host gave a context */
-  rimport__cell_state *cells; /* src/cell */
-  rimport__api_state *api;    /* src/api */
-  atomic_int cancel;          /* rimport_cancel sets it */
+  rimport__cell_state *cells;     /* src/cell */
+  rimport__api_state *api;        /* src/api */
+  rimport__dyncall_memo *dyncall; /* src/dyncall */
+  atomic_int cancel;              /* rimport_cancel sets it */
 };
 
 int rimport_session_options_init(rimport_session_options *opts,
@@ -170,6 +172,7 @@ int rimport_session_open(rimport_session **out,
       (rc = rimport__loader_new(&s->loader)) != 0 ||
       (rc = rimport__cell_state_new(&s->cells)) != 0 ||
       (rc = rimport__api_state_new(&s->api)) != 0 ||
+      (rc = rimport__dyncall_memo_new(&s->dyncall)) != 0 ||
       (opts->context == NULL && (rc = open_vm(s)) != 0)) {
     rimport_session_close(s);
     return rc;
@@ -183,6 +186,7 @@ void rimport_session_close(rimport_session *s) {
     return;
   rimport__cell_state_free(s->cells);
   rimport__api_state_free(s->api);
+  rimport__dyncall_memo_free(s->dyncall);
   /* Every value kept in the VM is dropped here (drop functions live in
    * libraries that stay loaded: the loader unloads nothing). */
   rimport__vm_free(s->vm);
@@ -253,6 +257,10 @@ rimport__cell_state *rimport__session_cells(rimport_session *s) {
 
 rimport__api_state *rimport__session_api(rimport_session *s) {
   return s->api;
+}
+
+rimport__dyncall_memo *rimport__session_dyncall(rimport_session *s) {
+  return s->dyncall;
 }
 
 atomic_int *rimport__session_cancel(rimport_session *s) {

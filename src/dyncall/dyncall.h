@@ -47,6 +47,17 @@ size_t rimport__dyncall_prepared(rimport__dyncall_state *st);
  * then uses a state of its own for the call. */
 rimport__dyncall_state *rimport__dyncall_context_state(KaytonContext *ctx);
 
+/* A session's memo of its dynamic calls (call.c), so that a call repeated
+ * looks nothing up again: per item called, its thunk and its plugin's
+ * free function (valid while the session has loaded the same number of
+ * plugins: a later plugin of the crate may have the thunk instead); per
+ * path or name called, the item it named (valid while the stack and the
+ * bindings are unchanged); and the context's dyncall state. One thread at
+ * a time, as every call on a session. */
+typedef struct rimport__dyncall_memo rimport__dyncall_memo;
+int rimport__dyncall_memo_new(rimport__dyncall_memo **out);
+void rimport__dyncall_memo_free(rimport__dyncall_memo *m); /* NULL: no-op */
+
 /* The plugin's `kayton_plugin_free_value`. */
 typedef void (*rimport__free_value_fn)(KaytonValue *value);
 

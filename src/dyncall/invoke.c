@@ -291,8 +291,8 @@ typedef struct conv {
   void **values; /* ffi_call's avalues: ctx, out, then &slots[i] */
   void **temps;  /* buffers made for the call (vec_i64 → vec_f64) */
   size_t ntemps;
-  rimport_buf key; /* the C signature */
-  size_t next;     /* the next slot */
+  char *key;   /* the C signature: one letter per slot, then NUL */
+  size_t next; /* the next slot */
 } conv;
 
 /* "argument 2 (src) of a::f is u16 (i64 in 0..=65535); got <what>". */
@@ -320,8 +320,8 @@ static int bad_arg(const conv *c, size_t number, const char *name,
 
 static int put(conv *c, char letter, slot s) {
   c->slots[c->next] = s;
-  c->next++;
-  return rimport__buf_putc(&c->key, letter);
+  c->key[c->next++] = letter;
+  return 0;
 }
 
 static int put_buffer(conv *c, const void *ptr, size_t len) {
@@ -654,6 +654,7 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
                             rimport_value *result) {
   slot local_slots[LOCAL_SLOTS];
   void *local_values[LOCAL_SLOTS + 2], *local_temps[LOCAL_SLOTS];
+  char local_key[LOCAL_SLOTS + 1];
   rimport__dyncall_cif *cif = NULL;
   rimport_buf sig = RIMPORT_BUF_INIT;
   KaytonValue out;
@@ -709,11 +710,14 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
     c.slots = local_slots;
     c.values = local_values;
     c.temps = local_temps;
+    c.key = local_key;
   } else {
     c.slots = rimport__calloc(ncp, sizeof(*c.slots));
     c.values = rimport__calloc(ncp + 2, sizeof(*c.values));
     c.temps = rimport__calloc(ncp, sizeof(*c.temps));
-    if (c.slots == NULL || c.values == NULL || c.temps == NULL) {
+    c.key = rimport__calloc(ncp + 1, 1);
+    if (c.slots == NULL || c.values == NULL || c.temps == NULL ||
+        c.key == NULL) {
       rc = rimport__error_nomem();
       goto done;
     }
@@ -726,8 +730,8 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
                       &args[first + i])) != 0)
       goto done;
   }
-  if ((rc = rimport__dyncall_cif_get(st, c.key.ptr ? c.key.ptr : "", &cif)) !=
-      0)
+  c.key[c.next] = '\0';
+  if ((rc = rimport__dyncall_cif_get(st, c.key, &cif)) != 0)
     goto done;
   ctx = t->ctx;
   memset(&out, 0, sizeof(out));
@@ -754,7 +758,7 @@ done:
     rimport__free(c.slots);
     rimport__free(c.values);
     rimport__free(c.temps);
+    rimport__free(c.key);
   }
-  rimport_buf_dispose(&c.key);
   return rc;
 }

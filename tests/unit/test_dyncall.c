@@ -1265,6 +1265,15 @@ static void session_calls_find_the_item(void **state) {
                             "calling `fake::add`: the plugin of the crate "
                             "`fake` is not loaded in this session");
   assert_int_equal(r.tag, RIMPORT_VALUE_UNIT);
+  /* the session remembers what a name named until the name is bound
+   * again */
+  rimport_test_assert_error(rimport_call(s, "plus", a, 2, &r),
+                            RIMPORT_ENOTFOUND, "calling `fake::add`");
+  assert_int_equal(
+      rimport__api_bind(rimport__session_api(s), "plus", "fake::Point::norm"),
+      0);
+  rimport_test_assert_error(rimport_call(s, "plus", a, 2, &r),
+                            RIMPORT_ENOTFOUND, "calling `fake::Point::norm`");
   /* what no thunk takes is refused before the plugin is looked for */
   rimport_test_assert_error(rimport_call(s, "fake::generic", a, 1, &r),
                             RIMPORT_EUNSUPPORTED, "a generic parameter");
