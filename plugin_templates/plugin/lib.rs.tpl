@@ -196,7 +196,7 @@ pub unsafe extern "C" fn kayton_plugin_free_value(v: *mut kayton_api::KaytonValu
 fn register(ctx: &mut kayton_api::KaytonContext) -> Result<(), kayton_api::Error> {
     ctx.check()?;
 {{#kinds}}
-    kayton_api::slot_kind::<{{ty}}>(ctx, "{{rust:kind}}")?;
+    kayton_api::public_kind::<{{ty}}>(ctx, "{{rust:kind}}\0")?;
 {{/kinds}}
 {{#thunks}}
     {
