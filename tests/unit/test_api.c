@@ -16,6 +16,7 @@
 #include "common/fs.h"
 #include "kayton_api.h"
 #include "load/load.h"
+#include "platform.h"
 #include "vm/vm.h"
 #include "session.h"
 #include "stack/stack.h"
@@ -696,6 +697,75 @@ static void rustdoc_format_unknown_is_a_warning(void **state) {
       "its format_version is 99");
 }
 
+/* Thunks that do not compile (here: an index that says Counter::new takes
+ * two integers, through a rustdoc whose JSON is doctored after the real
+ * rustdoc wrote it) are a warning with rustc's words: the plugin is built
+ * again without thunks, its index is kept (lookups work), cells run, and
+ * a dynamic call says the plugin has no thunk. */
+static void thunks_that_do_not_compile_are_a_warning(void **state) {
+#ifdef _WIN32
+  (void)state;
+  skip(); /* the fake rustdoc is a shell script */
+#else
+  static const char code[] = "kprintln!(\"{}\", Counter::new(41).bump());";
+  rimport_buf real = RIMPORT_BUF_INIT, script = RIMPORT_BUF_INIT;
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_api_item *it;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  rimport_cell *cell = NULL;
+  rimport_value arg = RIMPORT_VALUE_INIT, res = RIMPORT_VALUE_INIT;
+  (void)state;
+  if (rimport__find_executable("rustdoc", &real) != 0) {
+    rimport_buf_dispose(&real);
+    skip();
+  }
+  rimport__buf_printf(
+      &script,
+      "\"%s\" \"$@\" || exit $?\n"
+      "while [ $# -gt 0 ]; do case \"$1\" in -o) o=\"$2\"; shift;; "
+      "--crate-name) n=\"$2\"; shift;; esac; shift; done\n"
+      "[ \"$n\" = apidoc ] || exit 0\n"
+      "sed -i 's/\"inputs\":\\[\\[\"start\",{\"primitive\":\"i64\"}\\]\\]/"
+      "\"inputs\":[[\"start\",{\"primitive\":\"i64\"}],[\"extra\","
+      "{\"primitive\":\"i64\"}]]/' \"$o/$n.json\"\n"
+      "grep -q '\"extra\"' \"$o/$n.json\"\n",
+      real.ptr);
+  memset(&w, 0, sizeof(w));
+  fake_rustdoc("api-thunks-fail", script.ptr);
+  s = build_session(rimport_test_tmpdir("api-thunks-fail"), &w);
+  plan = rimport_test_plan(s, apidoc_cell);
+  r = rimport_test_build(s, plan);
+  rimport_test_setenv("RIMPORT_RUSTDOC", NULL);
+  assert_int_equal(w.count, 1);
+  if (strstr(w.last, "warning: the plugin's thunks for dynamic calls did "
+                     "not compile, so apidoc has none") == NULL ||
+      strstr(w.last, "E0061") == NULL)
+    fail_msg("the warning: %s", w.last);
+  /* the index says what the doctored JSON said */
+  assert_int_equal(rimport_api_lookup(s, "apidoc::Counter::new", &it), 0);
+  assert_int_equal(it->param_count, 2);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0 ||
+      rimport_cell_compile(s, code, strlen(code), plan, NULL, &cell) != 0 ||
+      rimport_cell_run(s, cell, &out) != 0)
+    fail_msg("the cell: %s", rimport_error_last()->message);
+  assert_string_equal(out.ptr, "42\n");
+  arg.tag = RIMPORT_VALUE_I64;
+  arg.as.i64 = 1;
+  rimport_test_assert_error(rimport_call(s, "Counter::get", &arg, 1, &res),
+                            RIMPORT_ENOTFOUND, "has no thunk for it");
+  rimport_cell_free(cell);
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&real);
+  rimport_buf_dispose(&script);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+#endif
+}
+
 /* --- thunks of a real plugin (kayton_api.h "thunks") -------------------- */
 
 typedef int32_t (*thunk0)(KaytonContext *, KaytonValue *);
@@ -1103,6 +1173,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(build_makes_an_index),
     cmocka_unit_test(rustdoc_failure_is_a_warning),
     cmocka_unit_test(rustdoc_format_unknown_is_a_warning),
+    cmocka_unit_test(thunks_that_do_not_compile_are_a_warning),
     cmocka_unit_test(plugin_thunks_run),
     cmocka_unit_test(instances_are_concrete),
     cmocka_unit_test(type_instances_get_wrappers),
