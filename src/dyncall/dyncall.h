@@ -101,6 +101,7 @@ int rimport__dyncall_signature(const rimport_api_item *item, rimport_buf *out);
  *
  *   <path-or-name> ( [<value> {, <value>} [,]] )
  *   value: an integer (-12, i64), a float (1.5, -2e3, 1.), true, false,
+ *          None (RIMPORT_VALUE_NONE, for an Option parameter),
  *          a "string" (escapes \n \r \t \0 \\ \" \' \xHH (to 7F) \u{H…}),
  *          a [list] of integers (vec_i64) or numbers with a float among
  *          them (vec_f64), $N (a handle the REPL kept)

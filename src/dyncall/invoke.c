@@ -138,7 +138,21 @@ int rimport__dyncall_signature(const rimport_api_item *item, rimport_buf *out) {
 }
 
 /* "u16 (i64 in 0..=65535)": the Rust type and what the VM gives for it. */
+static int describe_shape(const rimport_api_type *t, rimport_buf *out);
+
+/* "Option<u16> (i64 in 0..=65535, or none)" */
 static int describe(const rimport_api_type *t, rimport_buf *out) {
+  int rc = describe_shape(t, out);
+  if (rc == 0 && t->optional && out->size > 0 &&
+      out->ptr[out->size - 1] == ')') {
+    out->size--;
+    out->ptr[out->size] = '\0';
+    rc = rimport__buf_puts(out, ", or none)");
+  }
+  return rc;
+}
+
+static int describe_shape(const rimport_api_type *t, rimport_buf *out) {
   const char *type = t->type ? t->type : "?";
   switch (t->kind) {
   case RIMPORT_VM_I64:
@@ -195,12 +209,6 @@ static int check_param(const rimport_api_item *item, size_t number,
     return unsupported(item,
                        "argument %zu (%s) is %s, a unit parameter, which "
                        "the thunk ABI has no C parameter for",
-                       number, name, type);
-  if (p->shape.optional)
-    return unsupported(item,
-                       "argument %zu (%s) is %s, an Option parameter, "
-                       "which the thunk ABI has no C form for (no None "
-                       "can be passed)",
                        number, name, type);
   if (p->shape.fallible)
     return unsupported(item,
@@ -259,6 +267,7 @@ static size_t c_param_count(const rimport_api_item *item) {
                  k == RIMPORT_VM_VEC_F64
              ? 2
              : 1;
+    n += item->params[i].shape.optional != 0; /* its "is Some" */
   }
   return n;
 }
@@ -348,8 +357,38 @@ static size_t utf8_bad_at(const char *s, size_t len) {
 }
 
 /* One argument, `number` counting from 1, for a parameter of type t. */
+static int convert_value(conv *c, size_t number, const char *name,
+                         const rimport_api_type *t, const rimport_value *v);
+
+/* An argument: an Option's "is Some" first (kayton_api.h "thunks"), then
+ * the value's C parameters (zero for None). */
 static int convert(conv *c, size_t number, const char *name,
                    const rimport_api_type *t, const rimport_value *v) {
+  slot some, zero;
+  int rc;
+  if (!t->optional)
+    return convert_value(c, number, name, t, v);
+  memset(&some, 0, sizeof(some));
+  memset(&zero, 0, sizeof(zero));
+  some.b = v->tag != RIMPORT_VALUE_NONE;
+  if ((rc = put(c, RIMPORT__DYNCALL_C_BOOL, some)) != 0 || some.b)
+    return rc != 0 ? rc : convert_value(c, number, name, t, v);
+  switch (t->kind) {
+  case RIMPORT_VM_I64:
+    return put(c, RIMPORT__DYNCALL_C_I64, zero);
+  case RIMPORT_VM_F64:
+    return put(c, RIMPORT__DYNCALL_C_F64, zero);
+  case RIMPORT_VM_BOOL:
+    return put(c, RIMPORT__DYNCALL_C_BOOL, zero);
+  case RIMPORT_VM_OPAQUE:
+    return put(c, RIMPORT__DYNCALL_C_HANDLE, zero);
+  default: /* str, vec_i64, vec_f64: an empty (ptr, len) */
+    return put_buffer(c, NULL, 0);
+  }
+}
+
+static int convert_value(conv *c, size_t number, const char *name,
+                         const rimport_api_type *t, const rimport_value *v) {
   slot s;
   int64_t lo, hi;
   size_t i, bad;

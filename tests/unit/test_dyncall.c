@@ -208,6 +208,22 @@ static int32_t t_liar(KaytonContext *ctx, KaytonValue *out) {
 }
 
 /* sum20(a0 … a19: i64) -> i64: more C parameters than fit on the stack. */
+/* fake::either(a: Option<i64>, s: Option<&str>, h: Option<&Point>) -> i64:
+ * the sum of what is given: a, the str's length, 1000 for a point. */
+static int32_t t_either(KaytonContext *ctx, KaytonValue *out, int32_t a_some,
+                        int64_t a, int32_t s_some, const uint8_t *s,
+                        size_t s_len, int32_t h_some, HKayRef h) {
+  (void)ctx;
+  thunk_calls++;
+  out->tag = KAYTON_VALUE_I64;
+  out->i =
+      (a_some ? a : 0) + (s_some ? (int64_t)s_len : 0) + (h_some ? 1000 : 0);
+  if ((!a_some && a != 0) || (!s_some && (s == NULL || s_len != 0)) ||
+      (!h_some && h != 0))
+    out->i = -1; /* None must come with zero, and a non-NULL empty str */
+  return 0;
+}
+
 static int32_t t_sum20(KaytonContext *ctx, KaytonValue *out, int64_t a0,
                        int64_t a1, int64_t a2, int64_t a3, int64_t a4,
                        int64_t a5, int64_t a6, int64_t a7, int64_t a8,
@@ -869,6 +885,47 @@ static void option_none_is_a_none_value(void **state) {
                             "says Option<i64> (i64 in");
 }
 
+/* Option parameters (kayton_api.h "thunks"): an int32_t "is Some" before
+ * the value's C parameters, zero for None; NONE or a value of the shape
+ * may be passed; anything else is refused naming "or none". */
+static void option_parameters_take_none(void **state) {
+  fixture *f = *state;
+  fn g;
+  rimport_value a[3], r, p;
+  fn_init(&g, "fake::either", NULL, ty(RIMPORT_VM_I64, "i64"));
+  fn_param(&g, "a", ranged(RIMPORT_VM_I64, "Option<u8>", "0", "255"));
+  fn_param(&g, "s", ty(RIMPORT_VM_STR, "Option<&str>"));
+  fn_param(&g, "h", opaque("Option<&Point>", 1));
+  g.params[0].shape.optional = 1;
+  g.params[1].shape.optional = 1;
+  g.params[2].shape.optional = 1;
+  memset(a, 0, sizeof(a));
+  a[0].tag = a[1].tag = a[2].tag = RIMPORT_VALUE_NONE;
+  assert_int_equal(call(f, &g, THUNK(t_either), a, 3, &r), 0);
+  assert_int_equal(r.as.i64, 0);
+  a[0] = i64v(7);
+  a[1] = strv("abc", 3);
+  assert_int_equal(call(f, &g, THUNK(t_either), a, 3, &r), 0);
+  assert_int_equal(r.as.i64, 10);
+  a[0] = i64v(1);
+  a[1] = i64v(2);
+  assert_int_equal(call(f, &f->point_new, THUNK(t_point_new), a, 2, &p), 0);
+  a[0].tag = RIMPORT_VALUE_NONE;
+  a[1] = strv("", 0);
+  a[2] = p;
+  assert_int_equal(call(f, &g, THUNK(t_either), a, 3, &r), 0);
+  assert_int_equal(r.as.i64, 1000);
+  a[0] = i64v(256);
+  rimport_test_assert_error(call(f, &g, THUNK(t_either), a, 3, &r),
+                            RIMPORT_EINVAL,
+                            "argument 1 (a) of fake::either is Option<u8> "
+                            "(i64 in 0..=255, or none); got 256, out of that "
+                            "range");
+  a[0] = strv("x", 1);
+  rimport_test_assert_error(call(f, &g, THUNK(t_either), a, 3, &r),
+                            RIMPORT_EINVAL, "or none); got a str");
+}
+
 /* --- errors --------------------------------------------------------------- */
 
 static void err_and_panic_are_errors(void **state) {
@@ -1026,13 +1083,9 @@ static void unrepresentable_signatures_are_refused_first(void **state) {
   refused(f, &g, THUNK(t_unit), NULL, 0, RIMPORT_EUNSUPPORTED,
           "its result (i64, i64) is not representable as a VM value (a "
           "tuple)");
-  /* an Option parameter, a unit parameter, a Result parameter */
+  /* a unit parameter, a Result parameter */
   fn_init(&g, "fake::opt", NULL, ty(RIMPORT_VM_UNIT, "()"));
   fn_param(&g, "o", ty(RIMPORT_VM_I64, "Option<i64>"));
-  g.params[0].shape.optional = 1;
-  refused(f, &g, THUNK(t_find), a, 1, RIMPORT_EUNSUPPORTED,
-          "an Option parameter");
-  g.params[0].shape.optional = 0;
   g.params[0].shape.kind = RIMPORT_VM_UNIT;
   refused(f, &g, THUNK(t_find), a, 1, RIMPORT_EUNSUPPORTED, "a unit parameter");
   g.params[0].shape.kind = RIMPORT_VM_I64;
@@ -1305,7 +1358,8 @@ static void real_plugin_calls(void **state) {
   static const char cell[] =
       "rimport apidoc(path=\"apidoc\")\n"
       "from apidoc rimport Counter, checked, largest\n"
-      "from apidoc.shapes rimport greet, ints, parse, maybe, sum, peek\n";
+      "from apidoc.shapes rimport greet, ints, parse, maybe, sum, peek, "
+      "either\n";
   rimport_session *s;
   rimport_cell_plan *plan;
   rimport_build_result *built;
@@ -1395,6 +1449,18 @@ static void real_plugin_calls(void **state) {
                             "argument 2 (m) of apidoc::shapes::peek is &mut "
                             "Counter (a handle of apidoc::Counter); got an "
                             "i64");
+  /* Option parameters: None or a value */
+  a[0].tag = a[1].tag = a[2].tag = RIMPORT_VALUE_NONE;
+  assert_int_equal(rimport_call(s, "either", a, 3, &v), 0);
+  assert_int_equal(v.as.i64, 0);
+  a[0] = i64v(200);
+  a[1] = strv("abc", 3);
+  a[2] = c;
+  assert_int_equal(rimport_call(s, "either", a, 3, &v), 0);
+  assert_int_equal(v.as.i64, 200 + 3 + 43);
+  a[0] = i64v(300);
+  rimport_test_assert_error(rimport_call(s, "either", a, 3, &v), RIMPORT_EINVAL,
+                            "(i64 in 0..=255, or none)");
   /* arity, a generic function, a function that was not requested */
   rimport_test_assert_error(
       rimport_call(s, "Counter::new", NULL, 0, &v), RIMPORT_EINVAL,
@@ -1801,6 +1867,10 @@ static void call_syntax(void **state) {
   assert_string_equal(e.path, "::f");
   assert_int_equal(e.nargs, 0);
   rimport__dyncall_expr_free(&e);
+  parse_ok("f(None, 1)", &e);
+  assert_int_equal(e.nargs, 2);
+  assert_int_equal(e.args[0].tag, RIMPORT_VALUE_NONE);
+  rimport__dyncall_expr_free(&e);
   parse_ok("m::f(-9223372036854775808, 9223372036854775807, +3, 1.5, -2e3, "
            "1., 1E+2, true, false, \"a\\\"b\\\\c\\n\\t\\r\\0\\x41\\u{e9}"
            "\\u{1F600}\\'\", \"é\", [1, -2, 3], [1, 2.5], [], [ 1 , ], $2,)",
@@ -1847,7 +1917,7 @@ static void call_syntax(void **state) {
   parse_bad("a::(1)", 4, "an identifier after ::");
   parse_bad("a:::b(1)", 4, "an identifier after ::");
   parse_bad("9f()", 1, "expected the function to call");
-  parse_bad("f(None)", 3, "got `None`");
+  parse_bad("f(none)", 3, "got `none`");
   parse_bad("f(truex)", 3, "got `truex`");
   parse_bad("f(12abc)", 5, "a number may not be followed by `a`");
   parse_bad("f(0x1F)", 4, "a number may not be followed by `x`");
@@ -2126,6 +2196,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(every_parameter_kind_at_once, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(handles_borrowed_moved_and_returned, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(option_parameters_take_none, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(option_none_is_a_none_value, setup,
                                     teardown),
