@@ -435,6 +435,17 @@ int rimport__fs_copy_file(const char *src, const char *dst,
   return rc;
 }
 
+int rimport__fs_link(const char *src, const char *dst, int *uv_code) {
+  uv_fs_t req;
+  int rc = uv_fs_link(NULL, &req, src, dst, NULL);
+  uv_fs_req_cleanup(&req);
+  if (uv_code != NULL)
+    *uv_code = rc;
+  if (rc == 0)
+    return 0;
+  return fs_error(rc, "linking to", src);
+}
+
 void rimport__fs_sync_dir(const char *path) {
   uv_fs_t req;
   uv_file fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);

@@ -883,7 +883,7 @@ static void graph_cargo(built_graph *g, rimport_session *s,
     rimport__argv_add(&argv, sub[i]);
   rimport__argv_addv(&argv, "--manifest-path", g->manifest.ptr, NULL);
   rimport__cargo_common_args(&argv, o);
-  rimport__cargo_env(&env, tc->rustc);
+  rimport__cargo_env(&env, tc->rustc, NULL);
   assert_int_equal(argv.rc, 0);
   assert_int_equal(env.rc, 0);
   memset(&po, 0, sizeof(po));
