@@ -582,6 +582,20 @@ int rimport__fs_remove_tree(const char *path, uint64_t *freed) {
   return 0;
 }
 
+#ifndef X_OK /* access(2)'s value, where uv.h does not give it */
+#define X_OK 1
+#endif
+
+int rimport__fs_is_executable(const char *path) {
+  uv_fs_t req;
+  int rc;
+  if (!rimport__fs_is_file(path))
+    return 0;
+  rc = uv_fs_access(NULL, &req, path, X_OK, NULL);
+  uv_fs_req_cleanup(&req);
+  return rc == 0;
+}
+
 int rimport__fs_check_writable(const char *dir) {
   rimport_buf probe = RIMPORT_BUF_INIT;
   uv_fs_t req;

@@ -22,6 +22,9 @@ typedef struct rimport__stat {
 int rimport__fs_stat(const char *path, rimport__stat *st);
 int rimport__fs_is_file(const char *path);
 int rimport__fs_is_dir(const char *path);
+/* Non-zero when `path` is a file this process may run (access X_OK; on
+ * Windows, where libuv ignores X_OK, a file that exists). */
+int rimport__fs_is_executable(const char *path);
 /* The canonical absolute path (symlinks resolved) into out (replaced). */
 int rimport__fs_realpath(const char *path, rimport_buf *out);
 /* Creates `path` and its missing parents. */
