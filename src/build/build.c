@@ -770,6 +770,9 @@ static cJSON *manifest_extra(const job *j) {
       cJSON_AddStringToObject(tc, "host", j->tc->host) &&
       cJSON_AddStringToObject(tc, "target", j->tc->target) &&
       cJSON_AddStringToObject(tc, "fingerprint", j->tc->fingerprint) &&
+      /* cargo's crate hashes embed the workshop's absolute path: the
+       * shared cache takes entries built at this path only */
+      cJSON_AddStringToObject(extra, "cache_dir", j->opts->cache_dir) &&
       cJSON_AddStringToObject(extra, "plugin", j->p->plugin) &&
       cJSON_AddStringToObject(extra, "package", j->package.ptr) &&
       cJSON_AddStringToObject(extra, "version", j->version.ptr) &&
@@ -1182,6 +1185,7 @@ static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
     want.fingerprint = env->tc->fingerprint;
     want.target = env->tc->target;
     want.kayton_abi = (int)KAYTON_API_ABI_VERSION;
+    want.cache_dir = o->cache_dir;
     rimport_error_clear();
     rc = rimport__tier_fetch(tier, o->cache_dir, p->crate, p->key, &want, e);
     *fetched = rc == 0;

@@ -271,12 +271,20 @@ typedef struct rimport__tier_expect {
   const char *fingerprint; /* toolchain.fingerprint */
   const char *target;      /* toolchain.target */
   int kayton_abi;          /* kayton_abi */
+  /* cache_dir: the local cache the entry was built in. cargo's crate
+   * hashes (-C metadata, hence symbol names) embed the absolute paths of
+   * the workshop and kayton_api under it, so a plugin built in a cache at
+   * another path cannot be loaded beside plugins built in this one (an
+   * undefined kayton_api symbol), nor can one be stacked on it. NULL: not
+   * checked. */
+  const char *cache_dir;
 } rimport__tier_expect;
 
 /* Brings <tier>/<crate>/<key> into the local cache. Call it holding the
  * local key lock (rimport__cache_lock on cache_dir), after a local lookup
  * found nothing. The tier entry's manifest is checked (format, crate, key,
- * artifact records; toolchain and ABI against `want`), then every artifact
+ * artifact records; toolchain, ABI and the builder's cache path against
+ * `want`), then every artifact
  * is hard-linked (same file system) or copied into a local stage and
  * hashed there: its size and XXH3 must be the tier manifest's (the
  * verification is of the bytes the local entry gets, in the one read that
@@ -292,7 +300,8 @@ typedef struct rimport__tier_expect {
  * (<tier>/<crate>/.corrupt-<key>-…, removed by `rimport cache gc` on the
  * tier) when the tier is writable and not readonly, so that the next
  * publish can replace it; one whose manifest names another toolchain or
- * ABI is only refused. The local cache is never left with part of it. */
+ * ABI, or another cache path, is only refused. The local cache is never
+ * left with part of it. */
 int rimport__tier_fetch(const rimport__tier *t, const char *cache_dir,
                         const char *crate, const char *key,
                         const rimport__tier_expect *want, rimport__entry **out);

@@ -61,6 +61,7 @@ static const char *other_toolchain(const cJSON *m,
   const cJSON *abi = cJSON_GetObjectItemCaseSensitive(m, "kayton_abi");
   const char *fp = rimport__json_str(tc, "fingerprint");
   const char *target = rimport__json_str(tc, "target");
+  const char *built_in = rimport__json_str(m, "cache_dir");
   rimport__buf_clear(why);
   if (want == NULL)
     return NULL;
@@ -76,6 +77,15 @@ static const char *other_toolchain(const cJSON *m,
                         "its manifest records the target %s, this session "
                         "builds for %s",
                         target ? target : "(none)", want->target);
+  else if (want->cache_dir != NULL &&
+           (built_in == NULL || strcmp(built_in, want->cache_dir) != 0))
+    rimport__buf_printf(
+        why,
+        "it was built in a local cache at %s, and this session's is %s; "
+        "cargo's crate hashes hold that path, so it would not load beside "
+        "plugins built here. Give every machine the same local cache path "
+        "(RIMPORT_CACHE_DIR or --cache-dir, e.g. /var/cache/rimport)",
+        built_in ? built_in : "(a path not recorded)", want->cache_dir);
   else if (!cJSON_IsNumber(abi) || abi->valuedouble != (double)want->kayton_abi)
     rimport__buf_printf(why,
                         "its manifest records kayton_api ABI %s, this "
@@ -213,8 +223,8 @@ int rimport__tier_fetch(const rimport__tier *t, const char *cache_dir,
     goto refused;
   if ((differs = other_toolchain(te->manifest, want, &why)) != NULL) {
     rc = rimport__error_set(RIMPORT_ECORRUPT,
-                            "the entry \"%s\" does not match its key: %s",
-                            te->dir, differs);
+                            "the entry \"%s\" cannot be used here: %s", te->dir,
+                            differs);
     goto refused;
   }
   if ((rc = rimport__stage_begin(cache_dir, crate, key, &st)) != 0) {

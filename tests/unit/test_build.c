@@ -1771,10 +1771,22 @@ static void killed_build_leaves_no_entry(void **state) {
 
 #define COUNTER_A "rimport counter_a(path=\"counter_a\")\n"
 
+/* A progress callback that keeps the warnings only (in a
+ * rimport_test_progress: calls and the last message). */
+static void keep_warnings(const rimport_progress *p, void *payload) {
+  if (p->phase == RIMPORT_PROGRESS_WARNING)
+    rimport_test_on_progress(p, payload);
+}
+
 /* "Machine 1" builds counter_a with a shared cache, which gets the entry
- * too; "machine 2" (another local cache: its own target dir and
- * workshop) finds it there, brings it into its local cache and loads and
- * registers it, without starting cargo (its cargo does not exist). */
+ * too. "Machine 2" has a local cache at the same path (the first is moved
+ * away: a fresh cache, target dir and workshop), finds counter_a in the
+ * shared cache, brings it into its local cache without starting cargo (its
+ * cargo does not exist), then builds counter_b stacked on it (with cargo)
+ * and loads and registers both: the plugin from the shared cache and the
+ * one built here share kayton_api's and counter_core's symbols. A machine
+ * whose local cache is at another path does not take it (cargo's crate
+ * hashes hold the path), with a warning saying so. */
 static void shared_cache_saves_a_build(void **state) {
   rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
   rimport_session *s;
@@ -1782,14 +1794,15 @@ static void shared_cache_saves_a_build(void **state) {
   rimport_build_result *r;
   rimport__entry *e = NULL;
   rimport_test_progress log;
-  char tier[4200], cache1[4200], key[33];
+  char tier[4200], moved[4200], elsewhere[4200], key[33];
   const rimport_built_plugin *p;
   (void)state;
   snprintf(tier, sizeof(tier), "%s-tier", cache_dir);
-  snprintf(cache1, sizeof(cache1), "%s", cache_dir);
+  snprintf(moved, sizeof(moved), "%s-machine1", cache_dir);
+  snprintf(elsewhere, sizeof(elsewhere), "%s-elsewhere", cache_dir);
   assert_int_equal(rimport__fs_mkdir_p(tier), 0);
   o.shared_cache_dir = tier;
-  s = rimport_test_session_open(cache1, &o);
+  s = rimport_test_session_open(cache_dir, &o);
   plan = rimport_test_plan(s, COUNTER_A);
   r = rimport_test_build(s, plan);
   assert_false(rimport_build_result_array(r)->from_cache);
@@ -1802,11 +1815,9 @@ static void shared_cache_saves_a_build(void **state) {
   rimport_build_result_free(r);
   rimport_cell_plan_free(plan);
   rimport_session_close(s);
+  assert_int_equal(rimport__fs_rename(cache_dir, moved, NULL), 0);
 
-  /* Machine 2. */
-  if (snprintf(cache_dir, sizeof(cache_dir), "%.4000s-machine2", cache1) >=
-      (int)sizeof(cache_dir))
-    fail_msg("path too long: %s", cache1);
+  /* Machine 2, without cargo. */
   memset(&log, 0, sizeof(log));
   o.cargo_path = "/nonexistent/cargo-is-not-run";
   o.progress = rimport_test_on_progress;
@@ -1818,7 +1829,6 @@ static void shared_cache_saves_a_build(void **state) {
   p = rimport_build_result_array(r);
   assert_true(p->from_cache);
   assert_non_null(strstr(log.message, "found in the shared cache"));
-  assert_non_null(strstr(p->dylib, cache_dir));
   assert_null(strstr(p->dylib, tier));
   assert_int_equal(rimport__cache_lookup(cache_dir, "counter_a", key,
                                          RIMPORT__VERIFY_FULL, &e),
@@ -1838,10 +1848,38 @@ static void shared_cache_saves_a_build(void **state) {
     snprintf(target, sizeof(target), "%s/_target", cache_dir);
     assert_false(rimport__fs_is_dir(target));
   }
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  /* Stacking on it, with cargo this time. */
+  o.cargo_path = NULL;
+  o.progress = NULL;
+  rimport_session_close(s);
+  s = rimport_test_session_open(cache_dir, &o);
+  plan =
+      rimport_test_plan(s, COUNTER_A "rimport counter_b(path=\"counter_b\")\n");
+  r = rimport_test_build(s, plan);
+  p = rimport_build_result_array(r);
+  assert_true(p[0].from_cache);
+  assert_false(p[1].from_cache);
   if (rimport_load(s, r) != 0 || rimport_register(s) != 0)
-    fail_msg("loading the plugin from the shared cache: %s",
+    fail_msg("loading a plugin from the shared cache and one stacked on it: "
+             "%s",
              rimport_error_last()->message);
   rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+
+  /* A local cache at another path: not taken, and said why. */
+  memset(&log, 0, sizeof(log));
+  o.cargo_path = "/nonexistent/cargo";
+  o.progress = keep_warnings;
+  o.progress_payload = &log;
+  s = rimport_test_session_open(elsewhere, &o);
+  plan = rimport_test_plan(s, COUNTER_A);
+  r = NULL;
+  assert_int_not_equal(rimport_build(s, plan, &r), 0); /* no cargo */
+  assert_int_equal(log.calls, 1);
+  assert_non_null(strstr(log.message, "same local cache path"));
   rimport_cell_plan_free(plan);
   rimport_session_close(s);
 }

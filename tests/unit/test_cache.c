@@ -1897,8 +1897,12 @@ static char tier_dir[4096];
 #define TIER_FP     "00112233445566778899aabbccddeeff"
 #define TIER_TARGET "x86_64-unknown-linux-gnu"
 
+/* The local cache path the builds were made in (recorded, checked). */
+#define TIER_BUILT_IN "/var/cache/rimport"
+
 /* What a build's manifest records of its toolchain (the tier checks it). */
-static const rimport__tier_expect tier_want = {TIER_FP, TIER_TARGET, 1};
+static const rimport__tier_expect tier_want = {TIER_FP, TIER_TARGET, 1,
+                                               TIER_BUILT_IN};
 
 /* fresh_dirs, and an empty tier/ beside cache/. */
 static void fresh_tier(const char *name) {
@@ -1940,6 +1944,7 @@ static int publish_built(const char *cache, const char *crate, const char *key,
   cJSON_AddStringToObject(tc, "target", TIER_TARGET);
   cJSON_AddNumberToObject(extra, "kayton_abi", 1);
   cJSON_AddStringToObject(extra, "version", "0.1.0");
+  cJSON_AddStringToObject(extra, "cache_dir", TIER_BUILT_IN);
   rc = rimport__stage_publish(st, extra, out);
   cJSON_Delete(extra);
   return rc;
@@ -2006,8 +2011,9 @@ static void tier_entry_is_brought_local_and_verified(void **state) {
   rimport__entry_free(again);
 }
 
-/* An entry whose manifest names another toolchain is refused (a
- * warning), and left in the tier: it may be some other rimport's. */
+/* An entry whose manifest names another toolchain, or another local
+ * cache path, is refused (a warning), and left in the tier: it may be some
+ * other machine's or rimport's. */
 static void tier_entry_of_another_toolchain_is_refused(void **state) {
   rimport__tier t;
   rimport_test_progress log;
@@ -2026,6 +2032,20 @@ static void tier_entry_of_another_toolchain_is_refused(void **state) {
   assert_non_null(strstr(log.message, "built here instead"));
   assert_true(rimport__fs_is_dir(te->dir));
   assert_int_equal(count_in(cache_dir, ""), 0); /* nothing was staged */
+  /* Built in a local cache at another path: refused, with the fix. */
+  {
+    rimport__tier_expect elsewhere = tier_want;
+    elsewhere.fingerprint = "ffffffffffffffffffffffffffffffff";
+    elsewhere.cache_dir = "/home/someone/.cache/rimport";
+    assert_int_equal(
+        rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &elsewhere, &e),
+        RIMPORT_ENOTFOUND);
+    assert_int_equal(log.calls, 2);
+    assert_non_null(strstr(log.message, "built in a local cache at "
+                                        "/var/cache/rimport"));
+    assert_non_null(strstr(log.message, "same local cache path"));
+    assert_true(rimport__fs_is_dir(te->dir));
+  }
   rimport__entry_free(te);
 }
 
