@@ -127,15 +127,17 @@ const char *rimport__stage_dir(const rimport__stage *st) {
 static int put_file(const char *src, const char *dst, int try_link,
                     rimport__hasher *h, uint64_t *size, int *linked) {
   *linked = 0;
-  if (try_link && rimport__fs_link(src, dst, NULL) == 0) {
-    int rc = rimport__fs_read_chunks(dst, rimport__hasher_update, h, size);
-    if (rc != 0)
-      rimport__fs_unlink(dst);
-    else
-      *linked = 1;
-    return rc;
+  if (try_link) {
+    if (rimport__fs_link(src, dst, NULL) == 0) {
+      int rc = rimport__fs_read_chunks(dst, rimport__hasher_update, h, size);
+      if (rc != 0)
+        rimport__fs_unlink(dst);
+      else
+        *linked = 1;
+      return rc;
+    }
+    rimport_error_clear(); /* no link (another file system…): a copy */
   }
-  rimport_error_clear(); /* no link: a copy */
   return rimport__fs_copy_file(src, dst, rimport__hasher_update, h, size);
 }
 
