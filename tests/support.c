@@ -1059,6 +1059,11 @@ static const windows_skip windows_skips[] = {
     {"test_build", "loaded_copy_gets_no_other_platforms_features", NULL,
      "it builds tokio-util, whose mio needs windows-sys on Windows, which "
      "Debian strips from librust-mio-dev (as for reqwest_from_debian)"},
+    {"test_build", "rustc_wrapper_is_used_and_not_keyed", NULL,
+     "the Linux cargo behind the wine stand-in would have to run the fake "
+     "wrapper, a Windows program (DESIGN.md fact 15: a Linux program "
+     "cannot start one here); cargo on Windows runs RUSTC_WRAPPER as on "
+     "Linux"},
     {"test_build", "builds_for_another_target", NULL,
      "a Windows process builds every plugin for its own target "
      "(x86_64-pc-windows-gnu) already, which the whole Windows stage tests; "

@@ -192,6 +192,43 @@ static void doctor_says_what_to_do(void **state) {
   run_free(&r);
 }
 
+/* doctor reports the shared cache (reachable and writable with working
+ * locks; read-only; missing) and the rustc wrapper (found or not). */
+static void doctor_reports_shared_cache_and_wrapper(void **state) {
+  char tier[4200], missing[4200];
+  const char *ok[] = {"--shared-cache-dir", tier,     "--rustc-wrapper",
+                      "/bin/true",          "doctor", NULL};
+  const char *ro[] = {"--shared-cache-dir", tier, "--shared-cache-readonly",
+                      "doctor", NULL};
+  const char *bad[] = {"--shared-cache-dir",   missing,  "--rustc-wrapper",
+                       "no-such-wrapper-here", "doctor", NULL};
+  run_result r;
+  (void)state;
+  snprintf(tier, sizeof(tier), "%s-tier", cache_dir);
+  snprintf(missing, sizeof(missing), "%s-not-mounted", cache_dir);
+  assert_int_equal(rimport__fs_mkdir_p(tier), 0);
+  r = run_cli(ok);
+  if (strstr(r.out, "ok   shared     ") == NULL ||
+      strstr(r.out, "reachable and writable, file locks work") == NULL ||
+      strstr(r.out, "ok   wrapper    /bin/true (from --rustc-wrapper)") == NULL)
+    fail_msg("doctor:\n%s%s", r.out, r.err);
+  assert_false(rimport__fs_is_file(tier) ||
+               rimport_test_count_prefixed(tier, "_doctor") > 0);
+  run_free(&r);
+  r = run_cli(ro);
+  assert_non_null(strstr(r.out, "ok   shared     "));
+  assert_non_null(strstr(r.out, "read-only: plugins are taken from it"));
+  assert_non_null(strstr(r.out, "ok   wrapper    none"));
+  run_free(&r);
+  r = run_cli(bad);
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.out, "FAIL shared     "));
+  assert_non_null(strstr(r.out, "mount the share"));
+  assert_non_null(strstr(r.out, "FAIL wrapper    --rustc-wrapper "
+                                "\"no-such-wrapper-here\" was not found"));
+  run_free(&r);
+}
+
 /* Runs `rimport [--source-dir <source_dir>] <command> <cell>` once cold,
  * then again under strace: the warm run starts no child process (one
  * execve, the command's own; no fork or clone). Its stdout must contain
@@ -992,6 +1029,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(usage_errors_exit_2, setup),
     cmocka_unit_test_setup(doctor_reports_each_check, setup),
     cmocka_unit_test_setup(doctor_says_what_to_do, setup),
+    cmocka_unit_test_setup(doctor_reports_shared_cache_and_wrapper, setup),
     cmocka_unit_test_setup(warm_plan_spawns_nothing, setup),
     cmocka_unit_test_setup(warm_build_spawns_nothing, setup),
     cmocka_unit_test_setup(help_lists_every_command, setup),
