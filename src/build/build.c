@@ -757,7 +757,38 @@ static int add_extern(const job *j, cJSON *extra) {
 
 /* What the entry's manifest.json says besides its artifacts. NULL: out of
  * memory. */
+/* Where cargo takes the crates' sources from, for the manifest and the
+ * shared cache: the directory source, or a registry (crates.io, another
+ * one, or what a cargo config says) unpacked in CARGO_HOME. */
+static int crate_sources(const rimport_session_options *o, rimport_buf *out) {
+  rimport_buf home = RIMPORT_BUF_INIT, tmp = RIMPORT_BUF_INIT;
+  const char *h = getenv("CARGO_HOME");
+  int rc = 0;
+  rimport__buf_clear(out);
+  if (o->source_kind == RIMPORT_SOURCE_DIRECTORY)
+    return rimport__buf_printf(out, "the directory source %s", o->source);
+  if (h == NULL || *h == '\0') {
+    const char *user = getenv("HOME");
+#ifdef _WIN32
+    if (user == NULL || *user == '\0')
+      user = getenv("USERPROFILE");
+#endif
+    rc = rimport__path_join(&home, user ? user : "", ".cargo");
+    h = home.ptr;
+  }
+  if (rc == 0)
+    rc = rimport__buf_printf(out, "%s, unpacked in the CARGO_HOME %s",
+                             o->source_kind == RIMPORT_SOURCE_DEFAULT
+                                 ? "crates.io"
+                                 : rimport__cargo_source_text(o, &tmp),
+                             h);
+  rimport_buf_dispose(&home);
+  rimport_buf_dispose(&tmp);
+  return rc;
+}
+
 static cJSON *manifest_extra(const job *j) {
+  rimport_buf sources = RIMPORT_BUF_INIT;
   cJSON *extra = cJSON_CreateObject();
   cJSON *tc = cJSON_AddObjectToObject(extra, "toolchain");
   cJSON *parents = cJSON_AddArrayToObject(extra, "parents");
@@ -773,6 +804,8 @@ static cJSON *manifest_extra(const job *j) {
       /* cargo's crate hashes embed the workshop's absolute path: the
        * shared cache takes entries built at this path only */
       cJSON_AddStringToObject(extra, "cache_dir", j->opts->cache_dir) &&
+      crate_sources(j->opts, &sources) == 0 &&
+      cJSON_AddStringToObject(extra, "crate_sources", sources.ptr) &&
       cJSON_AddStringToObject(extra, "plugin", j->p->plugin) &&
       cJSON_AddStringToObject(extra, "package", j->package.ptr) &&
       cJSON_AddStringToObject(extra, "version", j->version.ptr) &&
@@ -783,6 +816,7 @@ static cJSON *manifest_extra(const job *j) {
       cJSON_AddNumberToObject(extra, "build_seconds",
                               (double)(uv_hrtime() - j->started) / 1e9) &&
       add_extern(j, extra) == 0;
+  rimport_buf_dispose(&sources);
   if (!ok) {
     cJSON_Delete(extra);
     return NULL;
@@ -1165,6 +1199,7 @@ static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
   rimport__tier tier_buf;
   const rimport__tier *tier = tier_of(env, &tier_buf);
   rimport__lock *lock = NULL;
+  rimport_buf sources = RIMPORT_BUF_INIT;
   job j;
   int rc;
   *built = 0;
@@ -1186,6 +1221,7 @@ static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
     want.target = env->tc->target;
     want.kayton_abi = (int)KAYTON_API_ABI_VERSION;
     want.cache_dir = o->cache_dir;
+    want.crate_sources = crate_sources(o, &sources) == 0 ? sources.ptr : NULL;
     rimport_error_clear();
     rc = rimport__tier_fetch(tier, o->cache_dir, p->crate, p->key, &want, e);
     *fetched = rc == 0;
@@ -1202,6 +1238,7 @@ static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
     }
   }
   rimport__cache_unlock(lock);
+  rimport_buf_dispose(&sources);
   return rc;
 }
 

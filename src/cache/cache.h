@@ -278,6 +278,12 @@ typedef struct rimport__tier_expect {
    * undefined kayton_api symbol), nor can one be stacked on it. NULL: not
    * checked. */
   const char *cache_dir;
+  /* crate_sources: where cargo took the crates' sources from (the
+   * directory source, or the registry in CARGO_HOME): rustc's crate hashes
+   * (SVH) hold the source files' paths, so a cell compiled against an
+   * entry from other sources and a plugin stacked on it here would see two
+   * versions of a crate (E0460). NULL: not checked. */
+  const char *crate_sources;
 } rimport__tier_expect;
 
 /* Brings <tier>/<crate>/<key> into the local cache. Call it holding the

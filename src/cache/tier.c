@@ -62,6 +62,7 @@ static const char *other_toolchain(const cJSON *m,
   const char *fp = rimport__json_str(tc, "fingerprint");
   const char *target = rimport__json_str(tc, "target");
   const char *built_in = rimport__json_str(m, "cache_dir");
+  const char *sources = rimport__json_str(m, "crate_sources");
   rimport__buf_clear(why);
   if (want == NULL)
     return NULL;
@@ -86,6 +87,16 @@ static const char *other_toolchain(const cJSON *m,
         "plugins built here. Give every machine the same local cache path "
         "(RIMPORT_CACHE_DIR or --cache-dir, e.g. /var/cache/rimport)",
         built_in ? built_in : "(a path not recorded)", want->cache_dir);
+  else if (want->crate_sources != NULL &&
+           (sources == NULL || strcmp(sources, want->crate_sources) != 0))
+    rimport__buf_printf(
+        why,
+        "it was built from the crates of %s, and this session takes them "
+        "from %s; rustc's crate hashes hold the sources' paths, so cells "
+        "and plugins built here would see two versions of its crates. Give "
+        "every machine the same crate source (the same CARGO_HOME, or the "
+        "same directory source)",
+        sources ? sources : "(a source not recorded)", want->crate_sources);
   else if (!cJSON_IsNumber(abi) || abi->valuedouble != (double)want->kayton_abi)
     rimport__buf_printf(why,
                         "its manifest records kayton_api ABI %s, this "

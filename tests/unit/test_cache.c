@@ -1899,10 +1899,12 @@ static char tier_dir[4096];
 
 /* The local cache path the builds were made in (recorded, checked). */
 #define TIER_BUILT_IN "/var/cache/rimport"
+/* Where its crates came from (recorded, checked). */
+#define TIER_SOURCES "the directory source /srv/crates"
 
 /* What a build's manifest records of its toolchain (the tier checks it). */
 static const rimport__tier_expect tier_want = {TIER_FP, TIER_TARGET, 1,
-                                               TIER_BUILT_IN};
+                                               TIER_BUILT_IN, TIER_SOURCES};
 
 /* fresh_dirs, and an empty tier/ beside cache/. */
 static void fresh_tier(const char *name) {
@@ -1945,6 +1947,7 @@ static int publish_built(const char *cache, const char *crate, const char *key,
   cJSON_AddNumberToObject(extra, "kayton_abi", 1);
   cJSON_AddStringToObject(extra, "version", "0.1.0");
   cJSON_AddStringToObject(extra, "cache_dir", TIER_BUILT_IN);
+  cJSON_AddStringToObject(extra, "crate_sources", TIER_SOURCES);
   rc = rimport__stage_publish(st, extra, out);
   cJSON_Delete(extra);
   return rc;
@@ -2044,6 +2047,21 @@ static void tier_entry_of_another_toolchain_is_refused(void **state) {
     assert_non_null(strstr(log.message, "built in a local cache at "
                                         "/var/cache/rimport"));
     assert_non_null(strstr(log.message, "same local cache path"));
+    assert_true(rimport__fs_is_dir(te->dir));
+  }
+  /* Built from other crate sources: refused, with the fix. */
+  {
+    rimport__tier_expect elsewhere = tier_want;
+    elsewhere.fingerprint = "ffffffffffffffffffffffffffffffff";
+    elsewhere.crate_sources = "crates.io, unpacked in the CARGO_HOME "
+                              "/home/someone/.cargo";
+    assert_int_equal(
+        rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &elsewhere, &e),
+        RIMPORT_ENOTFOUND);
+    assert_int_equal(log.calls, 3);
+    assert_non_null(strstr(log.message, "built from the crates of the "
+                                        "directory source /srv/crates"));
+    assert_non_null(strstr(log.message, "the same CARGO_HOME"));
     assert_true(rimport__fs_is_dir(te->dir));
   }
   rimport__entry_free(te);
