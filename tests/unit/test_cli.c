@@ -236,19 +236,9 @@ static void doctor_reports_shared_cache_and_wrapper(void **state) {
 static void warm_run_from_spawns_nothing(const char *source_dir,
                                          const char *command, const char *cell,
                                          const char *expect) {
-  rimport_buf strace = RIMPORT_BUF_INIT, content = RIMPORT_BUF_INIT;
-  char log[4200], *text = NULL;
+  char log[4200];
   const char *cold[] = {"--offline", command, cell, NULL, NULL, NULL};
-  run_result r;
-  rimport__proc_opts o;
-  rimport__proc_result pr = RIMPORT__PROC_RESULT_INIT;
-  const char *argv[] = {NULL,
-                        "-f",
-                        "-e",
-                        "trace=execve,clone,clone3,fork,vfork",
-                        "-o",
-                        log,
-                        RIMPORT_CLI_PATH,
+  const char *argv[] = {RIMPORT_CLI_PATH,
                         "--cache-dir",
                         cache_dir,
                         "--offline",
@@ -257,44 +247,29 @@ static void warm_run_from_spawns_nothing(const char *source_dir,
                         NULL,
                         NULL,
                         NULL};
+  run_result r;
+  rimport_test_output w = RIMPORT_TEST_OUTPUT_INIT;
   if (source_dir != NULL) { /* a global option: before the command */
-    cold[1] = argv[10] = "--source-dir";
-    cold[2] = argv[11] = source_dir;
-    cold[3] = argv[12] = command;
-    cold[4] = argv[13] = cell;
+    cold[1] = argv[4] = "--source-dir";
+    cold[2] = argv[5] = source_dir;
+    cold[3] = argv[6] = command;
+    cold[4] = argv[7] = cell;
   }
-  size_t execs = 0;
-  static const char *const no_lsan[] = {"ASAN_OPTIONS=detect_leaks=0", NULL};
-  if (rimport__find_executable("strace", &strace) != 0) {
-    rimport_buf_dispose(&strace);
+  if (!rimport_test_have_program("strace"))
     skip();
-  }
   r = run_cli(cold); /* cold: probes rustc (and builds) */
   if (r.status != 0)
     fail_msg("cold %s failed: %s", command, r.err);
   run_free(&r);
   snprintf(log, sizeof(log), "%s/../strace.log", cache_dir);
-  argv[0] = strace.ptr;
-  memset(&o, 0, sizeof(o));
-  o.file = strace.ptr;
-  o.args = argv;
-  o.env = no_lsan; /* LeakSanitizer cannot run under ptrace */
-  o.cwd = RIMPORT_SOURCE_DIR;
-  o.timeout_ms = 60000;
-  assert_int_equal(rimport__proc_run(&o, &pr), 0);
-  if (pr.exit_status != 0)
-    fail_msg("warm %s failed: %s", command, pr.err.ptr);
-  if (strstr(pr.out.ptr, expect) == NULL)
-    fail_msg("warm %s printed:\n%s", command, pr.out.ptr);
-  assert_int_equal(rimport__fs_read_file(log, 1 << 24, &content), 0);
-  for (text = content.ptr; (text = strstr(text, "execve(")) != NULL; text++)
-    execs++;
-  if (execs != 1 || strstr(content.ptr, "clone(") ||
-      strstr(content.ptr, "clone3(") || strstr(content.ptr, "fork("))
-    fail_msg("a warm %s started a process:\n%s", command, content.ptr);
-  rimport__proc_result_dispose(&pr);
-  rimport_buf_dispose(&content);
-  rimport_buf_dispose(&strace);
+  if (rimport_test_exec_spawning_nothing(&w, argv, NULL, RIMPORT_SOURCE_DIR,
+                                         log, 60000) != 0)
+    skip();
+  if (w.status != 0)
+    fail_msg("warm %s failed: %s", command, w.err.ptr);
+  if (strstr(w.out.ptr, expect) == NULL)
+    fail_msg("warm %s printed:\n%s", command, w.out.ptr);
+  rimport_test_output_free(&w);
 }
 
 static void warm_run_spawns_nothing(const char *command, const char *cell,
