@@ -24,6 +24,13 @@
  * - calls for one context come from the thread the host called the plugin
  *   on, unless the host documents otherwise.
  *
+ * `kayton_plugin_register_c(ctx)` returns KAYTON_OK, or a negative code
+ * after set_error: a panic inside registration is caught (the message
+ * says "panicked at <place>: <message>") and never unwinds into the host.
+ * For hosts' tests, the environment variable KAYTON_PANIC_IN_REGISTER set
+ * to the imported crate's name (or `*`) makes a generated plugin's
+ * registration panic on purpose.
+ *
  * Self-contained: C11 or C++, no dependencies beyond <stddef.h> and
  * <stdint.h>.
  */

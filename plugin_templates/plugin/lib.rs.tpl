@@ -195,6 +195,7 @@ pub unsafe extern "C" fn kayton_plugin_free_value(v: *mut kayton_api::KaytonValu
 /// path.
 fn register(ctx: &mut kayton_api::KaytonContext) -> Result<(), kayton_api::Error> {
     ctx.check()?;
+    kayton_api::register_fault("{{rust:crate}}");
 {{#kinds}}
     kayton_api::public_kind::<{{ty}}>(ctx, "{{rust:kind}}\0")?;
 {{/kinds}}

@@ -574,6 +574,8 @@ static const char *kayton_code_name(int32_t code) {
     return "KAYTON_EKIND";
   case KAYTON_ENOMEM:
     return "KAYTON_ENOMEM";
+  case KAYTON_ERUST:
+    return "KAYTON_ERUST: a panic or an error";
   default:
     return "an unknown code";
   }

@@ -766,6 +766,53 @@ static void thunks_that_do_not_compile_are_a_warning(void **state) {
 #endif
 }
 
+/* A panic inside registration (KAYTON_PANIC_IN_REGISTER makes the apidoc
+ * plugin's panic on purpose) is an error that carries the panic's message
+ * and place (the plugin's registration, in its generated crate), through
+ * the reference VM; the process lives, the plugin is
+ * not registered (no kind), and the session goes on: a cell that needs
+ * nothing from the plugin's registration runs. */
+static void registration_panic_is_an_error(void **state) {
+  static const char code[] = "kprintln!(\"{}\", Counter::new(1).bump());";
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  rimport_cell *cell = NULL;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  KaytonKind kind;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  s = build_session(rimport_test_tmpdir("api-register-panic"), &w);
+  plan = rimport_test_plan(s, apidoc_cell);
+  r = rimport_test_build(s, plan);
+  assert_int_equal(rimport_load(s, r), 0);
+  rimport_test_setenv("KAYTON_PANIC_IN_REGISTER", "apidoc");
+  rimport_test_assert_error(rimport_register(s), RIMPORT_EPANIC,
+                            "registering plugin apidoc");
+  rimport_test_setenv("KAYTON_PANIC_IN_REGISTER", NULL);
+  if (strstr(rimport_error_last()->message,
+             "the registration of the plugin of apidoc panicked on purpose") ==
+          NULL ||
+      strstr(rimport_error_last()->message, "panicked at ") == NULL ||
+      strstr(rimport_error_last()->message, "_work") == NULL)
+    fail_msg("the error: %s", rimport_error_last()->message);
+  assert_int_equal(rimport__vm_kind_by_name(rimport__session_vm(s),
+                                            "apidoc::Counter", &kind),
+                   RIMPORT_ENOTFOUND);
+  /* the session goes on */
+  assert_int_equal(rimport_register(s), 0); /* not tried again */
+  if (rimport_cell_compile(s, code, strlen(code), plan, NULL, &cell) != 0 ||
+      rimport_cell_run(s, cell, &out) != 0)
+    fail_msg("the cell: %s", rimport_error_last()->message);
+  assert_string_equal(out.ptr, "2\n");
+  rimport_cell_free(cell);
+  rimport_buf_dispose(&out);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 /* --- thunks of a real plugin (kayton_api.h "thunks") -------------------- */
 
 typedef int32_t (*thunk0)(KaytonContext *, KaytonValue *);
@@ -1174,6 +1221,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(rustdoc_failure_is_a_warning),
     cmocka_unit_test(rustdoc_format_unknown_is_a_warning),
     cmocka_unit_test(thunks_that_do_not_compile_are_a_warning),
+    cmocka_unit_test(registration_panic_is_an_error),
     cmocka_unit_test(plugin_thunks_run),
     cmocka_unit_test(instances_are_concrete),
     cmocka_unit_test(type_instances_get_wrappers),

@@ -602,6 +602,24 @@ pub unsafe fn run_cell(
     unsafe { catch_raw(ctx, |c| body(c).map_err(|e| Error::Message(e.to_string()))) }
 }
 
+/// Fault injection for hosts' tests: when the environment variable
+/// `KAYTON_PANIC_IN_REGISTER` names the crate a plugin imports (or is `*`),
+/// that plugin's registration panics, so that a host can check that a
+/// panic inside registration reaches it as an error and the process lives
+/// (kayton_api.h). Every generated plugin calls it first.
+#[track_caller]
+pub fn register_fault(krate: &str) {
+    if let Some(v) = std::env::var_os("KAYTON_PANIC_IN_REGISTER") {
+        if v == krate || v == "*" {
+            panic!(
+                "the registration of the plugin of {} panicked on purpose \
+                 (KAYTON_PANIC_IN_REGISTER is set)",
+                krate
+            );
+        }
+    }
+}
+
 /// The kind of the global that tells [`kind_of`] which kind a plugin gave a
 /// type: its value is the kind's name, a static NUL-terminated string of
 /// the plugin (plugins are never unloaded).
