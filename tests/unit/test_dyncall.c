@@ -1620,7 +1620,8 @@ static void reqwest_status_code_through_the_dynamic_path(void **state) {
     thunks++;
   }
   rimport__vm_counts(vm, &kinds, &globals);
-  print_message("reqwest: %zu kinds, %zu thunks\n", opaque, thunks);
+  print_message("reqwest: %lu kinds, %lu thunks\n", (unsigned long)opaque,
+                (unsigned long)thunks);
   assert_true(opaque >= 2 && thunks >= 10);
   /* + kayton.thunk and kayton.kind_name (kayton_api's public_kind) */
   assert_int_equal(kinds, opaque + 2);
