@@ -290,7 +290,9 @@ static void handle_segment(rimport__cargo_report *r, const char *s, size_t len,
   if (*stop != '/')
     return;
   total = strtoul(stop + 1, &stop, 10);
-  if (total == 0 || done > total)
+  /* A count past what progress reports hold (unsigned int) is not
+   * cargo's: cut down, "3/4294967296" would report 3 of 0. */
+  if (total == 0 || done > total || (unsigned long)(unsigned)total != total)
     return;
   r->done = (unsigned)done;
   r->total = (unsigned)total;
@@ -298,8 +300,11 @@ static void handle_segment(rimport__cargo_report *r, const char *s, size_t len,
     stop++;
     while (stop < end && *stop == ' ')
       stop++;
+    /* The name ends at a NUL too: a unit of "" (a NUL byte in the
+     * segment) is no unit. */
     while (stop + ulen < end && ulen + 1 < sizeof(unit) && stop[ulen] != ',' &&
-           stop[ulen] != '(' && stop[ulen] != '.' && stop[ulen] != ' ')
+           stop[ulen] != '(' && stop[ulen] != '.' && stop[ulen] != ' ' &&
+           stop[ulen] != '\0')
       ulen++;
   }
   memcpy(unit, stop, ulen);

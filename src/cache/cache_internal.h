@@ -48,6 +48,21 @@ const char *rimport__cache_check_rel(const char *rel);
 /* Non-zero for "dylib", "dep", "source". */
 int rimport__cache_kind_ok(const char *kind);
 
+/* Checks the text of an entry's manifest.json (text[0..len), not
+ * NUL-terminated), all that rimport__cache_lookup checks before it looks
+ * at any file: a JSON object of format RIMPORT__CACHE_FORMAT naming
+ * `crate` and `key`, an "artifacts" list of records each with a path
+ * inside the entry (rimport__cache_check_rel; not manifest.json), a kind
+ * (rimport__cache_kind_ok), a size (a whole number of bytes, at most
+ * 2^53) and an xxh3 (32 lowercase hex digits), at least one of kind
+ * "dylib". 0 and *out, the document (the caller cJSON_Deletes it);
+ * RIMPORT_ECORRUPT with *why (replaced) a phrase starting "corrupt: "
+ * that names what is wrong (no error record: the caller names the
+ * entry); RIMPORT_ENOMEM. */
+int rimport__cache_manifest_parse(const char *text, size_t len,
+                                  const char *crate, const char *key,
+                                  cJSON **out, rimport_buf *why);
+
 /* rimport__cache_lookup with control over moving a corrupt entry aside;
  * *aside (when not NULL and the entry was moved) gets the new directory
  * (caller frees). */
