@@ -603,6 +603,242 @@ static void cache_lookup_without_verify_checks_dylib(void **state) {
   rimport__entry_free(e);
 }
 
+/* ---------------------------------------------------- corrupt manifests */
+
+/* The manifest of the demo entry as publish() wrote it. */
+static void read_manifest_text(const rimport__entry *e, rimport_buf *out) {
+  char p[4300];
+  path_of(p, sizeof(p), e->dir, "manifest.json");
+  rimport__buf_clear(out);
+  must(rimport__fs_read_file(p, 1u << 20, out));
+}
+
+/* How many bad manifests check_bad_manifest has seen in this case. */
+static int bad_manifests;
+
+/* Publishes the demo entry (KEY1), puts text[0..len) in place of its
+ * manifest.json, and checks that a lookup at `verify` refuses the entry
+ * (ECORRUPT, the message naming the entry and `needle` and saying it was
+ * moved aside), gives nothing to load, moves it aside to one more
+ * .corrupt-<key>-… directory holding that manifest, and that the key is
+ * then free: absent, and published and found again (FULL). */
+static void check_bad_manifest(const char *label, const char *text, size_t len,
+                               int verify, const char *needle) {
+  rimport__entry *e = NULL, *again = NULL;
+  rimport_buf moved = RIMPORT_BUF_INIT;
+  char p[4300], crate_dir[4300];
+  const rimport_error *err;
+  int rc;
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  path_of(p, sizeof(p), e->dir, "manifest.json");
+  must(rimport__fs_write_atomic(p, text, len));
+  again = (rimport__entry *)(uintptr_t)1; /* must be cleared */
+  rc = rimport__cache_lookup(cache_dir, "demo", KEY1, verify, &again);
+  err = rimport_error_last();
+  if (rc != RIMPORT_ECORRUPT)
+    fail_msg("%s: lookup (verify %d) gave %s, not ECORRUPT: %s", label, verify,
+             rimport_err_name(rc), err->message);
+  if (again != NULL)
+    fail_msg("%s: lookup refused the entry but gave one to load", label);
+  if (strstr(err->message, e->dir) == NULL ||
+      (needle != NULL && strstr(err->message, needle) == NULL) ||
+      strstr(err->message, "moved aside") == NULL)
+    fail_msg("%s: the message lacks the entry, \"%s\" or \"moved aside\": %s",
+             label, needle ? needle : "", err->message);
+  bad_manifests++;
+  crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
+  assert_false(rimport__fs_is_dir(e->dir));
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".corrupt-" KEY1 "-"),
+                   bad_manifests);
+  /* What was moved aside is that entry, bad manifest and all. */
+  {
+    const char *to = strstr(err->message, "moved aside to \"");
+    const char *end;
+    assert_non_null(to);
+    to += strlen("moved aside to \"");
+    end = strchr(to, '"');
+    assert_non_null(end);
+    snprintf(p, sizeof(p), "%.*s/manifest.json", (int)(end - to), to);
+    must(rimport__fs_read_file(p, 1u << 20, &moved));
+    assert_int_equal(moved.size, len);
+    assert_true(len == 0 || memcmp(moved.ptr, text, len) == 0);
+  }
+  /* The key is free: a rebuild publishes, and that entry is sound. */
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &again),
+                   RIMPORT_ENOTFOUND);
+  rimport__entry_free(e);
+  e = NULL;
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_FULL,
+                             &again));
+  rimport__entry_free(again);
+  /* Gone again for the next damage. */
+  must(rimport__fs_remove_tree(e->dir, NULL));
+  rimport__entry_free(e);
+  rimport_buf_dispose(&moved);
+}
+
+/* The good manifest's text, with the first `from` after `after` (NULL:
+ * anywhere) replaced by `to`. */
+static void edited(rimport_buf *out, const rimport_buf *good, const char *after,
+                   const char *from, const char *to) {
+  const char *start = after ? strstr(good->ptr, after) : good->ptr, *at;
+  assert_non_null(start);
+  at = strstr(start, from);
+  if (at == NULL)
+    fail_msg("\"%s\" is not in the manifest:\n%s", from, good->ptr);
+  rimport__buf_clear(out);
+  must(rimport__buf_put(out, good->ptr, (size_t)(at - good->ptr)));
+  must(rimport__buf_puts(out, to));
+  must(rimport__buf_puts(out, at + strlen(from)));
+}
+
+/* A good manifest, as publish() writes it. */
+static void good_manifest(rimport_buf *good) {
+  rimport__entry *e = NULL;
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  read_manifest_text(e, good);
+  must(rimport__fs_remove_tree(e->dir, NULL));
+  rimport__entry_free(e);
+}
+
+/* manifest.json cut short at several places: every lookup refuses it. */
+static void cache_truncated_manifest_is_refused(void **state) {
+  rimport_buf good = RIMPORT_BUF_INIT;
+  size_t cuts[8], i;
+  char label[64];
+  (void)state;
+  fresh_dirs("cache-manifest-cut");
+  bad_manifests = 0;
+  good_manifest(&good);
+  cuts[0] = 1;
+  cuts[1] = 12;
+  cuts[2] = good.size / 4;
+  cuts[3] = good.size / 2;
+  cuts[4] = good.size * 3 / 4;
+  cuts[5] = good.size - 40;
+  cuts[6] = good.size - 2;
+  cuts[7] = good.size - 1; /* all but the closing brace */
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(cuts); i++) {
+    snprintf(label, sizeof(label), "cut at %zu of %zu", cuts[i], good.size);
+    check_bad_manifest(label, good.ptr, cuts[i], 0, "not a JSON object");
+  }
+  rimport_buf_dispose(&good);
+}
+
+/* manifest.json edited: each change is refused by the lookup the loader
+ * makes (QUICK), or by the full check where only it can see the change. */
+static void cache_edited_manifest_is_refused(void **state) {
+  static const struct {
+    const char *label, *after, *from, *to;
+    int verify;
+    const char *needle;
+  } edits[] = {
+      /* the dylib's hash: the loader always hashes the dylib */
+      {"dylib hash", "libkayton_rplugin__demo.so", "\"xxh3\":\t\"",
+       "\"xxh3\":\t\"0", RIMPORT__VERIFY_QUICK, "lacks a valid"},
+      {"dylib hash other", "libkayton_rplugin__demo.so", "\"xxh3\":\t\"",
+       "\"xxh3\":\t\"00000000000000000000000000000000\",\"x\":\"",
+       RIMPORT__VERIFY_QUICK, "has XXH3"},
+      /* a dependency's hash: `rimport cache verify` (FULL) hashes it */
+      {"dep hash", "libdep-1234.rlib", "\"xxh3\":\t\"",
+       "\"xxh3\":\t\"00000000000000000000000000000000\",\"x\":\"",
+       RIMPORT__VERIFY_FULL, "has XXH3"},
+      /* paths that leave the entry, or are not paths in it */
+      {"path ../../x", NULL, "\"lib/libkayton_rplugin__demo.so\"",
+       "\"../../x\"", 0, "\"..\""},
+      {"path lib/../../x", NULL, "\"deps/libdep-1234.rlib\"", "\"lib/../../x\"",
+       0, "\"..\""},
+      {"absolute path", NULL, "\"crate/Cargo.toml\"", "\"/etc/passwd\"", 0,
+       "absolute"},
+      {"backslash path", NULL, "\"crate/Cargo.toml\"", "\"..\\\\x\"", 0,
+       "'\\'"},
+      {"drive path", NULL, "\"crate/Cargo.toml\"", "\"C:x\"", 0, "':'"},
+      {"empty path", NULL, "\"crate/Cargo.toml\"", "\"\"", 0, "is empty"},
+      {"manifest as artifact", NULL, "\"crate/Cargo.toml\"",
+       "\"manifest.json\"", 0, "lists itself"},
+      /* sizes */
+      {"dylib size", "libkayton_rplugin__demo.so", "\"size\":\t300000",
+       "\"size\":\t300001", RIMPORT__VERIFY_QUICK,
+       "has 300000 bytes, its manifest says 300001"},
+      {"dep size", "libdep-1234.rlib", "\"size\":\t70001", "\"size\":\t70000",
+       RIMPORT__VERIFY_STAT, "has 70001 bytes, its manifest says 70000"},
+      {"negative size", "libdep-1234.rlib", "\"size\":\t70001", "\"size\":\t-1",
+       0, "lacks a valid"},
+      {"fractional size", "libdep-1234.rlib", "\"size\":\t70001",
+       "\"size\":\t70001.5", 0, "lacks a valid"},
+      {"size as text", "libdep-1234.rlib", "\"size\":\t70001",
+       "\"size\":\t\"70001\"", 0, "lacks a valid"},
+      /* what the entry is */
+      {"key", NULL, "\"" KEY1 "\"", "\"" KEY2 "\"", 0, "another crate or key"},
+      {"crate", NULL, "\"demo\"", "\"other\"", 0, "another crate or key"},
+      {"format 2", NULL, "\"format\":\t1", "\"format\":\t2", 0,
+       "not of format 1"},
+      {"format text", NULL, "\"format\":\t1", "\"format\":\t\"1\"", 0,
+       "not of format 1"},
+      {"format 1.5", NULL, "\"format\":\t1", "\"format\":\t1.5", 0,
+       "not of format 1"},
+      {"no dylib", NULL, "\"dylib\"", "\"dep\"", 0, "lists no dylib"},
+      {"kind", NULL, "\"source\"", "\"binary\"", 0, "lacks a valid"},
+      {"artifacts object", NULL, "\"artifacts\":\t[",
+       "\"artifacts\":\t{},\"was\":\t[", 0, "no \"artifacts\" list"},
+  };
+  rimport_buf good = RIMPORT_BUF_INIT, bad = RIMPORT_BUF_INIT;
+  size_t i;
+  (void)state;
+  fresh_dirs("cache-manifest-edit");
+  bad_manifests = 0;
+  good_manifest(&good);
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(edits); i++) {
+    edited(&bad, &good, edits[i].after, edits[i].from, edits[i].to);
+    check_bad_manifest(edits[i].label, bad.ptr, bad.size, edits[i].verify,
+                       edits[i].needle);
+  }
+  rimport_buf_dispose(&good);
+  rimport_buf_dispose(&bad);
+}
+
+/* manifest.json that is not a manifest at all. */
+static void cache_garbage_manifest_is_refused(void **state) {
+  rimport_buf text = RIMPORT_BUF_INIT;
+  unsigned int i, x = 12345;
+  (void)state;
+  fresh_dirs("cache-manifest-garbage");
+  bad_manifests = 0;
+  check_bad_manifest("empty", "", 0, 0, "not a JSON object");
+  check_bad_manifest("NUL bytes", "\0\0\0\0", 4, 0, "not a JSON object");
+  for (i = 0; i < 4096; i++) {
+    x = x * 1103515245u + 12345u;
+    must(rimport__buf_putc(&text, (char)(x >> 16)));
+  }
+  check_bad_manifest("random bytes", text.ptr, text.size, 0,
+                     "not a JSON object");
+  check_bad_manifest("array", "[1,2,3]", 7, 0, "not a JSON object");
+  check_bad_manifest("null", "null", 4, 0, "not a JSON object");
+  check_bad_manifest("string", "\"manifest\"", 10, 0, "not a JSON object");
+  check_bad_manifest("empty object", "{}", 2, 0, "not of format 1");
+  /* Nested deeper than cJSON reads (1000), and nested within that. */
+  rimport__buf_clear(&text);
+  for (i = 0; i < 100000; i++)
+    must(rimport__buf_puts(&text, "{\"a\":"));
+  must(rimport__buf_puts(&text, "1"));
+  for (i = 0; i < 100000; i++)
+    must(rimport__buf_putc(&text, '}'));
+  check_bad_manifest("nested 100000", text.ptr, text.size, 0,
+                     "not a JSON object");
+  rimport__buf_clear(&text);
+  must(rimport__buf_puts(&text,
+                         "{\"format\":1,\"crate\":\"demo\",\"key\":\"" KEY1
+                         "\",\"artifacts\":"));
+  for (i = 0; i < 900; i++)
+    must(rimport__buf_putc(&text, '['));
+  for (i = 0; i < 900; i++)
+    must(rimport__buf_putc(&text, ']'));
+  must(rimport__buf_putc(&text, '}'));
+  check_bad_manifest("nested 900", text.ptr, text.size, 0, "not a JSON object");
+  rimport_buf_dispose(&text);
+}
+
 static void cache_publish_loser_gets_winners_entry(void **state) {
   rimport__stage *a, *b;
   rimport__entry *ea = NULL, *eb = NULL;
@@ -1876,6 +2112,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_verify_catches_truncated_file),
     cmocka_unit_test(cache_verify_catches_missing_file),
     cmocka_unit_test(cache_lookup_without_verify_checks_dylib),
+    cmocka_unit_test(cache_truncated_manifest_is_refused),
+    cmocka_unit_test(cache_edited_manifest_is_refused),
+    cmocka_unit_test(cache_garbage_manifest_is_refused),
     cmocka_unit_test(cache_publish_loser_gets_winners_entry),
     cmocka_unit_test(cache_publish_race_between_processes),
     cmocka_unit_test(cache_lock_waits_for_other_process),
