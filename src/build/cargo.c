@@ -503,6 +503,21 @@ static const char *export_limit(const char *text) {
   return NULL;
 }
 
+/* The words of a write that found the disk full in cargo's or rustc's
+ * output: the OS's message (Linux, macOS; Windows) or Rust's error
+ * number for it (ENOSPC 28 on Linux; ERROR_DISK_FULL 112, ERROR_HANDLE_
+ * DISK_FULL 39 on Windows). */
+static const char *disk_full(const char *text) {
+  static const char *const words[] = {
+      "No space left on device", "There is not enough space on the disk",
+      "(os error 28)", "(os error 112)", "(os error 39)"};
+  size_t i;
+  for (i = 0; text != NULL && i < RIMPORT__ARRAY_SIZE(words); i++)
+    if (strstr(text, words[i]) != NULL)
+      return words[i];
+  return NULL;
+}
+
 int rimport__cargo_error(const rimport__cargo_report *r,
                          const rimport_session_options *opts, const char *what,
                          const char *crate, int64_t exit_status,
@@ -584,6 +599,21 @@ int rimport__cargo_error(const rimport__cargo_report *r,
         "crate over the limit by itself cannot be loaded as a Windows DLL. "
         "The linker said: %s",
         what, crate, crate, crate, said.ptr ? said.ptr : "");
+    rimport_buf_dispose(&said);
+  } else if (disk_full(r->diagnostics.ptr) != NULL || disk_full(err) != NULL) {
+    const char *text = disk_full(r->diagnostics.ptr) ? r->diagnostics.ptr : err;
+    rimport_buf said = RIMPORT_BUF_INIT;
+    line_holding(text, disk_full(text), &said);
+    rc = rimport__error_set(
+        RIMPORT_EIO,
+        "%s: the disk ran out of space (ENOSPC) while cargo built `%s` in "
+        "the cache directory \"%s\" (its _target and _work directories); "
+        "free space on that disk (`rimport cache gc` removes what no process "
+        "uses, `rimport cache clear` all of rimport's files) or set "
+        "RIMPORT_CACHE_DIR (the cache_dir option) to a directory on a disk "
+        "with room, then build again. cargo said: %s",
+        what, crate, opts->cache_dir ? opts->cache_dir : "(default)",
+        said.ptr ? said.ptr : "");
     rimport_buf_dispose(&said);
   } else if (r->error_count > 0) {
     rc = rimport__error_set(RIMPORT_EBUILD,

@@ -74,6 +74,13 @@ int rimport__cache_lookup_ex(const char *cache_dir, const char *crate,
  * exists; no descriptor is used, so this works when they ran out). */
 int rimport__cache_dir_writable(const char *dir);
 
+/* After rc, a failure to write in the cache: when cache_dir (or dir, a
+ * directory in it, when it exists; may be NULL) may not be written by
+ * this process, adds to the error record (code kept) that it cannot be,
+ * and what to do. Returns rc. */
+int rimport__cache_explain_unwritable(const char *cache_dir, const char *dir,
+                                      int rc);
+
 /* B of cache.h's "Use marks": takes <crate>/<key>.use shared, waiting
  * as rimport__cache_use does, and lets it go. 0 also when <crate>/ does
  * not exist or this process may not write in it (then it cannot remove

@@ -98,6 +98,7 @@ int rimport__cache_lock(const char *cache_dir, const char *crate,
   if ((rc = rimport__fs_mkdir_p(dir.ptr)) != 0 ||
       (rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
     rimport__error_prefix("locking the cache key of %s (%s)", crate, key);
+    rc = rimport__cache_explain_unwritable(cache_dir, dir.ptr, rc);
     goto done;
   }
   for (;;) {
@@ -151,6 +152,27 @@ int rimport__cache_dir_writable(const char *dir) {
   int rc = uv_fs_access(NULL, &req, dir, W_OK, NULL);
   uv_fs_req_cleanup(&req);
   return rc == 0;
+}
+
+int rimport__cache_explain_unwritable(const char *cache_dir, const char *dir,
+                                      int rc) {
+  const rimport_error *e = rimport_error_last();
+  char *was;
+  if (rc != RIMPORT_EIO || e->message == NULL ||
+      (rimport__cache_dir_writable(cache_dir) &&
+       (dir == NULL || !rimport__fs_is_dir(dir) ||
+        rimport__cache_dir_writable(dir))) ||
+      (was = rimport__strdup(e->message)) == NULL)
+    return rc;
+  rc = rimport__error_set(rc,
+                          "%s; the cache directory \"%s\" cannot be written "
+                          "by this process (a read-only file system, or "
+                          "its permissions): make it writable, or set "
+                          "RIMPORT_CACHE_DIR (the cache_dir option) to a "
+                          "writable directory",
+                          was, cache_dir);
+  rimport__free(was);
+  return rc;
 }
 
 /* rimport__cache_use; strict: only a missing <crate>/, or one this

@@ -157,11 +157,12 @@ static void check_error(const rimport__cargo_report *r, int offline,
   opts.source_kind =
       offline ? RIMPORT_SOURCE_DIRECTORY : RIMPORT_SOURCE_DEFAULT;
   opts.source = offline ? "/usr/share/cargo/registry" : NULL;
+  opts.cache_dir = (term_signal & 1) ? "/cache" : NULL;
   rc = rimport__cargo_error(r, &opts, "building the plugin for demo", "demo",
                             101, term_signal);
   e = rimport_error_last();
   CHECK(rc == RIMPORT_ENOTFOUND || rc == RIMPORT_EBUILD ||
-        rc == RIMPORT_ECHILD || rc == RIMPORT_ENOMEM);
+        rc == RIMPORT_ECHILD || rc == RIMPORT_EIO || rc == RIMPORT_ENOMEM);
   CHECK(e->code == rc && e->message != NULL);
   CHECK(rc == RIMPORT_ENOMEM ||
         strstr(e->message, "building the plugin for demo") != NULL);

@@ -1937,6 +1937,140 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
   rimport_test_allow_writes(cache_dir);
 }
 
+/* ------------------------------------------------------ hard conditions */
+
+/* A directory this process may not write in: a read-only tmpfs when the
+ * process may mount (root, whom a mode does not stop), else <tmp>/ro with
+ * its write permission taken away. NULL (after saying why) when neither
+ * works. */
+static const char *read_only_dir(char *made, size_t size) {
+  char why[512];
+  const char *ro = rimport_test_mount_tmpfs("ro", why, sizeof(why));
+  if (ro != NULL)
+    return ro;
+  snprintf(made, size, "%s/../ro", cache_dir);
+  must(rimport__fs_mkdir_p(made));
+  if (rimport_test_deny_writes(made))
+    return made;
+  print_message("skipped: no read-only directory can be made here: a "
+                "tmpfs cannot be mounted (%s), and a directory's mode does "
+                "not stop this user (root)\n",
+                why);
+  return NULL;
+}
+
+/* The message names the directory, says it cannot be written and what to
+ * do. */
+static void assert_read_only_message(const char *message, const char *dir) {
+  if (strstr(message, dir) == NULL ||
+      (strstr(message, "read-only file system") == NULL &&
+       strstr(message, "permission denied") == NULL) ||
+      strstr(message, "writable directory") == NULL ||
+      strstr(message, "RIMPORT_CACHE_DIR") == NULL)
+    fail_msg("the message does not name \"%s\", the reason and what to do: "
+             "%s",
+             dir, message);
+}
+
+/* A cache directory on a read-only file system (or one this user may not
+ * write): rimport_session_open refuses it, naming it and what to do, and
+ * so does the command; a cache directory to be made there too. */
+static void cache_read_only_dir_fails_at_session_open(void **state) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  char made[4300], sub[4400];
+  const char *ro;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-read-only");
+  if ((ro = read_only_dir(made, sizeof(made))) == NULL)
+    skip();
+  o.cache_dir = ro;
+  o.offline = 1;
+  rc = rimport_session_open(&s, &o);
+  assert_null(s);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "is not usable");
+  assert_read_only_message(rimport_error_last()->message, ro);
+  /* A cache directory rimport would make inside it. */
+  snprintf(sub, sizeof(sub), "%s/cache", ro);
+  o.cache_dir = sub;
+  rc = rimport_session_open(&s, &o);
+  assert_null(s);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "creating the directory");
+  assert_read_only_message(rimport_error_last()->message, sub);
+#ifdef RIMPORT_CLI_PATH
+  {
+    rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+    char cell[4300];
+    const char *args[] = {"plan", cell, NULL};
+    path_of(cell, sizeof(cell), src_dir, "ro.cell");
+    rimport_test_write_file(cell,
+                            "rimport counter_core(path=\"" RIMPORT_TEST_FIXTURES
+                            "/counter_core\")\n");
+    rimport_test_run_cli(&r, ro, args, 60000);
+    if (r.status == 0)
+      fail_msg("`rimport plan` in a read-only cache succeeded:\n%s", r.out.ptr);
+    assert_read_only_message(r.err.ptr, ro);
+    rimport_test_output_free(&r);
+  }
+#endif
+  if (ro == made)
+    rimport_test_allow_writes(made);
+}
+
+/* A cache directory that was writable when the session opened and is
+ * read-only at the first build: the build fails with a message naming the
+ * directory and what to do, and leaves nothing behind; made writable
+ * again, the same session builds. */
+static void cache_read_only_at_first_build(void **state) {
+  char why[512];
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  const char *dir;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-read-only-build");
+  if (!rimport_test_have_program("cargo")) {
+    print_message("skipped: no cargo on PATH\n");
+    skip();
+  }
+  if ((dir = rimport_test_mount_tmpfs("size=512m", why, sizeof(why))) == NULL) {
+    /* not root: a mode stops this user */
+    dir = cache_dir;
+    s = rimport_test_session_open(dir, NULL);
+    plan =
+        rimport_test_plan(s, "rimport counter_core(path=\"counter_core\")\n");
+    if (!rimport_test_deny_writes(dir)) {
+      print_message("skipped: a tmpfs cannot be mounted (%s) and a mode "
+                    "does not stop this user\n",
+                    why);
+      rimport_cell_plan_free(plan);
+      rimport_session_close(s);
+      skip();
+    }
+  } else {
+    s = rimport_test_session_open(dir, NULL);
+    plan =
+        rimport_test_plan(s, "rimport counter_core(path=\"counter_core\")\n");
+    rimport_test_remount(dir, "ro");
+  }
+  rc = rimport_build(s, plan, &r);
+  assert_null(r);
+  if (rc == 0)
+    fail_msg("a build into a read-only cache succeeded");
+  assert_read_only_message(rimport_error_last()->message, dir);
+  print_message("the build said: %s\n", rimport_error_last()->message);
+  if (dir == cache_dir)
+    rimport_test_allow_writes(dir);
+  else
+    rimport_test_remount(dir, "rw");
+  r = rimport_test_build(s, plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 #ifdef RIMPORT_CLI_PATH
 /* Runs `rimport --cache-dir <cache> cache <cmd>`. */
 static void run_cli(rimport_test_output *r, const char *cmd) {
@@ -2134,6 +2268,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_clear_racing_marks_spares_what_was_found),
     cmocka_unit_test(cache_clear_removes_rimports_files_only),
     cmocka_unit_test(cache_unwritable_dir_is_a_clear_error),
+    cmocka_unit_test_teardown(cache_read_only_dir_fails_at_session_open,
+                              rimport_test_unmount_all),
+    cmocka_unit_test_teardown(cache_read_only_at_first_build,
+                              rimport_test_unmount_all),
     cmocka_unit_test(cache_walk_lists_entries),
     cmocka_unit_test(cache_cli_list_verify_gc_clear),
 };
