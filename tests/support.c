@@ -1159,6 +1159,10 @@ static const windows_skip windows_skips[] = {
     {"test_cache", "cache_read_only_at_first_build", NULL,
      "it remounts a tmpfs read-only under a session (or takes a "
      "directory's write permission away), which Windows has neither of"},
+    {"test_cache", "cache_disk_full_during_publish", NULL,
+     "it mounts a small tmpfs, which Windows has no such thing as"},
+    {"test_cache", "cache_disk_full_during_build", NULL,
+     "it mounts a small tmpfs, which Windows has no such thing as"},
     {"test_build", "reqwest_from_debian", NULL,
      "Debian's crates cannot build reqwest for Windows: mio's Windows "
      "dependency (windows-sys) is stripped from librust-mio-dev (DESIGN.md "

@@ -1,8 +1,12 @@
+#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "../common/json.h"
 #include "cargo.h"
@@ -518,6 +522,25 @@ static const char *disk_full(const char *text) {
   return NULL;
 }
 
+/* Bytes free to this user on the disk of dir; -1 when unknown. */
+static long long free_bytes(const char *dir) {
+  uv_fs_t req;
+  long long n = -1;
+  if (dir == NULL)
+    return -1;
+  if (uv_fs_statfs(NULL, &req, dir, NULL) == 0 && req.ptr != NULL) {
+    const uv_statfs_t *st = req.ptr;
+    n = (long long)(st->f_bavail * st->f_bsize);
+  }
+  uv_fs_req_cleanup(&req);
+  return n;
+}
+
+/* Below this, a failed build is taken to have run out of space: cargo
+ * and rustc need far more, and a linker that maps its output file dies
+ * of SIGBUS on a full disk (tmpfs) without saying so. */
+#define DISK_NEARLY_FULL (1024 * 1024)
+
 int rimport__cargo_error(const rimport__cargo_report *r,
                          const rimport_session_options *opts, const char *what,
                          const char *crate, int64_t exit_status,
@@ -525,6 +548,7 @@ int rimport__cargo_error(const rimport__cargo_report *r,
   rimport_buf src = RIMPORT_BUF_INIT, cand = RIMPORT_BUF_INIT,
               req = RIMPORT_BUF_INIT;
   const char *err = r->stderr_tail.ptr ? r->stderr_tail.ptr : "";
+  long long free = -1;
   int rc;
   rimport__cargo_source_text(opts, &src);
   if (strstr(err, "no matching package named") != NULL ||
@@ -600,10 +624,27 @@ int rimport__cargo_error(const rimport__cargo_report *r,
         "The linker said: %s",
         what, crate, crate, crate, said.ptr ? said.ptr : "");
     rimport_buf_dispose(&said);
-  } else if (disk_full(r->diagnostics.ptr) != NULL || disk_full(err) != NULL) {
+  } else if (disk_full(r->diagnostics.ptr) != NULL || disk_full(err) != NULL ||
+             ((free = free_bytes(opts->cache_dir)) >= 0 &&
+              free < DISK_NEARLY_FULL)) {
     const char *text = disk_full(r->diagnostics.ptr) ? r->diagnostics.ptr : err;
-    rimport_buf said = RIMPORT_BUF_INIT;
-    line_holding(text, disk_full(text), &said);
+    rimport_buf said = RIMPORT_BUF_INIT, tmp = RIMPORT_BUF_INIT;
+    if (disk_full(text) != NULL) {
+      rimport__buf_puts(&said, "cargo said: ");
+      line_holding(text, disk_full(text), &tmp);
+      rimport__buf_puts(&said, tmp.ptr ? tmp.ptr : "");
+      rimport_buf_dispose(&tmp);
+    } else {
+      rimport__buf_printf(&said,
+                          "Only %lld bytes are free there (a linker that "
+                          "maps its output file dies of SIGBUS on a full "
+                          "disk without saying so); %s:\n%s",
+                          free,
+                          r->diagnostics.size ? "rustc said"
+                                              : "stderr "
+                                                "ended with",
+                          r->diagnostics.size ? r->diagnostics.ptr : err);
+    }
     rc = rimport__error_set(
         RIMPORT_EIO,
         "%s: the disk ran out of space (ENOSPC) while cargo built `%s` in "
@@ -611,7 +652,7 @@ int rimport__cargo_error(const rimport__cargo_report *r,
         "free space on that disk (`rimport cache gc` removes what no process "
         "uses, `rimport cache clear` all of rimport's files) or set "
         "RIMPORT_CACHE_DIR (the cache_dir option) to a directory on a disk "
-        "with room, then build again. cargo said: %s",
+        "with room, then build again. %s",
         what, crate, opts->cache_dir ? opts->cache_dir : "(default)",
         said.ptr ? said.ptr : "");
     rimport_buf_dispose(&said);

@@ -58,13 +58,12 @@ static int explain_full(const rimport__stage *st, int rc) {
     return rc;
   rc = rimport__error_set(
       rc,
-      "%s: the disk of the cache directory \"%s\" is full, so the cache "
-      "entry of %s (%s) could not be written (nothing of it is kept); free "
-      "space there (`rimport cache gc` removes what no process uses, "
-      "`rimport cache clear` all of rimport's files) or set "
-      "RIMPORT_CACHE_DIR (the cache_dir option) to a directory on a disk "
-      "with room, then build again",
-      was, st->cache_dir, st->crate, st->key);
+      "%s. This was the cache entry of %s (%s) in the cache directory \"%s\", "
+      "whose disk is full (nothing of the entry is kept): `rimport cache gc` "
+      "removes what no process uses there, `rimport cache clear` all of "
+      "rimport's files; or set RIMPORT_CACHE_DIR (the cache_dir option) to "
+      "a directory on a disk with room; then build again",
+      was, st->crate, st->key, st->cache_dir);
   rimport__free(was);
   return rc;
 }

@@ -15,6 +15,13 @@ static int fs_error(int uv_rc, const char *what, const char *path) {
                                                          : RIMPORT_EIO;
   if (uv_rc == UV_ENOMEM)
     return rimport__error_nomem();
+  if (uv_rc == UV_ENOSPC)
+    return rimport__error_set(code,
+                              "%s \"%s\" failed: %s (%s); the disk is full: "
+                              "free space on it, or use a directory on a "
+                              "disk with room",
+                              what, path, uv_strerror(uv_rc),
+                              uv_err_name(uv_rc));
   return rimport__error_set(code, "%s \"%s\" failed: %s (%s)", what, path,
                             uv_strerror(uv_rc), uv_err_name(uv_rc));
 }

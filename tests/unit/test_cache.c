@@ -1939,6 +1939,28 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
 
 /* ------------------------------------------------------ hard conditions */
 
+typedef struct walk_log {
+  int count;
+  int bad;
+  char seen[4][80];
+} walk_log;
+
+static void on_visit(const char *crate, const char *key,
+                     const rimport__entry *entry, int verify_rc,
+                     void *payload) {
+  walk_log *w = payload;
+  if (w->count < 4)
+    snprintf(w->seen[w->count], sizeof(w->seen[0]), "%s/%s", crate, key);
+  w->count++;
+  if (verify_rc != 0) {
+    assert_null(entry);
+    assert_int_not_equal(rimport_error_last()->code, RIMPORT_OK);
+    w->bad++;
+  } else {
+    assert_non_null(entry);
+  }
+}
+
 /* A directory this process may not write in: a read-only tmpfs when the
  * process may mount (root, whom a mode does not stop), else <tmp>/ro with
  * its write permission taken away. NULL (after saying why) when neither
@@ -2071,6 +2093,153 @@ static void cache_read_only_at_first_build(void **state) {
   rimport_session_close(s);
 }
 
+/* Writes `path` until the disk is full: what is left is less than a
+ * block. */
+static void fill_disk(const char *path) {
+  static char block[4096];
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  while (fwrite(block, 1, sizeof(block), f) == sizeof(block) && fflush(f) == 0)
+    ;
+  fclose(f); /* its error is the full disk */
+}
+
+/* The message of a write that found the disk of `dir` full. */
+static void assert_full_message(const char *message, const char *dir) {
+  if (strstr(message, "ENOSPC") == NULL || strstr(message, dir) == NULL ||
+      strstr(message, "is full") == NULL ||
+      strstr(message, "rimport cache gc") == NULL ||
+      strstr(message, "RIMPORT_CACHE_DIR") == NULL)
+    fail_msg("the message does not say ENOSPC, the directory \"%s\" and "
+             "what to do: %s",
+             dir, message);
+}
+
+/* Nothing of KEY1 of demo in `cache`: no entry, no stage. */
+static void assert_no_entry(const char *cache) {
+  rimport__entry *e = NULL;
+  char p[4300];
+  snprintf(p, sizeof(p), "%s/demo/%s", cache, KEY1);
+  assert_false(rimport__fs_is_dir(p));
+  snprintf(p, sizeof(p), "%s/demo", cache);
+  assert_int_equal(rimport_test_count_prefixed(p, ".stage-"), 0);
+  assert_int_equal(rimport__cache_lookup(cache, "demo", KEY1, 0, &e),
+                   RIMPORT_ENOTFOUND);
+}
+
+/* A publish that runs out of space: the artifacts do not fit (a 256 KiB
+ * file system, a 300000-byte dylib), or they fit and the manifest does
+ * not. A clear error (ENOSPC, the directory, what to do), no entry and no
+ * stage left; with space freed, the same publish works. */
+static void cache_disk_full_during_publish(void **state) {
+  rimport__stage *st = NULL;
+  rimport__entry *e = NULL;
+  char why[512], p[4300], filler[4300];
+  const char *dir;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-disk-full");
+  if ((dir = rimport_test_mount_tmpfs("size=256k", why, sizeof(why))) == NULL) {
+    print_message("skipped: %s\n", why);
+    skip();
+  }
+  /* The dylib does not fit. */
+  rc = publish(dir, src_dir, "demo", KEY1, &e);
+  assert_null(e);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "no space left on device");
+  assert_full_message(rimport_error_last()->message, dir);
+  assert_no_entry(dir);
+  /* With room, it publishes. */
+  rimport_test_remount(dir, "size=2m");
+  must(publish(dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+  e = NULL;
+  must(rimport__cache_clear(dir));
+
+  /* The artifacts fit, then the disk fills: the manifest does not. */
+  path_of(filler, sizeof(filler), dir, "filler");
+  must(rimport__stage_begin(dir, "demo", KEY1, &st));
+  path_of(p, sizeof(p), src_dir, "libkayton_rplugin__demo.so");
+  must(rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so", "dylib"));
+  fill_disk(filler);
+  rc = rimport__stage_publish(st, NULL, &e);
+  assert_null(e);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "manifest.json");
+  assert_full_message(rimport_error_last()->message, dir);
+  assert_no_entry(dir);
+  /* Removing the stage freed its dylib's space: fill that too. A stage
+   * that cannot copy its first file (or not even be made). */
+  path_of(p, sizeof(p), dir, "filler2");
+  fill_disk(p);
+  rc = rimport__stage_begin(dir, "demo", KEY1, &st);
+  if (rc == 0) {
+    path_of(p, sizeof(p), src_dir, "libdep-1234.rlib");
+    rc = rimport__stage_add(st, p, "deps/libdep-1234.rlib", "dep");
+    rimport_test_assert_error(rc, RIMPORT_EIO, "libdep-1234.rlib");
+    rimport__stage_abort(st);
+  }
+  assert_int_equal(rc, RIMPORT_EIO);
+  assert_full_message(rimport_error_last()->message, dir);
+  assert_no_entry(dir);
+  /* Space freed: the next publish works, and its entry is sound. */
+  remove_file(filler);
+  path_of(p, sizeof(p), dir, "filler2");
+  remove_file(p);
+  must(publish(dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+  must(rimport__cache_lookup(dir, "demo", KEY1, RIMPORT__VERIFY_FULL, &e));
+  rimport__entry_free(e);
+}
+
+/* A real plugin build into a cache on a full disk: cargo runs out of
+ * space in <cache>/_target; the build's error says ENOSPC, names the
+ * cache directory and what to do, and no entry or stage is left; with
+ * room, the same session builds it. */
+static void cache_disk_full_during_build(void **state) {
+  char why[512], p[4300];
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  const char *dir, *msg;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-disk-full-build");
+  if (!rimport_test_have_program("cargo")) {
+    print_message("skipped: no cargo on PATH\n");
+    skip();
+  }
+  if ((dir = rimport_test_mount_tmpfs("size=1m", why, sizeof(why))) == NULL) {
+    print_message("skipped: %s\n", why);
+    skip();
+  }
+  s = rimport_test_session_open(dir, NULL);
+  plan = rimport_test_plan(s, "rimport counter_core(path=\"counter_core\")\n");
+  rc = rimport_build(s, plan, &r);
+  assert_null(r);
+  msg = rimport_error_last()->message;
+  print_message("the build said (%s): %.1000s\n", rimport_err_name(rc), msg);
+  assert_int_equal(rc, RIMPORT_EIO);
+  if (strstr(msg, "ENOSPC") == NULL || strstr(msg, dir) == NULL ||
+      strstr(msg, "rimport cache gc") == NULL ||
+      strstr(msg, "RIMPORT_CACHE_DIR") == NULL)
+    fail_msg("the message does not say ENOSPC, the directory and what to "
+             "do: %s",
+             msg);
+  path_of(p, sizeof(p), dir, "counter_core");
+  assert_int_equal(rimport_test_count_prefixed(p, ".stage-"), 0);
+  {
+    walk_log w;
+    memset(&w, 0, sizeof(w));
+    must(rimport__cache_walk(dir, 0, on_visit, &w));
+    assert_int_equal(w.count, 0); /* no entry, whole or half */
+  }
+  rimport_test_remount(dir, "size=1g");
+  r = rimport_test_build(s, plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 #ifdef RIMPORT_CLI_PATH
 /* Runs `rimport --cache-dir <cache> cache <cmd>`. */
 static void run_cli(rimport_test_output *r, const char *cmd) {
@@ -2172,28 +2341,6 @@ static void cache_cli_list_verify_gc_clear(void **state) {
 #endif
 }
 
-typedef struct walk_log {
-  int count;
-  int bad;
-  char seen[4][80];
-} walk_log;
-
-static void on_visit(const char *crate, const char *key,
-                     const rimport__entry *entry, int verify_rc,
-                     void *payload) {
-  walk_log *w = payload;
-  if (w->count < 4)
-    snprintf(w->seen[w->count], sizeof(w->seen[0]), "%s/%s", crate, key);
-  w->count++;
-  if (verify_rc != 0) {
-    assert_null(entry);
-    assert_int_not_equal(rimport_error_last()->code, RIMPORT_OK);
-    w->bad++;
-  } else {
-    assert_non_null(entry);
-  }
-}
-
 static void cache_walk_lists_entries(void **state) {
   rimport__entry *e = NULL;
   rimport__stage *st = NULL;
@@ -2271,6 +2418,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_teardown(cache_read_only_dir_fails_at_session_open,
                               rimport_test_unmount_all),
     cmocka_unit_test_teardown(cache_read_only_at_first_build,
+                              rimport_test_unmount_all),
+    cmocka_unit_test_teardown(cache_disk_full_during_publish,
+                              rimport_test_unmount_all),
+    cmocka_unit_test_teardown(cache_disk_full_during_build,
                               rimport_test_unmount_all),
     cmocka_unit_test(cache_walk_lists_entries),
     cmocka_unit_test(cache_cli_list_verify_gc_clear),

@@ -316,6 +316,35 @@ static void error_for_dll_export_limit(void **state) {
   }
 }
 
+/* cargo or rustc saying the disk is full: EIO naming ENOSPC, the cache
+ * directory and what to do, with the line that said it. */
+static void error_for_full_disk(void **state) {
+  static const char *const said[] = {
+      "error: failed to write `/c/_target/release/.fingerprint/x/lib-x`\n\n"
+      "Caused by:\n  No space left on device (os error 28)\n",
+      "error: could not compile `x`\n\nCaused by:\n  There is not enough "
+      "space on the disk. (os error 112)\n"};
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  size_t i;
+  (void)state;
+  o.cache_dir = "/the/cache";
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(said); i++) {
+    rimport__cargo_report r;
+    rimport__cargo_report_init(&r);
+    rimport__cargo_feed_stderr(&r, said[i], strlen(said[i]), "x", NULL, NULL);
+    rimport__cargo_feed_end(&r);
+    rimport_test_assert_error(
+        rimport__cargo_error(&r, &o, "building the plugin for x", "x", 101, 0),
+        RIMPORT_EIO, "ran out of space (ENOSPC)");
+    assert_non_null(strstr(rimport_error_last()->message, "\"/the/cache\""));
+    assert_non_null(strstr(rimport_error_last()->message, "RIMPORT_CACHE_DIR"));
+    assert_non_null(strstr(rimport_error_last()->message,
+                           i == 0 ? "No space left on device (os error 28)"
+                                  : "not enough space on the disk"));
+    rimport__cargo_report_dispose(&r);
+  }
+}
+
 static void error_for_crash_and_garbage(void **state) {
   rimport__cargo_report r;
   rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
@@ -519,6 +548,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(error_for_missing_version),
     cmocka_unit_test(error_for_compile_failure),
     cmocka_unit_test(error_for_dll_export_limit),
+    cmocka_unit_test(error_for_full_disk),
     cmocka_unit_test(error_for_crash_and_garbage),
     cmocka_unit_test(source_configuration_args),
     cmocka_unit_test(environment_makes_every_unit_dynamic),
