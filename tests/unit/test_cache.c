@@ -309,12 +309,136 @@ static int child_tidy(int argc, char **argv) {
   return 0;
 }
 
+/* The n-th of many keys: 32 hex digits. */
+static void nth_key(char out[33], unsigned int n) {
+  snprintf(out, 33, "%032x", n);
+}
+
+/* Files of an entry that a process using it reads (the loader, cell
+ * compiles): all there? */
+static int entry_files_there(const rimport__entry *e) {
+  char p[4300];
+  int ok = rimport__fs_is_file(e->dylib);
+  path_of(p, sizeof(p), e->deps_dir, "libdep-1234.rlib");
+  ok = ok && rimport__fs_is_file(p);
+  path_of(p, sizeof(p), e->crate_dir, "Cargo.toml");
+  ok = ok && rimport__fs_is_file(p);
+  path_of(p, sizeof(p), e->dir, "manifest.json");
+  return ok && rimport__fs_is_file(p);
+}
+
+/* worker <cache> <src> <index> <rounds>: a process that builds and loads
+ * entries as rimport_build and rimport_load do, a new key of crate
+ * "load" each round: marks it in use, looks it up, and when it is not
+ * there builds it (publish, under the key lock); then checks that the
+ * entry's files are there, and that every key it marked before still
+ * has its entry, whole (sizes). Any failure: a message on stderr and
+ * exit 1. Ends without closing its marks (they go with the process). */
+static int child_worker(int argc, char **argv) {
+  rimport__marks *m = NULL;
+  unsigned int idx = (unsigned int)atoi(argv[3]);
+  int rounds = atoi(argv[4]), r, k, built = 0;
+  char key[33];
+  (void)argc;
+  if (rimport__marks_open(argv[1], &m) != 0 || m == NULL)
+    return child_fail("worker: opening its marks");
+  child_marks = m;
+  for (r = 0; r < rounds; r++) {
+    rimport__entry *e = NULL;
+    int rc;
+    nth_key(key, idx * 1000u + (unsigned int)r);
+    if (rimport__marks_add(m, "load", key) != 0)
+      return child_fail("worker: marking");
+    rc = rimport__cache_lookup(argv[1], "load", key, RIMPORT__VERIFY_QUICK, &e);
+    if (rc == RIMPORT_ENOTFOUND) {
+      rimport__lock *lock = NULL;
+      if (rimport__cache_lock(argv[1], "load", key, 60000, NULL, NULL, NULL,
+                              &lock) != 0)
+        return child_fail("worker: locking");
+      rc = publish(argv[1], argv[2], "load", key, &e);
+      rimport__cache_unlock(lock);
+      if (rc != 0)
+        return child_fail("worker: publishing");
+      built++;
+    } else if (rc != 0) {
+      return child_fail("worker: looking up");
+    }
+    if (!entry_files_there(e)) {
+      fprintf(stderr,
+              "child worker %u: the files of %s, marked in use, are "
+              "gone\n",
+              idx, e->dir);
+      return 1;
+    }
+    rimport__entry_free(e);
+    for (k = 0; k <= r; k++) {
+      nth_key(key, idx * 1000u + (unsigned int)k);
+      e = NULL;
+      rc =
+          rimport__cache_lookup(argv[1], "load", key, RIMPORT__VERIFY_STAT, &e);
+      if (rc != 0 || !entry_files_there(e)) {
+        fprintf(stderr,
+                "child worker %u: round %d: the entry of %s, marked in use "
+                "since round %d, was removed or damaged: %s\n",
+                idx, r, key, k,
+                rc != 0 ? rimport_error_last()->message
+                        : "some of its files are gone");
+        return 1;
+      }
+      rimport__entry_free(e);
+    }
+    uv_sleep(40); /* using it, holding no key lock (clear can run) */
+  }
+  printf("worker %u: %d rounds, built %d\n", idx, rounds, built);
+  return 0;
+}
+
+/* tidyloop <gc|clear> <cache> <stop>: runs `rimport cache gc|clear` (the
+ * command, or the calls when this build has none) again and again until
+ * <stop> exists; prints "<runs> runs, <n> refused"; exit 1 on any failure
+ * other than clear's refusal while a key lock is held (ELOCKED). */
+static int child_tidyloop(int argc, char **argv) {
+  int runs = 0, refused = 0;
+  (void)argc;
+  while (!rimport__fs_is_file(argv[3])) {
+#ifdef RIMPORT_CLI_PATH
+    rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+    const char *args[] = {"cache", argv[1], NULL};
+    rimport_test_run_cli(&out, argv[2], args, 120000);
+    if (out.status != 0) {
+      if (strcmp(argv[1], "clear") == 0 && out.status == 1 &&
+          strstr(out.err.ptr, "[ELOCKED]") != NULL) {
+        refused++;
+      } else {
+        fprintf(stderr,
+                "child tidyloop: `rimport cache %s` failed (exit "
+                "%d):\n%s\n",
+                argv[1], (int)out.status, out.err.ptr);
+        return 1;
+      }
+    }
+    rimport_test_output_free(&out);
+#else
+    int rc = strcmp(argv[1], "gc") == 0 ? rimport__cache_gc(argv[2], NULL)
+                                        : rimport__cache_clear(argv[2]);
+    if (rc == RIMPORT_ELOCKED && strcmp(argv[1], "clear") == 0)
+      refused++;
+    else if (rc != 0)
+      return child_fail("tidyloop");
+#endif
+    runs++;
+  }
+  printf("%d runs, %d refused\n", runs, refused);
+  return 0;
+}
+
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
-      {"hold", child_hold, 6},   {"publish", child_publish, 6},
-      {"stage", child_stage, 6}, {"use", child_use, 6},
-      {"mark", child_mark, 6},   {"race", child_race, 6},
-      {"tidy", child_tidy, 3},   {"probe", child_probe, 2},
+      {"hold", child_hold, 6},     {"publish", child_publish, 6},
+      {"stage", child_stage, 6},   {"use", child_use, 6},
+      {"mark", child_mark, 6},     {"race", child_race, 6},
+      {"tidy", child_tidy, 3},     {"probe", child_probe, 2},
+      {"worker", child_worker, 5}, {"tidyloop", child_tidyloop, 4},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
                                      argc, argv);
@@ -1481,11 +1605,6 @@ static void cache_gc_and_clear_keep_entries_in_use(void **state) {
 
 /* ------------------------------------------------------------ use marks */
 
-/* The n-th of many keys: 32 hex digits. */
-static void nth_key(char out[33], unsigned int n) {
-  snprintf(out, 33, "%032x", n);
-}
-
 #ifndef _WIN32
 /* Descriptors open below 1024. */
 static int open_descriptors(void) {
@@ -1908,6 +2027,73 @@ static void cache_clear_racing_marks_spares_what_was_found(void **state) {
   rimport_buf_dispose(&text);
   must(rimport__cache_clear(cache_dir));
   assert_int_equal(session_files(), -1);
+}
+
+/* Eight processes build and load entries (each its own keys, a new one
+ * each round: mark, look up, build and publish under the key lock), while
+ * `rimport cache gc` and `rimport cache clear` run again and again beside
+ * them: no build or publish fails, and no entry a process has marked is
+ * removed or damaged (each checks all of its entries every round). */
+static void cache_gc_and_clear_under_load(void **state) {
+  enum { WORKERS = 8 };
+  rimport_test_child *w[WORKERS], *tidy[2];
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  char small[4300], stop[4300], idx[WORKERS][8], p[4300];
+  const char *rounds = "30";
+  int i, failed = 0;
+  (void)state;
+  fresh_dirs("cache-under-load");
+  snprintf(small, sizeof(small), "%s/../small", cache_dir);
+  snprintf(stop, sizeof(stop), "%s/../stop", cache_dir);
+  must(rimport__fs_mkdir_p(small));
+  path_of(p, sizeof(p), small, "libkayton_rplugin__demo.so");
+  write_bytes(p, 20000, 5);
+  path_of(p, sizeof(p), small, "libdep-1234.rlib");
+  write_bytes(p, 5000, 6);
+  path_of(p, sizeof(p), small, "Cargo.toml");
+  rimport_test_write_file(p, CARGO_TOML);
+  {
+    const char *gc[] = {"tidyloop", "gc", cache_dir, stop, NULL};
+    const char *clear[] = {"tidyloop", "clear", cache_dir, stop, NULL};
+    tidy[0] = rimport_test_child_start(gc, RIMPORT_TEST_CHILD_CAPTURE);
+    tidy[1] = rimport_test_child_start(clear, RIMPORT_TEST_CHILD_CAPTURE);
+  }
+  for (i = 0; i < WORKERS; i++) {
+    const char *args[] = {"worker", cache_dir, small, idx[i], rounds, NULL};
+    snprintf(idx[i], sizeof(idx[i]), "%d", i + 1);
+    w[i] = rimport_test_child_start(args, RIMPORT_TEST_CHILD_CAPTURE);
+  }
+  for (i = 0; i < WORKERS; i++) {
+    rimport_test_child_wait(w[i], &out);
+    if (out.status != 0 || out.term_signal != 0) {
+      print_message("worker %d failed (exit %d, signal %d)\n", i + 1,
+                    (int)out.status, out.term_signal);
+      failed++;
+    } else {
+      print_message("%s", out.out.ptr);
+    }
+    rimport_test_output_free(&out);
+  }
+  rimport_test_write_file(stop, "stop\n");
+  for (i = 0; i < 2; i++) {
+    int runs = 0;
+    rimport_test_child_wait(tidy[i], &out);
+    if (out.status != 0 || out.term_signal != 0)
+      failed++;
+    print_message("rimport cache %s: %s", i == 0 ? "gc" : "clear", out.out.ptr);
+    if (sscanf(out.out.ptr, "%d runs", &runs) != 1 || runs < 2)
+      fail_msg("`rimport cache %s` ran %d times beside the workers: the "
+               "case tested nothing",
+               i == 0 ? "gc" : "clear", runs);
+    rimport_test_output_free(&out);
+  }
+  if (failed)
+    fail_msg("%d of the processes failed (their messages are above)", failed);
+  /* The workers have ended: their marks went with them, and every entry
+   * can go. */
+  must(rimport__cache_clear(cache_dir));
+  crate_path(p, sizeof(p), "load", NULL);
+  assert_false(rimport__fs_is_dir(p));
 }
 
 static void cache_unwritable_dir_is_a_clear_error(void **state) {
@@ -2414,6 +2600,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_mark_is_listed_before_the_fence),
     cmocka_unit_test(cache_clear_racing_marks_spares_what_was_found),
     cmocka_unit_test(cache_clear_removes_rimports_files_only),
+    cmocka_unit_test(cache_gc_and_clear_under_load),
     cmocka_unit_test(cache_unwritable_dir_is_a_clear_error),
     cmocka_unit_test_teardown(cache_read_only_dir_fails_at_session_open,
                               rimport_test_unmount_all),
