@@ -1,12 +1,8 @@
-#ifndef _POSIX_C_SOURCE /* as CMake sets it: POSIX.1-2008 for libuv */
-#define _POSIX_C_SOURCE 200809L
-#endif
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "../common/json.h"
 #include "cargo.h"
@@ -524,16 +520,13 @@ static const char *disk_full(const char *text) {
 
 /* Bytes free to this user on the disk of dir; -1 when unknown. */
 static long long free_bytes(const char *dir) {
-  uv_fs_t req;
-  long long n = -1;
-  if (dir == NULL)
+  uint64_t n;
+  if (dir == NULL || rimport__fs_free_bytes(dir, &n) != 0) {
+    rimport_error_clear();
     return -1;
-  if (uv_fs_statfs(NULL, &req, dir, NULL) == 0 && req.ptr != NULL) {
-    const uv_statfs_t *st = req.ptr;
-    n = (long long)(st->f_bavail * st->f_bsize);
   }
-  uv_fs_req_cleanup(&req);
-  return n;
+  return n > (uint64_t)0x7fffffffffffffffLL ? 0x7fffffffffffffffLL
+                                            : (long long)n;
 }
 
 /* Below this, a failed build is taken to have run out of space: cargo

@@ -578,6 +578,18 @@ int rimport__fs_remove_tree(const char *path, uint64_t *freed) {
   return 0;
 }
 
+int rimport__fs_free_bytes(const char *path, uint64_t *out) {
+  uv_fs_t req;
+  int rc = uv_fs_statfs(NULL, &req, path, NULL);
+  *out = 0;
+  if (rc == 0 && req.ptr != NULL) {
+    const uv_statfs_t *st = req.ptr;
+    *out = st->f_bavail * st->f_bsize;
+  }
+  uv_fs_req_cleanup(&req);
+  return rc == 0 ? 0 : fs_error(rc, "reading the free space of", path);
+}
+
 int rimport__fs_check_writable(const char *dir) {
   rimport_buf probe = RIMPORT_BUF_INIT;
   uv_fs_t req;
