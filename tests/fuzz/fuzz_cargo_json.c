@@ -51,9 +51,13 @@ typedef enum { WHOLE, BYTES, SEEDED } split_mode;
 static int feed(rimport__cargo_report *r, const char *text, size_t len,
                 split_mode mode, unsigned int seed, unsigned int *calls) {
   size_t at = 0;
-  int rc;
-  while (at < len) {
+  char *one = malloc(1);
+  int rc = 0;
+  if (one == NULL)
+    return RIMPORT_ENOMEM;
+  while (at < len && rc == 0) {
     size_t n = len - at;
+    char *chunk;
     if (mode == BYTES)
       n = 1;
     else if (mode == SEEDED) {
@@ -65,24 +69,22 @@ static int feed(rimport__cargo_report *r, const char *text, size_t len,
       if (want < n)
         n = want;
     }
-    /* Each chunk in its own allocation, as a pipe's read buffer is: a
-     * read past its end is caught. */
-    {
-      char *chunk = malloc(n);
-      if (chunk == NULL)
-        return RIMPORT_ENOMEM;
-      memcpy(chunk, text + at, n);
-      rc = rimport__cargo_feed_stdout(r, chunk, n);
-      if (rc == 0)
-        rc =
-            rimport__cargo_feed_stderr(r, chunk, n, PLUGIN, on_progress, calls);
-      free(chunk);
+    /* Each chunk in an allocation of its size, as a pipe's read buffer
+     * is: a read past its end is caught (one byte: one buffer, reused). */
+    if ((chunk = n == 1 ? one : malloc(n)) == NULL) {
+      rc = RIMPORT_ENOMEM;
+      break;
     }
-    if (rc != 0)
-      return rc;
+    memcpy(chunk, text + at, n);
+    rc = rimport__cargo_feed_stdout(r, chunk, n);
+    if (rc == 0)
+      rc = rimport__cargo_feed_stderr(r, chunk, n, PLUGIN, on_progress, calls);
+    if (chunk != one)
+      free(chunk);
     at += n;
   }
-  return rimport__cargo_feed_end(r);
+  free(one);
+  return rc != 0 ? rc : rimport__cargo_feed_end(r);
 }
 
 static int same_buf(const rimport_buf *a, const rimport_buf *b) {
