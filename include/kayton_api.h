@@ -187,6 +187,11 @@ struct KaytonContext {
  *                  valid and the caller still releases it, but the value
  *                  is gone (a later use is KAYTON_EKIND with a message)
  *
+ * An `Option<T>` parameter (T of the shapes above, but `&String`) is an
+ * int32_t first — 0 for `None`, else `Some` — then T's C parameters
+ * (ignored, and best zero, for `None`); the manifest writes its shape
+ * with a '?' ("i64?").
+ *
  * It returns KAYTON_OK with the result in *out, or a negative KAYTON_E*
  * code after set_error with the message (an `Err`'s Display, a panic, an
  * argument out of range: KAYTON_ERUST; a handle of another kind:

@@ -3,7 +3,9 @@
 # to end (plugin built with cargo from Debian's crates, loaded, registered,
 # cells compiled against it and run; a Client kept by cell 1 is used by
 # cell 2), twice: the second run builds nothing. Before it, `rimport doctor`
-# and `rimport plan`; after it, the notebook examples/notebook.cell (items
+# and `rimport plan`; after it, `rimport doc` of an item it imports and
+# dynamic calls of its thunks in `rimport repl` (`:call`, no cell
+# compiled), then the notebook examples/notebook.cell (items
 # defined in one cell used by later ones, a serde derive round trip, a
 # panic the session survives), twice: the second run compiles nothing.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -27,6 +29,17 @@ log "rimport run examples/reqwest.cell (the first run builds reqwest's plugin: ~
 (cd "$ROOT" && "${RIMPORT[@]}" run examples/reqwest.cell)
 log "rimport run examples/reqwest.cell again: the plugins come from the cache"
 (cd "$ROOT" && "${RIMPORT[@]}" run examples/reqwest.cell)
+# The statements of examples/reqwest.cell's first cell: the plugin it built.
+REQWEST_IMPORTS=('rimport reqwest(version="0.11", features=["blocking"])'
+  'from reqwest rimport StatusCode, Method as M'
+  'from reqwest.blocking rimport Client')
+log "rimport doc reqwest::StatusCode::from_u16: kinds, signatures and docs from the plugin's API index"
+(cd "$ROOT" && "${RIMPORT[@]}" doc reqwest::StatusCode::from_u16 "${REQWEST_IMPORTS[@]}")
+log "rimport repl: dynamic calls through the plugin's thunks (:call), no cell compiled for them"
+printf '%s\n' "${REQWEST_IMPORTS[@]}" "" ':call StatusCode::from_u16(404)' \
+  ':call StatusCode::as_u16($1)' ':call StatusCode::is_client_error($1)' \
+  ':call StatusCode::from_u16(70000)' ':quit' |
+  (cd "$ROOT" && "${RIMPORT[@]}" repl)
 log "rimport run examples/notebook.cell: items across cells, a serde derive round trip, a panic the session survives (exit 1: cell 3 panics on purpose)"
 status=0
 (cd "$ROOT" && "${RIMPORT[@]}" run examples/notebook.cell) || status=$?

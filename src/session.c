@@ -3,12 +3,14 @@
  * library's layering: it makes and frees every part, and nothing below
  * knows the struct. The public calls of each stage live in the stage's
  * folder. */
+#include <stddef.h>
 #include <string.h>
 
 #include "session.h"
 #include "api/api.h"
 #include "cell/cell.h"
 #include "common/fs.h"
+#include "dyncall/dyncall.h"
 #include "load/load.h"
 #include "plan/plan.h"
 #include "platform.h"
@@ -23,18 +25,32 @@ struct rimport_session {
   char *rustc_path;
   char *target;
   char *source;
+  char *shared_cache_dir;  /* absolute, or NULL: none */
+  char *rustc_wrapper;     /* the option as given */
+  char *wrapper_in_effect; /* the option, else $RUSTC_WRAPPER, or NULL */
   struct rimport__toolchain *toolchain; /* probed on first use */
   rimport__stack *stack;                /* src/stack */
   rimport__plan_state *plans;           /* src/plan */
   rimport__loader *loader;              /* src/load */
   rimport__vm *vm; /* the reference VM, unless the host gave a context */
-  rimport__cell_state *cells; /* src/cell */
-  rimport__api_state *api;    /* src/api */
-  atomic_int cancel;          /* rimport_cancel sets it */
+  rimport__cell_state *cells;     /* src/cell */
+  rimport__api_state *api;        /* src/api */
+  rimport__dyncall_memo *dyncall; /* src/dyncall */
+  atomic_int cancel;              /* rimport_cancel sets it */
 };
+
+/* The bytes a version-1 struct has: every field before shared_cache_dir. */
+#define SESSION_OPTIONS_V1_SIZE                                                \
+  offsetof(rimport_session_options, shared_cache_dir)
 
 int rimport_session_options_init(rimport_session_options *opts,
                                  unsigned int version) {
+  static const rimport_session_options defaults = RIMPORT_SESSION_OPTIONS_INIT;
+  if (opts != NULL && version == 1) { /* an older rimport.h: its fields only */
+    memcpy(opts, &defaults, SESSION_OPTIONS_V1_SIZE);
+    opts->version = 1;
+    return 0;
+  }
   RIMPORT__INIT_OPTIONS(opts, version, RIMPORT_SESSION_OPTIONS_VERSION,
                         rimport_session_options, RIMPORT_SESSION_OPTIONS_INIT);
 }
@@ -47,8 +63,9 @@ static int copy_opt(char **dst, const char *src) {
 }
 
 static int check_options(const rimport_session_options *o) {
-  RIMPORT__CHECK_VERSION(o, RIMPORT_SESSION_OPTIONS_VERSION,
-                         rimport_session_options, "rimport_session_open");
+  if (o->version != 1) /* version 1 is read with the later fields' defaults */
+    RIMPORT__CHECK_VERSION(o, RIMPORT_SESSION_OPTIONS_VERSION,
+                           rimport_session_options, "rimport_session_open");
   if (o->source_kind < RIMPORT_SOURCE_DEFAULT ||
       o->source_kind > RIMPORT_SOURCE_CONFIG)
     return rimport__error_set(RIMPORT_EINVAL,
@@ -118,6 +135,63 @@ static int open_cache_dir(rimport_session *s, const char *wanted) {
   return rc;
 }
 
+/* The shared cache (tier): the option, else $RIMPORT_SHARED_CACHE_DIR; ""
+ * is none. Made absolute (its real path when it exists), but not checked:
+ * a share that is not mounted now is a warning when it is used, not a
+ * session that cannot open. It must not be the local cache itself. */
+static int open_shared_cache_dir(rimport_session *s, const char *wanted) {
+  rimport_buf dir = RIMPORT_BUF_INIT, abs = RIMPORT_BUF_INIT,
+              env = RIMPORT_BUF_INIT;
+  int rc = 0;
+  if (wanted == NULL && rimport__env_get("RIMPORT_SHARED_CACHE_DIR", &env) == 0)
+    wanted = env.ptr;
+  if (wanted == NULL || wanted[0] == '\0')
+    goto done;
+  if (rimport__fs_is_dir(wanted))
+    rc = rimport__fs_realpath(wanted, &abs);
+  else if (rimport__path_is_absolute(wanted))
+    rc = rimport__buf_puts(&abs, wanted);
+  else if ((rc = rimport__cwd(&dir)) == 0)
+    rc = rimport__path_join(&abs, dir.ptr, wanted);
+  if (rc != 0) {
+    rimport__error_prefix("the shared cache directory \"%s\" (shared_cache_dir "
+                          "or RIMPORT_SHARED_CACHE_DIR)",
+                          wanted);
+    goto done;
+  }
+  if (strcmp(abs.ptr, s->cache_dir) == 0) {
+    rc = rimport__error_set(RIMPORT_EINVAL,
+                            "rimport_session_open: the shared cache "
+                            "directory \"%s\" is the local cache directory "
+                            "itself; give the team's shared directory in "
+                            "shared_cache_dir (RIMPORT_SHARED_CACHE_DIR), or "
+                            "none",
+                            wanted);
+    goto done;
+  }
+  if ((s->shared_cache_dir = rimport__buf_detach(&abs)) == NULL)
+    rc = RIMPORT_ENOMEM;
+done:
+  rimport_buf_dispose(&dir);
+  rimport_buf_dispose(&abs);
+  rimport_buf_dispose(&env);
+  return rc;
+}
+
+/* RUSTC_WRAPPER: the option as given (cargo's environment, src/build), and
+ * the wrapper in effect (rimport_session_rustc_wrapper). */
+static int open_rustc_wrapper(rimport_session *s, const char *wanted) {
+  rimport_buf env = RIMPORT_BUF_INIT;
+  int rc = copy_opt(&s->rustc_wrapper, wanted);
+  if (rc == 0 && wanted == NULL &&
+      rimport__env_get("RUSTC_WRAPPER", &env) == 0 && env.size > 0)
+    wanted = env.ptr;
+  if (rc == 0 && wanted != NULL && wanted[0] != '\0')
+    rc = copy_opt(&s->wrapper_in_effect, wanted);
+  rimport_buf_dispose(&env);
+  return rc;
+}
+
 /* The reference VM's output goes to the output option. */
 static void vm_output(int32_t level, const char *text, size_t len,
                       void *payload) {
@@ -150,12 +224,20 @@ int rimport_session_open(rimport_session **out,
   s = rimport__calloc(1, sizeof(*s));
   if (s == NULL)
     return rimport__error_nomem();
-  s->opts = *opts;
-  if ((rc = copy_opt(&s->cargo_path, opts->cargo_path)) != 0 ||
-      (rc = copy_opt(&s->rustc_path, opts->rustc_path)) != 0 ||
-      (rc = copy_opt(&s->target, opts->target)) != 0 ||
-      (rc = copy_opt(&s->source, opts->source)) != 0 ||
-      (rc = open_cache_dir(s, opts->cache_dir)) != 0) {
+  if (opts->version == 1) { /* the later fields keep their defaults */
+    s->opts = defaults;
+    memcpy(&s->opts, opts, SESSION_OPTIONS_V1_SIZE);
+    s->opts.version = RIMPORT_SESSION_OPTIONS_VERSION;
+  } else {
+    s->opts = *opts;
+  }
+  if ((rc = copy_opt(&s->cargo_path, s->opts.cargo_path)) != 0 ||
+      (rc = copy_opt(&s->rustc_path, s->opts.rustc_path)) != 0 ||
+      (rc = copy_opt(&s->target, s->opts.target)) != 0 ||
+      (rc = copy_opt(&s->source, s->opts.source)) != 0 ||
+      (rc = open_cache_dir(s, s->opts.cache_dir)) != 0 ||
+      (rc = open_shared_cache_dir(s, s->opts.shared_cache_dir)) != 0 ||
+      (rc = open_rustc_wrapper(s, s->opts.rustc_wrapper)) != 0) {
     rimport_session_close(s);
     return rc;
   }
@@ -164,12 +246,22 @@ int rimport_session_open(rimport_session **out,
   s->opts.rustc_path = s->rustc_path;
   s->opts.target = s->target;
   s->opts.source = s->source;
+  s->opts.shared_cache_dir = s->shared_cache_dir;
+  s->opts.rustc_wrapper = s->rustc_wrapper;
+  if (!s->opts.shared_cache_readonly) {
+    rimport_buf ro = RIMPORT_BUF_INIT;
+    if (rimport__env_get("RIMPORT_SHARED_CACHE_READONLY", &ro) == 0 &&
+        strcmp(ro.ptr, "1") == 0)
+      s->opts.shared_cache_readonly = 1;
+    rimport_buf_dispose(&ro);
+  }
   atomic_init(&s->cancel, 0);
   if ((rc = rimport__stack_new(&s->stack)) != 0 ||
       (rc = rimport__plan_state_new(&s->plans)) != 0 ||
       (rc = rimport__loader_new(&s->loader)) != 0 ||
       (rc = rimport__cell_state_new(&s->cells)) != 0 ||
       (rc = rimport__api_state_new(&s->api)) != 0 ||
+      (rc = rimport__dyncall_memo_new(&s->dyncall)) != 0 ||
       (opts->context == NULL && (rc = open_vm(s)) != 0)) {
     rimport_session_close(s);
     return rc;
@@ -183,6 +275,7 @@ void rimport_session_close(rimport_session *s) {
     return;
   rimport__cell_state_free(s->cells);
   rimport__api_state_free(s->api);
+  rimport__dyncall_memo_free(s->dyncall);
   /* Every value kept in the VM is dropped here (drop functions live in
    * libraries that stay loaded: the loader unloads nothing). */
   rimport__vm_free(s->vm);
@@ -195,11 +288,25 @@ void rimport_session_close(rimport_session *s) {
   rimport__free(s->rustc_path);
   rimport__free(s->target);
   rimport__free(s->source);
+  rimport__free(s->shared_cache_dir);
+  rimport__free(s->rustc_wrapper);
+  rimport__free(s->wrapper_in_effect);
   rimport__free(s);
 }
 
 const char *rimport_session_cache_dir(const rimport_session *s) {
   return s == NULL ? NULL : s->cache_dir;
+}
+
+const char *rimport_session_shared_cache_dir(const rimport_session *s,
+                                             int *readonly) {
+  if (readonly != NULL)
+    *readonly = s != NULL && s->opts.shared_cache_readonly;
+  return s == NULL ? NULL : s->shared_cache_dir;
+}
+
+const char *rimport_session_rustc_wrapper(const rimport_session *s) {
+  return s == NULL ? NULL : s->wrapper_in_effect;
 }
 
 int rimport_session_toolchain(rimport_session *s,
@@ -253,6 +360,10 @@ rimport__cell_state *rimport__session_cells(rimport_session *s) {
 
 rimport__api_state *rimport__session_api(rimport_session *s) {
   return s->api;
+}
+
+rimport__dyncall_memo *rimport__session_dyncall(rimport_session *s) {
+  return s->dyncall;
 }
 
 atomic_int *rimport__session_cancel(rimport_session *s) {

@@ -23,6 +23,7 @@ struct rimport__loader;
 struct rimport__vm;
 struct rimport__cell_state;
 struct rimport__api_state;
+struct rimport__dyncall_memo;
 
 /* The options the session was opened with. Strings point at the session's
  * own copies; `cache_dir` is absolute and exists. */
@@ -46,6 +47,10 @@ struct rimport__cell_state *rimport__session_cells(rimport_session *session);
 
 /* The API indexes read so far and the names cells bind (src/api). */
 struct rimport__api_state *rimport__session_api(rimport_session *session);
+
+/* What the session's dynamic calls remember (src/dyncall). */
+struct rimport__dyncall_memo *
+rimport__session_dyncall(rimport_session *session);
 
 /* Set by rimport_cancel from any thread; a build clears it when it starts,
  * child processes are killed when it is set. */

@@ -288,6 +288,19 @@ void rimport_test_exec(rimport_test_output *r, const char *const *argv,
                        const char *cwd, const char *const *env,
                        unsigned int timeout_ms);
 
+/* Runs argv (argv[0] a path) to its end under `strace -f`, with stdin from
+ * stdin_path (NULL: none) in cwd (NULL: inherit), capturing its output
+ * into *r (which must hold nothing), and fails the test when the program
+ * started any process or thread: an execve other than its own, a clone or
+ * a fork. `log` is where strace writes. Returns 0, or 1 without running
+ * anything when strace is not installed (the caller skips). LeakSanitizer
+ * is turned off for the run: it cannot work under ptrace. */
+int rimport_test_exec_spawning_nothing(rimport_test_output *r,
+                                       const char *const *argv,
+                                       const char *stdin_path, const char *cwd,
+                                       const char *log,
+                                       unsigned int timeout_ms);
+
 /* rimport_test_exec of `<this binary> --child child_args…`. */
 void rimport_test_exec_self(rimport_test_output *r,
                             const char *const *child_args,

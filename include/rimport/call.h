@@ -190,6 +190,23 @@ RIMPORT_EXTERN int rimport_value_render(rimport_session *session,
                                         uint64_t handle, int debug,
                                         rimport_buf *out);
 
+/**
+ * The value a cell kept with `keep!("name", value)`, as a HANDLE: pass it
+ * to rimport_call (a method of its type takes it as its receiver, when a
+ * plugin of the session gives that type to the VM: the value then has the
+ * plugin's kind) or to rimport_value_render. The handle belongs to the
+ * kept name (do not release it): it stays valid until a cell keeps
+ * another value under the name, or the session closes.
+ *
+ * @return 0; RIMPORT_ENOTFOUND (nothing is kept under that name);
+ *         RIMPORT_EINVAL (the name is a global that is not a kept value,
+ *         such as a thunk's; NULL arguments); RIMPORT_EUNSUPPORTED (the
+ *         session runs with the host's own VM context). On failure `*out`
+ *         is UNIT.
+ */
+RIMPORT_EXTERN int rimport_kept(rimport_session *session, const char *name,
+                                rimport_value *out);
+
 /** The name of a tag: "unit", "i64", "f64", "bool", "str", "vec_i64",
  *  "vec_f64", "handle", "none"; "unknown" for others. Static. */
 RIMPORT_EXTERN const char *rimport_value_tag_name(rimport_value_tag tag);

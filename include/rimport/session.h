@@ -78,7 +78,10 @@ typedef void (*rimport_output_cb)(rimport_output_level level, const char *text,
 
 struct KaytonContext;
 
-#define RIMPORT_SESSION_OPTIONS_VERSION 1
+/** Version 2 added shared_cache_dir, shared_cache_readonly and
+ *  rustc_wrapper at the end; a struct of version 1 (an older rimport.h) is
+ *  still accepted, with those fields' defaults. */
+#define RIMPORT_SESSION_OPTIONS_VERSION 2
 
 /**
  * Session options. Always initialize with RIMPORT_SESSION_OPTIONS_INIT or
@@ -123,17 +126,41 @@ typedef struct rimport_session_options {
   rimport_output_cb output;
   /** Handed to `output` unchanged. */
   void *output_payload;
+  /* --- version 2 --- */
+  /** A second cache directory shared by a team (a network file system),
+   *  in the same layout as cache_dir: a plugin missing from the local
+   *  cache is looked up there, verified in full and copied (or hard-linked)
+   *  into the local cache before it is used; a plugin built here is
+   *  published there too. Nothing is ever loaded from it. NULL:
+   *  $RIMPORT_SHARED_CACHE_DIR, else none; "" : none. Failures to reach or
+   *  write it are warnings (RIMPORT_PROGRESS_WARNING), never errors. See
+   *  README "A shared cache for a team" for what its file system must
+   *  provide. */
+  const char *shared_cache_dir;
+  /** Non-zero: only look plugins up in the shared cache, never publish
+   *  there. Also on when $RIMPORT_SHARED_CACHE_READONLY is "1". */
+  int shared_cache_readonly;
+  /** A program cargo runs rustc through for plugin builds (cargo's
+   *  RUSTC_WRAPPER, e.g. sccache): cargo gets RUSTC_WRAPPER=<it>. NULL:
+   *  cargo inherits $RUSTC_WRAPPER (if set) as it would from a shell; "":
+   *  none (RUSTC_WRAPPER is removed from cargo's environment). Not part of
+   *  any cache key: a plugin built with or without it has the same key.
+   *  rimport's own rustc and rustdoc runs (cells, API indexes) do not use
+   *  it. */
+  const char *rustc_wrapper;
 } rimport_session_options;
 
 #define RIMPORT_SESSION_OPTIONS_INIT                                           \
   {                                                                            \
     RIMPORT_SESSION_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0,                \
-        RIMPORT_SOURCE_DEFAULT, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL    \
+        RIMPORT_SOURCE_DEFAULT, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL,   \
+        NULL, 0, NULL                                                          \
   }
 
 /**
  * Fills `opts` with the defaults of the given struct version (pass
  * RIMPORT_SESSION_OPTIONS_VERSION), as RIMPORT_SESSION_OPTIONS_INIT does.
+ * Version 1 fills only the fields a version-1 struct has.
  * @return 0, or RIMPORT_EVERSION for a version this library does not know,
  *         RIMPORT_EINVAL for NULL.
  */
@@ -165,6 +192,26 @@ RIMPORT_EXTERN void rimport_session_close(rimport_session *session);
  */
 RIMPORT_EXTERN const char *
 rimport_session_cache_dir(const rimport_session *session);
+
+/**
+ * The session's shared cache directory (the shared_cache_dir option, else
+ * $RIMPORT_SHARED_CACHE_DIR; absolute), or NULL when it has none. Owned by
+ * the session. It may not exist or be reachable: it is only used, never
+ * checked, when the session opens. `readonly` (may be NULL) gets non-zero
+ * when plugins are only looked up there (shared_cache_readonly, or
+ * $RIMPORT_SHARED_CACHE_READONLY=1).
+ */
+RIMPORT_EXTERN const char *
+rimport_session_shared_cache_dir(const rimport_session *session, int *readonly);
+
+/**
+ * The RUSTC_WRAPPER plugin builds run rustc through: the rustc_wrapper
+ * option, else $RUSTC_WRAPPER as cargo inherits it, or NULL for none.
+ * Owned by the session (valid until it closes). cargo's own configuration
+ * (build.rustc-wrapper, $CARGO_BUILD_RUSTC_WRAPPER) is not read.
+ */
+RIMPORT_EXTERN const char *
+rimport_session_rustc_wrapper(const rimport_session *session);
 
 /**
  * The context plugins and cells get: the `context` option, or the session's

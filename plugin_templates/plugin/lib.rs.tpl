@@ -101,7 +101,7 @@ pub mod inst {
 /// shapes (the API index says which), named in the manifest.
 {{#thunks}}
 #[no_mangle]
-pub unsafe extern "C" fn {{symbol}}(ctx: *mut kayton_api::KaytonContext, out: *mut kayton_api::KaytonValue{{#recv}}, this: kayton_api::HKayRef{{/recv}}{{#params}}{{#int}}, a{{i}}: i64{{/int}}{{#float}}, a{{i}}: f64{{/float}}{{#boolean}}, a{{i}}: i32{{/boolean}}{{#str_ref}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_ref}}{{#str_owned}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_owned}}{{#str_string_ref}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_string_ref}}{{#vec_int}}, a{{i}}: *const i64, a{{i}}_len: usize{{/vec_int}}{{#vec_float}}, a{{i}}: *const f64, a{{i}}_len: usize{{/vec_float}}{{#opaque}}, a{{i}}: kayton_api::HKayRef{{/opaque}}{{/params}}) -> i32 {
+pub unsafe extern "C" fn {{symbol}}(ctx: *mut kayton_api::KaytonContext, out: *mut kayton_api::KaytonValue{{#recv}}, this: kayton_api::HKayRef{{/recv}}{{#params}}{{#optional}}, a{{i}}_some: i32{{/optional}}{{#int}}, a{{i}}: i64{{/int}}{{#float}}, a{{i}}: f64{{/float}}{{#boolean}}, a{{i}}: i32{{/boolean}}{{#str_ref}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_ref}}{{#str_owned}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_owned}}{{#str_string_ref}}, a{{i}}: *const u8, a{{i}}_len: usize{{/str_string_ref}}{{#vec_int}}, a{{i}}: *const i64, a{{i}}_len: usize{{/vec_int}}{{#vec_float}}, a{{i}}: *const f64, a{{i}}_len: usize{{/vec_float}}{{#opaque}}, a{{i}}: kayton_api::HKayRef{{/opaque}}{{/params}}) -> i32 {
     // SAFETY: the host passes a valid context and a writable `out`, and
     // (ptr, len) pairs it owns for the call (kayton_api.h).
     unsafe {
@@ -111,31 +111,31 @@ pub unsafe extern "C" fn {{symbol}}(ctx: *mut kayton_api::KaytonContext, out: *m
 {{/recv}}
 {{#params}}
 {{#int}}
-            let a{{i}} = kayton_api::arg_int::<{{ty}}>(a{{i}}, "{{ty}}", "argument {{n}} ({{rust:name}})")?;
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}kayton_api::arg_int::<{{ty}}>(a{{i}}, "{{ty}}", "argument {{n}} ({{rust:name}})")?{{#optional}}) }{{/optional}};
 {{/int}}
 {{#float}}
-            let a{{i}} = a{{i}} as {{ty}};
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}a{{i}} as {{ty}}{{#optional}}) }{{/optional}};
 {{/float}}
 {{#boolean}}
-            let a{{i}} = a{{i}} != 0;
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}a{{i}} != 0{{#optional}}) }{{/optional}};
 {{/boolean}}
 {{#str_ref}}
-            let a{{i}} = kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?;
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?{{#optional}}) }{{/optional}};
 {{/str_ref}}
 {{#str_owned}}
-            let a{{i}} = kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?.to_owned();
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?.to_owned(){{#optional}}) }{{/optional}};
 {{/str_owned}}
 {{#str_string_ref}}
-            let a{{i}} = &kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?.to_owned();
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}&kayton_api::arg_str(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?.to_owned(){{#optional}}) }{{/optional}};
 {{/str_string_ref}}
 {{#vec_int}}
-            let a{{i}} = kayton_api::arg_vec_int::<{{ty}}>(a{{i}}, a{{i}}_len, "{{ty}}", "argument {{n}} ({{rust:name}})")?;
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}kayton_api::arg_vec_int::<{{ty}}>(a{{i}}, a{{i}}_len, "{{ty}}", "argument {{n}} ({{rust:name}})")?{{#optional}}) }{{/optional}};
 {{/vec_int}}
 {{#vec_float}}
-            let a{{i}} = kayton_api::arg_vec_f64::<{{ty}}>(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?;
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}kayton_api::arg_vec_f64::<{{ty}}>(a{{i}}, a{{i}}_len, "argument {{n}} ({{rust:name}})")?{{#optional}}) }{{/optional}};
 {{/vec_float}}
 {{#opaque}}
-            let a{{i}} = kayton_api::{{access}}::<{{ty}}>(ctx, a{{i}}, "{{rust:kind}}", "argument {{n}} ({{rust:name}})")?;
+            let a{{i}} = {{#optional}}if a{{i}}_some == 0 { None } else { Some({{/optional}}kayton_api::{{access}}::<{{ty}}>(ctx, a{{i}}, "{{rust:kind}}", "argument {{n}} ({{rust:name}})")?{{#optional}}) }{{/optional}};
 {{/opaque}}
 {{/params}}
             let r = {{call}}({{#recv}}this{{/recv}}{{#params}}{{sep}}a{{i}}{{/params}});
@@ -196,7 +196,7 @@ pub unsafe extern "C" fn kayton_plugin_free_value(v: *mut kayton_api::KaytonValu
 fn register(ctx: &mut kayton_api::KaytonContext) -> Result<(), kayton_api::Error> {
     ctx.check()?;
 {{#kinds}}
-    kayton_api::slot_kind::<{{ty}}>(ctx, "{{rust:kind}}")?;
+    kayton_api::public_kind::<{{ty}}>(ctx, "{{rust:kind}}\0")?;
 {{/kinds}}
 {{#thunks}}
     {

@@ -99,6 +99,10 @@ void rimport__api_state_free(rimport__api_state *st); /* NULL: no-op */
  * it built. A later binding of the name replaces the earlier one. */
 int rimport__api_bind(rimport__api_state *st, const char *name,
                       const char *path);
+/* Counts the changes of the bindings: a name looked up earlier may name
+ * something else once it has changed (for callers that remember lookups;
+ * the indexes only grow, with the stack). */
+unsigned long rimport__api_generation(const rimport__api_state *st);
 
 /* For a path the crate lacks: "; it has a::X, b::X, a::Y" (items of that
  * name in other modules, then near names) from an index document (text),

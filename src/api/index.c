@@ -38,6 +38,7 @@ struct rimport__api_state {
   size_t index_count, index_cap;
   binding *bindings;
   size_t binding_count, binding_cap;
+  unsigned long generation; /* counts the changes of bindings */
 };
 
 int rimport__api_state_new(rimport__api_state **out) {
@@ -76,6 +77,7 @@ int rimport__api_bind(rimport__api_state *st, const char *name,
         return rimport__error_nomem();
       rimport__free(st->bindings[i].path);
       st->bindings[i].path = p;
+      st->generation++;
       return 0;
     }
   if ((rc = rimport__grow((void **)&st->bindings, &st->binding_cap,
@@ -91,7 +93,12 @@ int rimport__api_bind(rimport__api_state *st, const char *name,
   st->bindings[st->binding_count].name = n;
   st->bindings[st->binding_count].path = p;
   st->binding_count++;
+  st->generation++;
   return 0;
+}
+
+unsigned long rimport__api_generation(const rimport__api_state *st) {
+  return st != NULL ? st->generation : 0;
 }
 
 /* --- descriptors from the index's records --------------------------------

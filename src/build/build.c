@@ -174,7 +174,7 @@ static int run_cargo(job *j, const char *const *sub, int capture,
   rimport__argv_addv(&argv, "--manifest-path", j->manifest.ptr, NULL);
   rimport__cargo_common_args(&argv, j->opts);
   if ((rc = argv.rc) == 0)
-    rc = rimport__cargo_env(&env, j->tc->rustc);
+    rc = rimport__cargo_env(&env, j->tc->rustc, j->opts->rustc_wrapper);
   if (rc == 0) {
     memset(&po, 0, sizeof(po));
     po.file = j->cargo.ptr;
@@ -757,7 +757,38 @@ static int add_extern(const job *j, cJSON *extra) {
 
 /* What the entry's manifest.json says besides its artifacts. NULL: out of
  * memory. */
+/* Where cargo takes the crates' sources from, for the manifest and the
+ * shared cache: the directory source, or a registry (crates.io, another
+ * one, or what a cargo config says) unpacked in CARGO_HOME. */
+static int crate_sources(const rimport_session_options *o, rimport_buf *out) {
+  rimport_buf home = RIMPORT_BUF_INIT, tmp = RIMPORT_BUF_INIT;
+  const char *h = getenv("CARGO_HOME");
+  int rc = 0;
+  rimport__buf_clear(out);
+  if (o->source_kind == RIMPORT_SOURCE_DIRECTORY)
+    return rimport__buf_printf(out, "the directory source %s", o->source);
+  if (h == NULL || *h == '\0') {
+    const char *user = getenv("HOME");
+#ifdef _WIN32
+    if (user == NULL || *user == '\0')
+      user = getenv("USERPROFILE");
+#endif
+    rc = rimport__path_join(&home, user ? user : "", ".cargo");
+    h = home.ptr;
+  }
+  if (rc == 0)
+    rc = rimport__buf_printf(out, "%s, unpacked in the CARGO_HOME %s",
+                             o->source_kind == RIMPORT_SOURCE_DEFAULT
+                                 ? "crates.io"
+                                 : rimport__cargo_source_text(o, &tmp),
+                             h);
+  rimport_buf_dispose(&home);
+  rimport_buf_dispose(&tmp);
+  return rc;
+}
+
 static cJSON *manifest_extra(const job *j) {
+  rimport_buf sources = RIMPORT_BUF_INIT;
   cJSON *extra = cJSON_CreateObject();
   cJSON *tc = cJSON_AddObjectToObject(extra, "toolchain");
   cJSON *parents = cJSON_AddArrayToObject(extra, "parents");
@@ -770,6 +801,11 @@ static cJSON *manifest_extra(const job *j) {
       cJSON_AddStringToObject(tc, "host", j->tc->host) &&
       cJSON_AddStringToObject(tc, "target", j->tc->target) &&
       cJSON_AddStringToObject(tc, "fingerprint", j->tc->fingerprint) &&
+      /* cargo's crate hashes embed the workshop's absolute path: the
+       * shared cache takes entries built at this path only */
+      cJSON_AddStringToObject(extra, "cache_dir", j->opts->cache_dir) &&
+      crate_sources(j->opts, &sources) == 0 &&
+      cJSON_AddStringToObject(extra, "crate_sources", sources.ptr) &&
       cJSON_AddStringToObject(extra, "plugin", j->p->plugin) &&
       cJSON_AddStringToObject(extra, "package", j->package.ptr) &&
       cJSON_AddStringToObject(extra, "version", j->version.ptr) &&
@@ -780,6 +816,7 @@ static cJSON *manifest_extra(const job *j) {
       cJSON_AddNumberToObject(extra, "build_seconds",
                               (double)(uv_hrtime() - j->started) / 1e9) &&
       add_extern(j, extra) == 0;
+  rimport_buf_dispose(&sources);
   if (!ok) {
     cJSON_Delete(extra);
     return NULL;
@@ -1137,16 +1174,36 @@ static int job_init(job *j, const rimport__build_env *env,
   return 0;
 }
 
-/* The plugin's verified entry from the cache, else built under the key's
- * lock (whoever held the lock may have published it meanwhile). *built
- * says which. */
-static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
-                         rimport__entry **e, int *built) {
+/* The session's shared cache (cache.h, "The shared entry tier"), or
+ * NULL. */
+static const rimport__tier *tier_of(const rimport__build_env *env,
+                                    rimport__tier *t) {
   const rimport_session_options *o = env->opts;
+  if (o->shared_cache_dir == NULL || o->shared_cache_dir[0] == '\0')
+    return NULL;
+  memset(t, 0, sizeof(*t));
+  t->dir = o->shared_cache_dir;
+  t->readonly = o->shared_cache_readonly;
+  t->progress = o->progress;
+  t->payload = o->progress_payload;
+  return t;
+}
+
+/* The plugin's verified entry from the cache, else from the shared cache
+ * (brought into the local one), else built under the key's lock (whoever
+ * held the lock may have published it meanwhile) and then published to
+ * the shared cache too. *built or *fetched say which. */
+static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
+                         rimport__entry **e, int *built, int *fetched) {
+  const rimport_session_options *o = env->opts;
+  rimport__tier tier_buf;
+  const rimport__tier *tier = tier_of(env, &tier_buf);
   rimport__lock *lock = NULL;
+  rimport_buf sources = RIMPORT_BUF_INIT;
   job j;
   int rc;
   *built = 0;
+  *fetched = 0;
   /* Sizes and recorded mtimes: the dylib is hashed by the loader, right
    * before it is loaded, not here as well. */
   rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
@@ -1158,13 +1215,30 @@ static int find_or_build(const rimport__build_env *env, const rimport_plugin *p,
     return rc;
   rc = rimport__cache_lookup(o->cache_dir, p->crate, p->key,
                              RIMPORT__VERIFY_STAT, e);
+  if ((rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) && tier != NULL) {
+    rimport__tier_expect want;
+    want.fingerprint = env->tc->fingerprint;
+    want.target = env->tc->target;
+    want.kayton_abi = (int)KAYTON_API_ABI_VERSION;
+    want.cache_dir = o->cache_dir;
+    want.crate_sources = crate_sources(o, &sources) == 0 ? sources.ptr : NULL;
+    rimport_error_clear();
+    rc = rimport__tier_fetch(tier, o->cache_dir, p->crate, p->key, &want, e);
+    *fetched = rc == 0;
+  }
   if (rc == RIMPORT_ENOTFOUND || rc == RIMPORT_ECORRUPT) {
     if ((rc = job_init(&j, env, p)) == 0)
       rc = build_one(&j, e);
     job_dispose(&j);
     *built = 1;
+    /* A failure there is a warning: the plugin is built. */
+    if (rc == 0 && tier != NULL) {
+      rimport__tier_publish(tier, p->crate, p->key, *e);
+      rimport_error_clear();
+    }
   }
   rimport__cache_unlock(lock);
+  rimport_buf_dispose(&sources);
   return rc;
 }
 
@@ -1178,7 +1252,7 @@ static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
   uint64_t t0 = uv_hrtime();
   rimport_buf work = RIMPORT_BUF_INIT, msg = RIMPORT_BUF_INIT;
   const char *version = NULL;
-  int rc, built = 0;
+  int rc, built = 0, fetched = 0;
   if (have != NULL) {
     out->entry_dir = rimport__arena_strdup(a, have->entry_dir);
     out->dylib = rimport__arena_strdup(a, have->dylib);
@@ -1187,7 +1261,7 @@ static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
     out->from_cache = 1;
     return 0;
   }
-  if ((rc = find_or_build(env, p, &e, &built)) == 0 &&
+  if ((rc = find_or_build(env, p, &e, &built, &fetched)) == 0 &&
       (rc = work_dir(env->opts->cache_dir, p, &work)) == 0) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->manifest, "version");
     version = cJSON_IsString(v) ? v->valuestring : "unknown";
@@ -1201,7 +1275,9 @@ static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
     out->from_cache = !built;
     out->build_seconds = built ? (double)(uv_hrtime() - t0) / 1e9 : 0;
     if (rimport__buf_printf(&msg, "%s %s", p->plugin,
-                            built ? "built" : "found in the cache") == 0)
+                            built     ? "built"
+                            : fetched ? "found in the shared cache"
+                                      : "found in the cache") == 0)
       report(env->opts, RIMPORT_PROGRESS_DONE, p->crate, msg.ptr);
   }
   rimport__entry_free(e);

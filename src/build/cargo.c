@@ -428,7 +428,8 @@ int rimport__cargo_common_args(rimport__argv *a,
   return a->rc;
 }
 
-int rimport__cargo_env(rimport__argv *a, const char *rustc) {
+int rimport__cargo_env(rimport__argv *a, const char *rustc,
+                       const char *wrapper) {
   /* \x1f separates CARGO_ENCODED_RUSTFLAGS; one flag here. It replaces
    * RUSTFLAGS and build.rustflags: every unit, dependencies included, links
    * std dynamically (DESIGN.md fact 2). */
@@ -438,6 +439,12 @@ int rimport__cargo_env(rimport__argv *a, const char *rustc) {
                      "CARGO_BUILD_TARGET", "CARGO_INCREMENTAL=0", NULL);
   if (rustc != NULL)
     rimport__argv_addf(a, "RUSTC=%s", rustc);
+  /* RUSTC_WRAPPER (sccache…) is not part of any key: it must not change
+   * the bytes. Inherited as cargo would unless the option says. */
+  if (wrapper != NULL && wrapper[0] == '\0')
+    rimport__argv_addv(a, "RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER", NULL);
+  else if (wrapper != NULL)
+    rimport__argv_addf(a, "RUSTC_WRAPPER=%s", wrapper);
   return a->rc;
 }
 

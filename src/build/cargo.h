@@ -87,8 +87,11 @@ int rimport__cargo_common_args(rimport__argv *a,
 
 /* The environment for cargo: RUSTC=<rustc>, every unit with
  * -C prefer-dynamic (CARGO_ENCODED_RUSTFLAGS), progress on stderr, no
- * colour. NULL-terminated; entries owned by `a`. */
-int rimport__cargo_env(rimport__argv *a, const char *rustc);
+ * colour. wrapper (the rustc_wrapper option): NULL leaves RUSTC_WRAPPER
+ * as cargo inherits it; "" removes it (and CARGO_BUILD_RUSTC_WRAPPER);
+ * else RUSTC_WRAPPER=<wrapper>. NULL-terminated; entries owned by `a`. */
+int rimport__cargo_env(rimport__argv *a, const char *rustc,
+                       const char *wrapper);
 
 /* Says where crates come from, for messages ("the directory source
  * /usr/share/cargo/registry"). */

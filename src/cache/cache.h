@@ -58,6 +58,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "../common/common.h"
 
@@ -218,6 +219,15 @@ const char *rimport__stage_dir(const rimport__stage *st);
  * way; kind is "dylib", "dep", "source" or "api" (the API index). */
 int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
                        const char *kind);
+/* rimport__stage_add for a file whose size and XXH3 are known (an artifact
+ * of another entry, with its manifest's record): the bytes put in the
+ * stage are hashed and must match, else RIMPORT_ECORRUPT naming src and
+ * the mismatch (nothing is added). try_link: hard-link src instead of
+ * copying it when the file system allows (then the linked file is read
+ * and hashed), else copy it; *linked (may be NULL) says which. */
+int rimport__stage_add_checked(rimport__stage *st, const char *src,
+                               const char *rel, const char *kind, uint64_t size,
+                               const char *xxh3, int try_link, int *linked);
 /* Writes manifest.json (extra: an object whose members are added, e.g. key
  * inputs, toolchain, build duration; ownership stays with the caller; a
  * member named like one of rimport's is RIMPORT_EINVAL), flushes, makes the
@@ -231,6 +241,88 @@ int rimport__stage_publish(rimport__stage *st, const cJSON *extra,
                            rimport__entry **out);
 /* Removes a stage that will not be published. NULL is a no-op. */
 void rimport__stage_abort(rimport__stage *st);
+
+/* The shared entry tier (tier.c): a second cache directory, in this
+ * layout, that a team shares on a network file system (README "A shared
+ * cache for a team"). Nothing is ever loaded from it: an entry found there
+ * is verified in full and brought into the local cache first; an entry
+ * built here is published there as well. Reaching, reading or writing the
+ * tier never fails a build: every failure is a warning (phase WARNING
+ * through `progress`) and the plugin is built, or stays, locally.
+ *
+ * The protocol is the local one, run in the tier directory: a published
+ * tier entry is complete or absent (a stage renamed into place), a
+ * publisher holds the tier's per-key lock (waiting lock_timeout_ms at
+ * most, then giving up with a warning), a reader holds the tier key's use
+ * fence while it copies (so a `rimport cache gc` of the tier does not
+ * remove the entry under it), and gc/clear of the tier work as on a local
+ * cache. */
+typedef struct rimport__tier {
+  const char *dir; /* the shared cache directory (absolute) */
+  int readonly;    /* look up only: never publish, move aside nor lock */
+  unsigned int lock_timeout_ms; /* for the tier's key lock; 0: 10 s */
+  rimport_progress_cb progress; /* warnings; may be NULL */
+  void *payload;
+} rimport__tier;
+
+/* What a tier entry's manifest must record for this session (the key
+ * covers them; an entry whose manifest says otherwise is refused). */
+typedef struct rimport__tier_expect {
+  const char *fingerprint; /* toolchain.fingerprint */
+  const char *target;      /* toolchain.target */
+  int kayton_abi;          /* kayton_abi */
+  /* cache_dir: the local cache the entry was built in. cargo's crate
+   * hashes (-C metadata, hence symbol names) embed the absolute paths of
+   * the workshop and kayton_api under it, so a plugin built in a cache at
+   * another path cannot be loaded beside plugins built in this one (an
+   * undefined kayton_api symbol), nor can one be stacked on it. NULL: not
+   * checked. */
+  const char *cache_dir;
+  /* crate_sources: where cargo took the crates' sources from (the
+   * directory source, or the registry in CARGO_HOME): rustc's crate hashes
+   * (SVH) hold the source files' paths, so a cell compiled against an
+   * entry from other sources and a plugin stacked on it here would see two
+   * versions of a crate (E0460). NULL: not checked. */
+  const char *crate_sources;
+} rimport__tier_expect;
+
+/* Brings <tier>/<crate>/<key> into the local cache. Call it holding the
+ * local key lock (rimport__cache_lock on cache_dir), after a local lookup
+ * found nothing. The tier entry's manifest is checked (format, crate, key,
+ * artifact records; toolchain, ABI and the builder's cache path against
+ * `want`), then every artifact
+ * is hard-linked (same file system) or copied into a local stage and
+ * hashed there: its size and XXH3 must be the tier manifest's (the
+ * verification is of the bytes the local entry gets, in the one read that
+ * brings them); the stage is published locally (rimport__stage_publish:
+ * manifest regenerated with the tier's other members, plus "shared_cache":
+ * {"from": <tier entry>, "created": <its creation time>}) and looked up
+ * again as a build's lookup does (RIMPORT__VERIFY_STAT).
+ * Returns 0 and *out (the local entry); RIMPORT_ENOTFOUND when the tier has
+ * no such entry (silently), or when the tier cannot be reached or read,
+ * or its entry is refused (each with a warning); RIMPORT_ENOMEM. A tier
+ * entry that fails verification (incomplete, unreadable manifest, a size
+ * or XXH3 that differs) is moved aside in the tier
+ * (<tier>/<crate>/.corrupt-<key>-…, removed by `rimport cache gc` on the
+ * tier) when the tier is writable and not readonly, so that the next
+ * publish can replace it; one whose manifest names another toolchain or
+ * ABI, or another cache path, is only refused. The local cache is never
+ * left with part of it. */
+int rimport__tier_fetch(const rimport__tier *t, const char *cache_dir,
+                        const char *crate, const char *key,
+                        const rimport__tier_expect *want, rimport__entry **out);
+
+/* Publishes the local entry `local` of <crate>/<key> to the tier: under
+ * the tier's key lock (lock_timeout_ms at most), unless the tier has the
+ * key already, every artifact is copied (never linked: the tier keeps its
+ * own copy) into a tier stage, hashed against the local manifest (a local
+ * entry that changed is not published), and the stage renamed into place.
+ * readonly: nothing (0). Returns 0 when the tier has the entry
+ * afterwards; any failure (tier missing or unwritable, disk full, lock
+ * timeout, a changed local file) is reported as a warning and returned,
+ * for tests: callers go on. */
+int rimport__tier_publish(const rimport__tier *t, const char *crate,
+                          const char *key, const rimport__entry *local);
 
 /* For `rimport cache list|verify|gc|clear`. */
 typedef void (*rimport__cache_visit_fn)(const char *crate, const char *key,

@@ -147,15 +147,39 @@ const char *rimport__stage_dir(const rimport__stage *st) {
   return st->dir;
 }
 
-int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
-                       const char *kind) {
+/* Hard-links (try_link) or copies src to dst, hashing the bytes: those of
+ * the copy as they are read from src, or those of the link's file. */
+static int put_file(const char *src, const char *dst, int try_link,
+                    rimport__hasher *h, uint64_t *size, int *linked) {
+  *linked = 0;
+  if (try_link) {
+    if (rimport__fs_link(src, dst, NULL) == 0) {
+      int rc = rimport__fs_read_chunks(dst, rimport__hasher_update, h, size);
+      if (rc != 0)
+        rimport__fs_unlink(dst);
+      else
+        *linked = 1;
+      return rc;
+    }
+    rimport_error_clear(); /* no link (another file system…): a copy */
+  }
+  return rimport__fs_copy_file(src, dst, rimport__hasher_update, h, size);
+}
+
+/* rimport__stage_add and rimport__stage_add_checked (want_hash NULL: no
+ * check). */
+static int add_file(rimport__stage *st, const char *src, const char *rel,
+                    const char *kind, uint64_t want_size, const char *want_hash,
+                    int try_link, int *linked) {
   rimport_buf dst = RIMPORT_BUF_INIT, parent = RIMPORT_BUF_INIT;
   rimport__hasher *h = NULL;
   stage_artifact *a;
   const char *why, *slash;
   size_t i;
   uint64_t size = 0;
-  int rc;
+  int rc, was_linked = 0;
+  if (linked != NULL)
+    *linked = 0;
   if (src == NULL || (why = rimport__cache_check_rel(rel)) != NULL)
     return rimport__error_set(RIMPORT_EINVAL,
                               "adding \"%s\" to the cache entry of %s: the "
@@ -192,8 +216,7 @@ int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
   }
   if ((rc = rimport__hasher_new(&h)) != 0)
     goto done;
-  if ((rc = rimport__fs_copy_file(src, dst.ptr, rimport__hasher_update, h,
-                                  &size)) != 0) {
+  if ((rc = put_file(src, dst.ptr, try_link, h, &size, &was_linked)) != 0) {
     rimport__error_prefix("adding \"%s\" to the cache entry of %s", src,
                           st->crate);
     rc = explain_full(st, rc);
@@ -203,6 +226,19 @@ int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
   memset(a, 0, sizeof(*a));
   a->size = size;
   rimport__hasher_hex(h, a->xxh3);
+  if (want_hash != NULL && (size != want_size || strcmp(a->xxh3, want_hash))) {
+    if (size != want_size)
+      rc = rimport__error_set(
+          RIMPORT_ECORRUPT, "\"%s\" has %llu bytes, its manifest says %llu",
+          src, (unsigned long long)size, (unsigned long long)want_size);
+    else
+      rc = rimport__error_set(RIMPORT_ECORRUPT,
+                              "\"%s\" has XXH3 %s, its manifest says %s (the "
+                              "file was changed after it was published)",
+                              src, a->xxh3, want_hash);
+    rimport__fs_unlink(dst.ptr);
+    goto done;
+  }
   {
     rimport__stat fst;
     if (rimport__fs_stat(dst.ptr, &fst) == 0)
@@ -216,11 +252,29 @@ int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
     goto done;
   }
   st->count++;
+  if (linked != NULL)
+    *linked = was_linked;
 done:
   rimport__hasher_free(h);
   rimport_buf_dispose(&dst);
   rimport_buf_dispose(&parent);
   return rc;
+}
+
+int rimport__stage_add(rimport__stage *st, const char *src, const char *rel,
+                       const char *kind) {
+  return add_file(st, src, rel, kind, 0, NULL, 0, NULL);
+}
+
+int rimport__stage_add_checked(rimport__stage *st, const char *src,
+                               const char *rel, const char *kind, uint64_t size,
+                               const char *xxh3, int try_link, int *linked) {
+  if (xxh3 == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "adding \"%s\" to the cache entry of %s: no "
+                              "XXH3 to check it against",
+                              src ? src : "(null)", st->crate);
+  return add_file(st, src, rel, kind, size, xxh3, try_link, linked);
 }
 
 void rimport__stage_abort(rimport__stage *st) {

@@ -69,7 +69,8 @@ const cli_cmd cli_cmds[] = {
      "a path (reqwest::StatusCode::from_u16) or a name a cell bound\n"
      "(StatusCode::from_u16, add); its plugin must be loaded (a cell that\n"
      "imports the crate ran). Arguments are literals: integers (-7),\n"
-     "floats (1.5, 2e-3), true, false, \"strings\" (escapes \\n \\t \\\"\n"
+     "floats (1.5, 2e-3), true, false, None (for an Option parameter),\n"
+     "\"strings\" (escapes \\n \\t \\\"\n"
      "\\\\ \\0 \\xHH \\u{e9}), lists [1, 2, 3] or [0.5, 1], and $N, a handle\n"
      "an earlier :call returned (a method's receiver comes first). A\n"
      "handle result is kept and printed as `$3 = <kind> handle`; other\n"
@@ -99,9 +100,10 @@ const cli_cmd cli_cmds[] = {
      NULL},
     {"doctor", cli_doctor, "", "check the toolchain, cargo, cache and source",
      "Prints one line per thing rimport needs, ok or FAIL with what to do:\n"
-     "the cache directory, rustc and its std dylib, cargo, and the crate\n"
-     "source that the options choose. The exit status is 1 when a check\n"
-     "failed.\n",
+     "the cache directory, the shared cache (reachable, writable or\n"
+     "read-only, file locks), rustc and its std dylib, the rustc wrapper\n"
+     "(found, executable), cargo, and the crate source that the options\n"
+     "choose. The exit status is 1 when a check failed.\n",
      NULL},
     {"cache", cli_cache, NULL, "list, check, tidy or empty the plugin cache",
      "Works on the cache directory: --cache-dir, else the default that\n"
@@ -210,15 +212,47 @@ static int set_build_timeout(cli *c, const char *opt, const char *value) {
   return status;
 }
 
+static int set_shared_cache_dir(cli *c, const char *opt, const char *value) {
+  (void)opt;
+  c->opts.shared_cache_dir = value;
+  return 0;
+}
+
+static int set_shared_cache_readonly(cli *c, const char *opt,
+                                     const char *value) {
+  (void)opt;
+  (void)value;
+  c->opts.shared_cache_readonly = 1;
+  return 0;
+}
+
+static int set_rustc_wrapper(cli *c, const char *opt, const char *value) {
+  (void)opt;
+  c->opts.rustc_wrapper = value;
+  return 0;
+}
+
 static const cli_opt cli_opts[] = {
     {"--cache-dir", NULL, "DIR", set_cache_dir, NULL,
      "cache directory (default: $RIMPORT_CACHE_DIR, else\n"
      "$XDG_CACHE_HOME/rimport, else ~/.cache/rimport; on\n"
      "Windows %LOCALAPPDATA%\\rimport\\cache)"},
+    {"--shared-cache-dir", NULL, "DIR", set_shared_cache_dir, NULL,
+     "a team's shared cache: plugins missing locally are\n"
+     "taken from there (verified, copied in), plugins\n"
+     "built here are published there (default:\n"
+     "$RIMPORT_SHARED_CACHE_DIR, else none)"},
+    {"--shared-cache-readonly", NULL, NULL, set_shared_cache_readonly, NULL,
+     "only take plugins from the shared cache, never\n"
+     "publish there ($RIMPORT_SHARED_CACHE_READONLY=1)"},
     {"--rustc", NULL, "PATH", set_rustc, NULL,
      "rustc to use (default: $RUSTC, else PATH)"},
     {"--cargo", NULL, "PATH", set_cargo, NULL,
      "cargo to use (default: $CARGO, else PATH)"},
+    {"--rustc-wrapper", NULL, "PATH", set_rustc_wrapper, NULL,
+     "run rustc through this program in plugin builds\n"
+     "(cargo's RUSTC_WRAPPER, e.g. sccache; default:\n"
+     "$RUSTC_WRAPPER; \"\" for none)"},
     {"--target", NULL, "TRIPLE", set_target, NULL,
      "build plugins and cells for this target (default:\n"
      "rustc's host), e.g. x86_64-pc-windows-gnu"},
@@ -310,7 +344,10 @@ static void usage(const cli *c, FILE *out) {
     snprintf(left, sizeof(left), "%s%s%s%s%s",
              o->short_name ? o->short_name : "", o->short_name ? ", " : "",
              o->name, o->value ? " " : "", o->value ? o->value : "");
-    fprintf(out, "  %-22s ", left);
+    if (strlen(left) > 22) /* its help starts on the next line */
+      fprintf(out, "  %s\n  %-22s ", left, "");
+    else
+      fprintf(out, "  %-22s ", left);
     print_indented(out, 25, o->help);
   }
   fprintf(out,

@@ -132,6 +132,96 @@ static int check_source(const rimport_session_options *o) {
   }
 }
 
+/* The RUSTC_WRAPPER plugin builds use (the option, else the environment):
+ * found and executable. */
+static int check_wrapper(const rimport_session *s, const cli *c) {
+  const char *w = rimport_session_rustc_wrapper(s);
+  const char *from =
+      c->opts.rustc_wrapper != NULL ? "--rustc-wrapper" : "$RUSTC_WRAPPER";
+  rimport_buf path = RIMPORT_BUF_INIT;
+  const char *p;
+  int has_dir = 0, bad;
+  if (w == NULL)
+    return report(1, "wrapper",
+                  "none: plugin builds run rustc directly (--rustc-wrapper "
+                  "PATH or RUSTC_WRAPPER to use e.g. sccache)");
+  for (p = w; *p; p++)
+    has_dir |= rimport__is_dir_sep(*p);
+  if (has_dir)
+    rimport__buf_puts(&path, w);
+  else if (rimport__find_executable(w, &path) != 0)
+    rimport__buf_clear(&path);
+  if (path.size == 0)
+    bad = report(0, "wrapper",
+                 "%s \"%s\" was not found on PATH, so every plugin build "
+                 "would fail; install it (sccache: apt-get install sccache), "
+                 "give its full path, or unset it (--rustc-wrapper \"\")",
+                 from, w);
+  else if (!rimport__fs_is_executable(path.ptr))
+    bad = report(0, "wrapper",
+                 "%s \"%s\" is not an executable file, so every plugin build "
+                 "would fail; give the wrapper program's path, or unset it "
+                 "(--rustc-wrapper \"\")",
+                 from, path.ptr);
+  else
+    bad = report(1, "wrapper",
+                 "%s (from %s) runs rustc in plugin builds; cache keys do "
+                 "not depend on it",
+                 path.ptr, from);
+  rimport_buf_dispose(&path);
+  return bad;
+}
+
+/* The shared cache: reachable, writable (or read-only by choice), and its
+ * file locks work (NFS without lockd refuses them). */
+static int check_shared_cache(const rimport_session *s) {
+  rimport_buf lock_path = RIMPORT_BUF_INIT;
+  rimport__file_lock *lock = NULL;
+  int readonly = 0, bad, rc;
+  const char *dir = rimport_session_shared_cache_dir(s, &readonly);
+  if (dir == NULL)
+    return report(1, "shared",
+                  "no shared cache (--shared-cache-dir DIR or "
+                  "RIMPORT_SHARED_CACHE_DIR to share plugins with a team)");
+  if (!rimport__fs_is_dir(dir))
+    return report(0, "shared",
+                  "the shared cache %s does not exist or cannot be reached; "
+                  "mount the share (or create the directory), or unset "
+                  "--shared-cache-dir / RIMPORT_SHARED_CACHE_DIR",
+                  dir);
+  if (readonly)
+    return report(1, "shared",
+                  "%s is reachable; read-only: plugins are taken from it, "
+                  "never published there",
+                  dir);
+  if (rimport__fs_check_writable(dir) != 0)
+    return report(0, "shared",
+                  "%s is reachable but not writable (%s), so publishing "
+                  "every plugin built here fails with a warning; make it "
+                  "writable for this user, or pass --shared-cache-readonly "
+                  "(RIMPORT_SHARED_CACHE_READONLY=1)",
+                  dir, rimport_error_last()->message);
+  rc = rimport__path_join(&lock_path, dir, "_doctor.lock");
+  if (rc == 0 && (rc = rimport__file_lock_open(lock_path.ptr, &lock)) == 0)
+    rc = rimport__file_lock_try(lock, NULL);
+  if (rc != 0 && rc != RIMPORT_ELOCKED)
+    bad = report(0, "shared",
+                 "%s is writable but its file locks fail (%s); rimport "
+                 "needs fcntl locks there: NFSv4, or NFSv3 with lockd "
+                 "(rpc.statd) running, or SMB; see README \"A shared cache "
+                 "for a team\"",
+                 dir, rimport_error_last()->message);
+  else
+    bad = report(1, "shared",
+                 "%s is reachable and writable, file locks work: plugins "
+                 "are taken from it and published there",
+                 dir);
+  rimport__file_lock_close(lock);
+  rimport__fs_unlink(lock_path.ptr);
+  rimport_buf_dispose(&lock_path);
+  return bad;
+}
+
 int cli_doctor(cli *c, int argc, char **argv) {
   rimport_session *s = NULL;
   rimport_session_options opts = c->opts;
@@ -149,7 +239,9 @@ int cli_doctor(cli *c, int argc, char **argv) {
     bad = 1;
   } else {
     bad |= report(1, "cache", "%s is writable", rimport_session_cache_dir(s));
+    bad |= check_shared_cache(s);
     bad |= check_toolchain(s);
+    bad |= check_wrapper(s, c);
   }
   bad |= check_cargo(&c->opts);
   bad |= check_source(&c->opts);

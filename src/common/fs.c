@@ -442,6 +442,17 @@ int rimport__fs_copy_file(const char *src, const char *dst,
   return rc;
 }
 
+int rimport__fs_link(const char *src, const char *dst, int *uv_code) {
+  uv_fs_t req;
+  int rc = uv_fs_link(NULL, &req, src, dst, NULL);
+  uv_fs_req_cleanup(&req);
+  if (uv_code != NULL)
+    *uv_code = rc;
+  if (rc == 0)
+    return 0;
+  return fs_error(rc, "linking to", src);
+}
+
 void rimport__fs_sync_dir(const char *path) {
   uv_fs_t req;
   uv_file fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
@@ -588,6 +599,20 @@ int rimport__fs_free_bytes(const char *path, uint64_t *out) {
   }
   uv_fs_req_cleanup(&req);
   return rc == 0 ? 0 : fs_error(rc, "reading the free space of", path);
+}
+
+#ifndef X_OK /* access(2)'s value, where uv.h does not give it */
+#define X_OK 1
+#endif
+
+int rimport__fs_is_executable(const char *path) {
+  uv_fs_t req;
+  int rc;
+  if (!rimport__fs_is_file(path))
+    return 0;
+  rc = uv_fs_access(NULL, &req, path, X_OK, NULL);
+  uv_fs_req_cleanup(&req);
+  return rc == 0;
 }
 
 int rimport__fs_check_writable(const char *dir) {

@@ -22,6 +22,9 @@ typedef struct rimport__stat {
 int rimport__fs_stat(const char *path, rimport__stat *st);
 int rimport__fs_is_file(const char *path);
 int rimport__fs_is_dir(const char *path);
+/* Non-zero when `path` is a file this process may run (access X_OK; on
+ * Windows, where libuv ignores X_OK, a file that exists). */
+int rimport__fs_is_executable(const char *path);
 /* The canonical absolute path (symlinks resolved) into out (replaced). */
 int rimport__fs_realpath(const char *path, rimport_buf *out);
 /* Creates `path` and its missing parents. */
@@ -72,6 +75,14 @@ int rimport__fs_read_chunks(const char *path, rimport__fs_chunk_fn fn,
 int rimport__fs_copy_file(const char *src, const char *dst,
                           rimport__fs_chunk_fn fn, void *payload,
                           uint64_t *size);
+/* Makes the new name dst for the file src (a hard link; dst must not
+ * exist). Both must be on one file system: across file systems, or where
+ * the file system (FAT, some network shares) or the OS (Linux's
+ * protected_hardlinks for another user's read-only file) refuses, it
+ * fails and the caller copies instead. libuv's uv_fs_link: link(2), and
+ * CreateHardLinkW on Windows. *uv_code, when not NULL, gets libuv's code
+ * (0 on success). The error record is set on failure. */
+int rimport__fs_link(const char *src, const char *dst, int *uv_code);
 /* Flushes a directory's entries to disk where the platform can (best
  * effort: errors are ignored; Windows has no directory fsync). */
 void rimport__fs_sync_dir(const char *path);

@@ -47,6 +47,17 @@ size_t rimport__dyncall_prepared(rimport__dyncall_state *st);
  * then uses a state of its own for the call. */
 rimport__dyncall_state *rimport__dyncall_context_state(KaytonContext *ctx);
 
+/* A session's memo of its dynamic calls (call.c), so that a call repeated
+ * looks nothing up again: per item called, its thunk and its plugin's
+ * free function (valid while the session has loaded the same number of
+ * plugins: a later plugin of the crate may have the thunk instead); per
+ * path or name called, the item it named (valid while the stack and the
+ * bindings are unchanged); and the context's dyncall state. One thread at
+ * a time, as every call on a session. */
+typedef struct rimport__dyncall_memo rimport__dyncall_memo;
+int rimport__dyncall_memo_new(rimport__dyncall_memo **out);
+void rimport__dyncall_memo_free(rimport__dyncall_memo *m); /* NULL: no-op */
+
 /* The plugin's `kayton_plugin_free_value`. */
 typedef void (*rimport__free_value_fn)(KaytonValue *value);
 
@@ -90,6 +101,7 @@ int rimport__dyncall_signature(const rimport_api_item *item, rimport_buf *out);
  *
  *   <path-or-name> ( [<value> {, <value>} [,]] )
  *   value: an integer (-12, i64), a float (1.5, -2e3, 1.), true, false,
+ *          None (RIMPORT_VALUE_NONE, for an Option parameter),
  *          a "string" (escapes \n \r \t \0 \\ \" \' \xHH (to 7F) \u{H…}),
  *          a [list] of integers (vec_i64) or numbers with a float among
  *          them (vec_f64), $N (a handle the REPL kept)

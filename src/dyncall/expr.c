@@ -97,8 +97,8 @@ static const char *what_here(const parser *p, char *buf, size_t size) {
 }
 
 static const char *const VALUE_WORDS =
-    "a value (an integer, a float, true, false, a \"string\", a [list] of "
-    "numbers, or $N)";
+    "a value (an integer, a float, true, false, None, a \"string\", a "
+    "[list] of numbers, or $N)";
 
 /* --- the path ------------------------------------------------------------ */
 
@@ -409,6 +409,10 @@ static int parse_value(parser *p, rimport_value *v) {
     if (n == 5 && memcmp(p->s + start, "false", 5) == 0) {
       v->tag = RIMPORT_VALUE_BOOL;
       v->as.boolean = 0;
+      return 0;
+    }
+    if (n == 4 && memcmp(p->s + start, "None", 4) == 0) {
+      v->tag = RIMPORT_VALUE_NONE; /* for an Option parameter */
       return 0;
     }
     return fail_at(p, start, "expected %s, got `%.*s`", VALUE_WORDS,

@@ -138,7 +138,21 @@ int rimport__dyncall_signature(const rimport_api_item *item, rimport_buf *out) {
 }
 
 /* "u16 (i64 in 0..=65535)": the Rust type and what the VM gives for it. */
+static int describe_shape(const rimport_api_type *t, rimport_buf *out);
+
+/* "Option<u16> (i64 in 0..=65535, or none)" */
 static int describe(const rimport_api_type *t, rimport_buf *out) {
+  int rc = describe_shape(t, out);
+  if (rc == 0 && t->optional && out->size > 0 &&
+      out->ptr[out->size - 1] == ')') {
+    out->size--;
+    out->ptr[out->size] = '\0';
+    rc = rimport__buf_puts(out, ", or none)");
+  }
+  return rc;
+}
+
+static int describe_shape(const rimport_api_type *t, rimport_buf *out) {
   const char *type = t->type ? t->type : "?";
   switch (t->kind) {
   case RIMPORT_VM_I64:
@@ -195,12 +209,6 @@ static int check_param(const rimport_api_item *item, size_t number,
     return unsupported(item,
                        "argument %zu (%s) is %s, a unit parameter, which "
                        "the thunk ABI has no C parameter for",
-                       number, name, type);
-  if (p->shape.optional)
-    return unsupported(item,
-                       "argument %zu (%s) is %s, an Option parameter, "
-                       "which the thunk ABI has no C form for (no None "
-                       "can be passed)",
                        number, name, type);
   if (p->shape.fallible)
     return unsupported(item,
@@ -259,6 +267,7 @@ static size_t c_param_count(const rimport_api_item *item) {
                  k == RIMPORT_VM_VEC_F64
              ? 2
              : 1;
+    n += item->params[i].shape.optional != 0; /* its "is Some" */
   }
   return n;
 }
@@ -291,8 +300,8 @@ typedef struct conv {
   void **values; /* ffi_call's avalues: ctx, out, then &slots[i] */
   void **temps;  /* buffers made for the call (vec_i64 → vec_f64) */
   size_t ntemps;
-  rimport_buf key; /* the C signature */
-  size_t next;     /* the next slot */
+  char *key;   /* the C signature: one letter per slot, then NUL */
+  size_t next; /* the next slot */
 } conv;
 
 /* "argument 2 (src) of a::f is u16 (i64 in 0..=65535); got <what>". */
@@ -320,8 +329,8 @@ static int bad_arg(const conv *c, size_t number, const char *name,
 
 static int put(conv *c, char letter, slot s) {
   c->slots[c->next] = s;
-  c->next++;
-  return rimport__buf_putc(&c->key, letter);
+  c->key[c->next++] = letter;
+  return 0;
 }
 
 static int put_buffer(conv *c, const void *ptr, size_t len) {
@@ -348,8 +357,38 @@ static size_t utf8_bad_at(const char *s, size_t len) {
 }
 
 /* One argument, `number` counting from 1, for a parameter of type t. */
+static int convert_value(conv *c, size_t number, const char *name,
+                         const rimport_api_type *t, const rimport_value *v);
+
+/* An argument: an Option's "is Some" first (kayton_api.h "thunks"), then
+ * the value's C parameters (zero for None). */
 static int convert(conv *c, size_t number, const char *name,
                    const rimport_api_type *t, const rimport_value *v) {
+  slot some, zero;
+  int rc;
+  if (!t->optional)
+    return convert_value(c, number, name, t, v);
+  memset(&some, 0, sizeof(some));
+  memset(&zero, 0, sizeof(zero));
+  some.b = v->tag != RIMPORT_VALUE_NONE;
+  if ((rc = put(c, RIMPORT__DYNCALL_C_BOOL, some)) != 0 || some.b)
+    return rc != 0 ? rc : convert_value(c, number, name, t, v);
+  switch (t->kind) {
+  case RIMPORT_VM_I64:
+    return put(c, RIMPORT__DYNCALL_C_I64, zero);
+  case RIMPORT_VM_F64:
+    return put(c, RIMPORT__DYNCALL_C_F64, zero);
+  case RIMPORT_VM_BOOL:
+    return put(c, RIMPORT__DYNCALL_C_BOOL, zero);
+  case RIMPORT_VM_OPAQUE:
+    return put(c, RIMPORT__DYNCALL_C_HANDLE, zero);
+  default: /* str, vec_i64, vec_f64: an empty (ptr, len) */
+    return put_buffer(c, NULL, 0);
+  }
+}
+
+static int convert_value(conv *c, size_t number, const char *name,
+                         const rimport_api_type *t, const rimport_value *v) {
   slot s;
   int64_t lo, hi;
   size_t i, bad;
@@ -654,6 +693,7 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
                             rimport_value *result) {
   slot local_slots[LOCAL_SLOTS];
   void *local_values[LOCAL_SLOTS + 2], *local_temps[LOCAL_SLOTS];
+  char local_key[LOCAL_SLOTS + 1];
   rimport__dyncall_cif *cif = NULL;
   rimport_buf sig = RIMPORT_BUF_INIT;
   KaytonValue out;
@@ -709,11 +749,14 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
     c.slots = local_slots;
     c.values = local_values;
     c.temps = local_temps;
+    c.key = local_key;
   } else {
     c.slots = rimport__calloc(ncp, sizeof(*c.slots));
     c.values = rimport__calloc(ncp + 2, sizeof(*c.values));
     c.temps = rimport__calloc(ncp, sizeof(*c.temps));
-    if (c.slots == NULL || c.values == NULL || c.temps == NULL) {
+    c.key = rimport__calloc(ncp + 1, 1);
+    if (c.slots == NULL || c.values == NULL || c.temps == NULL ||
+        c.key == NULL) {
       rc = rimport__error_nomem();
       goto done;
     }
@@ -726,8 +769,8 @@ int rimport__dyncall_invoke(rimport__dyncall_state *st,
                       &args[first + i])) != 0)
       goto done;
   }
-  if ((rc = rimport__dyncall_cif_get(st, c.key.ptr ? c.key.ptr : "", &cif)) !=
-      0)
+  c.key[c.next] = '\0';
+  if ((rc = rimport__dyncall_cif_get(st, c.key, &cif)) != 0)
     goto done;
   ctx = t->ctx;
   memset(&out, 0, sizeof(out));
@@ -754,7 +797,7 @@ done:
     rimport__free(c.slots);
     rimport__free(c.values);
     rimport__free(c.temps);
+    rimport__free(c.key);
   }
-  rimport_buf_dispose(&c.key);
   return rc;
 }

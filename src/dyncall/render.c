@@ -1,6 +1,8 @@
 /* rimport_value_render (include/rimport/call.h): a handle's text through
  * the render thunk of its kind (kayton_api.h "thunks": kayton_render_…),
- * found in the session's loaded plugins. */
+ * found in the session's loaded plugins; rimport_kept: the handle of a
+ * value a cell kept. */
+#include <stdint.h>
 #include <string.h>
 
 #include "dyncall.h"
@@ -92,4 +94,42 @@ int rimport_value_render(rimport_session *s, uint64_t handle, int debug,
       "kind (its type implements neither Display nor Debug, or it is not a "
       "kind a plugin's thunks give)",
       name, (unsigned long long)handle);
+}
+
+int rimport_kept(rimport_session *s, const char *name, rimport_value *out) {
+  rimport__vm *vm;
+  KaytonKind kind = 0, hk = 0;
+  void *ptr = NULL;
+  HKayRef h;
+  if (out != NULL) {
+    memset(out, 0, sizeof(*out));
+    out->tag = RIMPORT_VALUE_UNIT;
+  }
+  if (s == NULL || name == NULL || out == NULL)
+    return rimport__error_set(RIMPORT_EINVAL,
+                              "rimport_kept: session, name and out are "
+                              "needed");
+  if ((vm = rimport__session_vm(s)) == NULL)
+    return rimport__error_set(
+        RIMPORT_EUNSUPPORTED,
+        "reading the value kept as \"%s\": the session runs with the host's "
+        "own VM context, whose globals rimport cannot read; read the global "
+        "with the host's context instead",
+        name);
+  if (rimport__vm_global(vm, name, &kind, &ptr) != 0)
+    return rimport__error_set(RIMPORT_ENOTFOUND,
+                              "nothing is kept as \"%s\"; a cell keeps a "
+                              "value with keep!(\"%s\", value)",
+                              name, name);
+  h = (HKayRef)(uintptr_t)ptr;
+  if (rimport__vm_handle_kind(vm, h, &hk) != 0 || hk != kind)
+    return rimport__error_set(
+        RIMPORT_EINVAL,
+        "\"%s\" is a global of kind %s, not a value a cell kept with keep!",
+        name,
+        rimport__vm_kind_name(vm, kind) ? rimport__vm_kind_name(vm, kind)
+                                        : "?");
+  out->tag = RIMPORT_VALUE_HANDLE;
+  out->as.handle = h;
+  return 0;
 }

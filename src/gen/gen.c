@@ -1148,10 +1148,16 @@ static int thunk_param(gen *g, const cJSON *p, size_t i, const char *path,
              *ref = jstr(p, "ref"), *name = jstr(p, "name");
   const char *ty = NULL, *access = NULL, *kind = NULL, *elem = NULL;
   int is_int = 0, is_float = 0, is_bool = 0, is_str = 0, owned = 0, vint = 0,
-      vfloat = 0, opaque = 0;
-  if (shape == NULL || type == NULL || jtrue(p, "optional") ||
-      jtrue(p, "fallible"))
+      vfloat = 0, opaque = 0, optional = jtrue(p, "optional");
+  if (shape == NULL || type == NULL || jtrue(p, "fallible"))
     return 1;
+  /* Option<T>: an int32_t "is Some" before T's C parameters */
+  if (optional) {
+    size_t n = strlen(type);
+    if (strncmp(type, "Option<", 7) != 0 || n < 9 || type[n - 1] != '>' ||
+        (type = gen_printf(g, "%.*s", (int)(n - 8), type + 7)) == NULL)
+      return type == NULL ? RIMPORT_ENOMEM : 1;
+  }
   if (strcmp(shape, "i64") == 0 && is_int_type(type)) {
     is_int = 1;
     ty = type;
@@ -1167,7 +1173,9 @@ static int thunk_param(gen *g, const cJSON *p, size_t i, const char *path,
     if (!owned && type[0] != '&')
       return 1;
     if (type[0] == '&' && strstr(type, "String") != NULL)
-      owned = 2; /* &String */
+      owned = 2;                /* &String */
+    if (owned == 2 && optional) /* Some(&a temporary) would not live */
+      return 1;
   } else if (strcmp(shape, "vec_i64") == 0 &&
              is_int_type(elem = vec_elem(g, type))) {
     vint = 1;
@@ -1208,6 +1216,7 @@ static int thunk_param(gen *g, const cJSON *p, size_t i, const char *path,
   rec_flag(r, "vec_int", vint);
   rec_flag(r, "vec_float", vfloat);
   rec_flag(r, "opaque", opaque);
+  rec_flag(r, "optional", optional);
   return r->vars[0].value && r->vars[1].value ? 0 : RIMPORT_ENOMEM;
 }
 
@@ -1315,8 +1324,11 @@ static int add_thunk(gen *g, const cJSON *fn, const char *call,
       (ps = cJSON_AddArrayToObject(m, "params")) == NULL ||
       !cJSON_AddStringToObject(m, "output", oshape))
     return RIMPORT_ENOMEM;
-  cJSON_ArrayForEach(p, params) {
-    if (!cJSON_AddItemToArray(ps, cJSON_CreateString(jstr(p, "shape"))))
+  cJSON_ArrayForEach(p, params) { /* "i64", or "i64?" for an Option */
+    const char *shape = jtrue(p, "optional")
+                            ? gen_printf(g, "%s?", jstr(p, "shape"))
+                            : jstr(p, "shape");
+    if (shape == NULL || !cJSON_AddItemToArray(ps, cJSON_CreateString(shape)))
       return RIMPORT_ENOMEM;
   }
   return 0;

@@ -713,6 +713,39 @@ size_t rimport__vm_live_handles(const rimport__vm *vm) {
   return n;
 }
 
+int rimport__vm_global(const rimport__vm *vm, const char *name,
+                       KaytonKind *kind, void **ptr) {
+  vm_named *e;
+  size_t len;
+  int rc = RIMPORT_ENOTFOUND;
+  if (vm == NULL || name == NULL || kind == NULL || ptr == NULL)
+    return RIMPORT_EINVAL;
+  len = strlen(name);
+  lock_const(vm);
+  e = names_find(&vm->globals, name, len, hash_bytes(name, len));
+  if (e != NULL) {
+    *kind = e->kind;
+    *ptr = e->ptr;
+    rc = 0;
+  }
+  unlock_const(vm);
+  return rc;
+}
+
+void rimport__vm_counts(const rimport__vm *vm, size_t *kinds, size_t *globals) {
+  size_t k = 0, g = 0;
+  if (vm != NULL) {
+    lock_const(vm);
+    k = vm->kind_count;
+    g = vm->globals.count;
+    unlock_const(vm);
+  }
+  if (kinds != NULL)
+    *kinds = k;
+  if (globals != NULL)
+    *globals = g;
+}
+
 int rimport__vm_handle_refs(const rimport__vm *vm, HKayRef h, uint64_t *out) {
   vm_handle *e;
   if (vm == NULL || out == NULL)

@@ -71,6 +71,13 @@ int rimport__vm_kind_by_name(const rimport__vm *vm, const char *name,
 const char *rimport__vm_kind_name(const rimport__vm *vm, KaytonKind kind);
 /* The number of live handles. */
 size_t rimport__vm_live_handles(const rimport__vm *vm);
+/* The global `name` (NUL-terminated) whatever its kind: 0 with its kind
+ * and pointer, RIMPORT_ENOTFOUND, RIMPORT_EINVAL. (A value a cell kept
+ * with keep! is a global whose pointer is its handle.) */
+int rimport__vm_global(const rimport__vm *vm, const char *name,
+                       KaytonKind *kind, void **ptr);
+/* The number of kinds registered and of globals set (NULL: not wanted). */
+void rimport__vm_counts(const rimport__vm *vm, size_t *kinds, size_t *globals);
 /* The reference count of live handle `h`: 0 or RIMPORT_ENOTFOUND. */
 int rimport__vm_handle_refs(const rimport__vm *vm, HKayRef h, uint64_t *out);
 /* The kind of live handle `h`: 0 or RIMPORT_ENOTFOUND. */

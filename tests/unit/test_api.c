@@ -16,6 +16,7 @@
 #include "common/fs.h"
 #include "kayton_api.h"
 #include "load/load.h"
+#include "platform.h"
 #include "vm/vm.h"
 #include "session.h"
 #include "stack/stack.h"
@@ -696,6 +697,75 @@ static void rustdoc_format_unknown_is_a_warning(void **state) {
       "its format_version is 99");
 }
 
+/* Thunks that do not compile (here: an index that says Counter::new takes
+ * two integers, through a rustdoc whose JSON is doctored after the real
+ * rustdoc wrote it) are a warning with rustc's words: the plugin is built
+ * again without thunks, its index is kept (lookups work), cells run, and
+ * a dynamic call says the plugin has no thunk. */
+static void thunks_that_do_not_compile_are_a_warning(void **state) {
+#ifdef _WIN32
+  (void)state;
+  skip(); /* the fake rustdoc is a shell script */
+#else
+  static const char code[] = "kprintln!(\"{}\", Counter::new(41).bump());";
+  rimport_buf real = RIMPORT_BUF_INIT, script = RIMPORT_BUF_INIT;
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  const rimport_api_item *it;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  rimport_cell *cell = NULL;
+  rimport_value arg = RIMPORT_VALUE_INIT, res = RIMPORT_VALUE_INIT;
+  (void)state;
+  if (rimport__find_executable("rustdoc", &real) != 0) {
+    rimport_buf_dispose(&real);
+    skip();
+  }
+  rimport__buf_printf(
+      &script,
+      "\"%s\" \"$@\" || exit $?\n"
+      "while [ $# -gt 0 ]; do case \"$1\" in -o) o=\"$2\"; shift;; "
+      "--crate-name) n=\"$2\"; shift;; esac; shift; done\n"
+      "[ \"$n\" = apidoc ] || exit 0\n"
+      "sed -i 's/\"inputs\":\\[\\[\"start\",{\"primitive\":\"i64\"}\\]\\]/"
+      "\"inputs\":[[\"start\",{\"primitive\":\"i64\"}],[\"extra\","
+      "{\"primitive\":\"i64\"}]]/' \"$o/$n.json\"\n"
+      "grep -q '\"extra\"' \"$o/$n.json\"\n",
+      real.ptr);
+  memset(&w, 0, sizeof(w));
+  fake_rustdoc("api-thunks-fail", script.ptr);
+  s = build_session(rimport_test_tmpdir("api-thunks-fail"), &w);
+  plan = rimport_test_plan(s, apidoc_cell);
+  r = rimport_test_build(s, plan);
+  rimport_test_setenv("RIMPORT_RUSTDOC", NULL);
+  assert_int_equal(w.count, 1);
+  if (strstr(w.last, "warning: the plugin's thunks for dynamic calls did "
+                     "not compile, so apidoc has none") == NULL ||
+      strstr(w.last, "E0061") == NULL)
+    fail_msg("the warning: %s", w.last);
+  /* the index says what the doctored JSON said */
+  assert_int_equal(rimport_api_lookup(s, "apidoc::Counter::new", &it), 0);
+  assert_int_equal(it->param_count, 2);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0 ||
+      rimport_cell_compile(s, code, strlen(code), plan, NULL, &cell) != 0 ||
+      rimport_cell_run(s, cell, &out) != 0)
+    fail_msg("the cell: %s", rimport_error_last()->message);
+  assert_string_equal(out.ptr, "42\n");
+  arg.tag = RIMPORT_VALUE_I64;
+  arg.as.i64 = 1;
+  rimport_test_assert_error(rimport_call(s, "Counter::get", &arg, 1, &res),
+                            RIMPORT_ENOTFOUND, "has no thunk for it");
+  rimport_cell_free(cell);
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&real);
+  rimport_buf_dispose(&script);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+#endif
+}
+
 /* --- thunks of a real plugin (kayton_api.h "thunks") -------------------- */
 
 typedef int32_t (*thunk0)(KaytonContext *, KaytonValue *);
@@ -1004,6 +1074,93 @@ static void handles_render_as_their_type_shows_them(void **state) {
   rimport_session_close(s);
 }
 
+/* Compiles and runs `text` as the session's next cell; returns what it
+ * printed (free it), or fails. */
+static char *run_cell(rimport_session *s, const rimport_cell_plan *plan,
+                      const char *text) {
+  rimport_cell *c = NULL;
+  rimport_buf out = RIMPORT_BUF_INIT;
+  if (rimport_cell_compile(s, text, strlen(text), plan, NULL, &c) != 0)
+    fail_msg("cell: %s", rimport_error_last()->message);
+  if (rimport_cell_run(s, c, &out) != 0) {
+    rimport_cell_free(c);
+    rimport_buf_dispose(&out);
+    return NULL;
+  }
+  rimport_cell_free(c);
+  return out.ptr ? out.ptr : rimport__strdup("");
+}
+
+/* A value a cell keeps with keep! is a handle of the kind the plugin gave
+ * its type: the host finds it (rimport_kept), renders it and passes it to
+ * the type's thunks, and get! in a later cell sees what a thunk did to
+ * it; a value a thunk moved out is an error in get!, not a crash. A kept
+ * value of a type no plugin renders, a name nothing is kept under, and a
+ * global that is no kept value are errors that say so. */
+static void kept_values_are_handles_of_the_plugin_kind(void **state) {
+  static const char cell[] = "rimport apidoc(path=\"apidoc\")\n"
+                             "from apidoc rimport Counter\n";
+  warnings w;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  rimport_value kept = RIMPORT_VALUE_INIT, res = RIMPORT_VALUE_INIT;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  char *out;
+  (void)state;
+  memset(&w, 0, sizeof(w));
+  s = build_session(rimport_test_tmpdir("api-kept"), &w);
+  plan = rimport_test_plan(s, cell);
+  r = rimport_test_build(s, plan);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  out = run_cell(s, plan,
+                 "keep!(\"c\", Counter::new(41));\nkeep!(\"n\", 5i64);\n");
+  assert_non_null(out);
+  rimport__free(out);
+  assert_int_equal(rimport_kept(s, "c", &kept), 0);
+  assert_int_equal(kept.tag, RIMPORT_VALUE_HANDLE);
+  assert_int_equal(rimport_value_render(s, kept.as.handle, 0, &text), 0);
+  assert_string_equal(text.ptr, "Counter(41)");
+  if (rimport_call(s, "Counter::bump", &kept, 1, &res) != 0)
+    fail_msg("bump: %s", rimport_error_last()->message);
+  assert_int_equal(res.as.i64, 42);
+  out = run_cell(s, NULL,
+                 "let c = get!(Counter, \"c\");\n"
+                 "kprintln!(\"{} {}\", c.get(), get!(i64, \"n\"));\n");
+  assert_non_null(out);
+  assert_string_equal(out, "42 5\n");
+  rimport__free(out);
+  /* i64 has no plugin kind: a handle no plugin renders */
+  assert_int_equal(rimport_kept(s, "n", &res), 0);
+  rimport_test_assert_error(rimport_value_render(s, res.as.handle, 0, &text),
+                            RIMPORT_ENOTFOUND, "no plugin of the session");
+  rimport_test_assert_error(rimport_kept(s, "nothing", &res), RIMPORT_ENOTFOUND,
+                            "nothing is kept as \"nothing\"");
+  assert_int_equal(res.tag, RIMPORT_VALUE_UNIT);
+  rimport_test_assert_error(rimport_kept(s, "apidoc::Counter::new", &res),
+                            RIMPORT_EINVAL, "not a value a cell kept");
+  rimport_test_assert_error(rimport_kept(NULL, "c", &res), RIMPORT_EINVAL,
+                            "rimport_kept");
+  /* a thunk that takes self moves the kept value out */
+  assert_int_equal(rimport_call(s, "Counter::into_inner", &kept, 1, &res), 0);
+  assert_int_equal(res.as.i64, 42);
+  {
+    rimport_cell *c = NULL;
+    static const char moved[] = "let c = get!(Counter, \"c\");\n"
+                                "kprintln!(\"{}\", c.get());\n";
+    assert_int_equal(
+        rimport_cell_compile(s, moved, strlen(moved), NULL, NULL, &c), 0);
+    rimport_test_assert_error(rimport_cell_run(s, c, NULL), RIMPORT_EPANIC,
+                              "was moved out by a call that took it by value");
+    rimport_cell_free(c);
+  }
+  rimport_buf_dispose(&text);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(index_of_current_rustdoc),
     cmocka_unit_test(index_of_debian_rustdoc_163),
@@ -1016,10 +1173,12 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(build_makes_an_index),
     cmocka_unit_test(rustdoc_failure_is_a_warning),
     cmocka_unit_test(rustdoc_format_unknown_is_a_warning),
+    cmocka_unit_test(thunks_that_do_not_compile_are_a_warning),
     cmocka_unit_test(plugin_thunks_run),
     cmocka_unit_test(instances_are_concrete),
     cmocka_unit_test(type_instances_get_wrappers),
     cmocka_unit_test(handles_render_as_their_type_shows_them),
+    cmocka_unit_test(kept_values_are_handles_of_the_plugin_kind),
     cmocka_unit_test(unmet_bound_is_an_error_at_the_statement),
 };
 

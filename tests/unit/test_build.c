@@ -883,7 +883,7 @@ static void graph_cargo(built_graph *g, rimport_session *s,
     rimport__argv_add(&argv, sub[i]);
   rimport__argv_addv(&argv, "--manifest-path", g->manifest.ptr, NULL);
   rimport__cargo_common_args(&argv, o);
-  rimport__cargo_env(&env, tc->rustc);
+  rimport__cargo_env(&env, tc->rustc, NULL);
   assert_int_equal(argv.rc, 0);
   assert_int_equal(env.rc, 0);
   memset(&po, 0, sizeof(po));
@@ -1587,11 +1587,48 @@ static int child_build(int argc, char **argv) {
   return rc == 0 ? 0 : 1;
 }
 
+/* Acts as a RUSTC_WRAPPER (sccache's place): appends the crate it
+ * compiles ("--crate-name X", else "-") as a line to $FAKE_WRAPPER_LOG,
+ * then runs the rest of its arguments (rustc and its arguments) and
+ * passes on their output and exit status. */
+static int fake_wrapper(int argc, char **argv) {
+  const char *log = getenv("FAKE_WRAPPER_LOG");
+  const char *crate = "-";
+  rimport__proc_opts po;
+  rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+  FILE *f;
+  int i, rc;
+  if (argc < 2)
+    return 2;
+  for (i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--crate-name") == 0)
+      crate = argv[i + 1];
+  if (log != NULL && (f = fopen(log, "a")) != NULL) {
+    fprintf(f, "%s\n", crate);
+    fclose(f);
+  }
+  memset(&po, 0, sizeof(po));
+  po.file = argv[1];
+  po.args = (const char *const *)(argv + 1);
+  po.max_capture = 256u << 20;
+  rc = rimport__proc_run(&po, &res);
+  if (rc != 0) {
+    fprintf(stderr, "fake wrapper: %s\n", rimport_error_last()->message);
+    return 2;
+  }
+  fwrite(res.out.ptr, 1, res.out.size, stdout);
+  fwrite(res.err.ptr, 1, res.err.size, stderr);
+  rc = res.term_signal != 0 ? 1 : (int)res.exit_status;
+  rimport__proc_result_dispose(&res);
+  return rc;
+}
+
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
       {"fake-cargo", fake_cargo, 1},
       {"fake-rustdoc", fake_rustdoc, 1},
       {"build", child_build, 2},
+      {"fake-wrapper", fake_wrapper, 1},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
                                      argc, argv);
@@ -1729,6 +1766,200 @@ static void killed_build_leaves_no_entry(void **state) {
   rimport_session_close(s);
 }
 
+/* --- the shared cache and RUSTC_WRAPPER ------------------------------------
+ */
+
+#define COUNTER_A "rimport counter_a(path=\"counter_a\")\n"
+
+/* A progress callback that keeps the warnings only (in a
+ * rimport_test_progress: calls and the last message). */
+static void keep_warnings(const rimport_progress *p, void *payload) {
+  if (p->phase == RIMPORT_PROGRESS_WARNING)
+    rimport_test_on_progress(p, payload);
+}
+
+/* "Machine 1" builds counter_a with a shared cache, which gets the entry
+ * too. "Machine 2" has a local cache at the same path (the first is moved
+ * away: a fresh cache, target dir and workshop), finds counter_a in the
+ * shared cache, brings it into its local cache without starting cargo (its
+ * cargo does not exist), then builds counter_b stacked on it (with cargo)
+ * and loads and registers both: the plugin from the shared cache and the
+ * one built here share kayton_api's and counter_core's symbols. A machine
+ * whose local cache is at another path does not take it (cargo's crate
+ * hashes hold the path), with a warning saying so. */
+static void shared_cache_saves_a_build(void **state) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  rimport__entry *e = NULL;
+  rimport_test_progress log;
+  char tier[4200], moved[4200], elsewhere[4200], key[33];
+  const rimport_built_plugin *p;
+  (void)state;
+  snprintf(tier, sizeof(tier), "%s-tier", cache_dir);
+  snprintf(moved, sizeof(moved), "%s-machine1", cache_dir);
+  snprintf(elsewhere, sizeof(elsewhere), "%s-elsewhere", cache_dir);
+  assert_int_equal(rimport__fs_mkdir_p(tier), 0);
+  o.shared_cache_dir = tier;
+  s = rimport_test_session_open(cache_dir, &o);
+  plan = rimport_test_plan(s, COUNTER_A);
+  r = rimport_test_build(s, plan);
+  assert_false(rimport_build_result_array(r)->from_cache);
+  snprintf(key, sizeof(key), "%s", rimport_build_result_array(r)->key);
+  /* Published to the tier, sound. */
+  assert_int_equal(
+      rimport__cache_lookup(tier, "counter_a", key, RIMPORT__VERIFY_FULL, &e),
+      0);
+  rimport__entry_free(e);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  assert_int_equal(rimport__fs_rename(cache_dir, moved, NULL), 0);
+
+  /* Machine 2, without cargo. */
+  memset(&log, 0, sizeof(log));
+  o.cargo_path = "/nonexistent/cargo-is-not-run";
+  o.progress = rimport_test_on_progress;
+  o.progress_payload = &log;
+  s = rimport_test_session_open(cache_dir, &o);
+  plan = rimport_test_plan(s, COUNTER_A);
+  assert_string_equal(rimport_cell_plan_array(plan)->key, key);
+  r = rimport_test_build(s, plan);
+  p = rimport_build_result_array(r);
+  assert_true(p->from_cache);
+  assert_non_null(strstr(log.message, "found in the shared cache"));
+  assert_null(strstr(p->dylib, tier));
+  assert_int_equal(rimport__cache_lookup(cache_dir, "counter_a", key,
+                                         RIMPORT__VERIFY_FULL, &e),
+                   0);
+  {
+    const char *from = rimport__json_str(
+        cJSON_GetObjectItemCaseSensitive(e->manifest, "shared_cache"), "from");
+    char tail[64];
+    snprintf(tail, sizeof(tail), "counter_a/%s", key);
+    assert_non_null(from);
+    assert_true(rimport_test_path_ends_with(from, tail));
+    assert_non_null(strstr(from, "-tier"));
+  }
+  rimport__entry_free(e);
+  {
+    char target[4300]; /* cargo never ran here */
+    snprintf(target, sizeof(target), "%s/_target", cache_dir);
+    assert_false(rimport__fs_is_dir(target));
+  }
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  /* Stacking on it, with cargo this time. */
+  o.cargo_path = NULL;
+  o.progress = NULL;
+  rimport_session_close(s);
+  s = rimport_test_session_open(cache_dir, &o);
+  plan =
+      rimport_test_plan(s, COUNTER_A "rimport counter_b(path=\"counter_b\")\n");
+  r = rimport_test_build(s, plan);
+  p = rimport_build_result_array(r);
+  assert_true(p[0].from_cache);
+  assert_false(p[1].from_cache);
+  if (rimport_load(s, r) != 0 || rimport_register(s) != 0)
+    fail_msg("loading a plugin from the shared cache and one stacked on it: "
+             "%s",
+             rimport_error_last()->message);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+
+  /* A local cache at another path: not taken, and said why. */
+  memset(&log, 0, sizeof(log));
+  o.cargo_path = "/nonexistent/cargo";
+  o.progress = keep_warnings;
+  o.progress_payload = &log;
+  s = rimport_test_session_open(elsewhere, &o);
+  plan = rimport_test_plan(s, COUNTER_A);
+  r = NULL;
+  assert_int_not_equal(rimport_build(s, plan, &r), 0); /* no cargo */
+  assert_int_equal(log.calls, 1);
+  assert_non_null(strstr(log.message, "same local cache path"));
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* The wrapper's log: how many lines name `crate`. */
+static int wrapper_calls(const char *log, const char *crate) {
+  rimport_buf text = RIMPORT_BUF_INIT;
+  const char *p;
+  size_t n = strlen(crate);
+  int count = 0;
+  if (rimport__fs_read_file(log, 1u << 20, &text) != 0) {
+    rimport_error_clear();
+    return 0;
+  }
+  for (p = text.ptr; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+    if (strncmp(p, crate, n) == 0 && p[n] == '\n')
+      count++;
+  rimport_buf_dispose(&text);
+  return count;
+}
+
+/* Builds counter_a in the cache `dir` with the wrapper option `wrapper`;
+ * the key must be `key`. */
+static void build_with_wrapper(const char *dir, const char *wrapper,
+                               const char *key) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r;
+  o.rustc_wrapper = wrapper;
+  s = rimport_test_session_open(dir, &o);
+  plan = rimport_test_plan(s, COUNTER_A);
+  assert_string_equal(rimport_cell_plan_array(plan)->key, key);
+  r = rimport_test_build(s, plan);
+  assert_false(rimport_build_result_array(r)->from_cache);
+  assert_string_equal(rimport_build_result_array(r)->key, key);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* A plugin build runs rustc through the wrapper the rustc_wrapper option
+ * names, and through $RUSTC_WRAPPER when no option says (as cargo does);
+ * the plugin's key is the same with and without one. */
+static void rustc_wrapper_is_used_and_not_keyed(void **state) {
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  char dir[4300], log[4300], key[33];
+  const char *wrapper;
+  (void)state;
+  assert_int_equal(rimport__fs_mkdir_p(cache_dir), 0);
+  s = open_session(NULL, 0); /* no wrapper */
+  assert_null(rimport_session_rustc_wrapper(s));
+  plan = rimport_test_plan(s, COUNTER_A);
+  snprintf(key, sizeof(key), "%s", rimport_cell_plan_array(plan)->key);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+  snprintf(log, sizeof(log), "%s/wrapper.log", cache_dir);
+  snprintf(dir, sizeof(dir), "%s-bin", cache_dir);
+  assert_int_equal(rimport__fs_mkdir_p(dir), 0);
+  wrapper = rimport_test_fake_begin("fake-wrapper", dir, "wrapper");
+  rimport_test_setenv("FAKE_WRAPPER_LOG", log);
+  /* the option */
+  snprintf(dir, sizeof(dir), "%s-option", cache_dir);
+  build_with_wrapper(dir, wrapper, key);
+  assert_true(wrapper_calls(log, "kayton_rplugin__counter_a") >= 1);
+  assert_true(wrapper_calls(log, "counter_core") >= 1);
+  /* the environment */
+  assert_int_equal(rimport__fs_unlink(log), 0);
+  rimport_test_setenv("RUSTC_WRAPPER", wrapper);
+  snprintf(dir, sizeof(dir), "%s-env", cache_dir);
+  s = rimport_test_session_open(dir, NULL);
+  assert_string_equal(rimport_session_rustc_wrapper(s), wrapper);
+  rimport_session_close(s);
+  build_with_wrapper(dir, NULL, key);
+  rimport_test_setenv("RUSTC_WRAPPER", NULL);
+  assert_true(wrapper_calls(log, "kayton_rplugin__counter_a") >= 1);
+  rimport_test_fake_end("FAKE_WRAPPER_LOG", NULL);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(builds_for_another_target, setup, teardown),
     cmocka_unit_test_setup_teardown(builds_then_hits_the_cache, setup,
@@ -1790,6 +2021,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(cancel_from_another_thread, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(two_processes_one_build, setup, teardown),
+    cmocka_unit_test_setup_teardown(shared_cache_saves_a_build, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(rustc_wrapper_is_used_and_not_keyed, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(killed_build_leaves_no_entry, setup,
                                     teardown),
 };

@@ -17,6 +17,7 @@
 #include "cache/cache.h"
 #include "common/common.h"
 #include "common/fs.h"
+#include "common/json.h"
 #include "platform.h"
 
 #define KEY1       "0123456789abcdef0123456789abcdef"
@@ -432,13 +433,34 @@ static int child_tidyloop(int argc, char **argv) {
   return 0;
 }
 
+/* tierpub <local> <tier> <crate> <key> <go>: once <go> exists, publishes
+ * the local entry <crate>/<key> to the tier (cache.h, "The shared entry
+ * tier"); exit 0 when the tier has the entry afterwards. */
+static int child_tierpub(int argc, char **argv) {
+  rimport__tier t;
+  rimport__entry *e = NULL;
+  (void)argc;
+  if (!rimport_test_wait_for_file(argv[5], 20000))
+    return 3;
+  if (rimport__cache_lookup(argv[1], argv[3], argv[4], 1, &e) != 0)
+    return child_fail("tierpub: local lookup");
+  memset(&t, 0, sizeof(t));
+  t.dir = argv[2];
+  t.lock_timeout_ms = 20000;
+  if (rimport__tier_publish(&t, argv[3], argv[4], e) != 0)
+    return child_fail("tierpub");
+  rimport__entry_free(e);
+  return 0;
+}
+
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
-      {"hold", child_hold, 6},     {"publish", child_publish, 6},
-      {"stage", child_stage, 6},   {"use", child_use, 6},
-      {"mark", child_mark, 6},     {"race", child_race, 6},
-      {"tidy", child_tidy, 3},     {"probe", child_probe, 2},
-      {"worker", child_worker, 5}, {"tidyloop", child_tidyloop, 4},
+      {"hold", child_hold, 6},         {"publish", child_publish, 6},
+      {"stage", child_stage, 6},       {"use", child_use, 6},
+      {"mark", child_mark, 6},         {"race", child_race, 6},
+      {"tidy", child_tidy, 3},         {"probe", child_probe, 2},
+      {"tierpub", child_tierpub, 6},   {"worker", child_worker, 5},
+      {"tidyloop", child_tidyloop, 4},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
                                      argc, argv);
@@ -2571,6 +2593,430 @@ static void cache_walk_lists_entries(void **state) {
   rimport__cache_unlock(lock);
 }
 
+/* ------------------------------------------------------ the shared tier */
+
+static char tier_dir[4096];
+
+#define TIER_FP     "00112233445566778899aabbccddeeff"
+#define TIER_TARGET "x86_64-unknown-linux-gnu"
+
+/* The local cache path the builds were made in (recorded, checked). */
+#define TIER_BUILT_IN "/var/cache/rimport"
+/* Where its crates came from (recorded, checked). */
+#define TIER_SOURCES "the directory source /srv/crates"
+
+/* What a build's manifest records of its toolchain (the tier checks it). */
+static const rimport__tier_expect tier_want = {TIER_FP, TIER_TARGET, 1,
+                                               TIER_BUILT_IN, TIER_SOURCES};
+
+/* fresh_dirs, and an empty tier/ beside cache/. */
+static void fresh_tier(const char *name) {
+  char tmp[4096];
+  fresh_dirs(name);
+  snprintf(tmp, sizeof(tmp), "%s", cache_dir);
+  tmp[strlen(tmp) - strlen("/cache")] = '\0';
+  path_of(tier_dir, sizeof(tier_dir), tmp, "tier");
+  assert_int_equal(rimport__fs_mkdir_p(tier_dir), 0);
+}
+
+/* Publishes the three source files into `cache` with the toolchain record
+ * a build writes (fingerprint fp). */
+static int publish_built(const char *cache, const char *crate, const char *key,
+                         const char *fp, rimport__entry **out) {
+  rimport__stage *st;
+  char p[4300];
+  cJSON *extra, *tc;
+  int rc = rimport__stage_begin(cache, crate, key, &st);
+  if (rc != 0)
+    return rc;
+  path_of(p, sizeof(p), src_dir, "libkayton_rplugin__demo.so");
+  if ((rc = rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so",
+                               "dylib")) == 0) {
+    path_of(p, sizeof(p), src_dir, "libdep-1234.rlib");
+    rc = rimport__stage_add(st, p, "deps/libdep-1234.rlib", "dep");
+  }
+  if (rc == 0) {
+    path_of(p, sizeof(p), src_dir, "Cargo.toml");
+    rc = rimport__stage_add(st, p, "crate/Cargo.toml", "source");
+  }
+  if (rc != 0) {
+    rimport__stage_abort(st);
+    return rc;
+  }
+  extra = cJSON_CreateObject();
+  tc = cJSON_AddObjectToObject(extra, "toolchain");
+  cJSON_AddStringToObject(tc, "fingerprint", fp);
+  cJSON_AddStringToObject(tc, "target", TIER_TARGET);
+  cJSON_AddNumberToObject(extra, "kayton_abi", 1);
+  cJSON_AddStringToObject(extra, "version", "0.1.0");
+  cJSON_AddStringToObject(extra, "cache_dir", TIER_BUILT_IN);
+  cJSON_AddStringToObject(extra, "crate_sources", TIER_SOURCES);
+  rc = rimport__stage_publish(st, extra, out);
+  cJSON_Delete(extra);
+  return rc;
+}
+
+static void tier_init(rimport__tier *t, rimport_test_progress *log) {
+  memset(t, 0, sizeof(*t));
+  memset(log, 0, sizeof(*log));
+  log->want_phase = RIMPORT_PROGRESS_WARNING;
+  log->want_message = "warning: ";
+  t->dir = tier_dir;
+  t->progress = rimport_test_on_progress;
+  t->payload = log;
+}
+
+/* Directory entries under <dir>/demo starting with prefix. */
+static int count_in(const char *dir, const char *prefix) {
+  char p[4300];
+  path_of(p, sizeof(p), dir, "demo");
+  return rimport_test_count_prefixed(p, prefix);
+}
+
+/* An entry only the tier has is brought into the local cache: verified,
+ * a local entry of its own (its files in the local directory, linked or
+ * copied), with the tier's manifest members and where it came from; the
+ * local cache's lookup finds it from then on. */
+static void tier_entry_is_brought_local_and_verified(void **state) {
+  rimport__tier t;
+  rimport_test_progress log;
+  rimport__entry *te = NULL, *e = NULL, *again = NULL;
+  const cJSON *from;
+  char want[33], got[33];
+  (void)state;
+  fresh_tier("tier-fetch");
+  tier_init(&t, &log);
+  must(publish_built(tier_dir, "demo", KEY1, TIER_FP, &te));
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &e),
+                   RIMPORT_ENOTFOUND);
+  must(rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &tier_want, &e));
+  assert_int_equal(log.calls, 0); /* no warning */
+  /* A local entry: nothing of it is the tier's path. */
+  assert_non_null(strstr(e->dir, cache_dir));
+  assert_null(strstr(e->dylib, tier_dir));
+  assert_null(strstr(e->deps_dir, tier_dir));
+  hash_hex(te->dylib, want);
+  hash_hex(e->dylib, got);
+  assert_string_equal(got, want);
+  assert_string_equal(rimport__json_str(e->manifest, "version"), "0.1.0");
+  from = cJSON_GetObjectItemCaseSensitive(e->manifest, "shared_cache");
+  assert_non_null(from);
+  assert_string_equal(rimport__json_str(from, "from"), te->dir);
+  /* The local lookup, fully verified, finds it; no stage is left. */
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_FULL,
+                             &again));
+  assert_string_equal(again->dir, e->dir);
+  assert_int_equal(count_in(cache_dir, ".stage-"), 0);
+  /* Absent from the tier: ENOTFOUND, and nothing said. */
+  assert_int_equal(
+      rimport__tier_fetch(&t, cache_dir, "demo", KEY2, &tier_want, &e),
+      RIMPORT_ENOTFOUND);
+  assert_int_equal(log.calls, 0);
+  rimport__entry_free(te);
+  rimport__entry_free(e);
+  rimport__entry_free(again);
+}
+
+/* An entry whose manifest names another toolchain, or another local
+ * cache path, is refused (a warning), and left in the tier: it may be some
+ * other machine's or rimport's. */
+static void tier_entry_of_another_toolchain_is_refused(void **state) {
+  rimport__tier t;
+  rimport_test_progress log;
+  rimport__entry *te = NULL, *e = NULL;
+  (void)state;
+  fresh_tier("tier-toolchain");
+  tier_init(&t, &log);
+  must(publish_built(tier_dir, "demo", KEY1, "ffffffffffffffffffffffffffffffff",
+                     &te));
+  assert_int_equal(
+      rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &tier_want, &e),
+      RIMPORT_ENOTFOUND);
+  assert_null(e);
+  assert_int_equal(log.calls, 1);
+  assert_non_null(strstr(log.message, "toolchain fingerprint"));
+  assert_non_null(strstr(log.message, "built here instead"));
+  assert_true(rimport__fs_is_dir(te->dir));
+  assert_int_equal(count_in(cache_dir, ""), 0); /* nothing was staged */
+  /* Built in a local cache at another path: refused, with the fix. */
+  {
+    rimport__tier_expect elsewhere = tier_want;
+    elsewhere.fingerprint = "ffffffffffffffffffffffffffffffff";
+    elsewhere.cache_dir = "/home/someone/.cache/rimport";
+    assert_int_equal(
+        rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &elsewhere, &e),
+        RIMPORT_ENOTFOUND);
+    assert_int_equal(log.calls, 2);
+    assert_non_null(strstr(log.message, "built in a local cache at "
+                                        "/var/cache/rimport"));
+    assert_non_null(strstr(log.message, "same local cache path"));
+    assert_true(rimport__fs_is_dir(te->dir));
+  }
+  /* Built from other crate sources: refused, with the fix. */
+  {
+    rimport__tier_expect elsewhere = tier_want;
+    elsewhere.fingerprint = "ffffffffffffffffffffffffffffffff";
+    elsewhere.crate_sources = "crates.io, unpacked in the CARGO_HOME "
+                              "/home/someone/.cargo";
+    assert_int_equal(
+        rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &elsewhere, &e),
+        RIMPORT_ENOTFOUND);
+    assert_int_equal(log.calls, 3);
+    assert_non_null(strstr(log.message, "built from the crates of the "
+                                        "directory source /srv/crates"));
+    assert_non_null(strstr(log.message, "the same CARGO_HOME"));
+    assert_true(rimport__fs_is_dir(te->dir));
+  }
+  rimport__entry_free(te);
+}
+
+static void tier_damage_byte(const rimport__entry *te) {
+  rimport_test_flip_byte(te->dylib, 200000, 0x01);
+}
+
+static void tier_damage_manifest_truncated(const rimport__entry *te) {
+  char p[4300];
+  path_of(p, sizeof(p), te->dir, "manifest.json");
+  rimport_test_make_writable(p);
+  rimport_test_truncate(p, 40);
+}
+
+static void tier_damage_manifest_garbage(const rimport__entry *te) {
+  char p[4300];
+  path_of(p, sizeof(p), te->dir, "manifest.json");
+  rimport_test_make_writable(p);
+  must(rimport__fs_unlink(p));
+  rimport_test_write_file(p, "\x01garbage{{{");
+}
+
+static void tier_damage_missing_dep(const rimport__entry *te) {
+  char p[4300];
+  path_of(p, sizeof(p), te->deps_dir, "libdep-1234.rlib");
+  remove_file(p);
+}
+
+/* A damaged tier entry is not used (ENOTFOUND with a warning naming the
+ * fault), leaves nothing in the local cache (an entry there of another key
+ * stays sound), and is moved aside in the writable tier so that the next
+ * publish can replace it; then a fetch works again. */
+static void check_tier_damage(const char *name,
+                              void (*damage)(const rimport__entry *),
+                              const char *needle) {
+  rimport__tier t;
+  rimport_test_progress log;
+  rimport__entry *te = NULL, *e = NULL, *other = NULL, *local = NULL;
+  fresh_tier(name);
+  tier_init(&t, &log);
+  must(publish_built(cache_dir, "demo", KEY2, TIER_FP, &other));
+  must(publish_built(tier_dir, "demo", KEY1, TIER_FP, &te));
+  damage(te);
+  assert_int_equal(
+      rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &tier_want, &e),
+      RIMPORT_ENOTFOUND);
+  assert_null(e);
+  assert_int_equal(log.calls, 1);
+  if (strstr(log.message, needle) == NULL)
+    fail_msg("the warning lacks \"%s\": %s", needle, log.message);
+  assert_non_null(strstr(log.message, "is not used"));
+  assert_non_null(strstr(log.message, "moved aside"));
+  /* Nothing of it is local; the local cache is fine. */
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 1, &e),
+                   RIMPORT_ENOTFOUND);
+  assert_int_equal(count_in(cache_dir, ".stage-"), 0);
+  assert_int_equal(count_in(cache_dir, ".corrupt-"), 0);
+  must(
+      rimport__cache_lookup(cache_dir, "demo", KEY2, RIMPORT__VERIFY_FULL, &e));
+  rimport__entry_free(e);
+  e = NULL;
+  /* Moved aside in the tier; a new publish there is fetched. */
+  assert_false(rimport__fs_is_dir(te->dir));
+  assert_int_equal(count_in(tier_dir, ".corrupt-" KEY1), 1);
+  must(publish_built(cache_dir, "demo", KEY1, TIER_FP, &local));
+  must(rimport__tier_publish(&t, "demo", KEY1, local));
+  rimport__entry_free(local);
+  must(rimport__fs_remove_tree(cache_dir, NULL));
+  must(rimport__fs_mkdir_p(cache_dir));
+  must(rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &tier_want, &e));
+  assert_int_equal(log.calls, 1);
+  rimport__entry_free(e);
+  rimport__entry_free(te);
+  rimport__entry_free(other);
+}
+
+static void tier_corrupt_artifact_is_not_used(void **state) {
+  (void)state;
+  check_tier_damage("tier-byte", tier_damage_byte,
+                    "libkayton_rplugin__demo.so\" has XXH3");
+}
+
+static void tier_truncated_manifest_is_not_used(void **state) {
+  (void)state;
+  check_tier_damage("tier-truncated", tier_damage_manifest_truncated,
+                    "manifest.json is not a JSON object");
+}
+
+static void tier_garbage_manifest_is_not_used(void **state) {
+  (void)state;
+  check_tier_damage("tier-garbage", tier_damage_manifest_garbage,
+                    "manifest.json is not a JSON object");
+}
+
+static void tier_missing_artifact_is_not_used(void **state) {
+  (void)state;
+  check_tier_damage("tier-missing", tier_damage_missing_dep,
+                    "libdep-1234.rlib");
+}
+
+/* Read-only: a fetch works and makes no file in the tier (no fence, no
+ * lock); a publish does nothing; a corrupt entry stays where it is. */
+static void tier_readonly_never_publishes(void **state) {
+  rimport__tier t;
+  rimport_test_progress log;
+  rimport__entry *te = NULL, *e = NULL, *local = NULL;
+  (void)state;
+  fresh_tier("tier-readonly");
+  tier_init(&t, &log);
+  t.readonly = 1;
+  must(publish_built(cache_dir, "demo", KEY2, TIER_FP, &local));
+  must(rimport__tier_publish(&t, "demo", KEY2, local));
+  assert_int_equal(rimport_test_count_prefixed(tier_dir, ""), 0);
+  must(publish_built(tier_dir, "demo", KEY1, TIER_FP, &te));
+  assert_int_equal(count_in(tier_dir, ""), 1); /* the entry */
+  must(rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &tier_want, &e));
+  assert_int_equal(count_in(tier_dir, ""), 1);
+  rimport__entry_free(e);
+  e = NULL;
+  /* corrupt: refused, not moved */
+  must(rimport__fs_remove_tree(cache_dir, NULL));
+  must(rimport__fs_mkdir_p(cache_dir));
+  tier_damage_byte(te);
+  assert_int_equal(
+      rimport__tier_fetch(&t, cache_dir, "demo", KEY1, &tier_want, &e),
+      RIMPORT_ENOTFOUND);
+  assert_int_equal(log.calls, 1);
+  assert_non_null(strstr(log.message, "stays in the shared cache"));
+  assert_true(rimport__fs_is_dir(te->dir));
+  assert_int_equal(log.calls, 1);
+  rimport__entry_free(te);
+  rimport__entry_free(local);
+}
+
+/* A tier that cannot be written (a directory without write permission;
+ * as root, where modes do not stop writes, a file where the crate's
+ * directory should be), or that is not there: publishing is a warning and
+ * an error code, never more; fetching from a missing tier is a warning. */
+static void tier_publish_to_unwritable_dir_warns(void **state) {
+  rimport__tier t;
+  rimport_test_progress log;
+  rimport__entry *local = NULL, *e = NULL;
+  char p[4300];
+  int denied;
+  (void)state;
+  fresh_tier("tier-unwritable");
+  tier_init(&t, &log);
+  must(publish_built(cache_dir, "demo", KEY1, TIER_FP, &local));
+  denied = rimport_test_deny_writes(tier_dir);
+  if (!denied) {
+    path_of(p, sizeof(p), tier_dir, "demo");
+    rimport_test_write_file(p, "not a directory\n");
+  }
+  assert_true(rimport__tier_publish(&t, "demo", KEY1, local) < 0);
+  assert_int_equal(log.calls, 1);
+  assert_non_null(strstr(log.message, "publishing the plugin of demo"));
+  assert_non_null(strstr(log.message, tier_dir));
+  assert_non_null(strstr(log.message, "is built and in the local cache"));
+  if (denied)
+    rimport_test_allow_writes(tier_dir);
+  /* The local entry is untouched. */
+  must(
+      rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_FULL, &e));
+  rimport__entry_free(e);
+  /* A tier that is not there (a share not mounted). */
+  path_of(p, sizeof(p), tier_dir, "not-mounted");
+  t.dir = p;
+  assert_true(rimport__tier_publish(&t, "demo", KEY1, local) < 0);
+  assert_int_equal(log.calls, 2);
+  assert_non_null(strstr(log.message, "is the share mounted?"));
+  assert_false(rimport__fs_is_dir(p)); /* not made */
+  assert_int_equal(
+      rimport__tier_fetch(&t, cache_dir, "demo", KEY2, &tier_want, &e),
+      RIMPORT_ENOTFOUND);
+  assert_int_equal(log.calls, 3);
+  assert_non_null(strstr(log.message, "is the share mounted?"));
+  rimport__entry_free(local);
+}
+
+/* Another process holds the tier's key lock: the publisher waits
+ * lock_timeout_ms, then gives up with a warning naming the holder. */
+static void tier_publish_does_not_wait_forever(void **state) {
+  rimport__tier t;
+  rimport_test_progress log;
+  rimport__entry *local = NULL;
+  rimport_test_child *holder;
+  char ready[4300];
+  uint64_t t0;
+  const char *args[] = {"hold", tier_dir, "demo", KEY1, ready, "5000", NULL};
+  (void)state;
+  fresh_tier("tier-lock");
+  tier_init(&t, &log);
+  t.lock_timeout_ms = 300;
+  must(publish_built(cache_dir, "demo", KEY1, TIER_FP, &local));
+  path_of(ready, sizeof(ready), src_dir, "ready");
+  holder = rimport_test_child_start(args, 0);
+  if (!rimport_test_wait_for_file(ready, 20000))
+    fail_msg("the lock-holding child did not start");
+  t0 = now_ms();
+  assert_int_equal(rimport__tier_publish(&t, "demo", KEY1, local),
+                   RIMPORT_ELOCKED);
+  assert_true(now_ms() - t0 < 4000);
+  assert_int_equal(log.calls, 1);
+  assert_non_null(strstr(log.message, "waited 300 ms"));
+  rimport_test_child_kill(holder, NULL);
+  assert_int_equal(count_in(tier_dir, KEY1), 1); /* the lock file only */
+  rimport__entry_free(local);
+}
+
+/* Two processes publish the same key to the tier at once: both succeed,
+ * and the tier has one sound entry and no stage. */
+static void tier_concurrent_publish_makes_one_entry(void **state) {
+  char go[4300], local2[4300];
+  const char *args1[7], *args2[7];
+  rimport_test_child *c1, *c2;
+  rimport_test_output r1 = RIMPORT_TEST_OUTPUT_INIT,
+                      r2 = RIMPORT_TEST_OUTPUT_INIT;
+  rimport__entry *e = NULL;
+  (void)state;
+  fresh_tier("tier-race");
+  must(publish_built(cache_dir, "demo", KEY1, TIER_FP, &e));
+  rimport__entry_free(e);
+  snprintf(local2, sizeof(local2), "%s2", cache_dir);
+  must(publish_built(local2, "demo", KEY1, TIER_FP, &e));
+  rimport__entry_free(e);
+  path_of(go, sizeof(go), src_dir, "go");
+  args1[0] = args2[0] = "tierpub";
+  args1[1] = cache_dir;
+  args2[1] = local2;
+  args1[2] = args2[2] = tier_dir;
+  args1[3] = args2[3] = "demo";
+  args1[4] = args2[4] = KEY1;
+  args1[5] = args2[5] = go;
+  args1[6] = args2[6] = NULL;
+  c1 = rimport_test_child_start(args1, 0);
+  c2 = rimport_test_child_start(args2, 0);
+  rimport_test_write_file(go, "go\n");
+  rimport_test_child_wait(c1, &r1);
+  rimport_test_child_wait(c2, &r2);
+  assert_int_equal(r1.status, 0);
+  assert_int_equal(r2.status, 0);
+  assert_int_equal(count_in(tier_dir, KEY1), 2); /* entry and lock */
+  assert_int_equal(count_in(tier_dir, ".stage-"), 0);
+  assert_int_equal(count_in(tier_dir, ".corrupt-"), 0);
+  must(rimport__cache_lookup(tier_dir, "demo", KEY1, RIMPORT__VERIFY_FULL, &e));
+  rimport__entry_free(e);
+  rimport_test_output_free(&r1);
+  rimport_test_output_free(&r2);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_publish_then_lookup),
     cmocka_unit_test(cache_rejects_bad_input),
@@ -2612,6 +3058,16 @@ static const struct CMUnitTest tests[] = {
                               rimport_test_unmount_all),
     cmocka_unit_test(cache_walk_lists_entries),
     cmocka_unit_test(cache_cli_list_verify_gc_clear),
+    cmocka_unit_test(tier_entry_is_brought_local_and_verified),
+    cmocka_unit_test(tier_entry_of_another_toolchain_is_refused),
+    cmocka_unit_test(tier_corrupt_artifact_is_not_used),
+    cmocka_unit_test(tier_truncated_manifest_is_not_used),
+    cmocka_unit_test(tier_garbage_manifest_is_not_used),
+    cmocka_unit_test(tier_missing_artifact_is_not_used),
+    cmocka_unit_test(tier_readonly_never_publishes),
+    cmocka_unit_test(tier_publish_to_unwritable_dir_warns),
+    cmocka_unit_test(tier_publish_does_not_wait_forever),
+    cmocka_unit_test(tier_concurrent_publish_makes_one_entry),
 };
 
 RIMPORT_TEST_MAIN(tests, child_main)

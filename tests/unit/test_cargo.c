@@ -417,11 +417,29 @@ static void environment_makes_every_unit_dynamic(void **state) {
   rimport__argv a;
   (void)state;
   memset(&a, 0, sizeof(a));
-  assert_int_equal(rimport__cargo_env(&a, "/opt/rust/bin/rustc"), 0);
+  assert_int_equal(rimport__cargo_env(&a, "/opt/rust/bin/rustc", NULL), 0);
   assert_true(has_arg(&a, "CARGO_ENCODED_RUSTFLAGS=-Cprefer-dynamic"));
   assert_true(has_arg(&a, "RUSTFLAGS")); /* removed: it would be ignored */
   assert_true(has_arg(&a, "RUSTC=/opt/rust/bin/rustc"));
   assert_true(has_arg(&a, "CARGO_TERM_PROGRESS_WHEN=always"));
+  /* RUSTC_WRAPPER: inherited as cargo would when no option says */
+  assert_false(has_arg(&a, "RUSTC_WRAPPER"));
+  rimport__argv_dispose(&a);
+}
+
+/* The rustc_wrapper option sets RUSTC_WRAPPER for cargo; "" removes it
+ * (and cargo's other spelling of it). */
+static void environment_sets_or_removes_the_rustc_wrapper(void **state) {
+  rimport__argv a;
+  (void)state;
+  memset(&a, 0, sizeof(a));
+  assert_int_equal(rimport__cargo_env(&a, NULL, "/usr/bin/sccache"), 0);
+  assert_true(has_arg(&a, "RUSTC_WRAPPER=/usr/bin/sccache"));
+  rimport__argv_dispose(&a);
+  memset(&a, 0, sizeof(a));
+  assert_int_equal(rimport__cargo_env(&a, NULL, ""), 0);
+  assert_true(has_arg(&a, "RUSTC_WRAPPER"));
+  assert_true(has_arg(&a, "CARGO_BUILD_RUSTC_WRAPPER"));
   rimport__argv_dispose(&a);
 }
 
@@ -552,6 +570,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(error_for_crash_and_garbage),
     cmocka_unit_test(source_configuration_args),
     cmocka_unit_test(environment_makes_every_unit_dynamic),
+    cmocka_unit_test(environment_sets_or_removes_the_rustc_wrapper),
     cmocka_unit_test(fake_cargo_floods),
     cmocka_unit_test(fake_cargo_many_messages),
     cmocka_unit_test(fake_cargo_crashes),

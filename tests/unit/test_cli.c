@@ -192,6 +192,43 @@ static void doctor_says_what_to_do(void **state) {
   run_free(&r);
 }
 
+/* doctor reports the shared cache (reachable and writable with working
+ * locks; read-only; missing) and the rustc wrapper (found or not). */
+static void doctor_reports_shared_cache_and_wrapper(void **state) {
+  char tier[4200], missing[4200];
+  const char *ok[] = {"--shared-cache-dir", tier,     "--rustc-wrapper",
+                      "/bin/true",          "doctor", NULL};
+  const char *ro[] = {"--shared-cache-dir", tier, "--shared-cache-readonly",
+                      "doctor", NULL};
+  const char *bad[] = {"--shared-cache-dir",   missing,  "--rustc-wrapper",
+                       "no-such-wrapper-here", "doctor", NULL};
+  run_result r;
+  (void)state;
+  snprintf(tier, sizeof(tier), "%s-tier", cache_dir);
+  snprintf(missing, sizeof(missing), "%s-not-mounted", cache_dir);
+  assert_int_equal(rimport__fs_mkdir_p(tier), 0);
+  r = run_cli(ok);
+  if (strstr(r.out, "ok   shared     ") == NULL ||
+      strstr(r.out, "reachable and writable, file locks work") == NULL ||
+      strstr(r.out, "ok   wrapper    /bin/true (from --rustc-wrapper)") == NULL)
+    fail_msg("doctor:\n%s%s", r.out, r.err);
+  assert_false(rimport__fs_is_file(tier) ||
+               rimport_test_count_prefixed(tier, "_doctor") > 0);
+  run_free(&r);
+  r = run_cli(ro);
+  assert_non_null(strstr(r.out, "ok   shared     "));
+  assert_non_null(strstr(r.out, "read-only: plugins are taken from it"));
+  assert_non_null(strstr(r.out, "ok   wrapper    none"));
+  run_free(&r);
+  r = run_cli(bad);
+  assert_int_equal(r.status, 1);
+  assert_non_null(strstr(r.out, "FAIL shared     "));
+  assert_non_null(strstr(r.out, "mount the share"));
+  assert_non_null(strstr(r.out, "FAIL wrapper    --rustc-wrapper "
+                                "\"no-such-wrapper-here\" was not found"));
+  run_free(&r);
+}
+
 /* Runs `rimport [--source-dir <source_dir>] <command> <cell>` once cold,
  * then again under strace: the warm run starts no child process (one
  * execve, the command's own; no fork or clone). Its stdout must contain
@@ -199,19 +236,9 @@ static void doctor_says_what_to_do(void **state) {
 static void warm_run_from_spawns_nothing(const char *source_dir,
                                          const char *command, const char *cell,
                                          const char *expect) {
-  rimport_buf strace = RIMPORT_BUF_INIT, content = RIMPORT_BUF_INIT;
-  char log[4200], *text = NULL;
+  char log[4200];
   const char *cold[] = {"--offline", command, cell, NULL, NULL, NULL};
-  run_result r;
-  rimport__proc_opts o;
-  rimport__proc_result pr = RIMPORT__PROC_RESULT_INIT;
-  const char *argv[] = {NULL,
-                        "-f",
-                        "-e",
-                        "trace=execve,clone,clone3,fork,vfork",
-                        "-o",
-                        log,
-                        RIMPORT_CLI_PATH,
+  const char *argv[] = {RIMPORT_CLI_PATH,
                         "--cache-dir",
                         cache_dir,
                         "--offline",
@@ -220,44 +247,29 @@ static void warm_run_from_spawns_nothing(const char *source_dir,
                         NULL,
                         NULL,
                         NULL};
+  run_result r;
+  rimport_test_output w = RIMPORT_TEST_OUTPUT_INIT;
   if (source_dir != NULL) { /* a global option: before the command */
-    cold[1] = argv[10] = "--source-dir";
-    cold[2] = argv[11] = source_dir;
-    cold[3] = argv[12] = command;
-    cold[4] = argv[13] = cell;
+    cold[1] = argv[4] = "--source-dir";
+    cold[2] = argv[5] = source_dir;
+    cold[3] = argv[6] = command;
+    cold[4] = argv[7] = cell;
   }
-  size_t execs = 0;
-  static const char *const no_lsan[] = {"ASAN_OPTIONS=detect_leaks=0", NULL};
-  if (rimport__find_executable("strace", &strace) != 0) {
-    rimport_buf_dispose(&strace);
+  if (!rimport_test_have_program("strace"))
     skip();
-  }
   r = run_cli(cold); /* cold: probes rustc (and builds) */
   if (r.status != 0)
     fail_msg("cold %s failed: %s", command, r.err);
   run_free(&r);
   snprintf(log, sizeof(log), "%s/../strace.log", cache_dir);
-  argv[0] = strace.ptr;
-  memset(&o, 0, sizeof(o));
-  o.file = strace.ptr;
-  o.args = argv;
-  o.env = no_lsan; /* LeakSanitizer cannot run under ptrace */
-  o.cwd = RIMPORT_SOURCE_DIR;
-  o.timeout_ms = 60000;
-  assert_int_equal(rimport__proc_run(&o, &pr), 0);
-  if (pr.exit_status != 0)
-    fail_msg("warm %s failed: %s", command, pr.err.ptr);
-  if (strstr(pr.out.ptr, expect) == NULL)
-    fail_msg("warm %s printed:\n%s", command, pr.out.ptr);
-  assert_int_equal(rimport__fs_read_file(log, 1 << 24, &content), 0);
-  for (text = content.ptr; (text = strstr(text, "execve(")) != NULL; text++)
-    execs++;
-  if (execs != 1 || strstr(content.ptr, "clone(") ||
-      strstr(content.ptr, "clone3(") || strstr(content.ptr, "fork("))
-    fail_msg("a warm %s started a process:\n%s", command, content.ptr);
-  rimport__proc_result_dispose(&pr);
-  rimport_buf_dispose(&content);
-  rimport_buf_dispose(&strace);
+  if (rimport_test_exec_spawning_nothing(&w, argv, NULL, RIMPORT_SOURCE_DIR,
+                                         log, 60000) != 0)
+    skip();
+  if (w.status != 0)
+    fail_msg("warm %s failed: %s", command, w.err.ptr);
+  if (strstr(w.out.ptr, expect) == NULL)
+    fail_msg("warm %s printed:\n%s", command, w.out.ptr);
+  rimport_test_output_free(&w);
 }
 
 static void warm_run_spawns_nothing(const char *command, const char *cell,
@@ -992,6 +1004,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(usage_errors_exit_2, setup),
     cmocka_unit_test_setup(doctor_reports_each_check, setup),
     cmocka_unit_test_setup(doctor_says_what_to_do, setup),
+    cmocka_unit_test_setup(doctor_reports_shared_cache_and_wrapper, setup),
     cmocka_unit_test_setup(warm_plan_spawns_nothing, setup),
     cmocka_unit_test_setup(warm_build_spawns_nothing, setup),
     cmocka_unit_test_setup(help_lists_every_command, setup),

@@ -9,6 +9,7 @@
  * back; the thunk symbol rule; the public calls on a session (lookups, a
  * plugin that is not loaded); the REPL's call syntax on many odd lines,
  * and `:call` in `rimport repl`. */
+#include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include "common/common.h"
 #include "common/fs.h"
 #include "dyncall/dyncall.h"
+#include "load/load.h"
+#include "platform.h"
 #include "proc/proc.h"
 #include "session.h"
 #include "stack/stack.h"
@@ -205,6 +208,22 @@ static int32_t t_liar(KaytonContext *ctx, KaytonValue *out) {
 }
 
 /* sum20(a0 … a19: i64) -> i64: more C parameters than fit on the stack. */
+/* fake::either(a: Option<i64>, s: Option<&str>, h: Option<&Point>) -> i64:
+ * the sum of what is given: a, the str's length, 1000 for a point. */
+static int32_t t_either(KaytonContext *ctx, KaytonValue *out, int32_t a_some,
+                        int64_t a, int32_t s_some, const uint8_t *s,
+                        size_t s_len, int32_t h_some, HKayRef h) {
+  (void)ctx;
+  thunk_calls++;
+  out->tag = KAYTON_VALUE_I64;
+  out->i =
+      (a_some ? a : 0) + (s_some ? (int64_t)s_len : 0) + (h_some ? 1000 : 0);
+  if ((!a_some && a != 0) || (!s_some && (s == NULL || s_len != 0)) ||
+      (!h_some && h != 0))
+    out->i = -1; /* None must come with zero, and a non-NULL empty str */
+  return 0;
+}
+
 static int32_t t_sum20(KaytonContext *ctx, KaytonValue *out, int64_t a0,
                        int64_t a1, int64_t a2, int64_t a3, int64_t a4,
                        int64_t a5, int64_t a6, int64_t a7, int64_t a8,
@@ -866,6 +885,47 @@ static void option_none_is_a_none_value(void **state) {
                             "says Option<i64> (i64 in");
 }
 
+/* Option parameters (kayton_api.h "thunks"): an int32_t "is Some" before
+ * the value's C parameters, zero for None; NONE or a value of the shape
+ * may be passed; anything else is refused naming "or none". */
+static void option_parameters_take_none(void **state) {
+  fixture *f = *state;
+  fn g;
+  rimport_value a[3], r, p;
+  fn_init(&g, "fake::either", NULL, ty(RIMPORT_VM_I64, "i64"));
+  fn_param(&g, "a", ranged(RIMPORT_VM_I64, "Option<u8>", "0", "255"));
+  fn_param(&g, "s", ty(RIMPORT_VM_STR, "Option<&str>"));
+  fn_param(&g, "h", opaque("Option<&Point>", 1));
+  g.params[0].shape.optional = 1;
+  g.params[1].shape.optional = 1;
+  g.params[2].shape.optional = 1;
+  memset(a, 0, sizeof(a));
+  a[0].tag = a[1].tag = a[2].tag = RIMPORT_VALUE_NONE;
+  assert_int_equal(call(f, &g, THUNK(t_either), a, 3, &r), 0);
+  assert_int_equal(r.as.i64, 0);
+  a[0] = i64v(7);
+  a[1] = strv("abc", 3);
+  assert_int_equal(call(f, &g, THUNK(t_either), a, 3, &r), 0);
+  assert_int_equal(r.as.i64, 10);
+  a[0] = i64v(1);
+  a[1] = i64v(2);
+  assert_int_equal(call(f, &f->point_new, THUNK(t_point_new), a, 2, &p), 0);
+  a[0].tag = RIMPORT_VALUE_NONE;
+  a[1] = strv("", 0);
+  a[2] = p;
+  assert_int_equal(call(f, &g, THUNK(t_either), a, 3, &r), 0);
+  assert_int_equal(r.as.i64, 1000);
+  a[0] = i64v(256);
+  rimport_test_assert_error(call(f, &g, THUNK(t_either), a, 3, &r),
+                            RIMPORT_EINVAL,
+                            "argument 1 (a) of fake::either is Option<u8> "
+                            "(i64 in 0..=255, or none); got 256, out of that "
+                            "range");
+  a[0] = strv("x", 1);
+  rimport_test_assert_error(call(f, &g, THUNK(t_either), a, 3, &r),
+                            RIMPORT_EINVAL, "or none); got a str");
+}
+
 /* --- errors --------------------------------------------------------------- */
 
 static void err_and_panic_are_errors(void **state) {
@@ -1023,13 +1083,9 @@ static void unrepresentable_signatures_are_refused_first(void **state) {
   refused(f, &g, THUNK(t_unit), NULL, 0, RIMPORT_EUNSUPPORTED,
           "its result (i64, i64) is not representable as a VM value (a "
           "tuple)");
-  /* an Option parameter, a unit parameter, a Result parameter */
+  /* a unit parameter, a Result parameter */
   fn_init(&g, "fake::opt", NULL, ty(RIMPORT_VM_UNIT, "()"));
   fn_param(&g, "o", ty(RIMPORT_VM_I64, "Option<i64>"));
-  g.params[0].shape.optional = 1;
-  refused(f, &g, THUNK(t_find), a, 1, RIMPORT_EUNSUPPORTED,
-          "an Option parameter");
-  g.params[0].shape.optional = 0;
   g.params[0].shape.kind = RIMPORT_VM_UNIT;
   refused(f, &g, THUNK(t_find), a, 1, RIMPORT_EUNSUPPORTED, "a unit parameter");
   g.params[0].shape.kind = RIMPORT_VM_I64;
@@ -1262,6 +1318,15 @@ static void session_calls_find_the_item(void **state) {
                             "calling `fake::add`: the plugin of the crate "
                             "`fake` is not loaded in this session");
   assert_int_equal(r.tag, RIMPORT_VALUE_UNIT);
+  /* the session remembers what a name named until the name is bound
+   * again */
+  rimport_test_assert_error(rimport_call(s, "plus", a, 2, &r),
+                            RIMPORT_ENOTFOUND, "calling `fake::add`");
+  assert_int_equal(
+      rimport__api_bind(rimport__session_api(s), "plus", "fake::Point::norm"),
+      0);
+  rimport_test_assert_error(rimport_call(s, "plus", a, 2, &r),
+                            RIMPORT_ENOTFOUND, "calling `fake::Point::norm`");
   /* what no thunk takes is refused before the plugin is looked for */
   rimport_test_assert_error(rimport_call(s, "fake::generic", a, 1, &r),
                             RIMPORT_EUNSUPPORTED, "a generic parameter");
@@ -1293,7 +1358,8 @@ static void real_plugin_calls(void **state) {
   static const char cell[] =
       "rimport apidoc(path=\"apidoc\")\n"
       "from apidoc rimport Counter, checked, largest\n"
-      "from apidoc.shapes rimport greet, ints, parse, maybe, sum, peek\n";
+      "from apidoc.shapes rimport greet, ints, parse, maybe, sum, peek, "
+      "either\n";
   rimport_session *s;
   rimport_cell_plan *plan;
   rimport_build_result *built;
@@ -1383,6 +1449,18 @@ static void real_plugin_calls(void **state) {
                             "argument 2 (m) of apidoc::shapes::peek is &mut "
                             "Counter (a handle of apidoc::Counter); got an "
                             "i64");
+  /* Option parameters: None or a value */
+  a[0].tag = a[1].tag = a[2].tag = RIMPORT_VALUE_NONE;
+  assert_int_equal(rimport_call(s, "either", a, 3, &v), 0);
+  assert_int_equal(v.as.i64, 0);
+  a[0] = i64v(200);
+  a[1] = strv("abc", 3);
+  a[2] = c;
+  assert_int_equal(rimport_call(s, "either", a, 3, &v), 0);
+  assert_int_equal(v.as.i64, 200 + 3 + 43);
+  a[0] = i64v(300);
+  rimport_test_assert_error(rimport_call(s, "either", a, 3, &v), RIMPORT_EINVAL,
+                            "(i64 in 0..=255, or none)");
   /* arity, a generic function, a function that was not requested */
   rimport_test_assert_error(
       rimport_call(s, "Counter::new", NULL, 0, &v), RIMPORT_EINVAL,
@@ -1464,6 +1542,256 @@ static void repl_calls_a_real_plugin(void **state) {
 #endif
 }
 
+/* The issue's scenario with the real reqwest 0.11 from Debian's crates:
+ * after `from reqwest.blocking rimport Client` and `from reqwest rimport
+ * StatusCode` are registered, the reference VM has one kind per opaque
+ * type the manifest names (plus "kayton.thunk" and "kayton.kind_name") and
+ * one global per thunk, holding the thunk's address (plus one per kind
+ * telling keep! its kind); StatusCode::from_u16(404) and as_u16 run
+ * through the dynamic path from C. Then `rimport repl` makes the same
+ * calls, and again under strace once its cell of imports is cached: no
+ * process is started (no rustc, no cargo). Skipped without librust-reqwest-dev.
+ */
+static void reqwest_status_code_through_the_dynamic_path(void **state) {
+  static const char cell[] = "rimport reqwest(version=\"0.11\", "
+                             "features=[\"blocking\"])\n"
+                             "from reqwest.blocking rimport Client\n"
+                             "from reqwest rimport StatusCode\n";
+  static const char registry[] = "/usr/share/cargo/registry";
+  rimport_session_options so = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *built;
+  rimport__vm *vm;
+  cJSON *manifest;
+  const cJSON *k, *t;
+  const char *(*manifest_fn)(void);
+  const char *key, *dir = rimport_test_tmpdir("dyncall-reqwest");
+  rimport_value a, code, v;
+  size_t kinds = 0, globals = 0, thunks = 0, opaque = 0;
+  char cache[4200];
+  (void)state;
+  if (rimport_test_count_prefixed(registry, "reqwest-0.11") == 0)
+    skip();
+  snprintf(cache, sizeof(cache), "%s/cache", dir);
+  so.source_kind = RIMPORT_SOURCE_DIRECTORY;
+  so.source = registry;
+  s = rimport_test_session_open(cache, &so);
+  plan = rimport_test_plan(s, cell);
+  built = rimport_test_build(s, plan);
+  if (rimport_load(s, built) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  key = rimport_build_result_array(built)->key;
+  vm = rimport__session_vm(s);
+  *(void **)&manifest_fn = rimport__loader_symbol(
+      rimport__session_loader(s), key, "kayton_plugin_manifest");
+  assert_non_null(manifest_fn);
+  manifest = cJSON_Parse(manifest_fn());
+  assert_non_null(manifest);
+  /* one kind per opaque type, with the types the issue names */
+  cJSON_ArrayForEach(k, cJSON_GetObjectItem(manifest, "kinds")) {
+    KaytonKind kind;
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(k, "name"));
+    assert_non_null(name);
+    if (rimport__vm_kind_by_name(vm, name, &kind) != 0)
+      fail_msg("the kind %s is not registered", name);
+    opaque++;
+  }
+  {
+    KaytonKind kind;
+    assert_int_equal(
+        rimport__vm_kind_by_name(vm, "http::status::StatusCode", &kind), 0);
+    assert_int_equal(
+        rimport__vm_kind_by_name(vm, "reqwest::blocking::Client", &kind), 0);
+  }
+  /* one global per thunk, holding the thunk */
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(manifest, "thunks")) {
+    const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(t, "path"));
+    const char *sym = cJSON_GetStringValue(cJSON_GetObjectItem(t, "symbol"));
+    KaytonKind tk = 0;
+    void *ptr = NULL;
+    KaytonContext *ctx = rimport__vm_context(vm);
+    assert_non_null(path);
+    assert_non_null(sym);
+    assert_int_equal(rimport__vm_kind_by_name(vm, "kayton.thunk", &tk), 0);
+    if (ctx->api->get_global_ptr(ctx, path, strlen(path), tk, &ptr) != 0 ||
+        ptr != rimport__loader_symbol(rimport__session_loader(s), key, sym))
+      fail_msg("the global %s is not the thunk %s", path, sym);
+    thunks++;
+  }
+  rimport__vm_counts(vm, &kinds, &globals);
+  print_message("reqwest: %zu kinds, %zu thunks\n", opaque, thunks);
+  assert_true(opaque >= 2 && thunks >= 10);
+  /* + kayton.thunk and kayton.kind_name (kayton_api's public_kind) */
+  assert_int_equal(kinds, opaque + 2);
+  /* + one "kayton.kind_of <type name>" per kind (keep! finds it there) */
+  assert_int_equal(globals, thunks + opaque);
+  cJSON_Delete(manifest);
+  /* StatusCode::from_u16(404), then as_u16 on its handle */
+  a = i64v(404);
+  if (rimport_call(s, "StatusCode::from_u16", &a, 1, &code) != 0)
+    fail_msg("from_u16: %s", rimport_error_last()->message);
+  assert_int_equal(code.tag, RIMPORT_VALUE_HANDLE);
+  assert_int_equal(rimport_call(s, "StatusCode::as_u16", &code, 1, &v), 0);
+  assert_int_equal(v.tag, RIMPORT_VALUE_I64);
+  assert_int_equal(v.as.i64, 404);
+  assert_int_equal(
+      rimport_call(s, "reqwest::StatusCode::is_client_error", &code, 1, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && v.as.boolean);
+  a = i64v(99);
+  rimport_test_assert_error(rimport_call(s, "StatusCode::from_u16", &a, 1, &v),
+                            RIMPORT_EPANIC, "invalid status code");
+  rimport_build_result_free(built);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+#ifdef RIMPORT_CLI_PATH
+  {
+    char input[4300], log[4300];
+    const char *argv[] = {RIMPORT_CLI_PATH, "--cache-dir", cache,
+                          "--source-dir",   registry,      "--offline",
+                          "repl",           NULL};
+    rimport_test_output o = RIMPORT_TEST_OUTPUT_INIT;
+    snprintf(input, sizeof(input), "%s/input.txt", dir);
+    snprintf(log, sizeof(log), "%s/strace.log", dir);
+    rimport_test_write_file(input, "rimport reqwest(version=\"0.11\", "
+                                   "features=[\"blocking\"])\n"
+                                   "from reqwest.blocking rimport Client\n"
+                                   "from reqwest rimport StatusCode\n"
+                                   "\n"
+                                   ":call StatusCode::from_u16(404)\n"
+                                   ":call StatusCode::as_u16($1)\n"
+                                   ":quit\n");
+    /* once without strace: the cell of imports is compiled (and cached) */
+    {
+      rimport__proc_opts po;
+      rimport__proc_result pr = RIMPORT__PROC_RESULT_INIT;
+      memset(&po, 0, sizeof(po));
+      po.file = RIMPORT_CLI_PATH;
+      po.args = argv;
+      po.stdin_path = input;
+      po.timeout_ms = 120000;
+      assert_int_equal(rimport__proc_run(&po, &pr), 0);
+      if (pr.exit_status != 0)
+        fail_msg("repl exited %d: %s", (int)pr.exit_status, pr.err.ptr);
+      rimport__proc_result_dispose(&pr);
+    }
+    if (rimport_test_exec_spawning_nothing(&o, argv, input, NULL, log,
+                                           120000) == 0 &&
+        (o.status != 0 ||
+         !strstr(o.out.ptr, "$1 = http::status::StatusCode handle: 404 Not "
+                            "Found\n404\n")))
+      fail_msg("repl exited %d and printed:\n%s\n%s", (int)o.status, o.out.ptr,
+               o.err.ptr);
+    rimport_test_output_free(&o);
+  }
+#endif
+}
+
+/* semver and regex from Debian's crates: their indexes describe the
+ * requested types (kinds, traits, fallible constructors), and their
+ * thunks run from C: a Version and a VersionReq parsed, matched and
+ * rendered; a Regex compiled and matched; an invalid pattern's Err is the
+ * error with regex's own message; a method whose result borrows its
+ * arguments (find) has no thunk, and a generic one (replace_all) is
+ * refused before any call. Skipped without librust-semver-dev or
+ * librust-regex-dev. */
+static void semver_and_regex_from_debian(void **state) {
+  static const char registry[] = "/usr/share/cargo/registry";
+  rimport_session_options so = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *built;
+  const rimport_api_item *it = NULL;
+  rimport_value a[3], ver, req, re, v;
+  rimport_buf text = RIMPORT_BUF_INIT;
+  char cache[4200];
+  (void)state;
+  if (rimport_test_count_prefixed(registry, "semver-1") == 0 ||
+      rimport_test_count_prefixed(registry, "regex-1") == 0)
+    skip();
+  snprintf(cache, sizeof(cache), "%s/cache",
+           rimport_test_tmpdir("dyncall-semver-regex"));
+  so.source_kind = RIMPORT_SOURCE_DIRECTORY;
+  so.source = registry;
+  s = rimport_test_session_open(cache, &so);
+  plan = rimport_test_plan(s, "from semver rimport Version, VersionReq\n"
+                              "from regex rimport Regex\n");
+  built = rimport_test_build(s, plan);
+  if (rimport_load(s, built) != 0 || rimport_register(s) != 0)
+    fail_msg("load: %s", rimport_error_last()->message);
+  /* the indexes */
+  assert_int_equal(rimport_api_lookup(s, "semver::Version", &it), 0);
+  assert_int_equal(it->kind, RIMPORT_API_STRUCT);
+  assert_true(
+      (it->traits &
+       (RIMPORT_TRAIT_DISPLAY | RIMPORT_TRAIT_DEBUG | RIMPORT_TRAIT_CLONE)) ==
+      (RIMPORT_TRAIT_DISPLAY | RIMPORT_TRAIT_DEBUG | RIMPORT_TRAIT_CLONE));
+  assert_true(it->field_count >= 3);
+  assert_string_equal(it->fields[0].name, "major");
+  assert_int_equal(rimport_api_lookup(s, "semver::Version::parse", &it), 0);
+  assert_int_equal(it->param_count, 1);
+  assert_int_equal(it->params[0].shape.kind, RIMPORT_VM_STR);
+  assert_true(it->output->fallible);
+  assert_int_equal(it->output->kind, RIMPORT_VM_OPAQUE);
+  assert_string_equal(it->output->opaque, "semver::Version");
+  assert_int_equal(rimport_api_lookup(s, "regex::Regex::is_match", &it), 0);
+  assert_string_equal(it->receiver, "&self");
+  assert_int_equal(it->output->kind, RIMPORT_VM_BOOL);
+  /* semver: parse, new (u64 parts), a requirement that matches */
+  a[0] = strv("1.2.3-beta.1", 12);
+  if (rimport_call(s, "Version::parse", a, 1, &ver) != 0)
+    fail_msg("Version::parse: %s", rimport_error_last()->message);
+  assert_int_equal(ver.tag, RIMPORT_VALUE_HANDLE);
+  assert_int_equal(rimport_value_render(s, ver.as.handle, 0, &text), 0);
+  assert_string_equal(text.ptr, "1.2.3-beta.1");
+  a[0] = i64v(1);
+  a[1] = i64v(2);
+  a[2] = i64v(3);
+  assert_int_equal(rimport_call(s, "semver::Version::new", a, 3, &ver), 0);
+  a[0] = i64v(-1);
+  rimport_test_assert_error(rimport_call(s, "Version::new", a, 3, &v),
+                            RIMPORT_EINVAL, "out of that range");
+  a[0] = strv(">=1.2, <2", 9);
+  assert_int_equal(rimport_call(s, "VersionReq::parse", a, 1, &req), 0);
+  a[0] = req;
+  a[1] = ver;
+  assert_int_equal(rimport_call(s, "VersionReq::matches", a, 2, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && v.as.boolean);
+  a[0] = strv("x", 1);
+  rimport_test_assert_error(rimport_call(s, "Version::parse", a, 1, &v),
+                            RIMPORT_EPANIC,
+                            "unexpected character 'x' while parsing major "
+                            "version number");
+  /* regex */
+  a[0] = strv("a+b", 3);
+  assert_int_equal(rimport_call(s, "Regex::new", a, 1, &re), 0);
+  a[0] = re;
+  a[1] = strv("xaab", 4);
+  assert_int_equal(rimport_call(s, "regex::Regex::is_match", a, 2, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && v.as.boolean);
+  a[1] = strv("xba", 3);
+  assert_int_equal(rimport_call(s, "Regex::is_match", a, 2, &v), 0);
+  assert_true(v.tag == RIMPORT_VALUE_BOOL && !v.as.boolean);
+  assert_int_equal(rimport_call(s, "Regex::as_str", &re, 1, &v), 0);
+  assert_int_equal(v.tag, RIMPORT_VALUE_STR);
+  assert_string_equal(v.as.str.ptr, "a+b");
+  rimport_value_dispose(&v);
+  a[0] = strv("(", 1);
+  rimport_test_assert_error(rimport_call(s, "Regex::new", a, 1, &v),
+                            RIMPORT_EPANIC, "unclosed group");
+  a[0] = re;
+  a[1] = strv("aab", 3);
+  rimport_test_assert_error(rimport_call(s, "Regex::find", a, 2, &v),
+                            RIMPORT_ENOTFOUND, "has no thunk for it");
+  a[2] = strv("-", 1);
+  rimport_test_assert_error(rimport_call(s, "Regex::replace_all", a, 3, &v),
+                            RIMPORT_EUNSUPPORTED, "a generic parameter");
+  rimport_buf_dispose(&text);
+  rimport_build_result_free(built);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
 /* --- the REPL's syntax ---------------------------------------------------- */
 
 static int refs_seen;
@@ -1512,6 +1840,10 @@ static void call_syntax(void **state) {
   assert_string_equal(e.path, "::f");
   assert_int_equal(e.nargs, 0);
   rimport__dyncall_expr_free(&e);
+  parse_ok("f(None, 1)", &e);
+  assert_int_equal(e.nargs, 2);
+  assert_int_equal(e.args[0].tag, RIMPORT_VALUE_NONE);
+  rimport__dyncall_expr_free(&e);
   parse_ok("m::f(-9223372036854775808, 9223372036854775807, +3, 1.5, -2e3, "
            "1., 1E+2, true, false, \"a\\\"b\\\\c\\n\\t\\r\\0\\x41\\u{e9}"
            "\\u{1F600}\\'\", \"é\", [1, -2, 3], [1, 2.5], [], [ 1 , ], $2,)",
@@ -1558,7 +1890,7 @@ static void call_syntax(void **state) {
   parse_bad("a::(1)", 4, "an identifier after ::");
   parse_bad("a:::b(1)", 4, "an identifier after ::");
   parse_bad("9f()", 1, "expected the function to call");
-  parse_bad("f(None)", 3, "got `None`");
+  parse_bad("f(none)", 3, "got `none`");
   parse_bad("f(truex)", 3, "got `truex`");
   parse_bad("f(12abc)", 5, "a number may not be followed by `a`");
   parse_bad("f(0x1F)", 4, "a number may not be followed by `x`");
@@ -1838,6 +2170,8 @@ static const struct CMUnitTest tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(handles_borrowed_moved_and_returned, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(option_parameters_take_none, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(option_none_is_a_none_value, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(err_and_panic_are_errors, setup, teardown),
@@ -1859,6 +2193,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(repl_call_lines_report_and_go_on),
     cmocka_unit_test(real_plugin_calls),
     cmocka_unit_test(repl_calls_a_real_plugin),
+    cmocka_unit_test(reqwest_status_code_through_the_dynamic_path),
+    cmocka_unit_test(semver_and_regex_from_debian),
 };
 
 RIMPORT_TEST_MAIN(tests, NULL)

@@ -2,9 +2,12 @@
  * session open/close on good and unusable cache directories (src/session.c
  * and the public call of each stage). Nothing here runs a toolchain. */
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "support.h"
+#include "common/common.h"
+#include "common/fs.h"
 #include "kayton_api.h"
 
 /* A session on a scratch cache directory. */
@@ -98,6 +101,72 @@ static void options_versions_are_checked(void **state) {
                             "version 0");
   assert_null(cell);
   rimport_session_close(ok);
+}
+
+/* A version-1 struct (a caller built against the rimport.h before
+ * shared_cache_dir) is filled and taken without touching the later
+ * fields, which get their defaults. */
+static void version_1_options_still_work(void **state) {
+  /* Room for a v1 struct and a guard after it. */
+  union {
+    rimport_session_options o;
+    unsigned char bytes[sizeof(rimport_session_options)];
+  } u;
+  size_t v1 = offsetof(rimport_session_options, shared_cache_dir), i;
+  rimport_session *s = NULL;
+  rimport_buf dir = RIMPORT_BUF_INIT;
+  (void)state;
+  memset(&u, 0xab, sizeof(u));
+  assert_int_equal(rimport_session_options_init(&u.o, 1), 0);
+  assert_int_equal(u.o.version, 1);
+  for (i = v1; i < sizeof(u.bytes); i++)
+    assert_int_equal(u.bytes[i], 0xab);
+  rimport__buf_printf(&dir, "%s/cache",
+                      rimport_test_tmpdir("session-v1-options"));
+  u.o.cache_dir = dir.ptr;
+  rimport_test_setenv("RIMPORT_SHARED_CACHE_DIR", NULL);
+  assert_int_equal(rimport_session_open(&s, &u.o), 0);
+  assert_null(rimport_session_shared_cache_dir(s, NULL));
+  rimport_session_close(s);
+  rimport_buf_dispose(&dir);
+}
+
+/* The shared cache from the environment when the option is NULL, made
+ * absolute; "" is none; the local cache itself is refused. */
+static void shared_cache_comes_from_option_or_environment(void **state) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  rimport_buf cache = RIMPORT_BUF_INIT, tier = RIMPORT_BUF_INIT;
+  const char *tmp = rimport_test_tmpdir("session-shared");
+  int ro = -1;
+  (void)state;
+  rimport__buf_printf(&cache, "%s/cache", tmp);
+  rimport__buf_printf(&tier, "%s/tier", tmp);
+  assert_int_equal(rimport__fs_mkdir_p(tier.ptr), 0);
+  o.cache_dir = cache.ptr;
+  rimport_test_setenv("RIMPORT_SHARED_CACHE_DIR", tier.ptr);
+  rimport_test_setenv("RIMPORT_SHARED_CACHE_READONLY", "1");
+  assert_int_equal(rimport_session_open(&s, &o), 0);
+  assert_non_null(rimport_session_shared_cache_dir(s, &ro));
+  assert_true(rimport_test_path_ends_with(
+      rimport_session_shared_cache_dir(s, NULL), "/tier"));
+  assert_int_equal(ro, 1);
+  rimport_session_close(s);
+  /* the option wins; "" is none */
+  rimport_test_setenv("RIMPORT_SHARED_CACHE_READONLY", NULL);
+  o.shared_cache_dir = "";
+  assert_int_equal(rimport_session_open(&s, &o), 0);
+  assert_null(rimport_session_shared_cache_dir(s, &ro));
+  assert_int_equal(ro, 0);
+  rimport_session_close(s);
+  /* the local cache itself */
+  o.shared_cache_dir = cache.ptr;
+  rimport_test_assert_error(rimport_session_open(&s, &o), RIMPORT_EINVAL,
+                            "is the local cache directory itself");
+  assert_null(s);
+  rimport_test_setenv("RIMPORT_SHARED_CACHE_DIR", NULL);
+  rimport_buf_dispose(&cache);
+  rimport_buf_dispose(&tier);
 }
 
 static void calls_refuse_null_arguments(void **state) {
@@ -273,6 +342,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(init_functions_give_the_init_macros),
     cmocka_unit_test(init_functions_check_their_arguments),
     cmocka_unit_test(options_versions_are_checked),
+    cmocka_unit_test(version_1_options_still_work),
+    cmocka_unit_test(shared_cache_comes_from_option_or_environment),
     cmocka_unit_test(calls_refuse_null_arguments),
     cmocka_unit_test(a_fresh_session),
     cmocka_unit_test(a_host_context),

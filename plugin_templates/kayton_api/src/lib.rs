@@ -602,11 +602,83 @@ pub unsafe fn run_cell(
     unsafe { catch_raw(ctx, |c| body(c).map_err(|e| Error::Message(e.to_string()))) }
 }
 
-/// The kind rimport uses for values of type `T` kept with [`keep`]: one per
-/// Rust type name (a type exists once in the process: every crate is loaded
-/// once), registered on first use.
+/// The kind of the global that tells [`kind_of`] which kind a plugin gave a
+/// type: its value is the kind's name, a static NUL-terminated string of
+/// the plugin (plugins are never unloaded).
+const KIND_NAME_KIND: &str = "kayton.kind_name";
+
+/// The name of that global for type `T`.
+fn kind_of_global<T: 'static>() -> String {
+    format!("kayton.kind_of {}", std::any::type_name::<T>())
+}
+
+/// Registers the kind of opaque values of type `T` that a plugin's thunks
+/// take and give, named `name` (the type's public path, NUL-terminated),
+/// with the drop function of `Slot<T>`, and tells [`kind_of`] that values
+/// of `T` kept with [`keep`] belong to it too: then a kept value is a
+/// handle the plugin's thunks (and its render thunk) take.
+pub fn public_kind<T: 'static>(ctx: &mut KaytonContext, name: &'static str) -> Result<Kind, Error> {
+    let bare = name.strip_suffix('\0').unwrap_or(name);
+    let k = slot_kind::<T>(ctx, bare)?;
+    if name.ends_with('\0') {
+        let nk = ctx.register_kind(KIND_NAME_KIND, None)?;
+        ctx.set_global_ptr(&kind_of_global::<T>(), nk, name.as_ptr() as *mut c_void)?;
+    }
+    Ok(k)
+}
+
+/// The kinds a value of type `T` kept with [`keep`] may have, the one
+/// [`keep`] uses first: the kind a loaded plugin registered for `T` under
+/// its public path ([`public_kind`]), then the kind named by `T`'s type
+/// name (for types no plugin registered, and for values kept before a
+/// plugin that registers `T` was loaded). Both hold a `Box<Slot<T>>`.
+fn kept_kinds<T: 'static>(ctx: &mut KaytonContext) -> Result<Vec<Kind>, Error> {
+    let mut kinds = Vec::with_capacity(2);
+    let nk = ctx.register_kind(KIND_NAME_KIND, None)?;
+    if let Ok(p) = ctx.get_global_ptr(&kind_of_global::<T>(), nk) {
+        if !p.is_null() {
+            // SAFETY: public_kind stored a static NUL-terminated string of
+            // a plugin that stays loaded.
+            let name = unsafe { std::ffi::CStr::from_ptr(p as *const c_char) };
+            if let Ok(name) = name.to_str() {
+                kinds.push(slot_kind::<T>(ctx, name)?);
+            }
+        }
+    }
+    let own = slot_kind::<T>(ctx, std::any::type_name::<T>())?;
+    if !kinds.contains(&own) {
+        kinds.push(own);
+    }
+    Ok(kinds)
+}
+
+/// The kind rimport uses for values of type `T` kept with [`keep`]: the
+/// kind a loaded plugin gave `T` (so that its thunks take the value), else
+/// one per Rust type name (a type exists once in the process: every crate
+/// is loaded once), registered on first use. Values are held as
+/// `Box<Slot<T>>`, as thunks hold theirs.
 pub fn kind_of<T: 'static>(ctx: &mut KaytonContext) -> Result<Kind, Error> {
-    ctx.register_kind(std::any::type_name::<T>(), Some(drop_box::<T>))
+    Ok(kept_kinds::<T>(ctx)?[0])
+}
+
+/// The handle kept as `name` with a kind of `T`, and that kind; `Ok(None)`
+/// when nothing is kept under the name; `Err(EKIND)` when what is kept
+/// there is of another type.
+fn kept<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<Option<(HKayRef, Kind)>, Error> {
+    let mut other = false;
+    for k in kept_kinds::<T>(ctx)? {
+        match ctx.get_global_ptr(name, k) {
+            Ok(p) => return Ok(Some((p as usize as HKayRef, k))),
+            Err(Error::Host(EKIND)) => other = true,
+            Err(Error::Host(ENOTFOUND)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if other {
+        Err(Error::Host(EKIND))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Keeps `value` in the VM under `name`, so that a later cell of the session
@@ -615,22 +687,22 @@ pub fn kind_of<T: 'static>(ctx: &mut KaytonContext) -> Result<Kind, Error> {
 /// kept is dropped when the session closes.
 pub fn keep<T: 'static>(ctx: &mut KaytonContext, name: &str, value: T) -> Result<(), Error> {
     let kind = kind_of::<T>(ctx)?;
-    let old = ctx.get_global_ptr(name, kind).ok();
-    let h = ctx.new_handle(kind, Box::new(value))?;
+    let old = kept::<T>(ctx, name).ok().flatten();
+    let h = ctx.new_handle::<Slot<T>>(kind, Box::new(Some(value)))?;
     ctx.set_global_ptr(name, kind, h as usize as *mut c_void)?;
-    if let Some(p) = old {
-        let _ = ctx.release(p as usize as HKayRef);
+    if let Some((p, _)) = old {
+        let _ = ctx.release(p);
     }
     Ok(())
 }
 
 /// The value an earlier cell kept under `name` with [`keep`]. It stays valid
 /// while the session lives and nothing keeps another value under `name`; a
-/// value of another type under that name is `Error::Host(-3)` (EKIND).
+/// value of another type under that name, or one a thunk took by value
+/// (moved out), is an error saying so.
 pub fn get<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<&'static T, Error> {
-    let kind = kind_of::<T>(ctx)?;
-    let h = match ctx.get_global_ptr(name, kind) {
-        Ok(p) => p as usize as HKayRef,
+    let (h, kind) = match kept::<T>(ctx, name) {
+        Ok(Some(hk)) => hk,
         Err(Error::Host(EKIND)) => {
             return Err(Error::Message(format!(
                 "get!: the value kept as \"{}\" is not a {}: it was kept with \
@@ -640,7 +712,7 @@ pub fn get<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<&'static T
                 std::any::type_name::<T>()
             )))
         }
-        Err(Error::Host(ENOTFOUND)) => {
+        Ok(None) => {
             return Err(Error::Message(format!(
                 "get!: nothing is kept as \"{}\"; keep it first, with \
                  keep!(\"{}\", value) in an earlier cell",
@@ -649,10 +721,17 @@ pub fn get<T: 'static>(ctx: &mut KaytonContext, name: &str) -> Result<&'static T
         }
         Err(e) => return Err(e),
     };
-    let p = ctx.get_handle::<T>(h, kind)?;
+    let p = ctx.get_handle::<Slot<T>>(h, kind)?;
     // SAFETY: the VM owns the box behind the handle until the session
     // closes or the name is kept again; cells run one at a time.
-    Ok(unsafe { &*p })
+    match unsafe { &*p } {
+        Some(v) => Ok(v),
+        None => Err(Error::Message(format!(
+            "get!: the value kept as \"{}\" was moved out by a call that took \
+             it by value",
+            name
+        ))),
+    }
 }
 
 // --- thunks (kayton_api.h "thunks") -----------------------------------------
