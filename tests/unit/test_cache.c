@@ -2708,6 +2708,7 @@ static void tier_entry_is_brought_local_and_verified(void **state) {
   assert_string_equal(again->dir, e->dir);
   assert_int_equal(count_in(cache_dir, ".stage-"), 0);
   /* Absent from the tier: ENOTFOUND, and nothing said. */
+  rimport__entry_free(e); /* the fetch sets e (to NULL) */
   assert_int_equal(
       rimport__tier_fetch(&t, cache_dir, "demo", KEY2, &tier_want, &e),
       RIMPORT_ENOTFOUND);
