@@ -3,7 +3,8 @@
 # under ASan+UBSan and under valgrind, every build type compiled with gcc and
 # clang, the Windows stage (mingw-w64 build, the suite under wine64:
 # scripts/test-windows.sh), and short fuzzing runs of the parser, the
-# Rust source scanner and the rustdoc JSON reader.
+# Rust source scanner, the rustdoc JSON reader, the cache's manifest reader
+# and the reader of cargo's output.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Debian's rustc 1.63 and cargo too (/usr/bin; rustup's stay first on PATH):
@@ -72,6 +73,18 @@ log "fuzz the rustdoc JSON reader (the API index) for 30 s (build-fuzz/)"
 corpus=$(mktemp -d)
 cp "$ROOT"/tests/fuzz/corpus/rustdoc/* "$corpus"/
 "$ROOT/build-fuzz/tests/fuzz/fuzz_rustdoc" -max_total_time=30 -timeout=10 \
+  -print_final_stats=1 "$corpus" 2>&1 | tail -15
+rm -rf "$corpus"
+log "fuzz the cache's manifest reader for 30 s (build-fuzz/)"
+corpus=$(mktemp -d)
+cp "$ROOT"/tests/fuzz/corpus/manifest/* "$corpus"/
+"$ROOT/build-fuzz/tests/fuzz/fuzz_manifest" -max_total_time=30 -timeout=10 \
+  -print_final_stats=1 "$corpus" 2>&1 | tail -15
+rm -rf "$corpus"
+log "fuzz the reader of cargo's JSON messages and progress for 30 s (build-fuzz/)"
+corpus=$(mktemp -d)
+cp "$ROOT"/tests/fuzz/corpus/cargo_json/* "$corpus"/
+"$ROOT/build-fuzz/tests/fuzz/fuzz_cargo_json" -max_total_time=30 -timeout=10 \
   -print_final_stats=1 "$corpus" 2>&1 | tail -15
 rm -rf "$corpus"
 log "all tests passed"

@@ -272,6 +272,107 @@ void rimport_test_allow_writes(const char *dir) {
     fail_msg("%s", last_message());
 }
 
+/* --- mounts ------------------------------------------------------------ */
+
+static char mounts[8][64];
+
+const char *rimport_test_mount_tmpfs(const char *options, char *why,
+                                     size_t why_size) {
+#ifdef _WIN32
+  (void)options;
+  snprintf(why, why_size, "Windows has no tmpfs to mount");
+  return NULL;
+#else
+  static unsigned int n;
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  size_t slot;
+  char dir[64];
+  for (slot = 0; slot < RIMPORT__ARRAY_SIZE(mounts) && mounts[slot][0]; slot++)
+    ;
+  if (slot == RIMPORT__ARRAY_SIZE(mounts))
+    fail_msg("more than %d mounts at once", (int)RIMPORT__ARRAY_SIZE(mounts));
+  if (!rimport_test_have_program("mount")) {
+    snprintf(why, why_size, "there is no mount program on PATH");
+    return NULL;
+  }
+  snprintf(dir, sizeof(dir), "/tmp/rimport-mnt-%d-%u", (int)uv_os_getpid(),
+           n++);
+  if (rimport__fs_mkdir_p(dir) != 0)
+    fail_msg("%s", last_message());
+  {
+    const char *args[] = {"mount", "-t",           "tmpfs", "-o",
+                          options, "rimport-test", dir,     NULL};
+    rimport_test_exec(&r, args, NULL, NULL, 60000);
+  }
+  if (r.status != 0 || r.term_signal != 0) {
+    snprintf(why, why_size,
+             "`mount -t tmpfs -o %s rimport-test %s` failed (only root may "
+             "mount, in a container that allows it): %s",
+             options, dir, r.err.ptr ? r.err.ptr : "");
+    rimport_test_output_free(&r);
+    rimport__fs_remove_tree(dir, NULL);
+    rimport_error_clear();
+    return NULL;
+  }
+  rimport_test_output_free(&r);
+  snprintf(mounts[slot], sizeof(mounts[slot]), "%s", dir);
+  return mounts[slot];
+#endif
+}
+
+void rimport_test_remount(const char *dir, const char *options) {
+  rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+  rimport_buf opt = RIMPORT_BUF_INIT;
+  if (rimport__buf_printf(&opt, "remount,%s", options) != 0)
+    fail_msg("out of memory");
+  {
+    const char *args[] = {"mount", "-o", opt.ptr, dir, NULL};
+    rimport_test_exec(&r, args, NULL, NULL, 60000);
+  }
+  if (r.status != 0 || r.term_signal != 0)
+    fail_msg("`mount -o %s %s` failed: %s", opt.ptr, dir,
+             r.err.ptr ? r.err.ptr : "");
+  rimport_test_output_free(&r);
+  rimport_buf_dispose(&opt);
+}
+
+int rimport_test_unmount_all(void **state) {
+  size_t i;
+  (void)state;
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(mounts); i++) {
+    rimport__proc_opts o;
+    rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
+    const char *args[] = {"umount", mounts[i], NULL};
+    const char *lazy[] = {"umount", "-l", mounts[i], NULL};
+    if (mounts[i][0] == '\0')
+      continue;
+    /* Not through rimport_test_exec: a teardown must not fail_msg. */
+    memset(&o, 0, sizeof(o));
+    o.file = "umount";
+    o.args = args;
+    o.timeout_ms = 60000;
+    if (rimport__proc_run(&o, &res) != 0 || res.exit_status != 0 ||
+        res.term_signal != 0) {
+      static const rimport__proc_result none = RIMPORT__PROC_RESULT_INIT;
+      rimport__proc_result_dispose(&res);
+      res = none;
+      o.args = lazy; /* busy: a child still in it */
+      if (rimport__proc_run(&o, &res) != 0 || res.exit_status != 0)
+        fprintf(stderr, "could not unmount %s: %s\n", mounts[i],
+                res.err.ptr ? res.err.ptr : last_message());
+    }
+    rimport__proc_result_dispose(&res);
+    {
+      uv_fs_t req;
+      uv_fs_rmdir(NULL, &req, mounts[i], NULL);
+      uv_fs_req_cleanup(&req);
+    }
+    mounts[i][0] = '\0';
+  }
+  rimport_error_clear();
+  return 0;
+}
+
 void rimport_test_dylib_path(rimport_buf *out, const char *dir,
                              const char *name) {
   rimport__buf_clear(out);
@@ -1112,6 +1213,16 @@ static const windows_skip windows_skips[] = {
      "a directory cannot be made unwritable on Windows: its read-only "
      "attribute does not keep new files out, and there is no write "
      "permission to take away"},
+    {"test_cache", "cache_read_only_dir_fails_at_session_open", NULL,
+     "it mounts a read-only tmpfs (or takes a directory's write permission "
+     "away), which Windows has neither of"},
+    {"test_cache", "cache_read_only_at_first_build", NULL,
+     "it remounts a tmpfs read-only under a session (or takes a "
+     "directory's write permission away), which Windows has neither of"},
+    {"test_cache", "cache_disk_full_during_publish", NULL,
+     "it mounts a small tmpfs, which Windows has no such thing as"},
+    {"test_cache", "cache_disk_full_during_build", NULL,
+     "it mounts a small tmpfs, which Windows has no such thing as"},
     {"test_build", "reqwest_from_debian", NULL,
      "Debian's crates cannot build reqwest for Windows: mio's Windows "
      "dependency (windows-sys) is stripped from librust-mio-dev (DESIGN.md "

@@ -120,6 +120,30 @@ int rimport_test_deny_writes(const char *dir);
 /* Gives a directory its owner's permissions back (0700). */
 void rimport_test_allow_writes(const char *dir);
 
+/* --- mounts (cases that mount are skipped on Windows) ------------------
+ * For a cache on a read-only or a full file system. Each mount is a tmpfs
+ * at a new directory /tmp/rimport-mnt-<pid>-<n>, made with the mount
+ * program (`mount -t tmpfs -o <options> rimport-test <dir>`), which only
+ * root may run (in a container, one that allows mounts). A case that
+ * mounts is registered with cmocka_unit_test_teardown(<case>,
+ * rimport_test_unmount_all) so that its mounts go whatever it did. */
+
+/* Mounts a new tmpfs with `options` ("ro", "size=256k"): its directory
+ * (static storage, until the next call), or NULL when it cannot be done
+ * (not root, no mount program, mounts not allowed, Windows), with the
+ * reason in why[0..why_size) (print it, then skip()). */
+const char *rimport_test_mount_tmpfs(const char *options, char *why,
+                                     size_t why_size);
+
+/* `mount -o remount,<options>` of a mount made by rimport_test_mount_tmpfs
+ * ("ro", "rw", "size=1m"); fails the test when it does not work. */
+void rimport_test_remount(const char *dir, const char *options);
+
+/* Unmounts every mount this process made and has not unmounted (lazily
+ * when one is busy), and removes their directories. A cmocka teardown:
+ * always 0. */
+int rimport_test_unmount_all(void **state);
+
 /* out = <dir>/<prefix><name><ext>: the file name the Rust toolchain gives
  * the dylib `name` on this platform ("libfoo.so", "foo.dll"). dir may be
  * NULL (the file name alone). */

@@ -290,7 +290,9 @@ static void handle_segment(rimport__cargo_report *r, const char *s, size_t len,
   if (*stop != '/')
     return;
   total = strtoul(stop + 1, &stop, 10);
-  if (total == 0 || done > total)
+  /* A count past what progress reports hold (unsigned int) is not
+   * cargo's: cut down, "3/4294967296" would report 3 of 0. */
+  if (total == 0 || done > total || (unsigned long)(unsigned)total != total)
     return;
   r->done = (unsigned)done;
   r->total = (unsigned)total;
@@ -298,8 +300,11 @@ static void handle_segment(rimport__cargo_report *r, const char *s, size_t len,
     stop++;
     while (stop < end && *stop == ' ')
       stop++;
+    /* The name ends at a NUL too: a unit of "" (a NUL byte in the
+     * segment) is no unit. */
     while (stop + ulen < end && ulen + 1 < sizeof(unit) && stop[ulen] != ',' &&
-           stop[ulen] != '(' && stop[ulen] != '.' && stop[ulen] != ' ')
+           stop[ulen] != '(' && stop[ulen] != '.' && stop[ulen] != ' ' &&
+           stop[ulen] != '\0')
       ulen++;
   }
   memcpy(unit, stop, ulen);
@@ -505,6 +510,37 @@ static const char *export_limit(const char *text) {
   return NULL;
 }
 
+/* The words of a write that found the disk full in cargo's or rustc's
+ * output: the OS's message (Linux, macOS; Windows) or Rust's error
+ * number for it (ENOSPC 28 on Linux; ERROR_DISK_FULL 112, ERROR_HANDLE_
+ * DISK_FULL 39 on Windows). */
+static const char *disk_full(const char *text) {
+  static const char *const words[] = {
+      "No space left on device", "There is not enough space on the disk",
+      "(os error 28)", "(os error 112)", "(os error 39)"};
+  size_t i;
+  for (i = 0; text != NULL && i < RIMPORT__ARRAY_SIZE(words); i++)
+    if (strstr(text, words[i]) != NULL)
+      return words[i];
+  return NULL;
+}
+
+/* Bytes free to this user on the disk of dir; -1 when unknown. */
+static long long free_bytes(const char *dir) {
+  uint64_t n;
+  if (dir == NULL || rimport__fs_free_bytes(dir, &n) != 0) {
+    rimport_error_clear();
+    return -1;
+  }
+  return n > (uint64_t)0x7fffffffffffffffLL ? 0x7fffffffffffffffLL
+                                            : (long long)n;
+}
+
+/* Below this, a failed build is taken to have run out of space: cargo
+ * and rustc need far more, and a linker that maps its output file dies
+ * of SIGBUS on a full disk (tmpfs) without saying so. */
+#define DISK_NEARLY_FULL (1024 * 1024)
+
 int rimport__cargo_error(const rimport__cargo_report *r,
                          const rimport_session_options *opts, const char *what,
                          const char *crate, int64_t exit_status,
@@ -512,6 +548,7 @@ int rimport__cargo_error(const rimport__cargo_report *r,
   rimport_buf src = RIMPORT_BUF_INIT, cand = RIMPORT_BUF_INIT,
               req = RIMPORT_BUF_INIT;
   const char *err = r->stderr_tail.ptr ? r->stderr_tail.ptr : "";
+  long long free = -1;
   int rc;
   rimport__cargo_source_text(opts, &src);
   if (strstr(err, "no matching package named") != NULL ||
@@ -586,6 +623,38 @@ int rimport__cargo_error(const rimport__cargo_report *r,
         "crate over the limit by itself cannot be loaded as a Windows DLL. "
         "The linker said: %s",
         what, crate, crate, crate, said.ptr ? said.ptr : "");
+    rimport_buf_dispose(&said);
+  } else if (disk_full(r->diagnostics.ptr) != NULL || disk_full(err) != NULL ||
+             ((free = free_bytes(opts->cache_dir)) >= 0 &&
+              free < DISK_NEARLY_FULL)) {
+    const char *text = disk_full(r->diagnostics.ptr) ? r->diagnostics.ptr : err;
+    rimport_buf said = RIMPORT_BUF_INIT, tmp = RIMPORT_BUF_INIT;
+    if (disk_full(text) != NULL) {
+      rimport__buf_puts(&said, "cargo said: ");
+      line_holding(text, disk_full(text), &tmp);
+      rimport__buf_puts(&said, tmp.ptr ? tmp.ptr : "");
+      rimport_buf_dispose(&tmp);
+    } else {
+      rimport__buf_printf(&said,
+                          "Only %lld bytes are free there (a linker that "
+                          "maps its output file dies of SIGBUS on a full "
+                          "disk without saying so); %s:\n%s",
+                          free,
+                          r->diagnostics.size ? "rustc said"
+                                              : "stderr "
+                                                "ended with",
+                          r->diagnostics.size ? r->diagnostics.ptr : err);
+    }
+    rc = rimport__error_set(
+        RIMPORT_EIO,
+        "%s: the disk ran out of space (ENOSPC) while cargo built `%s` in "
+        "the cache directory \"%s\" (its _target and _work directories); "
+        "free space on that disk (`rimport cache gc` removes what no process "
+        "uses, `rimport cache clear` all of rimport's files) or set "
+        "RIMPORT_CACHE_DIR (the cache_dir option) to a directory on a disk "
+        "with room, then build again. %s",
+        what, crate, opts->cache_dir ? opts->cache_dir : "(default)",
+        said.ptr ? said.ptr : "");
     rimport_buf_dispose(&said);
   } else if (r->error_count > 0) {
     rc = rimport__error_set(RIMPORT_EBUILD,

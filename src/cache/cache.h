@@ -367,9 +367,12 @@ int rimport__cache_gc_report(const char *cache_dir, rimport__cache_gc_fn fn,
  * which process builds which crate); otherwise holds every key lock while
  * it removes, and removes the lock files last. An entry some live process
  * has marked in use is kept, with its use fence, and the rest is
- * removed: 0, and fn (may be NULL) is told of each kept entry. A build
- * starting in that last moment may find its crate directory gone and fail
- * (retry it). */
+ * removed: 0, and fn (may be NULL) is told of each kept entry. So is
+ * each entry or stage of a key whose build began after clear took the
+ * locks (clear takes the key's lock before it removes anything of it, and
+ * leaves a key whose lock is held alone). A build starting in that last
+ * moment may find its crate directory gone: rimport__cache_lock makes it
+ * again. */
 int rimport__cache_clear_report(const char *cache_dir, rimport__cache_gc_fn fn,
                                 void *payload);
 int rimport__cache_clear(const char *cache_dir);

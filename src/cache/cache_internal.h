@@ -48,6 +48,21 @@ const char *rimport__cache_check_rel(const char *rel);
 /* Non-zero for "dylib", "dep", "source". */
 int rimport__cache_kind_ok(const char *kind);
 
+/* Checks the text of an entry's manifest.json (text[0..len), not
+ * NUL-terminated), all that rimport__cache_lookup checks before it looks
+ * at any file: a JSON object of format RIMPORT__CACHE_FORMAT naming
+ * `crate` and `key`, an "artifacts" list of records each with a path
+ * inside the entry (rimport__cache_check_rel; not manifest.json), a kind
+ * (rimport__cache_kind_ok), a size (a whole number of bytes, at most
+ * 2^53) and an xxh3 (32 lowercase hex digits), at least one of kind
+ * "dylib". 0 and *out, the document (the caller cJSON_Deletes it);
+ * RIMPORT_ECORRUPT with *why (replaced) a phrase starting "corrupt: "
+ * that names what is wrong (no error record: the caller names the
+ * entry); RIMPORT_ENOMEM. */
+int rimport__cache_manifest_parse(const char *text, size_t len,
+                                  const char *crate, const char *key,
+                                  cJSON **out, rimport_buf *why);
+
 /* rimport__cache_lookup with control over moving a corrupt entry aside;
  * *aside (when not NULL and the entry was moved) gets the new directory
  * (caller frees). */
@@ -58,6 +73,13 @@ int rimport__cache_lookup_ex(const char *cache_dir, const char *crate,
 /* Non-zero when this process may write in the directory `dir` (it
  * exists; no descriptor is used, so this works when they ran out). */
 int rimport__cache_dir_writable(const char *dir);
+
+/* After rc, a failure to write in the cache: when cache_dir (or dir, a
+ * directory in it, when it exists; may be NULL) may not be written by
+ * this process, adds to the error record (code kept) that it cannot be,
+ * and what to do. Returns rc. */
+int rimport__cache_explain_unwritable(const char *cache_dir, const char *dir,
+                                      int rc);
 
 /* B of cache.h's "Use marks": takes <crate>/<key>.use shared, waiting
  * as rimport__cache_use does, and lets it go. 0 also when <crate>/ does

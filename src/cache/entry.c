@@ -301,32 +301,106 @@ static int corrupt(lookup_ctx *c, const char *fmt, ...) {
   return rc;
 }
 
-typedef struct hash_check {
-  rimport__hasher *hasher;
-} hash_check;
+/* --------------------------------------------------------- the manifest */
 
-/* Checks one artifact. 0, ECORRUPT (via corrupt()), or another error. */
+/* Sets *why (replaced) to a phrase; RIMPORT_ECORRUPT, or ENOMEM. */
+static int manifest_bad(rimport_buf *why, const char *fmt, ...)
+    RIMPORT__PRINTF(2, 3);
+
+static int manifest_bad(rimport_buf *why, const char *fmt, ...) {
+  va_list ap;
+  int rc;
+  rimport__buf_clear(why);
+  va_start(ap, fmt);
+  rc = rimport__buf_vprintf(why, fmt, ap);
+  va_end(ap);
+  return rc != 0 ? rimport__error_nomem() : RIMPORT_ECORRUPT;
+}
+
+/* One artifact record: path, kind, size (a whole number of bytes) and
+ * xxh3. */
+static int check_record(const cJSON *a, rimport_buf *why) {
+  const char *rel = rimport__json_str(a, "path");
+  const char *kind = rimport__json_str(a, "kind");
+  const char *hash = rimport__json_str(a, "xxh3");
+  const cJSON *size = cJSON_GetObjectItemCaseSensitive(a, "size");
+  const char *bad;
+  if (!cJSON_IsObject(a))
+    return manifest_bad(why, "corrupt: manifest.json has an artifact record "
+                             "that is not a JSON object");
+  if (rel == NULL || (bad = rimport__cache_check_rel(rel)) != NULL)
+    return manifest_bad(why,
+                        "corrupt: manifest.json has an artifact whose path %s",
+                        rel ? bad : "is missing");
+  if (strcmp(rel, "manifest.json") == 0)
+    return manifest_bad(why, "corrupt: manifest.json lists itself as an "
+                             "artifact");
+  if (!rimport__cache_kind_ok(kind) || !cJSON_IsNumber(size) ||
+      !(size->valuedouble >= 0 && size->valuedouble <= 9007199254740992.0) ||
+      (double)(uint64_t)size->valuedouble != size->valuedouble ||
+      hash == NULL || strlen(hash) != 32 || !rimport__cache_key_ok(hash, 32))
+    return manifest_bad(why,
+                        "corrupt: manifest.json's record of \"%s\" lacks a "
+                        "valid kind, size or xxh3",
+                        rel);
+  return 0;
+}
+
+int rimport__cache_manifest_parse(const char *text, size_t len,
+                                  const char *crate, const char *key,
+                                  cJSON **out, rimport_buf *why) {
+  const cJSON *fmt, *arts, *a;
+  const char *s;
+  cJSON *m;
+  int rc = 0, dylibs = 0;
+  *out = NULL;
+  if ((m = cJSON_ParseWithLength(text, len)) == NULL || !cJSON_IsObject(m))
+    rc = manifest_bad(why, "corrupt: manifest.json is not a JSON object");
+  else if (!cJSON_IsNumber(fmt =
+                               cJSON_GetObjectItemCaseSensitive(m, "format")) ||
+           fmt->valuedouble != RIMPORT__CACHE_FORMAT)
+    rc = manifest_bad(why,
+                      "corrupt: manifest.json is not of format %d (written "
+                      "by another program or rimport version?)",
+                      RIMPORT__CACHE_FORMAT);
+  else if ((s = rimport__json_str(m, "crate")) == NULL ||
+           strcmp(s, crate) != 0 || (s = rimport__json_str(m, "key")) == NULL ||
+           strcmp(s, key) != 0)
+    rc = manifest_bad(why,
+                      "corrupt: manifest.json names another crate or key "
+                      "than %s %s",
+                      crate, key);
+  else if (!cJSON_IsArray(arts =
+                              cJSON_GetObjectItemCaseSensitive(m, "artifacts")))
+    rc = manifest_bad(why, "corrupt: manifest.json has no \"artifacts\" list");
+  else {
+    cJSON_ArrayForEach(a, arts) {
+      if ((rc = check_record(a, why)) != 0)
+        break;
+      dylibs += strcmp(rimport__json_str(a, "kind"), "dylib") == 0;
+    }
+    if (rc == 0 && dylibs == 0)
+      rc = manifest_bad(why, "corrupt: manifest.json lists no dylib");
+  }
+  if (rc != 0) {
+    cJSON_Delete(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}
+
+/* Checks one artifact's file (its record was checked with the manifest),
+ * as `verify` asks. 0, ECORRUPT (via corrupt()), or another error. */
 static int check_artifact(lookup_ctx *c, const cJSON *a, int verify,
                           rimport_buf *path, uint64_t *size_out) {
   const char *rel = rimport__json_str(a, "path");
   const char *kind = rimport__json_str(a, "kind");
   const char *want_hash = rimport__json_str(a, "xxh3");
   const cJSON *size = cJSON_GetObjectItemCaseSensitive(a, "size");
-  const char *why;
   rimport__stat st;
   uint64_t want_size;
   int rc;
-  if (rel == NULL || (why = rimport__cache_check_rel(rel)) != NULL)
-    return corrupt(c, "corrupt: manifest.json has an artifact whose path %s",
-                   rel ? why : "is missing");
-  if (!rimport__cache_kind_ok(kind) || !cJSON_IsNumber(size) ||
-      size->valuedouble < 0 || size->valuedouble > 9007199254740992.0 ||
-      want_hash == NULL || strlen(want_hash) != 32 ||
-      !rimport__cache_key_ok(want_hash, 32))
-    return corrupt(c,
-                   "corrupt: manifest.json's record of \"%s\" lacks a valid "
-                   "kind, size or xxh3",
-                   rel);
   want_size = (uint64_t)size->valuedouble;
   *size_out = want_size;
   if ((rc = rimport__cache_join_rel(path, c->dir.ptr, rel)) != 0)
@@ -382,50 +456,27 @@ static int check_artifact(lookup_ctx *c, const cJSON *a, int verify,
   return 0;
 }
 
-/* Reads and parses the entry's manifest.json and checks its format, crate
- * and key; *out gets the document. */
+/* Reads the entry's manifest.json and checks it
+ * (rimport__cache_manifest_parse); *out gets the document. */
 static int read_manifest(lookup_ctx *c, cJSON **out) {
-  rimport_buf text = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT;
-  const cJSON *fmt;
-  const char *s;
-  cJSON *m = NULL;
+  rimport_buf text = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT,
+              why = RIMPORT_BUF_INIT;
   int rc = rimport__path_join(&path, c->dir.ptr, "manifest.json");
+  *out = NULL;
   if (rc == 0)
     rc = rimport__fs_read_file(path.ptr, RIMPORT__CACHE_MANIFEST_MAX, &text);
   if (rc == RIMPORT_ENOTFOUND)
     rc = corrupt(c, "incomplete: it has no manifest.json");
   else if (rc == RIMPORT_ECORRUPT)
     rc = corrupt(c, "corrupt: manifest.json is too large");
-  else if (rc == 0 &&
-           ((m = cJSON_ParseWithLength(text.ptr, text.size)) == NULL ||
-            !cJSON_IsObject(m)))
-    rc = corrupt(c, "corrupt: manifest.json is not a JSON object");
-  else if (rc == 0 && (!cJSON_IsNumber(fmt = cJSON_GetObjectItemCaseSensitive(
-                                           m, "format")) ||
-                       fmt->valuedouble != RIMPORT__CACHE_FORMAT))
-    rc = corrupt(c,
-                 "corrupt: manifest.json is not of format %d (written by "
-                 "another program or rimport version?)",
-                 RIMPORT__CACHE_FORMAT);
-  else if (rc == 0 && ((s = rimport__json_str(m, "crate")) == NULL ||
-                       strcmp(s, c->crate) != 0 ||
-                       (s = rimport__json_str(m, "key")) == NULL ||
-                       strcmp(s, c->key) != 0))
-    rc = corrupt(c,
-                 "corrupt: manifest.json names another crate or key than "
-                 "%s %s",
-                 c->crate, c->key);
-  else if (rc == 0 &&
-           !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(m, "artifacts")))
-    rc = corrupt(c, "corrupt: manifest.json has no \"artifacts\" list");
+  else if (rc == 0 && (rc = rimport__cache_manifest_parse(
+                           text.ptr ? text.ptr : "", text.size, c->crate,
+                           c->key, out, &why)) == RIMPORT_ECORRUPT)
+    rc = corrupt(c, "%s", why.ptr ? why.ptr : "corrupt: manifest.json");
   rimport_buf_dispose(&text);
   rimport_buf_dispose(&path);
-  if (rc != 0) {
-    cJSON_Delete(m);
-    return rc;
-  }
-  *out = m;
-  return 0;
+  rimport_buf_dispose(&why);
+  return rc;
 }
 
 /* Checks every artifact the manifest lists (as `verify` asks) and finds

@@ -410,8 +410,9 @@ typedef struct clear_ctx {
   const char *crate;
   rimport_buf crate_dir;
   rimport__live_marks *marks; /* what live processes have marked */
-  rimport__file_lock **locks;
-  size_t count, cap;
+  rimport__file_lock **locks; /* the key locks clear holds */
+  char **lock_paths;          /* their files, in the same order */
+  size_t count, cap, pcap;
   use_mark *uses;
   size_t ucount, ucap;
   rimport_buf reason;
@@ -484,6 +485,8 @@ static int clear_take_lock(const rimport__dirent *ent, void *payload) {
   }
   if ((rc = rimport__grow((void **)&c->locks, &c->cap, c->count + 1,
                           sizeof(*c->locks))) != 0 ||
+      (rc = rimport__grow((void **)&c->lock_paths, &c->pcap, c->count + 1,
+                          sizeof(*c->lock_paths))) != 0 ||
       (rc = rimport__path_join(&path, c->crate_dir.ptr, ent->name)) != 0 ||
       (rc = rimport__file_lock_open(path.ptr, &lock)) != 0)
     goto done;
@@ -499,11 +502,54 @@ static int clear_take_lock(const rimport__dirent *ent, void *payload) {
         ent->name, path.ptr);
   }
   if (rc == 0) {
+    if ((c->lock_paths[c->count] = rimport__buf_detach(&path)) == NULL) {
+      rc = RIMPORT_ENOMEM;
+      goto done;
+    }
     c->locks[c->count++] = lock;
     lock = NULL;
   }
 done:
   rimport__file_lock_close(lock);
+  rimport_buf_dispose(&path);
+  return rc;
+}
+
+/* The key lock of <crate_dir>/<key> (klen chars), which clear must hold
+ * while it removes anything of the key: 0 when it does (taken in pass 1,
+ * or now: a key whose first build began after pass 1 listed the lock
+ * files); RIMPORT_ELOCKED while a process holds it, i.e. builds the key
+ * now (*owner: its pid), or an error. */
+static int clear_key_lock(clear_ctx *c, const char *key, size_t klen,
+                          int *owner) {
+  rimport_buf name = RIMPORT_BUF_INIT, path = RIMPORT_BUF_INIT;
+  rimport__file_lock *lock = NULL;
+  size_t i;
+  int rc;
+  *owner = 0;
+  if ((rc = rimport__buf_put(&name, key, klen)) != 0 ||
+      (rc = rimport__buf_puts(&name, ".lock")) != 0 ||
+      (rc = rimport__path_join(&path, c->crate_dir.ptr, name.ptr)) != 0)
+    goto done;
+  for (i = 0; i < c->count; i++)
+    if (strcmp(c->lock_paths[i], path.ptr) == 0)
+      goto done; /* held */
+  if ((rc = rimport__grow((void **)&c->locks, &c->cap, c->count + 1,
+                          sizeof(*c->locks))) != 0 ||
+      (rc = rimport__grow((void **)&c->lock_paths, &c->pcap, c->count + 1,
+                          sizeof(*c->lock_paths))) != 0 ||
+      (rc = rimport__file_lock_open(path.ptr, &lock)) != 0 ||
+      (rc = rimport__file_lock_try(lock, owner)) != 0)
+    goto done;
+  if ((c->lock_paths[c->count] = rimport__buf_detach(&path)) == NULL) {
+    rc = RIMPORT_ENOMEM;
+    goto done;
+  }
+  c->locks[c->count++] = lock;
+  lock = NULL;
+done:
+  rimport__file_lock_close(lock);
+  rimport_buf_dispose(&name);
   rimport_buf_dispose(&path);
   return rc;
 }
@@ -531,15 +577,32 @@ static int clear_in_crate(const rimport__dirent *ent, void *payload) {
   const char *key = ent->name;
   size_t klen = 0;
   int pid, rc, owner = 0;
+  int stage = 0;
   if (ent->is_dir && rimport__cache_key_ok(ent->name, strlen(ent->name)))
     klen = strlen(ent->name);
   else if ((klen = aside_key(ent->name, ".corrupt-", &pid)) > 0)
     key = ent->name + 9;
-  else if (aside_key(ent->name, ".stage-", &pid) == 0)
+  else if ((klen = aside_key(ent->name, ".stage-", &pid)) > 0) {
+    key = ent->name + 7;
+    stage = 1;
+  } else
     return 0; /* a lock file, a use mark, or not rimport's */
   rc = rimport__path_join(&path, c->crate_dir.ptr, ent->name);
-  if (rc == 0 && klen > 0 &&
-      (rc = clear_use(c, key, klen, &owner)) == RIMPORT_ELOCKED) {
+  /* Under the key's lock: a build of the key that began after pass 1
+   * listed the lock files is left alone (its stage, and the entry it is
+   * renaming into place). */
+  if (rc == 0 &&
+      (rc = clear_key_lock(c, key, klen, &owner)) == RIMPORT_ELOCKED) {
+    rc = 0;
+    if (c->fn != NULL &&
+        rimport__buf_printf(&c->reason,
+                            "being built by process %d; run `rimport cache "
+                            "clear` again once it has finished",
+                            owner) == 0)
+      c->fn(path.ptr, 0, c->reason.ptr, c->payload);
+    rimport__buf_clear(&c->reason);
+  } else if (rc == 0 && !stage &&
+             (rc = clear_use(c, key, klen, &owner)) == RIMPORT_ELOCKED) {
     rc = 0;
     if (c->fn != NULL &&
         in_use_reason(&c->reason, owner, "rimport cache clear") == 0)
@@ -626,8 +689,10 @@ int rimport__cache_clear_report(const char *cache_dir, rimport__cache_gc_fn fn,
       rimport__file_lock_remove(c.locks[i]);
     else
       rimport__file_lock_close(c.locks[i]);
+    rimport__free(c.lock_paths[i]);
   }
   rimport__free(c.locks);
+  rimport__free(c.lock_paths);
   for (i = 0; i < c.ucount; i++) {
     if (rc == 0)
       rimport__file_lock_remove(c.uses[i].lock);

@@ -90,14 +90,23 @@ int rimport__cache_lock(const char *cache_dir, const char *crate,
   rimport_buf path = RIMPORT_BUF_INIT, dir = RIMPORT_BUF_INIT;
   rimport__file_lock *file = NULL;
   uint64_t start = uv_hrtime(), last_report = 0, waited = 0;
-  int rc, owner = 0, reported_owner = -1;
+  int rc, owner = 0, reported_owner = -1, tries;
   *out = NULL;
   if ((rc = key_file("locking a cache key", cache_dir, crate, key, ".lock",
                      &dir, &path)) != 0)
     goto done;
-  if ((rc = rimport__fs_mkdir_p(dir.ptr)) != 0 ||
-      (rc = rimport__file_lock_open(path.ptr, &file)) != 0) {
+  /* `rimport cache clear` removes a crate directory it emptied: one
+   * removed between the mkdir and the open is made again. */
+  for (tries = 0;; tries++) {
+    if ((rc = rimport__fs_mkdir_p(dir.ptr)) != 0 ||
+        (rc = rimport__file_lock_open(path.ptr, &file)) != RIMPORT_ENOTFOUND ||
+        tries >= 20)
+      break;
+    rimport_error_clear();
+  }
+  if (rc != 0) {
     rimport__error_prefix("locking the cache key of %s (%s)", crate, key);
+    rc = rimport__cache_explain_unwritable(cache_dir, dir.ptr, rc);
     goto done;
   }
   for (;;) {
@@ -151,6 +160,27 @@ int rimport__cache_dir_writable(const char *dir) {
   int rc = uv_fs_access(NULL, &req, dir, W_OK, NULL);
   uv_fs_req_cleanup(&req);
   return rc == 0;
+}
+
+int rimport__cache_explain_unwritable(const char *cache_dir, const char *dir,
+                                      int rc) {
+  const rimport_error *e = rimport_error_last();
+  char *was;
+  if (rc != RIMPORT_EIO || e->message == NULL ||
+      (rimport__cache_dir_writable(cache_dir) &&
+       (dir == NULL || !rimport__fs_is_dir(dir) ||
+        rimport__cache_dir_writable(dir))) ||
+      (was = rimport__strdup(e->message)) == NULL)
+    return rc;
+  rc = rimport__error_set(rc,
+                          "%s; the cache directory \"%s\" cannot be written "
+                          "by this process (a read-only file system, or "
+                          "its permissions): make it writable, or set "
+                          "RIMPORT_CACHE_DIR (the cache_dir option) to a "
+                          "writable directory",
+                          was, cache_dir);
+  rimport__free(was);
+  return rc;
 }
 
 /* rimport__cache_use; strict: only a missing <crate>/, or one this

@@ -45,6 +45,29 @@ static void stage_free(rimport__stage *st) {
   rimport__free(st);
 }
 
+/* After a failed write into the cache: when the disk was full (libuv's
+ * ENOSPC, which the message of src/common/fs.c names; Windows' disk-full
+ * errors map to it too), says so with the cache directory and what to
+ * do. The record keeps its code; returns rc. */
+static int explain_full(const rimport__stage *st, int rc) {
+  const rimport_error *e = rimport_error_last();
+  char *was;
+  if (rc == 0 || rc == RIMPORT_ENOMEM || e->message == NULL ||
+      strstr(e->message, "(ENOSPC)") == NULL ||
+      (was = rimport__strdup(e->message)) == NULL)
+    return rc;
+  rc = rimport__error_set(
+      rc,
+      "%s. This was the cache entry of %s (%s) in the cache directory \"%s\", "
+      "whose disk is full (nothing of the entry is kept): `rimport cache gc` "
+      "removes what no process uses there, `rimport cache clear` all of "
+      "rimport's files; or set RIMPORT_CACHE_DIR (the cache_dir option) to "
+      "a directory on a disk with room; then build again",
+      was, st->crate, st->key, st->cache_dir);
+  rimport__free(was);
+  return rc;
+}
+
 static int make_stage_dir(rimport__stage *st) {
   static const char *const subdirs[] = {"lib", "deps", "crate"};
   rimport_buf crate_dir = RIMPORT_BUF_INIT, name = RIMPORT_BUF_INIT,
@@ -111,6 +134,8 @@ int rimport__stage_begin(const char *cache_dir, const char *crate,
   if ((rc = make_stage_dir(st)) != 0) {
     rimport__error_prefix("starting a cache entry for %s (%s) in \"%s\"", crate,
                           key, cache_dir);
+    rc = explain_full(st,
+                      rimport__cache_explain_unwritable(cache_dir, NULL, rc));
     rimport__stage_abort(st);
     return rc;
   }
@@ -194,6 +219,7 @@ static int add_file(rimport__stage *st, const char *src, const char *rel,
   if ((rc = put_file(src, dst.ptr, try_link, h, &size, &was_linked)) != 0) {
     rimport__error_prefix("adding \"%s\" to the cache entry of %s", src,
                           st->crate);
+    rc = explain_full(st, rc);
     goto done;
   }
   a = &st->arts[st->count];
@@ -388,6 +414,7 @@ int rimport__stage_publish(rimport__stage *st, const cJSON *extra,
     /* It was moved aside: try again. */
   }
 done:
+  rc = explain_full(st, rc);
   if (text != NULL)
     cJSON_free(text);
   rimport_buf_dispose(&manifest);

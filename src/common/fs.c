@@ -15,6 +15,13 @@ static int fs_error(int uv_rc, const char *what, const char *path) {
                                                          : RIMPORT_EIO;
   if (uv_rc == UV_ENOMEM)
     return rimport__error_nomem();
+  if (uv_rc == UV_ENOSPC)
+    return rimport__error_set(code,
+                              "%s \"%s\" failed: %s (%s); the disk is full: "
+                              "free space on it, or use a directory on a "
+                              "disk with room",
+                              what, path, uv_strerror(uv_rc),
+                              uv_err_name(uv_rc));
   return rimport__error_set(code, "%s \"%s\" failed: %s (%s)", what, path,
                             uv_strerror(uv_rc), uv_err_name(uv_rc));
 }
@@ -580,6 +587,18 @@ int rimport__fs_remove_tree(const char *path, uint64_t *freed) {
   if (rc == 0 && freed != NULL)
     *freed += size;
   return 0;
+}
+
+int rimport__fs_free_bytes(const char *path, uint64_t *out) {
+  uv_fs_t req;
+  int rc = uv_fs_statfs(NULL, &req, path, NULL);
+  *out = 0;
+  if (rc == 0 && req.ptr != NULL) {
+    const uv_statfs_t *st = req.ptr;
+    *out = st->f_bavail * st->f_bsize;
+  }
+  uv_fs_req_cleanup(&req);
+  return rc == 0 ? 0 : fs_error(rc, "reading the free space of", path);
 }
 
 #ifndef X_OK /* access(2)'s value, where uv.h does not give it */

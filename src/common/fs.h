@@ -38,6 +38,11 @@ int rimport__fs_write_atomic(const char *path, const char *data, size_t len);
 /* Creates and removes a file in dir (nothing is flushed): 0 when dir is
  * writable, else the error naming dir and the OS reason. */
 int rimport__fs_check_writable(const char *dir);
+
+/* The bytes this user may still write on the file system of `path`
+ * (statfs: f_bavail blocks; Windows: the caller's free bytes) into *out.
+ * 0, or RIMPORT_EIO / RIMPORT_ENOTFOUND naming the path. */
+int rimport__fs_free_bytes(const char *path, uint64_t *out);
 /* Removes a file; a missing file is not an error. */
 int rimport__fs_unlink(const char *path);
 

@@ -47,6 +47,7 @@ static int win_error(DWORD err, const char *what, const char *path) {
 
 int rimport__file_lock_open(const char *path, rimport__file_lock **out) {
   rimport__file_lock *lock;
+  int tries;
   *out = NULL;
   if ((lock = rimport__calloc(1, sizeof(*lock))) == NULL)
     return rimport__error_nomem();
@@ -63,10 +64,20 @@ int rimport__file_lock_open(const char *path, rimport__file_lock **out) {
                               path);
   }
   /* No FILE_SHARE_DELETE: the file cannot be deleted while anyone has it
-   * open, so every process that opens the path opens the same file. */
-  lock->handle = CreateFileW(lock->wpath, GENERIC_READ | GENERIC_WRITE,
-                             FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                             OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+   * open, so every process that opens the path opens the same file. For
+   * the moment another process deletes it (gc or clear removing a lock
+   * file it held: DeleteFileW has it open for DELETE), an open fails with
+   * a sharing violation: try again (found by
+   * test_cache.cache_gc_and_clear_under_load under wine). */
+  for (tries = 0;; tries++) {
+    lock->handle = CreateFileW(lock->wpath, GENERIC_READ | GENERIC_WRITE,
+                               FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                               OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (lock->handle != INVALID_HANDLE_VALUE ||
+        GetLastError() != ERROR_SHARING_VIOLATION || tries >= 100)
+      break;
+    Sleep(2);
+  }
   if (lock->handle == INVALID_HANDLE_VALUE) {
     int rc = win_error(GetLastError(), "opening", path);
     rimport__file_lock_close(lock);

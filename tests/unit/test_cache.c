@@ -310,6 +310,129 @@ static int child_tidy(int argc, char **argv) {
   return 0;
 }
 
+/* The n-th of many keys: 32 hex digits. */
+static void nth_key(char out[33], unsigned int n) {
+  snprintf(out, 33, "%032x", n);
+}
+
+/* Files of an entry that a process using it reads (the loader, cell
+ * compiles): all there? */
+static int entry_files_there(const rimport__entry *e) {
+  char p[4300];
+  int ok = rimport__fs_is_file(e->dylib);
+  path_of(p, sizeof(p), e->deps_dir, "libdep-1234.rlib");
+  ok = ok && rimport__fs_is_file(p);
+  path_of(p, sizeof(p), e->crate_dir, "Cargo.toml");
+  ok = ok && rimport__fs_is_file(p);
+  path_of(p, sizeof(p), e->dir, "manifest.json");
+  return ok && rimport__fs_is_file(p);
+}
+
+/* worker <cache> <src> <index> <rounds>: a process that builds and loads
+ * entries as rimport_build and rimport_load do, a new key of crate
+ * "load" each round: marks it in use, looks it up, and when it is not
+ * there builds it (publish, under the key lock); then checks that the
+ * entry's files are there, and that every key it marked before still
+ * has its entry, whole (sizes). Any failure: a message on stderr and
+ * exit 1. Ends without closing its marks (they go with the process). */
+static int child_worker(int argc, char **argv) {
+  rimport__marks *m = NULL;
+  unsigned int idx = (unsigned int)atoi(argv[3]);
+  int rounds = atoi(argv[4]), r, k, built = 0;
+  char key[33];
+  (void)argc;
+  if (rimport__marks_open(argv[1], &m) != 0 || m == NULL)
+    return child_fail("worker: opening its marks");
+  child_marks = m;
+  for (r = 0; r < rounds; r++) {
+    rimport__entry *e = NULL;
+    int rc;
+    nth_key(key, idx * 1000u + (unsigned int)r);
+    if (rimport__marks_add(m, "load", key) != 0)
+      return child_fail("worker: marking");
+    rc = rimport__cache_lookup(argv[1], "load", key, RIMPORT__VERIFY_QUICK, &e);
+    if (rc == RIMPORT_ENOTFOUND) {
+      rimport__lock *lock = NULL;
+      if (rimport__cache_lock(argv[1], "load", key, 60000, NULL, NULL, NULL,
+                              &lock) != 0)
+        return child_fail("worker: locking");
+      rc = publish(argv[1], argv[2], "load", key, &e);
+      rimport__cache_unlock(lock);
+      if (rc != 0)
+        return child_fail("worker: publishing");
+      built++;
+    } else if (rc != 0) {
+      return child_fail("worker: looking up");
+    }
+    if (!entry_files_there(e)) {
+      fprintf(stderr,
+              "child worker %u: the files of %s, marked in use, are "
+              "gone\n",
+              idx, e->dir);
+      return 1;
+    }
+    rimport__entry_free(e);
+    for (k = 0; k <= r; k++) {
+      nth_key(key, idx * 1000u + (unsigned int)k);
+      e = NULL;
+      rc =
+          rimport__cache_lookup(argv[1], "load", key, RIMPORT__VERIFY_STAT, &e);
+      if (rc != 0 || !entry_files_there(e)) {
+        fprintf(stderr,
+                "child worker %u: round %d: the entry of %s, marked in use "
+                "since round %d, was removed or damaged: %s\n",
+                idx, r, key, k,
+                rc != 0 ? rimport_error_last()->message
+                        : "some of its files are gone");
+        return 1;
+      }
+      rimport__entry_free(e);
+    }
+    uv_sleep(40); /* using it, holding no key lock (clear can run) */
+  }
+  printf("worker %u: %d rounds, built %d\n", idx, rounds, built);
+  return 0;
+}
+
+/* tidyloop <gc|clear> <cache> <stop>: runs `rimport cache gc|clear` (the
+ * command, or the calls when this build has none) again and again until
+ * <stop> exists; prints "<runs> runs, <n> refused"; exit 1 on any failure
+ * other than clear's refusal while a key lock is held (ELOCKED). */
+static int child_tidyloop(int argc, char **argv) {
+  int runs = 0, refused = 0;
+  (void)argc;
+  while (!rimport__fs_is_file(argv[3])) {
+#ifdef RIMPORT_CLI_PATH
+    rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+    const char *args[] = {"cache", argv[1], NULL};
+    rimport_test_run_cli(&out, argv[2], args, 120000);
+    if (out.status != 0) {
+      if (strcmp(argv[1], "clear") == 0 && out.status == 1 &&
+          strstr(out.err.ptr, "[ELOCKED]") != NULL) {
+        refused++;
+      } else {
+        fprintf(stderr,
+                "child tidyloop: `rimport cache %s` failed (exit "
+                "%d):\n%s\n",
+                argv[1], (int)out.status, out.err.ptr);
+        return 1;
+      }
+    }
+    rimport_test_output_free(&out);
+#else
+    int rc = strcmp(argv[1], "gc") == 0 ? rimport__cache_gc(argv[2], NULL)
+                                        : rimport__cache_clear(argv[2]);
+    if (rc == RIMPORT_ELOCKED && strcmp(argv[1], "clear") == 0)
+      refused++;
+    else if (rc != 0)
+      return child_fail("tidyloop");
+#endif
+    runs++;
+  }
+  printf("%d runs, %d refused\n", runs, refused);
+  return 0;
+}
+
 /* tierpub <local> <tier> <crate> <key> <go>: once <go> exists, publishes
  * the local entry <crate>/<key> to the tier (cache.h, "The shared entry
  * tier"); exit 0 when the tier has the entry afterwards. */
@@ -332,11 +455,12 @@ static int child_tierpub(int argc, char **argv) {
 
 static int child_main(int argc, char **argv) {
   static const rimport_test_child_def children[] = {
-      {"hold", child_hold, 6},       {"publish", child_publish, 6},
-      {"stage", child_stage, 6},     {"use", child_use, 6},
-      {"mark", child_mark, 6},       {"race", child_race, 6},
-      {"tidy", child_tidy, 3},       {"probe", child_probe, 2},
-      {"tierpub", child_tierpub, 6},
+      {"hold", child_hold, 6},         {"publish", child_publish, 6},
+      {"stage", child_stage, 6},       {"use", child_use, 6},
+      {"mark", child_mark, 6},         {"race", child_race, 6},
+      {"tidy", child_tidy, 3},         {"probe", child_probe, 2},
+      {"tierpub", child_tierpub, 6},   {"worker", child_worker, 5},
+      {"tidyloop", child_tidyloop, 4},
   };
   return rimport_test_child_dispatch(children, RIMPORT__ARRAY_SIZE(children),
                                      argc, argv);
@@ -623,6 +747,242 @@ static void cache_lookup_without_verify_checks_dylib(void **state) {
       rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &again),
       RIMPORT_ECORRUPT, "dylib");
   rimport__entry_free(e);
+}
+
+/* ---------------------------------------------------- corrupt manifests */
+
+/* The manifest of the demo entry as publish() wrote it. */
+static void read_manifest_text(const rimport__entry *e, rimport_buf *out) {
+  char p[4300];
+  path_of(p, sizeof(p), e->dir, "manifest.json");
+  rimport__buf_clear(out);
+  must(rimport__fs_read_file(p, 1u << 20, out));
+}
+
+/* How many bad manifests check_bad_manifest has seen in this case. */
+static int bad_manifests;
+
+/* Publishes the demo entry (KEY1), puts text[0..len) in place of its
+ * manifest.json, and checks that a lookup at `verify` refuses the entry
+ * (ECORRUPT, the message naming the entry and `needle` and saying it was
+ * moved aside), gives nothing to load, moves it aside to one more
+ * .corrupt-<key>-… directory holding that manifest, and that the key is
+ * then free: absent, and published and found again (FULL). */
+static void check_bad_manifest(const char *label, const char *text, size_t len,
+                               int verify, const char *needle) {
+  rimport__entry *e = NULL, *again = NULL;
+  rimport_buf moved = RIMPORT_BUF_INIT;
+  char p[4300], crate_dir[4300];
+  const rimport_error *err;
+  int rc;
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  path_of(p, sizeof(p), e->dir, "manifest.json");
+  must(rimport__fs_write_atomic(p, text, len));
+  again = (rimport__entry *)(uintptr_t)1; /* must be cleared */
+  rc = rimport__cache_lookup(cache_dir, "demo", KEY1, verify, &again);
+  err = rimport_error_last();
+  if (rc != RIMPORT_ECORRUPT)
+    fail_msg("%s: lookup (verify %d) gave %s, not ECORRUPT: %s", label, verify,
+             rimport_err_name(rc), err->message);
+  if (again != NULL)
+    fail_msg("%s: lookup refused the entry but gave one to load", label);
+  if (strstr(err->message, e->dir) == NULL ||
+      (needle != NULL && strstr(err->message, needle) == NULL) ||
+      strstr(err->message, "moved aside") == NULL)
+    fail_msg("%s: the message lacks the entry, \"%s\" or \"moved aside\": %s",
+             label, needle ? needle : "", err->message);
+  bad_manifests++;
+  crate_path(crate_dir, sizeof(crate_dir), "demo", NULL);
+  assert_false(rimport__fs_is_dir(e->dir));
+  assert_int_equal(rimport_test_count_prefixed(crate_dir, ".corrupt-" KEY1 "-"),
+                   bad_manifests);
+  /* What was moved aside is that entry, bad manifest and all. */
+  {
+    const char *to = strstr(err->message, "moved aside to \"");
+    const char *end;
+    assert_non_null(to);
+    to += strlen("moved aside to \"");
+    end = strchr(to, '"');
+    assert_non_null(end);
+    snprintf(p, sizeof(p), "%.*s/manifest.json", (int)(end - to), to);
+    must(rimport__fs_read_file(p, 1u << 20, &moved));
+    assert_int_equal(moved.size, len);
+    assert_true(len == 0 || memcmp(moved.ptr, text, len) == 0);
+  }
+  /* The key is free: a rebuild publishes, and that entry is sound. */
+  assert_int_equal(rimport__cache_lookup(cache_dir, "demo", KEY1, 0, &again),
+                   RIMPORT_ENOTFOUND);
+  rimport__entry_free(e);
+  e = NULL;
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_FULL,
+                             &again));
+  rimport__entry_free(again);
+  /* Gone again for the next damage. */
+  must(rimport__fs_remove_tree(e->dir, NULL));
+  rimport__entry_free(e);
+  rimport_buf_dispose(&moved);
+}
+
+/* The good manifest's text, with the first `from` after `after` (NULL:
+ * anywhere) replaced by `to`. */
+static void edited(rimport_buf *out, const rimport_buf *good, const char *after,
+                   const char *from, const char *to) {
+  const char *start = after ? strstr(good->ptr, after) : good->ptr, *at;
+  assert_non_null(start);
+  at = strstr(start, from);
+  if (at == NULL)
+    fail_msg("\"%s\" is not in the manifest:\n%s", from, good->ptr);
+  rimport__buf_clear(out);
+  must(rimport__buf_put(out, good->ptr, (size_t)(at - good->ptr)));
+  must(rimport__buf_puts(out, to));
+  must(rimport__buf_puts(out, at + strlen(from)));
+}
+
+/* A good manifest, as publish() writes it. */
+static void good_manifest(rimport_buf *good) {
+  rimport__entry *e = NULL;
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  read_manifest_text(e, good);
+  must(rimport__fs_remove_tree(e->dir, NULL));
+  rimport__entry_free(e);
+}
+
+/* manifest.json cut short at several places: every lookup refuses it. */
+static void cache_truncated_manifest_is_refused(void **state) {
+  rimport_buf good = RIMPORT_BUF_INIT;
+  size_t cuts[8], i;
+  char label[64];
+  (void)state;
+  fresh_dirs("cache-manifest-cut");
+  bad_manifests = 0;
+  good_manifest(&good);
+  cuts[0] = 1;
+  cuts[1] = 12;
+  cuts[2] = good.size / 4;
+  cuts[3] = good.size / 2;
+  cuts[4] = good.size * 3 / 4;
+  cuts[5] = good.size - 40;
+  cuts[6] = good.size - 2;
+  cuts[7] = good.size - 1; /* all but the closing brace */
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(cuts); i++) {
+    snprintf(label, sizeof(label), "cut at %zu of %zu", cuts[i], good.size);
+    check_bad_manifest(label, good.ptr, cuts[i], 0, "not a JSON object");
+  }
+  rimport_buf_dispose(&good);
+}
+
+/* manifest.json edited: each change is refused by the lookup the loader
+ * makes (QUICK), or by the full check where only it can see the change. */
+static void cache_edited_manifest_is_refused(void **state) {
+  static const struct {
+    const char *label, *after, *from, *to;
+    int verify;
+    const char *needle;
+  } edits[] = {
+      /* the dylib's hash: the loader always hashes the dylib */
+      {"dylib hash", "libkayton_rplugin__demo.so", "\"xxh3\":\t\"",
+       "\"xxh3\":\t\"0", RIMPORT__VERIFY_QUICK, "lacks a valid"},
+      {"dylib hash other", "libkayton_rplugin__demo.so", "\"xxh3\":\t\"",
+       "\"xxh3\":\t\"00000000000000000000000000000000\",\"x\":\"",
+       RIMPORT__VERIFY_QUICK, "has XXH3"},
+      /* a dependency's hash: `rimport cache verify` (FULL) hashes it */
+      {"dep hash", "libdep-1234.rlib", "\"xxh3\":\t\"",
+       "\"xxh3\":\t\"00000000000000000000000000000000\",\"x\":\"",
+       RIMPORT__VERIFY_FULL, "has XXH3"},
+      /* paths that leave the entry, or are not paths in it */
+      {"path ../../x", NULL, "\"lib/libkayton_rplugin__demo.so\"",
+       "\"../../x\"", 0, "\"..\""},
+      {"path lib/../../x", NULL, "\"deps/libdep-1234.rlib\"", "\"lib/../../x\"",
+       0, "\"..\""},
+      {"absolute path", NULL, "\"crate/Cargo.toml\"", "\"/etc/passwd\"", 0,
+       "absolute"},
+      {"backslash path", NULL, "\"crate/Cargo.toml\"", "\"..\\\\x\"", 0,
+       "'\\'"},
+      {"drive path", NULL, "\"crate/Cargo.toml\"", "\"C:x\"", 0, "':'"},
+      {"empty path", NULL, "\"crate/Cargo.toml\"", "\"\"", 0, "is empty"},
+      {"manifest as artifact", NULL, "\"crate/Cargo.toml\"",
+       "\"manifest.json\"", 0, "lists itself"},
+      /* sizes */
+      {"dylib size", "libkayton_rplugin__demo.so", "\"size\":\t300000",
+       "\"size\":\t300001", RIMPORT__VERIFY_QUICK,
+       "has 300000 bytes, its manifest says 300001"},
+      {"dep size", "libdep-1234.rlib", "\"size\":\t70001", "\"size\":\t70000",
+       RIMPORT__VERIFY_STAT, "has 70001 bytes, its manifest says 70000"},
+      {"negative size", "libdep-1234.rlib", "\"size\":\t70001", "\"size\":\t-1",
+       0, "lacks a valid"},
+      {"fractional size", "libdep-1234.rlib", "\"size\":\t70001",
+       "\"size\":\t70001.5", 0, "lacks a valid"},
+      {"size as text", "libdep-1234.rlib", "\"size\":\t70001",
+       "\"size\":\t\"70001\"", 0, "lacks a valid"},
+      /* what the entry is */
+      {"key", NULL, "\"" KEY1 "\"", "\"" KEY2 "\"", 0, "another crate or key"},
+      {"crate", NULL, "\"demo\"", "\"other\"", 0, "another crate or key"},
+      {"format 2", NULL, "\"format\":\t1", "\"format\":\t2", 0,
+       "not of format 1"},
+      {"format text", NULL, "\"format\":\t1", "\"format\":\t\"1\"", 0,
+       "not of format 1"},
+      {"format 1.5", NULL, "\"format\":\t1", "\"format\":\t1.5", 0,
+       "not of format 1"},
+      {"no dylib", NULL, "\"dylib\"", "\"dep\"", 0, "lists no dylib"},
+      {"kind", NULL, "\"source\"", "\"binary\"", 0, "lacks a valid"},
+      {"artifacts object", NULL, "\"artifacts\":\t[",
+       "\"artifacts\":\t{},\"was\":\t[", 0, "no \"artifacts\" list"},
+  };
+  rimport_buf good = RIMPORT_BUF_INIT, bad = RIMPORT_BUF_INIT;
+  size_t i;
+  (void)state;
+  fresh_dirs("cache-manifest-edit");
+  bad_manifests = 0;
+  good_manifest(&good);
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(edits); i++) {
+    edited(&bad, &good, edits[i].after, edits[i].from, edits[i].to);
+    check_bad_manifest(edits[i].label, bad.ptr, bad.size, edits[i].verify,
+                       edits[i].needle);
+  }
+  rimport_buf_dispose(&good);
+  rimport_buf_dispose(&bad);
+}
+
+/* manifest.json that is not a manifest at all. */
+static void cache_garbage_manifest_is_refused(void **state) {
+  rimport_buf text = RIMPORT_BUF_INIT;
+  unsigned int i, x = 12345;
+  (void)state;
+  fresh_dirs("cache-manifest-garbage");
+  bad_manifests = 0;
+  check_bad_manifest("empty", "", 0, 0, "not a JSON object");
+  check_bad_manifest("NUL bytes", "\0\0\0\0", 4, 0, "not a JSON object");
+  for (i = 0; i < 4096; i++) {
+    x = x * 1103515245u + 12345u;
+    must(rimport__buf_putc(&text, (char)(x >> 16)));
+  }
+  check_bad_manifest("random bytes", text.ptr, text.size, 0,
+                     "not a JSON object");
+  check_bad_manifest("array", "[1,2,3]", 7, 0, "not a JSON object");
+  check_bad_manifest("null", "null", 4, 0, "not a JSON object");
+  check_bad_manifest("string", "\"manifest\"", 10, 0, "not a JSON object");
+  check_bad_manifest("empty object", "{}", 2, 0, "not of format 1");
+  /* Nested deeper than cJSON reads (1000), and nested within that. */
+  rimport__buf_clear(&text);
+  for (i = 0; i < 100000; i++)
+    must(rimport__buf_puts(&text, "{\"a\":"));
+  must(rimport__buf_puts(&text, "1"));
+  for (i = 0; i < 100000; i++)
+    must(rimport__buf_putc(&text, '}'));
+  check_bad_manifest("nested 100000", text.ptr, text.size, 0,
+                     "not a JSON object");
+  rimport__buf_clear(&text);
+  must(rimport__buf_puts(&text,
+                         "{\"format\":1,\"crate\":\"demo\",\"key\":\"" KEY1
+                         "\",\"artifacts\":"));
+  for (i = 0; i < 900; i++)
+    must(rimport__buf_putc(&text, '['));
+  for (i = 0; i < 900; i++)
+    must(rimport__buf_putc(&text, ']'));
+  must(rimport__buf_putc(&text, '}'));
+  check_bad_manifest("nested 900", text.ptr, text.size, 0, "not a JSON object");
+  rimport_buf_dispose(&text);
 }
 
 static void cache_publish_loser_gets_winners_entry(void **state) {
@@ -1267,11 +1627,6 @@ static void cache_gc_and_clear_keep_entries_in_use(void **state) {
 
 /* ------------------------------------------------------------ use marks */
 
-/* The n-th of many keys: 32 hex digits. */
-static void nth_key(char out[33], unsigned int n) {
-  snprintf(out, 33, "%032x", n);
-}
-
 #ifndef _WIN32
 /* Descriptors open below 1024. */
 static int open_descriptors(void) {
@@ -1696,6 +2051,73 @@ static void cache_clear_racing_marks_spares_what_was_found(void **state) {
   assert_int_equal(session_files(), -1);
 }
 
+/* Eight processes build and load entries (each its own keys, a new one
+ * each round: mark, look up, build and publish under the key lock), while
+ * `rimport cache gc` and `rimport cache clear` run again and again beside
+ * them: no build or publish fails, and no entry a process has marked is
+ * removed or damaged (each checks all of its entries every round). */
+static void cache_gc_and_clear_under_load(void **state) {
+  enum { WORKERS = 8 };
+  rimport_test_child *w[WORKERS], *tidy[2];
+  rimport_test_output out = RIMPORT_TEST_OUTPUT_INIT;
+  char small[4300], stop[4300], idx[WORKERS][8], p[4300];
+  const char *rounds = "30";
+  int i, failed = 0;
+  (void)state;
+  fresh_dirs("cache-under-load");
+  snprintf(small, sizeof(small), "%s/../small", cache_dir);
+  snprintf(stop, sizeof(stop), "%s/../stop", cache_dir);
+  must(rimport__fs_mkdir_p(small));
+  path_of(p, sizeof(p), small, "libkayton_rplugin__demo.so");
+  write_bytes(p, 20000, 5);
+  path_of(p, sizeof(p), small, "libdep-1234.rlib");
+  write_bytes(p, 5000, 6);
+  path_of(p, sizeof(p), small, "Cargo.toml");
+  rimport_test_write_file(p, CARGO_TOML);
+  {
+    const char *gc[] = {"tidyloop", "gc", cache_dir, stop, NULL};
+    const char *clear[] = {"tidyloop", "clear", cache_dir, stop, NULL};
+    tidy[0] = rimport_test_child_start(gc, RIMPORT_TEST_CHILD_CAPTURE);
+    tidy[1] = rimport_test_child_start(clear, RIMPORT_TEST_CHILD_CAPTURE);
+  }
+  for (i = 0; i < WORKERS; i++) {
+    const char *args[] = {"worker", cache_dir, small, idx[i], rounds, NULL};
+    snprintf(idx[i], sizeof(idx[i]), "%d", i + 1);
+    w[i] = rimport_test_child_start(args, RIMPORT_TEST_CHILD_CAPTURE);
+  }
+  for (i = 0; i < WORKERS; i++) {
+    rimport_test_child_wait(w[i], &out);
+    if (out.status != 0 || out.term_signal != 0) {
+      print_message("worker %d failed (exit %d, signal %d)\n", i + 1,
+                    (int)out.status, out.term_signal);
+      failed++;
+    } else {
+      print_message("%s", out.out.ptr);
+    }
+    rimport_test_output_free(&out);
+  }
+  rimport_test_write_file(stop, "stop\n");
+  for (i = 0; i < 2; i++) {
+    int runs = 0;
+    rimport_test_child_wait(tidy[i], &out);
+    if (out.status != 0 || out.term_signal != 0)
+      failed++;
+    print_message("rimport cache %s: %s", i == 0 ? "gc" : "clear", out.out.ptr);
+    if (sscanf(out.out.ptr, "%d runs", &runs) != 1 || runs < 2)
+      fail_msg("`rimport cache %s` ran %d times beside the workers: the "
+               "case tested nothing",
+               i == 0 ? "gc" : "clear", runs);
+    rimport_test_output_free(&out);
+  }
+  if (failed)
+    fail_msg("%d of the processes failed (their messages are above)", failed);
+  /* The workers have ended: their marks went with them, and every entry
+   * can go. */
+  must(rimport__cache_clear(cache_dir));
+  crate_path(p, sizeof(p), "load", NULL);
+  assert_false(rimport__fs_is_dir(p));
+}
+
 static void cache_unwritable_dir_is_a_clear_error(void **state) {
   rimport__stage *st = NULL;
   rimport__lock *lock = NULL;
@@ -1721,6 +2143,309 @@ static void cache_unwritable_dir_is_a_clear_error(void **state) {
     must(rimport__marks_add(m, "demo", KEY1));
   }
   rimport_test_allow_writes(cache_dir);
+}
+
+/* ------------------------------------------------------ hard conditions */
+
+typedef struct walk_log {
+  int count;
+  int bad;
+  char seen[4][80];
+} walk_log;
+
+static void on_visit(const char *crate, const char *key,
+                     const rimport__entry *entry, int verify_rc,
+                     void *payload) {
+  walk_log *w = payload;
+  if (w->count < 4)
+    snprintf(w->seen[w->count], sizeof(w->seen[0]), "%s/%s", crate, key);
+  w->count++;
+  if (verify_rc != 0) {
+    assert_null(entry);
+    assert_int_not_equal(rimport_error_last()->code, RIMPORT_OK);
+    w->bad++;
+  } else {
+    assert_non_null(entry);
+  }
+}
+
+/* A directory this process may not write in: a read-only tmpfs when the
+ * process may mount (root, whom a mode does not stop), else <tmp>/ro with
+ * its write permission taken away. NULL (after saying why) when neither
+ * works. */
+static const char *read_only_dir(char *made, size_t size) {
+  char why[512];
+  const char *ro = rimport_test_mount_tmpfs("ro", why, sizeof(why));
+  if (ro != NULL)
+    return ro;
+  snprintf(made, size, "%s/../ro", cache_dir);
+  must(rimport__fs_mkdir_p(made));
+  if (rimport_test_deny_writes(made))
+    return made;
+  print_message("skipped: no read-only directory can be made here: a "
+                "tmpfs cannot be mounted (%s), and a directory's mode does "
+                "not stop this user (root)\n",
+                why);
+  return NULL;
+}
+
+/* The message names the directory, says it cannot be written and what to
+ * do. */
+static void assert_read_only_message(const char *message, const char *dir) {
+  if (strstr(message, dir) == NULL ||
+      (strstr(message, "read-only file system") == NULL &&
+       strstr(message, "permission denied") == NULL) ||
+      strstr(message, "writable directory") == NULL ||
+      strstr(message, "RIMPORT_CACHE_DIR") == NULL)
+    fail_msg("the message does not name \"%s\", the reason and what to do: "
+             "%s",
+             dir, message);
+}
+
+/* A cache directory on a read-only file system (or one this user may not
+ * write): rimport_session_open refuses it, naming it and what to do, and
+ * so does the command; a cache directory to be made there too. */
+static void cache_read_only_dir_fails_at_session_open(void **state) {
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  rimport_session *s = NULL;
+  char made[4300], sub[4400];
+  const char *ro;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-read-only");
+  if ((ro = read_only_dir(made, sizeof(made))) == NULL)
+    skip();
+  o.cache_dir = ro;
+  o.offline = 1;
+  rc = rimport_session_open(&s, &o);
+  assert_null(s);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "is not usable");
+  assert_read_only_message(rimport_error_last()->message, ro);
+  /* A cache directory rimport would make inside it. */
+  snprintf(sub, sizeof(sub), "%s/cache", ro);
+  o.cache_dir = sub;
+  rc = rimport_session_open(&s, &o);
+  assert_null(s);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "creating the directory");
+  assert_read_only_message(rimport_error_last()->message, sub);
+#ifdef RIMPORT_CLI_PATH
+  {
+    rimport_test_output r = RIMPORT_TEST_OUTPUT_INIT;
+    char cell[4300];
+    const char *args[] = {"plan", cell, NULL};
+    path_of(cell, sizeof(cell), src_dir, "ro.cell");
+    rimport_test_write_file(cell,
+                            "rimport counter_core(path=\"" RIMPORT_TEST_FIXTURES
+                            "/counter_core\")\n");
+    rimport_test_run_cli(&r, ro, args, 60000);
+    if (r.status == 0)
+      fail_msg("`rimport plan` in a read-only cache succeeded:\n%s", r.out.ptr);
+    assert_read_only_message(r.err.ptr, ro);
+    rimport_test_output_free(&r);
+  }
+#endif
+  if (ro == made)
+    rimport_test_allow_writes(made);
+}
+
+/* A cache directory that was writable when the session opened and is
+ * read-only at the first build: the build fails with a message naming the
+ * directory and what to do, and leaves nothing behind; made writable
+ * again, the same session builds. */
+static void cache_read_only_at_first_build(void **state) {
+  char why[512];
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  const char *dir;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-read-only-build");
+  if (!rimport_test_have_program("cargo")) {
+    print_message("skipped: no cargo on PATH\n");
+    skip();
+  }
+  if ((dir = rimport_test_mount_tmpfs("size=512m", why, sizeof(why))) == NULL) {
+    /* not root: a mode stops this user */
+    dir = cache_dir;
+    s = rimport_test_session_open(dir, NULL);
+    plan =
+        rimport_test_plan(s, "rimport counter_core(path=\"counter_core\")\n");
+    if (!rimport_test_deny_writes(dir)) {
+      print_message("skipped: a tmpfs cannot be mounted (%s) and a mode "
+                    "does not stop this user\n",
+                    why);
+      rimport_cell_plan_free(plan);
+      rimport_session_close(s);
+      skip();
+    }
+  } else {
+    s = rimport_test_session_open(dir, NULL);
+    plan =
+        rimport_test_plan(s, "rimport counter_core(path=\"counter_core\")\n");
+    rimport_test_remount(dir, "ro");
+  }
+  rc = rimport_build(s, plan, &r);
+  assert_null(r);
+  if (rc == 0)
+    fail_msg("a build into a read-only cache succeeded");
+  assert_read_only_message(rimport_error_last()->message, dir);
+  print_message("the build said: %s\n", rimport_error_last()->message);
+  if (dir == cache_dir)
+    rimport_test_allow_writes(dir);
+  else
+    rimport_test_remount(dir, "rw");
+  r = rimport_test_build(s, plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
+}
+
+/* Writes `path` until the disk is full: what is left is less than a
+ * block. */
+static void fill_disk(const char *path) {
+  static char block[4096];
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  while (fwrite(block, 1, sizeof(block), f) == sizeof(block) && fflush(f) == 0)
+    ;
+  fclose(f); /* its error is the full disk */
+}
+
+/* The message of a write that found the disk of `dir` full. */
+static void assert_full_message(const char *message, const char *dir) {
+  if (strstr(message, "ENOSPC") == NULL || strstr(message, dir) == NULL ||
+      strstr(message, "is full") == NULL ||
+      strstr(message, "rimport cache gc") == NULL ||
+      strstr(message, "RIMPORT_CACHE_DIR") == NULL)
+    fail_msg("the message does not say ENOSPC, the directory \"%s\" and "
+             "what to do: %s",
+             dir, message);
+}
+
+/* Nothing of KEY1 of demo in `cache`: no entry, no stage. */
+static void assert_no_entry(const char *cache) {
+  rimport__entry *e = NULL;
+  char p[4300];
+  snprintf(p, sizeof(p), "%s/demo/%s", cache, KEY1);
+  assert_false(rimport__fs_is_dir(p));
+  snprintf(p, sizeof(p), "%s/demo", cache);
+  assert_int_equal(rimport_test_count_prefixed(p, ".stage-"), 0);
+  assert_int_equal(rimport__cache_lookup(cache, "demo", KEY1, 0, &e),
+                   RIMPORT_ENOTFOUND);
+}
+
+/* A publish that runs out of space: the artifacts do not fit (a 256 KiB
+ * file system, a 300000-byte dylib), or they fit and the manifest does
+ * not. A clear error (ENOSPC, the directory, what to do), no entry and no
+ * stage left; with space freed, the same publish works. */
+static void cache_disk_full_during_publish(void **state) {
+  rimport__stage *st = NULL;
+  rimport__entry *e = NULL;
+  char why[512], p[4300], filler[4300];
+  const char *dir;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-disk-full");
+  if ((dir = rimport_test_mount_tmpfs("size=256k", why, sizeof(why))) == NULL) {
+    print_message("skipped: %s\n", why);
+    skip();
+  }
+  /* The dylib does not fit. */
+  rc = publish(dir, src_dir, "demo", KEY1, &e);
+  assert_null(e);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "no space left on device");
+  assert_full_message(rimport_error_last()->message, dir);
+  assert_no_entry(dir);
+  /* With room, it publishes. */
+  rimport_test_remount(dir, "size=2m");
+  must(publish(dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+  e = NULL;
+  must(rimport__cache_clear(dir));
+
+  /* The artifacts fit, then the disk fills: the manifest does not. */
+  path_of(filler, sizeof(filler), dir, "filler");
+  must(rimport__stage_begin(dir, "demo", KEY1, &st));
+  path_of(p, sizeof(p), src_dir, "libkayton_rplugin__demo.so");
+  must(rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so", "dylib"));
+  fill_disk(filler);
+  rc = rimport__stage_publish(st, NULL, &e);
+  assert_null(e);
+  rimport_test_assert_error(rc, RIMPORT_EIO, "manifest.json");
+  assert_full_message(rimport_error_last()->message, dir);
+  assert_no_entry(dir);
+  /* Removing the stage freed its dylib's space: fill that too. A stage
+   * that cannot copy its first file (or not even be made). */
+  path_of(p, sizeof(p), dir, "filler2");
+  fill_disk(p);
+  rc = rimport__stage_begin(dir, "demo", KEY1, &st);
+  if (rc == 0) {
+    path_of(p, sizeof(p), src_dir, "libdep-1234.rlib");
+    rc = rimport__stage_add(st, p, "deps/libdep-1234.rlib", "dep");
+    rimport_test_assert_error(rc, RIMPORT_EIO, "libdep-1234.rlib");
+    rimport__stage_abort(st);
+  }
+  assert_int_equal(rc, RIMPORT_EIO);
+  assert_full_message(rimport_error_last()->message, dir);
+  assert_no_entry(dir);
+  /* Space freed: the next publish works, and its entry is sound. */
+  remove_file(filler);
+  path_of(p, sizeof(p), dir, "filler2");
+  remove_file(p);
+  must(publish(dir, src_dir, "demo", KEY1, &e));
+  rimport__entry_free(e);
+  must(rimport__cache_lookup(dir, "demo", KEY1, RIMPORT__VERIFY_FULL, &e));
+  rimport__entry_free(e);
+}
+
+/* A real plugin build into a cache on a full disk: cargo runs out of
+ * space in <cache>/_target; the build's error says ENOSPC, names the
+ * cache directory and what to do, and no entry or stage is left; with
+ * room, the same session builds it. */
+static void cache_disk_full_during_build(void **state) {
+  char why[512], p[4300];
+  rimport_session *s;
+  rimport_cell_plan *plan;
+  rimport_build_result *r = NULL;
+  const char *dir, *msg;
+  int rc;
+  (void)state;
+  fresh_dirs("cache-disk-full-build");
+  if (!rimport_test_have_program("cargo")) {
+    print_message("skipped: no cargo on PATH\n");
+    skip();
+  }
+  if ((dir = rimport_test_mount_tmpfs("size=1m", why, sizeof(why))) == NULL) {
+    print_message("skipped: %s\n", why);
+    skip();
+  }
+  s = rimport_test_session_open(dir, NULL);
+  plan = rimport_test_plan(s, "rimport counter_core(path=\"counter_core\")\n");
+  rc = rimport_build(s, plan, &r);
+  assert_null(r);
+  msg = rimport_error_last()->message;
+  print_message("the build said (%s): %.1000s\n", rimport_err_name(rc), msg);
+  assert_int_equal(rc, RIMPORT_EIO);
+  if (strstr(msg, "ENOSPC") == NULL || strstr(msg, dir) == NULL ||
+      strstr(msg, "rimport cache gc") == NULL ||
+      strstr(msg, "RIMPORT_CACHE_DIR") == NULL)
+    fail_msg("the message does not say ENOSPC, the directory and what to "
+             "do: %s",
+             msg);
+  path_of(p, sizeof(p), dir, "counter_core");
+  assert_int_equal(rimport_test_count_prefixed(p, ".stage-"), 0);
+  {
+    walk_log w;
+    memset(&w, 0, sizeof(w));
+    must(rimport__cache_walk(dir, 0, on_visit, &w));
+    assert_int_equal(w.count, 0); /* no entry, whole or half */
+  }
+  rimport_test_remount(dir, "size=1g");
+  r = rimport_test_build(s, plan);
+  rimport_build_result_free(r);
+  rimport_cell_plan_free(plan);
+  rimport_session_close(s);
 }
 
 #ifdef RIMPORT_CLI_PATH
@@ -1822,28 +2547,6 @@ static void cache_cli_list_verify_gc_clear(void **state) {
 #else
   skip(); /* this build does not make the command */
 #endif
-}
-
-typedef struct walk_log {
-  int count;
-  int bad;
-  char seen[4][80];
-} walk_log;
-
-static void on_visit(const char *crate, const char *key,
-                     const rimport__entry *entry, int verify_rc,
-                     void *payload) {
-  walk_log *w = payload;
-  if (w->count < 4)
-    snprintf(w->seen[w->count], sizeof(w->seen[0]), "%s/%s", crate, key);
-  w->count++;
-  if (verify_rc != 0) {
-    assert_null(entry);
-    assert_int_not_equal(rimport_error_last()->code, RIMPORT_OK);
-    w->bad++;
-  } else {
-    assert_non_null(entry);
-  }
 }
 
 static void cache_walk_lists_entries(void **state) {
@@ -2005,6 +2708,7 @@ static void tier_entry_is_brought_local_and_verified(void **state) {
   assert_string_equal(again->dir, e->dir);
   assert_int_equal(count_in(cache_dir, ".stage-"), 0);
   /* Absent from the tier: ENOTFOUND, and nothing said. */
+  rimport__entry_free(e); /* the fetch sets e (to NULL) */
   assert_int_equal(
       rimport__tier_fetch(&t, cache_dir, "demo", KEY2, &tier_want, &e),
       RIMPORT_ENOTFOUND);
@@ -2322,6 +3026,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_verify_catches_truncated_file),
     cmocka_unit_test(cache_verify_catches_missing_file),
     cmocka_unit_test(cache_lookup_without_verify_checks_dylib),
+    cmocka_unit_test(cache_truncated_manifest_is_refused),
+    cmocka_unit_test(cache_edited_manifest_is_refused),
+    cmocka_unit_test(cache_garbage_manifest_is_refused),
     cmocka_unit_test(cache_publish_loser_gets_winners_entry),
     cmocka_unit_test(cache_publish_race_between_processes),
     cmocka_unit_test(cache_lock_waits_for_other_process),
@@ -2340,7 +3047,16 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_mark_is_listed_before_the_fence),
     cmocka_unit_test(cache_clear_racing_marks_spares_what_was_found),
     cmocka_unit_test(cache_clear_removes_rimports_files_only),
+    cmocka_unit_test(cache_gc_and_clear_under_load),
     cmocka_unit_test(cache_unwritable_dir_is_a_clear_error),
+    cmocka_unit_test_teardown(cache_read_only_dir_fails_at_session_open,
+                              rimport_test_unmount_all),
+    cmocka_unit_test_teardown(cache_read_only_at_first_build,
+                              rimport_test_unmount_all),
+    cmocka_unit_test_teardown(cache_disk_full_during_publish,
+                              rimport_test_unmount_all),
+    cmocka_unit_test_teardown(cache_disk_full_during_build,
+                              rimport_test_unmount_all),
     cmocka_unit_test(cache_walk_lists_entries),
     cmocka_unit_test(cache_cli_list_verify_gc_clear),
     cmocka_unit_test(tier_entry_is_brought_local_and_verified),

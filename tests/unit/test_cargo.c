@@ -147,13 +147,12 @@ static void progress_line_is_read(void **state) {
 static void progress_garbage_is_ignored(void **state) {
   rimport__cargo_report r;
   rimport_test_progress log;
-  const char *bad[] = {"Building [",
-                       "Building []",
-                       "Building [] x/y",
-                       "Building [==] 9/3: a",
-                       "Building [==] 3/0: a",
-                       "Building [==] 18446744073709551617/3",
-                       NULL};
+  const char *bad[] = {
+      "Building [", "Building []", "Building [] x/y", "Building [==] 9/3: a",
+      "Building [==] 3/0: a", "Building [==] 18446744073709551617/3",
+      /* past what a report holds (found by fuzz_cargo_json):
+       * not "3 of 0" */
+      "Building [==] 3/4294967296: a", "Building [==] 3/4294967299: a", NULL};
   int i;
   (void)state;
   build_log(&log);
@@ -167,6 +166,27 @@ static void progress_garbage_is_ignored(void **state) {
                      0);
   }
   assert_int_equal(log.calls, 0);
+  rimport__cargo_report_dispose(&r);
+}
+
+/* A NUL byte where the unit's name starts ends the name (found by
+ * fuzz_cargo_json): no unit, not an empty one. */
+static void progress_unit_stops_at_nul(void **state) {
+  static const char seg[] = "    Building [==>  ] 7/11: \0serde, itoa\r";
+  rimport__cargo_report r;
+  rimport_test_progress log;
+  (void)state;
+  build_log(&log);
+  rimport__cargo_report_init(&r);
+  assert_int_equal(rimport__cargo_feed_stderr(&r, seg, sizeof(seg) - 1,
+                                              "reqwest",
+                                              rimport_test_on_progress, &log),
+                   0);
+  assert_int_equal(log.calls, 1);
+  assert_int_equal(log.done, 7);
+  assert_int_equal(log.total, 11);
+  assert_string_equal(log.unit, "");
+  assert_string_equal(log.message, "building reqwest: 7/11");
   rimport__cargo_report_dispose(&r);
 }
 
@@ -292,6 +312,35 @@ static void error_for_dll_export_limit(void **state) {
     assert_non_null(strstr(m, words[i]));
     assert_null(strstr(m, "= note"));
     assert_null(strstr(m, "linking with"));
+    rimport__cargo_report_dispose(&r);
+  }
+}
+
+/* cargo or rustc saying the disk is full: EIO naming ENOSPC, the cache
+ * directory and what to do, with the line that said it. */
+static void error_for_full_disk(void **state) {
+  static const char *const said[] = {
+      "error: failed to write `/c/_target/release/.fingerprint/x/lib-x`\n\n"
+      "Caused by:\n  No space left on device (os error 28)\n",
+      "error: could not compile `x`\n\nCaused by:\n  There is not enough "
+      "space on the disk. (os error 112)\n"};
+  rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+  size_t i;
+  (void)state;
+  o.cache_dir = "/the/cache";
+  for (i = 0; i < RIMPORT__ARRAY_SIZE(said); i++) {
+    rimport__cargo_report r;
+    rimport__cargo_report_init(&r);
+    rimport__cargo_feed_stderr(&r, said[i], strlen(said[i]), "x", NULL, NULL);
+    rimport__cargo_feed_end(&r);
+    rimport_test_assert_error(
+        rimport__cargo_error(&r, &o, "building the plugin for x", "x", 101, 0),
+        RIMPORT_EIO, "ran out of space (ENOSPC)");
+    assert_non_null(strstr(rimport_error_last()->message, "\"/the/cache\""));
+    assert_non_null(strstr(rimport_error_last()->message, "RIMPORT_CACHE_DIR"));
+    assert_non_null(strstr(rimport_error_last()->message,
+                           i == 0 ? "No space left on device (os error 28)"
+                                  : "not enough space on the disk"));
     rimport__cargo_report_dispose(&r);
   }
 }
@@ -511,11 +560,13 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(garbage_is_kept_aside),
     cmocka_unit_test(progress_line_is_read),
     cmocka_unit_test(progress_garbage_is_ignored),
+    cmocka_unit_test(progress_unit_stops_at_nul),
     cmocka_unit_test(stderr_tail_is_bounded),
     cmocka_unit_test(error_for_missing_crate),
     cmocka_unit_test(error_for_missing_version),
     cmocka_unit_test(error_for_compile_failure),
     cmocka_unit_test(error_for_dll_export_limit),
+    cmocka_unit_test(error_for_full_disk),
     cmocka_unit_test(error_for_crash_and_garbage),
     cmocka_unit_test(source_configuration_args),
     cmocka_unit_test(environment_makes_every_unit_dynamic),
