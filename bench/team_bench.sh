@@ -30,6 +30,7 @@ stop_sccache() { sccache --stop-server >/dev/null 2>&1 || true; }
 trap 'stop_sccache; rm -rf "$W"' EXIT
 stop_sccache # a server started elsewhere would use another SCCACHE_DIR
 now() { date +%s.%N; }
+mkdir -p "$W/tier" # the team's share, mounted
 cell=$W/reqwest.cell
 printf 'rimport reqwest(version="0.11", features=["blocking"])\nfrom reqwest.blocking rimport Client\nfrom reqwest rimport StatusCode\n' >"$cell"
 
