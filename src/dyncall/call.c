@@ -71,9 +71,10 @@ static int entry_is(const memo_entry *e, const void *item_key,
                     const char *name_key, uint64_t hash) {
   if (e->hash != hash)
     return 0;
-  return item_key != NULL
-             ? e->item_key == item_key
-             : e->name_key != NULL && strcmp(e->name_key, name_key) == 0;
+  if (item_key != NULL)
+    return e->item_key == item_key;
+  return e->name_key != NULL && name_key != NULL &&
+         strcmp(e->name_key, name_key) == 0;
 }
 
 /* The slot of the key, or the empty slot where it would go. */
