@@ -123,7 +123,8 @@ RIMPORT_EXTERN int rimport_call_lookup(rimport_session *session,
  * one a VEC_I64 (each element in range), a vec_f64 one a VEC_F64 (or a
  * VEC_I64, converted), an opaque one a HANDLE (`&T` borrows the value, `T`
  * moves it out: the handle stays, empty, and is still the caller's to
- * release).
+ * release). An `Option<T>` parameter takes a NONE for `None`, or what a T
+ * parameter takes.
  *
  * The result is UNIT, I64, F64, BOOL, STR, VEC_I64, VEC_F64 or HANDLE as
  * the function's output shape says, or NONE for an `Option`'s None.
@@ -136,7 +137,7 @@ RIMPORT_EXTERN int rimport_call_lookup(rimport_session *session,
  *     (i64 in 0..=65535); got a str`), or a handle of another kind (the
  *     thunk said KAYTON_EKIND; its message);
  *   RIMPORT_EUNSUPPORTED: a receiver, parameter or result that no VM value
- *     represents (`none`, with why), an `Option` or `()` parameter —
+ *     represents (`none`, with why), a `()` or `Result` parameter —
  *     refused before anything is called; use the item in a cell;
  *   RIMPORT_ENOTFOUND: no such item (as rimport_call_lookup), or the
  *     plugin of the item's crate is not loaded (rimport_load), or it has
