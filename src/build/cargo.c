@@ -1,4 +1,6 @@
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,7 +276,7 @@ static void handle_segment(rimport__cargo_report *r, const char *s, size_t len,
                            const char *plugin, rimport_progress_cb progress,
                            void *payload) {
   const char *end = s + len, *p = s, *close;
-  unsigned long done, total;
+  unsigned long long done, total;
   char *stop;
   char unit[128], message[256];
   size_t ulen = 0;
@@ -286,13 +288,15 @@ static void handle_segment(rimport__cargo_report *r, const char *s, size_t len,
   close = memchr(p, ']', (size_t)(end - p));
   if (close == NULL || close + 2 >= end)
     return;
-  done = strtoul(close + 1, &stop, 10);
+  errno = 0;
+  done = strtoull(close + 1, &stop, 10);
   if (*stop != '/')
     return;
-  total = strtoul(stop + 1, &stop, 10);
+  total = strtoull(stop + 1, &stop, 10);
   /* A count past what progress reports hold (unsigned int) is not
-   * cargo's: cut down, "3/4294967296" would report 3 of 0. */
-  if (total == 0 || done > total || (unsigned long)(unsigned)total != total)
+   * cargo's: cut down, "3/4294967296" would report 3 of 0. (unsigned
+   * long long: a long is 32 bits on Windows.) */
+  if (errno == ERANGE || total == 0 || done > total || total > UINT_MAX)
     return;
   r->done = (unsigned)done;
   r->total = (unsigned)total;
