@@ -1227,6 +1227,10 @@ static const windows_skip windows_skips[] = {
      "Debian's crates cannot build reqwest for Windows: mio's Windows "
      "dependency (windows-sys) is stripped from librust-mio-dev (DESIGN.md "
      "fact 15)"},
+    {"test_dyncall", "reqwest_status_code_through_the_dynamic_path", NULL,
+     "it builds reqwest, which Debian's crates cannot build for Windows (as "
+     "for reqwest_from_debian); test_dyncall.real_plugin_calls and "
+     "semver_and_regex_from_debian make dynamic calls there"},
     {"test_build", "loaded_copy_gets_no_other_platforms_features", NULL,
      "it builds tokio-util, whose mio needs windows-sys on Windows, which "
      "Debian strips from librust-mio-dev (as for reqwest_from_debian)"},
