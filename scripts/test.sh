@@ -56,37 +56,25 @@ log "the Windows sources compile with mingw-w64"
 log "the Windows stage: mingw-w64 build and the suite under wine64"
 SUMMARY=$SUMMARY "$ROOT/scripts/test-windows.sh"
 
-log "fuzz the parser for 60 s (build-fuzz/)"
 build "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang -DRIMPORT_FUZZ=ON -DRIMPORT_BUILD_TESTS=ON -DRIMPORT_BUILD_CLI=OFF
-corpus=$(mktemp -d)
-cp "$ROOT"/tests/fuzz/corpus/parse/* "$corpus"/
-"$ROOT/build-fuzz/tests/fuzz/fuzz_parse" -max_total_time=60 -timeout=10 \
-  -dict="$ROOT/tests/fuzz/parse.dict" -print_final_stats=1 "$corpus" 2>&1 | tail -15
-rm -rf "$corpus"
-log "fuzz the Rust source scanner for 30 s (build-fuzz/)"
-corpus=$(mktemp -d)
-cp "$ROOT"/tests/fuzz/corpus/rustsrc/* "$corpus"/
-"$ROOT/build-fuzz/tests/fuzz/fuzz_rustsrc" -max_total_time=30 -timeout=10 \
-  -dict="$ROOT/tests/fuzz/rustsrc.dict" -print_final_stats=1 "$corpus" 2>&1 | tail -15
-rm -rf "$corpus"
-log "fuzz the rustdoc JSON reader (the API index) for 30 s (build-fuzz/)"
-corpus=$(mktemp -d)
-cp "$ROOT"/tests/fuzz/corpus/rustdoc/* "$corpus"/
-"$ROOT/build-fuzz/tests/fuzz/fuzz_rustdoc" -max_total_time=30 -timeout=10 \
-  -print_final_stats=1 "$corpus" 2>&1 | tail -15
-rm -rf "$corpus"
-log "fuzz the cache's manifest reader for 30 s (build-fuzz/)"
-corpus=$(mktemp -d)
-cp "$ROOT"/tests/fuzz/corpus/manifest/* "$corpus"/
-"$ROOT/build-fuzz/tests/fuzz/fuzz_manifest" -max_total_time=30 -timeout=10 \
-  -print_final_stats=1 "$corpus" 2>&1 | tail -15
-rm -rf "$corpus"
-log "fuzz the reader of cargo's JSON messages and progress for 30 s (build-fuzz/)"
-corpus=$(mktemp -d)
-cp "$ROOT"/tests/fuzz/corpus/cargo_json/* "$corpus"/
-"$ROOT/build-fuzz/tests/fuzz/fuzz_cargo_json" -max_total_time=30 -timeout=10 \
-  -print_final_stats=1 "$corpus" 2>&1 | tail -15
-rm -rf "$corpus"
+# fuzz TARGET SECONDS WHAT: runs build-fuzz/tests/fuzz/fuzz_TARGET on a copy
+# of its corpus (tests/fuzz/corpus/TARGET), with tests/fuzz/TARGET.dict
+# when there is one.
+fuzz() {
+  local corpus dict=()
+  log "fuzz $3 for $2 s (build-fuzz/)"
+  corpus=$(mktemp -d)
+  cp "$ROOT/tests/fuzz/corpus/$1"/* "$corpus"/
+  [ -f "$ROOT/tests/fuzz/$1.dict" ] && dict=(-dict="$ROOT/tests/fuzz/$1.dict")
+  "$ROOT/build-fuzz/tests/fuzz/fuzz_$1" -max_total_time="$2" -timeout=10 \
+    "${dict[@]}" -print_final_stats=1 "$corpus" 2>&1 | tail -15
+  rm -rf "$corpus"
+}
+fuzz parse 60 "the parser"
+fuzz rustsrc 30 "the Rust source scanner"
+fuzz rustdoc 30 "the rustdoc JSON reader (the API index)"
+fuzz manifest 30 "the cache's manifest reader"
+fuzz cargo_json 30 "the reader of cargo's JSON messages and progress"
 log "all tests passed"
 # One closing line over the runs of the suite (Linux three times, wine).
 awk '/tests passed, [0-9]+ tests failed out of/ { f += $4; t += $NF }
