@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Plugins for a team (issue 11), side by side in one run: the reqwest
-# plugin built on a "second machine" — a fresh local cache, and so a fresh
-# cargo target directory (<cache>/_target) — with
+# plugin built on a "second machine" — a fresh local cache (at the path
+# every machine of the team uses), and so a fresh cargo target directory
+# (<cache>/_target) — with
 #   (a) nothing shared: cargo builds every unit;
 #   (b) sccache warmed by a first machine: RUSTC_WRAPPER=sccache (honoured
 #       as cargo honours it) with the first machine's SCCACHE_DIR, so the
@@ -34,12 +35,16 @@ mkdir -p "$W/tier" # the team's share, mounted
 cell=$W/reqwest.cell
 printf 'rimport reqwest(version="0.11", features=["blocking"])\nfrom reqwest.blocking rimport Client\nfrom reqwest rimport StatusCode\n' >"$cell"
 
-build() { # $1: local cache name; the rest: options and environment
-  local cache=$W/$1 t0 t1
+# Every machine has its local cache at the same path (README "A shared
+# cache for a team": cargo's and rustc's crate hashes hold it), and a new
+# machine starts with it empty.
+build() { # $1: the run's name; the rest: environment
+  local cache=$W/local t0 t1 name=$1
   shift
+  rm -rf "$cache"
   t0=$(now)
   env "$@" "$RIMPORT" --cache-dir "$cache" --source-dir "$REG" --offline build "$cell" \
-    >/dev/null 2>"$cache.err" || { cat "$cache.err" >&2; exit 1; }
+    >/dev/null 2>"$W/$name.err" || { cat "$W/$name.err" >&2; exit 1; }
   t1=$(now)
   echo "$t1 - $t0" | bc
 }
@@ -64,6 +69,8 @@ echo "(b) sccache warmed:        ${b} s"
 sccache --show-stats | grep -E "Cache hits|Cache misses|Non-cacheable" | sed 's/^/      sccache: /'
 c=$(build m2-c "$(tier)")
 echo "(c) shared tier warmed:    ${c} s"
+grep -q "found in the shared cache" "$W/m2-c.err" ||
+  { echo "error: the second machine did not take the plugin from the tier:" >&2; cat "$W/m2-c.err" >&2; exit 1; }
 a2=$(build m2-a2 RUSTC_WRAPPER=)
 echo "(a) nothing shared:        ${a2} s"
 a=$(echo "($a1 + $a2) / 2" | bc -l)
