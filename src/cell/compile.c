@@ -621,11 +621,14 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
     rimport__argv_addf(argv, "-Ldependency=%s",
                        rimport__loader_at(env->loader, i)->deps_dir);
   /* The cells behind the linked ones: all in the lib farm (one -L, which
-   * rustc and the linker search, however many cells there are). */
+   * rustc and the linker search, however many cells there are). Paths in
+   * the farm, and the output, are relative to rustc's working directory,
+   * the cell's stage beside the farm (<cache>/_cells/<key>): rustc
+   * resolves the path of every crate it loads several times (realpath),
+   * and the linker driver each library's, and a relative path is walked
+   * from there, not from the root (cell 200 of a chain loads 200 crates). */
   if (j->closure_count > 0)
-    rimport__argv_addf(argv, "-Ldependency=%s%c_cells%clib",
-                       env->opts->cache_dir, rimport__dir_sep,
-                       rimport__dir_sep);
+    rimport__argv_addf(argv, "-Ldependency=..%clib", rimport__dir_sep);
   for (i = 0; i < n; i++) {
     const rimport__loaded *l = rimport__loader_at(env->loader, i);
     rimport__argv_add(argv, "--extern");
@@ -636,8 +639,7 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   for (i = 0; i < j->link_count; i++) {
     const rimport__cell_rec *r = &st->recs[j->links[i]];
     rimport__argv_add(argv, "--extern");
-    rimport__argv_addf(argv, "%s=%s%c_cells%clib%c%s", r->crate,
-                       env->opts->cache_dir, rimport__dir_sep, rimport__dir_sep,
+    rimport__argv_addf(argv, "%s=..%clib%c%s", r->crate, rimport__dir_sep,
                        rimport__dir_sep, rimport__path_base(r->dylib));
   }
   if (j->api < 0) { /* kayton_api: the loaded copy */
@@ -645,7 +647,8 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
     rimport__argv_addf(argv, "kayton_api=%s",
                        rimport__loader_kayton_api(env->loader));
   }
-  return rimport__argv_addv(argv, "-o", f->lib.ptr, f->root.ptr, NULL);
+  return rimport__argv_addv(argv, "-o", rimport__path_base(f->lib.ptr),
+                            f->root.ptr, NULL);
 }
 
 /* Runs rustc (argv[0]) in cwd, with the session's time limit and cancel. */
@@ -793,7 +796,7 @@ static int publish(const cell_job *j, const cell_files *f,
                        f->dir.ptr, sources, RIMPORT__ARRAY_SIZE(sources), out);
 }
 
-static int farm_add(const char *cache_dir, const char *lib_dir);
+static int farm_ensure(const char *cache_dir, rimport__cell_rec *r);
 
 /* Finds the cell's entry, or compiles and publishes it under the key's
  * lock (another process compiling the same cell is waited for). */
@@ -826,7 +829,7 @@ static int find_or_compile(const cell_job *j, rimport__entry **e, int *reused) {
     /* The lib farm holds what this compile links (`rimport cache clear`
      * may have emptied it since those cells were recorded). */
     for (i = 0; i < j->closure_count; i++)
-      if ((rc = farm_add(cache, env->state->recs[j->closure[i]].lib_dir)) != 0)
+      if ((rc = farm_ensure(cache, &env->state->recs[j->closure[i]])) != 0)
         break;
     memset(&f, 0, sizeof(f));
     if (rc == 0 && (rc = cell_paths(j, &f)) == 0 &&
@@ -901,6 +904,27 @@ static int farm_add(const char *cache_dir, const char *lib_dir) {
   return rc;
 }
 
+/* farm_add once per cell and session: a cell compile then checks only
+ * that each cell it needs is still there (one stat each; `rimport cache
+ * clear` from another process may have emptied the farm), not each of
+ * their files again (that grew with the session: cell 200 of a chain
+ * listed 200 directories). */
+static int farm_ensure(const char *cache_dir, rimport__cell_rec *r) {
+  rimport_buf path = RIMPORT_BUF_INIT;
+  int rc = 0;
+  if (r->farmed &&
+      (rc = rimport__buf_printf(&path, "%s%c_cells%clib%c%s", cache_dir,
+                                rimport__dir_sep, rimport__dir_sep,
+                                rimport__dir_sep,
+                                rimport__path_base(r->dylib))) == 0 &&
+      !rimport__fs_is_file(path.ptr))
+    r->farmed = 0;
+  rimport_buf_dispose(&path);
+  if (rc == 0 && !r->farmed && (rc = farm_add(cache_dir, r->lib_dir)) == 0)
+    r->farmed = 1;
+  return rc;
+}
+
 /* Adds a compiled crate (a cell, or kayton_cellapi) to the session's
  * records: *index is its place. The links move from *links. */
 static int add_rec(rimport__cell_state *st, const char *crate, const char *key,
@@ -944,7 +968,7 @@ static int record(cell_job *j, const rimport__entry *e, size_t *index) {
   int rc = add_rec(st, j->crate.ptr, j->key, e->dylib, &j->links,
                    &j->link_count, index);
   if (rc == 0)
-    rc = farm_add(j->env->opts->cache_dir, st->recs[*index].lib_dir);
+    rc = farm_ensure(j->env->opts->cache_dir, &st->recs[*index]);
   if (rc != 0)
     return rc;
   st->recs[*index].always = j->always;
@@ -1082,7 +1106,7 @@ static int ensure_cell_api(cell_job *j) {
   if (rc == 0 &&
       (rc = rimport__buf_printf(&crate, CELL_API "_%.16s", key)) == 0 &&
       (rc = add_rec(st, crate.ptr, key, e->dylib, NULL, NULL, &index)) == 0 &&
-      (rc = farm_add(cache, st->recs[index].lib_dir)) == 0) {
+      (rc = farm_ensure(cache, &st->recs[index])) == 0) {
     st->api_rec = index + 1;
     j->api = (long)index;
   }

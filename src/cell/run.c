@@ -25,9 +25,11 @@ static int ensure_std(const rimport__cell_env *env) {
 
 /* Loads the earlier cells the cell links, and what they link, oldest
  * first (a cell compiled but not run yet is loaded here): a library's
- * dependencies must be loaded before it, as the plugins are. */
+ * dependencies must be loaded before it, as the plugins are. A cell this
+ * session has loaded is not opened again (each dlopen of a loaded library
+ * compares its name with every loaded one's). */
 static int load_linked(const rimport__cell_env *env, const rimport_cell *cell) {
-  const rimport__cell_state *st = env->state;
+  rimport__cell_state *st = env->state;
   char *need;
   size_t i, k;
   int rc = 0;
@@ -44,8 +46,11 @@ static int load_linked(const rimport__cell_env *env, const rimport_cell *cell) {
         need[st->recs[i].links[k]] = 1;
   for (i = 0; rc == 0 && i < cell->rec; i++) {
     rimport__dl *dl = NULL;
-    if (need[i] && (rc = rimport__dl_open(st->recs[i].dylib, &dl)) == 0)
+    if (need[i] && !st->recs[i].loaded &&
+        (rc = rimport__dl_open(st->recs[i].dylib, &dl)) == 0) {
       rimport__dl_free(dl); /* stays loaded */
+      st->recs[i].loaded = 1;
+    }
   }
   rimport__free(need);
   return rc;
@@ -81,6 +86,8 @@ int rimport__cell_run(const rimport__cell_env *env, rimport_cell *cell,
   if ((rc = ensure_std(env)) != 0 || (rc = load_linked(env, cell)) != 0 ||
       (rc = cell_entry(cell, &entry)) != 0)
     return rc;
+  if (cell->rec < env->state->rec_count)
+    env->state->recs[cell->rec].loaded = 1;
   if (env->vm != NULL)
     rimport__vm_cell_begin(env->vm);
   code = entry(env->ctx);
