@@ -241,6 +241,12 @@ int rimport__stage_publish(rimport__stage *st, const cJSON *extra,
                            rimport__entry **out);
 /* Removes a stage that will not be published. NULL is a no-op. */
 void rimport__stage_abort(rimport__stage *st);
+/* The entry is cheap to make again (a compiled cell: one rustc run):
+ * rimport__stage_publish then flushes nothing (no fsync of the manifest or
+ * of the directories). What a power cut leaves half-written fails the
+ * manifest's checks or the dylib's XXH3 at the next lookup and is made
+ * again; a plugin's entry, an hour of cargo on a slow machine, is flushed. */
+void rimport__stage_set_unflushed(rimport__stage *st);
 
 /* The shared entry tier (tier.c): a second cache directory, in this
  * layout, that a team shares on a network file system (README "A shared

@@ -27,6 +27,7 @@ struct rimport__stage {
   char *dir; /* absolute */
   stage_artifact *arts;
   size_t count, cap;
+  int unflushed; /* rimport__stage_set_unflushed */
 };
 
 static void stage_free(rimport__stage *st) {
@@ -277,6 +278,11 @@ int rimport__stage_add_checked(rimport__stage *st, const char *src,
   return add_file(st, src, rel, kind, size, xxh3, try_link, linked);
 }
 
+void rimport__stage_set_unflushed(rimport__stage *st) {
+  if (st != NULL)
+    st->unflushed = 1;
+}
+
 void rimport__stage_abort(rimport__stage *st) {
   if (st == NULL)
     return;
@@ -381,22 +387,26 @@ int rimport__stage_publish(rimport__stage *st, const cJSON *extra,
   }
   if ((rc = build_manifest(st, extra, &text)) != 0 ||
       (rc = rimport__path_join(&manifest, st->dir, "manifest.json")) != 0 ||
-      (rc = rimport__fs_write_atomic(manifest.ptr, text, strlen(text))) != 0 ||
+      (rc = (st->unflushed ? rimport__fs_write_unflushed
+                           : rimport__fs_write_atomic)(manifest.ptr, text,
+                                                       strlen(text))) != 0 ||
       (rc = rimport__cache_path(&crate_dir, st->cache_dir, st->crate, NULL)) !=
           0 ||
       (rc = rimport__path_join(&target, crate_dir.ptr, st->key)) != 0)
     goto done;
   make_read_only(st, manifest.ptr);
-  for (i = 0; i < 3; i++) {
+  for (i = 0; i < 3 && !st->unflushed; i++) {
     static const char *const subdirs[] = {"lib", "deps", "crate"};
     if (rimport__path_join(&manifest, st->dir, subdirs[i]) == 0)
       rimport__fs_sync_dir(manifest.ptr);
   }
-  rimport__fs_sync_dir(st->dir);
+  if (!st->unflushed)
+    rimport__fs_sync_dir(st->dir);
   for (tries = 0;; tries++) {
     rc = rimport__fs_rename(st->dir, target.ptr, &uv_code);
     if (rc == 0) {
-      rimport__fs_sync_dir(crate_dir.ptr);
+      if (!st->unflushed)
+        rimport__fs_sync_dir(crate_dir.ptr);
       rimport__free(st->dir); /* it is the entry now: not to be removed */
       st->dir = NULL;
       rc = rimport__cache_lookup(st->cache_dir, st->crate, st->key, 0, out);

@@ -482,7 +482,7 @@ static int write_body(const cell_job *j, const cell_files *f,
   if (rc == 0)
     rc = rimport__template_render("cell/body.rs.tpl", &root, &out);
   if (rc == 0)
-    rc = rimport__fs_write_atomic(f->body.ptr, out.ptr, out.size);
+    rc = rimport__fs_write_unflushed(f->body.ptr, out.ptr, out.size);
   rimport_buf_dispose(&lines);
   rimport_buf_dispose(&out);
   rimport_buf_dispose(&head);
@@ -573,7 +573,7 @@ static int write_root(const cell_job *j, const cell_files *f,
     rc = rimport__template_render("cell/lib.rs.tpl", &root, &out);
   }
   if (rc == 0)
-    rc = rimport__fs_write_atomic(f->root.ptr, out.ptr, out.size);
+    rc = rimport__fs_write_unflushed(f->root.ptr, out.ptr, out.size);
   rimport__free(vars);
   rimport__free(recs);
   rimport__free(alias);
@@ -764,6 +764,7 @@ static int publish_entry(const char *cache, const char *key, const char *crate,
                : rimport__error_nomem();
   if (rc == 0)
     rc = rimport__stage_begin(cache, CELL_CRATE, key, &st);
+  rimport__stage_set_unflushed(st);
   if (rc == 0 &&
       (rc = rimport__path_join(&deps, rimport__stage_dir(st), "deps")) == 0)
     rc = rimport__fs_mkdir_p(deps.ptr);

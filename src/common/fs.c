@@ -172,7 +172,8 @@ int rimport__fs_read_file(const char *path, size_t max_size, rimport_buf *out) {
   return rc;
 }
 
-int rimport__fs_write_atomic(const char *path, const char *data, size_t len) {
+static int write_via_tmp(const char *path, const char *data, size_t len,
+                         int flush) {
   rimport_buf tmp = RIMPORT_BUF_INIT;
   uv_fs_t req;
   uv_file fd;
@@ -200,7 +201,7 @@ int rimport__fs_write_atomic(const char *path, const char *data, size_t len) {
     }
     off += (size_t)n;
   }
-  if (rc == 0) {
+  if (rc == 0 && flush) {
     int frc = uv_fs_fsync(NULL, &req, fd, NULL);
     uv_fs_req_cleanup(&req);
     if (frc < 0)
@@ -220,6 +221,15 @@ int rimport__fs_write_atomic(const char *path, const char *data, size_t len) {
   }
   rimport_buf_dispose(&tmp);
   return rc;
+}
+
+int rimport__fs_write_atomic(const char *path, const char *data, size_t len) {
+  return write_via_tmp(path, data, len, 1);
+}
+
+int rimport__fs_write_unflushed(const char *path, const char *data,
+                                size_t len) {
+  return write_via_tmp(path, data, len, 0);
 }
 
 int rimport__fs_unlink(const char *path) {

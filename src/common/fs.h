@@ -35,6 +35,10 @@ int rimport__fs_read_file(const char *path, size_t max_size, rimport_buf *out);
 /* Writes data to a temporary file beside `path`, then renames it over
  * `path`: readers see the old content or the new, never a part. */
 int rimport__fs_write_atomic(const char *path, const char *data, size_t len);
+/* rimport__fs_write_atomic without flushing the file to the disk first: for
+ * files whose loss or truncation after a power cut is caught (a cache
+ * entry's hashes) or does not matter (a compile's inputs). */
+int rimport__fs_write_unflushed(const char *path, const char *data, size_t len);
 /* Creates and removes a file in dir (nothing is flushed): 0 when dir is
  * writable, else the error naming dir and the OS reason. */
 int rimport__fs_check_writable(const char *dir);

@@ -70,6 +70,10 @@ static void must(int rc) {
   }
 }
 
+/* Whether publish() stages unflushed entries (rimport__stage_set_unflushed,
+ * as compiled cells are). */
+static int publish_unflushed;
+
 /* Stages the three source files and publishes. */
 static int publish(const char *cache, const char *src, const char *crate,
                    const char *key, rimport__entry **out) {
@@ -79,6 +83,8 @@ static int publish(const char *cache, const char *src, const char *crate,
   int rc = rimport__stage_begin(cache, crate, key, &st);
   if (rc != 0)
     return rc;
+  if (publish_unflushed)
+    rimport__stage_set_unflushed(st);
   path_of(p, sizeof(p), src, "libkayton_rplugin__demo.so");
   if ((rc = rimport__stage_add(st, p, "lib/libkayton_rplugin__demo.so",
                                "dylib")) == 0) {
@@ -673,6 +679,36 @@ static void damage_missing(rimport__entry *e) {
   char p[4300];
   path_of(p, sizeof(p), e->crate_dir, "Cargo.toml");
   remove_file(p);
+}
+
+/* An entry published without flushing (a compiled cell's) is the same
+ * entry: found and verified, read-only, and what a power cut could leave
+ * of it (a short file, a missing one, a changed byte) is refused as
+ * ECORRUPT, moved aside, and published again. */
+static void cache_unflushed_entry_is_checked_as_any(void **state) {
+  rimport__entry *e = NULL, *found = NULL;
+  rimport__stat sb;
+  (void)state;
+  publish_unflushed = 1;
+  fresh_dirs("cache-unflushed");
+  must(publish(cache_dir, src_dir, "demo", KEY1, &e));
+  must(rimport__cache_lookup(cache_dir, "demo", KEY1, RIMPORT__VERIFY_FULL,
+                             &found));
+  assert_string_equal(found->dir, e->dir);
+  assert_int_equal(e->size, ENTRY_SIZE);
+  must(rimport__fs_stat(found->dylib, &sb));
+  assert_int_equal(sb.mode & 0222, 0);
+  rimport__entry_free(found);
+  rimport__entry_free(e);
+  check_corruption("cache-unflushed-short", damage_truncate,
+                   "\"deps/libdep-1234.rlib\" has 1000 bytes",
+                   "its manifest says 70001");
+  check_corruption("cache-unflushed-missing", damage_missing,
+                   "\"crate/Cargo.toml\" is missing", "incomplete");
+  check_corruption("cache-unflushed-byte", damage_byte,
+                   "\"lib/libkayton_rplugin__demo.so\" has XXH3",
+                   "its manifest says");
+  publish_unflushed = 0;
 }
 
 static void cache_verify_catches_changed_byte(void **state) {
@@ -3021,6 +3057,7 @@ static void tier_concurrent_publish_makes_one_entry(void **state) {
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(cache_publish_then_lookup),
     cmocka_unit_test(cache_rejects_bad_input),
+    cmocka_unit_test(cache_unflushed_entry_is_checked_as_any),
     cmocka_unit_test(cache_verify_catches_changed_byte),
     cmocka_unit_test(cache_verify_levels),
     cmocka_unit_test(cache_verify_catches_truncated_file),
