@@ -1287,17 +1287,30 @@ static int ensure_plugin(const rimport__build_env *env, const rimport_plugin *p,
 }
 
 /* Says that a plugin takes the copy of its crate an earlier plugin of
- * its plan links. */
+ * its plan links, with the features that copy has: a feature it lacks
+ * (serde's derive macros, after serde_json) cannot be added later, and
+ * rustc's own error would not say why. */
 static void report_taken(const rimport_session_options *o,
                          const rimport_plugin *p, const rimport__adopted *ad) {
-  rimport_buf msg = RIMPORT_BUF_INIT;
-  if (ad != NULL &&
-      rimport__buf_printf(&msg,
-                          "takes %s %s%s%s as %s links it (an earlier import "
-                          "of this cell)",
-                          ad->package, ad->version, ad->path ? " from " : "",
-                          ad->path ? ad->path : "", ad->plugin) == 0)
+  rimport_buf msg = RIMPORT_BUF_INIT, feats = RIMPORT_BUF_INIT;
+  size_t i;
+  int rc = 0;
+  if (ad == NULL)
+    return;
+  for (i = 0; rc == 0 && i < ad->feature_count; i++)
+    rc = rimport__buf_printf(&feats, "%s%s", i ? ", " : "", ad->features[i]);
+  if (rc == 0 &&
+      rimport__buf_printf(
+          &msg,
+          "takes %s %s%s%s (features: %s) as %s links it (an earlier import "
+          "of this cell); a crate exists once in a session, so for a feature "
+          "it lacks (a derive, say) import %s first, naming the feature, in "
+          "a new session",
+          ad->package, ad->version, ad->path ? " from " : "",
+          ad->path ? ad->path : "", feats.size ? feats.ptr : "none", ad->plugin,
+          p->crate) == 0)
     report(o, RIMPORT_PROGRESS_RESOLVE, p->crate, msg.ptr);
+  rimport_buf_dispose(&feats);
   rimport_buf_dispose(&msg);
 }
 

@@ -525,6 +525,14 @@ static void feature_the_loaded_copy_lacks_is_refused(void **state) {
  * build with the usual message, a later one that names no features takes
  * the copy. A new session that imports the two in two cells gets the same
  * keys, all from the cache. */
+/* Keeps the last progress message that says a plugin takes a crate. */
+static char taken_note[1024];
+static void keep_taken_note(const rimport_progress *p, void *payload) {
+  (void)payload;
+  if (strstr(p->message, "takes ") != NULL)
+    snprintf(taken_note, sizeof(taken_note), "%s", p->message);
+}
+
 static void same_cell_takes_what_an_earlier_plugin_links(void **state) {
   static const char cell[] = "rimport serde_json\n"
                              "from serde rimport Serialize\n" SHOW_CELL;
@@ -539,7 +547,14 @@ static void same_cell_takes_what_an_earlier_plugin_links(void **state) {
   if (!have_debian_crate("serde_json-1") || !have_debian_crate("serde-1") ||
       !have_debian_crate("serde_derive-1"))
     skip();
-  s = debian_session();
+  {
+    rimport_session_options o = RIMPORT_SESSION_OPTIONS_INIT;
+    o.source_kind = RIMPORT_SOURCE_DIRECTORY;
+    o.source = DEBIAN_REGISTRY;
+    o.progress = keep_taken_note;
+    s = rimport_test_session_open(cache_dir, &o);
+  }
+  taken_note[0] = '\0';
   plan = rimport_test_plan(s, cell);
   p = rimport_cell_plan_array(plan);
   assert_null(p[1].version);
@@ -560,6 +575,12 @@ static void same_cell_takes_what_an_earlier_plugin_links(void **state) {
   assert_string_equal(p[1].parents[0], p[0].key);
   adopted_from_at(plan, 1, from, sizeof(from));
   assert_string_equal(from, "kayton_rplugin__serde_json");
+  /* The note names the features the copy has, and what to do for another
+   * (serde's derive macros are behind its feature "derive"). */
+  assert_non_null(strstr(taken_note, "takes serde 1.0."));
+  assert_non_null(strstr(taken_note, "(features: std)"));
+  assert_non_null(strstr(taken_note, "as kayton_rplugin__serde_json links"));
+  assert_non_null(strstr(taken_note, "import serde first, naming the feature"));
   assert_int_equal(rimport_test_count_prefixed(b[1].deps_dir, "libserde-"), 0);
   run_cell(s, cell, plan, r, &out);
   assert_string_equal(out.ptr, "[1,\"two\"]\n");
