@@ -22,7 +22,6 @@ typedef struct rimport__cell_rec {
   char *lib_dir; /* the dylib's directory (-L dependency=) */
   size_t *links; /* the earlier cells it links, ascending */
   size_t link_count;
-  int always; /* it holds trait impls: every later cell links it */
   int farmed; /* its files were put in the lib farm by this session */
   int loaded; /* this session has loaded its dylib (it stays loaded) */
 } rimport__cell_rec;

@@ -106,8 +106,7 @@ typedef struct cell_job {
   size_t scope_count;
   const char **externs; /* "<lib>=<path>" of the plugins' crates */
   size_t extern_count;
-  int always; /* the items hold a trait impl */
-  long api;   /* the rec of kayton_cellapi when no kayton_api is loaded */
+  long api; /* the rec of kayton_cellapi when no kayton_api is loaded */
   char key[33];
   rimport_buf crate;  /* kayton_cell_<16 hex> */
   rimport_buf origin; /* the directory rustc shows for the sources */
@@ -223,8 +222,13 @@ static int bound_by_extern(const cell_job *j, const rimport__scope_entry *e) {
 
 /* This cell's scope and links: every name bound so far that the cell does
  * not define itself (an earlier cell's item only when the cell mentions
- * it), the cells whose items it mentions, those with trait impls, and the
- * closure of what they link. */
+ * it; its traits, `use` imports and globs always), the cells whose names
+ * it has in scope, and the closure of what they link. A cell's trait impl
+ * needs no link of its own: Rust's orphan rule makes every impl in a cell
+ * crate name a type or a trait that cell defines, so a cell that can use
+ * the impl has that type or trait, and the cell, already (a trait by its
+ * name, always in scope; a type by its name, or through a cell that
+ * links the cell). */
 static int plan_links(cell_job *j) {
   const rimport__cell_state *st = j->env->state;
   size_t i, k, scope_cap = 0, link_cap = 0, closure_cap = 0;
@@ -241,9 +245,6 @@ static int plan_links(cell_job *j) {
     if (rc == 0 && e->cell >= 0)
       rc = add_index(&j->links, &j->link_count, &link_cap, (size_t)e->cell);
   }
-  for (i = 0; rc == 0 && i < st->rec_count; i++)
-    if (st->recs[i].always)
-      rc = add_index(&j->links, &j->link_count, &link_cap, i);
   if (rc == 0 && j->api >= 0)
     rc = add_index(&j->links, &j->link_count, &link_cap, (size_t)j->api);
   for (i = 0; rc == 0 && i < j->link_count; i++)
@@ -972,7 +973,6 @@ static int record(cell_job *j, const rimport__entry *e, size_t *index) {
     rc = farm_ensure(j->env->opts->cache_dir, &st->recs[*index]);
   if (rc != 0)
     return rc;
-  st->recs[*index].always = j->always;
   for (i = 0; rc == 0 && i < j->defined.count; i++) {
     rimport__buf_clear(&path);
     if ((rc = rimport__buf_printf(&path, "::%s::%s", st->recs[*index].crate,
@@ -982,6 +982,21 @@ static int record(cell_job *j, const rimport__entry *e, size_t *index) {
     if (rc == 0 && (j->defined.v[i].kind == RIMPORT__RS_TRAIT ||
                     j->defined.v[i].kind == RIMPORT__RS_USE))
       rimport__cell_scope_always(st, j->defined.v[i].name);
+  }
+  /* What a glob import or a `use … as _` (a trait, for its methods) brings
+   * has no name here: every later cell imports this cell's crate root with
+   * a glob, `use ::kayton_cell_…::*;` (below its own items and named
+   * imports, as globs are in one Rust module), and so links it. */
+  if (rc == 0 && (j->defined.has_glob || j->defined.has_underscore_use)) {
+    rimport_buf key = RIMPORT_BUF_INIT;
+    rimport__buf_clear(&path);
+    if ((rc = rimport__buf_printf(&path, "::%s::*", st->recs[*index].crate)) ==
+            0 &&
+        (rc = rimport__buf_printf(&key, "*%s", path.ptr)) == 0 &&
+        (rc = rimport__cell_scope_set(st, key.ptr, path.ptr, 0,
+                                      (long)*index)) == 0)
+      rimport__cell_scope_always(st, key.ptr);
+    rimport_buf_dispose(&key);
   }
   rimport_buf_dispose(&path);
   return rc;
@@ -1145,7 +1160,6 @@ int rimport__cell_compile(const rimport__cell_env *env, const char *rust,
       (rc = ensure_cell_api(&j)) == 0 && (rc = plan_links(&j)) == 0 &&
       (rc = cell_key(&j)) == 0 &&
       (rc = find_or_compile(&j, &e, &reused)) == 0) {
-    j.always = j.defined.has_trait_impl;
     rc = record(&j, e, &index);
     if (rc == 0) {
       if ((cell = rimport__calloc(1, sizeof(*cell))) == NULL ||

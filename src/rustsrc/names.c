@@ -7,8 +7,8 @@
  * last segment, or its `as` name), a `self` leaf the segment before it
  * (`use a::{self}` binds a). `_` binds nothing; an impl block, a glob and
  * an `as _` import set has_nameless (a glob has_glob too, and its path is
- * kept; a trait impl has_trait_impl too). Modules' insides are not the crate
- * root: `mod m { … }` binds m. */
+ * kept; a `use … as _` has_underscore_use too). Modules' insides are not the
+ * crate root: `mod m { … }` binds m. */
 #include <string.h>
 
 #include "rustsrc_internal.h"
@@ -75,6 +75,7 @@ static int use_leaf(use_state *u, size_t alias) {
   if (alias != RIMPORT__RS_NO) {
     if (rimport__rs_is_word(t, alias, "_")) {
       u->out->has_nameless = 1;
+      u->out->has_underscore_use = 1;
       return 0;
     }
     return rimport__rs_is_name(t, alias)
@@ -290,8 +291,6 @@ int rimport__rs_item_names(const char *items, size_t len,
       break;
     case RIMPORT__RS_IMPL:
       out->has_nameless = 1;
-      if (!rimport__rs_impl_is_inherent(&toks, &it))
-        out->has_trait_impl = 1;
       break;
     case RIMPORT__RS_USE:
       rc = use_tree(&toks, it.kw + 1, it.last + 1, out);

@@ -64,9 +64,8 @@ typedef struct rimport__rs_names {
    * import, `use x as _`, `extern crate x as _`: only linking the cell
    * gives them to a later crate. */
   int has_nameless;
-  /* A trait impl (`impl Trait for Type`): it takes effect without being
-   * named, so a later cell that uses the types must link this one. */
-  int has_trait_impl;
+  /* `use x as _` (a trait imported for its methods): it binds no name. */
+  int has_underscore_use;
   /* The path of each glob, segments joined by "::" as written ("std::io",
    * "::core::fmt", "self" for `use self::*`, "" for `use *`). */
   char **globs;

@@ -170,6 +170,82 @@ static void changed_cell_recompiles_only_its_dependents(void **state) {
   rimport_buf_dispose(&log.text);
 }
 
+/* What a glob import brings, and a trait imported `as _` for its methods,
+ * reach the later cells (they have no name to be bound by): std's globs, a
+ * glob of the cell's own module, a later cell's item over a glob's name. */
+static void glob_and_underscore_imports_reach_later_cells(void **state) {
+  static const char *const cells[] = {
+      "use std::collections::*;\nuse std::fmt::Write as _;\n"
+      "mod geo { pub fn area(r: i64) -> i64 { 3 * r * r } }\nuse geo::*;\n",
+      "let mut m: HashMap<i32, i32> = HashMap::new();\nm.insert(1, 2);\n"
+      "let mut s = String::new();\nwrite!(s, \"w{}\", m.len())?;\n"
+      "let b: BTreeSet<u8> = [3u8, 1].into_iter().collect();\n"
+      "kprintln!(\"{} {} {:?} {}\", m[&1], s, b, area(2));\n",
+      "fn area(r: i64) -> i64 { r }\nkprintln!(\"{}\", area(2));\n",
+      "kprintln!(\"{}\", area(7));\n",
+  };
+  static const char *const expect[] = {"", "2 w1 {1, 3} 12\n", "2\n", "7\n"};
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT;
+  int i, reused;
+  (void)state;
+  for (i = 0; i < 4; i++) {
+    assert_int_equal(split_run(s, cells[i], &reused, &out), 0);
+    assert_string_equal(out.ptr ? out.ptr : "", expect[i]);
+  }
+  rimport_buf_dispose(&out);
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
+/* A trait impl goes with its type: a later cell that does not name the
+ * type does not link the impl's cell, so a change to that cell leaves it
+ * in the cache; one that gets the type through a function of the cell
+ * uses the impl, and is compiled again. */
+static void trait_impl_goes_with_its_type(void **state) {
+  static const char *const cells[] = {
+      "struct Temp(f64);\n"
+      "impl std::fmt::Display for Temp {\n"
+      "    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {\n"
+      "        write!(f, \"{:.1} C\", self.0)\n"
+      "    }\n"
+      "}\n"
+      "fn make(x: f64) -> Temp { Temp(x) }\n",
+      "kprintln!(\"plain {}\", 40 + 2);\n",
+      "kprintln!(\"{}\", make(21.5));\n",
+  };
+  static const char changed[] =
+      "struct Temp(f64);\n"
+      "impl std::fmt::Display for Temp {\n"
+      "    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {\n"
+      "        write!(f, \"{:.2} degrees\", self.0)\n"
+      "    }\n"
+      "}\n"
+      "fn make(x: f64) -> Temp { Temp(x) }\n";
+  static const int expect[2][3] = {{0, 0, 0}, {0, 1, 0}};
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_buf out = RIMPORT_BUF_INIT;
+  int run, i, reused;
+  (void)state;
+  for (run = 0; run < 2; run++) {
+    rimport_session *s =
+        run == 0 ? open_session(&log) : open_session_again(&log);
+    for (i = 0; i < 3; i++) {
+      assert_int_equal(
+          split_run(s, run == 1 && i == 0 ? changed : cells[i], &reused, &out),
+          0);
+      if (reused != expect[run][i])
+        fail_msg("session %d, cell %d: reused %d, expected %d", run + 1, i + 1,
+                 reused, expect[run][i]);
+    }
+    assert_string_equal(out.ptr, run == 1 ? "21.50 degrees\n" : "21.5 C\n");
+    rimport_session_close(s);
+  }
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&log.text);
+}
+
 /* A type defined again in a later cell is a new type: a value kept with
  * the old one is refused by get! of the new one, with a message that says
  * so; the new one's values work; the old value is dropped at close. */
@@ -394,6 +470,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(compile_error_points_at_the_cell_line),
     cmocka_unit_test(cargo_route_builds_a_cell_crate),
     cmocka_unit_test(changed_cell_recompiles_only_its_dependents),
+    cmocka_unit_test(glob_and_underscore_imports_reach_later_cells),
+    cmocka_unit_test(trait_impl_goes_with_its_type),
     cmocka_unit_test(kept_value_of_a_shadowed_type),
     cmocka_unit_test(many_cells_under_a_low_descriptor_limit),
     cmocka_unit_test(cell_shows_its_last_value),

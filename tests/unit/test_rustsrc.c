@@ -582,7 +582,7 @@ static void names_globs_and_nameless(void **state) {
   assert_string_equal(names_text(&n), "use k, use b");
   assert_int_equal(n.has_glob, 1);
   assert_int_equal(n.has_nameless, 1);
-  assert_int_equal(n.has_trait_impl, 0);
+  assert_int_equal(n.has_underscore_use, 1);
   assert_int_equal(n.glob_count, 3);
   assert_string_equal(n.globs[0], "std::io");
   assert_string_equal(n.globs[1], "::core::fmt");
@@ -591,10 +591,14 @@ static void names_globs_and_nameless(void **state) {
   assert_int_equal(n.count, 0);
   names_are("use x as _;", "", 0, 1);
   names_are("impl S { fn f() {} }", "", 0, 1);
-  assert_int_equal(rimport__rs_item_names("impl S {}", 9, &n), 0);
-  assert_int_equal(n.has_trait_impl, 0);
   assert_int_equal(rimport__rs_item_names("impl T for S {}", 15, &n), 0);
-  assert_int_equal(n.has_trait_impl, 1);
+  assert_int_equal(n.has_nameless, 1);
+  assert_int_equal(n.has_underscore_use, 0);
+  assert_int_equal(n.has_glob, 0);
+  rimport__rs_names_dispose(&n);
+  assert_int_equal(rimport__rs_item_names("use std::io::*;", 15, &n), 0);
+  assert_int_equal(n.has_underscore_use, 0);
+  assert_int_equal(n.has_glob, 1);
   rimport__rs_names_dispose(&n);
   names_are("const _: u8 = 1;", "", 0, 0);
 }
