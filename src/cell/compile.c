@@ -684,6 +684,20 @@ static int show_user_paths(const cell_job *j, const char *text,
   return rc;
 }
 
+/* What rimport adds to rustc's E0116/E0117 (an impl for a type of another
+ * crate): in a session each cell is a crate, so the type's cell is
+ * another crate, which rustc cannot say. */
+static const char *cross_cell_impl_hint(const char *said) {
+  if (strstr(said, "error[E0116]") == NULL &&
+      strstr(said, "error[E0117]") == NULL)
+    return "";
+  return "Each cell is a crate of its own: an inherent impl, or an impl of "
+         "another crate's trait, for a type an earlier cell defines must "
+         "stand in the cell that defines the type. Define the type again in "
+         "this cell, with its impls (the cells after it use the new "
+         "one).\n";
+}
+
 static int run_rustc(const cell_job *j, const cell_files *f) {
   rimport__argv argv = RIMPORT__ARGV_INIT;
   rimport__proc_result res = RIMPORT__PROC_RESULT_INIT;
@@ -699,10 +713,10 @@ static int run_rustc(const cell_job *j, const cell_files *f) {
     if (rc == 0)
       rc = rimport__error_set(
           RIMPORT_ECOMPILE,
-          "compiling %s failed; rustc said:\n%s\n(the generated crate is in "
-          "%s)",
+          "compiling %s failed; rustc said:\n%s\n%s(the generated crate is "
+          "in %s)",
           j->opts->source_path ? j->opts->source_path : "the cell", said.ptr,
-          f->dir.ptr);
+          cross_cell_impl_hint(said.ptr), f->dir.ptr);
     rimport_buf_dispose(&said);
   }
   rimport__proc_result_dispose(&res);

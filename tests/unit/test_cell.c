@@ -246,6 +246,40 @@ static void trait_impl_goes_with_its_type(void **state) {
   rimport_buf_dispose(&log.text);
 }
 
+/* An impl for a type of an earlier cell is refused by rustc (E0116,
+ * E0117: the type is another crate's); the error says what that means in
+ * a session and what to do. */
+static void impl_for_an_earlier_cells_type_is_explained(void **state) {
+  static const char *const impls[] = {
+      "impl Meters { fn twice(&self) -> f64 { self.0 * 2.0 } }\n",
+      "impl std::fmt::Display for Meters {\n"
+      "    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {\n"
+      "        write!(f, \"{} m\", self.0)\n"
+      "    }\n"
+      "}\n"};
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_session *s = open_session(&log);
+  rimport_buf out = RIMPORT_BUF_INIT;
+  int i, reused;
+  (void)state;
+  assert_int_equal(split_run(s, "struct Meters(f64);\n", &reused, &out), 0);
+  for (i = 0; i < 2; i++) {
+    rimport_cell_options co = RIMPORT_CELL_OPTIONS_INIT;
+    rimport_cell *cell = NULL;
+    co.items = impls[i];
+    co.items_len = strlen(impls[i]);
+    rimport_test_assert_error(rimport_cell_compile(s, "", 0, NULL, &co, &cell),
+                              RIMPORT_ECOMPILE,
+                              i == 0 ? "error[E0116]" : "error[E0117]");
+    assert_non_null(strstr(rimport_error_last()->message,
+                           "Each cell is a crate of its own"));
+    assert_null(cell);
+  }
+  rimport_buf_dispose(&out);
+  rimport_session_close(s);
+  rimport_buf_dispose(&log.text);
+}
+
 /* A type defined again in a later cell is a new type: a value kept with
  * the old one is refused by get! of the new one, with a message that says
  * so; the new one's values work; the old value is dropped at close. */
@@ -472,6 +506,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(changed_cell_recompiles_only_its_dependents),
     cmocka_unit_test(glob_and_underscore_imports_reach_later_cells),
     cmocka_unit_test(trait_impl_goes_with_its_type),
+    cmocka_unit_test(impl_for_an_earlier_cells_type_is_explained),
     cmocka_unit_test(kept_value_of_a_shadowed_type),
     cmocka_unit_test(many_cells_under_a_low_descriptor_limit),
     cmocka_unit_test(cell_shows_its_last_value),
