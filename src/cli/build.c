@@ -175,7 +175,13 @@ int cli_run_cell(cli *c, rimport_session *s, const cli_cell *cell,
       /* A failing cell does not end the session: report and go on. A
        * panic's report came through the output callback already (above):
        * it is not printed twice. */
-      if (code == RIMPORT_EPANIC && c->reported != reported)
+      if (code == RIMPORT_EPANIC && c->reported != reported &&
+          strcmp(cell->origin, cell->path) == 0) /* the REPL's, a file's only */
+        fprintf(stderr,
+                "%s: error: %s panicked (above); the session goes on, its "
+                "earlier values are still there\n",
+                c->prog, cell->origin);
+      else if (code == RIMPORT_EPANIC && c->reported != reported)
         fprintf(stderr,
                 "%s: error: cell %zu of %s panicked (above); the session "
                 "goes on, its earlier values are still there\n",
