@@ -15,6 +15,14 @@ extern const char rimport__path_list_sep;
 extern const char rimport__dir_sep;
 /* What executables' file names end with: "" or ".exe". */
 extern const char rimport__exe_suffix[];
+/* Non-zero when rustc is given the cells' libraries and output by paths
+ * relative to its working directory. unix: 1 (rustc resolves each path of
+ * a crate it loads with realpath, several times, and the linker driver each
+ * library; a relative path is walked from the working directory, not from
+ * the root: cell 200 of a chain loads 200 crates). Windows: 0 (absolute
+ * paths, as tested: the test stage's stand-in for rustc.exe translates
+ * absolute Windows paths only, DESIGN.md fact 15). */
+extern const int rimport__relative_tool_paths;
 
 /* Non-zero when `path` is absolute on this platform. */
 int rimport__path_is_absolute(const char *path);

@@ -609,6 +609,16 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   const rimport__cell_env *env = j->env;
   const rimport__cell_state *st = env->state;
   size_t i, n = rimport__loader_count(env->loader);
+  rimport_buf farm_buf = RIMPORT_BUF_INIT;
+  const char *farm;
+  int rc = rimport__relative_tool_paths
+               ? rimport__buf_printf(&farm_buf, "..%clib", rimport__dir_sep)
+               : rimport__buf_printf(&farm_buf, "%s%c_cells%clib",
+                                     env->opts->cache_dir, rimport__dir_sep,
+                                     rimport__dir_sep);
+  if (rc != 0)
+    return rc;
+  farm = farm_buf.ptr;
   rimport__argv_add(argv, rustc);
   for (i = 0; cell_flags[i] != NULL; i++)
     rimport__argv_add(argv, cell_flags[i]);
@@ -624,12 +634,10 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   /* The cells behind the linked ones: all in the lib farm (one -L, which
    * rustc and the linker search, however many cells there are). Paths in
    * the farm, and the output, are relative to rustc's working directory,
-   * the cell's stage beside the farm (<cache>/_cells/<key>): rustc
-   * resolves the path of every crate it loads several times (realpath),
-   * and the linker driver each library's, and a relative path is walked
-   * from there, not from the root (cell 200 of a chain loads 200 crates). */
+   * the cell's stage beside the farm (<cache>/_cells/<key>), where the
+   * platform says so (rimport__relative_tool_paths). */
   if (j->closure_count > 0)
-    rimport__argv_addf(argv, "-Ldependency=..%clib", rimport__dir_sep);
+    rimport__argv_addf(argv, "-Ldependency=%s", farm);
   for (i = 0; i < n; i++) {
     const rimport__loaded *l = rimport__loader_at(env->loader, i);
     rimport__argv_add(argv, "--extern");
@@ -640,16 +648,21 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   for (i = 0; i < j->link_count; i++) {
     const rimport__cell_rec *r = &st->recs[j->links[i]];
     rimport__argv_add(argv, "--extern");
-    rimport__argv_addf(argv, "%s=..%clib%c%s", r->crate, rimport__dir_sep,
-                       rimport__dir_sep, rimport__path_base(r->dylib));
+    rimport__argv_addf(argv, "%s=%s%c%s", r->crate, farm, rimport__dir_sep,
+                       rimport__path_base(r->dylib));
   }
   if (j->api < 0) { /* kayton_api: the loaded copy */
     rimport__argv_add(argv, "--extern");
     rimport__argv_addf(argv, "kayton_api=%s",
                        rimport__loader_kayton_api(env->loader));
   }
-  return rimport__argv_addv(argv, "-o", rimport__path_base(f->lib.ptr),
-                            f->root.ptr, NULL);
+  rc = rimport__argv_addv(argv, "-o",
+                          rimport__relative_tool_paths
+                              ? rimport__path_base(f->lib.ptr)
+                              : f->lib.ptr,
+                          f->root.ptr, NULL);
+  rimport_buf_dispose(&farm_buf);
+  return rc;
 }
 
 /* Runs rustc (argv[0]) in cwd, with the session's time limit and cancel. */

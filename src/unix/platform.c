@@ -9,6 +9,7 @@
 const char rimport__path_list_sep = ':';
 const char rimport__exe_suffix[] = "";
 const char rimport__dir_sep = '/';
+const int rimport__relative_tool_paths = 1;
 
 int rimport__path_is_absolute(const char *path) {
   return path != NULL && path[0] == '/';

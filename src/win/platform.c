@@ -11,6 +11,7 @@
 const char rimport__path_list_sep = ';';
 const char rimport__exe_suffix[] = ".exe";
 const char rimport__dir_sep = '\\';
+const int rimport__relative_tool_paths = 0;
 
 int rimport__path_is_absolute(const char *path) {
   if (path == NULL)
