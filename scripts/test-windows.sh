@@ -64,6 +64,9 @@ log "the suite under wine64 (build-win/)"
 # process (CreateProcess, "system error N" in the message) or is slow to
 # end one. Each such case is named below and in the closing line; a case
 # that fails twice fails the stage.
+# The cases' scratch directories go before the run, and after it when it
+# passes (as in scripts/test.sh).
+rm -rf "$ROOT/build-win/tests/tmp"
 if ! (cd "$ROOT/build-win" && ctest --output-on-failure -j "$JOBS") |
   tee -a "${SUMMARY:-/dev/null}"; then
   failed=$(sed -n 's/^[0-9]*://p' \
@@ -74,4 +77,5 @@ if ! (cd "$ROOT/build-win" && ctest --output-on-failure -j "$JOBS") |
   echo "$n passed when run once more under wine: $(echo $failed)" |
     tee -a "${SUMMARY:-/dev/null}"
 fi
+rm -rf "$ROOT/build-win/tests/tmp"
 echo "the Windows stage took $(($(date +%s) - started)) s"

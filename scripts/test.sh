@@ -20,11 +20,16 @@ log "build and test (build/)"
 build "$ROOT/build"
 SUMMARY=$(mktemp)
 trap 'rm -f "$SUMMARY"' EXIT
-# run_ctest DIR [ctest args…]: runs the suite and keeps its totals.
+# run_ctest DIR [ctest args…]: runs the suite and keeps its totals. The
+# cases' scratch directories (DIR/tests/tmp/<case>-<pid>: caches, cargo
+# targets, gigabytes in all) are removed before, and after a stage that
+# passes; a failing stage keeps them to be read.
 run_ctest() {
   local dir=$1
   shift
+  rm -rf "$dir/tests/tmp"
   (cd "$dir" && ctest --output-on-failure -j "$JOBS" "$@") | tee -a "$SUMMARY"
+  rm -rf "$dir/tests/tmp"
 }
 run_ctest "$ROOT/build"
 
