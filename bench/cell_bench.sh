@@ -26,7 +26,7 @@
 #     that has loaded M evcxr-style cell dylibs (each with reqwest linked in).
 #
 # Needs Debian's librust-reqwest-dev and python3; usage:
-#   bench/cell_bench.sh [build-dir]      (N=20 M=100 CHAIN=200 ROUNDS=3 by default)
+#   bench/cell_bench.sh [build-dir]      (N=20 M=100 CHAIN=200 ROUNDS=5 by default)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -35,7 +35,7 @@ REG=/usr/share/cargo/registry
 N=${N:-20}
 M=${M:-100}
 CHAIN=${CHAIN:-200}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 [ -x "$RIMPORT" ] || { echo "build rimport first (scripts/demo.sh)" >&2; exit 1; }
 W=$(mktemp -d /tmp/rimport-cellbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
