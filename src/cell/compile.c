@@ -603,6 +603,18 @@ static int rustc_binary(const rimport_toolchain *tc, rimport_buf *out) {
   return rc;
 }
 
+/* The lib farm, <cache>/_cells/lib (farm_add below), and a file in it
+ * when `file` is not NULL. */
+static int farm_path(rimport_buf *out, const char *cache_dir,
+                     const char *file) {
+  const char sep = rimport__dir_sep;
+  rimport__buf_clear(out);
+  return file
+             ? rimport__buf_printf(out, "%s%c_cells%clib%c%s", cache_dir, sep,
+                                   sep, sep, file)
+             : rimport__buf_printf(out, "%s%c_cells%clib", cache_dir, sep, sep);
+}
+
 /* rustc's command line for the cell. */
 static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
                       rimport__argv *argv) {
@@ -613,9 +625,7 @@ static int rustc_argv(const cell_job *j, const cell_files *f, const char *rustc,
   const char *farm;
   int rc = rimport__relative_tool_paths
                ? rimport__buf_printf(&farm_buf, "..%clib", rimport__dir_sep)
-               : rimport__buf_printf(&farm_buf, "%s%c_cells%clib",
-                                     env->opts->cache_dir, rimport__dir_sep,
-                                     rimport__dir_sep);
+               : farm_path(&farm_buf, env->opts->cache_dir, NULL);
   if (rc != 0)
     return rc;
   farm = farm_buf.ptr;
@@ -918,8 +928,7 @@ static int farm_file(const rimport__dirent *ent, void *payload) {
 static int farm_add(const char *cache_dir, const char *lib_dir) {
   rimport_buf farm = RIMPORT_BUF_INIT;
   farm_walk w;
-  int rc = rimport__buf_printf(&farm, "%s%c_cells%clib", cache_dir,
-                               rimport__dir_sep, rimport__dir_sep);
+  int rc = farm_path(&farm, cache_dir, NULL);
   if (rc == 0)
     rc = rimport__fs_mkdir_p(farm.ptr);
   if (rc == 0) {
@@ -942,10 +951,7 @@ static int farm_ensure(const char *cache_dir, rimport__cell_rec *r) {
   rimport_buf path = RIMPORT_BUF_INIT;
   int rc = 0;
   if (r->farmed &&
-      (rc = rimport__buf_printf(&path, "%s%c_cells%clib%c%s", cache_dir,
-                                rimport__dir_sep, rimport__dir_sep,
-                                rimport__dir_sep,
-                                rimport__path_base(r->dylib))) == 0 &&
+      (rc = farm_path(&path, cache_dir, rimport__path_base(r->dylib))) == 0 &&
       !rimport__fs_is_file(path.ptr))
     r->farmed = 0;
   rimport_buf_dispose(&path);

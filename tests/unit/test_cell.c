@@ -134,6 +134,35 @@ static int split_run(rimport_session *s, const char *text, int *reused,
   return rc;
 }
 
+/* Runs the n cells in `sessions` sessions on one cache (the first on a new
+ * one); in the last session cell changed_at is `changed` instead. Fails
+ * unless cell i came from the cache in session r exactly when
+ * expect[r * n + i], and cell out_at printed outs[r]. */
+static void run_sessions(const char *const *cells, int n, int sessions,
+                         int changed_at, const char *changed, const int *expect,
+                         int out_at, const char *const *outs) {
+  out_log log = {RIMPORT_BUF_INIT};
+  rimport_buf out = RIMPORT_BUF_INIT;
+  int run, i, reused;
+  for (run = 0; run < sessions; run++) {
+    rimport_session *s =
+        run == 0 ? open_session(&log) : open_session_again(&log);
+    for (i = 0; i < n; i++) {
+      int last = run == sessions - 1 && i == changed_at;
+      assert_int_equal(split_run(s, last ? changed : cells[i], &reused, &out),
+                       0);
+      if (reused != expect[run * n + i])
+        fail_msg("session %d, cell %d: reused %d, expected %d", run + 1, i + 1,
+                 reused, expect[run * n + i]);
+      if (i == out_at)
+        assert_string_equal(out.ptr, outs[run]);
+    }
+    rimport_session_close(s);
+  }
+  rimport_buf_dispose(&out);
+  rimport_buf_dispose(&log.text);
+}
+
 /* Four cells in three sessions on one cache: the second session compiles
  * nothing; in the third, cell 2 changed: it is compiled again, and so is
  * cell 3, which uses its function; cells 1 and 4 (which uses only cell
@@ -146,28 +175,10 @@ static void changed_cell_recompiles_only_its_dependents(void **state) {
       "kprintln!(\"one {}\", one());\n",
   };
   static const char changed[] = "fn two() -> i64 { 20 }\n";
-  static const int expect[3][4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {1, 0, 0, 1}};
-  out_log log = {RIMPORT_BUF_INIT};
-  rimport_buf out = RIMPORT_BUF_INIT;
-  int run, i, reused;
+  static const int expect[3 * 4] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1};
+  static const char *const outs[] = {"sum 3\n", "sum 3\n", "sum 21\n"};
   (void)state;
-  for (run = 0; run < 3; run++) {
-    rimport_session *s =
-        run == 0 ? open_session(&log) : open_session_again(&log);
-    for (i = 0; i < 4; i++) {
-      assert_int_equal(
-          split_run(s, run == 2 && i == 1 ? changed : cells[i], &reused, &out),
-          0);
-      if (reused != expect[run][i])
-        fail_msg("session %d, cell %d: reused %d, expected %d", run + 1, i + 1,
-                 reused, expect[run][i]);
-      if (i == 2)
-        assert_string_equal(out.ptr, run == 2 ? "sum 21\n" : "sum 3\n");
-    }
-    rimport_session_close(s);
-  }
-  rimport_buf_dispose(&out);
-  rimport_buf_dispose(&log.text);
+  run_sessions(cells, 4, 3, 1, changed, expect, 2, outs);
 }
 
 /* What a glob import brings, and a trait imported `as _` for its methods,
@@ -223,27 +234,10 @@ static void trait_impl_goes_with_its_type(void **state) {
       "    }\n"
       "}\n"
       "fn make(x: f64) -> Temp { Temp(x) }\n";
-  static const int expect[2][3] = {{0, 0, 0}, {0, 1, 0}};
-  out_log log = {RIMPORT_BUF_INIT};
-  rimport_buf out = RIMPORT_BUF_INIT;
-  int run, i, reused;
+  static const int expect[2 * 3] = {0, 0, 0, 0, 1, 0};
+  static const char *const outs[] = {"21.5 C\n", "21.50 degrees\n"};
   (void)state;
-  for (run = 0; run < 2; run++) {
-    rimport_session *s =
-        run == 0 ? open_session(&log) : open_session_again(&log);
-    for (i = 0; i < 3; i++) {
-      assert_int_equal(
-          split_run(s, run == 1 && i == 0 ? changed : cells[i], &reused, &out),
-          0);
-      if (reused != expect[run][i])
-        fail_msg("session %d, cell %d: reused %d, expected %d", run + 1, i + 1,
-                 reused, expect[run][i]);
-    }
-    assert_string_equal(out.ptr, run == 1 ? "21.50 degrees\n" : "21.5 C\n");
-    rimport_session_close(s);
-  }
-  rimport_buf_dispose(&out);
-  rimport_buf_dispose(&log.text);
+  run_sessions(cells, 3, 2, 0, changed, expect, 2, outs);
 }
 
 /* An impl for a type of an earlier cell is refused by rustc (E0116,
